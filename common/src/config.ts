@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * Parses the process environment once, at start. A bad environment stops the caller with
+ * one clear message naming every offending variable, never a silent default deep in code.
+ */
+export function parseConfig<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A TCP port from the environment; 0 means "any free port". */
+export const portSchema = z.coerce.number().int().min(0).max(65535);
+
+/** Optional boolean flag from the environment: "1", "true", "yes" are true. */
+export const flagSchema = z
+  .string()
+  .optional()
+  .transform((v) => v !== undefined && ['1', 'true', 'yes'].includes(v.toLowerCase()));
+
+export const logLevelSchema = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** Settings every subgraph shares: where it listens and where its database is. */
+export const subgraphEnvSchema = z.object({
+  PORT: portSchema,
+  HOST: z.string().default('127.0.0.1'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string'),
+  DB_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20')
+    .default('osr_'),
+  LOG_LEVEL: logLevelSchema,
+  OSR_EXIT_ON_STDIN_CLOSE: flagSchema,
+});
+export type SubgraphEnv = z.infer<typeof subgraphEnvSchema>;

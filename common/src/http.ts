@@ -1,0 +1,182 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { Logger } from './logger.js';
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void;
+}
+
+export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the per-request context (loaders live here, never across requests). */
+  context(req: http.IncomingMessage): Promise<TContext>;
+  /** True when every dependency (database, subgraphs) answers. */
+  ready(): Promise<{ ok: boolean; detail?: Record<string, unknown> }>;
+  logger: Logger;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number;
+  extraRoutes?: Route[];
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Reads a request body up to a limit; rejects with 413 past it. */
+export function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > limit) {
+      reject(new HttpError(413, `Request body is larger than the limit of ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpError(413, `Request body is larger than the limit of ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * An HTTP server for one Apollo Server: POST/GET /graphql, GET /health (process up),
+ * GET /ready (dependencies reachable). Built here, listened on by the caller.
+ */
+export function createGraphQLHttpServer<TContext extends BaseContext>(
+  options: GraphQLHttpOptions<TContext>,
+): http.Server {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const routes = new Map<string, Route>();
+  for (const route of options.extraRoutes ?? []) routes.set(`${route.method} ${route.path}`, route);
+
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    let body: unknown;
+    if (req.method === 'POST') {
+      const text = await readBody(req, limit);
+      const type = req.headers['content-type'] ?? '';
+      if (!type.startsWith('application/json') && !type.startsWith('application/graphql-response+json')) {
+        throw new HttpError(415, 'Send GraphQL requests as application/json');
+      }
+      try {
+        body = text.length ? JSON.parse(text) : undefined;
+      } catch {
+        throw new HttpError(400, 'The request body is not valid JSON');
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(req),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const work = async () => {
+      if (url.pathname === '/health' && req.method === 'GET') {
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      }
+      if (url.pathname === '/ready' && req.method === 'GET') {
+        const { ok, detail } = await options.ready();
+        sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', ...detail });
+        return;
+      }
+      if (url.pathname === '/graphql' || url.pathname === '/') {
+        if (req.method !== 'POST' && req.method !== 'GET') {
+          res.setHeader('allow', 'GET, POST');
+          throw new HttpError(405, 'Use GET or POST for GraphQL requests');
+        }
+        await handleGraphQL(req, res, url);
+        return;
+      }
+      const route = routes.get(`${req.method} ${url.pathname}`);
+      if (route) {
+        await route.handle(req, res);
+        return;
+      }
+      throw new HttpError(404, `No route for ${req.method} ${url.pathname}`);
+    };
+    work().catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, err.status, { errors: [{ message: err.message }] });
+        else res.end();
+        return;
+      }
+      options.logger.error({ err }, 'unexpected error in HTTP handler');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
+      else res.end();
+    });
+  });
+}
+
+/** Listens on host:port (0 = any free port) and resolves with the actual URL. */
+export async function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return `http://${host}:${address.port}/graphql`;
+}
+
+/** Closes a server: stops accepting, lets in-flight requests finish, drops idle keep-alives. */
+export async function closeServer(server: http.Server): Promise<void> {
+  if (!server.listening) return;
+  await new Promise<void>((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * When the parent process (npm start) passes a pipe as stdin, its end means the parent is
+ * gone: stop, so that no process outlives the command that started it.
+ */
+export function exitWhenStdinCloses(stop: () => Promise<void>): void {
+  process.stdin.on('end', () => void stop());
+  process.stdin.on('error', () => void stop());
+  process.stdin.resume();
+}

@@ -1,0 +1,35 @@
+import DataLoader from 'dataloader';
+
+/**
+ * A per-request loader for documents with a unique key: all keys asked for in one tick
+ * become one database query (an `$in` batch). Missing keys resolve to null.
+ */
+export function uniqueLoader<T>(
+  fetch: (keys: readonly string[]) => Promise<T[]>,
+  keyOf: (doc: T) => string,
+): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(async (keys) => {
+    const docs = await fetch(keys);
+    const byKey = new Map(docs.map((d) => [keyOf(d), d]));
+    return keys.map((k) => byKey.get(k) ?? null);
+  });
+}
+
+/**
+ * A per-request loader for the documents belonging to a key (e.g. the schools of a board):
+ * one query for all keys, grouped afterwards, order of the query kept within each group.
+ */
+export function groupLoader<T>(
+  fetch: (keys: readonly string[]) => Promise<T[]>,
+  groupsOf: (doc: T) => readonly string[] | string,
+): DataLoader<string, T[]> {
+  return new DataLoader<string, T[]>(async (keys) => {
+    const docs = await fetch(keys);
+    const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
+    for (const doc of docs) {
+      const g = groupsOf(doc);
+      for (const key of typeof g === 'string' ? [g] : g) groups.get(key)?.push(doc);
+    }
+    return keys.map((k) => groups.get(k) ?? []);
+  });
+}

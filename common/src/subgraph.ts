@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import type http from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import type { Database } from './db.js';
+import { closeServer, createGraphQLHttpServer } from './http.js';
+import type { Logger } from './logger.js';
+
+type SchemaModule = Exclude<Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number], DocumentNode>;
+type ApolloResolverMap = SchemaModule['resolvers'];
+
+/** Reads a subgraph's SDL file (SDL-first: the .graphql file is the source of truth). */
+export function loadTypeDefs(url: URL) {
+  return parse(readFileSync(url, 'utf8'));
+}
+
+const KNOWN_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'CONFLICT',
+  'UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+/**
+ * Errors with a stable code reach clients as they are; anything else is logged with its
+ * stack and masked, so internals (queries, hosts, stack traces) never leak.
+ */
+export function maskUnexpectedErrors(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.['code'];
+    if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
+    const original = unwrapResolverError(error);
+    if (original instanceof GraphQLError && original.extensions?.['code'] && original !== error) {
+      return formatted;
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  typeDefsUrl: URL;
+  /** Resolver map (typed by each subgraph with its generated resolver types). */
+  resolvers: object;
+  database: Database;
+  logger: Logger;
+  context(req: http.IncomingMessage): Promise<TContext>;
+}
+
+export interface SubgraphServer {
+  httpServer: http.Server;
+  apollo: ApolloServer<BaseContext>;
+  stop(): Promise<void>;
+}
+
+/** Builds (and starts, but does not listen) a subgraph's Apollo Server and HTTP server. */
+export async function buildSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<SubgraphServer> {
+  const schema = buildSubgraphSchema([
+    { typeDefs: loadTypeDefs(options.typeDefsUrl), resolvers: options.resolvers as ApolloResolverMap },
+  ]);
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    formatError: maskUnexpectedErrors(options.logger),
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+  const httpServer = createGraphQLHttpServer<TContext>({
+    apollo,
+    context: options.context,
+    logger: options.logger,
+    async ready() {
+      const database = await options.database.ping();
+      return { ok: database, detail: { subgraph: options.name, database: database ? 'up' : 'down' } };
+    },
+  });
+  return {
+    httpServer,
+    apollo: apollo as unknown as ApolloServer<BaseContext>,
+    async stop() {
+      await closeServer(httpServer);
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { buildSubgraphServer, type Database, type Logger, type SubgraphServer } from '@osr/common';
+import { createContext } from './context.js';
+import { OrganisationsRepository } from './repository.js';
+import { resolvers } from './resolvers/index.js';
+
+/** Builds the organisations subgraph (indexes ensured, Apollo started) without listening. */
+export async function createOrganisationsServer(
+  database: Database,
+  logger: Logger,
+): Promise<SubgraphServer & { repository: OrganisationsRepository }> {
+  const repository = new OrganisationsRepository(database.db);
+  await repository.ensureIndexes();
+  const server = await buildSubgraphServer({
+    name: 'organisations',
+    typeDefsUrl: new URL('./schema.graphql', import.meta.url),
+    resolvers,
+    database,
+    logger,
+    context: async () => createContext(repository),
+  });
+  return { ...server, repository };
+}
