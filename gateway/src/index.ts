@@ -1,0 +1,37 @@
+import { ConfigError, createLogger, exitWhenStdinCloses, listen, parseConfig } from '@osr/common';
+import { gatewayEnvSchema, subgraphUrlOverrides } from './config.js';
+import { createGateway } from './server.js';
+
+let config;
+try {
+  config = parseConfig(gatewayEnvSchema);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`[gateway] ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}
+const logger = createLogger('gateway', config.LOG_LEVEL);
+const gateway = await createGateway({
+  logger,
+  subgraphUrls: subgraphUrlOverrides(config),
+  maxBodyBytes: config.MAX_BODY_BYTES,
+});
+const url = await listen(gateway.httpServer, config.PORT, config.HOST);
+logger.info({ url, subgraphs: gateway.subgraphs }, 'gateway listening');
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  logger.info('stopping');
+  try {
+    await gateway.stop();
+  } finally {
+    process.exit(0);
+  }
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+if (config.OSR_EXIT_ON_STDIN_CLOSE) exitWhenStdinCloses(stop);

@@ -1,0 +1,135 @@
+/**
+ * npm start: the whole system on this machine. Starts the embedded database (unless
+ * MONGODB_URI is set), loads the demo data on first start, starts the four subgraphs and the
+ * gateway as child processes, prints the gateway URL. Ctrl-C stops every process it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from '@osr/common';
+import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { isSeeded, seedDemo } from './seed-lib.js';
+
+const env = z.object({
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
+  OSR_DATA_DIR: z.string().default(join(repoRoot, '.data')),
+  DB_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/).default('osr_'),
+  GATEWAY_PORT: portSchema.default(4000),
+  ORGANISATIONS_PORT: portSchema.default(4001),
+  MANDATES_PORT: portSchema.default(4002),
+  AGREEMENTS_PORT: portSchema.default(4003),
+  SUPPORT_PORT: portSchema.default(4004),
+  LOG_LEVEL: logLevelSchema,
+});
+
+const say = (line: string) => console.log(`[osr] ${line}`);
+const children: { name: string; child: ChildProcess }[] = [];
+let database: RunningDatabase | null = null;
+let shuttingDown = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    say('stopping...');
+    await Promise.all(
+      children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    if (database) await database.stop();
+    say('stopped.');
+  }
+  process.exit(code);
+}
+
+function startService(name: string, entry: string, serviceEnv: Record<string, string>): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    cwd: repoRoot,
+    env: { ...process.env, ...serviceEnv, OSR_EXIT_ON_STDIN_CLOSE: '1' },
+    // stdin is a pipe: when this process dies, the child sees it close and stops itself.
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
+  children.push({ name, child });
+  child.on('exit', (code, signal) => {
+    if (shuttingDown) return;
+    console.error(`[osr] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything.`);
+    void shutdown(1);
+  });
+}
+
+async function waitReady(name: string, url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (shuttingDown) return;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new SetupError(`${name} did not become ready at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main() {
+  const config = parseConfig(env);
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  let uri: string;
+  if (config.MONGODB_URI) {
+    uri = config.MONGODB_URI;
+    say(`using the database at ${redactUri(uri)} (MONGODB_URI); no embedded database started`);
+  } else {
+    database = await startFerretdb({ dataDir: join(config.OSR_DATA_DIR, 'ferretdb'), log: say });
+    uri = database.uri;
+    say(`embedded database (FerretDB, SQLite) at ${uri}, data in ${join(config.OSR_DATA_DIR, 'ferretdb')}`);
+  }
+
+  if (await isSeeded(uri, config.DB_PREFIX)) {
+    say('demo data already loaded; keeping the data as it is');
+  } else {
+    say('loading the demo data (first start)...');
+    await seedDemo(uri, config.DB_PREFIX);
+    say('demo data loaded');
+  }
+
+  const subgraphs = [
+    { name: 'organisations', port: config.ORGANISATIONS_PORT },
+    { name: 'mandates', port: config.MANDATES_PORT },
+    { name: 'agreements', port: config.AGREEMENTS_PORT },
+    { name: 'support', port: config.SUPPORT_PORT },
+  ];
+  for (const s of subgraphs) {
+    startService(s.name, `subgraphs/${s.name}/src/index.ts`, {
+      PORT: String(s.port),
+      MONGODB_URI: uri,
+      DB_PREFIX: config.DB_PREFIX,
+      LOG_LEVEL: config.LOG_LEVEL,
+    });
+  }
+  await Promise.all(subgraphs.map((s) => waitReady(s.name, `http://127.0.0.1:${s.port}/ready`)));
+
+  const gatewayEnv: Record<string, string> = { PORT: String(config.GATEWAY_PORT), LOG_LEVEL: config.LOG_LEVEL };
+  for (const s of subgraphs) gatewayEnv[`SUBGRAPH_${s.name.toUpperCase()}_URL`] = `http://127.0.0.1:${s.port}/graphql`;
+  startService('gateway', 'gateway/src/index.ts', gatewayEnv);
+  await waitReady('gateway', `http://127.0.0.1:${config.GATEWAY_PORT}/ready`);
+
+  say(`gateway ready: http://127.0.0.1:${config.GATEWAY_PORT}/graphql  (Ctrl-C stops everything)`);
+}
+
+main().catch(async (err: unknown) => {
+  if (err instanceof SetupError || err instanceof ConfigError) console.error(`[osr] ${err.message}`);
+  else console.error(err);
+  await shutdown(1);
+});

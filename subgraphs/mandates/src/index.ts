@@ -1,0 +1,4 @@
+import { runSubgraph } from '@osr/common';
+import { createMandatesServer } from './server.js';
+
+await runSubgraph('mandates', createMandatesServer);

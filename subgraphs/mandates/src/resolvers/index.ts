@@ -1,0 +1,20 @@
+import { DateScalar, DateTimeScalar } from '@osr/common';
+import type { Resolvers } from '../generated/resolvers.js';
+import { Board } from './board.js';
+import { Aanleverpunt, Service, Supplier, System } from './catalogue.js';
+import { Mandate } from './mandate.js';
+import { Query } from './query.js';
+import { School } from './school.js';
+
+export const resolvers: Resolvers = {
+  Date: DateScalar,
+  DateTime: DateTimeScalar,
+  Query,
+  Service,
+  Supplier,
+  System,
+  Mandate,
+  Aanleverpunt,
+  School,
+  Board,
+};

@@ -1,0 +1,66 @@
+import { brinProblem, oinProblem } from '@osr/common';
+import type {
+  AanleverpuntDocument,
+  MandateDocument,
+  ServiceDocument,
+  SupplierDocument,
+  SystemDocument,
+} from './documents.js';
+import type { MandatesRepository } from './repository.js';
+
+export interface MandatesSeed {
+  services: ServiceDocument[];
+  suppliers: SupplierDocument[];
+  systems: SystemDocument[];
+  mandates: MandateDocument[];
+  aanleverpunten: AanleverpuntDocument[];
+}
+
+/**
+ * Writes a known data set (demo or test), replacing documents with the same key. Running it
+ * twice leaves the same store. Refuses a set with invalid identifiers or dangling references.
+ */
+export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed): Promise<void> {
+  const problems: string[] = [];
+  const services = new Set(seed.services.map((s) => s.code));
+  const suppliers = new Set(seed.suppliers.map((s) => s.oin));
+  const systems = new Map(seed.systems.map((s) => [s.id, s]));
+  const mandates = new Set(seed.mandates.map((m) => m.id));
+  for (const s of seed.suppliers) {
+    const p = oinProblem(s.oin);
+    if (p) problems.push(`supplier ${s.oin}: ${p}`);
+  }
+  for (const s of seed.systems) {
+    if (!suppliers.has(s.supplierOin)) problems.push(`system ${s.id}: unknown supplier ${s.supplierOin}`);
+    for (const c of s.services) if (!services.has(c)) problems.push(`system ${s.id}: unknown service ${c}`);
+  }
+  for (const m of seed.mandates) {
+    const system = systems.get(m.systemId);
+    if (!system) problems.push(`mandate ${m.id}: unknown system ${m.systemId}`);
+    else if (!system.services.includes(m.serviceCode)) {
+      problems.push(`mandate ${m.id}: system ${m.systemId} does not support ${m.serviceCode}`);
+    }
+    if (m.brin !== null && brinProblem(m.brin)) problems.push(`mandate ${m.id}: ${brinProblem(m.brin)}`);
+    if (m.endDate !== null && m.endDate < m.startDate) problems.push(`mandate ${m.id}: ends before it starts`);
+  }
+  for (const a of seed.aanleverpunten) {
+    if (a.systemId !== null && !systems.has(a.systemId)) problems.push(`aanleverpunt ${a.brin}/${a.index}: unknown system`);
+    if (a.mandateId !== null && !mandates.has(a.mandateId)) problems.push(`aanleverpunt ${a.brin}/${a.index}: unknown mandate`);
+  }
+  if (problems.length) throw new Error(`Seed data rejected:\n  ${problems.join('\n  ')}`);
+
+  const replaceAll = async <T extends object>(
+    collection: { bulkWrite: (ops: never[]) => Promise<unknown> },
+    docs: T[],
+    filterOf: (d: T) => object,
+  ) => {
+    if (!docs.length) return;
+    const ops = docs.map((d) => ({ replaceOne: { filter: filterOf(d), replacement: d, upsert: true } }));
+    await collection.bulkWrite(ops as never[]);
+  };
+  await replaceAll(repo.services, seed.services, (d) => ({ code: d.code }));
+  await replaceAll(repo.suppliers, seed.suppliers, (d) => ({ oin: d.oin }));
+  await replaceAll(repo.systems, seed.systems, (d) => ({ id: d.id }));
+  await replaceAll(repo.mandates, seed.mandates, (d) => ({ id: d.id }));
+  await replaceAll(repo.aanleverpunten, seed.aanleverpunten, (d) => ({ brin: d.brin, index: d.index }));
+}

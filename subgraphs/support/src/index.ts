@@ -1,0 +1,4 @@
+import { runSubgraph } from '@osr/common';
+import { createSupportServer } from './server.js';
+
+await runSubgraph('support', createSupportServer);

@@ -1,0 +1,22 @@
+import { buildSubgraphServer, todayInNetherlands, type Database, type Logger, type SubgraphServer } from '@osr/common';
+import type { Context } from './context.js';
+import { SupportRepository } from './repository.js';
+import { resolvers } from './resolvers/index.js';
+
+/** Builds the support subgraph (indexes ensured, Apollo started) without listening. */
+export async function createSupportServer(
+  database: Database,
+  logger: Logger,
+): Promise<SubgraphServer & { repository: SupportRepository }> {
+  const repository = new SupportRepository(database.db);
+  await repository.ensureIndexes();
+  const server = await buildSubgraphServer<Context>({
+    name: 'support',
+    typeDefsUrl: new URL('./schema.graphql', import.meta.url),
+    resolvers,
+    database,
+    logger,
+    context: async () => ({ repository, loaders: repository.createLoaders(), today: todayInNetherlands() }),
+  });
+  return { ...server, repository };
+}
