@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Database } from './db.js';
@@ -80,6 +81,10 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
     schema,
     formatError: maskUnexpectedErrors(options.logger),
     includeStacktraceInErrorResponses: false,
+    // The entry point handles SIGINT/SIGTERM itself (and tests stop servers explicitly).
+    stopOnTerminationSignals: false,
+    // The gateway asks for no traces (no usage reporting); measured: no effect on throughput.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   const httpServer = createGraphQLHttpServer<TContext>({
@@ -95,8 +100,11 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
     httpServer,
     apollo: apollo as unknown as ApolloServer<BaseContext>,
     async stop() {
+      options.logger.debug('closing HTTP server');
       await closeServer(httpServer);
+      options.logger.debug('stopping Apollo');
       await apollo.stop();
+      options.logger.debug('stopped');
     },
   };
 }

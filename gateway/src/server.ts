@@ -66,6 +66,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     gateway: gateway as unknown as GatewayInterface,
     formatError: maskUnexpectedErrors(options.logger),
     includeStacktraceInErrorResponses: false,
+    // The entry point handles SIGINT/SIGTERM itself (and tests stop servers explicitly).
+    stopOnTerminationSignals: false,
     plugins: [logErrors],
   });
   await apollo.start();
