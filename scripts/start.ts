@@ -11,7 +11,11 @@ import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './fer
 import { isSeeded, seedDemo } from './seed-lib.js';
 
 const env = z.object({
-  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// connection string').optional(),
+  // An empty MONGODB_URI counts as unset.
+  MONGODB_URI: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string').optional(),
+  ),
   OSR_DATA_DIR: z.string().default(join(repoRoot, '.data')),
   DB_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/).default('osr_'),
   GATEWAY_PORT: portSchema.default(4000),

@@ -8,12 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startFerretdb, type RunningDatabase } from '../scripts/ferretdb.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    mongodbUri: string;
-  }
-}
+import './support/provided.js';
 
 let database: RunningDatabase | null = null;
 let dataDir: string | null = null;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
@@ -15,7 +16,7 @@ export interface GatewayOptions {
 }
 
 export interface GatewayServer {
-  httpServer: import('node:http').Server;
+  httpServer: http.Server;
   apollo: ApolloServer<BaseContext>;
   /** The URL each subgraph is reached at. */
   subgraphs: Record<string, string>;

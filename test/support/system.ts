@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import './provided.js';
 import { connectDatabase, createLogger, databaseName, listen, type Database, type SubgraphName, type SubgraphServer } from '@osr/common';
 import { createGateway, type GatewayServer } from '@osr/gateway';
 import { createAgreementsServer } from '@osr/subgraph-agreements';

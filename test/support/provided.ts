@@ -1,0 +1,9 @@
+/** What test/global-setup.ts provides to every test file. */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Connection string of the test run's database server. */
+    mongodbUri: string;
+  }
+}
+
+export {};
