@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from '@osr/common';
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { randomBytes } from 'node:crypto';
+import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
 import { isSeeded, seedDemo } from './seed-lib.js';
 
 const env = z.object({
@@ -24,6 +26,10 @@ const env = z.object({
   AGREEMENTS_PORT: portSchema.default(4003),
   SUPPORT_PORT: portSchema.default(4004),
   LOG_LEVEL: logLevelSchema,
+  /** Shared by gateway and subgraphs; a fresh random one per start unless set. */
+  OSR_IDENTITY_SECRET: z.string().min(32).optional(),
+  /** Production-style token verification; without it a local development key is used. */
+  JWT_JWKS_URL: z.string().url().optional(),
 });
 
 const say = (line: string) => console.log(`[osr] ${line}`);
@@ -108,6 +114,13 @@ async function main() {
     say('demo data loaded');
   }
 
+  const identitySecret = config.OSR_IDENTITY_SECRET ?? randomBytes(32).toString('base64url');
+  const tokenEnv: Record<string, string> = {};
+  if (!config.JWT_JWKS_URL) {
+    const keys = await ensureDevKeys(defaultKeyDir(config.OSR_DATA_DIR));
+    tokenEnv['JWT_PUBLIC_KEY_FILE'] = keys.publicKeyPath;
+  }
+
   const subgraphs = [
     { name: 'organisations', port: config.ORGANISATIONS_PORT },
     { name: 'mandates', port: config.MANDATES_PORT },
@@ -120,16 +133,23 @@ async function main() {
       MONGODB_URI: uri,
       DB_PREFIX: config.DB_PREFIX,
       LOG_LEVEL: config.LOG_LEVEL,
+      OSR_IDENTITY_SECRET: identitySecret,
     });
   }
   await Promise.all(subgraphs.map((s) => waitReady(s.name, `http://127.0.0.1:${s.port}/ready`)));
 
-  const gatewayEnv: Record<string, string> = { PORT: String(config.GATEWAY_PORT), LOG_LEVEL: config.LOG_LEVEL };
+  const gatewayEnv: Record<string, string> = {
+    PORT: String(config.GATEWAY_PORT),
+    LOG_LEVEL: config.LOG_LEVEL,
+    OSR_IDENTITY_SECRET: identitySecret,
+    ...tokenEnv,
+  };
   for (const s of subgraphs) gatewayEnv[`SUBGRAPH_${s.name.toUpperCase()}_URL`] = `http://127.0.0.1:${s.port}/graphql`;
   startService('gateway', 'gateway/src/index.ts', gatewayEnv);
   await waitReady('gateway', `http://127.0.0.1:${config.GATEWAY_PORT}/ready`);
 
   say(`gateway ready: http://127.0.0.1:${config.GATEWAY_PORT}/graphql  (Ctrl-C stops everything)`);
+  say('a token for board 41234: npm run token -- --role BOARD --board 41234 --rights OSR_TOEGANG');
 }
 
 main().catch(async (err: unknown) => {

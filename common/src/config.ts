@@ -35,6 +35,9 @@ export const logLevelSchema = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
+/** The secret the gateway and subgraphs share to sign identities. */
+export const identitySecretSchema = z.string().min(32, 'must be at least 32 characters (a random secret shared by the gateway and the subgraphs)');
+
 /** Settings every subgraph shares: where it listens and where its database is. */
 export const subgraphEnvSchema = z.object({
   PORT: portSchema,
@@ -47,6 +50,7 @@ export const subgraphEnvSchema = z.object({
     .regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20')
     .default('osr_'),
   LOG_LEVEL: logLevelSchema,
+  OSR_IDENTITY_SECRET: identitySecretSchema,
   OSR_EXIT_ON_STDIN_CLOSE: flagSchema,
 });
 export type SubgraphEnv = z.infer<typeof subgraphEnvSchema>;

@@ -13,6 +13,10 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the per-request context (loaders live here, never across requests). */
   context(req: http.IncomingMessage): Promise<TContext>;
+  /** Refuses a GraphQL request (401) before it is read, e.g. without a valid identity. */
+  authenticate?(
+    req: http.IncomingMessage,
+  ): { ok: true } | { ok: false; reason: string } | Promise<{ ok: true } | { ok: false; reason: string }>;
   /** True when every dependency (database, subgraphs) answers. */
   ready(): Promise<{ ok: boolean; detail?: Record<string, unknown> }>;
   logger: Logger;
@@ -78,6 +82,12 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   for (const route of options.extraRoutes ?? []) routes.set(`${route.method} ${route.path}`, route);
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const auth = await options.authenticate?.(req);
+    if (auth && !auth.ok) {
+      req.resume();
+      sendJson(res, 401, { errors: [{ message: auth.reason, extensions: { code: 'UNAUTHENTICATED' } }] });
+      return;
+    }
     let body: unknown;
     if (req.method === 'POST') {
       const text = await readBody(req, limit);

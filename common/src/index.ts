@@ -9,3 +9,4 @@ export * from './logger.js';
 export * from './scalars.js';
 export * from './subgraph.js';
 export * from './main.js';
+export * from './identity.js';

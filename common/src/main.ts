@@ -10,7 +10,7 @@ import type { SubgraphServer } from './subgraph.js';
  */
 export async function runSubgraph(
   name: SubgraphName,
-  build: (database: Database, logger: Logger) => Promise<SubgraphServer>,
+  build: (database: Database, logger: Logger, identitySecret: string) => Promise<SubgraphServer>,
 ): Promise<void> {
   let config;
   try {
@@ -30,7 +30,7 @@ export async function runSubgraph(
     logger.fatal({ err }, `cannot reach the database at ${redactUri(config.MONGODB_URI)}`);
     process.exit(1);
   }
-  const server = await build(database, logger);
+  const server = await build(database, logger, config.OSR_IDENTITY_SECRET);
   const url = await listen(server.httpServer, config.PORT, config.HOST);
   logger.info({ url }, `${name} subgraph listening`);
 

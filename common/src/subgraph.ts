@@ -6,6 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Database } from './db.js';
+import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
 import { closeServer, createGraphQLHttpServer } from './http.js';
 import type { Logger } from './logger.js';
 
@@ -61,13 +62,19 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   resolvers: object;
   database: Database;
   logger: Logger;
-  context(req: http.IncomingMessage): Promise<TContext>;
+  /** Secret shared with the gateway; requests without a valid signed identity get 401. */
+  identitySecret: string;
+  context(identity: Identity, req: http.IncomingMessage): Promise<TContext>;
 }
 
 export interface SubgraphServer {
   httpServer: http.Server;
   apollo: ApolloServer<BaseContext>;
   stop(): Promise<void>;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Builds (and starts, but does not listen) a subgraph's Apollo Server and HTTP server. */
@@ -89,8 +96,16 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
   await apollo.start();
   const httpServer = createGraphQLHttpServer<TContext>({
     apollo,
-    context: options.context,
     logger: options.logger,
+    authenticate(req) {
+      const check = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), options.identitySecret);
+      return check.ok ? { ok: true } : check;
+    },
+    async context(req) {
+      const check = verifyIdentity(headerValue(req.headers[IDENTITY_HEADER]), options.identitySecret);
+      if (!check.ok) throw new Error(check.reason); // authenticate() already refused it
+      return options.context(check.identity, req);
+    },
     async ready() {
       const database = await options.database.ping();
       return { ok: database, detail: { subgraph: options.name, database: database ? 'up' : 'down' } };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLevelSchema, flagSchema, portSchema } from '@osr/common';
+import { identitySecretSchema, logLevelSchema, flagSchema, portSchema } from '@osr/common';
 
 const url = z.string().url();
 
@@ -15,6 +15,20 @@ export const gatewayEnvSchema = z.object({
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   OSR_EXIT_ON_STDIN_CLOSE: flagSchema,
+  /** Shared with the subgraphs: signs the identity passed to them. */
+  OSR_IDENTITY_SECRET: identitySecretSchema,
+  JWT_ISSUER: z.string().min(1).default('osr-dev'),
+  JWT_AUDIENCE: z.string().min(1).default('osr-graph'),
+  /** Comma-separated accepted algorithms (pinned). */
+  JWT_ALGORITHMS: z
+    .string()
+    .default('ES256')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'])).min(1)),
+  /** Production: the identity broker's JWKS URL. */
+  JWT_JWKS_URL: url.optional(),
+  /** Development: a file with the PEM public key (npm start writes one under .data/dev-keys). */
+  JWT_PUBLIC_KEY_FILE: z.string().optional(),
 });
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 

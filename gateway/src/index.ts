@@ -1,5 +1,6 @@
 import { ConfigError, createLogger, exitWhenStdinCloses, listen, parseConfig } from '@osr/common';
 import { gatewayEnvSchema, subgraphUrlOverrides } from './config.js';
+import { TokenVerifier } from './auth.js';
 import { createGateway } from './server.js';
 
 let config;
@@ -17,6 +18,14 @@ const gateway = await createGateway({
   logger,
   subgraphUrls: subgraphUrlOverrides(config),
   maxBodyBytes: config.MAX_BODY_BYTES,
+  identitySecret: config.OSR_IDENTITY_SECRET,
+  tokens: {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    algorithms: config.JWT_ALGORITHMS,
+    jwksUrl: config.JWT_JWKS_URL,
+    publicKeyPem: config.JWT_PUBLIC_KEY_FILE ? TokenVerifier.readPublicKeyFile(config.JWT_PUBLIC_KEY_FILE) : undefined,
+  },
 });
 const url = await listen(gateway.httpServer, config.PORT, config.HOST);
 logger.info({ url, subgraphs: gateway.subgraphs }, 'gateway listening');

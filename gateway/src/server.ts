@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { closeServer, createGraphQLHttpServer, maskUnexpectedErrors, type Logger } from '@osr/common';
+import {
+  IDENTITY_HEADER,
+  closeServer,
+  createGraphQLHttpServer,
+  maskUnexpectedErrors,
+  signIdentity,
+  type Identity,
+  type Logger,
+} from '@osr/common';
+import { TokenVerifier, type TokenSettings } from './auth.js';
 
 export const defaultSupergraphUrl = new URL('../../schema/supergraph.graphql', import.meta.url);
 
@@ -13,11 +22,18 @@ export interface GatewayOptions {
   subgraphUrls?: Record<string, string>;
   supergraphSdl?: string;
   maxBodyBytes?: number;
+  /** Signs the identity passed to subgraphs. */
+  identitySecret: string;
+  tokens: TokenSettings;
+}
+
+export interface GatewayContext {
+  identity: Identity;
 }
 
 export interface GatewayServer {
   httpServer: http.Server;
-  apollo: ApolloServer<BaseContext>;
+  apollo: ApolloServer<GatewayContext>;
   /** The URL each subgraph is reached at. */
   subgraphs: Record<string, string>;
   stop(): Promise<void>;
@@ -45,12 +61,21 @@ function readyUrl(graphqlUrl: string): string {
 export async function createGateway(options: GatewayOptions): Promise<GatewayServer> {
   const supergraphSdl = options.supergraphSdl ?? readFileSync(defaultSupergraphUrl, 'utf8');
   const subgraphs = { ...routingUrls(supergraphSdl), ...options.subgraphUrls };
+  const verifier = await TokenVerifier.create(options.tokens);
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: subgraphs[name] ?? url }),
+    buildService: ({ name, url }) =>
+      new RemoteGraphQLDataSource<GatewayContext>({
+        url: subgraphs[name] ?? url,
+        willSendRequest({ request, context }) {
+          // Every subgraph call carries the caller's identity, signed, valid for a minute.
+          request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity, options.identitySecret));
+        },
+      }),
   });
+  const identities = new WeakMap<http.IncomingMessage, Identity>();
 
-  const logErrors: ApolloServerPlugin = {
+  const logErrors: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, operationName }) {
@@ -62,7 +87,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     },
   };
 
-  const apollo = new ApolloServer<BaseContext>({
+  const apollo = new ApolloServer<GatewayContext>({
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects.
     gateway: gateway as unknown as GatewayInterface,
     formatError: maskUnexpectedErrors(options.logger),
@@ -73,10 +98,19 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   });
   await apollo.start();
 
-  const httpServer = createGraphQLHttpServer<BaseContext>({
+  const httpServer = createGraphQLHttpServer<GatewayContext>({
     apollo,
     logger: options.logger,
-    context: async () => ({}),
+    async authenticate(req) {
+      const result = await verifier.authenticate(req);
+      if (result.ok) identities.set(req, result.identity);
+      return result;
+    },
+    async context(req) {
+      const identity = identities.get(req);
+      if (!identity) throw new Error('request reached the context without authentication');
+      return { identity };
+    },
     maxBodyBytes: options.maxBodyBytes,
     async ready() {
       const checks = await Promise.all(

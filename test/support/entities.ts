@@ -1,4 +1,4 @@
-import { graphql, type GraphQLResponse } from './system.js';
+import { graphql, identityHeaders, type GraphQLResponse } from './system.js';
 
 /** Sends `_entities` with representations straight to a subgraph (no gateway). */
 export function resolveEntities<T = Record<string, unknown>>(
@@ -10,5 +10,6 @@ export function resolveEntities<T = Record<string, unknown>>(
     subgraphUrl,
     `query ($representations: [_Any!]!) { _entities(representations: $representations) { ${selection} } }`,
     { representations },
+    identityHeaders(),
   );
 }

@@ -6,7 +6,19 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import './provided.js';
-import { connectDatabase, createLogger, databaseName, listen, type Database, type SubgraphName, type SubgraphServer } from '@osr/common';
+import { exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import {
+  IDENTITY_HEADER,
+  connectDatabase,
+  createLogger,
+  databaseName,
+  listen,
+  signIdentity,
+  type Database,
+  type Identity,
+  type SubgraphName,
+  type SubgraphServer,
+} from '@osr/common';
 import { createGateway, type GatewayServer } from '@osr/gateway';
 import { createAgreementsServer } from '@osr/subgraph-agreements';
 import { createMandatesServer } from '@osr/subgraph-mandates';
@@ -14,6 +26,56 @@ import { createOrganisationsServer } from '@osr/subgraph-organisations';
 import { createSupportServer } from '@osr/subgraph-support';
 
 export const logger = createLogger('test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
+
+/** The secret this test process's gateway and subgraphs share. */
+export const identitySecret = randomBytes(32).toString('base64url');
+
+export const TOKEN_ISSUER = 'osr-test';
+export const TOKEN_AUDIENCE = 'osr-graph';
+
+/** This test process's token signing key pair (ES256), made on first use. */
+let keyPair: Promise<{ privateKey: KeyLike; publicKeyPem: string }> | null = null;
+function keys() {
+  keyPair ??= generateKeyPair('ES256').then(async ({ privateKey, publicKey }) => ({
+    privateKey,
+    publicKeyPem: await exportSPKI(publicKey),
+  }));
+  return keyPair;
+}
+
+export interface TestClaims {
+  sub?: string;
+  name?: string;
+  role: 'BOARD' | 'SUPPLIER' | 'SUPPORT' | 'ANALYST';
+  board?: string;
+  supplier?: string;
+  rights?: string[];
+}
+
+/** A bearer token the test gateway accepts. */
+export async function tokenFor(claims: TestClaims, expiresIn: string | number = '10m'): Promise<string> {
+  const { privateKey } = await keys();
+  const { sub, ...rest } = claims;
+  return new SignJWT({ name: sub ?? 'test user', ...rest, rights: rest.rights ?? [] })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setSubject(sub ?? `test-${claims.role.toLowerCase()}`)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(privateKey);
+}
+
+export async function bearer(claims: TestClaims): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await tokenFor(claims)}` };
+}
+
+export const SUPPORT_IDENTITY: Identity = { sub: 'test-support', name: 'Test Support', role: 'SUPPORT', board: null, rights: [], supplier: null };
+
+/** Headers for a direct subgraph call, as the gateway would sign them. */
+export function identityHeaders(identity: Identity = SUPPORT_IDENTITY): Record<string, string> {
+  return { [IDENTITY_HEADER]: signIdentity(identity, identitySecret) };
+}
 
 export function databaseUri(): string {
   return inject('mongodbUri');
@@ -24,7 +86,7 @@ export function freshPrefix(): string {
   return `t${randomBytes(4).toString('hex')}_`;
 }
 
-const builders: Record<SubgraphName, (db: Database, log: typeof logger) => Promise<SubgraphServer>> = {
+const builders: Record<SubgraphName, (db: Database, log: typeof logger, secret: string) => Promise<SubgraphServer>> = {
   organisations: createOrganisationsServer,
   mandates: createMandatesServer,
   agreements: createAgreementsServer,
@@ -41,7 +103,7 @@ export interface RunningSubgraph {
 
 export async function startSubgraph(name: SubgraphName, prefix: string): Promise<RunningSubgraph> {
   const database = await connectDatabase(databaseUri(), databaseName(prefix, name));
-  const server = await builders[name](database, logger);
+  const server = await builders[name](database, logger, identitySecret);
   const url = await listen(server.httpServer, 0);
   return {
     name,
@@ -69,6 +131,8 @@ export async function startSystem(prefix: string): Promise<RunningSystem> {
   const gateway = await createGateway({
     logger,
     subgraphUrls: Object.fromEntries(running.map((r) => [r.name, r.url])),
+    identitySecret,
+    tokens: { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['ES256'], publicKeyPem: (await keys()).publicKeyPem },
   });
   const gatewayUrl = await listen(gateway.httpServer, 0);
   return {

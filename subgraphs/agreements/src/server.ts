@@ -7,6 +7,7 @@ import { resolvers } from './resolvers/index.js';
 export async function createAgreementsServer(
   database: Database,
   logger: Logger,
+  identitySecret: string,
 ): Promise<SubgraphServer & { repository: AgreementsRepository }> {
   const repository = new AgreementsRepository(database.db);
   await repository.ensureIndexes();
@@ -16,7 +17,8 @@ export async function createAgreementsServer(
     resolvers,
     database,
     logger,
-    context: async () => ({ repository, loaders: repository.createLoaders() }),
+    identitySecret,
+    context: async (identity) => ({ identity, repository, loaders: repository.createLoaders() }),
   });
   return { ...server, repository };
 }

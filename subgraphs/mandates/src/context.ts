@@ -1,6 +1,9 @@
+import type { Identity } from '@osr/common';
 import type { MandatesLoaders, MandatesRepository } from './repository.js';
 
 export interface Context {
+  /** Who is asking (verified by the gateway, signed). */
+  identity: Identity;
   repository: MandatesRepository;
   loaders: MandatesLoaders;
   /** Today in the Netherlands (YYYY-MM-DD), fixed for the whole request. */

@@ -7,6 +7,7 @@ import { resolvers } from './resolvers/index.js';
 export async function createMandatesServer(
   database: Database,
   logger: Logger,
+  identitySecret: string,
 ): Promise<SubgraphServer & { repository: MandatesRepository }> {
   const repository = new MandatesRepository(database.db);
   await repository.ensureIndexes();
@@ -16,7 +17,8 @@ export async function createMandatesServer(
     resolvers,
     database,
     logger,
-    context: async () => ({ repository, loaders: repository.createLoaders(), today: todayInNetherlands() }),
+    identitySecret,
+    context: async (identity) => ({ identity, repository, loaders: repository.createLoaders(), today: todayInNetherlands() }),
   });
   return { ...server, repository };
 }

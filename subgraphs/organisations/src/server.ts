@@ -7,6 +7,7 @@ import { resolvers } from './resolvers/index.js';
 export async function createOrganisationsServer(
   database: Database,
   logger: Logger,
+  identitySecret: string,
 ): Promise<SubgraphServer & { repository: OrganisationsRepository }> {
   const repository = new OrganisationsRepository(database.db);
   await repository.ensureIndexes();
@@ -16,7 +17,8 @@ export async function createOrganisationsServer(
     resolvers,
     database,
     logger,
-    context: async () => createContext(repository),
+    identitySecret,
+    context: async (identity) => createContext(repository, identity),
   });
   return { ...server, repository };
 }

@@ -7,6 +7,7 @@ import { resolvers } from './resolvers/index.js';
 export async function createSupportServer(
   database: Database,
   logger: Logger,
+  identitySecret: string,
 ): Promise<SubgraphServer & { repository: SupportRepository }> {
   const repository = new SupportRepository(database.db);
   await repository.ensureIndexes();
@@ -16,7 +17,8 @@ export async function createSupportServer(
     resolvers,
     database,
     logger,
-    context: async () => ({ repository, loaders: repository.createLoaders(), today: todayInNetherlands() }),
+    identitySecret,
+    context: async (identity) => ({ identity, repository, loaders: repository.createLoaders(), today: todayInNetherlands() }),
   });
   return { ...server, repository };
 }

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { resolveEntities } from '../../../test/support/entities.js';
-import { graphql } from '../../../test/support/system.js';
-import { databaseUri, freshPrefix, startSubgraph, type RunningSubgraph } from '../../../test/support/system.js';
+import { databaseUri, graphql, identityHeaders, freshPrefix, startSubgraph, type RunningSubgraph } from '../../../test/support/system.js';
 
 describe('support subgraph', () => {
   let subgraph: RunningSubgraph;
@@ -38,23 +37,24 @@ describe('support subgraph', () => {
       subgraph.url,
       query,
       { d: '2022-08-14' },
+      identityHeaders(),
     );
     expect(before.data!.supportContacts).toContainEqual({
       value: 'servicedesk@oso-od.nl',
       validUntil: '2022-08-14',
       replacedBy: { value: 'support@kennisnet.nl' },
     });
-    const after = await graphql<{ supportContacts: { value: string }[] }>(subgraph.url, query, { d: '2022-08-15' });
+    const after = await graphql<{ supportContacts: { value: string }[] }>(subgraph.url, query, { d: '2022-08-15' }, identityHeaders());
     expect(after.data!.supportContacts.map((c) => c.value)).toEqual(['support@kennisnet.nl', '0800 321 22 33']);
   });
 
   it('rejects an impossible date, as a variable (BAD_USER_INPUT) and as a literal (validation), naming why', async () => {
-    const asVariable = await graphql(subgraph.url, 'query ($d: Date) { supportContacts(asOf: $d) { value } }', { d: '2022-02-30' });
+    const asVariable = await graphql(subgraph.url, 'query ($d: Date) { supportContacts(asOf: $d) { value } }', { d: '2022-02-30' }, identityHeaders());
     expect(asVariable.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(asVariable.errors?.[0]?.message).toContain('no such calendar date');
     expect(asVariable.data ?? null).toBeNull();
 
-    const asLiteral = await graphql(subgraph.url, '{ supportContacts(asOf: "2022-02-30") { value } }');
+    const asLiteral = await graphql(subgraph.url, '{ supportContacts(asOf: "2022-02-30") { value } }', undefined, identityHeaders());
     expect(asLiteral.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(asLiteral.errors?.[0]?.message).toContain('no such calendar date');
   });
