@@ -127,8 +127,10 @@ async function main() {
     { name: 'agreements', port: config.AGREEMENTS_PORT },
     { name: 'support', port: config.SUPPORT_PORT },
   ];
+  const peerEnv = Object.fromEntries(subgraphs.map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`]));
   for (const s of subgraphs) {
     startService(s.name, `subgraphs/${s.name}/src/index.ts`, {
+      ...peerEnv,
       PORT: String(s.port),
       MONGODB_URI: uri,
       DB_PREFIX: config.DB_PREFIX,

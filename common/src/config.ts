@@ -52,5 +52,10 @@ export const subgraphEnvSchema = z.object({
   LOG_LEVEL: logLevelSchema,
   OSR_IDENTITY_SECRET: identitySecretSchema,
   OSR_EXIT_ON_STDIN_CLOSE: flagSchema,
+  /** GraphQL URLs of the other subgraphs, for the subgraphs that call them. */
+  ORGANISATIONS_URL: z.string().url().optional(),
+  MANDATES_URL: z.string().url().optional(),
+  AGREEMENTS_URL: z.string().url().optional(),
+  SUPPORT_URL: z.string().url().optional(),
 });
 export type SubgraphEnv = z.infer<typeof subgraphEnvSchema>;

@@ -10,3 +10,4 @@ export * from './scalars.js';
 export * from './subgraph.js';
 export * from './main.js';
 export * from './identity.js';
+export * from './peers.js';

@@ -3,6 +3,17 @@ import { connectDatabase, databaseName, type Database, type SubgraphName } from 
 import { exitWhenStdinCloses, listen } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import type { SubgraphServer } from './subgraph.js';
+import type { PeerUrls } from './peers.js';
+
+/** What a subgraph's server is built from. */
+export interface SubgraphDeps {
+  database: Database;
+  logger: Logger;
+  /** shared with the gateway: verifies incoming identities, signs calls to peers */
+  identitySecret: string;
+  /** GraphQL URLs of the other subgraphs this one calls */
+  peers: PeerUrls;
+}
 
 /**
  * The listening entry point shared by the subgraphs' index.ts: parse config once, connect,
@@ -10,7 +21,7 @@ import type { SubgraphServer } from './subgraph.js';
  */
 export async function runSubgraph(
   name: SubgraphName,
-  build: (database: Database, logger: Logger, identitySecret: string) => Promise<SubgraphServer>,
+  build: (deps: SubgraphDeps) => Promise<SubgraphServer>,
 ): Promise<void> {
   let config;
   try {
@@ -30,7 +41,12 @@ export async function runSubgraph(
     logger.fatal({ err }, `cannot reach the database at ${redactUri(config.MONGODB_URI)}`);
     process.exit(1);
   }
-  const server = await build(database, logger, config.OSR_IDENTITY_SECRET);
+  const peers: PeerUrls = {};
+  if (config.ORGANISATIONS_URL) peers.organisations = config.ORGANISATIONS_URL;
+  if (config.MANDATES_URL) peers.mandates = config.MANDATES_URL;
+  if (config.AGREEMENTS_URL) peers.agreements = config.AGREEMENTS_URL;
+  if (config.SUPPORT_URL) peers.support = config.SUPPORT_URL;
+  const server = await build({ database, logger, identitySecret: config.OSR_IDENTITY_SECRET, peers });
   const url = await listen(server.httpServer, config.PORT, config.HOST);
   logger.info({ url }, `${name} subgraph listening`);
 

@@ -16,6 +16,8 @@ import {
   signIdentity,
   type Database,
   type Identity,
+  type PeerUrls,
+  type SubgraphDeps,
   type SubgraphName,
   type SubgraphServer,
 } from '@osr/common';
@@ -86,7 +88,7 @@ export function freshPrefix(): string {
   return `t${randomBytes(4).toString('hex')}_`;
 }
 
-const builders: Record<SubgraphName, (db: Database, log: typeof logger, secret: string) => Promise<SubgraphServer>> = {
+const builders: Record<SubgraphName, (deps: SubgraphDeps) => Promise<SubgraphServer>> = {
   organisations: createOrganisationsServer,
   mandates: createMandatesServer,
   agreements: createAgreementsServer,
@@ -101,9 +103,9 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-export async function startSubgraph(name: SubgraphName, prefix: string): Promise<RunningSubgraph> {
+export async function startSubgraph(name: SubgraphName, prefix: string, peers: PeerUrls = {}): Promise<RunningSubgraph> {
   const database = await connectDatabase(databaseUri(), databaseName(prefix, name));
-  const server = await builders[name](database, logger, identitySecret);
+  const server = await builders[name]({ database, logger, identitySecret, peers });
   const url = await listen(server.httpServer, 0);
   return {
     name,
@@ -125,8 +127,14 @@ export interface RunningSystem {
 }
 
 export async function startSystem(prefix: string): Promise<RunningSystem> {
-  const names: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
-  const running = await Promise.all(names.map((n) => startSubgraph(n, prefix)));
+  // In dependency order: each subgraph learns the URLs of the ones started before it.
+  const running: RunningSubgraph[] = [];
+  const peers: PeerUrls = {};
+  for (const name of ['organisations', 'support', 'agreements', 'mandates'] as SubgraphName[]) {
+    const subgraph = await startSubgraph(name, prefix, { ...peers });
+    peers[name] = subgraph.url;
+    running.push(subgraph);
+  }
   const subgraphs = Object.fromEntries(running.map((r) => [r.name, r])) as Record<SubgraphName, RunningSubgraph>;
   const gateway = await createGateway({
     logger,

@@ -1,13 +1,11 @@
-import { buildSubgraphServer, type Database, type Logger, type SubgraphServer } from '@osr/common';
+import { buildSubgraphServer, type SubgraphDeps, type SubgraphServer } from '@osr/common';
 import type { Context } from './context.js';
 import { AgreementsRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 
 /** Builds the agreements subgraph (indexes ensured, Apollo started) without listening. */
 export async function createAgreementsServer(
-  database: Database,
-  logger: Logger,
-  identitySecret: string,
+  { database, logger, identitySecret }: SubgraphDeps,
 ): Promise<SubgraphServer & { repository: AgreementsRepository }> {
   const repository = new AgreementsRepository(database.db);
   await repository.ensureIndexes();

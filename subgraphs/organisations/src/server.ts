@@ -1,13 +1,11 @@
-import { buildSubgraphServer, type Database, type Logger, type SubgraphServer } from '@osr/common';
+import { buildSubgraphServer, type SubgraphDeps, type SubgraphServer } from '@osr/common';
 import { createContext } from './context.js';
 import { OrganisationsRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 
 /** Builds the organisations subgraph (indexes ensured, Apollo started) without listening. */
 export async function createOrganisationsServer(
-  database: Database,
-  logger: Logger,
-  identitySecret: string,
+  { database, logger, identitySecret }: SubgraphDeps,
 ): Promise<SubgraphServer & { repository: OrganisationsRepository }> {
   const repository = new OrganisationsRepository(database.db);
   await repository.ensureIndexes();

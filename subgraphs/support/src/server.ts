@@ -1,13 +1,11 @@
-import { buildSubgraphServer, todayInNetherlands, type Database, type Logger, type SubgraphServer } from '@osr/common';
+import { buildSubgraphServer, type SubgraphDeps, todayInNetherlands, type SubgraphServer } from '@osr/common';
 import type { Context } from './context.js';
 import { SupportRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 
 /** Builds the support subgraph (indexes ensured, Apollo started) without listening. */
 export async function createSupportServer(
-  database: Database,
-  logger: Logger,
-  identitySecret: string,
+  { database, logger, identitySecret }: SubgraphDeps,
 ): Promise<SubgraphServer & { repository: SupportRepository }> {
   const repository = new SupportRepository(database.db);
   await repository.ensureIndexes();
