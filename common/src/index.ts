@@ -11,3 +11,4 @@ export * from './subgraph.js';
 export * from './main.js';
 export * from './identity.js';
 export * from './peers.js';
+export * from './pagination.js';
