@@ -11,8 +11,8 @@
  * - The support contacts from domain.md, current and retired.
  */
 import type { AgreementsSeed } from '@osr/subgraph-agreements/seed';
-import type { MandatesSeed } from '@osr/subgraph-mandates/seed';
-import type { MandateDocument, AanleverpuntDocument } from '@osr/subgraph-mandates/documents';
+import type { MandatesSeed, SeedMandate } from '@osr/subgraph-mandates/seed';
+import type { AanleverpuntDocument } from '@osr/subgraph-mandates/documents';
 import type { OrganisationsSeed } from '@osr/subgraph-organisations/seed';
 import type { SchoolDocument } from '@osr/subgraph-organisations/documents';
 import type { SupportSeed } from '@osr/subgraph-support/seed';
@@ -97,7 +97,7 @@ function school(spec: SchoolSpec, boardNummer: string, index: number): SchoolDoc
   };
 }
 
-function migrationMandate(brin: string, boardNummer: string, service: 'OSO_OV' | 'OSO_SWV', systemId: string): MandateDocument {
+function migrationMandate(brin: string, boardNummer: string, service: 'OSO_OV' | 'OSO_SWV', systemId: string): SeedMandate {
   return {
     id: `m-${brin}-${service}-${systemId}-${MIGRATION_DATE}`,
     serviceCode: service,
@@ -117,7 +117,7 @@ function migrationMandate(brin: string, boardNummer: string, service: 'OSO_OV' |
 }
 
 function mandatesFor(boardNummer: string, specs: SchoolSpec[]) {
-  const mandates: MandateDocument[] = [];
+  const mandates: SeedMandate[] = [];
   const aanleverpunten: AanleverpuntDocument[] = [];
   for (const spec of specs) {
     const points = [

@@ -1,4 +1,6 @@
 import type { Identity } from '@osr/common';
+import type { FeedFollower } from './feed-follower.js';
+import type { MandateService } from './mandate-service.js';
 import type { MandatesLoaders, MandatesRepository } from './repository.js';
 
 export interface Context {
@@ -6,6 +8,8 @@ export interface Context {
   identity: Identity;
   repository: MandatesRepository;
   loaders: MandatesLoaders;
+  service: MandateService;
+  follower: FeedFollower;
   /** Today in the Netherlands (YYYY-MM-DD), fixed for the whole request. */
   today: string;
 }

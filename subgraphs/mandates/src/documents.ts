@@ -59,6 +59,61 @@ export interface MandateDocument {
   updatedAt: Date;
   lastReviewedAt: Date | null;
   lastReviewedBy: string | null;
+  /** open review reasons raised by organisation changes; empty when nothing to check */
+  reviewReasons: ReviewReasonDocument[];
+  /** boards that must see this mandate besides the one that gave it (after a school move) */
+  reviewBoards: string[];
+  /** serialisation unit of all writes: school (or board) + service, see mandate-store.ts */
+  slotKey: string;
+}
+
+export type MandateReviewKind = 'SCHOOL_MOVED' | 'SCHOOL_CLOSED';
+
+export interface ReviewReasonDocument {
+  changeId: string;
+  kind: MandateReviewKind;
+  description: string;
+  boards: string[];
+  effectiveDate: string;
+  raisedAt: Date;
+}
+
+export type MandateAction = 'CREATED' | 'ENDED' | 'SWITCHED_FROM' | 'SWITCHED_TO' | 'REVIEWED' | 'FLAGGED_FOR_REVIEW';
+
+/** One mandate's part of a recorded change. */
+export interface MandateChangeDocument {
+  mandateId: string;
+  action: MandateAction;
+  /** null when the change created the mandate */
+  before: MandateDocument | null;
+  after: MandateDocument;
+}
+
+/**
+ * The history collection is also the write-ahead log of the mandates: every change to a
+ * slot (school or board + service) is first recorded here under the next slot sequence
+ * number (unique with the slot key), then applied to the mandate documents. Two writers that
+ * read the same slot state cannot both record: the second gets a duplicate key and must
+ * re-read. An entry recorded but not applied (crash in between) is applied by the next
+ * writer or reader of the slot.
+ */
+export interface MandateHistoryDocument {
+  slotKey: string;
+  slotSeq: number;
+  at: Date;
+  by: string;
+  bySub: string;
+  byRole: string;
+  mandateIds: string[];
+  changes: MandateChangeDocument[];
+  applied: boolean;
+}
+
+/** Where a follower of another subgraph's feed continues. */
+export interface FeedCursorDocument {
+  feed: string;
+  cursor: string | null;
+  updatedAt: Date;
 }
 
 /** A mandate as resolved: the stored document plus the date its status is computed for. */
@@ -85,4 +140,14 @@ export interface SchoolRef {
 
 export interface BoardRef {
   bevoegdGezagNummer: string;
+}
+
+/** One history entry of one mandate, as resolved (Mandate.history). */
+export interface HistoryEntryView {
+  action: MandateAction;
+  at: Date;
+  by: string;
+  byRole: string;
+  before: MandateDocument | null;
+  after: MandateDocument;
 }

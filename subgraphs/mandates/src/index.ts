@@ -1,4 +1,12 @@
-import { runSubgraph } from '@osr/common';
+import { z } from 'zod';
+import { parseConfig, runSubgraph } from '@osr/common';
 import { createMandatesServer } from './server.js';
 
-await runSubgraph('mandates', createMandatesServer);
+const env = parseConfig(
+  z.object({
+    /** Follow the organisations change feed every N seconds (0 = only via followOrganisationChanges). */
+    MANDATES_FEED_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  }),
+);
+
+await runSubgraph('mandates', (deps) => createMandatesServer(deps, { feedPollSeconds: env.MANDATES_FEED_POLL_SECONDS }));

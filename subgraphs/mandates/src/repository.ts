@@ -1,8 +1,12 @@
 import type { Collection, Db } from 'mongodb';
 import { groupLoader, uniqueLoader } from '@osr/common';
+import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
+import { MandateStore } from './mandate-store.js';
 import type {
   AanleverpuntDocument,
+  FeedCursorDocument,
   MandateDocument,
+  MandateHistoryDocument,
   ServiceCode,
   ServiceDocument,
   SupplierDocument,
@@ -18,13 +22,20 @@ export class MandatesRepository {
   readonly systems: Collection<SystemDocument>;
   readonly mandates: Collection<MandateDocument>;
   readonly aanleverpunten: Collection<AanleverpuntDocument>;
+  readonly history: Collection<MandateHistoryDocument>;
+  readonly cursors: Collection<FeedCursorDocument>;
+  /** The only way mandates are written (see mandate-store.ts). */
+  readonly store: MandateStore;
 
-  constructor(readonly db: Db) {
+  constructor(readonly db: Db, logger?: Logger) {
     this.services = db.collection('services');
     this.suppliers = db.collection('suppliers');
     this.systems = db.collection('systems');
     this.mandates = db.collection('mandates');
     this.aanleverpunten = db.collection('aanleverpunten');
+    this.history = db.collection('mandate_history');
+    this.cursors = db.collection('feed_cursors');
+    this.store = new MandateStore(this.mandates, this.history, logger);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -38,6 +49,10 @@ export class MandatesRepository {
       { name: 'school_service_system_start' },
     );
     await this.mandates.createIndex({ boardNummer: 1 }, { name: 'board' });
+    await this.mandates.createIndex({ reviewBoards: 1 }, { name: 'review_boards' });
+    await this.mandates.createIndex({ systemId: 1, updatedAt: 1, id: 1 }, { name: 'system_changes' });
+    await this.cursors.createIndex({ feed: 1 }, { name: 'feed', unique: true });
+    await this.store.ensureIndexes();
     await this.aanleverpunten.createIndex({ brin: 1, index: 1 }, { name: 'brin_index', unique: true });
   }
 
@@ -73,6 +88,40 @@ export class MandatesRepository {
     return this.mandates.find(filter, NO_ID).sort({ serviceCode: 1, startDate: 1, id: 1 }).toArray();
   }
 
+  /** Mandates a board gave, and those of schools that moved to or from it awaiting review. */
+  findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
+    const who = { $or: [{ boardNummer: { $in: [...boards] } }, { reviewBoards: { $in: [...boards] } }] };
+    const filter = services ? { $and: [who, { serviceCode: { $in: [...services] } }] } : who;
+    return this.mandates.find(filter, NO_ID).sort({ brin: 1, serviceCode: 1, startDate: 1, id: 1 }).toArray();
+  }
+
+  /**
+   * A page of the mandates naming these systems that changed after a moment, in change
+   * order (updatedAt, id): a stable keyset feed for supplier synchronisation.
+   */
+  async findChangedMandates(options: {
+    systemIds: readonly string[];
+    service: ServiceCode | null;
+    changedSince: Date | null;
+    after: string | null;
+    limit: number;
+  }): Promise<{ items: MandateDocument[]; cursorOf: (m: MandateDocument) => string }> {
+    const position = decodeCursor(options.after, { t: 'number', id: 'string' });
+    const and: object[] = [{ systemId: { $in: [...options.systemIds] } }];
+    if (options.service) and.push({ serviceCode: options.service });
+    if (options.changedSince) and.push({ updatedAt: { $gt: options.changedSince } });
+    if (position) {
+      const t = new Date(position.t as number);
+      and.push({ $or: [{ updatedAt: { $gt: t } }, { updatedAt: t, id: { $gt: position.id as string } }] });
+    }
+    const items = await this.mandates
+      .find({ $and: and }, NO_ID)
+      .sort({ updatedAt: 1, id: 1 })
+      .limit(options.limit)
+      .toArray();
+    return { items, cursorOf: (m) => encodeCursor({ t: m.updatedAt.getTime(), id: m.id }) };
+  }
+
   findAanleverpuntenOfSchools(brins: readonly string[]): Promise<AanleverpuntDocument[]> {
     return this.aanleverpunten
       .find({ brin: { $in: [...brins] } }, NO_ID)
@@ -84,12 +133,14 @@ export class MandatesRepository {
   createLoaders() {
     // One loader per distinct `services` filter, so each filter is still one batched query.
     const mandatesOfSchool = new Map<string, ReturnType<typeof groupLoader<MandateDocument>>>();
+    const mandatesOfBoard = new Map<string, ReturnType<typeof groupLoader<MandateDocument>>>();
     return {
       service: uniqueLoader((codes) => this.findServices(codes), (d) => d.code),
       supplier: uniqueLoader((oins) => this.findSuppliers(oins), (d) => d.oin),
       system: uniqueLoader((ids) => this.findSystems(ids), (d) => d.id),
       systemsOfSupplier: groupLoader((oins) => this.findSystemsOfSuppliers(oins), (d) => d.supplierOin),
       mandate: uniqueLoader((ids) => this.findMandates(ids), (d) => d.id),
+      history: groupLoader((ids) => this.store.historyOf(ids), (d) => d.mandateIds),
       aanleverpuntenOfSchool: groupLoader((brins) => this.findAanleverpuntenOfSchools(brins), (d) => d.brin),
       mandatesOfSchool: (services: readonly ServiceCode[] | null) => {
         const key = services ? [...new Set(services)].sort().join(',') : '*';
@@ -98,6 +149,19 @@ export class MandatesRepository {
           const filter = services ? [...new Set(services)] : null;
           loader = groupLoader((brins) => this.findMandatesOfSchools(brins, filter), (d) => d.brin ?? '');
           mandatesOfSchool.set(key, loader);
+        }
+        return loader;
+      },
+      mandatesOfBoard: (services: readonly ServiceCode[] | null) => {
+        const key = services ? [...new Set(services)].sort().join(',') : '*';
+        let loader = mandatesOfBoard.get(key);
+        if (!loader) {
+          const filter = services ? [...new Set(services)] : null;
+          loader = groupLoader(
+            (boards) => this.findMandatesOfBoards(boards, filter),
+            (d) => [d.boardNummer, ...d.reviewBoards],
+          );
+          mandatesOfBoard.set(key, loader);
         }
         return loader;
       },

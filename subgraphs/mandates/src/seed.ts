@@ -6,13 +6,18 @@ import type {
   SupplierDocument,
   SystemDocument,
 } from './documents.js';
+import { slotKeyOf } from './mandate-store.js';
 import type { MandatesRepository } from './repository.js';
+
+/** A mandate as a data set states it; the store's bookkeeping fields are filled in. */
+export type SeedMandate = Omit<MandateDocument, 'slotKey' | 'reviewReasons' | 'reviewBoards'> &
+  Partial<Pick<MandateDocument, 'reviewReasons' | 'reviewBoards'>>;
 
 export interface MandatesSeed {
   services: ServiceDocument[];
   suppliers: SupplierDocument[];
   systems: SystemDocument[];
-  mandates: MandateDocument[];
+  mandates: SeedMandate[];
   aanleverpunten: AanleverpuntDocument[];
 }
 
@@ -25,7 +30,7 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
   const services = new Set(seed.services.map((s) => s.code));
   const suppliers = new Set(seed.suppliers.map((s) => s.oin));
   const systems = new Map(seed.systems.map((s) => [s.id, s]));
-  const mandates = new Set(seed.mandates.map((m) => m.id));
+  const mandateIds = new Set(seed.mandates.map((m) => m.id));
   for (const s of seed.suppliers) {
     const p = oinProblem(s.oin);
     if (p) problems.push(`supplier ${s.oin}: ${p}`);
@@ -45,7 +50,7 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
   }
   for (const a of seed.aanleverpunten) {
     if (a.systemId !== null && !systems.has(a.systemId)) problems.push(`aanleverpunt ${a.brin}/${a.index}: unknown system`);
-    if (a.mandateId !== null && !mandates.has(a.mandateId)) problems.push(`aanleverpunt ${a.brin}/${a.index}: unknown mandate`);
+    if (a.mandateId !== null && !mandateIds.has(a.mandateId)) problems.push(`aanleverpunt ${a.brin}/${a.index}: unknown mandate`);
   }
   if (problems.length) throw new Error(`Seed data rejected:\n  ${problems.join('\n  ')}`);
 
@@ -61,6 +66,30 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
   await replaceAll(repo.services, seed.services, (d) => ({ code: d.code }));
   await replaceAll(repo.suppliers, seed.suppliers, (d) => ({ oin: d.oin }));
   await replaceAll(repo.systems, seed.systems, (d) => ({ id: d.id }));
-  await replaceAll(repo.mandates, seed.mandates, (d) => ({ id: d.id }));
+  const mandates: MandateDocument[] = seed.mandates.map((m) => ({
+    reviewReasons: [],
+    reviewBoards: [],
+    ...m,
+    slotKey: slotKeyOf(m),
+  }));
+  await replaceAll(repo.mandates, mandates, (d) => ({ id: d.id }));
+  // Each seeded slot's history starts with one entry that records the seeded mandates.
+  const slots = new Map<string, MandateDocument[]>();
+  for (const m of mandates) slots.set(m.slotKey, [...(slots.get(m.slotKey) ?? []), m]);
+  await replaceAll(
+    repo.history,
+    [...slots].map(([slotKey, docs]) => ({
+      slotKey,
+      slotSeq: 1,
+      at: docs.reduce((min, d) => (d.createdAt < min ? d.createdAt : min), docs[0]!.createdAt),
+      by: 'data load',
+      bySub: 'seed',
+      byRole: 'SERVICE',
+      mandateIds: docs.map((d) => d.id),
+      changes: docs.map((d) => ({ mandateId: d.id, action: 'CREATED' as const, before: null, after: d })),
+      applied: true,
+    })),
+    (d) => ({ slotKey: d.slotKey, slotSeq: d.slotSeq }),
+  );
   await replaceAll(repo.aanleverpunten, seed.aanleverpunten, (d) => ({ brin: d.brin, index: d.index }));
 }

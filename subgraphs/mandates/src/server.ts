@@ -1,14 +1,29 @@
-import { buildSubgraphServer, type SubgraphDeps, todayInNetherlands, type SubgraphServer } from '@osr/common';
+import { buildSubgraphServer, createPeerClient, todayInNetherlands, type SubgraphDeps, type SubgraphServer } from '@osr/common';
 import type { Context } from './context.js';
+import { FeedFollower } from './feed-follower.js';
+import { MandateService } from './mandate-service.js';
+import { agreementsApi, changeFeedApi, organisationsApi } from './peers.js';
 import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 
+export interface MandatesOptions {
+  /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
+  feedPollSeconds?: number;
+}
+
 /** Builds the mandates subgraph (indexes ensured, Apollo started) without listening. */
 export async function createMandatesServer(
-  { database, logger, identitySecret }: SubgraphDeps,
-): Promise<SubgraphServer & { repository: MandatesRepository }> {
-  const repository = new MandatesRepository(database.db);
+  { database, logger, identitySecret, peers }: SubgraphDeps,
+  options: MandatesOptions = {},
+): Promise<SubgraphServer & { repository: MandatesRepository; follower: FeedFollower }> {
+  const repository = new MandatesRepository(database.db, logger);
   await repository.ensureIndexes();
+  const client = (name: 'organisations' | 'agreements') =>
+    peers[name] ? createPeerClient({ name, url: peers[name], caller: 'mandates', identitySecret }) : null;
+  const organisations = client('organisations');
+  const service = new MandateService(repository, repository.store, organisationsApi(organisations), agreementsApi(client('agreements')), todayInNetherlands);
+  const follower = new FeedFollower(changeFeedApi(organisations), repository.cursors, repository.mandates, repository.store, logger);
+
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
     typeDefsUrl: new URL('./schema.graphql', import.meta.url),
@@ -16,7 +31,30 @@ export async function createMandatesServer(
     database,
     logger,
     identitySecret,
-    context: async (identity) => ({ identity, repository, loaders: repository.createLoaders(), today: todayInNetherlands() }),
+    context: async (identity) => ({
+      identity,
+      repository,
+      loaders: repository.createLoaders(),
+      today: todayInNetherlands(),
+      service,
+      follower,
+    }),
   });
-  return { ...server, repository };
+
+  let timer: NodeJS.Timeout | null = null;
+  if (options.feedPollSeconds && options.feedPollSeconds > 0) {
+    timer = setInterval(() => {
+      follower.follow().catch((err: unknown) => logger.warn({ err }, 'following the organisation change feed failed; will retry'));
+    }, options.feedPollSeconds * 1000);
+    timer.unref();
+  }
+  return {
+    ...server,
+    repository,
+    follower,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await server.stop();
+    },
+  };
 }

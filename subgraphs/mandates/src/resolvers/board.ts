@@ -2,4 +2,9 @@ import type { BoardResolvers } from '../generated/resolvers.js';
 
 export const Board: BoardResolvers = {
   __resolveReference: (ref) => ({ bevoegdGezagNummer: ref.bevoegdGezagNummer }),
+  mandates: async (board, { services, asOf }, { loaders, today }) => {
+    const docs = await loaders.mandatesOfBoard(services ?? null).load(board.bevoegdGezagNummer);
+    const date = asOf ?? today;
+    return docs.map((d) => ({ ...d, asOf: date }));
+  },
 };

@@ -2,7 +2,8 @@ import { DateScalar, DateTimeScalar } from '@osr/common';
 import type { Resolvers } from '../generated/resolvers.js';
 import { Board } from './board.js';
 import { Aanleverpunt, Service, Supplier, System } from './catalogue.js';
-import { Mandate } from './mandate.js';
+import { Mandate, MandateHistoryEntry, MandateSnapshot } from './mandate.js';
+import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { School } from './school.js';
 
@@ -14,6 +15,9 @@ export const resolvers: Resolvers = {
   Supplier,
   System,
   Mandate,
+  MandateHistoryEntry,
+  MandateSnapshot,
+  Mutation,
   Aanleverpunt,
   School,
   Board,

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { MandateResolvers } from '../generated/resolvers.js';
+import type { MandateHistoryEntryResolvers, MandateResolvers, MandateSnapshotResolvers } from '../generated/resolvers.js';
 import { mandateStatus } from '../status.js';
 
 export const Mandate: MandateResolvers = {
@@ -20,4 +20,20 @@ export const Mandate: MandateResolvers = {
   school: (mandate) => (mandate.brin === null ? null : { brin: mandate.brin }),
   board: (mandate) => ({ bevoegdGezagNummer: mandate.boardNummer }),
   status: (mandate) => mandateStatus(mandate, mandate.asOf),
+  needsReview: (mandate) => mandate.reviewReasons.length > 0,
+  history: async (mandate, _args, { loaders }) => {
+    const entries = await loaders.history.load(mandate.id);
+    return entries.flatMap((entry) =>
+      entry.changes
+        .filter((c) => c.mandateId === mandate.id)
+        .map((c) => ({ action: c.action, at: entry.at, by: entry.by, byRole: entry.byRole, before: c.before, after: c.after })),
+    );
+  },
+};
+
+export const MandateHistoryEntry: MandateHistoryEntryResolvers = {};
+
+export const MandateSnapshot: MandateSnapshotResolvers = {
+  service: (m) => m.serviceCode,
+  bevoegdGezagNummer: (m) => m.boardNummer,
 };

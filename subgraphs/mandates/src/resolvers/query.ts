@@ -1,4 +1,4 @@
-import { invalidInput, oinProblem } from '@osr/common';
+import { invalidInput, oinProblem, pageSize, toConnection, userError } from '@osr/common';
 import type { QueryResolvers } from '../generated/resolvers.js';
 
 export const Query: QueryResolvers = {
@@ -13,5 +13,32 @@ export const Query: QueryResolvers = {
     if (id.length > 64) throw invalidInput('id', id, 'a mandate id is at most 64 characters');
     const mandate = await loaders.mandate.load(id);
     return mandate ? { ...mandate, asOf: asOf ?? today } : null;
+  },
+  supplierMandates: async (_parent, args, { identity, repository, today }) => {
+    let oin: string;
+    if (identity.role === 'SUPPLIER') {
+      if (args.supplier && args.supplier !== identity.supplier) {
+        throw userError('FORBIDDEN', 'A supplier sees only the mandates of its own systems');
+      }
+      oin = identity.supplier!;
+    } else if (identity.role === 'SUPPORT' || identity.role === 'ANALYST') {
+      if (!args.supplier) throw invalidInput('supplier', null, 'support and analysts name the supplier (OIN)');
+      oin = args.supplier;
+    } else {
+      throw userError('FORBIDDEN', 'supplierMandates is for supplier integrations, support and analysts');
+    }
+    const problem = oinProblem(oin);
+    if (problem) throw invalidInput('supplier', oin, problem);
+    const size = pageSize(args.first);
+    const systems = await repository.findSystemsOfSuppliers([oin]);
+    const { items, cursorOf } = await repository.findChangedMandates({
+      systemIds: systems.map((s) => s.id),
+      service: args.service ?? null,
+      changedSince: args.changedSince ?? null,
+      after: args.after ?? null,
+      limit: size + 1,
+    });
+    const date = args.asOf ?? today;
+    return toConnection(items.map((m) => ({ ...m, asOf: date })), size, cursorOf);
   },
 };

@@ -1,0 +1,109 @@
+/**
+ * Follows the organisations subgraph's change feed. When a school moved to another board or
+ * closed, its mandates that still run on that date are flagged for review (with the reason)
+ * and shown to both boards; they are not ended. Resumable (the cursor is stored after each
+ * page) and idempotent (a reason is added once per change id).
+ */
+import type { Collection } from 'mongodb';
+import type { Logger } from '@osr/common';
+import type { FeedCursorDocument, MandateDocument, MandateReviewKind } from './documents.js';
+import type { Actor, MandateStore } from './mandate-store.js';
+import type { ChangeFeedApi, OrganisationChangeNode } from './peers.js';
+
+const FEED = 'organisations';
+const PAGE_SIZE = 200;
+const ACTOR: Actor = { sub: 'service:mandates', name: 'RIO change feed', role: 'SERVICE' };
+
+export interface FollowReport {
+  changesRead: number;
+  mandatesFlagged: number;
+  cursor: string | null;
+}
+
+export class FeedFollower {
+  private running: Promise<FollowReport> | null = null;
+
+  constructor(
+    private readonly feed: ChangeFeedApi,
+    private readonly cursors: Collection<FeedCursorDocument>,
+    private readonly mandates: Collection<MandateDocument>,
+    private readonly store: MandateStore,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** One run at a time per process; a second caller shares the running one. */
+  follow(): Promise<FollowReport> {
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<FollowReport> {
+    const saved = await this.cursors.findOne({ feed: FEED });
+    let cursor = saved?.cursor ?? null;
+    const report: FollowReport = { changesRead: 0, mandatesFlagged: 0, cursor };
+    for (;;) {
+      const page = await this.feed.page(cursor, PAGE_SIZE);
+      for (const change of page.nodes) {
+        report.changesRead++;
+        report.mandatesFlagged += await this.handle(change);
+      }
+      if (page.endCursor) {
+        cursor = page.endCursor;
+        await this.cursors.updateOne({ feed: FEED }, { $set: { cursor, updatedAt: new Date() } }, { upsert: true });
+      }
+      report.cursor = cursor;
+      if (!page.hasNextPage || page.nodes.length === 0) return report;
+    }
+  }
+
+  private async handle(change: OrganisationChangeNode): Promise<number> {
+    let kind: MandateReviewKind;
+    let boards: string[];
+    if (change.kind === 'SCHOOL_MOVED' && change.brin) {
+      kind = 'SCHOOL_MOVED';
+      boards = [change.fromBoard, change.toBoard].filter((b): b is string => !!b);
+    } else if (change.kind === 'SCHOOL_CLOSED' && change.brin) {
+      kind = 'SCHOOL_CLOSED';
+      boards = [change.bevoegdGezagNummer].filter((b): b is string => !!b);
+    } else {
+      return 0;
+    }
+    // Mandates of the school that still run on the effective date.
+    const affected = await this.mandates
+      .find({ brin: change.brin, $or: [{ endDate: null }, { endDate: { $gte: change.effectiveDate } }] }, { projection: { _id: 0 } })
+      .toArray();
+    let flagged = 0;
+    for (const slotKey of new Set(affected.map((m) => m.slotKey))) {
+      const ids = new Set(affected.filter((m) => m.slotKey === slotKey).map((m) => m.id));
+      const at = new Date();
+      const changed = await this.store.change(
+        slotKey,
+        (state) =>
+          state.mandates
+            .filter((m) => ids.has(m.id) && !m.reviewReasons.some((r) => r.changeId === change.id))
+            .map((m) => ({
+              mandateId: m.id,
+              action: 'FLAGGED_FOR_REVIEW' as const,
+              before: m,
+              after: {
+                ...m,
+                reviewReasons: [
+                  ...m.reviewReasons,
+                  { changeId: change.id, kind, description: change.description, boards, effectiveDate: change.effectiveDate, raisedAt: at },
+                ],
+                reviewBoards: [...new Set([...m.reviewBoards, ...boards.filter((b) => b !== m.boardNummer)])],
+                version: m.version + 1,
+                updatedAt: at,
+              },
+            })),
+        ACTOR,
+        { retries: 10, now: () => at },
+      );
+      flagged += changed.length;
+    }
+    if (flagged) this.logger?.info({ change: change.id, kind, brin: change.brin, flagged }, 'mandates flagged for review');
+    return flagged;
+  }
+}
