@@ -1,0 +1,62 @@
+/** Test fixtures: identities and stand-ins for the peers (organisations, agreements). */
+import { GraphQLError } from 'graphql';
+import { userError, type Identity } from '@osr/common';
+import type { DemoData } from '../../../scripts/demo-data.js';
+import type { AgreementsApi, ChangeFeedApi, OrganisationChangeNode, OrganisationsApi } from '../src/peers.js';
+
+export function boardUser(board: string, rights: Identity['rights'] = ['OSR_TOEGANG']): Identity {
+  return { sub: `u-${board}`, name: `Staff ${board}`, role: 'BOARD', board, rights, supplier: null };
+}
+export const support: Identity = { sub: 'u-support', name: 'Kennisnet Support', role: 'SUPPORT', board: null, rights: [], supplier: null };
+export const analyst: Identity = { sub: 'u-analyst', name: 'Analyst', role: 'ANALYST', board: null, rights: [], supplier: null };
+export function supplierUser(oin: string): Identity {
+  return { sub: `s-${oin}`, name: `Supplier ${oin}`, role: 'SUPPLIER', board: null, rights: [], supplier: oin };
+}
+
+/** Organisations as the demo data has them; `moves` overrides a school's board from a date. */
+export class FakeOrganisations implements OrganisationsApi {
+  readonly moves: { brin: string; from: string; board: string }[] = [];
+  constructor(private readonly demo: DemoData) {}
+  async schoolOn(brin: string, date: string) {
+    const school = this.demo.organisations.schools.find((s) => s.brin === brin);
+    if (!school) return null;
+    const move = this.moves.filter((m) => m.brin === brin && m.from <= date).at(-1);
+    return { brin, boardOn: move?.board ?? school.boardNummer };
+  }
+  async boardExists(nummer: string) {
+    return this.demo.organisations.boards.some((b) => b.bevoegdGezagNummer === nummer);
+  }
+}
+
+/** Agreement coverage: board|service pairs, or unavailable. */
+export class FakeAgreements implements AgreementsApi {
+  covered = new Set<string>(['41234|OSO_OV', '41234|OSO_SWV', '42001|OSO_OV']);
+  unavailable = false;
+  async covers(board: string, service: string) {
+    if (this.unavailable) throw userError('UNAVAILABLE', 'The agreements service cannot be reached (TimeoutError)');
+    return this.covered.has(`${board}|${service}`);
+  }
+}
+
+export class FakeFeed implements ChangeFeedApi {
+  changes: OrganisationChangeNode[] = [];
+  requests = 0;
+  async page(after: string | null, first: number) {
+    this.requests++;
+    const start = after === null ? 0 : Number(after);
+    const nodes = this.changes.slice(start, start + first);
+    const end = start + nodes.length;
+    return { nodes, endCursor: nodes.length ? String(end) : after, hasNextPage: end < this.changes.length };
+  }
+}
+
+/** The error a promise rejected with, as code and message. */
+export async function failure(promise: Promise<unknown>): Promise<{ code: unknown; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof GraphQLError) return { code: err.extensions['code'], message: err.message };
+    throw err;
+  }
+  throw new Error('expected the operation to fail, it succeeded');
+}

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectDatabase, databaseName, type Database } from '@osr/common';
+import { buildDemoData, SYSTEM_A, SYSTEM_B } from '../../../scripts/demo-data.js';
+import { seedDemo } from '../../../scripts/seed-lib.js';
+import { databaseUri, freshPrefix } from '../../../test/support/system.js';
+import { MandateService } from '../src/mandate-service.js';
+import { MandatesRepository } from '../src/repository.js';
+import { FakeAgreements, FakeOrganisations, analyst, boardUser, failure, support } from './fixtures.js';
+
+const TODAY = '2026-11-28';
+
+describe('mandate rules (against the real database)', () => {
+  const demo = buildDemoData();
+  let database: Database;
+  let repository: MandatesRepository;
+  let organisations: FakeOrganisations;
+  let agreements: FakeAgreements;
+  let service: MandateService;
+
+  beforeAll(async () => {
+    const prefix = freshPrefix();
+    await seedDemo(databaseUri(), prefix, demo);
+    database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
+    repository = new MandatesRepository(database.db);
+    await repository.ensureIndexes();
+  });
+  afterAll(() => database?.close());
+  beforeEach(() => {
+    organisations = new FakeOrganisations(demo);
+    agreements = new FakeAgreements();
+    service = new MandateService(repository, repository.store, organisations, agreements, () => TODAY);
+  });
+
+  const grant = (over: Partial<Parameters<MandateService['grant']>[0]> = {}) => ({
+    service: 'OSO_OV' as const,
+    systemId: SYSTEM_A,
+    brin: '05LM',
+    bevoegdGezagNummer: '41234',
+    startDate: '2027-01-01',
+    endDate: null,
+    ...over,
+  });
+
+  it('when a board grants a mandate for a school without one, it is created with its history', async () => {
+    const [created] = await service.grant(grant({ brin: '09UV' }), boardUser('41234'));
+    expect(created).toMatchObject({ brin: '09UV', serviceCode: 'OSO_OV', systemId: SYSTEM_A, boardNummer: '41234', startDate: '2027-01-01', endDate: null, origin: 'OSR', version: 1 });
+    const history = await repository.store.historyOf([created!.id]);
+    expect(history).toHaveLength(1);
+    expect(history[0]!.changes).toEqual([expect.objectContaining({ action: 'CREATED', before: null, mandateId: created!.id })]);
+    expect(history[0]!.by).toBe('Staff 41234');
+  });
+
+  it('refuses a mandate whose dates overlap another of the same system (CONFLICT), allows another system', async () => {
+    const clash = await failure(service.grant(grant({ brin: '00AV', startDate: '2026-12-01' }), boardUser('41234')));
+    expect(clash.code).toBe('CONFLICT');
+    expect(clash.message).toContain('from 2022-08-15');
+    const [other] = await service.grant(grant({ brin: '00AV', systemId: SYSTEM_B, startDate: '2026-12-01' }), boardUser('41234'));
+    expect(other!.systemId).toBe(SYSTEM_B);
+  });
+
+  it('refuses a system that does not support the service', async () => {
+    const res = await failure(service.grant(grant({ service: 'CENTRAAL_EXAMEN_VO', brin: '12WX', systemId: SYSTEM_A }), support));
+    expect(res).toEqual({ code: 'BAD_USER_INPUT', message: 'System Voorbeeld LAS (voorbeeld-las) does not support service CENTRAAL_EXAMEN_VO' });
+    expect((await failure(service.grant(grant({ systemId: 'nope' }), support))).code).toBe('NOT_FOUND');
+  });
+
+  it('refuses a school unknown to RIO, and a school that did not belong to the acting board on the start date', async () => {
+    expect(await failure(service.grant(grant({ brin: '99ZZ' }), support))).toEqual({ code: 'NOT_FOUND', message: 'School 99ZZ is not in RIO' });
+    organisations.moves.push({ brin: '05LM', from: '2026-09-01', board: '42001' });
+    const moved = await failure(service.grant(grant({ brin: '05LM', startDate: '2027-01-01' }), boardUser('41234')));
+    expect(moved).toEqual({ code: 'BAD_USER_INPUT', message: 'School 05LM did not belong to board 41234 on 2027-01-01: it belonged to board 42001' });
+  });
+
+  it('takes a school for a school-level service and none for a board-level one', async () => {
+    expect((await failure(service.grant(grant({ brin: null }), support))).message).toContain('given per school');
+    expect((await failure(service.grant(grant({ service: 'RIO', systemId: SYSTEM_A, brin: '00AV' }), support))).code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses OSO SWV without an agreement that covers it, and refuses when the agreements service cannot answer', async () => {
+    agreements.covered.delete('41234|OSO_SWV');
+    const refused = await failure(service.grant(grant({ service: 'OSO_SWV', brin: '01BC' }), boardUser('41234')));
+    expect(refused.code).toBe('FORBIDDEN');
+    expect(refused.message).toContain('no agreement covering OSO_SWV');
+    agreements.covered.add('41234|OSO_SWV');
+    agreements.unavailable = true;
+    expect((await failure(service.grant(grant({ service: 'OSO_SWV', brin: '01BC' }), boardUser('41234')))).code).toBe('UNAVAILABLE');
+    agreements.unavailable = false;
+    const [ok] = await service.grant(grant({ service: 'OSO_SWV', brin: '01BC' }), boardUser('41234'));
+    expect(ok!.serviceCode).toBe('OSO_SWV');
+  });
+
+  it('lets only the school board with OSR_TOEGANG, or support, edit', async () => {
+    const input = grant({ brin: '06NP', systemId: SYSTEM_B });
+    expect((await failure(service.grant(input, boardUser('41234', [])))).code).toBe('FORBIDDEN');
+    expect((await failure(service.grant(input, boardUser('42001')))).code).toBe('FORBIDDEN');
+    expect((await failure(service.grant(input, analyst))).code).toBe('FORBIDDEN');
+    const [bySupport] = await service.grant(input, support);
+    expect(bySupport!.createdBy).toBe('Kennisnet Support');
+  });
+
+  it('ends a mandate at the version the editor saw; a stale version gets CONFLICT and changes nothing', async () => {
+    const id = 'm-08ST-OSO_OV-voorbeeld-las-2022-08-15';
+    const stale = await failure(service.end({ id, endDate: '2027-07-31', expectedVersion: 7 }, boardUser('41234')));
+    expect(stale.code).toBe('CONFLICT');
+    const [ended] = await service.end({ id, endDate: '2027-07-31', expectedVersion: 1 }, boardUser('41234'));
+    expect(ended).toMatchObject({ id, endDate: '2027-07-31', version: 2 });
+    expect((await failure(service.end({ id, endDate: '2020-01-01', expectedVersion: 2 }, support))).code).toBe('BAD_USER_INPUT');
+    expect((await failure(service.end({ id, endDate: '2025-01-01', expectedVersion: 2 }, boardUser('41234')))).message).toContain('before yesterday');
+  });
+
+  it('when two editors end the same mandate at once, exactly one wins, the other gets CONFLICT, and history agrees', async () => {
+    const id = 'm-13YZ-OSO_OV-ldd-las-2022-08-15';
+    for (let round = 0; round < 5; round++) {
+      const [current] = await repository.findMandates([id]);
+      const dates = [`2030-0${round + 1}-10`, `2030-0${round + 1}-20`];
+      const results = await Promise.allSettled(
+        dates.map((endDate) => service.end({ id, endDate, expectedVersion: current!.version }, support)),
+      );
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r) => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect((lost[0] as PromiseRejectedResult).reason.extensions.code).toBe('CONFLICT');
+      const [after] = await repository.findMandates([id]);
+      expect(after!.version).toBe(current!.version + 1);
+      expect(after!.endDate).toBe((won[0] as PromiseFulfilledResult<{ endDate: string }[]>).value[0]!.endDate);
+    }
+    const history = await repository.store.historyOf([id]);
+    expect(history.map((h) => h.changes[0]!.action)).toEqual(['CREATED', 'ENDED', 'ENDED', 'ENDED', 'ENDED', 'ENDED']);
+    const [final] = await repository.findMandates([id]);
+    expect(history.at(-1)!.changes[0]!.after).toEqual(final);
+  });
+
+  it('when a board switches LAS, the old mandate ends the day before the new one starts, in one recorded change', async () => {
+    const result = await service.switchSystem({ brin: '01BC', service: 'OSO_OV', fromSystemId: SYSTEM_A, toSystemId: SYSTEM_B, startDate: '2027-08-01' }, boardUser('41234'));
+    expect(result.map((m) => [m.systemId, m.startDate, m.endDate])).toEqual([
+      [SYSTEM_A, '2022-08-15', '2027-07-31'],
+      [SYSTEM_B, '2027-08-01', null],
+    ]);
+    const history = await repository.store.historyOf([result[1]!.id]);
+    expect(history).toHaveLength(1);
+    expect(history[0]!.changes.map((c) => c.action)).toEqual(['SWITCHED_FROM', 'SWITCHED_TO']);
+  });
+
+  it('when two clients switch the same school at once, exactly one wins and the other gets CONFLICT, many times', async () => {
+    const cases = [
+      { brin: '02DF', from: SYSTEM_A, to: SYSTEM_B },
+      { brin: '04JK', from: SYSTEM_A, to: SYSTEM_B },
+      { brin: '25BE', from: SYSTEM_A, to: SYSTEM_B },
+      { brin: '14AB', from: SYSTEM_B, to: SYSTEM_A },
+      { brin: '15CD', from: SYSTEM_B, to: SYSTEM_A },
+    ];
+    for (const { brin, from, to } of cases) {
+      const [current] = (await repository.findMandatesOfSchools([brin], ['OSO_OV'])).filter((m) => m.systemId === from && m.endDate === null);
+      expect(current, brin).toBeDefined();
+      const attempts = ['2028-01-01', '2028-02-01'].map((startDate) =>
+        service.switchSystem({ brin, service: 'OSO_OV', fromSystemId: from, toSystemId: to, startDate }, support),
+      );
+      const results = await Promise.allSettled(attempts);
+      expect(results.filter((r) => r.status === 'fulfilled'), brin).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(lost.reason.extensions.code, brin).toBe('CONFLICT');
+      const after = await repository.findMandatesOfSchools([brin], ['OSO_OV']);
+      const onNew = after.filter((m) => m.systemId === to);
+      const old = after.find((m) => m.id === current!.id)!;
+      expect(onNew, brin).toHaveLength(1);
+      expect(old.endDate).toBe(onNew[0]!.startDate === '2028-01-01' ? '2027-12-31' : '2028-01-31');
+      const history = await repository.store.historyOf([current!.id]);
+      expect(history.at(-1)!.changes.map((c) => c.after)).toEqual([old, onNew[0]]);
+    }
+  });
+
+  it('applies a change that was recorded but not applied (a crash in between) on the next read', async () => {
+    const slot = await repository.store.readSlot('school:12WX|OSO_OV');
+    const mandate = slot.mandates[0]!;
+    const after = { ...mandate, endDate: '2031-12-31', version: mandate.version + 1 };
+    await repository.history.insertOne({
+      slotKey: slot.slotKey, slotSeq: slot.seq + 1, at: new Date(), by: 'crashed writer', bySub: 'x', byRole: 'SUPPORT',
+      mandateIds: [mandate.id], changes: [{ mandateId: mandate.id, action: 'ENDED', before: mandate, after }], applied: false,
+    });
+    expect((await repository.findMandates([mandate.id]))[0]!.endDate).toBe(mandate.endDate);
+    const reread = await repository.store.readSlot(slot.slotKey);
+    expect(reread.mandates[0]).toEqual(after);
+    expect(await repository.history.countDocuments({ slotKey: slot.slotKey, applied: false })).toBe(0);
+  });
+});
