@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, databaseName, type Database } from '@osr/common';
+import { buildDemoData } from '../../../scripts/demo-data.js';
+import { seedDemo } from '../../../scripts/seed-lib.js';
+import { databaseUri, freshPrefix } from '../../../test/support/system.js';
+import { FeedFollower } from '../src/feed-follower.js';
+import { MandateService } from '../src/mandate-service.js';
+import { MandatesRepository } from '../src/repository.js';
+import { FakeAgreements, FakeFeed, FakeOrganisations, boardUser, failure } from './fixtures.js';
+
+describe('following the RIO change feed', () => {
+  const demo = buildDemoData();
+  let database: Database;
+  let repository: MandatesRepository;
+  const feed = new FakeFeed();
+  let follower: FeedFollower;
+
+  beforeAll(async () => {
+    const prefix = freshPrefix();
+    await seedDemo(databaseUri(), prefix, demo);
+    database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
+    repository = new MandatesRepository(database.db);
+    await repository.ensureIndexes();
+    follower = new FeedFollower(feed, repository.cursors, repository.mandates, repository.store);
+    const base = { bevoegdGezagNummer: null, brin: null, fromBoard: null, toBoard: null, effectiveDate: '2026-08-01' };
+    feed.changes = [
+      { ...base, id: 'c1', sequence: 1, kind: 'BOARD_RENAMED', bevoegdGezagNummer: '41234', description: 'Board 41234 renamed' },
+      { ...base, id: 'c2', sequence: 2, kind: 'SCHOOL_MOVED', brin: '25BE', bevoegdGezagNummer: '42001', fromBoard: '41234', toBoard: '42001', description: 'School 25BE moved from board 41234 to 42001' },
+      { ...base, id: 'c3', sequence: 3, kind: 'SCHOOL_CLOSED', brin: '31EW', bevoegdGezagNummer: '41234', description: 'School 31EW closed' },
+    ];
+  });
+  afterAll(() => database?.close());
+
+  it('flags the mandates of a moved school for both boards, and of a closed school, without ending them', async () => {
+    const report = await follower.follow();
+    expect(report).toEqual({ changesRead: 3, mandatesFlagged: 3, cursor: '3' });
+
+    const moved = await repository.findMandatesOfSchools(['25BE'], null);
+    expect(moved).toHaveLength(2);
+    for (const m of moved) {
+      expect(m.endDate).toBeNull();
+      expect(m.reviewBoards).toEqual(['42001']);
+      expect(m.reviewReasons).toEqual([
+        expect.objectContaining({ changeId: 'c2', kind: 'SCHOOL_MOVED', boards: ['41234', '42001'], effectiveDate: '2026-08-01', description: 'School 25BE moved from board 41234 to 42001' }),
+      ]);
+    }
+    // The new board sees them, the old board still does.
+    const ofNewBoard = await repository.findMandatesOfBoards(['42001'], null);
+    expect(ofNewBoard.filter((m) => m.brin === '25BE')).toHaveLength(2);
+    expect((await repository.findMandatesOfBoards(['41234'], null)).filter((m) => m.brin === '25BE')).toHaveLength(2);
+
+    // 31EW: only the mandate still running on the closing date is flagged; the one that ended in 2024 is not.
+    const closed = await repository.findMandatesOfSchools(['31EW'], null);
+    expect(closed.map((m) => [m.endDate, m.reviewReasons.map((r) => r.kind)])).toEqual([
+      ['2024-07-31', []],
+      [null, ['SCHOOL_CLOSED']],
+    ]);
+  });
+
+  it('following again reads nothing new and flags nothing twice; a new change is picked up from the stored cursor', async () => {
+    expect(await follower.follow()).toEqual({ changesRead: 0, mandatesFlagged: 0, cursor: '3' });
+    // A restarted follower (new object) continues from the stored cursor too.
+    const restarted = new FeedFollower(feed, repository.cursors, repository.mandates, repository.store);
+    feed.changes.push({ id: 'c4', sequence: 4, kind: 'SCHOOL_MOVED', brin: '07QR', bevoegdGezagNummer: '43555', fromBoard: '41234', toBoard: '43555', effectiveDate: '2026-09-01', description: 'School 07QR moved' });
+    expect(await restarted.follow()).toEqual({ changesRead: 1, mandatesFlagged: 1, cursor: '4' });
+    const history = await repository.store.historyOf(['m-25BE-OSO_OV-voorbeeld-las-2022-08-15']);
+    expect(history.map((h) => h.changes.map((c) => c.action))).toEqual([['CREATED'], ['FLAGGED_FOR_REVIEW']]);
+  });
+
+  it('when the new board reviews a moved school mandate, the flags clear and it records who reviewed', async () => {
+    const service = new MandateService(repository, repository.store, new FakeOrganisations(demo), new FakeAgreements(), () => '2026-11-28');
+    const ids = (await repository.findMandatesOfSchools(['25BE'], null)).map((m) => m.id);
+    expect((await failure(service.markReviewed(ids, boardUser('43555')))).code).toBe('FORBIDDEN');
+    const reviewed = await service.markReviewed(ids, boardUser('42001'));
+    expect(reviewed.map((m) => [m.reviewReasons, m.reviewBoards, m.lastReviewedBy])).toEqual([
+      [[], [], 'Staff 42001'],
+      [[], [], 'Staff 42001'],
+    ]);
+  });
+});
