@@ -12,3 +12,4 @@ export * from './main.js';
 export * from './identity.js';
 export * from './peers.js';
 export * from './pagination.js';
+export * from './csv.js';
