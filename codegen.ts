@@ -54,6 +54,14 @@ const config: CodegenConfig = {
     ...subgraph('agreements', {
       Agreement: '../documents.js#AgreementDocument',
       Board: '../documents.js#BoardRef',
+      School: '../documents.js#SchoolRef',
+      ReviewItem: '../documents.js#ReviewItemDocument',
+      AgreementEvent: '../documents.js#AgreementHistoryDocument',
+      ContractDocument: '../documents.js#ContractDocumentEntry',
+      SigningRequest: '../documents.js#SigningRequestEntry',
+      Signature: '../documents.js#SignatureEntry',
+      AgreementCoverage: '../documents.js#AgreementCoverageView',
+      FollowResult: '../documents.js#FollowResultView',
     }),
     ...subgraph('support', {
       SupportContact: '../documents.js#SupportContactDocument',

@@ -7,7 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Database } from './db.js';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity.js';
-import { closeServer, createGraphQLHttpServer } from './http.js';
+import { closeServer, createGraphQLHttpServer, type Route } from './http.js';
 import type { Logger } from './logger.js';
 
 type SchemaModule = Exclude<Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number], DocumentNode>;
@@ -65,6 +65,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** Secret shared with the gateway; requests without a valid signed identity get 401. */
   identitySecret: string;
   context(identity: Identity, req: http.IncomingMessage): Promise<TContext>;
+  /** More HTTP routes next to /graphql (e.g. a webhook); they do their own authentication. */
+  extraRoutes?: Route[];
 }
 
 export interface SubgraphServer {
@@ -106,6 +108,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(
       if (!check.ok) throw new Error(check.reason); // authenticate() already refused it
       return options.context(check.identity, req);
     },
+    extraRoutes: options.extraRoutes ?? [],
     async ready() {
       const database = await options.database.ping();
       return { ok: database, detail: { subgraph: options.name, database: database ? 'up' : 'down' } };

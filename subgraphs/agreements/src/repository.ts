@@ -1,37 +1,228 @@
-import type { Collection, Db } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { groupLoader, uniqueLoader } from '@osr/common';
-import type { AgreementDocument } from './documents.js';
+import type {
+  AgreementDocument,
+  AgreementHistoryDocument,
+  AgreementStatus,
+  AgreementType,
+  FeedStateDocument,
+  OrganisationChangeDocument,
+  ReviewItemDocument,
+  ReviewItemStatus,
+  ServiceCode,
+} from './documents.js';
+import { liveKeyOf } from './lifecycle.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
+
+export function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
+
+export interface AgreementQuery {
+  boardNummer?: string | null;
+  type?: AgreementType | null;
+  status?: AgreementStatus[] | null;
+  service?: ServiceCode | null;
+  imported?: boolean | null;
+  /** keyset: ids after this one */
+  afterId?: string | null;
+}
+
+/** Fills the fields older documents lack, so callers see one shape. */
+export function normalise(doc: AgreementDocument): AgreementDocument {
+  return {
+    ...doc,
+    serviceStarts: doc.serviceStarts ?? [],
+    extensionOf: doc.extensionOf ?? null,
+    documents: doc.documents ?? [],
+    signing: doc.signing ?? null,
+    signature: doc.signature ?? null,
+    liveKey: doc.liveKey ?? liveKeyOf(doc),
+  };
+}
 
 /** The only code that touches the agreements collections. */
 export class AgreementsRepository {
   readonly agreements: Collection<AgreementDocument>;
+  readonly history: Collection<AgreementHistoryDocument>;
+  readonly reviewItems: Collection<ReviewItemDocument>;
+  readonly changes: Collection<OrganisationChangeDocument>;
+  readonly feedState: Collection<FeedStateDocument>;
 
   constructor(readonly db: Db) {
     this.agreements = db.collection('agreements');
+    this.history = db.collection('agreement_history');
+    this.reviewItems = db.collection('review_items');
+    this.changes = db.collection('organisation_changes');
+    this.feedState = db.collection('feed_state');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.agreements.createIndex({ id: 1 }, { name: 'id', unique: true });
     await this.agreements.createIndex({ boardNummer: 1, type: 1 }, { name: 'board_type' });
+    await this.agreements.createIndex({ extensionOf: 1 }, { name: 'extension_of' });
+    // Documents written before liveKey existed get it before the unique index is built.
+    const older = await this.agreements.find({ liveKey: { $exists: false } }, NO_ID).toArray();
+    for (const doc of older) await this.agreements.updateOne({ id: doc.id }, { $set: { liveKey: liveKeyOf(normalise(doc)) } });
+    await this.agreements.createIndex({ liveKey: 1 }, { name: 'live_key', unique: true });
+    await this.history.createIndex({ agreementId: 1, version: 1 }, { name: 'agreement_version', unique: true });
+    await this.reviewItems.createIndex({ id: 1 }, { name: 'id', unique: true });
+    await this.reviewItems.createIndex({ changeId: 1, boardNummer: 1, reason: 1 }, { name: 'change_board_reason', unique: true });
+    await this.reviewItems.createIndex({ boardNummer: 1, createdAt: -1 }, { name: 'board_created' });
+    await this.changes.createIndex({ id: 1 }, { name: 'id', unique: true });
+    await this.changes.createIndex({ importId: 1, kind: 1 }, { name: 'import_kind' });
   }
 
-  findAgreements(ids: readonly string[]): Promise<AgreementDocument[]> {
-    return this.agreements.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+  // ---- agreements
+
+  async findAgreements(ids: readonly string[]): Promise<AgreementDocument[]> {
+    return (await this.agreements.find({ id: { $in: [...ids] } }, NO_ID).toArray()).map(normalise);
   }
 
-  findAgreementsOfBoards(boardNummers: readonly string[]): Promise<AgreementDocument[]> {
-    return this.agreements
-      .find({ boardNummer: { $in: [...boardNummers] } }, NO_ID)
-      .sort({ type: 1, createdAt: 1, id: 1 })
+  async findAgreement(id: string): Promise<AgreementDocument | null> {
+    const doc = await this.agreements.findOne({ id }, NO_ID);
+    return doc ? normalise(doc) : null;
+  }
+
+  async findAgreementsOfBoards(boardNummers: readonly string[]): Promise<AgreementDocument[]> {
+    return (
+      await this.agreements
+        .find({ boardNummer: { $in: [...boardNummers] } }, NO_ID)
+        .sort({ type: 1, createdAt: 1, id: 1 })
+        .toArray()
+    ).map(normalise);
+  }
+
+  async findExtensionsOf(ids: readonly string[]): Promise<AgreementDocument[]> {
+    return (
+      await this.agreements.find({ extensionOf: { $in: [...ids] } }, NO_ID).sort({ createdAt: 1, id: 1 }).toArray()
+    ).map(normalise);
+  }
+
+  async queryAgreements(query: AgreementQuery, limit: number): Promise<AgreementDocument[]> {
+    const filter: Filter<AgreementDocument> = {};
+    if (query.boardNummer) filter.boardNummer = query.boardNummer;
+    if (query.type) filter.type = query.type;
+    if (query.status?.length) filter.status = { $in: query.status };
+    if (query.service) filter.services = query.service;
+    if (query.imported !== null && query.imported !== undefined) filter.imported = query.imported;
+    if (query.afterId) filter.id = { $gt: query.afterId };
+    return (await this.agreements.find(filter, NO_ID).sort({ id: 1 }).limit(limit).toArray()).map(normalise);
+  }
+
+  /** Inserts a new agreement; false when the board already has a live one of that kind (unique liveKey). */
+  async insertAgreement(doc: AgreementDocument): Promise<boolean> {
+    try {
+      await this.agreements.insertOne({ ...doc });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Compare-and-set: applies `set` only when the stored version is still `version`, bumping
+   * it. Null when someone else changed it first. A liveKey clash throws (duplicate key).
+   */
+  async updateAgreementIfVersion(id: string, version: number, set: Partial<AgreementDocument>): Promise<AgreementDocument | null> {
+    const updated = await this.agreements.findOneAndUpdate(
+      { id, version },
+      { $set: { ...set, version: version + 1 } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) return null;
+    const { _id: _ignored, ...doc } = updated as AgreementDocument & { _id?: unknown };
+    return normalise(doc);
+  }
+
+  async appendHistory(entry: AgreementHistoryDocument): Promise<void> {
+    await this.history.insertOne({ ...entry });
+  }
+
+  async findHistory(agreementIds: readonly string[]): Promise<AgreementHistoryDocument[]> {
+    return this.history
+      .find({ agreementId: { $in: [...agreementIds] } }, { projection: { _id: 0, before: 0, after: 0 } })
+      .sort({ agreementId: 1, version: 1 })
       .toArray();
+  }
+
+  /** Signed agreements (not extensions) whose last day lies before `date`. */
+  async findExpiring(date: string): Promise<AgreementDocument[]> {
+    return (
+      await this.agreements.find({ status: 'SIGNED', validUntil: { $ne: null, $lt: date } }, NO_ID).sort({ id: 1 }).toArray()
+    ).map(normalise);
+  }
+
+  // ---- review items and the change feed
+
+  async findReviewItems(ids: readonly string[]): Promise<ReviewItemDocument[]> {
+    return this.reviewItems.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+  }
+
+  findReviewItemsOfBoards(boardNummers: readonly string[]): Promise<ReviewItemDocument[]> {
+    return this.reviewItems
+      .find({ boardNummer: { $in: [...boardNummers] } }, NO_ID)
+      .sort({ createdAt: -1, id: -1 })
+      .toArray();
+  }
+
+  /** Creates the item unless the same change already made it for that board; true when created. */
+  async insertReviewItem(item: ReviewItemDocument): Promise<boolean> {
+    try {
+      await this.reviewItems.insertOne({ ...item });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Adds schools to an existing item (a merger item made before all its moves were read). */
+  async addSchoolsToItem(changeId: string, boardNummer: string, reason: ReviewItemDocument['reason'], brins: string[]): Promise<void> {
+    await this.reviewItems.updateOne({ changeId, boardNummer, reason }, { $addToSet: { brins: { $each: brins } } });
+  }
+
+  async resolveReviewItemIfVersion(
+    id: string,
+    version: number,
+    resolution: { resolvedAt: Date; resolvedBy: string; resolution: string | null },
+  ): Promise<ReviewItemDocument | null> {
+    const updated = await this.reviewItems.findOneAndUpdate(
+      { id, version, status: 'OPEN' as ReviewItemStatus },
+      { $set: { ...resolution, status: 'RESOLVED' as ReviewItemStatus, version: version + 1 } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) return null;
+    const { _id: _ignored, ...doc } = updated as ReviewItemDocument & { _id?: unknown };
+    return doc;
+  }
+
+  /** Records a change read from the feed (once per change id). */
+  async recordChange(change: OrganisationChangeDocument): Promise<void> {
+    await this.changes.updateOne({ id: change.id }, { $setOnInsert: change }, { upsert: true });
+  }
+
+  findChangesOfImport(importId: string, kind: OrganisationChangeDocument['kind']): Promise<OrganisationChangeDocument[]> {
+    return this.changes.find({ importId, kind }, NO_ID).sort({ sequence: 1 }).toArray();
+  }
+
+  getFeedState(name: string): Promise<FeedStateDocument | null> {
+    return this.feedState.findOne({ _id: name });
+  }
+
+  async saveFeedState(name: string, cursor: string, lastSequence: number | null): Promise<void> {
+    await this.feedState.replaceOne({ _id: name }, { cursor, lastSequence, updatedAt: new Date() }, { upsert: true });
   }
 
   createLoaders() {
     return {
       agreement: uniqueLoader((ids) => this.findAgreements(ids), (d) => d.id),
       agreementsOfBoard: groupLoader((ids) => this.findAgreementsOfBoards(ids), (d) => d.boardNummer),
+      extensionsOf: groupLoader((ids) => this.findExtensionsOf(ids), (d) => d.extensionOf ?? ''),
+      history: groupLoader((ids) => this.findHistory(ids), (h) => h.agreementId),
+      reviewItemsOfBoard: groupLoader((ids) => this.findReviewItemsOfBoards(ids), (d) => d.boardNummer),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { bevoegdGezagNummerProblem } from '@osr/common';
 import type { AgreementDocument } from './documents.js';
-import type { AgreementsRepository } from './repository.js';
+import { liveKeyOf } from './lifecycle.js';
+import { normalise, type AgreementsRepository } from './repository.js';
 
 export interface AgreementsSeed {
   agreements: AgreementDocument[];
@@ -15,6 +16,8 @@ export async function seedAgreements(repo: AgreementsRepository, seed: Agreement
   if (problems.length) throw new Error(`Seed data rejected:\n  ${problems.join('\n  ')}`);
   if (!seed.agreements.length) return;
   await repo.agreements.bulkWrite(
-    seed.agreements.map((a) => ({ replaceOne: { filter: { id: a.id }, replacement: a, upsert: true } })),
+    seed.agreements.map((a) => ({
+      replaceOne: { filter: { id: a.id }, replacement: { ...a, liveKey: liveKeyOf(normalise(a)) }, upsert: true },
+    })),
   );
 }

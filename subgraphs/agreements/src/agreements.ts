@@ -1,0 +1,536 @@
+/**
+ * Agreement use cases: the rules (who may, which transition, which document, which dates).
+ * Every change is a compare-and-set on `version` followed by a history entry.
+ */
+import { randomBytes } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import {
+  bevoegdGezagNummerProblem,
+  canManageBoard,
+  canReadBoard,
+  invalidInput,
+  isoDateProblem,
+  todayInNetherlands,
+  userError,
+  type Identity,
+} from '@osr/common';
+import type {
+  AgreementDocument,
+  AgreementType,
+  ContractDocumentEntry,
+  ServiceCode,
+  SignatureEntry,
+} from './documents.js';
+import { checkTransition, inForceOn, liveKeyOf, servicesOn, type Transition } from './lifecycle.js';
+import { isDuplicateKey, type AgreementsRepository } from './repository.js';
+import { contentHashOf, type SigningProvider, type WebhookPayload, type WebhookSigner } from './signing.js';
+
+/** Who does something, as recorded in history. */
+export interface Actor {
+  id: string;
+  name: string;
+  role: string;
+}
+
+export function actorOf(identity: Identity): Actor {
+  return { id: identity.sub, name: identity.name || identity.sub, role: identity.role };
+}
+
+export interface DocumentInput {
+  title: string;
+  content: string;
+}
+
+export interface RequestAgreementInput {
+  bevoegdGezagNummer: string;
+  type: AgreementType;
+  services: ServiceCode[];
+  validUntil?: string | null;
+  document?: DocumentInput | null;
+  note?: string | null;
+}
+
+/** Someone signing: a board's staff member through the API, or a provider's callback. */
+export interface Signer {
+  id: string;
+  name: string;
+  role: string;
+  board: string | null;
+  rights: readonly string[];
+  provider: string;
+  /** for a provider callback: the reference it got when the document was sent */
+  reference?: string;
+}
+
+const MAX_TITLE = 200;
+const MAX_CONTENT = 100_000;
+const MAX_NOTE = 1_000;
+const HASH = /^[0-9a-f]{64}$/;
+
+export const SIGNING_RIGHT = 'KENNISNET_ONDERTEKENEN';
+
+function forbidden(message: string) {
+  return userError('FORBIDDEN', message);
+}
+
+function notFound(id: string) {
+  return userError('NOT_FOUND', `No agreement with id ${JSON.stringify(id)}`, { id });
+}
+
+function checkNote(field: string, note: string | null | undefined, required = false): string | null {
+  const text = note?.trim() ?? '';
+  if (required && !text) throw invalidInput(field, note ?? null, 'must not be empty');
+  if (text.length > MAX_NOTE) throw invalidInput(field, `${text.slice(0, 40)}…`, `at most ${MAX_NOTE} characters`);
+  return text || null;
+}
+
+function checkDocument(input: DocumentInput): DocumentInput {
+  const title = input.title.trim();
+  if (!title || title.length > MAX_TITLE) throw invalidInput('document.title', input.title, `1 to ${MAX_TITLE} characters`);
+  if (!input.content.trim()) throw invalidInput('document.content', '', 'must not be empty');
+  if (input.content.length > MAX_CONTENT) throw invalidInput('document.content', `${input.content.slice(0, 40)}…`, `at most ${MAX_CONTENT} characters`);
+  return { title, content: input.content };
+}
+
+const TYPE_NAMES: Record<AgreementType, string> = {
+  OSR_USER: 'Gebruikersovereenkomst Onderwijs Serviceregister',
+  OSO: 'Overeenkomst OSO',
+  ENTREE: 'Overeenkomst Entree Federatie',
+  NUMMERVOORZIENING: 'Overeenkomst Nummervoorziening',
+};
+
+/** The standard text when the requester gives none. */
+export function standardDocument(type: AgreementType, board: string, services: readonly ServiceCode[], extension = false): DocumentInput {
+  const title = extension ? 'Uitbreiding overeenkomst OSO met OSO Samenwerkingsverbanden' : TYPE_NAMES[type];
+  const lines = [
+    title,
+    '',
+    `Partijen: het bevoegd gezag met nummer ${board} en Stichting Kennisnet.`,
+    services.length ? `Diensten: ${services.join(', ')}.` : 'Diensten: gebruik van het Onderwijs Serviceregister.',
+    extension
+      ? 'De uitbreiding geldt vanaf de dag van ondertekening, voor alle scholen van het bevoegd gezag.'
+      : 'De overeenkomst geldt vanaf de dag van ondertekening, voor alle scholen van het bevoegd gezag.',
+  ];
+  return { title, content: lines.join('\n') };
+}
+
+function checkServices(type: AgreementType, services: readonly ServiceCode[]): ServiceCode[] {
+  const unique = [...new Set(services)];
+  if (unique.length !== services.length) throw invalidInput('services', services, 'lists a service twice');
+  if (type === 'OSO') {
+    const other = unique.filter((s) => s !== 'OSO_OV' && s !== 'OSO_SWV');
+    if (other.length) throw invalidInput('services', services, `an OSO agreement covers OSO_OV and OSO_SWV only, not ${other.join(', ')}`);
+    if (!unique.includes('OSO_OV')) throw invalidInput('services', services, 'an OSO agreement covers OSO_OV (OSO_SWV is added to it)');
+    return (['OSO_OV', 'OSO_SWV'] as ServiceCode[]).filter((s) => unique.includes(s));
+  }
+  if (unique.length) throw invalidInput('services', services, `a ${type} agreement covers no chain services; leave services empty`);
+  return [];
+}
+
+export class AgreementsService implements WebhookSigner {
+  constructor(
+    private readonly repo: AgreementsRepository,
+    private readonly provider: SigningProvider,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private today(): string {
+    return todayInNetherlands(this.clock());
+  }
+
+  async get(id: string): Promise<AgreementDocument> {
+    if (id.length > 64) throw invalidInput('id', id, 'an agreement id is at most 64 characters');
+    const agreement = await this.repo.findAgreement(id);
+    if (!agreement) throw notFound(id);
+    return agreement;
+  }
+
+  private async getManaged(identity: Identity, id: string): Promise<AgreementDocument> {
+    const agreement = await this.get(id);
+    if (!canManageBoard(identity, agreement.boardNummer)) {
+      throw forbidden(`Only staff of board ${agreement.boardNummer} with the right OSR_TOEGANG, or support, may change agreement ${id}`);
+    }
+    return agreement;
+  }
+
+  /**
+   * Applies a transition: legal from the current status, on the version the caller saw,
+   * compare-and-set on the stored version, then one history entry.
+   */
+  private async transition(
+    actor: Actor,
+    agreement: AgreementDocument,
+    transition: Transition,
+    set: Partial<AgreementDocument>,
+    note: string | null,
+    expectedVersion: number | null | undefined,
+  ): Promise<AgreementDocument> {
+    if (expectedVersion !== null && expectedVersion !== undefined && expectedVersion !== agreement.version) {
+      throw userError('CONFLICT', `Agreement ${agreement.id} was changed since you read it (you had version ${expectedVersion}, it is now version ${agreement.version}, ${agreement.status}); read it again`, {
+        id: agreement.id,
+        version: agreement.version,
+        status: agreement.status,
+      });
+    }
+    const check = checkTransition(agreement.status, transition);
+    if (!check.ok) {
+      throw userError('CONFLICT', `Agreement ${agreement.id}: ${check.reason}`, {
+        id: agreement.id,
+        status: agreement.status,
+        allowedFrom: check.allowedFrom,
+      });
+    }
+    const now = this.clock();
+    const next = { ...agreement, ...set, status: check.to };
+    let updated: AgreementDocument | null;
+    try {
+      updated = await this.repo.updateAgreementIfVersion(agreement.id, agreement.version, {
+        ...set,
+        status: check.to,
+        liveKey: liveKeyOf(next),
+        updatedAt: now,
+      });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw userError('CONFLICT', `Board ${agreement.boardNummer} already has a live ${agreement.type} agreement`);
+      throw err;
+    }
+    if (!updated) {
+      const current = await this.repo.findAgreement(agreement.id);
+      const signed = current?.signature ? ` (signed by ${current.signature.signerName} at ${current.signature.signedAt.toISOString()})` : '';
+      throw userError('CONFLICT', `Agreement ${agreement.id} was changed by someone else at the same time: it is now ${current?.status ?? 'gone'}${signed}, version ${current?.version ?? '-'}`, {
+        id: agreement.id,
+        status: current?.status ?? null,
+        version: current?.version ?? null,
+      });
+    }
+    await this.repo.appendHistory({
+      agreementId: updated.id,
+      version: updated.version,
+      at: now,
+      by: actor.name,
+      byId: actor.id,
+      role: actor.role,
+      action: check.action,
+      from: agreement.status,
+      to: updated.status,
+      note,
+      before: agreement,
+      after: updated,
+    });
+    return updated;
+  }
+
+  private newDocument(version: number, input: DocumentInput, actor: Actor): ContractDocumentEntry {
+    return { version, title: input.title, content: input.content, contentHash: contentHashOf(input.content), addedAt: this.clock(), addedBy: actor.name };
+  }
+
+  private async create(actor: Actor, doc: AgreementDocument, action: 'REQUESTED' | 'IMPORTED', note: string | null): Promise<AgreementDocument | null> {
+    if (!(await this.repo.insertAgreement(doc))) return null;
+    await this.repo.appendHistory({
+      agreementId: doc.id,
+      version: doc.version,
+      at: doc.createdAt,
+      by: actor.name,
+      byId: actor.id,
+      role: actor.role,
+      action,
+      from: null,
+      to: doc.status,
+      note,
+      before: null,
+      after: doc,
+    });
+    return doc;
+  }
+
+  private async liveAgreementOf(board: string, type: AgreementType): Promise<AgreementDocument | null> {
+    const all = await this.repo.findAgreementsOfBoards([board]);
+    return all.find((a) => !a.extensionOf && a.type === type && a.liveKey === `${board}:${type}`) ?? null;
+  }
+
+  async requestAgreement(identity: Identity, input: RequestAgreementInput): Promise<AgreementDocument> {
+    const board = input.bevoegdGezagNummer;
+    const problem = bevoegdGezagNummerProblem(board);
+    if (problem) throw invalidInput('bevoegdGezagNummer', board, problem);
+    if (!canManageBoard(identity, board)) {
+      throw forbidden(`Only staff of board ${board} with the right OSR_TOEGANG, or support, may request an agreement for it`);
+    }
+    const services = checkServices(input.type, input.services);
+    const today = this.today();
+    if (input.validUntil) {
+      const p = isoDateProblem(input.validUntil);
+      if (p) throw invalidInput('validUntil', input.validUntil, p);
+      if (input.validUntil < today) throw invalidInput('validUntil', input.validUntil, `the last day in force cannot lie before today (${today})`);
+    }
+    const note = checkNote('note', input.note);
+    const actor = actorOf(identity);
+    const document = checkDocument(input.document ?? standardDocument(input.type, board, services));
+    const now = this.clock();
+    const doc: AgreementDocument = {
+      id: `a-${board}-${input.type.toLowerCase().replace(/_/g, '-')}-${randomBytes(4).toString('hex')}`,
+      boardNummer: board,
+      type: input.type,
+      status: 'REQUESTED',
+      services,
+      validFrom: null,
+      validUntil: input.validUntil ?? null,
+      signedAt: null,
+      signedBy: null,
+      imported: false,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      serviceStarts: [],
+      extensionOf: null,
+      documents: [this.newDocument(1, document, actor)],
+      signing: null,
+      signature: null,
+      liveKey: `${board}:${input.type}`,
+    };
+    const created = await this.create(actor, doc, 'REQUESTED', note);
+    if (!created) {
+      const live = await this.liveAgreementOf(board, input.type);
+      throw userError('CONFLICT', `Board ${board} already has a live ${input.type} agreement${live ? ` (${live.id}, ${live.status})` : ''}; one per board and type`, {
+        existingId: live?.id ?? null,
+      });
+    }
+    return created;
+  }
+
+  async updateDocument(identity: Identity, id: string, input: DocumentInput, expectedVersion?: number | null): Promise<AgreementDocument> {
+    if (identity.role !== 'SUPPORT') throw forbidden('Only Kennisnet support may change the text of an agreement');
+    const agreement = await this.get(id);
+    const document = checkDocument(input);
+    const documents = agreement.documents ?? [];
+    const entry = this.newDocument((documents.at(-1)?.version ?? 0) + 1, document, actorOf(identity));
+    return this.transition(actorOf(identity), agreement, 'UPDATE_DOCUMENT', { documents: [...documents, entry] }, `version ${entry.version}: ${entry.title}`, expectedVersion);
+  }
+
+  async sendForSignature(identity: Identity, id: string, expectedVersion?: number | null): Promise<AgreementDocument> {
+    if (identity.role !== 'SUPPORT') throw forbidden('Only Kennisnet support sends agreements for signature');
+    const agreement = await this.get(id);
+    const check = checkTransition(agreement.status, 'SEND');
+    if (!check.ok) throw userError('CONFLICT', `Agreement ${id}: ${check.reason}`, { id, status: agreement.status, allowedFrom: check.allowedFrom });
+    if (agreement.extensionOf) await this.requireExtendable(agreement.extensionOf);
+    const document = agreement.documents?.at(-1);
+    if (!document) throw userError('CONFLICT', `Agreement ${id} has no text to send; add one with updateAgreementDocument`);
+    const { reference } = await this.provider.send({
+      agreementId: id,
+      documentVersion: document.version,
+      contentHash: document.contentHash,
+      signerBoard: agreement.boardNummer,
+      title: document.title,
+    });
+    const signing = {
+      documentVersion: document.version,
+      contentHash: document.contentHash,
+      signerBoard: agreement.boardNummer,
+      sentAt: this.clock(),
+      sentBy: actorOf(identity).name,
+      provider: this.provider.name,
+      reference,
+    };
+    return this.transition(actorOf(identity), agreement, 'SEND', { signing }, `document version ${document.version}, sha256 ${document.contentHash}`, expectedVersion);
+  }
+
+  /** Signing through the API: staff of the agreement's board with KENNISNET_ONDERTEKENEN. */
+  signAgreement(identity: Identity, id: string, contentHash: string, expectedVersion?: number | null): Promise<AgreementDocument> {
+    return this.sign(
+      { id: identity.sub, name: identity.name || identity.sub, role: identity.role, board: identity.board, rights: identity.rights, provider: 'LOCAL' },
+      id,
+      contentHash,
+      expectedVersion,
+    );
+  }
+
+  /** A provider's verified callback: the signer it identified signed the text it was sent. */
+  async signFromWebhook(payload: WebhookPayload): Promise<{ id: string; status: string; version: number }> {
+    const signed = await this.sign(
+      { id: payload.signer.id, name: payload.signer.name, role: 'BOARD', board: payload.signer.board, rights: payload.signer.rights, provider: 'WEBHOOK', reference: payload.reference },
+      payload.agreementId,
+      payload.contentHash,
+      null,
+    );
+    return { id: signed.id, status: signed.status, version: signed.version };
+  }
+
+  private async sign(signer: Signer, id: string, contentHash: string, expectedVersion: number | null | undefined): Promise<AgreementDocument> {
+    const agreement = await this.get(id);
+    if (signer.role !== 'BOARD' || signer.board !== agreement.boardNummer || !signer.rights.includes(SIGNING_RIGHT)) {
+      throw forbidden(`Only staff of board ${agreement.boardNummer} with the right ${SIGNING_RIGHT} may sign agreement ${id}`);
+    }
+    if (!HASH.test(contentHash)) throw invalidInput('contentHash', contentHash, 'the SHA-256 of the signed text: 64 lower-case hex digits');
+    const check = checkTransition(agreement.status, 'SIGN');
+    if (!check.ok) {
+      const by = agreement.signature ? ` (signed by ${agreement.signature.signerName} at ${agreement.signature.signedAt.toISOString()})` : '';
+      throw userError('CONFLICT', `Agreement ${id}: ${check.reason}${by}`, { id, status: agreement.status, allowedFrom: check.allowedFrom });
+    }
+    const signing = agreement.signing;
+    const current = agreement.documents?.at(-1);
+    if (!signing || !current) throw userError('CONFLICT', `Agreement ${id} was not sent for signature`);
+    if (signer.reference !== undefined && signer.reference !== signing.reference) {
+      throw userError('CONFLICT', `The callback's reference ${JSON.stringify(signer.reference)} is not the signing request's reference`);
+    }
+    if (signing.signerBoard !== signer.board) {
+      throw forbidden(`Agreement ${id} was sent to the signers of board ${signing.signerBoard}`);
+    }
+    if (current.version !== signing.documentVersion || current.contentHash !== signing.contentHash) {
+      throw userError('CONFLICT', `The text of agreement ${id} changed after it was sent for signature (sent: version ${signing.documentVersion}, now version ${current.version}); it must be sent for signature again`, {
+        sentVersion: signing.documentVersion,
+        currentVersion: current.version,
+      });
+    }
+    if (contentHash !== signing.contentHash) {
+      throw userError('CONFLICT', `The text signed (sha256 ${contentHash}) is not the text sent for signature (sha256 ${signing.contentHash})`, {
+        sentHash: signing.contentHash,
+      });
+    }
+    const today = this.today();
+    if (agreement.validUntil !== null && agreement.validUntil < today) {
+      throw userError('CONFLICT', `Agreement ${id} ended on ${agreement.validUntil}; it can no longer be signed`);
+    }
+    let parent: AgreementDocument | null = null;
+    if (agreement.extensionOf) parent = await this.requireExtendable(agreement.extensionOf);
+
+    const now = this.clock();
+    const signature: SignatureEntry = {
+      signerName: signer.name,
+      signerId: signer.id,
+      board: agreement.boardNummer,
+      signedAt: now,
+      contentHash,
+      documentVersion: current.version,
+      provider: signer.provider,
+    };
+    const actor = { id: signer.id, name: signer.name, role: signer.role };
+    const signed = await this.transition(
+      actor,
+      agreement,
+      'SIGN',
+      { signature, signedAt: now, signedBy: signer.name, validFrom: agreement.validFrom ?? today },
+      `sha256 ${contentHash} via ${signer.provider}`,
+      expectedVersion,
+    );
+    if (parent) await this.applyExtension(actor, parent.id, signed, today);
+    return signed;
+  }
+
+  /** The agreement an SWV extension extends: signed OSO, in force, without OSO_SWV yet. */
+  private async requireExtendable(parentId: string): Promise<AgreementDocument> {
+    const parent = await this.get(parentId);
+    if (parent.type !== 'OSO' || parent.status !== 'SIGNED' || !inForceOn(parent, this.today())) {
+      throw userError('CONFLICT', `Agreement ${parentId} is not a signed OSO agreement in force (it is ${parent.type}, ${parent.status}); only those can be extended with OSO SWV`);
+    }
+    if (parent.services.includes('OSO_SWV')) throw userError('CONFLICT', `Agreement ${parentId} already covers OSO_SWV`);
+    return parent;
+  }
+
+  /** Adds OSO_SWV to the extended agreement from the signing day (retried on concurrent edits). */
+  private async applyExtension(actor: Actor, parentId: string, extension: AgreementDocument, from: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const parent = await this.get(parentId);
+      if (parent.services.includes('OSO_SWV')) return;
+      const updated = await this.repo.updateAgreementIfVersion(parent.id, parent.version, {
+        services: [...parent.services, 'OSO_SWV'],
+        serviceStarts: [...(parent.serviceStarts ?? []), { service: 'OSO_SWV', from }],
+        updatedAt: this.clock(),
+      });
+      if (updated) {
+        await this.repo.appendHistory({
+          agreementId: parent.id,
+          version: updated.version,
+          at: updated.updatedAt,
+          by: actor.name,
+          byId: actor.id,
+          role: actor.role,
+          action: 'EXTENDED',
+          from: parent.status,
+          to: updated.status,
+          note: `OSO_SWV from ${from} (extension ${extension.id})`,
+          before: parent,
+          after: updated,
+        });
+        return;
+      }
+    }
+    throw userError('CONFLICT', `Agreement ${parentId} kept changing; extension ${extension.id} is signed but OSO_SWV could not be added yet: try again`);
+  }
+
+  async requestSwvExtension(identity: Identity, agreementId: string, note?: string | null): Promise<AgreementDocument> {
+    const parent = await this.getManaged(identity, agreementId);
+    if (parent.extensionOf) throw invalidInput('agreementId', agreementId, 'is itself an extension request; extend the agreement it extends');
+    await this.requireExtendable(agreementId);
+    const actor = actorOf(identity);
+    const now = this.clock();
+    const doc: AgreementDocument = {
+      id: `${parent.id}-swv-${randomBytes(3).toString('hex')}`.slice(0, 64),
+      boardNummer: parent.boardNummer,
+      type: 'OSO',
+      status: 'REQUESTED',
+      services: ['OSO_SWV'],
+      validFrom: null,
+      validUntil: null,
+      signedAt: null,
+      signedBy: null,
+      imported: false,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      serviceStarts: [],
+      extensionOf: parent.id,
+      documents: [this.newDocument(1, standardDocument('OSO', parent.boardNummer, ['OSO_SWV'], true), actor)],
+      signing: null,
+      signature: null,
+      liveKey: `extension:${parent.id}`,
+    };
+    const created = await this.create(actor, doc, 'REQUESTED', checkNote('note', note));
+    if (!created) {
+      const open = (await this.repo.findExtensionsOf([parent.id])).find((e) => e.liveKey === `extension:${parent.id}`);
+      throw userError('CONFLICT', `Agreement ${parent.id} already has an open SWV extension request${open ? ` (${open.id}, ${open.status})` : ''}`);
+    }
+    return created;
+  }
+
+  async terminate(identity: Identity, id: string, endDate: string, reason: string, expectedVersion?: number | null): Promise<AgreementDocument> {
+    const agreement = await this.getManaged(identity, id);
+    if (agreement.extensionOf) throw invalidInput('id', id, `is an SWV extension request; terminate agreement ${agreement.extensionOf} instead, or withdraw the request`);
+    const note = checkNote('reason', reason, true);
+    const today = this.today();
+    if (endDate < today) throw invalidInput('endDate', endDate, `the last day in force cannot lie in the past (today is ${today})`);
+    if (agreement.validFrom && endDate < agreement.validFrom) throw invalidInput('endDate', endDate, `lies before the agreement's first day ${agreement.validFrom}`);
+    if (agreement.validUntil && endDate > agreement.validUntil) throw invalidInput('endDate', endDate, `lies after the agreement's last day ${agreement.validUntil}`);
+    return this.transition(actorOf(identity), agreement, 'TERMINATE', { validUntil: endDate }, note, expectedVersion);
+  }
+
+  async withdraw(identity: Identity, id: string, reason: string | null | undefined, expectedVersion?: number | null): Promise<AgreementDocument> {
+    const agreement = await this.getManaged(identity, id);
+    return this.transition(actorOf(identity), agreement, 'WITHDRAW', {}, checkNote('reason', reason), expectedVersion);
+  }
+
+  async expire(identity: Identity, asOf: string | null | undefined): Promise<AgreementDocument[]> {
+    if (identity.role !== 'SUPPORT') throw forbidden('Only Kennisnet support may expire agreements');
+    const date = asOf ?? this.today();
+    const expired: AgreementDocument[] = [];
+    for (const agreement of await this.repo.findExpiring(date)) {
+      try {
+        expired.push(await this.transition(actorOf(identity), agreement, 'EXPIRE', {}, `last day ${agreement.validUntil}`, null));
+      } catch (err) {
+        // changed meanwhile: the next run looks at it again
+        if (!(err instanceof GraphQLError)) throw err;
+      }
+    }
+    return expired;
+  }
+
+  /** Does board B's agreement cover service D on date T? */
+  async coverage(identity: Identity, board: string, service: ServiceCode, date: string): Promise<{ covered: boolean; agreement: AgreementDocument | null }> {
+    const problem = bevoegdGezagNummerProblem(board);
+    if (problem) throw invalidInput('bevoegdGezagNummer', board, problem);
+    if (!canReadBoard(identity, board)) {
+      throw forbidden(`Only board ${board}'s staff with OSR_TOEGANG, support, analysts and services may ask what its agreements cover`);
+    }
+    const agreements = await this.repo.findAgreementsOfBoards([board]);
+    const covering = agreements.find((a) => servicesOn(a, date).includes(service)) ?? null;
+    return { covered: covering !== null, agreement: covering };
+  }
+}

@@ -1,0 +1,50 @@
+import { invalidInput, userError } from '@osr/common';
+import type { MutationResolvers } from '../generated/resolvers.js';
+import { DEFAULT_MAX_PAGES } from '../review.js';
+import { requireReadBoard } from './access.js';
+
+export const Mutation: MutationResolvers = {
+  requestAgreement: (_parent, { input }, { agreements, identity }) => agreements.requestAgreement(identity, input),
+  updateAgreementDocument: (_parent, { id, document, expectedVersion }, { agreements, identity }) =>
+    agreements.updateDocument(identity, id, document, expectedVersion),
+  sendForSignature: (_parent, { id, expectedVersion }, { agreements, identity }) => agreements.sendForSignature(identity, id, expectedVersion),
+  signAgreement: (_parent, { id, contentHash, expectedVersion }, { agreements, identity }) =>
+    agreements.signAgreement(identity, id, contentHash, expectedVersion),
+  requestSwvExtension: (_parent, { agreementId, note }, { agreements, identity }) => agreements.requestSwvExtension(identity, agreementId, note),
+  terminateAgreement: (_parent, { id, endDate, reason, expectedVersion }, { agreements, identity }) =>
+    agreements.terminate(identity, id, endDate, reason, expectedVersion),
+  withdrawAgreement: (_parent, { id, reason, expectedVersion }, { agreements, identity }) => agreements.withdraw(identity, id, reason, expectedVersion),
+  expireAgreements: (_parent, { asOf }, { agreements, identity }) => agreements.expire(identity, asOf),
+
+  resolveReviewItem: async (_parent, { id, resolution, expectedVersion }, { repository, identity }) => {
+    if (id.length > 64) throw invalidInput('id', id, 'a review item id is at most 64 characters');
+    const note = resolution?.trim() || null;
+    if (note && note.length > 1000) throw invalidInput('resolution', `${note.slice(0, 40)}…`, 'at most 1000 characters');
+    const [item] = await repository.findReviewItems([id]);
+    if (!item) throw userError('NOT_FOUND', `No review item with id ${JSON.stringify(id)}`, { id });
+    requireReadBoard(identity, item.boardNummer, 'its review items');
+    const mayResolve = identity.role === 'SUPPORT' || (identity.role === 'BOARD' && identity.board === item.boardNummer && identity.rights.includes('OSR_TOEGANG'));
+    if (!mayResolve) throw userError('FORBIDDEN', `Only staff of board ${item.boardNummer} with OSR_TOEGANG, or support, may resolve its review items`);
+    if (item.status === 'RESOLVED') {
+      throw userError('CONFLICT', `Review item ${id} was already resolved by ${item.resolvedBy ?? 'someone'} at ${item.resolvedAt?.toISOString() ?? '?'}`);
+    }
+    if (expectedVersion !== null && expectedVersion !== undefined && expectedVersion !== item.version) {
+      throw userError('CONFLICT', `Review item ${id} was changed since you read it (now version ${item.version})`);
+    }
+    const resolved = await repository.resolveReviewItemIfVersion(id, item.version, {
+      resolvedAt: new Date(),
+      resolvedBy: identity.name || identity.sub,
+      resolution: note,
+    });
+    if (!resolved) throw userError('CONFLICT', `Review item ${id} was resolved by someone else at the same time`);
+    return resolved;
+  },
+
+  followOrganisationChangesForAgreements: (_parent, { maxPages }, { follower, identity }) => {
+    if (identity.role !== 'SUPPORT') throw userError('FORBIDDEN', 'Only Kennisnet support may follow the organisation change feed by hand');
+    if (maxPages !== null && maxPages !== undefined && (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 1000)) {
+      throw invalidInput('maxPages', maxPages, 'a whole number from 1 to 1000');
+    }
+    return follower.follow(maxPages ?? DEFAULT_MAX_PAGES);
+  },
+};
