@@ -13,6 +13,8 @@ export interface SchoolOnDate {
 
 export interface OrganisationsApi {
   schoolOn(brin: string, date: string): Promise<SchoolOnDate | null>;
+  /** Many schools at once: unknown BRINs are absent from the result. */
+  schoolsOn(brins: readonly string[], date: string): Promise<Map<string, SchoolOnDate>>;
   boardExists(bevoegdGezagNummer: string): Promise<boolean>;
 }
 
@@ -34,6 +36,21 @@ export function organisationsApi(client: PeerClient | null): OrganisationsApi {
       );
       if (!data.school) return null;
       return { brin: data.school.brin, boardOn: data.school.boardOn?.bevoegdGezagNummer ?? null };
+    },
+    async schoolsOn(brins, date) {
+      if (!client) notConfigured('organisations');
+      const found = new Map<string, SchoolOnDate>();
+      for (let i = 0; i < brins.length; i += 500) {
+        const batch = brins.slice(i, i + 500);
+        const data = await client.request<{ _entities: ({ brin: string; boardOn: { bevoegdGezagNummer: string } | null } | null)[] }>(
+          'query SchoolsOnDate($reps: [_Any!]!, $date: Date!) { _entities(representations: $reps) { ... on School { brin boardOn(date: $date) { bevoegdGezagNummer } } } }',
+          { reps: batch.map((brin) => ({ __typename: 'School', brin })), date },
+        );
+        for (const school of data._entities) {
+          if (school) found.set(school.brin, { brin: school.brin, boardOn: school.boardOn?.bevoegdGezagNummer ?? null });
+        }
+      }
+      return found;
     },
     async boardExists(bevoegdGezagNummer) {
       if (!client) notConfigured('organisations');

@@ -23,6 +23,14 @@ export class FakeOrganisations implements OrganisationsApi {
     const move = this.moves.filter((m) => m.brin === brin && m.from <= date).at(-1);
     return { brin, boardOn: move?.board ?? school.boardNummer };
   }
+  async schoolsOn(brins: readonly string[], date: string) {
+    const found = new Map<string, { brin: string; boardOn: string | null }>();
+    for (const brin of brins) {
+      const school = await this.schoolOn(brin, date);
+      if (school) found.set(brin, school);
+    }
+    return found;
+  }
   async boardExists(nummer: string) {
     return this.demo.organisations.boards.some((b) => b.bevoegdGezagNummer === nummer);
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
-import { databaseUri, freshPrefix, graphql, identityHeaders, startSubgraph, type RunningSubgraph } from '../../../test/support/system.js';
+import { databaseUri, freshPrefix, graphql, identityHeaders, startSubgraph, type GraphQLResponse, type RunningSubgraph } from '../../../test/support/system.js';
 import { analyst, boardUser, supplierUser, support } from './fixtures.js';
 
 interface Page {
@@ -37,9 +37,9 @@ describe('mandates subgraph queries', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const res = await graphql<Page>(subgraph.url, FEED, { first: 4, after }, identityHeaders(supplierUser(SUPPLIER_A.oin)));
+      const res: GraphQLResponse<Page> = await graphql<Page>(subgraph.url, FEED, { first: 4, after }, identityHeaders(supplierUser(SUPPLIER_A.oin)));
       expect(res.errors).toBeUndefined();
-      const page = res.data!.supplierMandates;
+      const page: Page['supplierMandates'] = res.data!.supplierMandates;
       pages++;
       for (const edge of page.edges) {
         expect(edge.node.system.supplier.oin).toBe(SUPPLIER_A.oin);

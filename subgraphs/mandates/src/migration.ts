@@ -1,0 +1,311 @@
+/**
+ * The OSO → OSR migration: a Mijn OSO export of aanleverpunten becomes aanleverpunten and
+ * OSO mandates. Active points become mandates (one per school + kind + system), starting
+ * 15 August 2022 or the later connection date; inactive ones are stored without a mandate
+ * and their schools are listed as having to issue a mandate themselves. Bad rows are
+ * reported and not written; good rows land. Running it again creates nothing twice.
+ *
+ * Export format (';'-separated, header row, UTF-8 or Windows-1252):
+ *   BRIN;AANLEVERPUNT;SOORT;LEVERANCIER_OIN;LAS;STATUS;AANSLUITDATUM
+ *   25BE;1;OV;00000003272448340204;Voorbeeld LAS;actief;2019-04-01
+ * SOORT is OV or SWV; STATUS actief or inactief; AANSLUITDATUM YYYY-MM-DD or DD-MM-YYYY
+ * (empty allowed); LAS is the system's name as registered for that supplier.
+ */
+import {
+  brinProblem,
+  CsvSyntaxError,
+  isoDateProblem,
+  oinProblem,
+  readCsvTable,
+  userError,
+} from '@osr/common';
+import { GraphQLError } from 'graphql';
+import type { AanleverpuntDocument, AanleverpuntKind, MandateDocument, ServiceCode, SystemDocument } from './documents.js';
+import { slotKeyOf, type Actor } from './mandate-store.js';
+import { rangesOverlap } from './mandate-service.js';
+import type { OrganisationsApi } from './peers.js';
+import type { MandatesRepository } from './repository.js';
+
+export const MIGRATION_DATE = '2022-08-15';
+export const EXPORT_COLUMNS = ['BRIN', 'AANLEVERPUNT', 'SOORT', 'LEVERANCIER_OIN', 'LAS', 'STATUS', 'AANSLUITDATUM'] as const;
+const ACTOR: Actor = { sub: 'service:oso-migration', name: 'OSO migration', role: 'SERVICE' };
+const SERVICE_OF: Record<AanleverpuntKind, ServiceCode> = { OV: 'OSO_OV', SWV: 'OSO_SWV' };
+
+export interface Rejection {
+  line: number;
+  field: string;
+  value: string;
+  reason: string;
+}
+
+export interface MigrationReport {
+  dryRun: boolean;
+  encoding: string;
+  rows: number;
+  aanleverpunten: { created: number; updated: number; unchanged: number };
+  mandates: { created: number; alreadyMigrated: number };
+  rejected: Rejection[];
+  /** active points that could not become a mandate because another mandate overlaps */
+  notMigrated: { brin: string; kind: AanleverpuntKind; systemId: string; reason: string }[];
+  /** schools with only inactive points of a kind: they must issue the mandate themselves */
+  schoolsToIssueMandate: { brin: string; kind: AanleverpuntKind; board: string | null }[];
+}
+
+interface Row {
+  line: number;
+  brin: string;
+  index: number;
+  kind: AanleverpuntKind;
+  supplierOin: string;
+  systemName: string;
+  active: boolean;
+  connectedOn: string | null;
+  system?: SystemDocument;
+}
+
+function parseDate(value: string): { date: string | null; problem: string | null } {
+  if (value === '') return { date: null, problem: null };
+  const dutch = /^(\d{2})-(\d{2})-(\d{4})$/.exec(value);
+  const iso = dutch ? `${dutch[3]}-${dutch[2]}-${dutch[1]}` : value;
+  const problem = isoDateProblem(iso);
+  return problem ? { date: null, problem: `${problem} (use YYYY-MM-DD or DD-MM-YYYY)` } : { date: iso, problem: null };
+}
+
+/** Checks one export row; returns the parsed row or the reasons it is rejected. */
+function parseRow(line: number, v: Record<string, string>): Row | Rejection {
+  const reject = (field: string, reason: string): Rejection => ({ line, field, value: v[field] ?? '', reason });
+  const brin = v['BRIN']!.toUpperCase();
+  const bp = brinProblem(brin);
+  if (bp) return reject('BRIN', bp);
+  const index = Number(v['AANLEVERPUNT']);
+  if (!/^\d{1,2}$/.test(v['AANLEVERPUNT']!) || index < 1) return reject('AANLEVERPUNT', 'an aanleverpunt is numbered 1 to 99');
+  const kind = v['SOORT']!.toUpperCase();
+  if (kind !== 'OV' && kind !== 'SWV') return reject('SOORT', 'must be OV or SWV');
+  const op = oinProblem(v['LEVERANCIER_OIN']!);
+  if (op) return reject('LEVERANCIER_OIN', op);
+  const systemName = v['LAS']!;
+  if (systemName.length === 0 || systemName.length > 100) return reject('LAS', 'the system name must be 1 to 100 characters');
+  const status = v['STATUS']!.toLowerCase();
+  if (status !== 'actief' && status !== 'inactief') return reject('STATUS', 'must be actief or inactief');
+  const { date, problem } = parseDate(v['AANSLUITDATUM']!);
+  if (problem) return reject('AANSLUITDATUM', problem);
+  return { line, brin, index, kind, supplierOin: v['LEVERANCIER_OIN']!, systemName, active: status === 'actief', connectedOn: date };
+}
+
+export interface MigrationOptions {
+  repository: MandatesRepository;
+  organisations: OrganisationsApi;
+  dryRun?: boolean;
+  /** called after each group of work, with done and total rows */
+  progress?: (done: number, total: number) => void;
+  now?: () => Date;
+}
+
+export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOptions): Promise<MigrationReport> {
+  const { repository } = options;
+  const dryRun = options.dryRun ?? false;
+  const now = options.now ?? (() => new Date());
+  let table;
+  try {
+    table = readCsvTable(bytes, EXPORT_COLUMNS);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw userError('BAD_USER_INPUT', `The export cannot be read: ${err.message}`);
+    throw err;
+  }
+  const report: MigrationReport = {
+    dryRun,
+    encoding: table.encoding,
+    rows: table.rows.length + table.malformed.length,
+    aanleverpunten: { created: 0, updated: 0, unchanged: 0 },
+    mandates: { created: 0, alreadyMigrated: 0 },
+    rejected: table.malformed.map((m) => ({ line: m.line, field: '(row)', value: '', reason: m.reason })),
+    notMigrated: [],
+    schoolsToIssueMandate: [],
+  };
+
+  // 1. Each row on its own.
+  const rows: Row[] = [];
+  const seen = new Map<string, Row>();
+  for (const { line, values } of table.rows) {
+    const parsed = parseRow(line, values);
+    if (!('brin' in parsed)) {
+      report.rejected.push(parsed);
+      continue;
+    }
+    const key = `${parsed.brin}/${parsed.index}`;
+    const earlier = seen.get(key);
+    if (earlier) {
+      const same = earlier.kind === parsed.kind && earlier.supplierOin === parsed.supplierOin && earlier.systemName === parsed.systemName && earlier.active === parsed.active && earlier.connectedOn === parsed.connectedOn;
+      report.rejected.push({
+        line,
+        field: 'AANLEVERPUNT',
+        value: key,
+        reason: same ? `duplicate of line ${earlier.line}` : `aanleverpunt ${key} is also on line ${earlier.line} with other values`,
+      });
+      continue;
+    }
+    seen.set(key, parsed);
+    rows.push(parsed);
+  }
+
+  // 2. Suppliers and systems.
+  const oins = [...new Set(rows.map((r) => r.supplierOin))];
+  const suppliers = new Set((await repository.findSuppliers(oins)).map((s) => s.oin));
+  const systems = await repository.findSystemsOfSuppliers(oins);
+  const known: Row[] = [];
+  for (const row of rows) {
+    if (!suppliers.has(row.supplierOin)) {
+      report.rejected.push({ line: row.line, field: 'LEVERANCIER_OIN', value: row.supplierOin, reason: 'unknown supplier' });
+      continue;
+    }
+    const system = systems.find((s) => s.supplierOin === row.supplierOin && s.name.toLowerCase() === row.systemName.toLowerCase());
+    if (!system) {
+      report.rejected.push({ line: row.line, field: 'LAS', value: row.systemName, reason: `supplier ${row.supplierOin} has no system of that name` });
+      continue;
+    }
+    if (!system.services.includes(SERVICE_OF[row.kind])) {
+      report.rejected.push({ line: row.line, field: 'LAS', value: row.systemName, reason: `${system.name} does not support ${SERVICE_OF[row.kind]}` });
+      continue;
+    }
+    known.push({ ...row, system });
+  }
+
+  // 3. Schools in RIO, and their board on the date each mandate would start.
+  const startOf = (r: Row) => (r.connectedOn && r.connectedOn > MIGRATION_DATE ? r.connectedOn : MIGRATION_DATE);
+  const byDate = new Map<string, string[]>();
+  for (const r of known) byDate.set(startOf(r), [...new Set([...(byDate.get(startOf(r)) ?? []), r.brin])]);
+  const boardOn = new Map<string, string | null>();
+  const inRio = new Set<string>();
+  for (const [date, brins] of byDate) {
+    const found = await options.organisations.schoolsOn(brins, date);
+    for (const [brin, school] of found) {
+      inRio.add(brin);
+      boardOn.set(`${brin}@${date}`, school.boardOn);
+    }
+  }
+  const valid: Row[] = [];
+  for (const row of known) {
+    if (!inRio.has(row.brin)) {
+      report.rejected.push({ line: row.line, field: 'BRIN', value: row.brin, reason: 'unknown BRIN: the school is not in RIO' });
+      continue;
+    }
+    if (row.active && !boardOn.get(`${row.brin}@${startOf(row)}`)) {
+      report.rejected.push({ line: row.line, field: 'BRIN', value: row.brin, reason: `the school was not registered in RIO on ${startOf(row)}` });
+      continue;
+    }
+    valid.push(row);
+  }
+  report.rejected.sort((a, b) => a.line - b.line);
+
+  // 4. One mandate per school + kind + system for the active points.
+  const groups = new Map<string, Row[]>();
+  for (const row of valid.filter((r) => r.active)) {
+    const key = `${row.brin}|${row.kind}|${row.system!.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const mandateOf = new Map<string, string>();
+  let done = 0;
+  const total = valid.length;
+  for (const [key, group] of groups) {
+    const first = group[0]!;
+    const service = SERVICE_OF[first.kind];
+    const startDate = group.map(startOf).sort()[0]!;
+    const board = boardOn.get(`${first.brin}@${startOf(first)}`)!;
+    const id = `oso-${first.brin}-${service}-${first.system!.id}`;
+    const at = now();
+    const mandate: MandateDocument = {
+      id,
+      serviceCode: service,
+      systemId: first.system!.id,
+      brin: first.brin,
+      boardNummer: board,
+      startDate,
+      endDate: null,
+      origin: 'OSO_MIGRATION',
+      version: 1,
+      createdAt: at,
+      createdBy: ACTOR.name,
+      updatedAt: at,
+      lastReviewedAt: null,
+      lastReviewedBy: null,
+      reviewReasons: [],
+      reviewBoards: [],
+      slotKey: slotKeyOf({ brin: first.brin, boardNummer: board, serviceCode: service }),
+    };
+    const state = await repository.store.readSlot(mandate.slotKey);
+    if (state.mandates.some((m) => m.id === id)) {
+      report.mandates.alreadyMigrated++;
+      mandateOf.set(key, id);
+    } else {
+      const clash = state.mandates.find((m) => m.systemId === mandate.systemId && rangesOverlap(m, mandate));
+      if (clash) {
+        report.notMigrated.push({ brin: first.brin, kind: first.kind, systemId: mandate.systemId, reason: `overlaps mandate ${clash.id} from ${clash.startDate}` });
+      } else if (dryRun) {
+        report.mandates.created++;
+        mandateOf.set(key, id);
+      } else {
+        try {
+          const created = await repository.store.change(mandate.slotKey, (fresh) => {
+            if (fresh.mandates.some((m) => m.id === id)) return [];
+            if (fresh.mandates.some((m) => m.systemId === mandate.systemId && rangesOverlap(m, mandate))) {
+              throw userError('CONFLICT', 'a mandate of this system was given meanwhile');
+            }
+            return [{ mandateId: id, action: 'CREATED', before: null, after: mandate }];
+          }, ACTOR, { now: () => at });
+          if (created.length) report.mandates.created++;
+          else report.mandates.alreadyMigrated++;
+          mandateOf.set(key, id);
+        } catch (err) {
+          if (!(err instanceof GraphQLError)) throw err;
+          report.notMigrated.push({ brin: first.brin, kind: first.kind, systemId: mandate.systemId, reason: err.message });
+        }
+      }
+    }
+    done += group.length;
+    options.progress?.(done, total);
+  }
+
+  // 5. Every valid point is stored, linked to its mandate when it got one.
+  const existing = new Map(
+    (await repository.findAanleverpuntenOfSchools([...new Set(valid.map((r) => r.brin))])).map((a) => [`${a.brin}/${a.index}`, a]),
+  );
+  const writes: AanleverpuntDocument[] = [];
+  for (const row of valid) {
+    const doc: AanleverpuntDocument = {
+      brin: row.brin,
+      index: row.index,
+      kind: row.kind,
+      systemId: row.system!.id,
+      active: row.active,
+      mandateId: row.active ? (mandateOf.get(`${row.brin}|${row.kind}|${row.system!.id}`) ?? null) : null,
+    };
+    const before = existing.get(`${row.brin}/${row.index}`);
+    if (!before) report.aanleverpunten.created++;
+    else if (before.kind === doc.kind && before.systemId === doc.systemId && before.active === doc.active && before.mandateId === doc.mandateId) {
+      report.aanleverpunten.unchanged++;
+      continue;
+    } else report.aanleverpunten.updated++;
+    writes.push(doc);
+  }
+  if (!dryRun && writes.length) {
+    for (let i = 0; i < writes.length; i += 1000) {
+      await repository.aanleverpunten.bulkWrite(
+        writes.slice(i, i + 1000).map((d) => ({ replaceOne: { filter: { brin: d.brin, index: d.index }, replacement: d, upsert: true } })),
+        { ordered: false },
+      );
+    }
+  }
+  options.progress?.(total, total);
+
+  // 6. Schools with only inactive points of a kind must issue the mandate themselves.
+  const activeKinds = new Set(valid.filter((r) => r.active).map((r) => `${r.brin}|${r.kind}`));
+  const listed = new Set<string>();
+  for (const row of valid.filter((r) => !r.active)) {
+    const key = `${row.brin}|${row.kind}`;
+    if (activeKinds.has(key) || listed.has(key)) continue;
+    listed.add(key);
+    report.schoolsToIssueMandate.push({ brin: row.brin, kind: row.kind, board: boardOn.get(`${row.brin}@${MIGRATION_DATE}`) ?? null });
+  }
+  report.schoolsToIssueMandate.sort((a, b) => a.brin.localeCompare(b.brin) || a.kind.localeCompare(b.kind));
+  return report;
+}

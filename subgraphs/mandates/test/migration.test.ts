@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, databaseName, type Database } from '@osr/common';
+import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../../scripts/demo-data.js';
+import { seedDemo } from '../../../scripts/seed-lib.js';
+import { databaseUri, freshPrefix } from '../../../test/support/system.js';
+import { migrateOsoExport } from '../src/migration.js';
+import { MandatesRepository } from '../src/repository.js';
+import { FakeOrganisations, failure } from './fixtures.js';
+
+const A = SUPPLIER_A.oin;
+const B = SUPPLIER_B.oin;
+export const EXPORT = [
+  'BRIN;AANLEVERPUNT;SOORT;LEVERANCIER_OIN;LAS;STATUS;AANSLUITDATUM',
+  `00AV;1;OV;${A};Voorbeeld LAS;actief;2019-04-01`,
+  `00AV;2;SWV;${A};Voorbeeld LAS;actief;2020-01-15`,
+  `00AV;3;OV;${A};Voorbeeld LAS;actief;2021-05-01`,
+  `01BC;1;OV;${A};Voorbeeld LAS;inactief;`,
+  `03GH;1;OV;${B};LDD Leerlingvolgsysteem;actief;01-10-2022`,
+  `03GH;1;OV;${B};LDD Leerlingvolgsysteem;actief;01-10-2022`,
+  `99ZZ;1;OV;${A};Voorbeeld LAS;actief;2019-01-01`,
+  '12WX;1;OV;00000009999999999999;Onbekend LAS;actief;2019-01-01',
+  `12WX;x;OV;${B};LDD Leerlingvolgsysteem;actief;2019-01-01`,
+  `12WX;1;OV;${B};LDD Leerlingvolgsysteem;actief`,
+  `13YZ;1;SWV;${B};LDD Leerlingvolgsysteem;inactief;`,
+  `13YZ;2;OV;${B};ldd leerlingvolgsysteem;actief;2018-06-01`,
+  `14AB;1;OV;${B};LDD Leerlingvolgsysteem;actief;2022-13-01`,
+  '',
+].join('\r\n');
+
+describe('the OSO → OSR migration', () => {
+  let database: Database;
+  let repository: MandatesRepository;
+  const demo = buildDemoData();
+  const organisations = new FakeOrganisations(demo);
+
+  beforeAll(async () => {
+    // Before the switch: the catalogue and suppliers exist, no aanleverpunten or mandates yet.
+    const prefix = freshPrefix();
+    await seedDemo(databaseUri(), prefix, { ...demo, mandates: { ...demo.mandates, mandates: [], aanleverpunten: [] } });
+    database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
+    repository = new MandatesRepository(database.db);
+    await repository.ensureIndexes();
+  });
+  afterAll(() => database?.close());
+
+  const bytes = new TextEncoder().encode(EXPORT);
+  const expectedReport = {
+    encoding: 'utf-8',
+    rows: 13,
+    rejected: [
+      { line: 7, field: 'AANLEVERPUNT', value: '03GH/1', reason: 'duplicate of line 6' },
+      { line: 8, field: 'BRIN', value: '99ZZ', reason: 'unknown BRIN: the school is not in RIO' },
+      { line: 9, field: 'LEVERANCIER_OIN', value: '00000009999999999999', reason: 'unknown supplier' },
+      { line: 10, field: 'AANLEVERPUNT', value: 'x', reason: 'an aanleverpunt is numbered 1 to 99' },
+      { line: 11, field: '(row)', value: '', reason: 'has 6 fields, the header has 7' },
+      { line: 14, field: 'AANSLUITDATUM', value: '2022-13-01', reason: 'no such calendar date (use YYYY-MM-DD or DD-MM-YYYY)' },
+    ],
+    notMigrated: [],
+    schoolsToIssueMandate: [
+      { brin: '01BC', kind: 'OV', board: '41234' },
+      { brin: '13YZ', kind: 'SWV', board: '41234' },
+    ],
+  };
+
+  it('a dry run reports what it would do and writes nothing', async () => {
+    const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: true });
+    expect(report).toEqual({ ...expectedReport, dryRun: true, aanleverpunten: { created: 7, updated: 0, unchanged: 0 }, mandates: { created: 4, alreadyMigrated: 0 } });
+    expect(await repository.mandates.countDocuments()).toBe(0);
+    expect(await repository.aanleverpunten.countDocuments()).toBe(0);
+    expect(await repository.history.countDocuments()).toBe(0);
+  });
+
+  it('turns active aanleverpunten into exactly these mandates, stores inactive ones without, and reports every row', async () => {
+    const progress: number[] = [];
+    const report = await migrateOsoExport(bytes, { repository, organisations, progress: (done) => progress.push(done) });
+    expect(report).toEqual({ ...expectedReport, dryRun: false, aanleverpunten: { created: 7, updated: 0, unchanged: 0 }, mandates: { created: 4, alreadyMigrated: 0 } });
+    expect(progress.at(-1)).toBe(7);
+
+    const mandates = await repository.mandates.find({}, { projection: { _id: 0, id: 1, serviceCode: 1, systemId: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, origin: 1 } }).sort({ id: 1 }).toArray();
+    expect(mandates).toEqual([
+      { id: 'oso-00AV-OSO_OV-voorbeeld-las', serviceCode: 'OSO_OV', systemId: 'voorbeeld-las', brin: '00AV', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
+      { id: 'oso-00AV-OSO_SWV-voorbeeld-las', serviceCode: 'OSO_SWV', systemId: 'voorbeeld-las', brin: '00AV', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
+      // connected after the switch: the mandate starts on the connection date
+      { id: 'oso-03GH-OSO_OV-ldd-las', serviceCode: 'OSO_OV', systemId: 'ldd-las', brin: '03GH', boardNummer: '41234', startDate: '2022-10-01', endDate: null, origin: 'OSO_MIGRATION' },
+      { id: 'oso-13YZ-OSO_OV-ldd-las', serviceCode: 'OSO_OV', systemId: 'ldd-las', brin: '13YZ', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
+    ]);
+    const points = await repository.aanleverpunten.find({}, { projection: { _id: 0 } }).sort({ brin: 1, index: 1 }).toArray();
+    expect(points).toEqual([
+      { brin: '00AV', index: 1, kind: 'OV', systemId: 'voorbeeld-las', active: true, mandateId: 'oso-00AV-OSO_OV-voorbeeld-las' },
+      { brin: '00AV', index: 2, kind: 'SWV', systemId: 'voorbeeld-las', active: true, mandateId: 'oso-00AV-OSO_SWV-voorbeeld-las' },
+      // a second point on the same system and kind shares the one mandate
+      { brin: '00AV', index: 3, kind: 'OV', systemId: 'voorbeeld-las', active: true, mandateId: 'oso-00AV-OSO_OV-voorbeeld-las' },
+      { brin: '01BC', index: 1, kind: 'OV', systemId: 'voorbeeld-las', active: false, mandateId: null },
+      { brin: '03GH', index: 1, kind: 'OV', systemId: 'ldd-las', active: true, mandateId: 'oso-03GH-OSO_OV-ldd-las' },
+      { brin: '13YZ', index: 1, kind: 'SWV', systemId: 'ldd-las', active: false, mandateId: null },
+      { brin: '13YZ', index: 2, kind: 'OV', systemId: 'ldd-las', active: true, mandateId: 'oso-13YZ-OSO_OV-ldd-las' },
+    ]);
+    const history = await repository.store.historyOf(['oso-00AV-OSO_OV-voorbeeld-las']);
+    expect(history.map((h) => [h.by, h.changes.map((c) => c.action)])).toEqual([['OSO migration', ['CREATED']]]);
+  });
+
+  it('a second run creates nothing and says so', async () => {
+    const before = { mandates: await repository.mandates.countDocuments(), history: await repository.history.countDocuments() };
+    const report = await migrateOsoExport(bytes, { repository, organisations });
+    expect(report.mandates).toEqual({ created: 0, alreadyMigrated: 4 });
+    expect(report.aanleverpunten).toEqual({ created: 0, updated: 0, unchanged: 7 });
+    expect({ mandates: await repository.mandates.countDocuments(), history: await repository.history.countDocuments() }).toEqual(before);
+  });
+
+  it('refuses a file that is not an export at all, naming the problem', async () => {
+    const wrong = await failure(migrateOsoExport(new TextEncoder().encode('BRIN,AANLEVERPUNT\n00AV,1\n'), { repository, organisations }));
+    expect(wrong).toEqual({ code: 'BAD_USER_INPUT', message: 'The export cannot be read: line 1: expected columns separated by ";"; found one column: "BRIN,AANLEVERPUNT"' });
+    const missing = await failure(migrateOsoExport(new TextEncoder().encode('BRIN;AANLEVERPUNT\n00AV;1\n'), { repository, organisations }));
+    expect(missing.message).toContain('missing column(s): SOORT, LEVERANCIER_OIN, LAS, STATUS, AANSLUITDATUM');
+  });
+});
