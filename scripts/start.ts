@@ -10,6 +10,7 @@ import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from 
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { randomBytes } from 'node:crypto';
 import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
+import { forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
 import { isSeeded, seedDemo } from './seed-lib.js';
 
 const env = z.object({
@@ -55,7 +56,10 @@ async function shutdown(code: number): Promise<never> {
           }),
       ),
     );
-    if (database) await database.stop();
+    if (database) {
+      forgetEmbeddedUri();
+      await database.stop();
+    }
     say('stopped.');
   }
   process.exit(code);
@@ -103,6 +107,7 @@ async function main() {
   } else {
     database = await startFerretdb({ dataDir: join(config.OSR_DATA_DIR, 'ferretdb'), log: say });
     uri = database.uri;
+    recordEmbeddedUri(uri);
     say(`embedded database (FerretDB, SQLite) at ${uri}, data in ${join(config.OSR_DATA_DIR, 'ferretdb')}`);
   }
 

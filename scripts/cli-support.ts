@@ -1,0 +1,80 @@
+/**
+ * Shared plumbing for the import and migration commands: which database server to use
+ * (MONGODB_URI, the embedded one `npm start` is running, or a new embedded one), and
+ * progress output (a bar on a terminal, plain lines otherwise).
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+
+export function dataDir(): string {
+  return process.env['OSR_DATA_DIR'] || join(repoRoot, '.data');
+}
+
+export function dbPrefix(): string {
+  const prefix = process.env['DB_PREFIX'] || 'osr_';
+  if (!/^[a-z0-9_]{1,20}$/.test(prefix)) throw new Error('DB_PREFIX: lower-case letters, digits and _ only, at most 20');
+  return prefix;
+}
+
+const uriFile = () => join(dataDir(), 'ferretdb.uri');
+
+/** npm start records where its embedded database listens, so commands can share it. */
+export function recordEmbeddedUri(uri: string): void {
+  writeFileSync(uriFile(), JSON.stringify({ uri, pid: process.pid }));
+}
+
+export function forgetEmbeddedUri(): void {
+  rmSync(uriFile(), { force: true });
+}
+
+function runningEmbeddedUri(): string | null {
+  if (!existsSync(uriFile())) return null;
+  try {
+    const { uri, pid } = JSON.parse(readFileSync(uriFile(), 'utf8')) as { uri: string; pid: number };
+    process.kill(pid, 0);
+    return uri;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs work against the database server: MONGODB_URI when set; else the embedded server of
+ * a running `npm start`; else an embedded server of its own on the same data folder,
+ * stopped afterwards.
+ */
+export async function withDatabaseServer<T>(work: (uri: string) => Promise<T>, log: (line: string) => void = console.error): Promise<T> {
+  const external = process.env['MONGODB_URI'];
+  if (external) return work(external);
+  const shared = runningEmbeddedUri();
+  if (shared) return work(shared);
+  let own: RunningDatabase | null = null;
+  try {
+    own = await startFerretdb({ dataDir: join(dataDir(), 'ferretdb'), log });
+    return await work(own.uri);
+  } finally {
+    await own?.stop();
+  }
+}
+
+/** Progress for long jobs: a bar that redraws on a terminal, a line per 10% otherwise. */
+export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr) {
+  let lastDecile = -1;
+  const started = Date.now();
+  return (done: number, total: number) => {
+    const share = total === 0 ? 1 : done / total;
+    if (stream.isTTY) {
+      const width = 30;
+      const filled = Math.round(share * width);
+      stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${done}/${total}`);
+      if (done >= total) stream.write(` (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+      return;
+    }
+    const decile = Math.floor(share * 10);
+    if (decile > lastDecile) {
+      lastDecile = decile;
+      stream.write(`${label}: ${done}/${total} (${decile * 10}%)\n`);
+    }
+  };
+}
