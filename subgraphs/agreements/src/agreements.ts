@@ -15,6 +15,7 @@ import {
   type Identity,
 } from '@osr/common';
 import type {
+  AgreementAction,
   AgreementDocument,
   AgreementType,
   ContractDocumentEntry,
@@ -22,7 +23,7 @@ import type {
   SignatureEntry,
 } from './documents.js';
 import { checkTransition, inForceOn, liveKeyOf, servicesOn, type Transition } from './lifecycle.js';
-import { isDuplicateKey, type AgreementsRepository } from './repository.js';
+import type { AgreementsRepository } from './repository.js';
 import { contentHashOf, type SigningProvider, type WebhookPayload, type WebhookSigner } from './signing.js';
 
 /** Who does something, as recorded in history. */
@@ -181,43 +182,43 @@ export class AgreementsService implements WebhookSigner {
       });
     }
     const now = this.clock();
-    const next = { ...agreement, ...set, status: check.to };
-    let updated: AgreementDocument | null;
-    try {
-      updated = await this.repo.updateAgreementIfVersion(agreement.id, agreement.version, {
-        ...set,
-        status: check.to,
-        liveKey: liveKeyOf(next),
-        updatedAt: now,
-      });
-    } catch (err) {
-      if (isDuplicateKey(err)) throw userError('CONFLICT', `Board ${agreement.boardNummer} already has a live ${agreement.type} agreement`);
-      throw err;
-    }
-    if (!updated) {
-      const current = await this.repo.findAgreement(agreement.id);
-      const signed = current?.signature ? ` (signed by ${current.signature.signerName} at ${current.signature.signedAt.toISOString()})` : '';
-      throw userError('CONFLICT', `Agreement ${agreement.id} was changed by someone else at the same time: it is now ${current?.status ?? 'gone'}${signed}, version ${current?.version ?? '-'}`, {
-        id: agreement.id,
-        status: current?.status ?? null,
-        version: current?.version ?? null,
-      });
-    }
-    await this.repo.appendHistory({
-      agreementId: updated.id,
-      version: updated.version,
-      at: now,
+    const after = this.nextVersion(agreement, { ...set, status: check.to }, now);
+    await this.commit(actor, agreement, after, check.action, note);
+    return after;
+  }
+
+  private nextVersion(agreement: AgreementDocument, set: Partial<AgreementDocument>, now: Date): AgreementDocument {
+    const next = { ...agreement, ...set, version: agreement.version + 1, updatedAt: now };
+    return { ...next, liveKey: liveKeyOf(next) };
+  }
+
+  /** Claims the next version in history (one writer wins), then writes the agreement. */
+  private async commit(actor: Actor, before: AgreementDocument, after: AgreementDocument, action: AgreementAction, note: string | null): Promise<void> {
+    const claimed = await this.repo.claimVersion({
+      agreementId: after.id,
+      version: after.version,
+      at: after.updatedAt,
       by: actor.name,
       byId: actor.id,
       role: actor.role,
-      action: check.action,
-      from: agreement.status,
-      to: updated.status,
+      action,
+      from: before.status,
+      to: after.status,
       note,
-      before: agreement,
-      after: updated,
+      before,
+      after,
     });
-    return updated;
+    if (!claimed) {
+      const winner = await this.repo.findHistoryEntry(after.id, after.version);
+      await this.repo.rollForward(after.id);
+      const signed = winner?.action === 'SIGNED' ? ` (signed by ${winner.by} at ${winner.at.toISOString()})` : '';
+      throw userError('CONFLICT', `Agreement ${after.id} was changed by someone else at the same time: ${winner ? `${winner.action} by ${winner.by}, now ${winner.to}` : 'read it again'}${signed}`, {
+        id: after.id,
+        status: winner?.to ?? null,
+        version: after.version,
+      });
+    }
+    await this.repo.writeAgreementVersion(after, before.version);
   }
 
   private newDocument(version: number, input: DocumentInput, actor: Actor): ContractDocumentEntry {
@@ -226,7 +227,7 @@ export class AgreementsService implements WebhookSigner {
 
   private async create(actor: Actor, doc: AgreementDocument, action: 'REQUESTED' | 'IMPORTED', note: string | null): Promise<AgreementDocument | null> {
     if (!(await this.repo.insertAgreement(doc))) return null;
-    await this.repo.appendHistory({
+    await this.repo.claimVersion({
       agreementId: doc.id,
       version: doc.version,
       at: doc.createdAt,
@@ -430,27 +431,16 @@ export class AgreementsService implements WebhookSigner {
     for (let attempt = 0; attempt < 5; attempt++) {
       const parent = await this.get(parentId);
       if (parent.services.includes('OSO_SWV')) return;
-      const updated = await this.repo.updateAgreementIfVersion(parent.id, parent.version, {
-        services: [...parent.services, 'OSO_SWV'],
-        serviceStarts: [...(parent.serviceStarts ?? []), { service: 'OSO_SWV', from }],
-        updatedAt: this.clock(),
-      });
-      if (updated) {
-        await this.repo.appendHistory({
-          agreementId: parent.id,
-          version: updated.version,
-          at: updated.updatedAt,
-          by: actor.name,
-          byId: actor.id,
-          role: actor.role,
-          action: 'EXTENDED',
-          from: parent.status,
-          to: updated.status,
-          note: `OSO_SWV from ${from} (extension ${extension.id})`,
-          before: parent,
-          after: updated,
-        });
+      const after = this.nextVersion(
+        parent,
+        { services: [...parent.services, 'OSO_SWV'], serviceStarts: [...(parent.serviceStarts ?? []), { service: 'OSO_SWV', from }] },
+        this.clock(),
+      );
+      try {
+        await this.commit(actor, parent, after, 'EXTENDED', `OSO_SWV from ${from} (extension ${extension.id})`);
         return;
+      } catch (err) {
+        if (!(err instanceof GraphQLError && err.extensions['code'] === 'CONFLICT')) throw err;
       }
     }
     throw userError('CONFLICT', `Agreement ${parentId} kept changing; extension ${extension.id} is signed but OSO_SWV could not be added yet: try again`);

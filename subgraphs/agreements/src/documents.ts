@@ -186,6 +186,16 @@ export interface ReviewItemDocument {
   version: number;
 }
 
+/** One change to a review item (append-only; unique itemId + version). */
+export interface ReviewItemHistoryDocument {
+  itemId: string;
+  version: number;
+  at: Date;
+  by: string;
+  action: 'RESOLVED';
+  note: string | null;
+}
+
 /** Where following the change feed resumes. */
 export interface FeedStateDocument {
   _id: string;

@@ -8,7 +8,7 @@ import type {
   FeedStateDocument,
   OrganisationChangeDocument,
   ReviewItemDocument,
-  ReviewItemStatus,
+  ReviewItemHistoryDocument,
   ServiceCode,
 } from './documents.js';
 import { liveKeyOf } from './lifecycle.js';
@@ -49,6 +49,7 @@ export class AgreementsRepository {
   readonly reviewItems: Collection<ReviewItemDocument>;
   readonly changes: Collection<OrganisationChangeDocument>;
   readonly feedState: Collection<FeedStateDocument>;
+  readonly reviewItemHistory: Collection<ReviewItemHistoryDocument>;
 
   constructor(readonly db: Db) {
     this.agreements = db.collection('agreements');
@@ -56,6 +57,7 @@ export class AgreementsRepository {
     this.reviewItems = db.collection('review_items');
     this.changes = db.collection('organisation_changes');
     this.feedState = db.collection('feed_state');
+    this.reviewItemHistory = db.collection('review_item_history');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -70,6 +72,7 @@ export class AgreementsRepository {
     await this.reviewItems.createIndex({ id: 1 }, { name: 'id', unique: true });
     await this.reviewItems.createIndex({ changeId: 1, boardNummer: 1, reason: 1 }, { name: 'change_board_reason', unique: true });
     await this.reviewItems.createIndex({ boardNummer: 1, createdAt: -1 }, { name: 'board_created' });
+    await this.reviewItemHistory.createIndex({ itemId: 1, version: 1 }, { name: 'item_version', unique: true });
     await this.changes.createIndex({ id: 1 }, { name: 'id', unique: true });
     await this.changes.createIndex({ importId: 1, kind: 1 }, { name: 'import_kind' });
   }
@@ -123,22 +126,42 @@ export class AgreementsRepository {
   }
 
   /**
-   * Compare-and-set: applies `set` only when the stored version is still `version`, bumping
-   * it. Null when someone else changed it first. A liveKey clash throws (duplicate key).
+   * Claims the agreement's next version by appending its history entry first: the unique
+   * index (agreementId, version) lets exactly one writer have each version. (A conditional
+   * update on `version` alone is not enough: FerretDB 1.24 lets two concurrent
+   * findOneAndUpdate/updateOne calls with the same filter both succeed.) False when
+   * another writer claimed it.
    */
-  async updateAgreementIfVersion(id: string, version: number, set: Partial<AgreementDocument>): Promise<AgreementDocument | null> {
-    const updated = await this.agreements.findOneAndUpdate(
-      { id, version },
-      { $set: { ...set, version: version + 1 } },
-      { returnDocument: 'after' },
-    );
-    if (!updated) return null;
-    const { _id: _ignored, ...doc } = updated as AgreementDocument & { _id?: unknown };
-    return normalise(doc);
+  async claimVersion(entry: AgreementHistoryDocument): Promise<boolean> {
+    try {
+      await this.history.insertOne({ ...entry });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
   }
 
-  async appendHistory(entry: AgreementHistoryDocument): Promise<void> {
-    await this.history.insertOne({ ...entry });
+  /** Writes the version claimed in history (the one writer holding it). */
+  async writeAgreementVersion(after: AgreementDocument, fromVersion: number): Promise<boolean> {
+    const { id, ...fields } = after;
+    const res = await this.agreements.updateOne({ id, version: fromVersion }, { $set: fields });
+    return res.matchedCount === 1;
+  }
+
+  /**
+   * Finishes a change whose history entry was written but whose agreement write was not
+   * (the writer died in between): after `graceMs`, the entry's snapshot is applied.
+   */
+  async rollForward(id: string, graceMs = 10_000): Promise<void> {
+    const current = await this.findAgreement(id);
+    if (!current) return;
+    const next = await this.history.findOne({ agreementId: id, version: current.version + 1 });
+    if (next && Date.now() - next.at.getTime() > graceMs) await this.writeAgreementVersion(next.after, current.version);
+  }
+
+  async findHistoryEntry(agreementId: string, version: number): Promise<AgreementHistoryDocument | null> {
+    return this.history.findOne({ agreementId, version }, NO_ID);
   }
 
   async findHistory(agreementIds: readonly string[]): Promise<AgreementHistoryDocument[]> {
@@ -184,19 +207,24 @@ export class AgreementsRepository {
     await this.reviewItems.updateOne({ changeId, boardNummer, reason }, { $addToSet: { brins: { $each: brins } } });
   }
 
+  /**
+   * Resolves an open item: the change is claimed in review_item_history (unique itemId +
+   * version) before the item is written, so of two concurrent resolutions one wins.
+   */
   async resolveReviewItemIfVersion(
-    id: string,
-    version: number,
+    item: ReviewItemDocument,
     resolution: { resolvedAt: Date; resolvedBy: string; resolution: string | null },
   ): Promise<ReviewItemDocument | null> {
-    const updated = await this.reviewItems.findOneAndUpdate(
-      { id, version, status: 'OPEN' as ReviewItemStatus },
-      { $set: { ...resolution, status: 'RESOLVED' as ReviewItemStatus, version: version + 1 } },
-      { returnDocument: 'after' },
-    );
-    if (!updated) return null;
-    const { _id: _ignored, ...doc } = updated as ReviewItemDocument & { _id?: unknown };
-    return doc;
+    const after: ReviewItemDocument = { ...item, ...resolution, status: 'RESOLVED', version: item.version + 1 };
+    try {
+      await this.reviewItemHistory.insertOne({ itemId: item.id, version: after.version, at: resolution.resolvedAt, by: resolution.resolvedBy, action: 'RESOLVED', note: resolution.resolution });
+    } catch (err) {
+      if (isDuplicateKey(err)) return null;
+      throw err;
+    }
+    const { id, ...fields } = after;
+    await this.reviewItems.updateOne({ id, version: item.version }, { $set: fields });
+    return after;
   }
 
   /** Records a change read from the feed (once per change id). */

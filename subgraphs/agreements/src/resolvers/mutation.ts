@@ -31,7 +31,7 @@ export const Mutation: MutationResolvers = {
     if (expectedVersion !== null && expectedVersion !== undefined && expectedVersion !== item.version) {
       throw userError('CONFLICT', `Review item ${id} was changed since you read it (now version ${item.version})`);
     }
-    const resolved = await repository.resolveReviewItemIfVersion(id, item.version, {
+    const resolved = await repository.resolveReviewItemIfVersion(item, {
       resolvedAt: new Date(),
       resolvedBy: identity.name || identity.sub,
       resolution: note,
