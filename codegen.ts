@@ -66,6 +66,7 @@ const config: CodegenConfig = {
     ...subgraph('support', {
       SupportContact: '../documents.js#SupportContactDocument',
       Service: '../documents.js#ServiceRef',
+      ContactResolution: '../documents.js#ContactResolutionView',
     }),
   },
 };

@@ -1,4 +1,5 @@
 import type { Identity } from '@osr/common';
+import type { ContactsService } from './contacts.js';
 import type { SupportLoaders, SupportRepository } from './repository.js';
 
 export interface Context {
@@ -6,6 +7,7 @@ export interface Context {
   identity: Identity;
   repository: SupportRepository;
   loaders: SupportLoaders;
+  contacts: ContactsService;
   /** Today in the Netherlands (YYYY-MM-DD), fixed for the whole request. */
   today: string;
 }

@@ -1,20 +1,27 @@
-import type { Collection, Db, Filter } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { uniqueLoader } from '@osr/common';
-import type { SupportContactDocument } from './documents.js';
+import type { ContactHistoryDocument, SupportContactDocument } from './documents.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
+
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
 
 /** The only code that touches the support collections. */
 export class SupportRepository {
   readonly contacts: Collection<SupportContactDocument>;
+  readonly history: Collection<ContactHistoryDocument>;
 
   constructor(readonly db: Db) {
     this.contacts = db.collection('contacts');
+    this.history = db.collection('contact_history');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.contacts.createIndex({ id: 1 }, { name: 'id', unique: true });
     await this.contacts.createIndex({ value: 1 }, { name: 'value' });
+    await this.history.createIndex({ contactId: 1, version: 1 }, { name: 'contact_version', unique: true });
   }
 
   /** Contacts in use on a date: validFrom (if any) on or before it, validUntil (if any) on or after it. */
@@ -30,6 +37,43 @@ export class SupportRepository {
 
   findContacts(ids: readonly string[]): Promise<SupportContactDocument[]> {
     return this.contacts.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+  }
+
+  async findContact(id: string): Promise<SupportContactDocument | null> {
+    return this.contacts.findOne({ id }, NO_ID);
+  }
+
+  /** Every contact, current and retired (a handful: read whole to match values loosely). */
+  findAll(): Promise<SupportContactDocument[]> {
+    return this.contacts.find({}, NO_ID).sort({ id: 1 }).toArray();
+  }
+
+  /** Inserts a new contact with its first history entry; false when the id is taken. */
+  async insertContact(contact: SupportContactDocument, by: { id: string; name: string }): Promise<boolean> {
+    try {
+      await this.contacts.insertOne({ ...contact });
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+    await this.history.insertOne({ contactId: contact.id, version: 1, at: new Date(), by: by.name, byId: by.id, action: 'ADDED', before: null, after: contact });
+    return true;
+  }
+
+  /**
+   * Writes a new version: claimed first in the history's unique index (contactId, version),
+   * so of two concurrent changes exactly one wins. False when another change won.
+   */
+  async writeVersion(before: SupportContactDocument, after: SupportContactDocument, by: { id: string; name: string }, action: 'RETIRED'): Promise<boolean> {
+    try {
+      await this.history.insertOne({ contactId: after.id, version: after.version ?? 1, at: new Date(), by: by.name, byId: by.id, action, before, after });
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+    const { id, ...fields } = after;
+    await this.contacts.updateOne({ id }, { $set: fields });
+    return true;
   }
 
   createLoaders() {

@@ -1,4 +1,5 @@
 import { buildSubgraphServer, type SubgraphDeps, todayInNetherlands, type SubgraphServer } from '@osr/common';
+import { ContactsService } from './contacts.js';
 import type { Context } from './context.js';
 import { SupportRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
@@ -9,6 +10,7 @@ export async function createSupportServer(
 ): Promise<SubgraphServer & { repository: SupportRepository }> {
   const repository = new SupportRepository(database.db);
   await repository.ensureIndexes();
+  const contacts = new ContactsService(repository);
   const server = await buildSubgraphServer<Context>({
     name: 'support',
     typeDefsUrl: new URL('./schema.graphql', import.meta.url),
@@ -16,7 +18,7 @@ export async function createSupportServer(
     database,
     logger,
     identitySecret,
-    context: async (identity) => ({ identity, repository, loaders: repository.createLoaders(), today: todayInNetherlands() }),
+    context: async (identity) => ({ identity, repository, loaders: repository.createLoaders(), contacts, today: todayInNetherlands() }),
   });
   return { ...server, repository };
 }
