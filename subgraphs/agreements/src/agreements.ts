@@ -115,7 +115,7 @@ export function standardDocument(type: AgreementType, board: string, services: r
   return { title, content: lines.join('\n') };
 }
 
-function checkServices(type: AgreementType, services: readonly ServiceCode[]): ServiceCode[] {
+export function checkServices(type: AgreementType, services: readonly ServiceCode[]): ServiceCode[] {
   const unique = [...new Set(services)];
   if (unique.length !== services.length) throw invalidInput('services', services, 'lists a service twice');
   if (type === 'OSO') {

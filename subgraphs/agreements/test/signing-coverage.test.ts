@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayBefore } from '@osr/common';
+import { dayBefore, type Identity } from '@osr/common';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from '../src/signing.js';
 import { freshPrefix, startSubgraph } from '../../../test/support/system.js';
 import {
@@ -137,7 +137,7 @@ describe('the OSO SWV extension and agreementCoverage', () => {
 
   const COVERAGE = 'query ($b: ID!, $s: ServiceCode!, $d: Date!) { agreementCoverage(bevoegdGezagNummer: $b, service: $s, date: $d) { covered agreement { id } } }';
   type Coverage = { agreementCoverage: { covered: boolean; agreement: { id: string } | null } };
-  async function covered(board: string, svc: string, date: string, who = service) {
+  async function covered(board: string, svc: string, date: string, who: Identity = service) {
     const res = await sg.call<Coverage>(who, COVERAGE, { b: board, s: svc, d: date });
     expect(res.errors).toBeUndefined();
     return res.data!.agreementCoverage;
