@@ -16,4 +16,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Scripts that run in the browser (the explorer page).
+    files: ['gateway/src/explorer/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -1,6 +1,12 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+// One graphql instance: Node resolves `graphql` to its CommonJS build (as the Apollo packages
+// do); Vite would pick the ES module build, and graphql refuses types from another instance.
+const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
+
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
   test: {
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
@@ -10,7 +16,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['common/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts'] },
+        test: { name: 'unit', include: ['common/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts'] },
       },
       {
         extends: true,

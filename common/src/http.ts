@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -14,15 +15,32 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Builds the per-request context (loaders live here, never across requests). */
   context(req: http.IncomingMessage): Promise<TContext>;
   /** Refuses a GraphQL request (401) before it is read, e.g. without a valid identity. */
-  authenticate?(
-    req: http.IncomingMessage,
-  ): { ok: true } | { ok: false; reason: string } | Promise<{ ok: true } | { ok: false; reason: string }>;
+  authenticate?(req: http.IncomingMessage): Admission | Promise<Admission>;
   /** True when every dependency (database, subgraphs) answers. */
   ready(): Promise<{ ok: boolean; detail?: Record<string, unknown> }>;
   logger: Logger;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
   extraRoutes?: Route[];
+}
+
+/** Whether a GraphQL request may proceed; a refusal says why, with which status (401 default). */
+export type Admission =
+  | { ok: true }
+  | { ok: false; reason: string; status?: number; code?: string; headers?: Record<string, string> };
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const requestIds = new WeakMap<http.IncomingMessage, string>();
+
+/** The request's id: the caller's x-request-id when it is sane, else a new one. */
+export function requestIdOf(req: http.IncomingMessage): string {
+  let id = requestIds.get(req);
+  if (!id) {
+    const given = req.headers[REQUEST_ID_HEADER];
+    id = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
+    requestIds.set(req, id);
+  }
+  return id;
 }
 
 export class HttpError extends Error {
@@ -85,7 +103,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     const auth = await options.authenticate?.(req);
     if (auth && !auth.ok) {
       req.resume();
-      sendJson(res, 401, { errors: [{ message: auth.reason, extensions: { code: 'UNAUTHENTICATED' } }] });
+      for (const [name, value] of Object.entries(auth.headers ?? {})) res.setHeader(name, value);
+      sendJson(res, auth.status ?? 401, { errors: [{ message: auth.reason, extensions: { code: auth.code ?? 'UNAUTHENTICATED' } }] });
       return;
     }
     let body: unknown;
@@ -120,6 +139,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   }
 
   return http.createServer((req, res) => {
+    res.setHeader(REQUEST_ID_HEADER, requestIdOf(req));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const work = async () => {
       if (url.pathname === '/health' && req.method === 'GET') {
@@ -152,7 +172,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         else res.end();
         return;
       }
-      options.logger.error({ err }, 'unexpected error in HTTP handler');
+      options.logger.error({ err, requestId: requestIdOf(req) }, 'unexpected error in HTTP handler');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error' }] });
       else res.end();
     });

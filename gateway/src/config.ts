@@ -29,6 +29,24 @@ export const gatewayEnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   /** Development: a file with the PEM public key (npm start writes one under .data/dev-keys). */
   JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  /** Query limits (see gateway/src/limits.ts). */
+  MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  MAX_FIELDS: z.coerce.number().int().min(1).max(100_000).default(400),
+  MAX_COST: z.coerce.number().int().min(1).default(50_000),
+  DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Requests per minute per caller (token subject, or client address without a token); 0 = off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
+  /** off | suppliers (SUPPLIER tokens may only run safelisted operations) | all */
+  SAFELIST_MODE: z.enum(['off', 'suppliers', 'all']).default('off'),
+  SAFELIST_FILE: z.string().optional(),
+  INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  EXPLORER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+}).refine((env) => env.SAFELIST_MODE === 'off' || env.SAFELIST_FILE, {
+  message: 'SAFELIST_FILE is required when SAFELIST_MODE is not off',
+  path: ['SAFELIST_FILE'],
 });
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
 

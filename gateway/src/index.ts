@@ -1,6 +1,7 @@
 import { ConfigError, createLogger, exitWhenStdinCloses, listen, parseConfig } from '@osr/common';
 import { gatewayEnvSchema, subgraphUrlOverrides } from './config.js';
 import { TokenVerifier } from './auth.js';
+import { loadSafelist } from './safelist.js';
 import { createGateway } from './server.js';
 
 let config;
@@ -26,6 +27,19 @@ const gateway = await createGateway({
     jwksUrl: config.JWT_JWKS_URL,
     publicKeyPem: config.JWT_PUBLIC_KEY_FILE ? TokenVerifier.readPublicKeyFile(config.JWT_PUBLIC_KEY_FILE) : undefined,
   },
+  limits: {
+    maxDepth: config.MAX_DEPTH,
+    maxAliases: config.MAX_ALIASES,
+    maxFields: config.MAX_FIELDS,
+    maxCost: config.MAX_COST,
+    defaultListSize: config.DEFAULT_LIST_SIZE,
+  },
+  rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
+  safelist: { mode: config.SAFELIST_MODE, operations: config.SAFELIST_FILE ? loadSafelist(config.SAFELIST_FILE) : [] },
+  introspection: config.INTROSPECTION,
+  explorer: config.EXPLORER,
+  subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  processMetrics: true,
 });
 const url = await listen(gateway.httpServer, config.PORT, config.HOST);
 logger.info({ url, subgraphs: gateway.subgraphs }, 'gateway listening');

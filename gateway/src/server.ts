@@ -1,18 +1,31 @@
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
 import {
   IDENTITY_HEADER,
+  REQUEST_ID_HEADER,
   closeServer,
   createGraphQLHttpServer,
   maskUnexpectedErrors,
+  requestIdOf,
   signIdentity,
   type Identity,
   type Logger,
+  type Route,
 } from '@osr/common';
 import { TokenVerifier, type TokenSettings } from './auth.js';
+import { ResilientDataSource, SubgraphUnavailableError } from './data-source.js';
+import { explorerRoutes } from './explorer.js';
+import { DEFAULT_LIMITS, enforceLimits, measureOperation, type QueryLimits } from './limits.js';
+import { GatewayMetrics } from './metrics.js';
+import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
 
 export const defaultSupergraphUrl = new URL('../../schema/supergraph.graphql', import.meta.url);
 
@@ -25,15 +38,27 @@ export interface GatewayOptions {
   /** Signs the identity passed to subgraphs. */
   identitySecret: string;
   tokens: TokenSettings;
+  limits?: Partial<QueryLimits>;
+  rateLimit?: RateLimitSettings;
+  safelist?: { mode: SafelistMode; operations: SafelistedOperation[] };
+  introspection?: boolean;
+  /** Longest wait for one subgraph fetch. */
+  subgraphTimeoutMs?: number;
+  /** Serve the in-browser explorer at /explorer. */
+  explorer?: boolean;
+  /** Collect Node.js process metrics too (off in tests that run several gateways). */
+  processMetrics?: boolean;
 }
 
-export interface GatewayContext {
+export interface GatewayContext extends Record<string, unknown> {
   identity: Identity;
+  requestId: string;
 }
 
 export interface GatewayServer {
   httpServer: http.Server;
   apollo: ApolloServer<GatewayContext>;
+  metrics: GatewayMetrics;
   /** The URL each subgraph is reached at. */
   subgraphs: Record<string, string>;
   stop(): Promise<void>;
@@ -54,34 +79,104 @@ function readyUrl(graphqlUrl: string): string {
   return u.toString();
 }
 
+function clientAddress(req: http.IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
 /**
  * Builds the gateway over the static supergraph (composed ahead of time, never at run
  * time). Does not listen.
  */
 export async function createGateway(options: GatewayOptions): Promise<GatewayServer> {
+  const { logger } = options;
   const supergraphSdl = options.supergraphSdl ?? readFileSync(defaultSupergraphUrl, 'utf8');
   const subgraphs = { ...routingUrls(supergraphSdl), ...options.subgraphUrls };
+  const limits: QueryLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = new GatewayMetrics({ processMetrics: options.processMetrics });
+  const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 0, burst: 0 });
+  const safelist = options.safelist ?? { mode: 'off' as const, operations: [] };
+  const safelisted = new Set(safelist.operations.map((o) => o.sha256));
+  const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
   const verifier = await TokenVerifier.create(options.tokens);
+
+  // Subgraph fetches: Node's fetch (keep-alive connection pool), a timeout, and timing.
+  const fetcherFor = (name: string): Fetcher =>
+    (async (url: string, init?: RequestInit) => {
+      const end = metrics.subgraphFetch.startTimer({ subgraph: name });
+      try {
+        const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        end({ outcome: response.ok ? 'ok' : `http_${response.status}` });
+        return response;
+      } catch (err) {
+        const timedOut = (err as Error).name === 'TimeoutError';
+        end({ outcome: timedOut ? 'timeout' : 'unreachable' });
+        throw new SubgraphUnavailableError(
+          name,
+          timedOut ? 'timeout' : 'unreachable',
+          timedOut ? `The ${name} service did not answer within ${timeoutMs} ms` : `The ${name} service is unreachable`,
+        );
+      }
+    }) as unknown as Fetcher;
+
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource<GatewayContext>({
+      new ResilientDataSource<GatewayContext & Record<string, unknown>>({
         url: subgraphs[name] ?? url,
+        fetcher: fetcherFor(name),
         willSendRequest({ request, context }) {
           // Every subgraph call carries the caller's identity, signed, valid for a minute.
           request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity, options.identitySecret));
+          request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
         },
       }),
   });
   const identities = new WeakMap<http.IncomingMessage, Identity>();
 
-  const logErrors: ApolloServerPlugin<GatewayContext> = {
-    async requestDidStart() {
+  const apqCache = new InMemoryLRUCache<string>({ maxSize: 10 * 1024 * 1024 });
+  // Safelisted operations can be sent by hash alone from the first request on.
+  for (const op of safelist.operations) await apqCache.set(`apq:${op.sha256}`, op.query);
+
+  const policy: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart({ contextValue }) {
+      const started = process.hrtime.bigint();
       return {
-        async didEncounterErrors({ errors, operationName }) {
-          for (const error of errors) {
-            options.logger.debug({ operationName, code: error.extensions?.['code'], message: error.message }, 'request error');
+        async didResolveOperation({ operation, document, request, queryHash, schema }) {
+          if (safelistApplies(safelist.mode, contextValue.identity.role) && !safelisted.has(queryHash)) {
+            metrics.refused.inc({ reason: 'safelist' });
+            throw new GraphQLError('This operation is not in the safelist for your integration; register it with Kennisnet Support', {
+              extensions: { code: 'OPERATION_NOT_IN_SAFELIST', http: { status: 403 } },
+            });
           }
+          if (!operation) return;
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+          const measure = measureOperation(schema, operation, fragments, request.variables ?? {}, limits.defaultListSize);
+          try {
+            enforceLimits(measure, limits);
+          } catch (err) {
+            metrics.refused.inc({ reason: 'limits' });
+            throw err;
+          }
+        },
+        async willSendResponse({ response, operationName, errors }) {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const label = metrics.operationLabel(operationName);
+          const codes = (errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'));
+          for (const code of codes) metrics.errors.inc({ code });
+          metrics.requests.inc({ operation: label, outcome: codes.length ? 'error' : 'ok' });
+          metrics.duration.observe({ operation: label }, seconds);
+          logger.info(
+            {
+              requestId: contextValue.requestId,
+              operationName: operationName ?? null,
+              role: contextValue.identity.role,
+              durationMs: Math.round(seconds * 1000),
+              status: response.http.status ?? 200,
+              errors: codes,
+            },
+            'graphql request',
+          );
         },
       };
     },
@@ -90,28 +185,61 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const apollo = new ApolloServer<GatewayContext>({
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects.
     gateway: gateway as unknown as GatewayInterface,
-    formatError: maskUnexpectedErrors(options.logger),
+    formatError: maskUnexpectedErrors(logger),
     includeStacktraceInErrorResponses: false,
     // The entry point handles SIGINT/SIGTERM itself (and tests stop servers explicitly).
     stopOnTerminationSignals: false,
-    plugins: [logErrors],
+    introspection: options.introspection ?? true,
+    persistedQueries: { cache: apqCache },
+    // The explorer is served from this gateway (/explorer), never from a CDN.
+    plugins: [policy, ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/metrics',
+      async handle(_req, res) {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(body);
+      },
+    },
+    ...(options.explorer === false ? [] : explorerRoutes()),
+  ];
+
   const httpServer = createGraphQLHttpServer<GatewayContext>({
     apollo,
-    logger: options.logger,
+    logger,
+    maxBodyBytes: options.maxBodyBytes,
+    extraRoutes: routes,
     async authenticate(req) {
       const result = await verifier.authenticate(req);
-      if (result.ok) identities.set(req, result.identity);
-      return result;
+      if (!result.ok) {
+        metrics.refused.inc({ reason: 'unauthenticated' });
+        return result;
+      }
+      const key = result.identity.role === 'PUBLIC' ? `ip:${clientAddress(req)}` : `sub:${result.identity.sub}`;
+      const taken = limiter.take(key);
+      if (!taken.ok) {
+        metrics.refused.inc({ reason: 'rate_limited' });
+        return {
+          ok: false,
+          status: 429,
+          code: 'RATE_LIMITED',
+          reason: `Too many requests: try again in ${taken.retryAfterSeconds} s`,
+          headers: { 'retry-after': String(taken.retryAfterSeconds) },
+        };
+      }
+      identities.set(req, result.identity);
+      return { ok: true };
     },
     async context(req) {
       const identity = identities.get(req);
       if (!identity) throw new Error('request reached the context without authentication');
-      return { identity };
+      return { identity, requestId: requestIdOf(req) };
     },
-    maxBodyBytes: options.maxBodyBytes,
     async ready() {
       const checks = await Promise.all(
         Object.entries(subgraphs).map(async ([name, url]) => {
@@ -131,6 +259,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   return {
     httpServer,
     apollo,
+    metrics,
     subgraphs,
     async stop() {
       await closeServer(httpServer);

@@ -21,7 +21,7 @@ import {
   type SubgraphName,
   type SubgraphServer,
 } from '@osr/common';
-import { createGateway, type GatewayServer } from '@osr/gateway';
+import { createGateway, type GatewayOptions, type GatewayServer } from '@osr/gateway';
 import { createAgreementsServer } from '@osr/subgraph-agreements';
 import { createMandatesServer } from '@osr/subgraph-mandates';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
@@ -101,20 +101,36 @@ export interface RunningSubgraph {
   server: SubgraphServer;
   database: Database;
   stop(): Promise<void>;
+  /** Stops only the HTTP server and Apollo (the process "dies"); restart() brings it back on the same port. */
+  kill(): Promise<void>;
+  restart(): Promise<void>;
 }
 
 export async function startSubgraph(name: SubgraphName, prefix: string, peers: PeerUrls = {}): Promise<RunningSubgraph> {
   const database = await connectDatabase(databaseUri(), databaseName(prefix, name));
-  const server = await builders[name]({ database, logger, identitySecret, peers });
+  let server = await builders[name]({ database, logger, identitySecret, peers });
   const url = await listen(server.httpServer, 0);
+  let alive = true;
   return {
     name,
     url,
-    server,
+    get server() {
+      return server;
+    },
     database,
     async stop() {
-      await server.stop();
+      if (alive) await server.stop();
       await database.close();
+    },
+    async kill() {
+      server.httpServer.closeAllConnections();
+      await server.stop();
+      alive = false;
+    },
+    async restart() {
+      server = await builders[name]({ database, logger, identitySecret, peers });
+      await listen(server.httpServer, Number(new URL(url).port));
+      alive = true;
     },
   };
 }
@@ -126,7 +142,7 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(prefix: string): Promise<RunningSystem> {
+export async function startSystem(prefix: string, gatewayOptions: Partial<GatewayOptions> = {}): Promise<RunningSystem> {
   // In dependency order: each subgraph learns the URLs of the ones started before it.
   const running: RunningSubgraph[] = [];
   const peers: PeerUrls = {};
@@ -141,6 +157,7 @@ export async function startSystem(prefix: string): Promise<RunningSystem> {
     subgraphUrls: Object.fromEntries(running.map((r) => [r.name, r.url])),
     identitySecret,
     tokens: { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['ES256'], publicKeyPem: (await keys()).publicKeyPem },
+    ...gatewayOptions,
   });
   const gatewayUrl = await listen(gateway.httpServer, 0);
   return {

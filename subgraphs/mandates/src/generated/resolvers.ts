@@ -56,7 +56,7 @@ export type Board = {
    * Mandates this board gave (board-level and for its schools), plus those of schools that
    * moved to or from it and await review. services: only these; asOf: status date (today).
    */
-  mandates: Array<Mandate>;
+  mandates?: Maybe<Array<Mandate>>;
 };
 
 
@@ -305,14 +305,14 @@ export type QuerySupplierMandatesArgs = {
 
 export type School = {
   __typename?: 'School';
-  /** Mijn OSO delivery points of this school, ordered by index. */
-  aanleverpunten: Array<Aanleverpunt>;
+  /** Mijn OSO delivery points of this school, ordered by index. (Nullable: when the mandates service is down the rest of the school still answers.) */
+  aanleverpunten?: Maybe<Array<Aanleverpunt>>;
   brin: Scalars['ID']['output'];
   /**
    * This school's mandates, ordered by service then start date. services: only these
    * services (all when omitted). asOf: the date the status is computed for (today when omitted).
    */
-  mandates: Array<Mandate>;
+  mandates?: Maybe<Array<Mandate>>;
 };
 
 
@@ -542,7 +542,7 @@ export type AanleverpuntResolvers<ContextType = Context, ParentType extends Reso
 export type BoardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Board'] = ResolversParentTypes['Board']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Board']>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}>, ContextType>;
   bevoegdGezagNummer?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  mandates?: Resolver<Array<ResolversTypes['Mandate']>, ParentType, ContextType, Partial<BoardMandatesArgs>>;
+  mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, ParentType, ContextType, Partial<BoardMandatesArgs>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -655,9 +655,9 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type SchoolResolvers<ContextType = Context, ParentType extends ResolversParentTypes['School'] = ResolversParentTypes['School']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['School']>, { __typename: 'School' } & GraphQLRecursivePick<ParentType, {"brin":true}>, ContextType>;
-  aanleverpunten?: Resolver<Array<ResolversTypes['Aanleverpunt']>, ParentType, ContextType>;
+  aanleverpunten?: Resolver<Maybe<Array<ResolversTypes['Aanleverpunt']>>, ParentType, ContextType>;
   brin?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  mandates?: Resolver<Array<ResolversTypes['Mandate']>, ParentType, ContextType, Partial<SchoolMandatesArgs>>;
+  mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, ParentType, ContextType, Partial<SchoolMandatesArgs>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 

@@ -1,0 +1,60 @@
+/** Prometheus metrics of one gateway (its own registry, so tests can run several). */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'osr_gateway_requests_total',
+    help: 'GraphQL requests by operation name and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'osr_gateway_errors_total',
+    help: 'GraphQL errors returned, by extensions.code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'osr_gateway_request_duration_seconds',
+    help: 'GraphQL request duration by operation name',
+    labelNames: ['operation'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly subgraphFetch = new Histogram({
+    name: 'osr_gateway_subgraph_fetch_duration_seconds',
+    help: 'Duration of fetches from the gateway to each subgraph, by outcome',
+    labelNames: ['subgraph', 'outcome'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly refused = new Counter({
+    name: 'osr_gateway_refused_total',
+    help: 'Requests refused before execution, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly operations = new Set<string>();
+
+  constructor(options: { processMetrics?: boolean; maxOperationLabels?: number } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    this.maxOperationLabels = options.maxOperationLabels ?? 200;
+  }
+
+  private readonly maxOperationLabels: number;
+
+  /**
+   * Operation names are chosen by clients: as label values they are bounded in form and in
+   * number (the first N distinct names; later ones count as "other").
+   */
+  operationLabel(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'invalid';
+    if (this.operations.has(name)) return name;
+    if (this.operations.size >= this.maxOperationLabels) return 'other';
+    this.operations.add(name);
+    return name;
+  }
+}
