@@ -13,6 +13,7 @@ import {
   todayInNetherlands,
   userError,
   type Identity,
+  type PeerClient,
 } from '@osr/common';
 import type {
   AgreementAction,
@@ -128,10 +129,30 @@ export function checkServices(type: AgreementType, services: readonly ServiceCod
   return [];
 }
 
+/** What the register (RIO, through the organisations subgraph) knows of a board. */
+export interface BoardDirectory {
+  find(bevoegdGezagNummer: string): Promise<{ endDate: string | null } | null>;
+}
+
+/** The organisations subgraph's API as a board directory. */
+export function boardDirectory(organisations: PeerClient): BoardDirectory {
+  return {
+    async find(bevoegdGezagNummer) {
+      const data = await organisations.request<{ board: { endDate: string | null } | null }>(
+        'query ($n: ID!) { board(bevoegdGezagNummer: $n) { endDate } }',
+        { n: bevoegdGezagNummer },
+      );
+      return data.board;
+    },
+  };
+}
+
 export class AgreementsService implements WebhookSigner {
   constructor(
     private readonly repo: AgreementsRepository,
     private readonly provider: SigningProvider,
+    /** checks that a board exists in RIO before it requests an agreement; none: not checked */
+    private readonly boards: BoardDirectory | null = null,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -258,6 +279,11 @@ export class AgreementsService implements WebhookSigner {
     }
     const services = checkServices(input.type, input.services);
     const today = this.today();
+    if (this.boards) {
+      const known = await this.boards.find(board);
+      if (!known) throw userError('NOT_FOUND', `RIO does not know board ${board}; a board must be registered in RIO before it makes agreements`, { bevoegdGezagNummer: board });
+      if (known.endDate !== null && known.endDate < today) throw userError('CONFLICT', `Board ${board} closed on ${known.endDate}; it cannot make new agreements`);
+    }
     if (input.validUntil) {
       const p = isoDateProblem(input.validUntil);
       if (p) throw invalidInput('validUntil', input.validUntil, p);

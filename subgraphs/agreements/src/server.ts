@@ -6,7 +6,7 @@ import {
   type SubgraphDeps,
   type SubgraphServer,
 } from '@osr/common';
-import { AgreementsService } from './agreements.js';
+import { AgreementsService, boardDirectory } from './agreements.js';
 import { agreementsConfig, type AgreementsConfig } from './config.js';
 import type { Context } from './context.js';
 import { AgreementsRepository } from './repository.js';
@@ -31,10 +31,10 @@ export async function createAgreementsServer(
   const config = { ...agreementsConfig(), ...options };
   const repository = new AgreementsRepository(database.db);
   await repository.ensureIndexes();
-  const service = new AgreementsService(repository, options.signingProvider ?? localSigningProvider());
   const organisations = peers.organisations
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'agreements', identitySecret })
     : null;
+  const service = new AgreementsService(repository, options.signingProvider ?? localSigningProvider(), organisations ? boardDirectory(organisations) : null);
   const follower = new ChangeFollower(repository, organisations, logger);
   const extraRoutes: Route[] = [];
   if (config.signingWebhookSecret) extraRoutes.push(signingWebhookRoute({ secret: config.signingWebhookSecret, signer: service, logger }));

@@ -1,8 +1,9 @@
 /**
  * A tiny stand-in for the organisations subgraph's change feed: a GraphQL-over-HTTP server
  * that answers `organisationChanges(first, after)` from a list of canned changes, in the
- * shape of the organisations contract, at most `pageSize` per page. It checks that callers
- * send a valid signed identity, as the real subgraph does.
+ * shape of the organisations contract, at most `pageSize` per page. It also answers
+ * `board(bevoegdGezagNummer)`: 99999 is unknown, 43999 closed on 2020-12-31, any other
+ * board exists. It checks that callers send a valid signed identity, as the real subgraph does.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,7 +48,14 @@ export async function startFakeFeed(secret: string, changes: FakeChange[], pageS
         res.end(JSON.stringify({ errors: [{ message: check.reason, extensions: { code: 'UNAUTHENTICATED' } }] }));
         return;
       }
-      const { query, variables } = JSON.parse(body) as { query: string; variables?: { first?: number | null; after?: string | null } };
+      const { query, variables } = JSON.parse(body) as { query: string; variables?: { first?: number | null; after?: string | null; n?: string } };
+      if (query.includes('board(bevoegdGezagNummer')) {
+        const n = variables?.n;
+        const board = n === '99999' ? null : { endDate: n === '43999' ? '2020-12-31' : null };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { board } }));
+        return;
+      }
       if (!query.includes('organisationChanges')) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ errors: [{ message: 'only organisationChanges is served here' }] }));

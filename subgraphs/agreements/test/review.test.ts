@@ -131,6 +131,55 @@ describe('review items after organisation changes (against a fake change feed)',
   });
 });
 
+describe('requests checked against RIO through the organisations API', () => {
+  let feed: FakeFeed;
+  let sg: TestAgreements;
+  beforeAll(async () => {
+    feed = await startFakeFeed(identitySecret, []);
+    sg = await startAgreements({}, { organisations: feed.url });
+  });
+  afterAll(async () => {
+    await sg?.stop();
+    await feed?.stop();
+  });
+
+  const REQUEST = 'mutation ($b: ID!) { requestAgreement(input: { bevoegdGezagNummer: $b, type: OSO, services: [OSO_OV] }) { id status } }';
+  it('refuses a board RIO does not know (NOT_FOUND) or that closed (CONFLICT); accepts a known one', async () => {
+    const unknown = await sg.call(support, REQUEST, { b: '99999' });
+    expect(codeOf(unknown)).toBe('NOT_FOUND');
+    expect(unknown.errors![0]!.message).toContain('RIO does not know board 99999');
+    const closed = await sg.call(support, REQUEST, { b: '43999' });
+    expect(codeOf(closed)).toBe('CONFLICT');
+    expect(closed.errors![0]!.message).toContain('closed on 2020-12-31');
+    const ok = await sg.call<{ requestAgreement: { status: string } }>(support, REQUEST, { b: '43555' });
+    expect(ok.data!.requestAgreement.status).toBe('REQUESTED');
+  });
+});
+
+describe('the poller', () => {
+  let feed: FakeFeed;
+  let sg: TestAgreements;
+  beforeAll(async () => {
+    feed = await startFakeFeed(identitySecret, CHANGES.slice(0, 1).map((c) => ({ ...c })));
+    sg = await startAgreements({ pollSeconds: 1 }, { organisations: feed.url });
+  });
+  afterAll(async () => {
+    await sg?.stop();
+    await feed?.stop();
+  });
+
+  it('follows the feed by itself every interval when configured', async () => {
+    const deadline = Date.now() + 5_000;
+    let items: { reason: string }[] = [];
+    while (Date.now() < deadline && items.length < 2) {
+      await new Promise((r) => setTimeout(r, 250));
+      const res = await sg.call<{ _entities: { reviewItems: { reason: string }[] }[] }>(support, 'query { _entities(representations: [{ __typename: "Board", bevoegdGezagNummer: "42001" }, { __typename: "Board", bevoegdGezagNummer: "41234" }]) { ... on Board { reviewItems { reason } } } }');
+      items = res.data!._entities.flatMap((e) => e.reviewItems);
+    }
+    expect(items.map((i) => i.reason).sort()).toEqual(['SCHOOL_MOVED_IN', 'SCHOOL_MOVED_OUT']);
+  });
+});
+
 describe('following without an organisations service', () => {
   let sg: TestAgreements;
   beforeAll(async () => {
