@@ -186,7 +186,7 @@ export type AgreementType =
 
 export type Board = {
   __typename?: 'Board';
-  /** The board's agreements (extension requests included), ordered by type then creation. */
+  /** The board's agreements, ordered by type then creation (SWV extension requests: Agreement.extensions). */
   agreements: Array<Agreement>;
   bevoegdGezagNummer: Scalars['ID']['output'];
   /**

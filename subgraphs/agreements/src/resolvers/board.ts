@@ -3,7 +3,8 @@ import { requireReadBoard } from './access.js';
 
 export const Board: BoardResolvers = {
   __resolveReference: (ref) => ({ bevoegdGezagNummer: ref.bevoegdGezagNummer }),
-  agreements: (board, _args, { loaders }) => loaders.agreementsOfBoard.load(board.bevoegdGezagNummer),
+  agreements: async (board, _args, { loaders }) =>
+    (await loaders.agreementsOfBoard.load(board.bevoegdGezagNummer)).filter((a) => !a.extensionOf),
   reviewItems: async (board, { status }, { loaders, identity }) => {
     requireReadBoard(identity, board.bevoegdGezagNummer, 'its review items');
     const items = await loaders.reviewItemsOfBoard.load(board.bevoegdGezagNummer);
