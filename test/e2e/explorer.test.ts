@@ -8,7 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoData } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
-import { databaseUri, freshPrefix, startSystem, type RunningSystem } from '../support/system.js';
+import { databaseUri, freshPrefix, startSystem, tokenFor, type RunningSystem } from '../support/system.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -44,7 +44,14 @@ describe.runIf(available)('the explorer in a browser', () => {
 
     await page.goto(`${origin}/explorer`);
     await page.waitForSelector('.graphiql-execute-button', { timeout: 20_000 });
-    const answered = page.waitForResponse((r) => r.url() === `${origin}/graphql` && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('BoardOverview'));
+    // A board user pastes a token into the header editor.
+    const token = await tokenFor({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] });
+    await page.getByText('Headers', { exact: true }).click();
+    const headers = page.locator('.graphiql-editor-tool .graphiql-editor:visible .CodeMirror');
+    await headers.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(JSON.stringify({ Authorization: `Bearer ${token}` }));
+    const answered = page.waitForResponse((r) => r.url() === `${origin}/graphql` && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('BoardOverview') && r.request().headers()['authorization'] === `Bearer ${token}`);
     await page.click('.graphiql-execute-button');
     const body = (await (await answered).json()) as { data: { board: { schools: { brin: string }[] } }; errors?: unknown };
     expect(body.errors).toBeUndefined();

@@ -29,7 +29,7 @@ describe('the gateway: limits, persisted queries, safelist, observability, parti
   afterAll(() => system?.stop());
 
   it('accepts the headline query within the limits', async () => {
-    const res = await graphql(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' });
+    const res = await graphql(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' }, await bearer({ role: 'SUPPORT' }));
     expect(res.errors).toBeUndefined();
   });
 
@@ -99,7 +99,7 @@ describe('the gateway: limits, persisted queries, safelist, observability, parti
   it('with the mandates subgraph down, the headline query returns organisations with errors on the mandate paths, and recovers without a restart', async () => {
     await system.subgraphs.mandates.kill();
     try {
-      const down = await graphql<{ board: { schools: { brin: string; aanleverpunten: unknown; mandates: unknown }[] } }>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' });
+      const down = await graphql<{ board: { schools: { brin: string; aanleverpunten: unknown; mandates: unknown }[] } }>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' }, await bearer({ role: 'SUPPORT' }));
       expect(down.status).toBe(200);
       expect(down.data!.board.schools.map((s) => s.brin)).toHaveLength(14);
       expect(down.errors?.length).toBeGreaterThan(0);
@@ -111,7 +111,7 @@ describe('the gateway: limits, persisted queries, safelist, observability, parti
     } finally {
       await system.subgraphs.mandates.restart();
     }
-    const back = await graphql(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' });
+    const back = await graphql(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' }, await bearer({ role: 'SUPPORT' }));
     expect(back.errors).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
-import { databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
+import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
 
 const BOARD_OVERVIEW = readFileSync(new URL('../queries/board-overview.graphql', import.meta.url), 'utf8');
 
@@ -31,16 +31,19 @@ interface Overview {
 describe('the headline request through the gateway (demo data)', () => {
   let system: RunningSystem;
   const demo = buildDemoData();
+  /** Staff of board 41234 with the right OSR_TOEGANG. */
+  let asBoard: Record<string, string>;
 
   beforeAll(async () => {
     const prefix = freshPrefix();
     await seedDemo(databaseUri(), prefix, demo);
     system = await startSystem(prefix);
+    asBoard = await bearer({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] });
   });
   afterAll(() => system?.stop());
 
   it('returns board 41234 with all 14 schools, their aanleverpunten and both OSO mandates in one request', async () => {
-    const res = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' });
+    const res = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' }, asBoard);
     expect(res.status).toBe(200);
     expect(res.errors).toBeUndefined();
     const board = res.data!.board!;
@@ -70,7 +73,7 @@ describe('the headline request through the gateway (demo data)', () => {
   });
 
   it('shows the migrated OSO OV and OSO SWV mandates with their systems and suppliers', async () => {
-    const res = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' });
+    const res = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' }, asBoard);
     const schools = new Map(res.data!.board!.schools.map((s) => [s.brin, s]));
 
     const voorbeeld = { name: 'Voorbeeld LAS', supplier: SUPPLIER_A };
@@ -105,7 +108,7 @@ describe('the headline request through the gateway (demo data)', () => {
   });
 
   it('shows the board agreements and the current support contacts', async () => {
-    const res = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' });
+    const res = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '41234' }, asBoard);
     expect(res.data!.board!.agreements).toEqual([
       { type: 'OSO', status: 'SIGNED', services: ['OSO_OV', 'OSO_SWV'] },
       { type: 'OSR_USER', status: 'SIGNED', services: [] },
@@ -117,11 +120,11 @@ describe('the headline request through the gateway (demo data)', () => {
   });
 
   it('answers null for a board RIO does not know, and BAD_USER_INPUT for a malformed number', async () => {
-    const unknown = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '99999' });
+    const unknown = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '99999' }, asBoard);
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data!.board).toBeNull();
 
-    const malformed = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '4123' });
+    const malformed = await graphql<Overview>(system.gatewayUrl, BOARD_OVERVIEW, { nummer: '4123' }, asBoard);
     expect(malformed.data?.board ?? null).toBeNull();
     expect(malformed.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(malformed.errors?.[0]?.message).toContain('bevoegdGezagNummer "4123" is invalid');

@@ -136,6 +136,8 @@ export interface AanleverpuntDocument {
 /** Entity references to types owned by the organisations subgraph. */
 export interface SchoolRef {
   brin: string;
+  /** provided by the gateway (@requires) from the organisations subgraph */
+  board?: { bevoegdGezagNummer: string } | null;
 }
 
 export interface BoardRef {

@@ -105,8 +105,8 @@ export type Mandate = {
   createdAt: Scalars['DateTime']['output'];
   /** Last day the mandate applies; null while open-ended. */
   endDate?: Maybe<Scalars['Date']['output']>;
-  /** Every change to this mandate, oldest first: who, when, before and after. */
-  history: Array<MandateHistoryEntry>;
+  /** Every change to this mandate, oldest first: who, when, before and after. For the mandate's board(s), support and analysts. */
+  history?: Maybe<Array<MandateHistoryEntry>>;
   id: Scalars['ID']['output'];
   /** When the board last confirmed this mandate (start of the school year, after a change). */
   lastReviewedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -305,12 +305,20 @@ export type QuerySupplierMandatesArgs = {
 
 export type School = {
   __typename?: 'School';
-  /** Mijn OSO delivery points of this school, ordered by index. (Nullable: when the mandates service is down the rest of the school still answers.) */
+  /**
+   * Mijn OSO delivery points of this school, ordered by index. Visible to the school's board
+   * (with OSR_TOEGANG), support and analysts; a supplier sees the points registered in its own
+   * systems. (Nullable: when the mandates service is down the rest of the school still answers.)
+   */
   aanleverpunten?: Maybe<Array<Aanleverpunt>>;
+  /** The school's board, from the organisations subgraph (used to decide who may see its mandates). */
+  board: Board;
   brin: Scalars['ID']['output'];
   /**
    * This school's mandates, ordered by service then start date. services: only these
    * services (all when omitted). asOf: the date the status is computed for (today when omitted).
+   * Visible to the school's board (with OSR_TOEGANG), support and analysts; a supplier sees the
+   * mandates naming its own systems.
    */
   mandates?: Maybe<Array<Mandate>>;
 };
@@ -566,7 +574,7 @@ export type MandateResolvers<ContextType = Context, ParentType extends Resolvers
   board?: Resolver<ResolversTypes['Board'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
-  history?: Resolver<Array<ResolversTypes['MandateHistoryEntry']>, ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['MandateHistoryEntry']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastReviewedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastReviewedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -655,9 +663,10 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type SchoolResolvers<ContextType = Context, ParentType extends ResolversParentTypes['School'] = ResolversParentTypes['School']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['School']>, { __typename: 'School' } & GraphQLRecursivePick<ParentType, {"brin":true}>, ContextType>;
-  aanleverpunten?: Resolver<Maybe<Array<ResolversTypes['Aanleverpunt']>>, ParentType, ContextType>;
-  brin?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, ParentType, ContextType, Partial<SchoolMandatesArgs>>;
+  aanleverpunten?: Resolver<Maybe<Array<ResolversTypes['Aanleverpunt']>>, { __typename: 'School' } & GraphQLRecursivePick<ParentType, {"brin":true}> & GraphQLRecursivePick<ParentType, {"board":{"bevoegdGezagNummer":true}}>, ContextType>;
+
+  brin?: Resolver<ResolversTypes['ID'], { __typename: 'School' } & GraphQLRecursivePick<ParentType, {"brin":true}>, ContextType>;
+  mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, { __typename: 'School' } & GraphQLRecursivePick<ParentType, {"brin":true}> & GraphQLRecursivePick<ParentType, {"board":{"bevoegdGezagNummer":true}}>, ContextType, Partial<SchoolMandatesArgs>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 

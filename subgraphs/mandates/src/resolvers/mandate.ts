@@ -1,11 +1,16 @@
 import { GraphQLError } from 'graphql';
+import { userError } from '@osr/common';
+import { canSeeHistory, canSeeMandate } from '../access.js';
 import type { MandateHistoryEntryResolvers, MandateResolvers, MandateSnapshotResolvers } from '../generated/resolvers.js';
 import { mandateStatus } from '../status.js';
 
 export const Mandate: MandateResolvers = {
-  __resolveReference: async (ref, { loaders, today }) => {
+  __resolveReference: async (ref, { loaders, today, identity }) => {
     const mandate = await loaders.mandate.load(ref.id);
-    return mandate ? { ...mandate, asOf: today } : null;
+    if (!mandate) return null;
+    const system = await loaders.system.load(mandate.systemId);
+    if (!canSeeMandate(identity, mandate, system?.supplierOin ?? null)) throw userError('FORBIDDEN', `You may not see mandate ${ref.id}`);
+    return { ...mandate, asOf: today };
   },
   service: async (mandate, _args, { loaders }) => {
     const service = await loaders.service.load(mandate.serviceCode);
@@ -21,7 +26,8 @@ export const Mandate: MandateResolvers = {
   board: (mandate) => ({ bevoegdGezagNummer: mandate.boardNummer }),
   status: (mandate) => mandateStatus(mandate, mandate.asOf),
   needsReview: (mandate) => mandate.reviewReasons.length > 0,
-  history: async (mandate, _args, { loaders }) => {
+  history: async (mandate, _args, { loaders, identity }) => {
+    if (!canSeeHistory(identity, mandate)) throw userError('FORBIDDEN', `You may not see the history of mandate ${mandate.id}`);
     const entries = await loaders.history.load(mandate.id);
     return entries.flatMap((entry) =>
       entry.changes

@@ -1,4 +1,5 @@
 import { invalidInput, oinProblem, pageSize, toConnection, userError } from '@osr/common';
+import { canSeeMandate } from '../access.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 
 export const Query: QueryResolvers = {
@@ -9,10 +10,13 @@ export const Query: QueryResolvers = {
     if (problem) throw invalidInput('oin', oin, problem);
     return loaders.supplier.load(oin);
   },
-  mandate: async (_parent, { id, asOf }, { loaders, today }) => {
+  mandate: async (_parent, { id, asOf }, { loaders, today, identity }) => {
     if (id.length > 64) throw invalidInput('id', id, 'a mandate id is at most 64 characters');
     const mandate = await loaders.mandate.load(id);
-    return mandate ? { ...mandate, asOf: asOf ?? today } : null;
+    if (!mandate) return null;
+    const system = await loaders.system.load(mandate.systemId);
+    if (!canSeeMandate(identity, mandate, system?.supplierOin ?? null)) throw userError('FORBIDDEN', `You may not see mandate ${id}`);
+    return { ...mandate, asOf: asOf ?? today };
   },
   supplierMandates: async (_parent, args, { identity, repository, today }) => {
     let oin: string;
