@@ -128,14 +128,19 @@ export async function importAgreements(
   for (const row of good) {
     const id = importedId(row.board, row.type);
     const ref: ImportRowRef = { line: row.line, id, board: row.board, type: row.type };
+    const same = (a: AgreementDocument) => a.validFrom === row.signedDate && a.signedBy === row.signerName && a.services.join(' ') === row.services.join(' ');
     const existing = await repo.findAgreement(id);
     if (existing) {
-      const same = existing.validFrom === row.signedDate && existing.signedBy === row.signerName && existing.services.join(' ') === row.services.join(' ');
-      if (same) report.unchanged.push(ref);
+      if (same(existing)) report.unchanged.push(ref);
       else report.differing.push({ ...ref, reason: `imported before as ${existing.services.join(' ') || '(no services)'}, signed ${existing.validFrom} by ${existing.signedBy}; left as it is` });
       continue;
     }
     const live = (await repo.findAgreementsOfBoards([row.board])).find((a) => !a.extensionOf && a.liveKey === `${row.board}:${row.type}`);
+    if (live && live.imported && same(live)) {
+      // imported before under another id (e.g. the first migration): the same agreement
+      report.unchanged.push({ ...ref, id: live.id });
+      continue;
+    }
     if (live) {
       report.skipped.push({ ...ref, reason: `board ${row.board} already has ${row.type} agreement ${live.id} (${live.status}); not imported` });
       continue;

@@ -24,6 +24,7 @@ const CSV = [
   '50105;LEASE;;2019-01-01;X',
   '50100;OSO;OSO_OV;2019-05-01;A. Bakker',
   '41234;OSO;OSO_OV;2019-03-01;J. de Vries',
+  '42001;OSO;OSO_OV;2020-09-15;M. Janssen',
   '50106;OSO;OSO_OV;2019-02-30;X',
   '50107;OSO;OSO_OV;2019-01-01;',
   '50108;OSO',
@@ -44,7 +45,9 @@ describe('importing agreements signed before 15 August 2022', () => {
 
   it('imports the good rows as SIGNED and imported, and reports every bad row with line, field and reason', async () => {
     const report = await importAgreements(Buffer.from(CSV), { repository, file: 'old.csv' });
-    expect(report.rows).toBe(12);
+    expect(report.rows).toBe(13);
+    // the demo's a-42001-oso is this very agreement, imported before under another id
+    expect(report.unchanged).toEqual([{ line: 11, id: 'a-42001-oso', board: '42001', type: 'OSO' }]);
     expect(report.imported.map((r) => [r.line, r.id])).toEqual([
       [2, 'imp-50100-oso'],
       [3, 'imp-50101-oso'],
@@ -52,14 +55,14 @@ describe('importing agreements signed before 15 August 2022', () => {
     ]);
     expect(report.skipped).toEqual([{ line: 10, id: 'imp-41234-oso', board: '41234', type: 'OSO', reason: 'board 41234 already has OSO agreement a-41234-oso (SIGNED); not imported' }]);
     expect(report.rejected.map((r) => [r.line, r.field])).toEqual([
-      [13, '(row)'],
+      [14, '(row)'],
       [5, 'BEVOEGD GEZAG NUMMER'],
       [6, 'SERVICES'],
       [7, 'SIGNED DATE'],
       [8, 'TYPE'],
       [9, 'BEVOEGD GEZAG NUMMER'],
-      [11, 'SIGNED DATE'],
-      [12, 'SIGNER NAME'],
+      [12, 'SIGNED DATE'],
+      [13, 'SIGNER NAME'],
     ]);
     expect(report.rejected.find((r) => r.line === 7)!.reason).toContain('only agreements signed before 2022-08-15');
     expect(report.rejected.find((r) => r.line === 9)!.reason).toContain('on line 2 of this file');
@@ -75,7 +78,7 @@ describe('importing agreements signed before 15 August 2022', () => {
   it('is idempotent: a second run imports nothing and says so; changed data is reported, not overwritten', async () => {
     const again = await importAgreements(Buffer.from(CSV), { repository, file: 'old.csv' });
     expect(again.imported).toEqual([]);
-    expect(again.unchanged.map((r) => r.id)).toEqual(['imp-50100-oso', 'imp-50101-oso', 'imp-50102-osr-user']);
+    expect(again.unchanged.map((r) => r.id)).toEqual(['imp-50100-oso', 'imp-50101-oso', 'imp-50102-osr-user', 'a-42001-oso']);
     expect(await repository.agreements.countDocuments({ imported: true, boardNummer: { $in: ['50100', '50101', '50102'] } })).toBe(3);
 
     const changed = await importAgreements(Buffer.from('BEVOEGD GEZAG NUMMER,TYPE,SERVICES,SIGNED DATE,SIGNER NAME\n50100,OSO,OSO_OV,2019-05-01,Someone Else\n'), { repository, file: 'new.csv' });
