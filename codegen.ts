@@ -38,6 +38,8 @@ const config: CodegenConfig = {
       School: '../documents.js#SchoolDocument',
       Vestiging: '../documents.js#VestigingDocument',
       Samenwerkingsverband: '../documents.js#SwvDocument',
+      BoardPeriod: '../documents.js#BoardPeriodDocument',
+      OrganisationChange: '../documents.js#OrganisationChangeDocument',
     }),
     ...subgraph('mandates', {
       Service: '../documents.js#ServiceDocument',

@@ -91,9 +91,11 @@ function school(spec: SchoolSpec, boardNummer: string, index: number): SchoolDoc
         name: spec.name,
         address: { street: 'Schoolstraat', houseNumber: String(index + 1), postcode: `97${10 + index}AB`, city: spec.city },
         municipality: spec.city,
+        endDate: null,
       },
     ],
     rioSyncedAt: RIO_SYNCED_AT,
+    boardHistory: [{ boardNummer, from: `19${60 + index}-08-01`, until: null }],
   };
 }
 
@@ -186,10 +188,10 @@ export function buildDemoData(): DemoData {
       })),
       schools,
       samenwerkingsverbanden: [
-        { code: 'PO2001', name: 'Samenwerkingsverband Passend Onderwijs Groningen (demo)', sector: 'PO' },
-        { code: 'VO2001', name: 'Samenwerkingsverband VO Groningen (demo)', sector: 'VO' },
-        { code: 'PO3101', name: 'Samenwerkingsverband PO Maasland (demo)', sector: 'PO' },
-        { code: 'VO2507', name: 'Samenwerkingsverband VO Midden (demo)', sector: 'VO' },
+        { code: 'PO2001', name: 'Samenwerkingsverband Passend Onderwijs Groningen (demo)', sector: 'PO', endDate: null, rioSyncedAt: RIO_SYNCED_AT },
+        { code: 'VO2001', name: 'Samenwerkingsverband VO Groningen (demo)', sector: 'VO', endDate: null, rioSyncedAt: RIO_SYNCED_AT },
+        { code: 'PO3101', name: 'Samenwerkingsverband PO Maasland (demo)', sector: 'PO', endDate: null, rioSyncedAt: RIO_SYNCED_AT },
+        { code: 'VO2507', name: 'Samenwerkingsverband VO Midden (demo)', sector: 'VO', endDate: null, rioSyncedAt: RIO_SYNCED_AT },
       ],
     },
     mandates: {

@@ -4,10 +4,14 @@ import { seedAgreements } from '@osr/subgraph-agreements/seed';
 import { MandatesRepository } from '@osr/subgraph-mandates/repository';
 import { seedMandates } from '@osr/subgraph-mandates/seed';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
-import { seedOrganisations } from '@osr/subgraph-organisations/seed';
+import { importRio } from '@osr/subgraph-organisations/rio';
 import { SupportRepository } from '@osr/subgraph-support/repository';
 import { seedSupport } from '@osr/subgraph-support/seed';
+import { readFileSync } from 'node:fs';
 import { buildDemoData, type DemoData } from './demo-data.js';
+
+/** The demo organisations, as a RIO file: they enter the store through the RIO import. */
+export const DEMO_RIO_FILE = new URL('./demo/rio-demo.json', import.meta.url);
 
 const SEED_MARK = 'demo-seed';
 const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
@@ -40,7 +44,14 @@ export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemo
   return withDatabases(uri, prefix, async (dbs) => {
     const organisations = new OrganisationsRepository(dbs.organisations.db);
     await organisations.ensureIndexes();
-    await seedOrganisations(organisations, data.organisations);
+    // Organisations come from RIO only: the demo RIO file, which holds exactly
+    // data.organisations (checked by subgraphs/organisations/test/demo-rio-file.test.ts).
+    const rio = await importRio(
+      organisations,
+      { name: 'scripts/demo/rio-demo.json', bytes: readFileSync(DEMO_RIO_FILE) },
+      { mode: 'full' },
+    );
+    if (rio.rejected > 0) throw new Error(`The demo RIO file has ${rio.rejected} rejected record(s): ${JSON.stringify(rio.rejections)}`);
     const mandates = new MandatesRepository(dbs.mandates.db);
     await mandates.ensureIndexes();
     await seedMandates(mandates, data.mandates);

@@ -1,17 +1,95 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
 import { groupLoader, uniqueLoader } from '@osr/common';
-import type { BoardDocument, SchoolDocument, SwvDocument } from './documents.js';
+import type {
+  BoardDocument,
+  ImportRunDocument,
+  OrganisationChangeDocument,
+  SchoolDocument,
+  Sector,
+  SwvDocument,
+} from './documents.js';
+
+/** A stored document together with the store's own `_id` (only the import sees it). */
+export type Stored<T> = T & { _id: StoreId };
+export type StoreId = ObjectId | string;
+
+export interface BoardFilter {
+  sector?: Sector | null;
+  nameContains?: string | null;
+  swv?: string | null;
+}
+
+export interface SchoolFilter {
+  board?: string | null;
+  sector?: Sector | null;
+  swv?: string | null;
+  nameContains?: string | null;
+  activeOn?: string | null;
+}
+
+/** Collections the import writes documents of (through writeDocuments). */
+export type ImportCollection = 'boards' | 'schools' | 'samenwerkingsverbanden';
+
+/** Writes of one collection: new documents and replacements of stored ones (same `_id`). */
+export interface DocumentWrites<T> {
+  inserts: T[];
+  replacements: Stored<T>[];
+}
+
+const IMPORT_LOCK = 'rio-import';
+const FEED_COUNTER = 'organisation-changes';
+/** A lock older than this is taken to belong to a crashed import. */
+const STALE_LOCK_MS = 30 * 60 * 1000;
+/** Up to this many replacements per collection are written one by one (each atomic). */
+export const DEFAULT_SWAP_THRESHOLD = 20;
+const CHUNK = 1000;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Escapes a user's text for use inside a regular expression (matched literally). */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function isDuplicateKeyOnly(err: unknown): boolean {
+  const e = err as Partial<MongoBulkWriteError> & { code?: number };
+  if (e.code === 11000) return true;
+  const writeErrors = e.writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  return list.length > 0 && list.every((w) => w.code === 11000);
+}
+
+interface PendingWrite {
+  _id: string;
+  collection: ImportCollection;
+  docId: StoreId;
+  doc: Document & { _id: StoreId };
+}
 
 /** The only code that touches the organisations collections. */
 export class OrganisationsRepository {
   readonly boards: Collection<BoardDocument>;
   readonly schools: Collection<SchoolDocument>;
   readonly swvs: Collection<SwvDocument>;
+  readonly changes: Collection<OrganisationChangeDocument>;
+  readonly imports: Collection<ImportRunDocument>;
+  private readonly counters: Collection<{ _id: string; value: number }>;
+  private readonly locks: Collection<{ _id: string; importId: string; at: Date }>;
+  private readonly pending: Collection<PendingWrite>;
 
   constructor(readonly db: Db) {
     this.boards = db.collection<BoardDocument>('boards');
     this.schools = db.collection<SchoolDocument>('schools');
     this.swvs = db.collection<SwvDocument>('samenwerkingsverbanden');
+    this.changes = db.collection<OrganisationChangeDocument>('organisation_changes');
+    this.imports = db.collection<ImportRunDocument>('rio_imports');
+    this.counters = db.collection('counters');
+    this.locks = db.collection('rio_locks');
+    this.pending = db.collection('rio_pending_writes');
   }
 
   /** Idempotent: creating an index that exists is a no-op. */
@@ -21,6 +99,10 @@ export class OrganisationsRepository {
     await this.schools.createIndex({ boardNummer: 1, brin: 1 }, { name: 'board_brin' });
     await this.schools.createIndex({ swvCodes: 1 }, { name: 'swv' });
     await this.swvs.createIndex({ code: 1 }, { name: 'code', unique: true });
+    await this.changes.createIndex({ sequence: 1 }, { name: 'sequence', unique: true });
+    await this.changes.createIndex({ key: 1 }, { name: 'key', unique: true });
+    await this.changes.createIndex({ recordedAt: 1, sequence: 1 }, { name: 'recordedAt_sequence' });
+    await this.imports.createIndex({ importId: 1 }, { name: 'importId', unique: true });
   }
 
   findBoards(ids: readonly string[]): Promise<BoardDocument[]> {
@@ -49,6 +131,49 @@ export class OrganisationsRepository {
     return this.swvs.find({ code: { $in: [...codes] } }, { projection: { _id: 0 } }).toArray();
   }
 
+  /**
+   * One page of boards ordered by bevoegd gezag nummer (keyset: after the given number).
+   * sector/swv select boards with at least one school (current or ended) in that sector/SWV.
+   */
+  async pageBoards(filter: BoardFilter, limit: number, after: string | null): Promise<BoardDocument[]> {
+    const query: Filter<BoardDocument> = {};
+    const key: { $gt?: string; $in?: string[] } = {};
+    if (after !== null) key.$gt = after;
+    if (filter.sector || filter.swv) {
+      const schoolQuery: Filter<SchoolDocument> = {};
+      if (filter.sector) schoolQuery.sector = filter.sector;
+      if (filter.swv) schoolQuery.swvCodes = filter.swv;
+      key.$in = (await this.schools.distinct('boardNummer', schoolQuery)) as string[];
+    }
+    if (Object.keys(key).length) query.bevoegdGezagNummer = key;
+    if (filter.nameContains) query.name = { $regex: escapeRegex(filter.nameContains), $options: 'i' };
+    return this.boards.find(query, { projection: { _id: 0 } }).sort({ bevoegdGezagNummer: 1 }).limit(limit).toArray();
+  }
+
+  /** One page of schools ordered by BRIN (keyset: after the given BRIN). */
+  pageSchools(filter: SchoolFilter, limit: number, after: string | null): Promise<SchoolDocument[]> {
+    const and: Filter<SchoolDocument>[] = [];
+    if (after !== null) and.push({ brin: { $gt: after } });
+    if (filter.board) and.push({ boardNummer: filter.board });
+    if (filter.sector) and.push({ sector: filter.sector });
+    if (filter.swv) and.push({ swvCodes: filter.swv });
+    if (filter.nameContains) and.push({ name: { $regex: escapeRegex(filter.nameContains), $options: 'i' } });
+    if (filter.activeOn) {
+      and.push({ $or: [{ startDate: null }, { startDate: { $lte: filter.activeOn } }] });
+      and.push({ $or: [{ endDate: null }, { endDate: { $gte: filter.activeOn } }] });
+    }
+    const query: Filter<SchoolDocument> = and.length ? { $and: and } : {};
+    return this.schools.find(query, { projection: { _id: 0 } }).sort({ brin: 1 }).limit(limit).toArray();
+  }
+
+  /** One page of the change feed in sequence order, optionally recorded at or after `since`. */
+  pageChanges(since: Date | null, limit: number, afterSequence: number | null): Promise<OrganisationChangeDocument[]> {
+    const query: Filter<OrganisationChangeDocument> = {};
+    if (afterSequence !== null) query.sequence = { $gt: afterSequence };
+    if (since) query.recordedAt = { $gte: since };
+    return this.changes.find(query, { projection: { _id: 0 } }).sort({ sequence: 1 }).limit(limit).toArray();
+  }
+
   /** Loaders for one request: never shared across requests. */
   createLoaders() {
     return {
@@ -58,6 +183,141 @@ export class OrganisationsRepository {
       schoolsOfSwv: groupLoader((ids) => this.findSchoolsOfSwvs(ids), (d) => d.swvCodes),
       swv: uniqueLoader((ids) => this.findSwvs(ids), (d) => d.code),
     };
+  }
+
+  // ---- used by the RIO import only ----
+
+  /** Every stored board, school and SWV with its `_id` (the import compares against them). */
+  async loadAll(): Promise<{
+    boards: Stored<BoardDocument>[];
+    schools: Stored<SchoolDocument>[];
+    swvs: Stored<SwvDocument>[];
+  }> {
+    const [boards, schools, swvs] = await Promise.all([
+      this.boards.find({}).toArray(),
+      this.schools.find({}).toArray(),
+      this.swvs.find({}).toArray(),
+    ]);
+    return { boards, schools, swvs };
+  }
+
+  private collection(name: ImportCollection): Collection<Document & { _id: StoreId }> {
+    return this.db.collection(name);
+  }
+
+  /**
+   * Writes new and replaced documents. A few replacements are written one by one (each is
+   * atomic). Many are swapped in bulk (delete + insert, far faster on FerretDB) through a
+   * journal: the new versions are first saved in a pending collection, so a crash between
+   * delete and insert is repaired by completePendingWrites() before the next import.
+   */
+  async writeDocuments<T extends Document>(
+    name: ImportCollection,
+    writes: DocumentWrites<T>,
+    swapThreshold = DEFAULT_SWAP_THRESHOLD,
+  ): Promise<void> {
+    const collection = this.collection(name);
+    for (const chunk of chunks(writes.inserts)) {
+      await this.db.collection(name).insertMany(chunk.map((d) => ({ ...d })), { ordered: false });
+    }
+    if (writes.replacements.length === 0) return;
+    if (writes.replacements.length <= swapThreshold) {
+      await collection.bulkWrite(
+        writes.replacements.map(({ _id, ...doc }) => ({ replaceOne: { filter: { _id }, replacement: doc } })),
+        { ordered: false },
+      );
+      return;
+    }
+    for (const chunk of chunks(writes.replacements)) {
+      const journal: PendingWrite[] = chunk.map((doc) => ({
+        _id: `${name}:${String(doc._id)}`,
+        collection: name,
+        docId: doc._id,
+        doc,
+      }));
+      await this.pending.insertMany(journal, { ordered: false });
+      await this.swap(name, chunk);
+      await this.pending.deleteMany({ _id: { $in: journal.map((j) => j._id) } });
+    }
+  }
+
+  private async swap(name: ImportCollection, docs: (Document & { _id: StoreId })[]): Promise<void> {
+    const collection = this.collection(name);
+    await collection.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
+    try {
+      await collection.insertMany(docs, { ordered: false });
+    } catch (err) {
+      // Re-applying a journal after a crash: documents already inserted are fine.
+      if (!isDuplicateKeyOnly(err)) throw err;
+    }
+  }
+
+  /** Completes bulk swaps that a crashed import left half done. Returns how many. */
+  async completePendingWrites(): Promise<number> {
+    const pending = await this.pending.find({}).toArray();
+    for (const name of ['boards', 'samenwerkingsverbanden', 'schools'] as ImportCollection[]) {
+      const mine = pending.filter((p) => p.collection === name);
+      for (const chunk of chunks(mine)) await this.swap(name, chunk.map((p) => p.doc));
+    }
+    if (pending.length) await this.pending.deleteMany({ _id: { $in: pending.map((p) => p._id) } });
+    return pending.length;
+  }
+
+  /** Reserves `count` consecutive feed sequence numbers; returns the first. */
+  async reserveSequences(count: number): Promise<number> {
+    const counter = await this.counters.findOneAndUpdate(
+      { _id: FEED_COUNTER },
+      { $inc: { value: count } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    if (!counter) throw new Error('the change feed counter could not be read');
+    return counter.value - count + 1;
+  }
+
+  /** Which of these natural keys the feed holds already. */
+  async existingChangeKeys(keys: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks(keys)) {
+      const docs = await this.changes.find({ key: { $in: chunk } }, { projection: { _id: 0, key: 1 } }).toArray();
+      for (const d of docs) found.add(d.key);
+    }
+    return found;
+  }
+
+  /** Appends to the feed; an entry whose natural key exists already is skipped. */
+  async appendChanges(entries: OrganisationChangeDocument[]): Promise<void> {
+    for (const chunk of chunks(entries)) {
+      try {
+        await this.changes.insertMany(chunk.map((e) => ({ ...e })), { ordered: false });
+      } catch (err) {
+        if (!isDuplicateKeyOnly(err)) throw err;
+      }
+    }
+  }
+
+  /** Takes the import lock; false when another import holds a fresh one. */
+  async acquireImportLock(importId: string, now = new Date()): Promise<boolean> {
+    try {
+      await this.locks.insertOne({ _id: IMPORT_LOCK, importId, at: now });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKeyOnly(err)) throw err;
+    }
+    const stale = await this.locks.deleteOne({ _id: IMPORT_LOCK, at: { $lt: new Date(now.getTime() - STALE_LOCK_MS) } });
+    if (stale.deletedCount !== 1) return false;
+    return this.acquireImportLock(importId, now);
+  }
+
+  async releaseImportLock(importId: string): Promise<void> {
+    await this.locks.deleteOne({ _id: IMPORT_LOCK, importId });
+  }
+
+  async recordImportStart(run: ImportRunDocument): Promise<void> {
+    await this.imports.insertOne({ ...run });
+  }
+
+  async recordImportEnd(importId: string, finishedAt: Date, counts: Record<string, number>): Promise<void> {
+    await this.imports.updateOne({ importId }, { $set: { finishedAt, counts } });
   }
 }
 

@@ -1,6 +1,7 @@
 import { DateScalar, DateTimeScalar } from '@osr/common';
 import type { Resolvers } from '../generated/resolvers.js';
 import { Board } from './board.js';
+import { BoardPeriod } from './board-period.js';
 import { Query } from './query.js';
 import { Samenwerkingsverband } from './samenwerkingsverband.js';
 import { School } from './school.js';
@@ -10,6 +11,7 @@ export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query,
   Board,
+  BoardPeriod,
   School,
   Samenwerkingsverband,
 };

@@ -1,0 +1,248 @@
+/**
+ * The RIO import use case: read a file (JSON bundle or DUO CSV), check every record, compare
+ * with the store, append the change feed, then write the organisations. Touches only the
+ * organisations database, through its repository.
+ *
+ * Without transactions, the order makes it safe to re-run: feed entries first (unique natural
+ * key: a re-run skips what is there), then documents (a re-run finds nothing left to do);
+ * bulk replacements go through a journal that the next import completes after a crash.
+ */
+import { randomBytes } from 'node:crypto';
+import type { OrganisationChangeDocument } from '../documents.js';
+import type { OrganisationsRepository } from '../repository.js';
+import { planImport, type EntityCounts, type PlanCounts } from './plan.js';
+import { readCsv } from './read-csv.js';
+import { ImportFileError, readJsonBundle } from './read-json.js';
+import type { Rejection } from './source.js';
+import { decodeText, type Encoding } from './text.js';
+
+export { ImportFileError } from './read-json.js';
+
+export interface ImportProgress {
+  phase: 'reading' | 'comparing' | 'writing' | 'done';
+  done: number;
+  total: number;
+}
+
+export interface ImportSource {
+  /** file name or path, for the report */
+  name: string;
+  bytes: Uint8Array;
+  /** default: by the name's extension (.json, .csv), else by the content */
+  format?: 'json' | 'csv';
+}
+
+export interface ImportOptions {
+  mode: 'full' | 'delta';
+  dryRun?: boolean;
+  /** When RIO's data was taken. JSON: default the bundle's peilmoment. CSV: required. */
+  syncedAt?: Date;
+  /** The date the data describes. Default: the bundle's peildatum, else the date of syncedAt. */
+  referenceDate?: string;
+  importId?: string;
+  now?: () => Date;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Replacements per collection above which the bulk swap is used (tests lower it). */
+  swapThreshold?: number;
+}
+
+export interface ImportReport {
+  importId: string;
+  source: string;
+  format: 'json' | 'csv';
+  encoding: Encoding;
+  mode: 'full' | 'delta';
+  dryRun: boolean;
+  syncedAt: string;
+  referenceDate: string;
+  recordsRead: number;
+  /** Totals over boards, schools and samenwerkingsverbanden (vestigingen apart). */
+  created: number;
+  updated: number;
+  ended: number;
+  moved: number;
+  unchanged: number;
+  /** Records (rows or JSON records) rejected; each reason is in `rejections`. */
+  rejected: number;
+  boards: EntityCounts;
+  schools: PlanCounts['schools'];
+  samenwerkingsverbanden: EntityCounts;
+  vestigingen: PlanCounts['vestigingen'];
+  /** Change-feed entries appended (dry run: that would be appended). */
+  changes: number;
+  rejections: Rejection[];
+  /** Bulk writes of a crashed earlier import completed first. */
+  recoveredWrites: number;
+  durationMs: number;
+}
+
+export class ImportBusyError extends Error {
+  override name = 'ImportBusyError';
+}
+
+function detectFormat(source: ImportSource, text: string): 'json' | 'csv' {
+  if (source.format) return source.format;
+  const lower = source.name.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.csv')) return 'csv';
+  return text.trimStart().startsWith('{') ? 'json' : 'csv';
+}
+
+export function newImportId(now: Date): string {
+  return `rio-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function importRio(
+  repository: OrganisationsRepository,
+  source: ImportSource,
+  options: ImportOptions,
+): Promise<ImportReport> {
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const clock = Date.now();
+  const importId = options.importId ?? newImportId(started);
+  const progress = options.onProgress ?? (() => undefined);
+  const dryRun = options.dryRun ?? false;
+
+  progress({ phase: 'reading', done: 0, total: 1 });
+  const { text, encoding } = decodeText(source.bytes);
+  const format = detectFormat(source, text);
+  if (format === 'csv' && !options.syncedAt) {
+    throw new ImportFileError('a CSV file does not say when its data was taken: pass syncedAt (--synced-at)');
+  }
+
+  if (!dryRun && !(await repository.acquireImportLock(importId, started))) {
+    throw new ImportBusyError('another RIO import is running on this database; try again when it has finished');
+  }
+  try {
+    const recoveredWrites = dryRun ? 0 : await repository.completePendingWrites();
+    const stored = await repository.loadAll();
+    const known = {
+      boards: new Set(stored.boards.map((b) => b.bevoegdGezagNummer)),
+      swvs: new Set(stored.swvs.map((s) => s.code)),
+    };
+    const readOptions = {
+      ...(options.syncedAt ? { syncedAt: options.syncedAt } : {}),
+      ...(options.referenceDate ? { referenceDate: options.referenceDate } : {}),
+    };
+    const snapshot =
+      format === 'json'
+        ? readJsonBundle(text, known, readOptions)
+        : readCsv(text, known, { syncedAt: options.syncedAt!, ...readOptions });
+    progress({ phase: 'reading', done: 1, total: 1 });
+
+    progress({ phase: 'comparing', done: 0, total: 1 });
+    const plan = planImport(snapshot, stored, options.mode);
+    progress({ phase: 'comparing', done: 1, total: 1 });
+
+    let appended = plan.changes.length;
+    if (!dryRun) {
+      await repository.recordImportStart({
+        importId,
+        source: source.name,
+        format,
+        mode: options.mode,
+        startedAt: started,
+        finishedAt: null,
+        counts: null,
+      });
+      const existing = await repository.existingChangeKeys(plan.changes.map((c) => c.key));
+      const fresh = plan.changes.filter((c) => !existing.has(c.key));
+      appended = fresh.length;
+      const docs = [plan.boards, plan.swvs, plan.schools].reduce((n, w) => n + w.inserts.length + w.replacements.length, 0);
+      const total = fresh.length + docs;
+      let done = 0;
+      progress({ phase: 'writing', done, total });
+      if (fresh.length) {
+        const first = await repository.reserveSequences(fresh.length);
+        const entries: OrganisationChangeDocument[] = fresh.map((c, i) => ({
+          id: `oc-${first + i}`,
+          sequence: first + i,
+          importId,
+          recordedAt: started,
+          ...c,
+        }));
+        await repository.appendChanges(entries);
+        done += fresh.length;
+        progress({ phase: 'writing', done, total });
+      }
+      const step = 1000;
+      for (const [name, writes] of [
+        ['boards', plan.boards],
+        ['samenwerkingsverbanden', plan.swvs],
+        ['schools', plan.schools],
+      ] as const) {
+        for (let i = 0; i < Math.max(writes.inserts.length, writes.replacements.length); i += step) {
+          const part = { inserts: writes.inserts.slice(i, i + step), replacements: writes.replacements.slice(i, i + step) };
+          await repository.writeDocuments(name, part as never, options.swapThreshold);
+          done += part.inserts.length + part.replacements.length;
+          progress({ phase: 'writing', done, total });
+        }
+      }
+    }
+
+    const c = plan.counts;
+    const sum = (k: keyof EntityCounts) => c.boards[k] + c.schools[k] + c.samenwerkingsverbanden[k];
+    const report: ImportReport = {
+      importId,
+      source: source.name,
+      format,
+      encoding,
+      mode: options.mode,
+      dryRun,
+      syncedAt: snapshot.syncedAt.toISOString(),
+      referenceDate: snapshot.referenceDate,
+      recordsRead: snapshot.recordsRead,
+      created: sum('created'),
+      updated: sum('updated'),
+      ended: sum('ended'),
+      moved: c.schools.moved,
+      unchanged: sum('unchanged'),
+      rejected: new Set(snapshot.rejections.map((r) => r.record)).size,
+      boards: c.boards,
+      schools: c.schools,
+      samenwerkingsverbanden: c.samenwerkingsverbanden,
+      vestigingen: c.vestigingen,
+      changes: appended,
+      rejections: snapshot.rejections,
+      recoveredWrites,
+      durationMs: Date.now() - clock,
+    };
+    if (!dryRun) {
+      await repository.recordImportEnd(importId, now(), {
+        created: report.created,
+        updated: report.updated,
+        ended: report.ended,
+        moved: report.moved,
+        unchanged: report.unchanged,
+        rejected: report.rejected,
+        changes: report.changes,
+      });
+    }
+    progress({ phase: 'done', done: 1, total: 1 });
+    return report;
+  } finally {
+    if (!dryRun) await repository.releaseImportLock(importId);
+  }
+}
+
+/** The report as text lines, for people (the CLI prints these). */
+export function formatReport(report: ImportReport): string[] {
+  const c = (e: object) => Object.entries(e).map(([k, v]) => `${k} ${v}`).join(', ');
+  const lines = [
+    `${report.dryRun ? 'Dry run (nothing written)' : 'Import'} ${report.importId}: ${report.mode} ${report.format.toUpperCase()} ${report.source} (${report.encoding})`,
+    `  data of ${report.referenceDate}, taken ${report.syncedAt}; ${report.recordsRead} records read in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `  created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}, rejected ${report.rejected}`,
+    `  boards: ${c(report.boards)}`,
+    `  schools: ${c(report.schools)}`,
+    `  samenwerkingsverbanden: ${c(report.samenwerkingsverbanden)}`,
+    `  vestigingen: ${c(report.vestigingen)}`,
+    `  change feed: ${report.changes} ${report.dryRun ? 'entries would be added' : 'entries added'}`,
+  ];
+  if (report.recoveredWrites) lines.push(`  completed ${report.recoveredWrites} writes left by an interrupted import`);
+  if (report.rejections.length) {
+    lines.push(`  rejected records (${report.rejected}):`);
+    for (const r of report.rejections) lines.push(`    ${r.record}: ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`);
+  }
+  return lines;
+}

@@ -1,0 +1,237 @@
+/**
+ * Reads a DUO open-data style CSV file: `;`-separated, a header row, one row per vestiging
+ * carrying its school, board and samenwerkingsverband. Columns are matched by name
+ * (case-insensitive); other columns are ignored. See README "RIO import" for the columns.
+ */
+import { todayInNetherlands } from '@osr/common';
+import { RecordCheck } from './fields.js';
+import { ImportFileError } from './read-json.js';
+import { emptySnapshot, type KnownKeys, type Snapshot, type SourceBoard, type SourceSchool, type SourceSwv } from './source.js';
+import { CsvSyntaxError, parseCsv } from './text.js';
+
+export const CSV_COLUMNS = {
+  boardNummer: 'BEVOEGD GEZAG NUMMER',
+  boardName: 'BEVOEGD GEZAG NAAM',
+  rioCode: 'ONDERWIJSBESTUURCODE',
+  kvk: 'KVK NUMMER',
+  rsin: 'RSIN',
+  boardStart: 'BEVOEGD GEZAG BEGINDATUM',
+  boardEnd: 'BEVOEGD GEZAG EINDDATUM',
+  brin: 'INSTELLINGSCODE',
+  schoolName: 'INSTELLINGSNAAM',
+  sector: 'SECTOR',
+  kind: 'SOORT',
+  schoolStart: 'INSTELLING BEGINDATUM',
+  schoolEnd: 'INSTELLING EINDDATUM',
+  boardSince: 'BESTUUR BEGINDATUM',
+  vestiging: 'VESTIGINGSNUMMER',
+  vestigingName: 'VESTIGINGSNAAM',
+  street: 'STRAATNAAM',
+  houseNumber: 'HUISNUMMER-TOEVOEGING',
+  postcode: 'POSTCODE',
+  city: 'PLAATSNAAM',
+  municipality: 'GEMEENTENAAM',
+  vestigingEnd: 'VESTIGING EINDDATUM',
+  swv: 'SAMENWERKINGSVERBAND',
+  swvName: 'SAMENWERKINGSVERBAND NAAM',
+} as const;
+type Column = keyof typeof CSV_COLUMNS;
+const REQUIRED: Column[] = ['boardNummer', 'brin', 'schoolName', 'sector', 'kind', 'vestiging'];
+
+/** The fields of a school that every row of that school must repeat identically. */
+const SCHOOL_FIELDS: [keyof SourceSchool, Column][] = [
+  ['name', 'schoolName'],
+  ['sector', 'sector'],
+  ['kindCode', 'kind'],
+  ['boardNummer', 'boardNummer'],
+  ['boardSince', 'boardSince'],
+  ['startDate', 'schoolStart'],
+  ['endDate', 'schoolEnd'],
+];
+const BOARD_FIELDS: [keyof SourceBoard, Column][] = [
+  ['name', 'boardName'],
+  ['rioCode', 'rioCode'],
+  ['kvkNummer', 'kvk'],
+  ['rsin', 'rsin'],
+  ['startDate', 'boardStart'],
+  ['endDate', 'boardEnd'],
+];
+
+export function readCsv(text: string, known: KnownKeys, options: { syncedAt: Date; referenceDate?: string }): Snapshot {
+  let rows;
+  try {
+    rows = parseCsv(text, ';');
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new ImportFileError(`the CSV file cannot be read: ${err.message}`);
+    throw err;
+  }
+  const header = rows.shift();
+  if (!header) throw new ImportFileError('the CSV file is empty (a header row is required)');
+  const index = new Map(header.fields.map((name, i) => [name.trim().toUpperCase(), i]));
+  const missing = REQUIRED.filter((c) => !index.has(CSV_COLUMNS[c]));
+  if (missing.length) {
+    throw new ImportFileError(`the CSV header lacks the column(s) ${missing.map((c) => CSV_COLUMNS[c]).join(', ')} (is it ;-separated?)`);
+  }
+  const snap = emptySnapshot('csv', options.syncedAt, options.referenceDate ?? todayInNetherlands(options.syncedAt));
+
+  interface Row {
+    record: string;
+    board: SourceBoard | null;
+    boardNummer: string;
+    school: SourceSchool;
+    swv: SourceSwv | null;
+  }
+  const valid: Row[] = [];
+  const protect = (check: RecordCheck, keys: { board?: string | null; brin?: string | null; vestiging?: string | null; swv?: string | null }) => {
+    if (keys.board) snap.protectedKeys.boards.add(keys.board);
+    if (keys.brin) snap.protectedKeys.schools.add(keys.brin);
+    if (keys.vestiging) snap.protectedKeys.vestigingen.add(keys.vestiging);
+    if (keys.swv) snap.protectedKeys.swvs.add(keys.swv);
+    snap.rejections.push(...check.problems);
+  };
+
+  // 1. Each row on its own.
+  for (const row of rows) {
+    snap.recordsRead++;
+    const check = new RecordCheck(`line ${row.line}`);
+    const get = (c: Column) => {
+      const i = index.get(CSV_COLUMNS[c]);
+      return i === undefined ? undefined : row.fields[i];
+    };
+    if (row.fields.length !== header.fields.length) {
+      check.fail('(row)', row.fields.length, `has ${row.fields.length} fields where the header has ${header.fields.length}`);
+      protect(check, {});
+      continue;
+    }
+    const boardNummer = check.bevoegdGezagNummer(CSV_COLUMNS.boardNummer, get('boardNummer'));
+    const boardName = check.text(CSV_COLUMNS.boardName, get('boardName'), false);
+    const board: SourceBoard | null = boardName
+      ? {
+          record: check.record,
+          bevoegdGezagNummer: boardNummer ?? '',
+          rioCode: check.rioCode(CSV_COLUMNS.rioCode, get('rioCode')),
+          name: boardName,
+          kvkNummer: check.kvkNummer(CSV_COLUMNS.kvk, get('kvk')),
+          rsin: check.rsin(CSV_COLUMNS.rsin, get('rsin')),
+          startDate: check.date(CSV_COLUMNS.boardStart, get('boardStart')),
+          endDate: check.date(CSV_COLUMNS.boardEnd, get('boardEnd')),
+        }
+      : null;
+    if (board) check.period(CSV_COLUMNS.boardEnd, board.startDate, board.endDate);
+    const brin = check.brin(CSV_COLUMNS.brin, get('brin'));
+    const vestigingsnummer = check.vestigingsnummer(CSV_COLUMNS.vestiging, get('vestiging'));
+    if (brin && vestigingsnummer && !vestigingsnummer.startsWith(brin)) {
+      check.fail(CSV_COLUMNS.vestiging, vestigingsnummer, `does not start with the INSTELLINGSCODE ${brin}`);
+    }
+    const schoolName = check.text(CSV_COLUMNS.schoolName, get('schoolName'), true);
+    const sector = check.sector(CSV_COLUMNS.sector, get('sector'));
+    const kindCode = check.kindCode(CSV_COLUMNS.kind, get('kind'));
+    const startDate = check.date(CSV_COLUMNS.schoolStart, get('schoolStart'));
+    const endDate = check.date(CSV_COLUMNS.schoolEnd, get('schoolEnd'));
+    check.period(CSV_COLUMNS.schoolEnd, startDate, endDate);
+    const boardSince = check.date(CSV_COLUMNS.boardSince, get('boardSince'));
+    const swvCode = check.swvCode(CSV_COLUMNS.swv, get('swv'), false);
+    const swvName = check.text(CSV_COLUMNS.swvName, get('swvName'), false);
+    const address = {
+      street: check.text(CSV_COLUMNS.street, get('street'), false),
+      houseNumber: check.text(CSV_COLUMNS.houseNumber, get('houseNumber'), false),
+      postcode: check.postcode(CSV_COLUMNS.postcode, get('postcode')),
+      city: check.text(CSV_COLUMNS.city, get('city'), false),
+    };
+    const vestigingName = check.text(CSV_COLUMNS.vestigingName, get('vestigingName'), false) ?? schoolName;
+    const municipality = check.text(CSV_COLUMNS.municipality, get('municipality'), false);
+    const vestigingEnd = check.date(CSV_COLUMNS.vestigingEnd, get('vestigingEnd'));
+    if (!check.ok || !boardNummer || !brin || !vestigingsnummer || !schoolName || !sector || !kindCode || !vestigingName) {
+      protect(check, { board: boardNummer, brin, vestiging: vestigingsnummer, swv: swvCode });
+      continue;
+    }
+    const hasAddress = Object.values(address).some((v) => v !== null);
+    valid.push({
+      record: check.record,
+      board,
+      boardNummer,
+      swv: swvCode && swvName ? { record: check.record, code: swvCode, name: swvName, sector: swvCode.slice(0, 2) as 'PO' | 'VO' } : null,
+      school: {
+        record: check.record,
+        brin,
+        name: schoolName,
+        sector,
+        kindCode,
+        boardNummer,
+        boardSince,
+        swvCodes: swvCode ? [swvCode] : [],
+        startDate,
+        endDate,
+        vestigingen: [
+          {
+            record: check.record,
+            vestigingsnummer,
+            name: vestigingName,
+            address: hasAddress ? address : null,
+            municipality,
+            endDate: vestigingEnd,
+          },
+        ],
+      },
+    });
+  }
+
+  // 2. Boards and SWVs defined by rows: the first row defines, later rows must agree.
+  const rejectRow = (row: Row, field: string, value: unknown, reason: string) => {
+    snap.rejections.push({ record: row.record, field, value, reason });
+    snap.protectedKeys.schools.add(row.school.brin);
+    snap.protectedKeys.vestigingen.add(row.school.vestigingen[0]!.vestigingsnummer);
+    snap.protectedKeys.boards.add(row.boardNummer);
+    for (const c of row.school.swvCodes) snap.protectedKeys.swvs.add(c);
+  };
+  const accepted: Row[] = [];
+  for (const row of valid) {
+    const conflict = (() => {
+      if (row.board) {
+        const first = snap.boards.get(row.boardNummer);
+        const differs = first && BOARD_FIELDS.find(([f]) => first[f] !== row.board![f]);
+        if (first && differs) return { field: CSV_COLUMNS[differs[1]], value: row.board[differs[0]], reason: `differs from ${first.record} for the same ${CSV_COLUMNS.boardNummer}` };
+      }
+      if (row.swv) {
+        const first = snap.swvs.get(row.swv.code);
+        if (first && first.name !== row.swv.name) return { field: CSV_COLUMNS.swvName, value: row.swv.name, reason: `differs from ${first.record} for the same ${CSV_COLUMNS.swv}` };
+      } else if (row.school.swvCodes[0] && !snap.swvs.has(row.school.swvCodes[0]) && !known.swvs.has(row.school.swvCodes[0]) && !valid.some((r) => r.swv?.code === row.school.swvCodes[0])) {
+        return { field: CSV_COLUMNS.swv, value: row.school.swvCodes[0], reason: 'unknown samenwerkingsverband: not named in this file and not in the register' };
+      }
+      return null;
+    })();
+    if (conflict) {
+      rejectRow(row, conflict.field, conflict.value, conflict.reason);
+      continue;
+    }
+    if (row.board && !snap.boards.has(row.boardNummer)) snap.boards.set(row.boardNummer, row.board);
+    if (row.swv && !snap.swvs.has(row.swv.code)) snap.swvs.set(row.swv.code, row.swv);
+    accepted.push(row);
+  }
+
+  // 3. Schools and vestigingen.
+  for (const row of accepted) {
+    if (!snap.boards.has(row.boardNummer) && !known.boards.has(row.boardNummer)) {
+      rejectRow(row, CSV_COLUMNS.boardNummer, row.boardNummer, `unknown board: no row gives its ${CSV_COLUMNS.boardName} and it is not in the register`);
+      continue;
+    }
+    const first = snap.schools.get(row.school.brin);
+    if (!first) {
+      snap.schools.set(row.school.brin, row.school);
+      continue;
+    }
+    const differs = SCHOOL_FIELDS.find(([f]) => first[f] !== row.school[f]) ?? (first.swvCodes.join() !== row.school.swvCodes.join() ? (['swvCodes', 'swv'] as const) : null);
+    if (differs) {
+      rejectRow(row, CSV_COLUMNS[differs[1]], differs[0] === 'swvCodes' ? row.school.swvCodes[0] ?? null : row.school[differs[0]], `differs from ${first.record} for the same ${CSV_COLUMNS.brin}`);
+      continue;
+    }
+    const vestiging = row.school.vestigingen[0]!;
+    const same = first.vestigingen.find((v) => v.vestigingsnummer === vestiging.vestigingsnummer);
+    if (same) {
+      rejectRow(row, CSV_COLUMNS.vestiging, vestiging.vestigingsnummer, `duplicate: ${same.record} has the same ${CSV_COLUMNS.vestiging}`);
+      continue;
+    }
+    first.vestigingen.push(vestiging);
+  }
+  return snap;
+}
