@@ -24,6 +24,11 @@ export class ResilientDataSource<TContext extends Record<string, unknown>> exten
     try {
       return await super.process(options);
     } catch (err) {
+      // A subgraph that refused the request (HTTP 4xx/5xx) with GraphQL errors: pass them on.
+      const body = (err as { extensions?: { response?: { body?: unknown } } }).extensions?.response?.body;
+      if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
+        return { errors: (body as { errors: GatewayGraphQLResponse['errors'] }).errors } as GatewayGraphQLResponse;
+      }
       if (!(err instanceof SubgraphUnavailableError)) throw err;
       const extensions = { code: 'SUBGRAPH_UNAVAILABLE', subgraph: err.subgraph, reason: err.reason };
       const representations = options.request.variables?.['representations'];

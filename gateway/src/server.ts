@@ -22,6 +22,7 @@ import {
 import { TokenVerifier, type TokenSettings } from './auth.js';
 import { ResilientDataSource, SubgraphUnavailableError } from './data-source.js';
 import { explorerRoutes } from './explorer.js';
+import { checkOperation } from './input-check.js';
 import { DEFAULT_LIMITS, enforceLimits, measureOperation, type QueryLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
@@ -142,6 +143,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       const started = process.hrtime.bigint();
       return {
         async didResolveOperation({ operation, document, request, queryHash, schema }) {
+          checkOperation(schema, document, operation, request.operationName, request.variables ?? {});
           if (safelistApplies(safelist.mode, contextValue.identity.role) && !safelisted.has(queryHash)) {
             metrics.refused.inc({ reason: 'safelist' });
             throw new GraphQLError('This operation is not in the safelist for your integration; register it with Kennisnet Support', {

@@ -150,6 +150,12 @@ export class MandateService {
     if (service.mandateLevel === 'BOARD' && brin !== null) throw invalidInput('brin', brin, `${service.code} mandates are given per board: omit the school`);
     const system = await this.system('systemId', input.systemId, service.code);
 
+    // Cheap local check first (the commit checks again, authoritatively).
+    const candidate = { systemId: system.id, startDate: input.startDate, endDate };
+    const slotKey = slotKeyOf({ brin, boardNummer: board, serviceCode: service.code });
+    const clashing = (await this.store.readSlot(slotKey)).mandates.find((m) => m.systemId === system.id && rangesOverlap(m, candidate));
+    if (clashing) throw this.overlap(system.name, brin ?? `board ${board}`, service.code, clashing);
+
     if (brin !== null) await this.checkSchoolBoard(brin, board, input.startDate);
     else if (!(await this.organisations.boardExists(board))) throw userError('NOT_FOUND', `Board ${board} is not in RIO`);
     await this.checkAgreement(board, service.code, input.startDate);
@@ -165,15 +171,19 @@ export class MandateService {
       mandate.slotKey,
       (state) => {
         const clash = state.mandates.find((m) => m.systemId === system.id && rangesOverlap(m, mandate));
-        if (clash) {
-          throw userError('CONFLICT', `System ${system.name} already has a mandate for ${brin ?? `board ${board}`} in ${service.code} from ${clash.startDate}${clash.endDate ? ` to ${clash.endDate}` : ''} (${clash.id}); the dates overlap`, {
-            conflictingMandate: clash.id,
-          });
-        }
+        if (clash) throw this.overlap(system.name, brin ?? `board ${board}`, service.code, clash);
         return [{ mandateId: mandate.id, action: 'CREATED', before: null, after: mandate }];
       },
       actor,
       { now: () => at },
+    );
+  }
+
+  private overlap(systemName: string, subject: string, service: ServiceCode, clash: MandateDocument) {
+    return userError(
+      'CONFLICT',
+      `System ${systemName} already has a mandate for ${subject} in ${service} from ${clash.startDate}${clash.endDate ? ` to ${clash.endDate}` : ''} (${clash.id}); the dates overlap`,
+      { conflictingMandate: clash.id },
     );
   }
 

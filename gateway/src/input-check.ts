@@ -1,0 +1,93 @@
+/**
+ * Checks the gateway can make before planning: the operation exists and is a query or
+ * mutation, and every Date/DateTime value (literal or variable, also inside input objects
+ * and lists) is valid. The gateway's schema carries only the scalars' names, so without this
+ * a bad date would first fail in a subgraph.
+ */
+import {
+  GraphQLError,
+  Kind,
+  TypeInfo,
+  getNamedType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  typeFromAST,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { DateScalar, DateTimeScalar } from '@osr/common';
+
+const SCALARS: Record<string, (value: unknown) => unknown> = {
+  Date: (v) => DateScalar.parseValue(v),
+  DateTime: (v) => DateTimeScalar.parseValue(v),
+};
+
+function refuse(message: string, code = 'BAD_USER_INPUT'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+}
+
+function checkValue(type: GraphQLInputType, value: unknown, where: string): void {
+  if (value === null || value === undefined) return;
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (isListType(inner)) {
+    if (Array.isArray(value)) value.forEach((v, i) => checkValue(inner.ofType, v, `${where}[${i}]`));
+    else checkValue(inner.ofType, value, where);
+    return;
+  }
+  if (isInputObjectType(inner)) {
+    if (typeof value !== 'object') return; // graphql's own coercion reports it
+    const fields = inner.getFields();
+    for (const [name, field] of Object.entries(fields)) checkValue(field.type, (value as Record<string, unknown>)[name], `${where}.${name}`);
+    return;
+  }
+  const parse = SCALARS[getNamedType(inner).name];
+  if (!parse) return;
+  try {
+    parse(value);
+  } catch (err) {
+    throw refuse(`Variable "${where}" got an invalid value: ${(err as Error).message}`);
+  }
+}
+
+export function checkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode | undefined | null,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+): void {
+  if (!operation) {
+    throw refuse(
+      operationName ? `Unknown operation named "${operationName}"` : 'Must provide operation name if query contains multiple operations',
+      'OPERATION_RESOLUTION_FAILURE',
+    );
+  }
+  if (operation.operation === 'subscription') throw refuse('This API has no subscriptions', 'GRAPHQL_VALIDATION_FAILED');
+
+  for (const definition of operation.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, definition.type);
+    if (type) checkValue(type as GraphQLInputType, variables[definition.variable.name.value], `$${definition.variable.name.value}`);
+  }
+
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      [Kind.STRING](node) {
+        const type = typeInfo.getInputType();
+        const parse = type ? SCALARS[getNamedType(type).name] : undefined;
+        if (!parse) return;
+        try {
+          parse(node.value);
+        } catch (err) {
+          throw refuse((err as Error).message, 'GRAPHQL_VALIDATION_FAILED');
+        }
+      },
+    }),
+  );
+}

@@ -1,0 +1,200 @@
+/**
+ * The bad-input corpus: requests a hostile or careless client sends, each with the outcome
+ * the system must give. Run through the gateway by test/e2e/bad-input.test.ts, which also
+ * checks that the database is byte-for-byte unchanged afterwards and no process crashed.
+ */
+
+export type Caller = 'none' | 'board' | 'boardWithoutRight' | 'otherBoard' | 'support' | 'analyst' | 'supplier';
+
+export interface Expected {
+  /** HTTP status */
+  status: number;
+  /** extensions.code of the first error; null = no error expected */
+  code: string | null;
+  /** text the first error message must contain */
+  message?: string;
+  /** for a successful answer: the data must equal this */
+  data?: unknown;
+}
+
+export interface BadInputCase {
+  name: string;
+  /** a raw request body, sent as is */
+  raw?: string;
+  query?: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+  caller?: Caller;
+  contentType?: string;
+  expect: Expected;
+}
+
+const bad = (code: string, message?: string, status = 200): Expected => ({ status, code, ...(message ? { message } : {}) });
+const VALIDATION = (message: string): Expected => ({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message });
+const BAD_VARIABLE = (message: string): Expected => ({ status: 400, code: 'BAD_USER_INPUT', message });
+
+/** Strings that must never be taken for anything but text. */
+export const HOSTILE_STRINGS: { label: string; value: string }[] = [
+  { label: 'operator object as JSON text', value: '{"$gt": ""}' },
+  { label: '$where', value: '$where' },
+  { label: '$where with code', value: '{"$where": "sleep(1000)"}' },
+  { label: 'dotted key', value: 'a.b' },
+  { label: '$ne null', value: '{"$ne": null}' },
+  { label: 'regex', value: '.*' },
+  { label: 'combining mark', value: '25BE\u0301' },
+  { label: 'right-to-left override', value: '\u202E25BE' },
+  { label: 'zero-width space', value: '25\u200BBE' },
+  { label: 'NUL byte', value: '25BE\u0000' },
+  { label: 'emoji', value: '25\u{1F600}' },
+  { label: '10 kB', value: 'x'.repeat(10_240) },
+];
+
+/** Arguments that reach a database query, with the outcome a hostile string gets there. */
+const LOOKUPS: { field: string; query: (v: string) => string; variables: (v: string) => Record<string, unknown>; expect: (v: string) => Expected }[] = [
+  {
+    field: 'board.bevoegdGezagNummer',
+    query: () => 'query ($v: ID!) { board(bevoegdGezagNummer: $v) { name } }',
+    variables: (v) => ({ v }),
+    expect: () => bad('BAD_USER_INPUT', 'bevoegdGezagNummer'),
+  },
+  {
+    field: 'school.brin',
+    query: () => 'query ($v: ID!) { school(brin: $v) { name } }',
+    variables: (v) => ({ v }),
+    expect: () => bad('BAD_USER_INPUT', 'brin'),
+  },
+  {
+    field: 'samenwerkingsverband.code',
+    query: () => 'query ($v: ID!) { samenwerkingsverband(code: $v) { name } }',
+    variables: (v) => ({ v }),
+    expect: () => bad('BAD_USER_INPUT', 'code'),
+  },
+  {
+    field: 'supplier.oin',
+    query: () => 'query ($v: ID!) { supplier(oin: $v) { name } }',
+    variables: (v) => ({ v }),
+    expect: () => bad('BAD_USER_INPUT', 'oin'),
+  },
+  {
+    field: 'mandate.id',
+    query: () => 'query ($v: ID!) { mandate(id: $v) { id } }',
+    variables: (v) => ({ v }),
+    // Ids are free text up to 64 characters: a hostile one is looked up as text and not found.
+    expect: (v) => (v.length > 64 ? bad('BAD_USER_INPUT', 'at most 64 characters') : { status: 200, code: null, data: { mandate: null } }),
+  },
+  {
+    field: 'supplierMandates.supplier',
+    query: () => 'query ($v: ID!) { supplierMandates(supplier: $v, first: 5) { edges { cursor } } }',
+    variables: (v) => ({ v }),
+    expect: () => bad('BAD_USER_INPUT', 'supplier'),
+  },
+  {
+    field: 'supplierMandates.after',
+    query: () => 'query ($v: String) { supplierMandates(supplier: "00000003272448340204", after: $v) { edges { cursor } } }',
+    variables: (v) => ({ v }),
+    expect: () => bad('BAD_USER_INPUT', 'not a cursor returned by this API'),
+  },
+];
+
+function hostileCases(): BadInputCase[] {
+  const cases: BadInputCase[] = [];
+  for (const lookup of LOOKUPS) {
+    for (const s of HOSTILE_STRINGS) {
+      cases.push({
+        name: `${lookup.field}: ${s.label}`,
+        query: lookup.query(s.value),
+        variables: lookup.variables(s.value),
+        caller: 'support',
+        expect: lookup.expect(s.value),
+      });
+    }
+  }
+  return cases;
+}
+
+const HEADLINE_FIELDS = 'bevoegdGezagNummer name schools { brin aanleverpunten { index } mandates { id } }';
+const deepQuery = (levels: number) => {
+  let q = 'brin';
+  for (let i = 0; i < levels; i++) q = `board { schools { ${q} } }`;
+  return `{ school(brin: "25BE") { ${q} } }`;
+};
+
+export const BAD_INPUT_CASES: BadInputCase[] = [
+  // Malformed JSON and bodies
+  { name: 'body is not JSON', raw: '{"query": ', expect: { status: 400, code: null, message: 'not valid JSON' } },
+  { name: 'body is a JSON string', raw: '"{ services { code } }"', expect: { status: 400, code: null } },
+  { name: 'body is JSON null', raw: 'null', expect: { status: 400, code: null } },
+  { name: 'body is an empty object', raw: '{}', expect: { status: 400, code: null } },
+  { name: 'query is a number', raw: '{"query": 5}', expect: { status: 400, code: null } },
+  { name: 'variables is a string', raw: '{"query": "{ services { code } }", "variables": "x"}', expect: { status: 400, code: null } },
+  { name: 'deeply nested JSON arrays', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(5000)}${']'.repeat(5000)}}}`, expect: { status: 200, code: null } },
+  { name: 'text/plain content type', raw: '{"query": "{ services { code } }"}', contentType: 'text/plain', expect: { status: 415, code: null } },
+  { name: 'oversized body (2 MB)', raw: JSON.stringify({ query: `{ services { code } } #${'x'.repeat(2 * 1024 * 1024)}` }), expect: { status: 413, code: null } },
+  // Malformed GraphQL
+  { name: 'unclosed selection', query: '{ services { code }', expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED' } },
+  { name: 'empty operation', query: 'query { }', expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED' } },
+  { name: 'garbage', query: '\u0000\u0001 binary', expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED' } },
+  { name: 'unknown field', query: '{ services { code price } }', expect: VALIDATION('Cannot query field "price"') },
+  { name: 'unknown argument', query: '{ services(first: 1) { code } }', expect: VALIDATION('Unknown argument "first"') },
+  { name: 'missing required argument', query: '{ board { name } }', expect: VALIDATION('argument "bevoegdGezagNummer"') },
+  { name: 'subscription', query: 'subscription { services { code } }', expect: VALIDATION('This API has no subscriptions') },
+  // Unknown operations
+  { name: 'operationName not in document', query: 'query A { services { code } }', operationName: 'B', expect: { status: 400, code: 'OPERATION_RESOLUTION_FAILURE', message: 'Unknown operation named "B"' } },
+  { name: 'two operations, no operationName', query: 'query A { services { code } } query B { services { name } }', expect: { status: 400, code: 'OPERATION_RESOLUTION_FAILURE', message: 'Must provide operation name' } },
+  // Variables of the wrong type
+  { name: 'Date variable is a number', query: 'query ($d: Date) { supportContacts(asOf: $d) { value } }', variables: { d: 20220815 }, expect: BAD_VARIABLE('Date must be a string') },
+  { name: 'Int variable is a string', query: 'query ($n: Int) { supplierMandates(first: $n, supplier: "00000003272448340204") { edges { cursor } } }', variables: { n: 'ten' }, caller: 'support', expect: BAD_VARIABLE('Int cannot represent') },
+  { name: 'ID variable is an operator object', query: 'query ($v: ID!) { school(brin: $v) { name } }', variables: { v: { $gt: '' } }, expect: BAD_VARIABLE('ID cannot represent') },
+  { name: 'enum list with an operator object', query: 'query ($s: [ServiceCode!]) { school(brin: "25BE") { mandates(services: $s) { id } } }', variables: { s: [{ $ne: null }] }, caller: 'support', expect: BAD_VARIABLE('ServiceCode') },
+  { name: 'input object with an extra $where key', query: 'mutation ($i: GrantMandateInput!) { grantMandate(input: $i) { mandates { id } } }', variables: { i: { service: 'OSO_OV', systemId: 'voorbeeld-las', brin: '05LM', bevoegdGezagNummer: '41234', startDate: '2027-01-01', $where: '1' } }, caller: 'support', expect: BAD_VARIABLE('Field "$where" is not defined') },
+  { name: 'input object with a dotted key', query: 'mutation ($i: GrantMandateInput!) { grantMandate(input: $i) { mandates { id } } }', variables: { i: { service: 'OSO_OV', systemId: 'voorbeeld-las', 'brin.x': '05LM', bevoegdGezagNummer: '41234', startDate: '2027-01-01' } }, caller: 'support', expect: BAD_VARIABLE('is not defined') },
+  // Deep nesting, alias bombs, huge pages
+  { name: 'deep nesting', query: deepQuery(8), expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'depth' } },
+  { name: 'alias bomb', query: `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: services { code }`).join(' ')} }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'alias count' } },
+  {
+    name: 'fragment fan-out over pages',
+    query: `fragment M on Mandate { id status startDate endDate } { ${Array.from({ length: 29 }, (_, i) => `m${i}: supplierMandates(first: 500, supplier: "00000003272448340204") { edges { node { ...M } } }`).join(' ')} }`,
+    caller: 'support',
+    expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'cost' },
+  },
+  { name: 'huge first', query: '{ supplierMandates(first: 100000000, supplier: "00000003272448340204") { edges { node { id } } } }', caller: 'support', expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'cost' } },
+  { name: 'first above the page maximum', query: '{ supplierMandates(first: 501, supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'from 1 to 500') },
+  { name: 'negative first', query: '{ supplierMandates(first: -1, supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'from 1 to 500') },
+  { name: 'first above 32 bits', query: '{ supplierMandates(first: 99999999999, supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: VALIDATION('Int cannot represent') },
+  // Invalid identifiers as literals
+  { name: 'BRIN in lower case', query: '{ school(brin: "25be") { name } }', expect: bad('BAD_USER_INPUT', 'a BRIN is 2 digits') },
+  { name: 'BRIN too long', query: '{ school(brin: "25BE00") { name } }', expect: bad('BAD_USER_INPUT', 'brin') },
+  { name: 'bevoegd gezag nummer of 4 digits', query: '{ board(bevoegdGezagNummer: "4123") { name } }', expect: bad('BAD_USER_INPUT', 'is 5 digits') },
+  { name: 'OIN of 19 digits', query: '{ supplier(oin: "0000000327244834020") { name } }', expect: bad('BAD_USER_INPUT', 'an OIN is 20 digits') },
+  { name: 'SWV code with a space', query: '{ samenwerkingsverband(code: "PO 22-02") { name } }', expect: bad('BAD_USER_INPUT', 'samenwerkingsverband code') },
+  { name: 'grant with a vestigingsnummer for a BRIN', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "25BE00", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'brin') },
+  { name: 'grant with an invalid board number', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "05LM", bevoegdGezagNummer: "ABCDE", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'bevoegdGezagNummer') },
+  // Dates
+  { name: 'impossible date (29 Feb 2023)', query: '{ supportContacts(asOf: "2023-02-29") { value } }', expect: VALIDATION('no such calendar date') },
+  { name: 'month 13', query: '{ supportContacts(asOf: "2022-13-01") { value } }', expect: VALIDATION('no such calendar date') },
+  { name: 'Dutch date order', query: '{ supportContacts(asOf: "15-08-2022") { value } }', expect: VALIDATION('YYYY-MM-DD') },
+  { name: 'far-future date', query: '{ supportContacts(asOf: "9999-12-31") { value } }', expect: VALIDATION('between 1900-01-01 and 2199-12-31') },
+  { name: 'date with a time', query: '{ supportContacts(asOf: "2022-08-15T00:00:00Z") { value } }', expect: VALIDATION('YYYY-MM-DD') },
+  { name: 'DateTime without a zone', query: '{ supplierMandates(changedSince: "2022-08-15T00:00:00", supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: VALIDATION('with a zone') },
+  { name: 'grant ending before it starts', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01", endDate: "2026-12-31" }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'ends before it starts') },
+  { name: 'end a mandate before its start', query: 'mutation { endMandate(input: { id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2020-01-01", expectedVersion: 1 }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'ends before the mandate starts') },
+  // Unknown enum values
+  { name: 'unknown service code', query: '{ service(code: OSO_XX) { name } }', expect: VALIDATION('OSO_XX') },
+  { name: 'enum given as a string literal', query: '{ service(code: "OSO_OV") { name } }', expect: VALIDATION('Enum "ServiceCode" cannot represent non-enum value') },
+  { name: 'unknown enum in a variable', query: 'query ($c: ServiceCode!) { service(code: $c) { name } }', variables: { c: 'oso_ov' }, expect: BAD_VARIABLE('ServiceCode') },
+  // Duplicate and conflicting mutations: refused, nothing written
+  { name: 'grant overlapping an existing mandate of the same system', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "00AV", bevoegdGezagNummer: "41234", startDate: "2026-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('CONFLICT', 'the dates overlap') },
+  { name: 'end with a stale version', query: 'mutation { endMandate(input: { id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-01-01", expectedVersion: 9 }) { mandates { id } } }', caller: 'support', expect: bad('CONFLICT', 'changed by someone else') },
+  { name: 'switch from a system without a mandate', query: 'mutation { switchSystem(input: { brin: "05LM", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'No mandate of system') },
+  { name: 'switch to the same system', query: 'mutation { switchSystem(input: { brin: "00AV", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "voorbeeld-las", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'same system') },
+  { name: 'review an unknown mandate', query: 'mutation { markMandatesReviewed(ids: ["nope"]) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'nope') },
+  { name: 'review no mandates', query: 'mutation { markMandatesReviewed(ids: []) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'give 1 to 200') },
+  // Who may do what
+  { name: 'grant without a token', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', expect: bad('FORBIDDEN') },
+  { name: 'grant by an analyst', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'analyst', expect: bad('FORBIDDEN') },
+  { name: 'grant by board staff without OSR_TOEGANG', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'boardWithoutRight', expect: bad('FORBIDDEN') },
+  { name: 'grant for another board', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'otherBoard', expect: bad('FORBIDDEN') },
+  { name: 'another board reads a school\'s mandates', query: `{ board(bevoegdGezagNummer: "41234") { ${HEADLINE_FIELDS} } }`, caller: 'otherBoard', expect: bad('FORBIDDEN', 'not a school of your board') },
+  { name: 'follow the feed as a board', query: 'mutation { followOrganisationChanges { changesRead } }', caller: 'board', expect: bad('FORBIDDEN') },
+  ...hostileCases(),
+];
