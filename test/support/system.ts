@@ -106,8 +106,8 @@ export interface RunningSubgraph {
   restart(): Promise<void>;
 }
 
-export async function startSubgraph(name: SubgraphName, prefix: string, peers: PeerUrls = {}): Promise<RunningSubgraph> {
-  const database = await connectDatabase(databaseUri(), databaseName(prefix, name));
+export async function startSubgraph(name: SubgraphName, prefix: string, peers: PeerUrls = {}, uri = databaseUri()): Promise<RunningSubgraph> {
+  const database = await connectDatabase(uri, databaseName(prefix, name), { serverSelectionTimeoutMS: 2_000 });
   let server = await builders[name]({ database, logger, identitySecret, peers });
   const url = await listen(server.httpServer, 0);
   let alive = true;
@@ -142,12 +142,12 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(prefix: string, gatewayOptions: Partial<GatewayOptions> = {}): Promise<RunningSystem> {
+export async function startSystem(prefix: string, gatewayOptions: Partial<GatewayOptions> = {}, uri = databaseUri()): Promise<RunningSystem> {
   // In dependency order: each subgraph learns the URLs of the ones started before it.
   const running: RunningSubgraph[] = [];
   const peers: PeerUrls = {};
   for (const name of ['organisations', 'support', 'agreements', 'mandates'] as SubgraphName[]) {
-    const subgraph = await startSubgraph(name, prefix, { ...peers });
+    const subgraph = await startSubgraph(name, prefix, { ...peers }, uri);
     peers[name] = subgraph.url;
     running.push(subgraph);
   }
