@@ -1,0 +1,96 @@
+/**
+ * npm run replicas [-- --seconds 20] [--json]
+ *
+ * Proves on this machine that the services are stateless: 2 gateways and 2 replicas of each
+ * subgraph behind load balancers of our own (scripts/lb.ts), one database, a mixed load
+ * (headline queries, supplier feed, grantMandate/endMandate), one replica of each kind
+ * killed with SIGKILL mid-run. Checks that only requests in flight at a kill failed and only
+ * where a retry would not be safe (mutations), that every acknowledged write is in the
+ * database, and shows the per-replica state (APQ cache, rate-limit counters).
+ *
+ * Database: MONGODB_URI when set (in fresh databases of a random prefix, dropped afterwards),
+ * else an embedded FerretDB in a temporary folder. Everything listens on 127.0.0.1 and
+ * stops when the command ends.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { MongoClient } from 'mongodb';
+import { SetupError, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { seedDemo } from './seed-lib.js';
+import { proveStatelessness, SUBGRAPHS, type ProofReport } from './replicas-lib.js';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '15' }, json: { type: 'boolean', default: false } },
+  strict: true,
+});
+const seconds = Number(values.seconds);
+if (!Number.isInteger(seconds) || seconds < 5 || seconds > 300) {
+  console.error('replicas: --seconds must be a whole number from 5 to 300');
+  process.exit(2);
+}
+const say = (line: string) => console.error(`[replicas] ${line}`);
+
+function print(report: ProofReport): void {
+  const { load, writes } = report;
+  const lines = [
+    `requests sent:            ${load.sent} (${load.requestsPerSecond}/s)`,
+    ...Object.entries(load.byKind).map(([k, v]) => `  ${k.padEnd(22)}${v.sent} sent, ${v.failed} failed`),
+    `replicas killed:          ${report.kills.map((k) => `${k.kind}[${k.index}]`).join(', ')}`,
+    `in flight at the kills:   ${load.inFlightAtKills}`,
+    `failed:                   ${load.failed} (all in flight at a kill: ${load.failedInFlight === load.failed ? 'yes' : 'NO'})`,
+    `retried by the LBs:       ${load.retriedByLoadBalancers} (sent again to another replica)`,
+    `answered 502 by the LBs:  ${load.failedByLoadBalancers} (a mutation lost in flight is not retried)`,
+    `writes acknowledged:      ${writes.acknowledged}, found in the database: ${writes.found}, lost: ${writes.lost.length}`,
+    `writes without answer:    ${writes.unacknowledged.length} (applied anyway: ${writes.unacknowledged.filter((u) => u.applied).length})`,
+    `APQ, other replica:       ${String(report.apq.otherReplicaCode)}; retry with the query ${report.apq.retryWithQueryOk ? 'succeeded' : 'FAILED'}`,
+    `APQ through the LB:       ${report.apq.throughLoadBalancer.ok}/${report.apq.throughLoadBalancer.sent} answered, ${report.apq.throughLoadBalancer.hadToRegister} had to send the query`,
+    `rate limit (burst ${report.rateLimit.burst}):    ${report.rateLimit.perReplica.map((r, i) => `gateway ${i}: ${r.ok} allowed, ${r.limited} refused`).join('; ')} (counters are per replica)`,
+  ];
+  console.log(lines.join('\n'));
+  for (const f of report.failures) console.log(`  failed ${f.kind} (HTTP ${f.status}): ${f.error}`);
+}
+
+let database: RunningDatabase | null = null;
+let dataDir: string | null = null;
+const prefix = `r${randomBytes(3).toString('hex')}_`;
+let uri = process.env['MONGODB_URI'] || '';
+let exitCode = 1;
+try {
+  if (!uri) {
+    dataDir = mkdtempSync(join(tmpdir(), 'osr-replicas-db-'));
+    database = await startFerretdb({ dataDir, log: say });
+    uri = database.uri;
+    say(`embedded database (FerretDB) at ${uri}`);
+  }
+  say('loading the demo data...');
+  await seedDemo(uri, prefix);
+  const report = await proveStatelessness({ uri, prefix, durationMs: seconds * 1000, log: say });
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else print(report);
+  if (report.problems.length) {
+    for (const p of report.problems) console.error(`[replicas] PROBLEM: ${p}`);
+  } else {
+    say('stateless: no request failed beyond the mutations in flight at a kill, no acknowledged write lost');
+    exitCode = 0;
+  }
+} catch (err) {
+  console.error(err instanceof SetupError ? `[replicas] ${err.message}` : err);
+} finally {
+  if (uri) {
+    const client = new MongoClient(uri);
+    try {
+      await client.connect();
+      for (const name of SUBGRAPHS) await client.db(`${prefix}${name}`).dropDatabase();
+    } catch {
+      // the database is gone with its temporary folder
+    } finally {
+      await client.close();
+    }
+  }
+  await database?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);
