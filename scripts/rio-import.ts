@@ -1,0 +1,163 @@
+/**
+ * npm run rio:import -- <file> [--delta] [--dry-run] [--synced-at <moment>] [--reference-date <date>] [--json]
+ *
+ * Imports a RIO JSON bundle (.json) or a DUO CSV file (.csv) into the organisations database:
+ * MONGODB_URI when set, else the embedded database in OSR_DATA_DIR (as npm start; stop
+ * npm start first, or point MONGODB_URI at the database it printed). Prints progress and a
+ * report. Exit code 0: all records taken; 2: some records rejected (the rest was imported);
+ * 1: nothing imported (bad file, bad arguments, database unreachable, import running).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, connectDatabase, databaseName, isoDateProblem, parseConfig, redactUri } from '@osr/common';
+import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
+import {
+  ImportBusyError,
+  ImportFileError,
+  formatReport,
+  importRio,
+  type ImportProgress,
+} from '@osr/subgraph-organisations/rio';
+import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+
+const USAGE =
+  'usage: npm run rio:import -- <file.json|file.csv> [--delta] [--dry-run] [--synced-at 2026-11-01T06:00:00Z] [--reference-date 2026-11-01] [--json]';
+
+const env = z.object({
+  MONGODB_URI: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string').optional(),
+  ),
+  OSR_DATA_DIR: z.string().default(join(repoRoot, '.data')),
+  DB_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20').default('osr_'),
+});
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+/** A progress bar on a terminal; plain lines (per phase and every 10%) otherwise. */
+function progressPrinter(tty: boolean) {
+  let lastPhase = '';
+  let lastTenth = -1;
+  return (p: ImportProgress) => {
+    if (p.phase === 'done') {
+      if (tty) process.stderr.write('\n');
+      return;
+    }
+    const fraction = p.total ? p.done / p.total : 1;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stderr.write(`\r${p.phase.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${p.done}/${p.total}   `);
+      return;
+    }
+    const tenth = Math.floor(fraction * 10);
+    if (p.phase !== lastPhase || tenth !== lastTenth) {
+      console.error(`[rio:import] ${p.phase} ${Math.round(fraction * 100)}% (${p.done}/${p.total})`);
+      lastPhase = p.phase;
+      lastTenth = tenth;
+    }
+  };
+}
+
+async function main() {
+  let args;
+  try {
+    args = parseArgs({
+      allowPositionals: true,
+      options: {
+        delta: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'synced-at': { type: 'string' },
+        'reference-date': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (positionals.length !== 1) fail(USAGE);
+  const path = resolve(positionals[0]!);
+  let bytes: Buffer;
+  let modified: Date;
+  try {
+    bytes = readFileSync(path);
+    modified = statSync(path).mtime;
+  } catch (err) {
+    fail(`Cannot read ${path}: ${(err as Error).message}`);
+  }
+  let syncedAt: Date | undefined;
+  if (values['synced-at'] !== undefined) {
+    syncedAt = new Date(values['synced-at']);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(values['synced-at']) || Number.isNaN(syncedAt.getTime())) {
+      fail(`--synced-at ${JSON.stringify(values['synced-at'])} is invalid: an ISO moment such as 2026-11-01T06:00:00Z`);
+    }
+  } else if (!path.toLowerCase().endsWith('.json')) {
+    // A CSV file does not say when its data was taken: its modification time stands in.
+    syncedAt = modified;
+  }
+  const referenceDate = values['reference-date'];
+  if (referenceDate !== undefined && isoDateProblem(referenceDate)) {
+    fail(`--reference-date ${JSON.stringify(referenceDate)} is invalid: ${isoDateProblem(referenceDate)}`);
+  }
+
+  let config;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  let embedded: RunningDatabase | null = null;
+  let uri = config.MONGODB_URI;
+  if (!uri) {
+    const dataDir = join(config.OSR_DATA_DIR, 'ferretdb');
+    embedded = await startFerretdb({ dataDir, log: (line) => console.error(`[rio:import] ${line}`) });
+    uri = embedded.uri;
+    console.error(`[rio:import] embedded database (FerretDB) with data in ${dataDir}`);
+  }
+  const database = await connectDatabase(uri, databaseName(config.DB_PREFIX, 'organisations')).catch((err: Error) => {
+    void embedded?.stop();
+    fail(`Cannot reach the database at ${redactUri(uri)}: ${err.message}`);
+  });
+  let exitCode = 0;
+  try {
+    const repository = new OrganisationsRepository(database.db);
+    await repository.ensureIndexes();
+    const report = await importRio(
+      repository,
+      { name: positionals[0]!, bytes },
+      {
+        mode: values.delta ? 'delta' : 'full',
+        dryRun: values['dry-run'] ?? false,
+        ...(syncedAt ? { syncedAt } : {}),
+        ...(referenceDate ? { referenceDate } : {}),
+        onProgress: progressPrinter(process.stderr.isTTY === true),
+      },
+    );
+    if (values.json) console.log(JSON.stringify(report, null, 2));
+    else for (const line of formatReport(report)) console.log(line);
+    exitCode = report.rejected > 0 ? 2 : 0;
+  } catch (err) {
+    if (err instanceof ImportFileError || err instanceof ImportBusyError || err instanceof SetupError) {
+      console.error(`Nothing imported: ${err.message}`);
+      exitCode = 1;
+    } else throw err;
+  } finally {
+    await database.close();
+    await embedded?.stop();
+  }
+  process.exitCode = exitCode;
+}
+
+await main();
