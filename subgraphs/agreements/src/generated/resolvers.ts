@@ -30,9 +30,8 @@ export type Scalars = {
  * agreement of its own (extensionOf set) that goes through the same signing; once signed, it
  * adds OSO_SWV to the agreement it extends from the signing date.
  *
- * Public: that a board has an agreement, its type, status, services and validity. Private
- * (its own board with OSR_TOEGANG, support, analysts, services): documents, signing,
- * signature and history; others get FORBIDDEN on those fields.
+ * Readable by the board's own staff with OSR_TOEGANG, support, analysts and services; others
+ * get FORBIDDEN (also on each private field: signedBy, documents, signing, signature, history).
  */
 export type Agreement = {
   __typename?: 'Agreement';
@@ -83,9 +82,8 @@ export type Agreement = {
  * agreement of its own (extensionOf set) that goes through the same signing; once signed, it
  * adds OSO_SWV to the agreement it extends from the signing date.
  *
- * Public: that a board has an agreement, its type, status, services and validity. Private
- * (its own board with OSR_TOEGANG, support, analysts, services): documents, signing,
- * signature and history; others get FORBIDDEN on those fields.
+ * Readable by the board's own staff with OSR_TOEGANG, support, analysts and services; others
+ * get FORBIDDEN (also on each private field: signedBy, documents, signing, signature, history).
  */
 export type AgreementInForceArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
@@ -97,9 +95,8 @@ export type AgreementInForceArgs = {
  * agreement of its own (extensionOf set) that goes through the same signing; once signed, it
  * adds OSO_SWV to the agreement it extends from the signing date.
  *
- * Public: that a board has an agreement, its type, status, services and validity. Private
- * (its own board with OSR_TOEGANG, support, analysts, services): documents, signing,
- * signature and history; others get FORBIDDEN on those fields.
+ * Readable by the board's own staff with OSR_TOEGANG, support, analysts and services; others
+ * get FORBIDDEN (also on each private field: signedBy, documents, signing, signature, history).
  */
 export type AgreementServicesArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
@@ -186,7 +183,10 @@ export type AgreementType =
 
 export type Board = {
   __typename?: 'Board';
-  /** The board's agreements, ordered by type then creation (SWV extension requests: Agreement.extensions). */
+  /**
+   * The board's agreements, ordered by type then creation (SWV extension requests:
+   * Agreement.extensions). Its own staff with OSR_TOEGANG, support, analysts; others FORBIDDEN.
+   */
   agreements: Array<Agreement>;
   bevoegdGezagNummer: Scalars['ID']['output'];
   /**

@@ -3,7 +3,11 @@ import { inForceOn, servicesOn } from '../lifecycle.js';
 import { requireReadBoard } from './access.js';
 
 export const Agreement: AgreementResolvers = {
-  __resolveReference: (ref, { loaders }) => loaders.agreement.load(ref.id),
+  __resolveReference: async (ref, { loaders, identity }) => {
+    const agreement = await loaders.agreement.load(ref.id);
+    if (agreement) requireReadBoard(identity, agreement.boardNummer, `agreement ${agreement.id}`);
+    return agreement;
+  },
   board: (agreement) => ({ bevoegdGezagNummer: agreement.boardNummer }),
   services: (agreement, { asOf }) => (asOf ? servicesOn(agreement, asOf) : agreement.services),
   coverage: (agreement) =>

@@ -3,8 +3,10 @@ import { requireReadBoard } from './access.js';
 
 export const Board: BoardResolvers = {
   __resolveReference: (ref) => ({ bevoegdGezagNummer: ref.bevoegdGezagNummer }),
-  agreements: async (board, _args, { loaders }) =>
-    (await loaders.agreementsOfBoard.load(board.bevoegdGezagNummer)).filter((a) => !a.extensionOf),
+  agreements: async (board, _args, { loaders, identity }) => {
+    requireReadBoard(identity, board.bevoegdGezagNummer, 'its agreements');
+    return (await loaders.agreementsOfBoard.load(board.bevoegdGezagNummer)).filter((a) => !a.extensionOf);
+  },
   reviewItems: async (board, { status }, { loaders, identity }) => {
     requireReadBoard(identity, board.bevoegdGezagNummer, 'its review items');
     const items = await loaders.reviewItemsOfBoard.load(board.bevoegdGezagNummer);
