@@ -106,6 +106,20 @@ describe('review items after a RIO import that moves a school and merges two boa
       agreements: [{ id: 'a-42001-oso' }],
     });
     expect(merged.suggestedActions).toContain('Check the agreement still covers these schools, taken over from board 43555');
+
+    // Which mandates to check: the item's schools carry their mandates (from the mandates subgraph).
+    const withMandates = await graphql<{ board: { reviewItems: { reason: string; schools: { brin: string; mandates: { service: { code: string } }[] }[] }[] } }>(
+      system.gatewayUrl,
+      '{ board(bevoegdGezagNummer: "42001") { reviewItems { reason schools { brin mandates { service { code } } } } } }',
+      undefined,
+      support,
+    );
+    expect(withMandates.errors).toBeUndefined();
+    const mergedSchools = withMandates.data!.board.reviewItems.find((i) => i.reason === 'BOARD_MERGED')!.schools;
+    expect(mergedSchools.map((s) => [s.brin, s.mandates.map((m) => m.service.code)])).toEqual([
+      ['17GH', ['OSO_OV', 'OSO_SWV']],
+      ['18JK', ['OSO_OV']],
+    ]);
     expect((await itemsOf('43555')).find((i) => i.reason === 'BOARD_CLOSED')!.suggestedActions[0]).toContain('Terminate your board');
 
     // Importing the same RIO data again adds nothing to the feed, so nothing to review.
