@@ -176,7 +176,9 @@ export function readCsv(text: string, known: KnownKeys, options: { syncedAt: Dat
     });
   }
 
-  // 2. Boards and SWVs defined by rows: the first row defines, later rows must agree.
+  // 2. Rows together: the first row that defines a board, SWV or school wins; a later row
+  // must agree with it, else it is rejected whole (it writes nothing at all). A row that only
+  // names its board (no BEVOEGD GEZAG NAAM) waits until every defining row has been seen.
   const rejectRow = (row: Row, field: string, value: unknown, reason: string) => {
     snap.rejections.push({ record: row.record, field, value, reason });
     snap.protectedKeys.schools.add(row.school.brin);
@@ -184,54 +186,54 @@ export function readCsv(text: string, known: KnownKeys, options: { syncedAt: Dat
     snap.protectedKeys.boards.add(row.boardNummer);
     for (const c of row.school.swvCodes) snap.protectedKeys.swvs.add(c);
   };
-  const accepted: Row[] = [];
-  for (const row of valid) {
-    const conflict = (() => {
-      if (row.board) {
-        const first = snap.boards.get(row.boardNummer);
-        const differs = first && BOARD_FIELDS.find(([f]) => first[f] !== row.board![f]);
-        if (first && differs) return { field: CSV_COLUMNS[differs[1]], value: row.board[differs[0]], reason: `differs from ${first.record} for the same ${CSV_COLUMNS.boardNummer}` };
+  const conflictOf = (row: Row): { field: string; value: unknown; reason: string } | null => {
+    if (row.board) {
+      const first = snap.boards.get(row.boardNummer);
+      const differs = first && BOARD_FIELDS.find(([f]) => first[f] !== row.board![f]);
+      if (first && differs) {
+        return { field: CSV_COLUMNS[differs[1]], value: row.board[differs[0]], reason: `differs from ${first.record} for the same ${CSV_COLUMNS.boardNummer}` };
       }
-      if (row.swv) {
-        const first = snap.swvs.get(row.swv.code);
-        if (first && first.name !== row.swv.name) return { field: CSV_COLUMNS.swvName, value: row.swv.name, reason: `differs from ${first.record} for the same ${CSV_COLUMNS.swv}` };
-      } else if (row.school.swvCodes[0] && !snap.swvs.has(row.school.swvCodes[0]) && !known.swvs.has(row.school.swvCodes[0]) && !valid.some((r) => r.swv?.code === row.school.swvCodes[0])) {
-        return { field: CSV_COLUMNS.swv, value: row.school.swvCodes[0], reason: 'unknown samenwerkingsverband: not named in this file and not in the register' };
-      }
-      return null;
-    })();
-    if (conflict) {
-      rejectRow(row, conflict.field, conflict.value, conflict.reason);
-      continue;
+    } else if (!snap.boards.has(row.boardNummer) && !known.boards.has(row.boardNummer)) {
+      return { field: CSV_COLUMNS.boardNummer, value: row.boardNummer, reason: `unknown board: no row gives its ${CSV_COLUMNS.boardName} and it is not in the register` };
     }
-    if (row.board && !snap.boards.has(row.boardNummer)) snap.boards.set(row.boardNummer, row.board);
-    if (row.swv && !snap.swvs.has(row.swv.code)) snap.swvs.set(row.swv.code, row.swv);
-    accepted.push(row);
-  }
-
-  // 3. Schools and vestigingen.
-  for (const row of accepted) {
-    if (!snap.boards.has(row.boardNummer) && !known.boards.has(row.boardNummer)) {
-      rejectRow(row, CSV_COLUMNS.boardNummer, row.boardNummer, `unknown board: no row gives its ${CSV_COLUMNS.boardName} and it is not in the register`);
-      continue;
+    const swvCode = row.school.swvCodes[0];
+    if (row.swv) {
+      const first = snap.swvs.get(row.swv.code);
+      if (first && first.name !== row.swv.name) {
+        return { field: CSV_COLUMNS.swvName, value: row.swv.name, reason: `differs from ${first.record} for the same ${CSV_COLUMNS.swv}` };
+      }
+    } else if (swvCode && !snap.swvs.has(swvCode) && !known.swvs.has(swvCode)) {
+      return { field: CSV_COLUMNS.swv, value: swvCode, reason: `unknown samenwerkingsverband: no row gives its ${CSV_COLUMNS.swvName} and it is not in the register` };
     }
     const first = snap.schools.get(row.school.brin);
-    if (!first) {
-      snap.schools.set(row.school.brin, row.school);
-      continue;
+    if (first) {
+      const differs = SCHOOL_FIELDS.find(([f]) => first[f] !== row.school[f]);
+      if (differs) {
+        return { field: CSV_COLUMNS[differs[1]], value: row.school[differs[0]], reason: `differs from ${first.record} for the same ${CSV_COLUMNS.brin}` };
+      }
+      if (first.swvCodes.join() !== row.school.swvCodes.join()) {
+        return { field: CSV_COLUMNS.swv, value: swvCode ?? null, reason: `differs from ${first.record} for the same ${CSV_COLUMNS.brin}` };
+      }
+      const nummer = row.school.vestigingen[0]!.vestigingsnummer;
+      const same = first.vestigingen.find((v) => v.vestigingsnummer === nummer);
+      if (same) return { field: CSV_COLUMNS.vestiging, value: nummer, reason: `duplicate: ${same.record} has the same ${CSV_COLUMNS.vestiging}` };
     }
-    const differs = SCHOOL_FIELDS.find(([f]) => first[f] !== row.school[f]) ?? (first.swvCodes.join() !== row.school.swvCodes.join() ? (['swvCodes', 'swv'] as const) : null);
-    if (differs) {
-      rejectRow(row, CSV_COLUMNS[differs[1]], differs[0] === 'swvCodes' ? row.school.swvCodes[0] ?? null : row.school[differs[0]], `differs from ${first.record} for the same ${CSV_COLUMNS.brin}`);
-      continue;
-    }
-    const vestiging = row.school.vestigingen[0]!;
-    const same = first.vestigingen.find((v) => v.vestigingsnummer === vestiging.vestigingsnummer);
-    if (same) {
-      rejectRow(row, CSV_COLUMNS.vestiging, vestiging.vestigingsnummer, `duplicate: ${same.record} has the same ${CSV_COLUMNS.vestiging}`);
-      continue;
-    }
-    first.vestigingen.push(vestiging);
+    return null;
+  };
+  const accept = (row: Row) => {
+    const conflict = conflictOf(row);
+    if (conflict) return rejectRow(row, conflict.field, conflict.value, conflict.reason);
+    if (row.board && !snap.boards.has(row.boardNummer)) snap.boards.set(row.boardNummer, row.board);
+    if (row.swv && !snap.swvs.has(row.swv.code)) snap.swvs.set(row.swv.code, row.swv);
+    const first = snap.schools.get(row.school.brin);
+    if (first) first.vestigingen.push(row.school.vestigingen[0]!);
+    else snap.schools.set(row.school.brin, row.school);
+  };
+  const waiting: Row[] = [];
+  for (const row of valid) {
+    if (!row.board && !snap.boards.has(row.boardNummer) && !known.boards.has(row.boardNummer)) waiting.push(row);
+    else accept(row);
   }
+  for (const row of waiting) accept(row);
   return snap;
 }
