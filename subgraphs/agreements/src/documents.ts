@@ -194,6 +194,8 @@ export interface ReviewItemHistoryDocument {
   by: string;
   action: 'RESOLVED';
   note: string | null;
+  /** the item as this change leaves it (applied by a later writer if this one died) */
+  after: ReviewItemDocument;
 }
 
 /** Where following the change feed resumes. */

@@ -217,10 +217,16 @@ export class AgreementsRepository {
   ): Promise<ReviewItemDocument | null> {
     const after: ReviewItemDocument = { ...item, ...resolution, status: 'RESOLVED', version: item.version + 1 };
     try {
-      await this.reviewItemHistory.insertOne({ itemId: item.id, version: after.version, at: resolution.resolvedAt, by: resolution.resolvedBy, action: 'RESOLVED', note: resolution.resolution });
+      await this.reviewItemHistory.insertOne({ itemId: item.id, version: after.version, at: resolution.resolvedAt, by: resolution.resolvedBy, action: 'RESOLVED', note: resolution.resolution, after });
     } catch (err) {
-      if (isDuplicateKey(err)) return null;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // Another writer holds this version; if it died before writing the item, finish its change.
+      const claimed = await this.reviewItemHistory.findOne({ itemId: item.id, version: after.version });
+      if (claimed && Date.now() - claimed.at.getTime() > 10_000) {
+        const { id: claimedId, ...claimedFields } = claimed.after;
+        await this.reviewItems.updateOne({ id: claimedId, version: item.version }, { $set: claimedFields });
+      }
+      return null;
     }
     const { id, ...fields } = after;
     await this.reviewItems.updateOne({ id, version: item.version }, { $set: fields });

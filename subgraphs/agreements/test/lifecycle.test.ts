@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, databaseName } from '@osr/common';
+import { databaseUri } from '../../../test/support/system.js';
+import { AgreementsRepository } from '../src/repository.js';
 import type { AgreementStatus } from '../src/documents.js';
 import { checkTransition, type Transition } from '../src/lifecycle.js';
 import {
@@ -274,6 +277,27 @@ describe('agreements subgraph: lifecycle, signing and concurrency', () => {
     const res = await sg.call(support, SEND, { id: a.id, v: 7 });
     expect(codeOf(res)).toBe('CONFLICT');
     expect(res.errors![0]!.message).toContain('was changed since you read it');
+  });
+
+  it('finishes a change whose writer died after claiming the version in history but before writing the agreement', async () => {
+    const a = await request('50020');
+    const db = await connectDatabase(databaseUri(), databaseName(sg.prefix, 'agreements'));
+    try {
+      const repo = new AgreementsRepository(db.db);
+      const stored = (await repo.findAgreement(a.id))!;
+      const after = { ...stored, status: 'WITHDRAWN' as const, version: 2, liveKey: `closed:${a.id}`, updatedAt: new Date() };
+      // the dead writer's claim, a minute old
+      await repo.claimVersion({ agreementId: a.id, version: 2, at: new Date(Date.now() - 60_000), by: 'Crashed', byId: 'x', role: 'SUPPORT', action: 'WITHDRAWN', from: 'REQUESTED', to: 'WITHDRAWN', note: null, before: stored, after });
+    } finally {
+      await db.close();
+    }
+    const blocked = await sg.call(support, SEND, { id: a.id });
+    expect(codeOf(blocked)).toBe('CONFLICT');
+    expect(blocked.errors![0]!.message).toContain('WITHDRAWN by Crashed');
+    const read = await sg.call<{ agreement: AgreementView }>(support, GET, { id: a.id });
+    expect(read.data!.agreement).toMatchObject({ status: 'WITHDRAWN', version: 2 });
+    // the board's live slot is free again
+    await request('50020');
   });
 
   it('validates terminations: a reason, not in the past, not before the first day', async () => {

@@ -68,8 +68,15 @@ export class SupportRepository {
     try {
       await this.history.insertOne({ contactId: after.id, version: after.version ?? 1, at: new Date(), by: by.name, byId: by.id, action, before, after });
     } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // Another writer holds this version; if it died before writing the contact, finish its change.
+      const claimed = await this.history.findOne({ contactId: after.id, version: after.version ?? 1 });
+      const current = await this.findContact(after.id);
+      if (claimed && current && (current.version ?? 1) === (before.version ?? 1) && Date.now() - claimed.at.getTime() > 10_000) {
+        const { id: claimedId, ...claimedFields } = claimed.after;
+        await this.contacts.updateOne({ id: claimedId }, { $set: claimedFields });
+      }
+      return false;
     }
     const { id, ...fields } = after;
     await this.contacts.updateOne({ id }, { $set: fields });
