@@ -52,6 +52,8 @@ export const subgraphEnvSchema = z.object({
   LOG_LEVEL: logLevelSchema,
   OSR_IDENTITY_SECRET: identitySecretSchema,
   OSR_EXIT_ON_STDIN_CLOSE: flagSchema,
+  /** Count database round trips and serve the count at GET /db-commands (benchmark only). */
+  OSR_COUNT_DB_COMMANDS: flagSchema,
   /** GraphQL URLs of the other subgraphs, for the subgraphs that call them. */
   ORGANISATIONS_URL: z.string().url().optional(),
   MANDATES_URL: z.string().url().optional(),

@@ -15,6 +15,23 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Database round trips of this process, counted with the driver's command monitoring
+ * (one command = one round trip, getMore included). Off by default (monitoring has a cost);
+ * the benchmark and the round-trip test turn it on before connecting.
+ */
+export const databaseCommands = {
+  enabled: false,
+  count: 0,
+  /** Commands per command name (find, getMore, insert, ...). */
+  byName: new Map<string, number>(),
+};
+
+/** Counts every database command of clients connected from now on. */
+export function countDatabaseCommands(): void {
+  databaseCommands.enabled = true;
+}
+
 export async function connectDatabase(
   uri: string,
   name: string,
@@ -25,8 +42,15 @@ export async function connectDatabase(
     serverSelectionTimeoutMS: 5_000,
     connectTimeoutMS: 5_000,
     maxPoolSize: 20,
+    ...(databaseCommands.enabled ? { monitorCommands: true } : {}),
     ...options,
   });
+  if (databaseCommands.enabled) {
+    client.on('commandStarted', (event) => {
+      databaseCommands.count++;
+      databaseCommands.byName.set(event.commandName, (databaseCommands.byName.get(event.commandName) ?? 0) + 1);
+    });
+  }
   await client.connect();
   const db = client.db(name);
   return {

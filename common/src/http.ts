@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { databaseCommands } from './db.js';
 import type { Logger } from './logger.js';
 
 export interface Route {
@@ -149,6 +150,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       if (url.pathname === '/ready' && req.method === 'GET') {
         const { ok, detail } = await options.ready();
         sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', ...detail });
+        return;
+      }
+      if (url.pathname === '/db-commands' && req.method === 'GET' && databaseCommands.enabled) {
+        // Only when round-trip counting is on (OSR_COUNT_DB_COMMANDS): the benchmark reads it.
+        sendJson(res, 200, { count: databaseCommands.count, byName: Object.fromEntries(databaseCommands.byName) });
         return;
       }
       if (url.pathname === '/graphql' || url.pathname === '/') {

@@ -1,5 +1,5 @@
 import { parseConfig, subgraphEnvSchema, ConfigError } from './config.js';
-import { connectDatabase, databaseName, type Database, type SubgraphName } from './db.js';
+import { connectDatabase, countDatabaseCommands, databaseName, type Database, type SubgraphName } from './db.js';
 import { exitWhenStdinCloses, listen } from './http.js';
 import { createLogger, type Logger } from './logger.js';
 import type { SubgraphServer } from './subgraph.js';
@@ -34,6 +34,7 @@ export async function runSubgraph(
     throw err;
   }
   const logger = createLogger(name, config.LOG_LEVEL);
+  if (config.OSR_COUNT_DB_COMMANDS) countDatabaseCommands();
   let database: Database;
   try {
     database = await connectDatabase(config.MONGODB_URI, databaseName(config.DB_PREFIX, name));
