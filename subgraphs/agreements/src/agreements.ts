@@ -23,7 +23,7 @@ import type {
   ServiceCode,
   SignatureEntry,
 } from './documents.js';
-import { checkTransition, inForceOn, liveKeyOf, servicesOn, type Transition } from './lifecycle.js';
+import { checkTransition, inForceOn, liveKeyOf, servicesOn, withSignedExtensions, type Transition } from './lifecycle.js';
 import type { AgreementsRepository } from './repository.js';
 import { contentHashOf, type SigningProvider, type WebhookPayload, type WebhookSigner } from './signing.js';
 
@@ -538,6 +538,22 @@ export class AgreementsService implements WebhookSigner {
     return expired;
   }
 
+  /**
+   * Adds OSO_SWV to agreements whose extension was signed but which were not updated (the
+   * process stopped in between); run at start. Returns the ids repaired.
+   */
+  async repairExtensions(): Promise<string[]> {
+    const repaired: string[] = [];
+    for (const extension of await this.repo.findSignedExtensions()) {
+      const parent = await this.repo.findAgreement(extension.extensionOf as string);
+      if (!parent || extension.services.every((s) => parent.services.includes(s)) || !extension.validFrom) continue;
+      const actor = { id: extension.signature?.signerId ?? 'repair', name: extension.signedBy ?? 'repair', role: 'SERVICE' };
+      await this.applyExtension(actor, parent.id, extension, extension.validFrom);
+      repaired.push(parent.id);
+    }
+    return repaired;
+  }
+
   /** Does board B's agreement cover service D on date T? */
   async coverage(identity: Identity, board: string, service: ServiceCode, date: string): Promise<{ covered: boolean; agreement: AgreementDocument | null }> {
     const problem = bevoegdGezagNummerProblem(board);
@@ -546,7 +562,7 @@ export class AgreementsService implements WebhookSigner {
       throw forbidden(`Only board ${board}'s staff with OSR_TOEGANG, support, analysts and services may ask what its agreements cover`);
     }
     const agreements = await this.repo.findAgreementsOfBoards([board]);
-    const covering = agreements.find((a) => servicesOn(a, date).includes(service)) ?? null;
+    const covering = agreements.find((a) => servicesOn(withSignedExtensions(a, agreements), date).includes(service)) ?? null;
     return { covered: covering !== null, agreement: covering };
   }
 }

@@ -78,3 +78,23 @@ export function servicesOn(agreement: AgreementDocument, date: string): ServiceC
     return !start || start.from <= date;
   });
 }
+
+/**
+ * The agreement with what its signed extensions add, for the short moment (or after a crash)
+ * in which an extension is signed but the agreement itself not yet updated.
+ */
+export function withSignedExtensions(agreement: AgreementDocument, all: readonly AgreementDocument[]): AgreementDocument {
+  const extensions = all.filter((e) => e.extensionOf === agreement.id && e.status === 'SIGNED' && e.validFrom !== null);
+  let result = agreement;
+  for (const extension of extensions) {
+    for (const service of extension.services) {
+      if (result.services.includes(service)) continue;
+      result = {
+        ...result,
+        services: [...result.services, service],
+        serviceStarts: [...(result.serviceStarts ?? []), { service, from: extension.validFrom as string }],
+      };
+    }
+  }
+  return result;
+}

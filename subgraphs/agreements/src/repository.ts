@@ -171,6 +171,10 @@ export class AgreementsRepository {
       .toArray();
   }
 
+  async findSignedExtensions(): Promise<AgreementDocument[]> {
+    return (await this.agreements.find({ extensionOf: { $ne: null }, status: 'SIGNED' }, NO_ID).toArray()).map(normalise);
+  }
+
   /** Signed agreements (not extensions) whose last day lies before `date`. */
   async findExpiring(date: string): Promise<AgreementDocument[]> {
     return (

@@ -35,6 +35,8 @@ export async function createAgreementsServer(
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'agreements', identitySecret })
     : null;
   const service = new AgreementsService(repository, options.signingProvider ?? localSigningProvider(), organisations ? boardDirectory(organisations) : null);
+  const repaired = await service.repairExtensions();
+  if (repaired.length) logger.warn({ agreements: repaired }, 'added OSO_SWV from extensions signed before the process stopped');
   const follower = new ChangeFollower(repository, organisations, logger);
   const extraRoutes: Route[] = [];
   if (config.signingWebhookSecret) extraRoutes.push(signingWebhookRoute({ secret: config.signingWebhookSecret, signer: service, logger }));

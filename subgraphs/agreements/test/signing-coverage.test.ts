@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayBefore, type Identity } from '@osr/common';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from '../src/signing.js';
-import { freshPrefix, startSubgraph } from '../../../test/support/system.js';
+import { connectDatabase, databaseName } from '@osr/common';
+import { databaseUri, freshPrefix, identitySecret, logger, startSubgraph } from '../../../test/support/system.js';
+import { createAgreementsServer } from '../src/server.js';
 import {
   GET,
   REQUEST,
@@ -193,6 +195,32 @@ describe('the OSO SWV extension and agreementCoverage', () => {
     const already = await sg.call(staff('42001'), 'mutation { requestSwvExtension(agreementId: "a-42001-oso") { id } }');
     expect(codeOf(already)).toBe('CONFLICT');
     expect(already.errors![0]!.message).toContain('already covers OSO_SWV');
+  });
+
+  it('covers OSO_SWV even when the process stopped between signing the extension and updating the agreement, and repairs it at start', async () => {
+    const req = await sg.call<{ requestAgreement: AgreementView }>(staff('51020'), REQUEST, { input: { bevoegdGezagNummer: '51020', type: 'OSO', services: ['OSO_OV'] } });
+    const id = req.data!.requestAgreement.id;
+    const sent = await sg.call<{ sendForSignature: AgreementView }>(support, SEND, { id });
+    await sg.call(signer('51020'), SIGN, { id, hash: sent.data!.sendForSignature.signing!.contentHash });
+    const ext = await sg.call<{ requestSwvExtension: AgreementView }>(staff('51020'), `mutation { requestSwvExtension(agreementId: "${id}") { id } }`);
+    const extId = ext.data!.requestSwvExtension.id;
+    const extSent = await sg.call<{ sendForSignature: AgreementView }>(support, SEND, { id: extId });
+    await sg.call(signer('51020'), SIGN, { id: extId, hash: extSent.data!.sendForSignature.signing!.contentHash });
+
+    // Undo the agreement's update, as if the process had stopped right after the extension was signed.
+    const db = await connectDatabase(databaseUri(), databaseName(sg.prefix, 'agreements'));
+    try {
+      await db.db.collection('agreements').updateOne({ id }, { $set: { services: ['OSO_OV'], serviceStarts: [] } });
+      expect(await covered('51020', 'OSO_SWV', today())).toEqual({ covered: true, agreement: { id } });
+
+      const restarted = await createAgreementsServer({ database: db, logger, identitySecret, peers: {} }, { pollSeconds: 0, signingWebhookSecret: null });
+      await restarted.stop();
+      const repaired = await db.db.collection<{ services: string[]; serviceStarts: unknown[] }>('agreements').findOne({ id });
+      expect(repaired!.services).toEqual(['OSO_OV', 'OSO_SWV']);
+      expect(repaired!.serviceStarts).toEqual([{ service: 'OSO_SWV', from: today() }]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('only extends a signed OSO agreement in force, for the board itself or support', async () => {
