@@ -28,7 +28,11 @@ export async function createAgreementsServer(
   { database, logger, identitySecret, peers }: SubgraphDeps,
   options: AgreementsServerOptions = {},
 ): Promise<SubgraphServer & { repository: AgreementsRepository; service: AgreementsService; follower: ChangeFollower }> {
-  const config = { ...agreementsConfig(), ...options };
+  const fromEnv = options.signingWebhookSecret !== undefined && options.pollSeconds !== undefined ? null : agreementsConfig();
+  const config: AgreementsConfig = {
+    signingWebhookSecret: options.signingWebhookSecret !== undefined ? options.signingWebhookSecret : (fromEnv?.signingWebhookSecret ?? null),
+    pollSeconds: options.pollSeconds ?? fromEnv?.pollSeconds ?? 0,
+  };
   const repository = new AgreementsRepository(database.db);
   await repository.ensureIndexes();
   const organisations = peers.organisations
