@@ -1,0 +1,570 @@
+/**
+ * The deployment files (deploy/) agree with the code: the Dockerfiles, the compose file and
+ * the Kubernetes manifests name the env vars the services parse (zod schemas), the ports
+ * they listen on by default, the routes they serve for probes, the commands that start
+ * them and the package scripts the jobs run. No Docker engine or cluster here: structural
+ * checks of our own (in the spirit of hadolint and kubeconform), on the parsed files.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { subgraphEnvSchema, type SubgraphName } from '@osr/common';
+import { gatewayEnvSchema } from '../gateway/src/config.js';
+import { agreementsEnvSchema } from '../subgraphs/agreements/src/config.js';
+import { repoRoot } from '../scripts/ferretdb.js';
+import { freshPrefix, startSubgraph, type RunningSubgraph } from './support/system.js';
+
+const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
+type Service = 'gateway' | SubgraphName;
+const SERVICES: Service[] = ['gateway', ...SUBGRAPHS];
+const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
+
+// ---------------------------------------------------------------------------------------
+// What the code says
+
+/** Every file under a folder (recursively), paths relative to the repository. */
+function filesUnder(dir: string, ext: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(join(repoRoot, d))) {
+      const path = join(d, entry);
+      if (entry === 'node_modules' || entry === 'generated') continue;
+      if (statSync(join(repoRoot, path)).isDirectory()) walk(path);
+      else if (path.endsWith(ext)) out.push(path);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Env var names a service's own sources parse with zod (`NAME: z...`). */
+function envNamesInSources(dir: string): string[] {
+  const names = new Set<string>();
+  for (const file of filesUnder(dir, '.ts')) {
+    for (const m of read(file).matchAll(/\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\s*:\s*z\b/g)) names.add(m[1]!);
+  }
+  return [...names];
+}
+
+/** Variables Node.js itself reads, allowed on every container. */
+const PROCESS_ENV = ['NODE_OPTIONS', 'NODE_ENV'];
+
+const schemaKeys = (schema: z.ZodObject) => Object.keys(schema.shape);
+
+/** The env var names each service accepts. */
+const accepted: Record<Service, Set<string>> = {
+  gateway: new Set([...schemaKeys(gatewayEnvSchema), ...envNamesInSources('gateway/src'), ...PROCESS_ENV]),
+  organisations: new Set(),
+  mandates: new Set(),
+  agreements: new Set(),
+  support: new Set(),
+};
+for (const name of SUBGRAPHS) {
+  accepted[name] = new Set([...schemaKeys(subgraphEnvSchema), ...envNamesInSources(`subgraphs/${name}/src`), ...PROCESS_ENV]);
+}
+
+/** Names without which the service does not start (no default, not optional). */
+function requiredNames(schema: z.ZodType): string[] {
+  const result = schema.safeParse({});
+  if (result.success) return [];
+  return [...new Set(result.error.issues.map((i) => String(i.path[0])))];
+}
+const required: Record<Service, string[]> = {
+  gateway: requiredNames(gatewayEnvSchema),
+  organisations: requiredNames(subgraphEnvSchema),
+  mandates: requiredNames(subgraphEnvSchema),
+  agreements: requiredNames(subgraphEnvSchema),
+  support: requiredNames(subgraphEnvSchema),
+};
+
+/** Default ports: the gateway's from its schema, the subgraphs' from the run command. */
+const startSource = read('scripts/start.ts');
+const ports: Record<Service, number> = {
+  gateway: Number(gatewayEnvSchema.shape.PORT.parse(undefined)),
+  organisations: 0,
+  mandates: 0,
+  agreements: 0,
+  support: 0,
+};
+for (const name of SUBGRAPHS) {
+  const m = new RegExp(`${name.toUpperCase()}_PORT: portSchema\\.default\\((\\d+)\\)`).exec(startSource);
+  ports[name] = Number(m?.[1]);
+}
+
+const entries: Record<Service, string> = {
+  gateway: 'gateway/src/index.ts',
+  organisations: 'subgraphs/organisations/src/index.ts',
+  mandates: 'subgraphs/mandates/src/index.ts',
+  agreements: 'subgraphs/agreements/src/index.ts',
+  support: 'subgraphs/support/src/index.ts',
+};
+
+const rootPackage = JSON.parse(read('package.json')) as { scripts: Record<string, string>; workspaces: string[] };
+
+/** A dummy value of the right shape for a secret, so values can be checked with the schemas. */
+function dummySecret(name: string): string {
+  if (name === 'MONGODB_URI') return 'mongodb://db-0:27017,db-1:27017,db-2:27017/?replicaSet=rs0&w=majority';
+  if (name.endsWith('_URL')) return 'https://login.example.org/jwks.json';
+  return 'x'.repeat(48);
+}
+
+/** Values must pass the same parsing the service does at start. */
+function parseProblems(service: Service, env: Record<string, string>): string[] {
+  const schemas: z.ZodType[] = service === 'gateway' ? [gatewayEnvSchema] : service === 'agreements' ? [subgraphEnvSchema, agreementsEnvSchema] : [subgraphEnvSchema];
+  const problems: string[] = [];
+  for (const schema of schemas) {
+    const result = schema.safeParse(env);
+    if (!result.success) problems.push(...result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  if (service === 'mandates' && env['MANDATES_FEED_POLL_SECONDS'] !== undefined && !/^\d+$/.test(env['MANDATES_FEED_POLL_SECONDS'])) {
+    problems.push('MANDATES_FEED_POLL_SECONDS: a whole number of seconds');
+  }
+  return problems;
+}
+
+function expectEnvNames(service: Service, names: string[], where: string) {
+  const unknown = names.filter((n) => !accepted[service].has(n));
+  expect(unknown, `${where}: env vars ${service} does not read`).toEqual([]);
+  const missing = required[service].filter((n) => !names.includes(n));
+  expect(missing, `${where}: env vars ${service} needs`).toEqual([]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Dockerfiles
+
+interface Instruction {
+  keyword: string;
+  args: string;
+  stage: number;
+}
+
+/** Instructions of a Dockerfile: continuation lines joined, comments dropped. */
+function parseDockerfile(text: string): Instruction[] {
+  const logical: string[] = [];
+  let current = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trimEnd();
+    if (!current && (line.trim().startsWith('#') || line.trim() === '')) continue;
+    if (line.endsWith('\\')) {
+      current += line.slice(0, -1) + ' ';
+      continue;
+    }
+    logical.push((current + line).trim());
+    current = '';
+  }
+  let stage = -1;
+  return logical.map((l) => {
+    const [keyword = '', ...rest] = l.split(/\s+/);
+    if (keyword.toUpperCase() === 'FROM') stage++;
+    return { keyword: keyword.toUpperCase(), args: rest.join(' '), stage };
+  });
+}
+
+function execForm(args: string): string[] {
+  const value: unknown = JSON.parse(args);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`not exec form: ${args}`);
+  return value as string[];
+}
+
+/** The checks hadolint would make that matter here, and our own. */
+function lintDockerfile(path: string): { instructions: Instruction[]; finalStage: Instruction[] } {
+  const instructions = parseDockerfile(read(path));
+  const froms = instructions.filter((i) => i.keyword === 'FROM');
+  expect(froms.length, `${path}: multi-stage`).toBeGreaterThanOrEqual(2);
+  const args = new Map(instructions.filter((i) => i.keyword === 'ARG' && i.stage === -1).map((i) => i.args.split('=') as [string, string]));
+  for (const from of froms) {
+    const image = from.args.split(/\s+/)[0]!.replace(/^\$\{(\w+)\}$/, (_m, name: string) => args.get(name) ?? '');
+    if (from.args.includes(' AS ') && !image.includes(':')) continue; // a previous stage
+    const known = froms.some((f) => f.args.endsWith(` AS ${image}`));
+    if (known) continue;
+    expect(image, `${path}: base image pinned to a tag (DL3006/DL3007)`).toMatch(/^[a-z0-9./-]+:[\w.-]+$/);
+    expect(image, `${path}: not :latest`).not.toMatch(/:latest$/);
+  }
+  const last = froms.length - 1;
+  const finalStage = instructions.filter((i) => i.stage === last);
+  const user = finalStage.filter((i) => i.keyword === 'USER').at(-1);
+  expect(user, `${path}: the final stage sets a USER`).toBeDefined();
+  expect(user!.args, `${path}: not root (DL3002)`).not.toMatch(/^(root|0)(:|$)/);
+  const userIndex = finalStage.indexOf(user!);
+  for (const later of finalStage.slice(userIndex)) expect(later.keyword, `${path}: nothing runs as root after USER`).not.toBe('RUN');
+  for (const i of instructions) {
+    expect(i.keyword, `${path}: COPY rather than ADD (DL3020)`).not.toBe('ADD');
+    if (i.keyword === 'WORKDIR') expect(i.args, `${path}: absolute WORKDIR (DL3000)`).toMatch(/^\//);
+    if (i.keyword === 'RUN') {
+      expect(i.args, `${path}: no sudo (DL3004)`).not.toMatch(/\bsudo\b/);
+      expect(i.args, `${path}: npm ci from the lockfile, not npm install`).not.toMatch(/\bnpm (install|i)\b/);
+    }
+    if (i.keyword === 'ENV' || i.keyword === 'ARG') {
+      expect(i.args, `${path}: no secrets baked in`).not.toMatch(/\b(\w*SECRET\w*|\w*PASSWORD\w*|\w*TOKEN\w*|MONGODB_URI|JWT_JWKS_URL)\s*=/i);
+    }
+    if (i.keyword === 'COPY' && !i.args.includes('--from=')) {
+      const parts = i.args.split(/\s+/).filter((p) => !p.startsWith('--'));
+      for (const source of parts.slice(0, -1)) expect(existsSync(join(repoRoot, source)), `${path}: COPY ${source} exists`).toBe(true);
+    }
+  }
+  for (const keyword of ['CMD', 'ENTRYPOINT']) {
+    for (const i of instructions.filter((x) => x.keyword === keyword)) expect(() => execForm(i.args), `${path}: ${keyword} in exec form (DL3025)`).not.toThrow();
+  }
+  // npm ci needs every workspace's package.json.
+  const workspaces = rootPackage.workspaces.flatMap((w) => (w.endsWith('/*') ? readdirSync(join(repoRoot, w.slice(0, -2))).map((d) => `${w.slice(0, -2)}/${d}`) : [w]));
+  const copied = instructions.filter((i) => i.keyword === 'COPY' && i.stage === 0).map((i) => i.args);
+  for (const w of workspaces) {
+    if (!existsSync(join(repoRoot, w, 'package.json'))) continue;
+    expect(copied.some((c) => c.startsWith(`${w}/package.json `)), `${path}: copies ${w}/package.json before npm ci`).toBe(true);
+  }
+  expect(copied.some((c) => c.includes('package-lock.json')), `${path}: copies the lockfile`).toBe(true);
+  const ignore = `${path}.dockerignore`;
+  expect(existsSync(join(repoRoot, ignore)), `${ignore} exists`).toBe(true);
+  const ignored = read(ignore).split('\n').map((l) => l.trim());
+  for (const pattern of ['**/node_modules', '.data', '**/.env', '**/*.pem']) expect(ignored, `${ignore} keeps ${pattern} out of the image`).toContain(pattern);
+  return { instructions, finalStage };
+}
+
+describe('the Dockerfiles', () => {
+  for (const service of SERVICES) {
+    it(`${service}: multi-stage, non-root, HEALTHCHECK on /health, its port and its entry point, no secrets`, () => {
+      const path = `deploy/docker/${service}/Dockerfile`;
+      const { finalStage } = lintDockerfile(path);
+      const env = finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+      const envNames = [...env.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]!);
+      expect(envNames.filter((n) => !accepted[service].has(n)), `${path}: ENV names the service reads`).toEqual([]);
+      expect(env).toMatch(new RegExp(`\\bPORT=${ports[service]}\\b`));
+      expect(env, 'listens on all interfaces in a container').toMatch(/\bHOST=0\.0\.0\.0\b/);
+      expect(finalStage.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args)).toEqual([String(ports[service])]);
+      const health = finalStage.find((i) => i.keyword === 'HEALTHCHECK');
+      expect(health?.args).toMatch(/\/health'/);
+      expect(health?.args).toContain('process.env.PORT');
+      const cmd = execForm(finalStage.find((i) => i.keyword === 'CMD')!.args);
+      expect(cmd).toEqual(['node', '--import', 'tsx', entries[service]]);
+      expect(existsSync(join(repoRoot, entries[service]))).toBe(true);
+      // The runtime has the sources the entry point needs.
+      const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+      const own = service === 'gateway' ? 'gateway/' : `subgraphs/${service}/`;
+      expect(copies).toContain(`${own} ${own}`);
+      expect(copies).toContain('common/ common/');
+      if (service === 'gateway') expect(copies).toContain('schema/ schema/');
+    });
+  }
+
+  it('jobs: multi-stage, non-root, runs the root package scripts', () => {
+    const { finalStage } = lintDockerfile('deploy/docker/jobs/Dockerfile');
+    expect(execForm(finalStage.find((i) => i.keyword === 'ENTRYPOINT')!.args).slice(0, 2)).toEqual(['npm', 'run']);
+    expect(finalStage.find((i) => i.keyword === 'HEALTHCHECK')?.args).toBe('NONE');
+    const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copies).toContain('scripts/ scripts/');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Compose
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[] | string;
+  entrypoint?: string[];
+  environment?: Record<string, string | number | boolean>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
+  secrets?: string[];
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  secrets?: Record<string, { file: string }>;
+}
+
+/** ${VAR:?message} and ${VAR:-default} as compose would fill them, with dummy secrets. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{(\w+)(?::?[?-]([^}]*))?\}/g, (_m, name: string) => dummySecret(name));
+}
+
+function composeEnv(service: ComposeService): Record<string, string> {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+}
+
+describe('deploy/compose.yaml', () => {
+  const compose = parse(read('deploy/compose.yaml'), { merge: true }) as ComposeFile;
+  const services = compose.services;
+  const gatewayNames = Object.keys(services).filter((n) => services[n]!.build?.dockerfile === 'deploy/docker/gateway/Dockerfile' || services[n]!.image === services['gateway-1']?.image);
+
+  it('has a 3-node MongoDB replica set, initiated once by a job', () => {
+    const mongos = ['mongo1', 'mongo2', 'mongo3'];
+    for (const m of mongos) expect(services[m]?.command).toEqual(['mongod', '--replSet', 'rs0', '--bind_ip_all']);
+    const init = services['mongo-init']!;
+    const script = (init.command as string[]).join(' ');
+    expect(script).toContain('rs.initiate');
+    for (const m of mongos) expect(script).toContain(`host: '${m}:27017'`);
+    expect(Object.keys(init.depends_on ?? {}).sort()).toEqual(mongos);
+  });
+
+  it('runs each subgraph from its Dockerfile with the env vars, port and peers the code reads', () => {
+    for (const name of SUBGRAPHS) {
+      const service = services[name]!;
+      expect(service.build?.dockerfile).toBe(`deploy/docker/${name}/Dockerfile`);
+      expect(existsSync(join(repoRoot, 'deploy', service.build!.context, service.build!.dockerfile))).toBe(true);
+      const env = composeEnv(service);
+      expectEnvNames(name, Object.keys(env), `compose ${name}`);
+      expect(parseProblems(name, env), `compose ${name}`).toEqual([]);
+      expect(Number(env['PORT'])).toBe(ports[name]);
+      // The replica set, with majority writes.
+      expect(env['MONGODB_URI']).toMatch(/^mongodb:\/\/mongo1:27017,mongo2:27017,mongo3:27017\/\?replicaSet=rs0&w=majority/);
+      expect(service.depends_on?.['mongo-init']?.condition).toBe('service_completed_successfully');
+      for (const peer of SUBGRAPHS) {
+        const url = env[`${peer.toUpperCase()}_URL`];
+        if (url) expect(url).toBe(`http://${peer}:${ports[peer]}/graphql`);
+      }
+    }
+  });
+
+  it('runs two gateways over the subgraph services, with tokens verified and no secret written down', () => {
+    expect(gatewayNames.length).toBeGreaterThanOrEqual(2);
+    for (const name of gatewayNames) {
+      const service = services[name]!;
+      expect(service.build?.dockerfile).toBe('deploy/docker/gateway/Dockerfile');
+      const env = composeEnv(service);
+      expectEnvNames('gateway', Object.keys(env), `compose ${name}`);
+      expect(parseProblems('gateway', env), `compose ${name}`).toEqual([]);
+      expect(Number(env['PORT'] ?? ports.gateway)).toBe(ports.gateway);
+      for (const s of SUBGRAPHS) expect(env[`SUBGRAPH_${s.toUpperCase()}_URL`]).toBe(`http://${s}:${ports[s]}/graphql`);
+      expect(env['JWT_JWKS_URL'] ?? env['JWT_PUBLIC_KEY_FILE'], 'a way to verify tokens').toBeDefined();
+      expect(String(service.environment?.['OSR_IDENTITY_SECRET'])).toMatch(/^\$\{OSR_IDENTITY_SECRET:\?/);
+      for (const s of SUBGRAPHS) expect(service.depends_on?.[s]?.condition).toBe('service_healthy');
+    }
+    for (const name of SUBGRAPHS) expect(String(services[name]!.environment?.['OSR_IDENTITY_SECRET'])).toMatch(/^\$\{OSR_IDENTITY_SECRET:\?/);
+  });
+
+  it('puts nginx in front of every gateway, on the port it listens on', () => {
+    const lb = services['lb']!;
+    expect(lb.volumes).toContain('./nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
+    const conf = read('deploy/nginx/nginx.conf');
+    const upstream = [...conf.matchAll(/^\s*server ([\w-]+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`);
+    expect(upstream.sort()).toEqual(gatewayNames.map((n) => `${n}:${ports.gateway}`).sort());
+    const listen = /listen (\d+);/.exec(conf)?.[1];
+    expect(lb.ports?.[0]).toMatch(new RegExp(`:${listen}$`));
+    // nginx never resends a request that reached a gateway unless told to: no non_idempotent.
+    expect(conf).not.toContain('non_idempotent');
+  });
+
+  it('runs the one-off jobs through the root package scripts', () => {
+    for (const [name, script] of [['rio-import', 'rio:import'], ['oso-migrate', 'oso:migrate']] as const) {
+      const job = services[name]!;
+      expect(job.profiles).toEqual(['jobs']);
+      expect(job.entrypoint?.slice(0, 4)).toEqual(['npm', 'run', '--silent', script]);
+      expect(rootPackage.scripts[script], `package.json has ${script}`).toBeDefined();
+      expect(composeEnv(job)['MONGODB_URI']).toContain('replicaSet=rs0');
+    }
+  });
+
+  it('reads the token key from a file secret, not from the image', () => {
+    expect(compose.secrets?.['jwt_public_key']?.file).toBe('../.data/dev-keys/public.pem');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Kubernetes
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; configMapKeyRef?: { name: string; key: string } };
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  ports?: { name?: string; containerPort: number }[];
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+  volumeMounts?: { name: string; mountPath: string }[];
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext?: { runAsNonRoot?: boolean };
+  volumes?: { name: string }[];
+}
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; generateName?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> } & Record<string, string>;
+    template?: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+    ports?: { name: string; port: number; targetPort: string | number }[];
+    scaleTargetRef?: { kind: string; name: string };
+    minReplicas?: number;
+    maxReplicas?: number;
+    minAvailable?: number;
+  };
+  resources?: string[];
+}
+
+function loadManifests(dir: string): { file: string; manifest: Manifest }[] {
+  return filesUnder(dir, '.yaml')
+    .filter((f) => !f.endsWith('kustomization.yaml'))
+    .flatMap((file) => parseAllDocuments(read(file)).map((doc) => ({ file, manifest: doc.toJS() as Manifest })));
+}
+
+describe('deploy/k8s', () => {
+  const all = loadManifests('deploy/k8s');
+  const applied = all.filter((m) => !m.file.includes('/jobs/') && !m.file.endsWith('secrets.example.yaml')).map((m) => m.manifest);
+  const of = (kind: string) => applied.filter((m) => m.kind === kind);
+  const configMaps = new Map(of('ConfigMap').map((c) => [c.metadata.name!, c.data ?? {}]));
+  const exampleSecret = all.find((m) => m.file.endsWith('secrets.example.yaml'))!.manifest;
+
+  it('kustomization.yaml applies every manifest outside jobs/ and the secret example', () => {
+    const kustomization = parse(read('deploy/k8s/kustomization.yaml')) as Manifest;
+    const files = [...new Set(all.filter((m) => !m.file.includes('/jobs/') && !m.file.endsWith('secrets.example.yaml')).map((m) => relative('deploy/k8s', m.file)))];
+    expect([...(kustomization.resources ?? [])].sort()).toEqual(files.sort());
+    for (const { manifest } of all) expect(manifest.apiVersion && manifest.kind && (manifest.metadata.name ?? manifest.metadata.generateName)).toBeTruthy();
+  });
+
+  it('holds no secret values: the Secret is referenced, its example is empty', () => {
+    expect(of('Secret')).toEqual([]);
+    expect(exampleSecret.kind).toBe('Secret');
+    expect(exampleSecret.data).toBeUndefined();
+    expect(Object.values(exampleSecret.stringData ?? {}).every((v) => v === '')).toBe(true);
+    expect(Object.keys(exampleSecret.stringData ?? {}).sort()).toEqual(['JWT_JWKS_URL', 'MONGODB_URI', 'OSR_IDENTITY_SECRET', 'SIGNING_WEBHOOK_SECRET']);
+    for (const { file, manifest } of all) {
+      for (const c of manifest.spec?.template?.spec.containers ?? []) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef;
+          if (!ref) continue;
+          expect(ref.name, file).toBe('osr-secrets');
+          expect(Object.keys(exampleSecret.stringData ?? {}), `${file}: ${ref.key} is in the example`).toContain(ref.key);
+        }
+      }
+    }
+  });
+
+  for (const service of SERVICES) {
+    it(`${service}: a Deployment with the env vars, port, probes, resources and security the code needs; a Service; a PodDisruptionBudget`, () => {
+      const deployment = of('Deployment').find((d) => d.metadata.name === service);
+      expect(deployment, `Deployment ${service}`).toBeDefined();
+      const spec = deployment!.spec!;
+      expect(spec.replicas).toBeGreaterThanOrEqual(2);
+      const podLabels = spec.template!.metadata.labels;
+      for (const [k, v] of Object.entries(spec.selector!.matchLabels!)) expect(podLabels[k]).toBe(v);
+      const pod = spec.template!.spec;
+      expect(pod.securityContext?.runAsNonRoot).toBe(true);
+      expect(pod.containers).toHaveLength(1);
+      const c = pod.containers[0]!;
+      expect(c.image).toBe(`osr/${service}`);
+      // env: names the service reads, required ones present, values that parse.
+      const env: Record<string, string> = {};
+      for (const from of c.envFrom ?? []) {
+        const data = configMaps.get(from.configMapRef?.name ?? '');
+        expect(data, `ConfigMap ${from.configMapRef?.name}`).toBeDefined();
+        Object.assign(env, data);
+      }
+      for (const e of c.env ?? []) {
+        if (e.value !== undefined) env[e.name] = e.value;
+        else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) env[e.name] = dummySecret(e.name);
+      }
+      const names = [...Object.keys(env), ...(c.env ?? []).map((e) => e.name)];
+      expectEnvNames(service, [...new Set(names)], `k8s ${service}`);
+      expect(parseProblems(service, env), `k8s ${service}`).toEqual([]);
+      for (const secret of ['MONGODB_URI', 'OSR_IDENTITY_SECRET', 'JWT_JWKS_URL']) {
+        const e = (c.env ?? []).find((x) => x.name === secret);
+        if (e) expect(e.valueFrom?.secretKeyRef, `${secret} comes from the Secret`).toBeDefined();
+      }
+      if (service === 'gateway') expect((c.env ?? []).find((e) => e.name === 'JWT_JWKS_URL')?.valueFrom?.secretKeyRef?.key).toBe('JWT_JWKS_URL');
+      else expect((c.env ?? []).find((e) => e.name === 'MONGODB_URI')?.valueFrom?.secretKeyRef?.key).toBe('MONGODB_URI');
+      expect(env['HOST']).toBe('0.0.0.0');
+      // the port
+      expect(Number(env['PORT'])).toBe(ports[service]);
+      const port = c.ports?.find((p) => p.containerPort === ports[service]);
+      expect(port?.name).toBe('http');
+      // probes: liveness on /health, readiness on /ready, on the container's port
+      expect(c.livenessProbe?.httpGet).toEqual({ path: '/health', port: 'http' });
+      expect(c.readinessProbe?.httpGet).toEqual({ path: '/ready', port: 'http' });
+      expect(c.startupProbe?.httpGet?.path).toBe('/health');
+      // resources and hardening
+      expect(c.resources?.requests?.['cpu']).toBeDefined();
+      expect(c.resources?.requests?.['memory']).toBeDefined();
+      expect(c.resources?.limits?.['memory']).toBeDefined();
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      // tsx keeps its cache in /tmp: writable although the root file system is not.
+      const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
+      expect(pod.volumes?.map((v) => v.name)).toContain(tmp?.name);
+      // The heap fits the memory limit.
+      expect(env['NODE_OPTIONS'] ?? (c.env ?? []).find((e) => e.name === 'NODE_OPTIONS')?.value).toMatch(/--max-old-space-size=\d+/);
+
+      const svc = of('Service').find((s) => s.metadata.name === service);
+      expect(svc, `Service ${service}`).toBeDefined();
+      for (const [k, v] of Object.entries(svc!.spec!.selector!)) expect(podLabels[k]).toBe(v);
+      expect(svc!.spec!.ports).toEqual([{ name: 'http', port: ports[service], targetPort: 'http' }]);
+
+      const pdb = of('PodDisruptionBudget').find((p) => Object.entries(p.spec!.selector!.matchLabels!).every(([k, v]) => podLabels[k] === v));
+      expect(pdb, `PodDisruptionBudget for ${service}`).toBeDefined();
+      expect(pdb!.spec!.minAvailable).toBeLessThan(spec.replicas!);
+    });
+  }
+
+  it('peer URLs name the Services and their ports', () => {
+    for (const data of configMaps.values()) {
+      for (const [key, value] of Object.entries(data)) {
+        const m = /^(?:SUBGRAPH_)?(ORGANISATIONS|MANDATES|AGREEMENTS|SUPPORT)_URL$/.exec(key);
+        if (!m) continue;
+        const name = m[1]!.toLowerCase() as SubgraphName;
+        expect(value).toBe(`http://${name}:${ports[name]}/graphql`);
+      }
+    }
+  });
+
+  it('scales the gateway with a HorizontalPodAutoscaler (at least 2 replicas)', () => {
+    const hpa = of('HorizontalPodAutoscaler');
+    expect(hpa).toHaveLength(1);
+    expect(hpa[0]!.spec!.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'gateway' });
+    expect(hpa[0]!.spec!.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa[0]!.spec!.maxReplicas).toBeGreaterThan(hpa[0]!.spec!.minReplicas!);
+  });
+
+  it('runs the RIO import and the OSO migration as one-off Jobs of the root package scripts', () => {
+    const jobs = all.filter((m) => m.manifest.kind === 'Job');
+    const scripts = jobs.map((j) => j.manifest.spec!.template!.spec.containers[0]!.command!);
+    expect(scripts.map((c) => c[3]).sort()).toEqual(['oso:migrate', 'rio:import']);
+    for (const { file, manifest } of jobs) {
+      const c = manifest.spec!.template!.spec.containers[0]!;
+      expect(c.command!.slice(0, 3), file).toEqual(['npm', 'run', '--silent']);
+      expect(rootPackage.scripts[c.command![3]!], `${file}: package.json has ${c.command![3]}`).toBeDefined();
+      expect(manifest.metadata.generateName, `${file}: can be created again`).toBeDefined();
+      expect(c.image).toMatch(/^osr\/jobs:/);
+      expect((c.env ?? []).find((e) => e.name === 'MONGODB_URI')?.valueFrom?.secretKeyRef?.key).toBe('MONGODB_URI');
+      expect(manifest.spec!.template!.spec.securityContext?.runAsNonRoot).toBe(true);
+    }
+    const claim = all.find((m) => m.manifest.kind === 'PersistentVolumeClaim');
+    expect(claim?.manifest.metadata.name).toBe('osr-import');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The probe paths are routes the services serve
+
+describe('probe paths', () => {
+  let subgraph: RunningSubgraph;
+  beforeAll(async () => {
+    subgraph = await startSubgraph('support', freshPrefix());
+  });
+  afterAll(() => subgraph?.stop());
+
+  it('/health and /ready answer 200 on a running service (the gateway uses the same HTTP server)', async () => {
+    const base = subgraph.url.replace(/\/graphql$/, '');
+    for (const path of ['/health', '/ready']) expect((await fetch(`${base}${path}`)).status, path).toBe(200);
+    expect(read('gateway/src/server.ts')).toContain('createGraphQLHttpServer');
+  });
+});
