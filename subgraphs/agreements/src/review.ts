@@ -75,21 +75,21 @@ export class ChangeFollower {
   ) {}
 
   /** Follows the feed from the stored cursor; one run at a time per process (callers share it). */
-  follow(maxPages = DEFAULT_MAX_PAGES): Promise<FollowResultView> {
+  follow(maxPages = DEFAULT_MAX_PAGES, fromStart = false): Promise<FollowResultView> {
     if (!this.running) {
-      this.running = this.run(maxPages).finally(() => {
+      this.running = this.run(maxPages, fromStart).finally(() => {
         this.running = null;
       });
     }
     return this.running;
   }
 
-  private async run(maxPages: number): Promise<FollowResultView> {
+  private async run(maxPages: number, fromStart: boolean): Promise<FollowResultView> {
     if (!this.organisations) {
       throw userError('UNAVAILABLE', 'The organisations service is not configured (ORGANISATIONS_URL): cannot follow its change feed');
     }
     const state = await this.repo.getFeedState(FEED_NAME);
-    let cursor = state?.cursor ?? null;
+    let cursor = fromStart ? null : (state?.cursor ?? null);
     const result: FollowResultView = { processed: 0, itemsCreated: 0, pages: 0, cursor, reviewItems: [] };
     for (let page = 0; page < maxPages; page++) {
       const data = await this.organisations.request<FeedPage>(ORGANISATION_CHANGES_QUERY, { first: PAGE_SIZE, after: cursor });

@@ -82,15 +82,17 @@ describe('review items after organisation changes (against a fake change feed)',
     const again = await sg.call<Follow>(support, FOLLOW);
     expect(again.data!.followOrganisationChangesForAgreements).toMatchObject({ processed: 0, itemsCreated: 0, pages: 1 });
 
-    // Forget the stored cursor: every change is read again, and the unique index holds.
+    // From the start again (support's fromStart, or a lost cursor): every change is read again, the unique index holds.
+    const replay = await sg.call<Follow>(support, 'mutation { followOrganisationChangesForAgreements(fromStart: true) { processed itemsCreated pages cursor reviewItems { id } } }');
+    expect(replay.data!.followOrganisationChangesForAgreements).toMatchObject({ processed: 6, itemsCreated: 0 });
     const db = await connectDatabase(databaseUri(), databaseName(sg.prefix, 'agreements'));
     try {
       await db.db.collection('feed_state').deleteMany({});
     } finally {
       await db.close();
     }
-    const replay = await sg.call<Follow>(support, FOLLOW);
-    expect(replay.data!.followOrganisationChangesForAgreements).toMatchObject({ processed: 6, itemsCreated: 0 });
+    const lost = await sg.call<Follow>(support, FOLLOW);
+    expect(lost.data!.followOrganisationChangesForAgreements).toMatchObject({ processed: 6, itemsCreated: 0 });
     const total = (await itemsOf('41234')).length + (await itemsOf('42001')).length + (await itemsOf('43555')).length;
     expect(total).toBe(9);
   });

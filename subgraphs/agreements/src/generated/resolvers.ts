@@ -269,6 +269,7 @@ export type MutationExpireAgreementsArgs = {
 
 
 export type MutationFollowOrganisationChangesForAgreementsArgs = {
+  fromStart?: InputMaybe<Scalars['Boolean']['input']>;
   maxPages?: InputMaybe<Scalars['Int']['input']>;
 };
 

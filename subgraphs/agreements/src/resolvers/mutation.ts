@@ -40,11 +40,11 @@ export const Mutation: MutationResolvers = {
     return resolved;
   },
 
-  followOrganisationChangesForAgreements: (_parent, { maxPages }, { follower, identity }) => {
+  followOrganisationChangesForAgreements: (_parent, { maxPages, fromStart }, { follower, identity }) => {
     if (identity.role !== 'SUPPORT') throw userError('FORBIDDEN', 'Only Kennisnet support may follow the organisation change feed by hand');
     if (maxPages !== null && maxPages !== undefined && (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 1000)) {
       throw invalidInput('maxPages', maxPages, 'a whole number from 1 to 1000');
     }
-    return follower.follow(maxPages ?? DEFAULT_MAX_PAGES);
+    return follower.follow(maxPages ?? DEFAULT_MAX_PAGES, fromStart ?? false);
   },
 };
