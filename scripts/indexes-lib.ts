@@ -1,0 +1,97 @@
+/**
+ * The indexes the code creates, read back from a live database: each subgraph's repository
+ * runs its ensureIndexes() on fresh databases, then listIndexes() per collection. Used by
+ * `npm run docs:indexes` (prints or rewrites the table in docs/operations.md) and by
+ * test/operations-doc.test.ts (the document must list exactly these).
+ */
+import { connectDatabase, databaseName, type SubgraphName } from '@osr/common';
+import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
+import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
+import { SupportRepository } from '@osr/subgraph-support/repository';
+import type { Db } from 'mongodb';
+
+export interface IndexRow {
+  database: SubgraphName;
+  collection: string;
+  name: string;
+  /** e.g. `slotKey: 1, slotSeq: 1` */
+  keys: string;
+  unique: boolean;
+  /** why the index exists (from the document; empty when new) */
+  why: string;
+}
+
+const ensure: Record<SubgraphName, (db: Db) => Promise<void>> = {
+  organisations: (db) => new OrganisationsRepository(db).ensureIndexes(),
+  mandates: (db) => new MandatesRepository(db).ensureIndexes(),
+  agreements: (db) => new AgreementsRepository(db).ensureIndexes(),
+  support: (db) => new SupportRepository(db).ensureIndexes(),
+};
+
+/** Every secondary index (not `_id_`) the repositories create, sorted. */
+export async function liveIndexes(uri: string, prefix: string): Promise<IndexRow[]> {
+  const rows: IndexRow[] = [];
+  for (const database of Object.keys(ensure) as SubgraphName[]) {
+    const connection = await connectDatabase(uri, databaseName(prefix, database));
+    try {
+      await ensure[database](connection.db);
+      const collections = await connection.db.listCollections({}, { nameOnly: true }).toArray();
+      for (const { name: collection } of collections) {
+        for (const index of await connection.db.collection(collection).listIndexes().toArray()) {
+          if (index['name'] === '_id_') continue;
+          const keys = Object.entries(index['key'] as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
+          rows.push({ database, collection, name: String(index['name']), keys, unique: index['unique'] === true, why: '' });
+        }
+      }
+    } finally {
+      await connection.db.dropDatabase().catch(() => undefined);
+      await connection.close();
+    }
+  }
+  return sortRows(rows);
+}
+
+function sortRows(rows: IndexRow[]): IndexRow[] {
+  const order: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
+  return [...rows].sort(
+    (a, b) => order.indexOf(a.database) - order.indexOf(b.database) || a.collection.localeCompare(b.collection) || a.name.localeCompare(b.name),
+  );
+}
+
+export const TABLE_START = '<!-- indexes:start (npm run docs:indexes -- --write) -->';
+export const TABLE_END = '<!-- indexes:end -->';
+const HEADER = ['| database | collection | index | keys | unique | why |', '|---|---|---|---|---|---|'];
+
+/** The index rows of the table in a document (between the markers). */
+export function documentedIndexes(markdown: string): IndexRow[] {
+  const start = markdown.indexOf(TABLE_START);
+  const end = markdown.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error('the document has no index table between the markers');
+  const rows: IndexRow[] = [];
+  for (const line of markdown.slice(start + TABLE_START.length, end).split('\n')) {
+    if (!line.startsWith('|') || line.startsWith('|---') || line === HEADER[0]) continue;
+    const cells = line.slice(1, -1).split(' | ').map((c) => c.trim());
+    if (cells.length !== 6) throw new Error(`a table row without 6 cells: ${line}`);
+    const [database, collection, name, keys, unique, why] = cells.map((c, i) => (i >= 1 && i <= 3 ? c.replace(/^`|`$/g, '') : c)) as [string, string, string, string, string, string];
+    rows.push({ database: database as SubgraphName, collection, name, keys, unique: unique === 'yes', why });
+  }
+  return rows;
+}
+
+/** The table for the live indexes, keeping the "why" the document gives for known ones. */
+export function renderTable(live: IndexRow[], documented: IndexRow[] = []): string {
+  const why = new Map(documented.map((r) => [`${r.database}/${r.collection}/${r.name}`, r.why]));
+  const lines = sortRows(live).map(
+    (r) => `| ${r.database} | \`${r.collection}\` | \`${r.name}\` | \`${r.keys}\` | ${r.unique ? 'yes' : 'no'} | ${why.get(`${r.database}/${r.collection}/${r.name}`) ?? ''} |`,
+  );
+  return [TABLE_START, ...HEADER, ...lines, TABLE_END].join('\n');
+}
+
+/** The document with its index table replaced by the live one. */
+export function rewriteDocument(markdown: string, live: IndexRow[]): string {
+  const start = markdown.indexOf(TABLE_START);
+  const end = markdown.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error('the document has no index table between the markers');
+  return markdown.slice(0, start) + renderTable(live, documentedIndexes(markdown)) + markdown.slice(end + TABLE_END.length);
+}
