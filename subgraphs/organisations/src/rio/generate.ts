@@ -48,19 +48,39 @@ const BOARD_WORDS = ['Openbaar Onderwijs', 'Katholiek Onderwijs', 'Christelijk O
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
+/**
+ * Long-tail board sizes: size(r) = largest * (1 + r/k)^-0.8, at least 1, with k chosen so
+ * that the sizes add up to the number of schools (the tail absorbs the rounding).
+ */
 function boardSizes(boards: number, schools: number, largest: number): number[] {
-  const sizes = Array.from({ length: boards }, (_, r) => Math.max(1, Math.round(largest * (1 + r / 12) ** -0.8)));
-  let total = sizes.reduce((a, b) => a + b, 0);
-  // Bring the total to the target by adjusting the tail (never the head), round-robin.
-  for (let r = boards - 1; total !== schools; r = r === 10 ? boards - 1 : r - 1) {
-    if (total < schools && sizes[r]! < sizes[r - 1]!) {
-      sizes[r]!++;
-      total++;
-    } else if (total > schools && sizes[r]! > 1) {
-      sizes[r]!--;
-      total--;
+  if (schools < boards || schools > boards * largest) {
+    throw new Error(`cannot spread ${schools} schools over ${boards} boards of 1 to ${largest} schools`);
+  }
+  const sizesFor = (k: number) =>
+    Array.from({ length: boards }, (_, r) => (r === 0 ? largest : Math.max(1, Math.round(largest * (1 + r / k) ** -0.8))));
+  const total = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
+  let low = 1e-3;
+  let high = 1e6;
+  for (let i = 0; i < 100; i++) {
+    const mid = Math.sqrt(low * high);
+    if (total(sizesFor(mid)) > schools) high = mid;
+    else low = mid;
+  }
+  const sizes = sizesFor(low);
+  let sum = total(sizes);
+  // Rounding leaves a small difference: spread it over the tail, keeping sizes descending.
+  for (let guard = 0; sum !== schools && guard < 1000; guard++) {
+    for (let r = boards - 1; r >= 1 && sum !== schools; r--) {
+      if (sum < schools && sizes[r]! < sizes[r - 1]!) {
+        sizes[r]!++;
+        sum++;
+      } else if (sum > schools && sizes[r]! > 1 && (r === boards - 1 || sizes[r]! > sizes[r + 1]!)) {
+        sizes[r]!--;
+        sum--;
+      }
     }
   }
+  if (sum !== schools) throw new Error(`could not spread ${schools} schools over ${boards} boards`);
   return sizes;
 }
 
