@@ -175,10 +175,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         );
       }
     }
-    log(`starting ${started.length} subgraph replicas...`);
-    await Promise.all(started.map((r) => waitReady(r, 90_000)));
-    for (const name of SUBGRAPHS) subgraphLbs[name].setBackends(started.filter((r) => r.kind === name).map((r) => r.url));
-
+    // The gateways start at the same time (a static supergraph: nothing to ask the subgraphs
+    // yet); they are ready once the subgraphs behind their load balancers are.
     const gateways: Replica[] = [];
     for (let i = 0; i < count; i++) {
       gateways.push(
@@ -191,7 +189,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         }),
       );
     }
-    log(`starting ${gateways.length} gateways...`);
+    log(`starting ${started.length} subgraph replicas and ${gateways.length} gateways...`);
+    await Promise.all(started.map((r) => waitReady(r, 90_000)));
+    for (const name of SUBGRAPHS) subgraphLbs[name].setBackends(started.filter((r) => r.kind === name).map((r) => r.url));
     await Promise.all(gateways.map((r) => waitReady(r, 90_000)));
     gatewayLb.setBackends(gateways.map((r) => r.url));
 
