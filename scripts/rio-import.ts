@@ -1,5 +1,5 @@
 /**
- * npm run rio:import -- <file> [--delta] [--dry-run] [--synced-at <moment>] [--reference-date <date>] [--json]
+ * npm run rio:import -- <file> [--delta] [--dry-run] [--synced-at <moment>] [--reference-date <date>] [--json] [--allow-mass-end]
  *
  * Imports a RIO JSON bundle (.json) or a DUO CSV file (.csv) into the organisations database:
  * MONGODB_URI when set, else the embedded database in OSR_DATA_DIR (as npm start; stop
@@ -23,7 +23,7 @@ import {
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 
 const USAGE =
-  'usage: npm run rio:import -- <file.json|file.csv> [--delta] [--dry-run] [--synced-at 2026-11-01T06:00:00Z] [--reference-date 2026-11-01] [--json]';
+  'usage: npm run rio:import -- <file.json|file.csv> [--delta] [--dry-run] [--synced-at 2026-11-01T06:00:00Z] [--reference-date 2026-11-01] [--json] [--allow-mass-end]';
 
 const env = z.object({
   MONGODB_URI: z.preprocess(
@@ -75,6 +75,7 @@ async function main() {
         'synced-at': { type: 'string' },
         'reference-date': { type: 'string' },
         json: { type: 'boolean' },
+        'allow-mass-end': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -140,6 +141,7 @@ async function main() {
       {
         mode: values.delta ? 'delta' : 'full',
         dryRun: values['dry-run'] ?? false,
+        ...(values['allow-mass-end'] ? { maxEnded: Infinity } : {}),
         ...(syncedAt ? { syncedAt } : {}),
         ...(referenceDate ? { referenceDate } : {}),
         onProgress: progressPrinter(process.stderr.isTTY === true),

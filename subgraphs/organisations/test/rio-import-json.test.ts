@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
 import type { OrganisationsRepository } from '../src/repository.js';
 import { importRio, type ImportReport } from '../src/rio/import.js';
+import { generateNationalSet } from '../src/rio/generate.js';
+import { ImportFileError } from '../src/rio/read-json.js';
 import { FIRST, SECOND } from './rio-fixtures.js';
 import { feedRows, freshRepository, jsonBytes, storedBoard, storedSchool } from './support.js';
 
@@ -199,6 +201,26 @@ describe('RIO import after a crash', () => {
       expect(await repo.completePendingWrites()).toBe(1);
       expect(await storedSchool(repo, '14AB')).toMatchObject({ name: 'Hersteld', boardNummer: '42001' });
       expect(await repo.db.collection('rio_pending_writes').countDocuments()).toBe(0);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe('RIO import safety net', () => {
+  it('refuses a "full snapshot" that would end most of the register, unless told to allow it', async () => {
+    const { database, repo } = await freshRepository();
+    try {
+      const set = generateNationalSet({ boards: 20, schools: 120, largestBoard: 30 });
+      await importRio(repo, { name: 'subset.json', bytes: jsonBytes(set.bundle) }, full);
+      const feed = await repo.changes.countDocuments();
+      const open = await repo.schools.countDocuments({ endDate: null });
+      await expect(importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, full)).rejects.toThrow(ImportFileError);
+      expect(await repo.changes.countDocuments()).toBe(feed);
+      expect(await repo.schools.countDocuments({ endDate: null })).toBe(open);
+      const allowed = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { mode: 'full', maxEnded: Infinity });
+      expect(allowed.schools.ended).toBe(open);
+      expect(allowed.schools.created).toBe(7);
     } finally {
       await database.close();
     }

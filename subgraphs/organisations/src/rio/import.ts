@@ -44,6 +44,11 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Replacements per collection above which the bulk swap is used (tests lower it). */
   swapThreshold?: number;
+  /**
+   * A full snapshot that would end more than this many organisations (and more than 10% of
+   * those open) is refused as a probable wrong or partial file. Default 50; Infinity allows.
+   */
+  maxEnded?: number;
 }
 
 export interface ImportReport {
@@ -134,6 +139,14 @@ export async function importRio(
     progress({ phase: 'comparing', done: 0, total: 1 });
     const plan = planImport(snapshot, stored, options.mode);
     progress({ phase: 'comparing', done: 1, total: 1 });
+    const ending = plan.counts.boards.ended + plan.counts.schools.ended + plan.counts.samenwerkingsverbanden.ended;
+    const open = [...stored.boards, ...stored.schools, ...stored.swvs].filter((d) => !d.endDate).length;
+    if (!dryRun && ending > (options.maxEnded ?? 50) && ending > open / 10) {
+      throw new ImportFileError(
+        `this full snapshot would end ${ending} of the ${open} open organisations: is it really a complete RIO snapshot? ` +
+          'Import a partial file with --delta; if the ending is right, pass --allow-mass-end (nothing was written)',
+      );
+    }
 
     let appended = plan.changes.length;
     if (!dryRun) {
