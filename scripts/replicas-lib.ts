@@ -30,6 +30,8 @@ export interface Replica {
   url: string;
   child: ChildProcess;
   output(): string;
+  /** the environment it was started with (a restart uses it again) */
+  env: Record<string, string>;
 }
 
 export interface ClusterOptions {
@@ -61,6 +63,8 @@ export interface Cluster {
   token(claims: Claims): Promise<string>;
   /** SIGKILL, and wait until the process is gone */
   kill(kind: ReplicaKind, index: number): Promise<void>;
+  /** a new process in the place of a killed one (same port and settings), once ready */
+  restart(kind: ReplicaKind, index: number): Promise<Replica>;
   stop(): Promise<void>;
 }
 
@@ -128,8 +132,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8_000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    const replica: Replica = { kind, index, url: `http://127.0.0.1:${port}`, child, output: () => output };
-    replicas.push(replica);
+    const replica: Replica = { kind, index, url: `http://127.0.0.1:${port}`, child, output: () => output, env };
+    const before = replicas.findIndex((r) => r.kind === kind && r.index === index);
+    if (before >= 0) replicas.splice(before, 1, replica);
+    else replicas.push(replica);
     return replica;
   }
 
@@ -219,6 +225,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const r = replica(kind, index);
         r.child.kill('SIGKILL');
         await waitExit(r.child, 5_000);
+      },
+      async restart(kind, index) {
+        const old = replica(kind, index);
+        if (!exited(old.child)) throw new Error(`${kind}[${index}] is still running`);
+        const fresh = spawnReplica(kind, index, Number(new URL(old.url).port), old.env);
+        await waitReady(fresh, 90_000);
+        return fresh;
       },
       stop,
     };
@@ -575,6 +588,8 @@ export interface ProofOptions {
   durationMs: number;
   queryWorkers?: number;
   mutationWorkers?: number;
+  /** afterwards, restart the killed replicas and check that they take traffic again */
+  restartKilled?: boolean;
   log?: (line: string) => void;
 }
 
@@ -591,6 +606,8 @@ export interface ProofReport {
     throughLoadBalancer: { sent: number; ok: number; hadToRegister: number };
   };
   rateLimit: { burst: number; perReplica: { ok: number; limited: number; retryAfter: string | null }[] };
+  /** with restartKilled: a short load after the restarts, and the requests each restarted replica took */
+  afterRestart?: { load: LoadSummary; writes: WriteCheck; requestsPerRestartedReplica: Record<string, number> };
   /** failed requests, for the report (at most 20) */
   failures: RequestRecord[];
   /** what is wrong; empty when the proof holds */
@@ -678,7 +695,28 @@ export async function proveStatelessness(options: ProofOptions): Promise<ProofRe
     }
     if (writes.lost.length) problems.push(`${writes.lost.length} acknowledged writes are not in the database`);
     if (load.byKind.grantMandate.sent === 0 || load.byKind.headline.sent === 0 || load.byKind.supplierFeed.sent === 0) problems.push('the load sent no requests of some kind');
-    return { load, writes, kills: result.kills, apq: { otherReplicaCode, retryWithQueryOk, throughLoadBalancer }, rateLimit: { burst: RATE_BURST, perReplica }, failures: failures.slice(0, 20), problems };
+    const report: ProofReport = { load, writes, kills: result.kills, apq: { otherReplicaCode, retryWithQueryOk, throughLoadBalancer }, rateLimit: { burst: RATE_BURST, perReplica }, failures: failures.slice(0, 20), problems };
+
+    if (options.restartKilled) {
+      // The load balancers skip a failed backend for a while, then try it again: a
+      // restarted replica (same address) takes its share without any reconfiguration.
+      log(`restarting ${kills.map((k) => `${k.kind}[${k.index}]`).join(', ')}...`);
+      const balancerOf = (k: Kill) => (k.kind === 'gateway' ? cluster.gatewayLb : cluster.subgraphLbs[k.kind]);
+      const restarted = await Promise.all(kills.map((k) => cluster.restart(k.kind, k.index)));
+      const before = restarted.map((r, i) => balancerOf(kills[i]!).stats.perBackend[r.url] ?? 0);
+      const again = await runLoad(cluster, { durationMs: 4_000, firstDate: '2041-01-01' });
+      const requestsPerRestartedReplica: Record<string, number> = {};
+      restarted.forEach((r, i) => {
+        requestsPerRestartedReplica[`${r.kind}[${r.index}]`] = (balancerOf(kills[i]!).stats.perBackend[r.url] ?? 0) - before[i]!;
+      });
+      const againLoad = summarise(again, cluster);
+      const againWrites = await checkWrites(options.uri, options.prefix, again.writes);
+      report.afterRestart = { load: againLoad, writes: againWrites, requestsPerRestartedReplica };
+      if (againLoad.failed) problems.push(`${againLoad.failed} requests failed after the restarts`);
+      if (againWrites.lost.length) problems.push(`${againWrites.lost.length} acknowledged writes lost after the restarts`);
+      for (const [name, n] of Object.entries(requestsPerRestartedReplica)) if (n === 0) problems.push(`restarted ${name} took no requests`);
+    }
+    return report;
   } finally {
     await cluster.stop();
   }

@@ -1,12 +1,13 @@
 /**
- * npm run replicas [-- --seconds 20] [--json]
+ * npm run replicas [-- --seconds 20] [--json] [--no-restart]
  *
  * Proves on this machine that the services are stateless: 2 gateways and 2 replicas of each
  * subgraph behind load balancers of our own (scripts/lb.ts), one database, a mixed load
  * (headline queries, supplier feed, grantMandate/endMandate), one replica of each kind
  * killed with SIGKILL mid-run. Checks that only requests in flight at a kill failed and only
  * where a retry would not be safe (mutations), that every acknowledged write is in the
- * database, and shows the per-replica state (APQ cache, rate-limit counters).
+ * database, and shows the per-replica state (APQ cache, rate-limit counters). Then it
+ * restarts the killed replicas and checks that they take traffic again (--no-restart: not).
  *
  * Database: MONGODB_URI when set (in fresh databases of a random prefix, dropped afterwards),
  * else an embedded FerretDB in a temporary folder. Everything listens on 127.0.0.1 and
@@ -23,7 +24,11 @@ import { seedDemo } from './seed-lib.js';
 import { proveStatelessness, SUBGRAPHS, type ProofReport } from './replicas-lib.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '15' }, json: { type: 'boolean', default: false } },
+  options: {
+    seconds: { type: 'string', default: '15' },
+    json: { type: 'boolean', default: false },
+    'no-restart': { type: 'boolean', default: false },
+  },
   strict: true,
 });
 const seconds = Number(values.seconds);
@@ -49,6 +54,13 @@ function print(report: ProofReport): void {
     `APQ through the LB:       ${report.apq.throughLoadBalancer.ok}/${report.apq.throughLoadBalancer.sent} answered, ${report.apq.throughLoadBalancer.hadToRegister} had to send the query`,
     `rate limit (burst ${report.rateLimit.burst}):    ${report.rateLimit.perReplica.map((r, i) => `gateway ${i}: ${r.ok} allowed, ${r.limited} refused`).join('; ')} (counters are per replica)`,
   ];
+  if (report.afterRestart) {
+    const after = report.afterRestart;
+    lines.push(
+      `after restarting them:    ${after.load.sent} requests, ${after.load.failed} failed; writes ${after.writes.acknowledged} acknowledged, ${after.writes.found} found`,
+      `  requests the restarted replicas took: ${Object.entries(after.requestsPerRestartedReplica).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    );
+  }
   console.log(lines.join('\n'));
   for (const f of report.failures) console.log(`  failed ${f.kind} (HTTP ${f.status}): ${f.error}`);
 }
@@ -67,7 +79,7 @@ try {
   }
   say('loading the demo data...');
   await seedDemo(uri, prefix);
-  const report = await proveStatelessness({ uri, prefix, durationMs: seconds * 1000, log: say });
+  const report = await proveStatelessness({ uri, prefix, durationMs: seconds * 1000, restartKilled: !values['no-restart'], log: say });
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else print(report);
   if (report.problems.length) {

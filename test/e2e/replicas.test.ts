@@ -113,6 +113,28 @@ describe('the load balancer (scripts/lb.ts)', () => {
     }
   });
 
+  it('tries a failed backend again after its down time: a restarted replica takes its share', async () => {
+    const a = await backend('a', 'answer');
+    const port = await freePort();
+    const lb = await createLoadBalancer({ name: 'test', backends: [a.url, `http://127.0.0.1:${port}`], downForMs: 300 });
+    let b: http.Server | null = null;
+    try {
+      for (let i = 0; i < 3; i++) expect((await send(lb.url, '{ x }')).body.data?.from).toBe('a');
+      expect(lb.stats.retried).toBe(1);
+      b = http.createServer((req, res) => req.resume().on('end', () => res.end(JSON.stringify({ data: { from: 'b' } }))));
+      await new Promise<void>((r) => b!.listen(port, '127.0.0.1', () => r()));
+      await new Promise((r) => setTimeout(r, 350));
+      const froms = [];
+      for (let i = 0; i < 4; i++) froms.push((await send(lb.url, '{ x }')).body.data?.from);
+      expect(froms.filter((f) => f === 'b')).toHaveLength(2);
+      expect(lb.stats.failed).toBe(0);
+    } finally {
+      await lb.close();
+      await a.close();
+      if (b) await new Promise<void>((r) => b!.close(() => r()));
+    }
+  });
+
   it('knows which requests are safe to send twice', () => {
     const json = (v: unknown) => Buffer.from(JSON.stringify(v));
     expect(isIdempotent('GET', Buffer.alloc(0), undefined)).toBe(true);
