@@ -285,26 +285,33 @@ export class OrganisationsRepository {
   }
 
   /** Appends to the feed; an entry whose natural key exists already is skipped. */
-  async appendChanges(entries: OrganisationChangeDocument[]): Promise<void> {
+  async appendChanges(entries: OrganisationChangeDocument[], onChunk: (written: number) => void = () => undefined): Promise<void> {
     for (const chunk of chunks(entries)) {
       try {
         await this.changes.insertMany(chunk.map((e) => ({ ...e })), { ordered: false });
       } catch (err) {
         if (!isDuplicateKeyOnly(err)) throw err;
       }
+      onChunk(chunk.length);
     }
   }
 
-  /** Takes the import lock; false when another import holds a fresh one. */
-  async acquireImportLock(importId: string, now = new Date()): Promise<boolean> {
+  /**
+   * Takes the import lock. Returns null when taken, else the holder (another import whose
+   * lock is younger than 30 minutes; an older one is taken to be from a crashed import).
+   */
+  async acquireImportLock(importId: string, now = new Date()): Promise<{ importId: string; at: Date } | null> {
     try {
       await this.locks.insertOne({ _id: IMPORT_LOCK, importId, at: now });
-      return true;
+      return null;
     } catch (err) {
       if (!isDuplicateKeyOnly(err)) throw err;
     }
     const stale = await this.locks.deleteOne({ _id: IMPORT_LOCK, at: { $lt: new Date(now.getTime() - STALE_LOCK_MS) } });
-    if (stale.deletedCount !== 1) return false;
+    if (stale.deletedCount !== 1) {
+      const holder = await this.locks.findOne({ _id: IMPORT_LOCK });
+      return holder ? { importId: holder.importId, at: holder.at } : this.acquireImportLock(importId, now);
+    }
     return this.acquireImportLock(importId, now);
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
 import type { OrganisationsRepository } from '../src/repository.js';
-import { importRio, type ImportReport } from '../src/rio/import.js';
+import { ImportBusyError, importRio, type ImportReport } from '../src/rio/import.js';
 import { generateNationalSet } from '../src/rio/generate.js';
 import { ImportFileError } from '../src/rio/read-json.js';
 import { FIRST, SECOND } from './rio-fixtures.js';
@@ -221,6 +221,25 @@ describe('RIO import safety net', () => {
       const allowed = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { mode: 'full', maxEnded: Infinity });
       expect(allowed.schools.ended).toBe(open);
       expect(allowed.schools.created).toBe(7);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('runs one import at a time per database; a lock left by a crashed import expires after 30 minutes', async () => {
+    const { database, repo } = await freshRepository();
+    try {
+      const since = new Date(Date.now() - 60_000);
+      expect(await repo.acquireImportLock('rio-other', since)).toBeNull();
+      const busy = importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, full);
+      await expect(busy).rejects.toThrow(ImportBusyError);
+      await expect(busy).rejects.toThrow(`another RIO import (rio-other, started ${since.toISOString()}) is running`);
+      expect(await repo.boards.countDocuments()).toBe(0);
+      // 31 minutes later the lock counts as left behind by a crash.
+      const later = () => new Date(since.getTime() + 31 * 60_000);
+      const report = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { mode: 'full', now: later });
+      expect(report.boards.created).toBe(3);
+      expect(await repo.acquireImportLock('rio-next')).toBeNull();
     } finally {
       await database.close();
     }

@@ -116,8 +116,12 @@ export async function importRio(
     throw new ImportFileError('a CSV file does not say when its data was taken: pass syncedAt (--synced-at)');
   }
 
-  if (!dryRun && !(await repository.acquireImportLock(importId, started))) {
-    throw new ImportBusyError('another RIO import is running on this database; try again when it has finished');
+  const holder = dryRun ? null : await repository.acquireImportLock(importId, started);
+  if (holder) {
+    throw new ImportBusyError(
+      `another RIO import (${holder.importId}, started ${holder.at.toISOString()}) is running on this database; ` +
+        'try again when it has finished (a lock older than 30 minutes is taken to be left by a crashed import)',
+    );
   }
   try {
     const recoveredWrites = dryRun ? 0 : await repository.completePendingWrites();
@@ -175,9 +179,10 @@ export async function importRio(
           recordedAt: started,
           ...c,
         }));
-        await repository.appendChanges(entries);
-        done += fresh.length;
-        progress({ phase: 'writing', done, total });
+        await repository.appendChanges(entries, (written) => {
+          done += written;
+          progress({ phase: 'writing', done, total });
+        });
       }
       const step = 1000;
       for (const [name, writes] of [
