@@ -430,6 +430,11 @@ describe('deploy/k8s', () => {
     const kustomization = parse(read('deploy/k8s/kustomization.yaml')) as Manifest;
     const files = [...new Set(all.filter((m) => !m.file.includes('/jobs/') && !m.file.endsWith('secrets.example.yaml')).map((m) => relative('deploy/k8s', m.file)))];
     expect([...(kustomization.resources ?? [])].sort()).toEqual(files.sort());
+    // Pods get app.kubernetes.io/part-of=osr, which the NetworkPolicy lets reach the subgraphs.
+    const labels = (kustomization as unknown as { labels: { pairs: Record<string, string>; includeTemplates?: boolean }[] }).labels;
+    expect(labels).toContainEqual(expect.objectContaining({ pairs: { 'app.kubernetes.io/part-of': 'osr' }, includeTemplates: true }));
+    const policy = of('NetworkPolicy')[0];
+    expect(JSON.stringify(policy?.spec)).toContain('"app.kubernetes.io/part-of":"osr"');
     for (const { manifest } of all) expect(manifest.apiVersion && manifest.kind && (manifest.metadata.name ?? manifest.metadata.generateName)).toBeTruthy();
   });
 
@@ -547,6 +552,8 @@ describe('deploy/k8s', () => {
       expect((c.env ?? []).find((e) => e.name === 'MONGODB_URI')?.valueFrom?.secretKeyRef?.key).toBe('MONGODB_URI');
       expect(manifest.spec!.template!.spec.securityContext?.runAsNonRoot).toBe(true);
     }
+    // The NetworkPolicy lets the jobs reach the subgraphs (the OSO migration asks organisations).
+    for (const { manifest } of jobs) expect(manifest.spec!.template!.metadata.labels['app.kubernetes.io/part-of']).toBe('osr');
     const claim = all.find((m) => m.manifest.kind === 'PersistentVolumeClaim');
     expect(claim?.manifest.metadata.name).toBe('osr-import');
   });
