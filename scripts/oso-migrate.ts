@@ -1,5 +1,5 @@
 /**
- * npm run oso:migrate -- <export.csv> [--dry-run] [--json]
+ * npm run oso:migrate -- <export.csv> [--dry-run] [--json] [--batch-size 500]
  * Migrates a Mijn OSO export of aanleverpunten into the mandates subgraph (format in
  * subgraphs/mandates/src/migration.ts and the README). Schools are checked against RIO
  * through the organisations subgraph's API (ORGANISATIONS_URL + OSR_IDENTITY_SECRET of a
@@ -18,11 +18,12 @@ import { dbPrefix, progressReporter, withDatabaseServer } from './cli-support.js
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, 'batch-size': { type: 'string', default: '500' } },
 });
 const path = positionals[0];
-if (!path || positionals.length > 1) {
-  console.error('usage: npm run oso:migrate -- <export.csv> [--dry-run] [--json]');
+const batchSize = Number(values['batch-size']);
+if (!path || positionals.length > 1 || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) {
+  console.error('usage: npm run oso:migrate -- <export.csv> [--dry-run] [--json] [--batch-size 1..5000]');
   process.exit(2);
 }
 let bytes: Buffer;
@@ -77,7 +78,7 @@ try {
       const repository = new MandatesRepository(mandatesDb.db);
       await repository.ensureIndexes();
       const organisations = organisationsApi(createPeerClient({ name: 'organisations', url, caller: 'oso-migration', identitySecret: secret, timeoutMs: 30_000 }));
-      const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: values['dry-run'], progress: progressReporter('migrating') });
+      const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: values['dry-run'], batchSize, progress: progressReporter('migrating') });
       print(report);
     } finally {
       await stopOrganisations();

@@ -135,6 +135,116 @@ export class MandateStore {
     }
   }
 
+  /**
+   * Creates many mandates in few round trips (for bulk loads such as the OSO migration):
+   * slots are read in batches, each new mandate is recorded as its slot's next entry with one
+   * insertMany, then applied with one more. A mandate whose id exists is skipped; one that
+   * overlaps a mandate of the same system is returned as a conflict; a slot with unapplied
+   * entries, or one another writer changed meanwhile, goes through change() one by one.
+   */
+  async createMany(
+    candidates: MandateDocument[],
+    actor: Actor,
+    at: Date,
+    overlaps: (a: MandateDocument, b: MandateDocument) => boolean,
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ created: string[]; existing: string[]; conflicts: { mandate: MandateDocument; with: MandateDocument }[] }> {
+    const result = { created: [] as string[], existing: [] as string[], conflicts: [] as { mandate: MandateDocument; with: MandateDocument }[] };
+    const slotKeys = [...new Set(candidates.map((c) => c.slotKey))];
+    const inSlot = new Map<string, MandateDocument[]>();
+    const lastSeq = new Map<string, number>();
+    const pendingSlots = new Set<string>();
+    for (let i = 0; i < slotKeys.length; i += 1000) {
+      const batch = slotKeys.slice(i, i + 1000);
+      for (const m of await this.mandates.find({ slotKey: { $in: batch } }, NO_ID).toArray()) {
+        inSlot.set(m.slotKey, [...(inSlot.get(m.slotKey) ?? []), m]);
+      }
+      const entries = await this.history.find({ slotKey: { $in: batch } }, { projection: { _id: 0, slotKey: 1, slotSeq: 1, applied: 1 } }).toArray();
+      for (const e of entries) {
+        lastSeq.set(e.slotKey, Math.max(lastSeq.get(e.slotKey) ?? 0, e.slotSeq));
+        if (!e.applied) pendingSlots.add(e.slotKey);
+      }
+    }
+
+    const slow: MandateDocument[] = [];
+    const entries: MandateHistoryDocument[] = [];
+    const planned = new Map<string, MandateDocument>();
+    // One new entry per slot in the fast path: a later one would rest on the earlier one.
+    const fastSlots = new Set<string>();
+    for (const candidate of candidates) {
+      if (pendingSlots.has(candidate.slotKey) || (fastSlots.has(candidate.slotKey) && !options.dryRun)) {
+        slow.push(candidate);
+        continue;
+      }
+      const present = inSlot.get(candidate.slotKey) ?? [];
+      if (present.some((m) => m.id === candidate.id)) {
+        result.existing.push(candidate.id);
+        continue;
+      }
+      const clash = present.find((m) => m.systemId === candidate.systemId && overlaps(m, candidate));
+      if (clash) {
+        result.conflicts.push({ mandate: candidate, with: clash });
+        continue;
+      }
+      const seq = (lastSeq.get(candidate.slotKey) ?? 0) + 1;
+      lastSeq.set(candidate.slotKey, seq);
+      fastSlots.add(candidate.slotKey);
+      inSlot.set(candidate.slotKey, [...present, candidate]);
+      planned.set(`${candidate.slotKey}#${seq}`, candidate);
+      entries.push({
+        slotKey: candidate.slotKey, slotSeq: seq, at, by: actor.name, bySub: actor.sub, byRole: actor.role,
+        mandateIds: [candidate.id], changes: [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate }], applied: false,
+      });
+    }
+
+    if (options.dryRun) {
+      result.created.push(...entries.map((e) => e.mandateIds[0]!), ...slow.map((m) => m.id));
+      return result;
+    }
+    for (let i = 0; i < entries.length; i += 500) {
+      const batch = entries.slice(i, i + 500);
+      const failed = new Set<number>();
+      try {
+        await this.history.insertMany(batch, { ordered: false });
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] }).writeErrors;
+        if (!writeErrors) throw err;
+        for (const w of Array.isArray(writeErrors) ? writeErrors : [writeErrors]) {
+          if ((w.code ?? w.err?.code) !== 11000) throw err;
+          failed.add(w.index);
+        }
+      }
+      const recorded = batch.filter((_e, j) => !failed.has(j));
+      for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
+      if (recorded.length) {
+        try {
+          await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
+        } catch (err) {
+          const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+          const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
+          if (!list || list.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+        }
+        await this.history.updateMany({ $or: recorded.map((e) => ({ slotKey: e.slotKey, slotSeq: e.slotSeq })) }, { $set: { applied: true } });
+        result.created.push(...recorded.map((e) => e.mandateIds[0]!));
+      }
+    }
+
+    // The rest one by one, re-reading each slot.
+    for (const candidate of slow) {
+      let clash: MandateDocument | undefined;
+      const changed = await this.change(candidate.slotKey, (state) => {
+        if (state.mandates.some((m) => m.id === candidate.id)) return [];
+        clash = state.mandates.find((m) => m.systemId === candidate.systemId && overlaps(m, candidate));
+        if (clash) return [];
+        return [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate }];
+      }, actor, { now: () => at });
+      if (changed.length) result.created.push(candidate.id);
+      else if (clash) result.conflicts.push({ mandate: candidate, with: clash });
+      else result.existing.push(candidate.id);
+    }
+    return result;
+  }
+
   historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
     return this.history.find({ mandateIds: { $in: [...mandateIds] } }, NO_ID).sort({ slotKey: 1, slotSeq: 1 }).toArray();
   }

@@ -19,7 +19,6 @@ import {
   readCsvTable,
   userError,
 } from '@osr/common';
-import { GraphQLError } from 'graphql';
 import type { AanleverpuntDocument, AanleverpuntKind, MandateDocument, ServiceCode, SystemDocument } from './documents.js';
 import { slotKeyOf, type Actor } from './mandate-store.js';
 import { rangesOverlap } from './mandate-service.js';
@@ -99,6 +98,8 @@ export interface MigrationOptions {
   /** called after each group of work, with done and total rows */
   progress?: (done: number, total: number) => void;
   now?: () => Date;
+  /** mandates created per batch (default 500) */
+  batchSize?: number;
 }
 
 export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOptions): Promise<MigrationReport> {
@@ -204,64 +205,61 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const mandateOf = new Map<string, string>();
-  let done = 0;
-  const total = valid.length;
+  const at = now();
+  const candidates: { key: string; first: Row; mandate: MandateDocument }[] = [];
   for (const [key, group] of groups) {
     const first = group[0]!;
     const service = SERVICE_OF[first.kind];
     const startDate = group.map(startOf).sort()[0]!;
     const board = boardOn.get(`${first.brin}@${startOf(first)}`)!;
     const id = `oso-${first.brin}-${service}-${first.system!.id}`;
-    const at = now();
-    const mandate: MandateDocument = {
-      id,
-      serviceCode: service,
-      systemId: first.system!.id,
-      brin: first.brin,
-      boardNummer: board,
-      startDate,
-      endDate: null,
-      origin: 'OSO_MIGRATION',
-      version: 1,
-      createdAt: at,
-      createdBy: ACTOR.name,
-      updatedAt: at,
-      lastReviewedAt: null,
-      lastReviewedBy: null,
-      reviewReasons: [],
-      reviewBoards: [],
-      slotKey: slotKeyOf({ brin: first.brin, boardNummer: board, serviceCode: service }),
-    };
-    const state = await repository.store.readSlot(mandate.slotKey);
-    if (state.mandates.some((m) => m.id === id)) {
-      report.mandates.alreadyMigrated++;
-      mandateOf.set(key, id);
-    } else {
-      const clash = state.mandates.find((m) => m.systemId === mandate.systemId && rangesOverlap(m, mandate));
-      if (clash) {
-        report.notMigrated.push({ brin: first.brin, kind: first.kind, systemId: mandate.systemId, reason: `overlaps mandate ${clash.id} from ${clash.startDate}` });
-      } else if (dryRun) {
-        report.mandates.created++;
-        mandateOf.set(key, id);
-      } else {
-        try {
-          const created = await repository.store.change(mandate.slotKey, (fresh) => {
-            if (fresh.mandates.some((m) => m.id === id)) return [];
-            if (fresh.mandates.some((m) => m.systemId === mandate.systemId && rangesOverlap(m, mandate))) {
-              throw userError('CONFLICT', 'a mandate of this system was given meanwhile');
-            }
-            return [{ mandateId: id, action: 'CREATED', before: null, after: mandate }];
-          }, ACTOR, { now: () => at });
-          if (created.length) report.mandates.created++;
-          else report.mandates.alreadyMigrated++;
-          mandateOf.set(key, id);
-        } catch (err) {
-          if (!(err instanceof GraphQLError)) throw err;
-          report.notMigrated.push({ brin: first.brin, kind: first.kind, systemId: mandate.systemId, reason: err.message });
-        }
-      }
+    candidates.push({
+      key,
+      first,
+      mandate: {
+        id,
+        serviceCode: service,
+        systemId: first.system!.id,
+        brin: first.brin,
+        boardNummer: board,
+        startDate,
+        endDate: null,
+        origin: 'OSO_MIGRATION',
+        version: 1,
+        createdAt: at,
+        createdBy: ACTOR.name,
+        updatedAt: at,
+        lastReviewedAt: null,
+        lastReviewedBy: null,
+        reviewReasons: [],
+        reviewBoards: [],
+        slotKey: slotKeyOf({ brin: first.brin, boardNummer: board, serviceCode: service }),
+      },
+    });
+  }
+  const total = valid.length;
+  let done = 0;
+  // In chunks, so that progress shows and a crash leaves whole chunks behind.
+  const batchSize = options.batchSize ?? 500;
+  for (let i = 0; i < candidates.length; i += batchSize) {
+    const chunk = candidates.slice(i, i + batchSize);
+    const outcome = await repository.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun });
+    const created = new Set(outcome.created);
+    const existing = new Set(outcome.existing);
+    report.mandates.created += created.size;
+    report.mandates.alreadyMigrated += existing.size;
+    for (const c of chunk) {
+      if (created.has(c.mandate.id) || existing.has(c.mandate.id)) mandateOf.set(c.key, c.mandate.id);
+      done += groups.get(c.key)!.length;
     }
-    done += group.length;
+    for (const conflict of outcome.conflicts) {
+      report.notMigrated.push({
+        brin: conflict.mandate.brin!,
+        kind: conflict.mandate.serviceCode === 'OSO_OV' ? 'OV' : 'SWV',
+        systemId: conflict.mandate.systemId,
+        reason: `overlaps mandate ${conflict.with.id} from ${conflict.with.startDate}`,
+      });
+    }
     options.progress?.(done, total);
   }
 
