@@ -103,9 +103,6 @@ async function main() {
     if (!/^\d{4}-\d{2}-\d{2}T/.test(values['synced-at']) || Number.isNaN(syncedAt.getTime())) {
       fail(`--synced-at ${JSON.stringify(values['synced-at'])} is invalid: an ISO moment such as 2026-11-01T06:00:00Z`);
     }
-  } else if (!path.toLowerCase().endsWith('.json')) {
-    // A CSV file does not say when its data was taken: its modification time stands in.
-    syncedAt = modified;
   }
   const referenceDate = values['reference-date'];
   if (referenceDate !== undefined && isoDateProblem(referenceDate)) {
@@ -143,6 +140,8 @@ async function main() {
         dryRun: values['dry-run'] ?? false,
         ...(values['allow-mass-end'] ? { maxEnded: Infinity } : {}),
         ...(syncedAt ? { syncedAt } : {}),
+        // A CSV file does not say when its data was taken: its modification time stands in.
+        fileModifiedAt: modified,
         ...(referenceDate ? { referenceDate } : {}),
         onProgress: progressPrinter(process.stderr.isTTY === true),
       },

@@ -37,6 +37,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** When RIO's data was taken. JSON: default the bundle's peilmoment. CSV: required. */
   syncedAt?: Date;
+  /** The file's modification time: stands in for syncedAt of a CSV file that has none. */
+  fileModifiedAt?: Date;
   /** The date the data describes. Default: the bundle's peildatum, else the date of syncedAt. */
   referenceDate?: string;
   importId?: string;
@@ -112,7 +114,8 @@ export async function importRio(
   progress({ phase: 'reading', done: 0, total: 1 });
   const { text, encoding } = decodeText(source.bytes);
   const format = detectFormat(source, text);
-  if (format === 'csv' && !options.syncedAt) {
+  const csvSyncedAt = options.syncedAt ?? options.fileModifiedAt;
+  if (format === 'csv' && !csvSyncedAt) {
     throw new ImportFileError('a CSV file does not say when its data was taken: pass syncedAt (--synced-at)');
   }
 
@@ -137,7 +140,7 @@ export async function importRio(
     const snapshot =
       format === 'json'
         ? readJsonBundle(text, known, readOptions)
-        : readCsv(text, known, { syncedAt: options.syncedAt!, ...readOptions });
+        : readCsv(text, known, { ...readOptions, syncedAt: csvSyncedAt! });
     progress({ phase: 'reading', done: 1, total: 1 });
 
     progress({ phase: 'comparing', done: 0, total: 1 });
@@ -249,7 +252,7 @@ export function formatReport(report: ImportReport): string[] {
   const c = (e: object) => Object.entries(e).map(([k, v]) => `${k} ${v}`).join(', ');
   const lines = [
     `${report.dryRun ? 'Dry run (nothing written)' : 'Import'} ${report.importId}: ${report.mode} ${report.format.toUpperCase()} ${report.source} (${report.encoding})`,
-    `  data of ${report.referenceDate}, taken ${report.syncedAt}; ${report.recordsRead} records read in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `  data of ${report.referenceDate}, taken ${report.syncedAt}; ${report.recordsRead} records read; import took ${(report.durationMs / 1000).toFixed(1)} s`,
     `  created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}, rejected ${report.rejected}`,
     `  boards: ${c(report.boards)}`,
     `  schools: ${c(report.schools)}`,
