@@ -312,8 +312,8 @@ export interface LoadResult {
   durationMs: number;
   requests: RequestRecord[];
   writes: Write[];
-  /** when each kill happened (ms since the epoch) */
-  kills: (Kill & { at: number })[];
+  /** when each kill was sent and when the process was gone (ms since the epoch) */
+  kills: (Kill & { at: number; goneAt: number })[];
 }
 
 function addDays(date: string, days: number): string {
@@ -448,8 +448,9 @@ export async function runLoad(
 
   async function killer(kill: Kill) {
     await new Promise((r) => setTimeout(r, kill.atMs));
-    kills.push({ ...kill, at: Date.now() });
+    const at = Date.now();
     await cluster.kill(kill.kind, kill.index);
+    kills.push({ ...kill, at, goneAt: Date.now() });
   }
 
   await Promise.all([
@@ -517,7 +518,7 @@ export interface LoadSummary {
 }
 
 export function summarise(result: LoadResult, cluster: Cluster): LoadSummary {
-  const inFlight = (r: RequestRecord) => result.kills.some((k) => r.started <= k.at && r.ended >= k.at);
+  const inFlight = (r: RequestRecord) => result.kills.some((k) => r.started <= k.goneAt && r.ended >= k.at);
   const failed = result.requests.filter((r) => !r.ok);
   const byKind = {} as LoadSummary['byKind'];
   for (const kind of ['headline', 'supplierFeed', 'grantMandate', 'endMandate'] as RequestKind[]) {
@@ -687,7 +688,7 @@ export async function proveStatelessness(options: ProofOptions): Promise<ProofRe
     });
     const load = summarise(result, cluster);
     const writes = await checkWrites(options.uri, options.prefix, result.writes);
-    const inFlight = (r: RequestRecord) => result.kills.some((k) => r.started <= k.at && r.ended >= k.at);
+    const inFlight = (r: RequestRecord) => result.kills.some((k) => r.started <= k.goneAt && r.ended >= k.at);
     const failures = result.requests.filter((r) => !r.ok);
     for (const f of failures) {
       if (!inFlight(f)) problems.push(`${f.kind} failed although no replica was killed while it ran: ${f.error}`);
