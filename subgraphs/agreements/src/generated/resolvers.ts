@@ -186,14 +186,15 @@ export type Board = {
   /**
    * The board's agreements, ordered by type then creation (SWV extension requests:
    * Agreement.extensions). Its own staff with OSR_TOEGANG, support, analysts; others FORBIDDEN.
+   * Nullable, so that a denial or an unavailable agreements service leaves the rest of the board.
    */
-  agreements: Array<Agreement>;
+  agreements?: Maybe<Array<Agreement>>;
   bevoegdGezagNummer: Scalars['ID']['output'];
   /**
    * What the board must check after organisation changes (school moved, merger, closure),
    * newest first; status: only these. Its own board with OSR_TOEGANG, support and analysts.
    */
-  reviewItems: Array<ReviewItem>;
+  reviewItems?: Maybe<Array<ReviewItem>>;
 };
 
 
@@ -692,9 +693,9 @@ export type AgreementEventResolvers<ContextType = Context, ParentType extends Re
 
 export type BoardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Board'] = ResolversParentTypes['Board']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Board']>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}>, ContextType>;
-  agreements?: Resolver<Array<ResolversTypes['Agreement']>, ParentType, ContextType>;
+  agreements?: Resolver<Maybe<Array<ResolversTypes['Agreement']>>, ParentType, ContextType>;
   bevoegdGezagNummer?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  reviewItems?: Resolver<Array<ResolversTypes['ReviewItem']>, ParentType, ContextType, Partial<BoardReviewItemsArgs>>;
+  reviewItems?: Resolver<Maybe<Array<ResolversTypes['ReviewItem']>>, ParentType, ContextType, Partial<BoardReviewItemsArgs>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 

@@ -125,7 +125,7 @@ export type Service = {
    * Where to get help for this service (contacts valid today); topic: only contacts for that
    * topic, e.g. NEW_AGREEMENT or SWV_EXTENSION (Kennisnet Support).
    */
-  support: Array<SupportContact>;
+  support?: Maybe<Array<SupportContact>>;
 };
 
 
@@ -336,7 +336,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type ServiceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Service']>, { __typename: 'Service' } & GraphQLRecursivePick<ParentType, {"code":true}>, ContextType>;
   code?: Resolver<ResolversTypes['ServiceCode'], ParentType, ContextType>;
-  support?: Resolver<Array<ResolversTypes['SupportContact']>, ParentType, ContextType, Partial<ServiceSupportArgs>>;
+  support?: Resolver<Maybe<Array<ResolversTypes['SupportContact']>>, ParentType, ContextType, Partial<ServiceSupportArgs>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
