@@ -354,11 +354,12 @@ function problem(answer: Answer): string | undefined {
  * Sends a mixed load through the gateway load balancer for `durationMs`: query workers
  * alternate the headline query (BOARD token) and the supplier feed (SUPPLIER token);
  * mutation workers (SUPPORT token) grant a mandate, then end it with the version they got.
- * The kills happen at their offsets. Bounded: every worker sends one request at a time.
+ * The kills happen at their offsets. Bounded: every worker sends one request at a time, for
+ * durationMs, and at most maxRequests (5,000) in all.
  */
 export async function runLoad(
   cluster: Cluster,
-  options: { durationMs: number; queryWorkers?: number; mutationWorkers?: number; kills?: Kill[]; firstDate?: string },
+  options: { durationMs: number; queryWorkers?: number; mutationWorkers?: number; kills?: Kill[]; firstDate?: string; maxRequests?: number },
 ): Promise<LoadResult> {
   const requests: RequestRecord[] = [];
   const writes: Write[] = [];
@@ -367,6 +368,9 @@ export async function runLoad(
   const until = start + options.durationMs;
   const firstDate = options.firstDate ?? '2031-01-01';
   const mutationWorkers = Math.min(options.mutationWorkers ?? 3, WRITE_SCHOOLS.length);
+  // Bounded in time and in count, whatever the machine's speed.
+  const maxRequests = options.maxRequests ?? 5_000;
+  const going = () => Date.now() < until && requests.length < maxRequests;
 
   // Many callers, so that no caller meets the per-replica rate limit.
   const boardTokens = await Promise.all(
@@ -396,7 +400,7 @@ export async function runLoad(
   }
 
   async function queryWorker(w: number) {
-    for (let i = 0; Date.now() < until; i++) {
+    for (let i = 0; going(); i++) {
       if ((i + w) % 2 === 0) {
         await timed('headline', { query: HEADLINE_QUERY, variables: { nummer: '41234' } }, boardTokens[(i * 7 + w) % boardTokens.length]!, (a) => {
           const board = a.data?.['board'] as { schools?: { mandates?: unknown[] | null }[] } | null;
@@ -415,7 +419,7 @@ export async function runLoad(
 
   async function mutationWorker(w: number) {
     const school = WRITE_SCHOOLS[w]!;
-    for (let k = 0; Date.now() < until; k++) {
+    for (let k = 0; going(); k++) {
       const token = supportTokens[(k * 5 + w) % supportTokens.length]!;
       // Two-day mandates three days apart: no two grants of this school overlap.
       const startDate = addDays(firstDate, 3 * k);
@@ -430,7 +434,7 @@ export async function runLoad(
       if (!granted) continue;
       const mandate = (granted.data!['grantMandate'] as { mandates: { id: string; version: number; endDate: string }[] }).mandates[0]!;
       Object.assign(grant, { id: mandate.id, acknowledged: true, version: mandate.version, endDate: mandate.endDate });
-      if (Date.now() >= until) break;
+      if (!going()) break;
       const end: Write = { kind: 'endMandate', brin: school.brin, startDate, id: mandate.id, acknowledged: false };
       writes.push(end);
       const ended = await timed(
