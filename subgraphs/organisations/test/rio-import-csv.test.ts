@@ -114,6 +114,25 @@ describe('RIO import of DUO CSV files', () => {
     expect(await repo.changes.countDocuments()).toBe(feed);
   });
 
+  it('a delta file changes only the rows it holds: a new vestiging for 14AB, nothing ended', async () => {
+    const delta = [
+      HEADER,
+      '42001;;;14AB;Openbare Basisschool De Linde;PO;BAS;01-08-1975;;;14AB00;;;Maastricht;PO3101;;Limburg',
+      '42001;;;14AB;Openbare Basisschool De Linde;PO;BAS;01-08-1975;;;14AB01;De Linde locatie Oost;6221 AB;Maastricht;PO3101;;Limburg',
+    ].join('\n');
+    const report = await importRio(repo, { name: 'delta.csv', bytes: utf8(delta) }, { mode: 'delta', syncedAt: new Date('2026-10-01T06:00:00.000Z') });
+    expect(report.rejections).toEqual([]);
+    expect(report.schools).toEqual({ created: 0, updated: 1, ended: 0, unchanged: 0, moved: 0 });
+    expect(report.boards).toEqual({ created: 0, updated: 0, ended: 0, unchanged: 0 });
+    expect(report.vestigingen).toEqual({ created: 1, updated: 0, ended: 0 });
+    expect((await feedRows(repo, report.importId)).map((f) => f.description)).toEqual(['School 14AB changed: vestigingen']);
+    expect((await storedSchool(repo, '14AB'))!.vestigingen.map((v) => [v.vestigingsnummer, v.name, v.address?.postcode])).toEqual([
+      ['14AB00', 'Openbare Basisschool De Linde', null],
+      ['14AB01', 'De Linde locatie Oost', '6221AB'],
+    ]);
+    expect(await storedSchool(repo, '25BE')).toMatchObject({ endDate: null, rioSyncedAt: new Date('2026-09-01T06:00:00.000Z') });
+  });
+
   it('a Windows-1252 file reads the same as the UTF-8 one', async () => {
     const other = await freshRepository();
     try {
