@@ -222,6 +222,40 @@ function lintDockerfile(path: string): { instructions: Instruction[]; finalStage
   return { instructions, finalStage };
 }
 
+/** Workspace folder of each @osr package. */
+const workspaceOf = new Map<string, string>();
+for (const pattern of ['common', 'gateway', 'subgraphs/*']) {
+  const dirs = pattern.endsWith('/*') ? readdirSync(join(repoRoot, pattern.slice(0, -2))).map((d) => `${pattern.slice(0, -2)}/${d}`) : [pattern];
+  for (const dir of dirs) {
+    if (existsSync(join(repoRoot, dir, 'package.json'))) workspaceOf.set((JSON.parse(read(`${dir}/package.json`)) as { name: string }).name, dir);
+  }
+}
+
+/** The repository folders a service's process reads at run time. */
+function runtimeFolders(service: Service): string[] {
+  const start = service === 'gateway' ? 'gateway' : `subgraphs/${service}`;
+  const folders = new Set<string>();
+  const queue = [start];
+  while (queue.length) {
+    const dir = queue.pop()!;
+    if (folders.has(dir)) continue;
+    folders.add(dir);
+    for (const file of filesUnder(`${dir}/src`, '.ts')) {
+      const text = read(file);
+      for (const m of text.matchAll(/from '(@osr\/[\w-]+)/g)) {
+        const workspace = workspaceOf.get(m[1]!);
+        if (workspace) queue.push(workspace);
+      }
+      for (const m of text.matchAll(/new URL\('((?:\.\.\/)+[^']+)', import\.meta\.url\)/g)) {
+        const target = relative(repoRoot, join(repoRoot, file, '..', m[1]!));
+        const top = target.split('/')[0]!;
+        if (!target.startsWith(`${dir}/`) && top !== '..') folders.add(top);
+      }
+    }
+  }
+  return [...folders];
+}
+
 describe('the Dockerfiles', () => {
   for (const service of SERVICES) {
     it(`${service}: multi-stage, non-root, HEALTHCHECK on /health, its port and its entry point, no secrets`, () => {
@@ -239,12 +273,10 @@ describe('the Dockerfiles', () => {
       const cmd = execForm(finalStage.find((i) => i.keyword === 'CMD')!.args);
       expect(cmd).toEqual(['node', '--import', 'tsx', entries[service]]);
       expect(existsSync(join(repoRoot, entries[service]))).toBe(true);
-      // The runtime has the sources the entry point needs.
+      // The runtime has the sources the entry point needs: its workspace, the workspaces it
+      // imports (@osr/...), and the folders it reads files from (new URL('../../schema/...')).
       const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-      const own = service === 'gateway' ? 'gateway/' : `subgraphs/${service}/`;
-      expect(copies).toContain(`${own} ${own}`);
-      expect(copies).toContain('common/ common/');
-      if (service === 'gateway') expect(copies).toContain('schema/ schema/');
+      for (const dir of runtimeFolders(service)) expect(copies, `${path}: COPY ${dir}/`).toContain(`${dir}/ ${dir}/`);
     });
   }
 
