@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { OrganisationChangeDocument } from '../documents.js';
-import type { OrganisationsRepository } from '../repository.js';
+import { SWAP_CHUNK, type OrganisationsRepository } from '../repository.js';
 import { planImport, type EntityCounts, type PlanCounts } from './plan.js';
 import { readCsv } from './read-csv.js';
 import { ImportFileError, readJsonBundle } from './read-json.js';
@@ -187,7 +187,7 @@ export async function importRio(
           progress({ phase: 'writing', done, total });
         });
       }
-      const step = 1000;
+      const step = SWAP_CHUNK;
       for (const [name, writes] of [
         ['boards', plan.boards],
         ['samenwerkingsverbanden', plan.swvs],
