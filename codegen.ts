@@ -52,6 +52,10 @@ const config: CodegenConfig = {
       Aanleverpunt: '../documents.js#AanleverpuntDocument',
       School: '../documents.js#SchoolRef',
       Board: '../documents.js#BoardRef',
+      MandateCount: '../analytics.js#MandateCountRow',
+      MandateMonth: '../analytics.js#MandateMonthRow',
+      MandateCoverage: '../analytics.js#CoverageView',
+      CoverageGroup: '../analytics.js#CoverageGroupView',
     }),
     ...subgraph('agreements', {
       Agreement: '../documents.js#AgreementDocument',

@@ -1,4 +1,5 @@
 import type { Identity } from '@osr/common';
+import type { MandateAnalytics } from './analytics.js';
 import type { FeedFollower } from './feed-follower.js';
 import type { MandateService } from './mandate-service.js';
 import type { MandatesLoaders, MandatesRepository } from './repository.js';
@@ -10,6 +11,8 @@ export interface Context {
   loaders: MandatesLoaders;
   service: MandateService;
   follower: FeedFollower;
+  /** Aggregates for analysts, support and boards (analytics.ts). */
+  analytics: MandateAnalytics;
   /** Today in the Netherlands (YYYY-MM-DD), fixed for the whole request. */
   today: string;
 }

@@ -1,10 +1,12 @@
 import { buildSubgraphServer, createPeerClient, todayInNetherlands, type SubgraphDeps, type SubgraphServer } from '@osr/common';
+import { MandateAnalytics } from './analytics.js';
 import type { Context } from './context.js';
 import { FeedFollower } from './feed-follower.js';
 import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi } from './peers.js';
 import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
+import { organisationsSchoolDirectory } from './school-directory.js';
 
 export interface MandatesOptions {
   /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
@@ -23,6 +25,7 @@ export async function createMandatesServer(
   const organisations = client('organisations');
   const service = new MandateService(repository, repository.store, organisationsApi(organisations), agreementsApi(client('agreements')), todayInNetherlands);
   const follower = new FeedFollower(changeFeedApi(organisations), repository.cursors, repository.mandates, repository.store, logger);
+  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, organisationsSchoolDirectory(organisations));
 
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
@@ -38,6 +41,7 @@ export async function createMandatesServer(
       today: todayInNetherlands(),
       service,
       follower,
+      analytics,
     }),
   });
 

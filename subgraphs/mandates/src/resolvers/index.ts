@@ -1,5 +1,6 @@
 import { DateScalar, DateTimeScalar } from '@osr/common';
 import type { Resolvers } from '../generated/resolvers.js';
+import { AnalyticsQuery, CoverageGroup, MandateCount } from './analytics.js';
 import { Board } from './board.js';
 import { Aanleverpunt, Service, Supplier, System } from './catalogue.js';
 import { Mandate, MandateHistoryEntry, MandateSnapshot } from './mandate.js';
@@ -10,7 +11,7 @@ import { School } from './school.js';
 export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
-  Query,
+  Query: { ...Query, ...AnalyticsQuery },
   Service,
   Supplier,
   System,
@@ -21,4 +22,6 @@ export const resolvers: Resolvers = {
   Aanleverpunt,
   School,
   Board,
+  MandateCount,
+  CoverageGroup,
 };

@@ -1,0 +1,290 @@
+/**
+ * Aggregates over the mandates (issue 10). Every count is made in the database with the
+ * portable aggregation subset ($match, $group with $sum, $sort): the subgraph receives one
+ * row per group, never the mandates. Questions that need organisation data (sector, board of
+ * a school, SWV) join those small results in memory with the school directory, which comes
+ * from the organisations subgraph's API (school-directory.ts).
+ */
+import type { Collection, Filter } from 'mongodb';
+import { userError, type Identity } from '@osr/common';
+import { readsAll } from './access.js';
+import type { AanleverpuntDocument, MandateDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
+import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
+import type { MandateStatus } from './status.js';
+
+export type MandateDimension = 'SERVICE' | 'STATUS' | 'SYSTEM' | 'SUPPLIER' | 'ORIGIN' | 'BOARD' | 'SECTOR';
+export type CoverageDimension = 'BOARD' | 'SECTOR' | 'SWV';
+
+/** One row of mandateCounts (the parent of MandateCount). */
+export interface MandateCountRow {
+  service: ServiceCode | null;
+  status: MandateStatus | null;
+  /** system id */
+  system: string | null;
+  /** supplier OIN */
+  supplier: string | null;
+  origin: MandateOrigin | null;
+  /** bevoegd gezag nummer */
+  board: string | null;
+  sector: Sector | null;
+  count: number;
+}
+
+export interface MandateMonthRow {
+  month: string;
+  date: string;
+  service: ServiceCode;
+  active: number;
+}
+
+/** One group of mandateCoverage (the parent of CoverageGroup). */
+export interface CoverageGroupView {
+  board: string | null;
+  sector: Sector | null;
+  swv: string | null;
+  schools: number;
+  covered: number;
+  uncovered: number;
+  uncoveredWithInactiveAanleverpunt: number;
+  /** ordered by BRIN */
+  uncoveredBrins: string[];
+}
+
+export interface CoverageView {
+  service: ServiceCode;
+  asOf: string;
+  schools: number;
+  covered: number;
+  uncovered: number;
+  uncoveredWithInactiveAanleverpunt: number;
+  groups: CoverageGroupView[];
+}
+
+/** Whose figures a caller sees: all (national) or one board's. */
+export type AnalyticsScope = { board: string | null };
+
+/**
+ * Support, analysts (and services) see national figures; a board user with OSR_TOEGANG sees
+ * its own board's figures only: the filter is applied automatically, so the same query works
+ * for both. Everyone else is refused.
+ */
+export function analyticsScope(identity: Identity, what: string): AnalyticsScope {
+  if (readsAll(identity)) return { board: null };
+  if (identity.role === 'BOARD' && identity.board && identity.rights.includes('OSR_TOEGANG')) return { board: identity.board };
+  if (identity.role === 'BOARD') throw userError('FORBIDDEN', `You may not see ${what}: your account lacks the right OSR_TOEGANG`);
+  throw userError('FORBIDDEN', `${what} are for support, analysts and boards (their own figures)`);
+}
+
+/** The last day of a month, YYYY-MM-DD. */
+function monthEnd(year: number, month: number): string {
+  return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+}
+
+export const MAX_SERIES_MONTHS = 120;
+
+/** The days mandateCountSeries counts: each month end from `from`'s month to `to`'s, the last one capped at `to`. */
+export function seriesDays(from: string, to: string): { month: string; date: string }[] {
+  let year = Number(from.slice(0, 4));
+  let month = Number(from.slice(5, 7));
+  const days: { month: string; date: string }[] = [];
+  for (;;) {
+    const label = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
+    if (label > to.slice(0, 7)) break;
+    const end = monthEnd(year, month);
+    days.push({ month: label, date: end < to ? end : to });
+    month++;
+    if (month > 12) {
+      month = 1;
+      year++;
+    }
+  }
+  return days;
+}
+
+/** The dimension's field in a mandate document, as a $group key. */
+const GROUP_FIELD: Partial<Record<MandateDimension, string>> = {
+  SERVICE: '$serviceCode',
+  SYSTEM: '$systemId',
+  // SUPPLIER is derived from the system (few systems, mapped in memory)
+  SUPPLIER: '$systemId',
+  ORIGIN: '$origin',
+  BOARD: '$boardNummer',
+  // SECTOR is derived from the school (mapped in memory with the school directory)
+  SECTOR: '$brin',
+};
+
+interface GroupRow {
+  _id: { serviceCode?: ServiceCode; systemId?: string; origin?: MandateOrigin; boardNummer?: string; brin?: string | null };
+  count: number;
+}
+
+export class MandateAnalytics {
+  constructor(
+    private readonly mandates: Collection<MandateDocument>,
+    private readonly aanleverpunten: Collection<AanleverpuntDocument>,
+    private readonly systems: Collection<SystemDocument>,
+    private readonly directory: SchoolDirectory,
+  ) {}
+
+  /** The $match of mandates with a status on a date. */
+  static statusFilter(status: MandateStatus, asOf: string): Filter<MandateDocument> {
+    if (status === 'PLANNED') return { startDate: { $gt: asOf } };
+    if (status === 'ENDED') return { endDate: { $lt: asOf } };
+    return { startDate: { $lte: asOf }, $or: [{ endDate: null }, { endDate: { $gte: asOf } }] };
+  }
+
+  private static scopeFilter(scope: AnalyticsScope, services: readonly ServiceCode[] | null): Filter<MandateDocument>[] {
+    const and: Filter<MandateDocument>[] = [];
+    if (scope.board) and.push({ boardNummer: scope.board });
+    if (services) and.push({ serviceCode: { $in: [...services] } });
+    return and;
+  }
+
+  async counts(scope: AnalyticsScope, asOf: string, services: readonly ServiceCode[] | null, groupBy: readonly MandateDimension[]): Promise<MandateCountRow[]> {
+    const dims = [...new Set(groupBy)];
+    const key: Record<string, string> = {};
+    for (const dim of dims) {
+      const field = GROUP_FIELD[dim];
+      if (field) key[field.slice(1)] = field;
+    }
+    const statuses: MandateStatus[] = ['PLANNED', 'ACTIVE', 'ENDED'];
+    const perStatus = await Promise.all(
+      statuses.map((status) =>
+        this.mandates
+          .aggregate<GroupRow>([
+            { $match: { $and: [MandateAnalytics.statusFilter(status, asOf), ...MandateAnalytics.scopeFilter(scope, services)] } },
+            { $group: { _id: key, count: { $sum: 1 } } },
+          ])
+          .toArray(),
+      ),
+    );
+    const supplierOf = dims.includes('SUPPLIER') ? await this.supplierOfSystems() : new Map<string, string>();
+    const sectorOf = dims.includes('SECTOR') ? await this.sectorOfSchools() : new Map<string, Sector>();
+    const merged = new Map<string, MandateCountRow>();
+    statuses.forEach((status, i) => {
+      for (const group of perStatus[i] ?? []) {
+        const id = group._id;
+        const row: MandateCountRow = {
+          service: dims.includes('SERVICE') ? (id.serviceCode ?? null) : null,
+          status: dims.includes('STATUS') ? status : null,
+          system: dims.includes('SYSTEM') ? (id.systemId ?? null) : null,
+          supplier: dims.includes('SUPPLIER') ? (supplierOf.get(id.systemId ?? '') ?? null) : null,
+          origin: dims.includes('ORIGIN') ? (id.origin ?? null) : null,
+          board: dims.includes('BOARD') ? (id.boardNummer ?? null) : null,
+          sector: dims.includes('SECTOR') ? (sectorOf.get(id.brin ?? '') ?? null) : null,
+          count: group.count,
+        };
+        // Rows that differ only in what was grouped for a derived dimension (several systems
+        // of one supplier, several schools of one sector, the three statuses) add up.
+        const k = JSON.stringify([row.service, row.status, row.system, row.supplier, row.origin, row.board, row.sector]);
+        const seen = merged.get(k);
+        if (seen) seen.count += row.count;
+        else merged.set(k, row);
+      }
+    });
+    const order = (r: MandateCountRow) => [r.service, r.status, r.system, r.supplier, r.origin, r.board, r.sector].map((v) => v ?? '').join('\u0000');
+    return [...merged.values()].filter((r) => r.count > 0).sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  }
+
+  /**
+   * Active mandates per service at each month end. One aggregation groups the mandates by
+   * (service, start date, end date): a few hundred distinct periods at national scale, since
+   * the migration gave most mandates the same start; each month end then sums the periods
+   * that cover it. Start and end dates are what the history recorded last for each mandate
+   * (ended mandates are kept), not today's status.
+   */
+  async series(scope: AnalyticsScope, from: string, to: string, services: readonly ServiceCode[] | null): Promise<MandateMonthRow[]> {
+    const days = seriesDays(from, to);
+    const last = days[days.length - 1];
+    if (!last) return [];
+    const periods = await this.mandates
+      .aggregate<{ _id: { serviceCode: ServiceCode; startDate: string; endDate: string | null }; count: number }>([
+        // only periods that can overlap the series
+        { $match: { $and: [{ startDate: { $lte: last.date } }, { $or: [{ endDate: null }, { endDate: { $gte: days[0]?.date ?? from } }] }, ...MandateAnalytics.scopeFilter(scope, services)] } },
+        { $group: { _id: { serviceCode: '$serviceCode', startDate: '$startDate', endDate: '$endDate' }, count: { $sum: 1 } } },
+      ])
+      .toArray();
+    const serviceList = services ? [...new Set(services)].sort() : [...new Set(periods.map((p) => p._id.serviceCode))].sort();
+    const rows: MandateMonthRow[] = [];
+    for (const day of days) {
+      for (const service of serviceList) {
+        let active = 0;
+        for (const p of periods) {
+          const { serviceCode, startDate, endDate } = p._id;
+          if (serviceCode === service && startDate <= day.date && (endDate === null || endDate === undefined || endDate >= day.date)) active += p.count;
+        }
+        rows.push({ month: day.month, date: day.date, service, active });
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Coverage gaps. The schools (sector, board, SWVs) come from the organisations subgraph
+   * (cached, see school-directory.ts); the schools with an active mandate and those with an
+   * inactive aanleverpunt are one aggregation each here; the join is in memory.
+   */
+  async coverage(scope: AnalyticsScope, service: ServiceCode, asOf: string, groupBy: CoverageDimension | null): Promise<CoverageView> {
+    const kind = service === 'OSO_SWV' ? 'SWV' : service === 'OSO_OV' ? 'OV' : null;
+    const [allSchools, coveredRows, inactiveRows] = await Promise.all([
+      this.directory.schools(asOf),
+      this.mandates
+        .aggregate<{ _id: string }>([
+          { $match: { $and: [{ serviceCode: service }, { brin: { $ne: null } }, MandateAnalytics.statusFilter('ACTIVE', asOf)] } },
+          { $group: { _id: '$brin', count: { $sum: 1 } } },
+        ])
+        .toArray(),
+      kind
+        ? this.aanleverpunten.aggregate<{ _id: string }>([{ $match: { kind, active: false } }, { $group: { _id: '$brin', count: { $sum: 1 } } }]).toArray()
+        : Promise.resolve([]),
+    ]);
+    const covered = new Set(coveredRows.map((r) => r._id));
+    const inactive = new Set(inactiveRows.map((r) => r._id));
+    const schools = scope.board ? allSchools.filter((s) => s.board === scope.board) : allSchools;
+
+    const { uncoveredBrins: _all, ...total } = tally(schools, covered, inactive);
+    const groups: CoverageGroupView[] = [];
+    if (groupBy) {
+      const byKey = new Map<string, DirectorySchool[]>();
+      for (const school of schools) {
+        const keys = groupBy === 'BOARD' ? [school.board] : groupBy === 'SECTOR' ? [school.sector] : school.swvs;
+        for (const k of keys) {
+          const list = byKey.get(k);
+          if (list) list.push(school);
+          else byKey.set(k, [school]);
+        }
+      }
+      for (const [k, list] of byKey) {
+        groups.push({
+          board: groupBy === 'BOARD' ? k : null,
+          sector: groupBy === 'SECTOR' ? (k as Sector) : null,
+          swv: groupBy === 'SWV' ? k : null,
+          ...tally(list, covered, inactive),
+        });
+      }
+      groups.sort((a, b) => b.uncovered - a.uncovered || ((a.board ?? a.sector ?? a.swv ?? '') < (b.board ?? b.sector ?? b.swv ?? '') ? -1 : 1));
+    }
+    return { service, asOf, ...total, groups };
+  }
+
+  private async supplierOfSystems(): Promise<Map<string, string>> {
+    const systems = await this.systems.find({}, { projection: { _id: 0, id: 1, supplierOin: 1 } }).toArray();
+    return new Map(systems.map((s) => [s.id, s.supplierOin]));
+  }
+
+  private async sectorOfSchools(): Promise<Map<string, Sector>> {
+    const schools = await this.directory.schools(null);
+    return new Map(schools.map((s) => [s.brin, s.sector]));
+  }
+}
+
+function tally(schools: readonly DirectorySchool[], covered: ReadonlySet<string>, inactive: ReadonlySet<string>) {
+  const uncovered = schools.filter((s) => !covered.has(s.brin)).map((s) => s.brin).sort();
+  return {
+    schools: schools.length,
+    covered: schools.length - uncovered.length,
+    uncovered: uncovered.length,
+    uncoveredWithInactiveAanleverpunt: uncovered.filter((b) => inactive.has(b)).length,
+    uncoveredBrins: uncovered,
+  };
+}
