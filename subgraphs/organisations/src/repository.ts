@@ -216,32 +216,33 @@ export class OrganisationsRepository {
    * journal: the new versions are first saved in a pending collection, so a crash between
    * delete and insert is repaired by completePendingWrites() before the next import.
    */
-  async writeDocuments<T extends Document>(
+  async writeDocuments<T extends object>(
     name: ImportCollection,
     writes: DocumentWrites<T>,
     swapThreshold = DEFAULT_SWAP_THRESHOLD,
   ): Promise<void> {
     const collection = this.collection(name);
     for (const chunk of chunks(writes.inserts)) {
-      await this.db.collection(name).insertMany(chunk.map((d) => ({ ...d })), { ordered: false });
+      await this.db.collection(name).insertMany(chunk.map((d): Document => ({ ...d })), { ordered: false });
     }
     if (writes.replacements.length === 0) return;
     if (writes.replacements.length <= swapThreshold) {
       await collection.bulkWrite(
-        writes.replacements.map(({ _id, ...doc }) => ({ replaceOne: { filter: { _id }, replacement: doc } })),
+        writes.replacements.map(({ _id, ...doc }) => ({ replaceOne: { filter: { _id }, replacement: doc as Document } })),
         { ordered: false },
       );
       return;
     }
     for (const chunk of chunks(writes.replacements, SWAP_CHUNK)) {
-      const journal: PendingWrite[] = chunk.map((doc) => ({
+      const docs = chunk.map((doc): Document & { _id: StoreId } => ({ ...doc }));
+      const journal: PendingWrite[] = docs.map((doc) => ({
         _id: `${name}:${String(doc._id)}`,
         collection: name,
         docId: doc._id,
         doc,
       }));
       await this.pending.insertMany(journal, { ordered: false });
-      await this.swap(name, chunk);
+      await this.swap(name, docs);
       // One import at a time (the lock): every pending write is this chunk's.
       await this.pending.deleteMany({});
     }

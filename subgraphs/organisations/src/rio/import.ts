@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { OrganisationChangeDocument } from '../documents.js';
-import { SWAP_CHUNK, type OrganisationsRepository } from '../repository.js';
+import { SWAP_CHUNK, type DocumentWrites, type ImportCollection, type OrganisationsRepository } from '../repository.js';
 import { planImport, type EntityCounts, type PlanCounts } from './plan.js';
 import { readCsv } from './read-csv.js';
 import { ImportFileError, readJsonBundle } from './read-json.js';
@@ -188,18 +188,18 @@ export async function importRio(
         });
       }
       const step = SWAP_CHUNK;
-      for (const [name, writes] of [
-        ['boards', plan.boards],
-        ['samenwerkingsverbanden', plan.swvs],
-        ['schools', plan.schools],
-      ] as const) {
+      const write = async <T extends object>(name: ImportCollection, writes: DocumentWrites<T>) => {
         for (let i = 0; i < Math.max(writes.inserts.length, writes.replacements.length); i += step) {
           const part = { inserts: writes.inserts.slice(i, i + step), replacements: writes.replacements.slice(i, i + step) };
-          await repository.writeDocuments(name, part as never, options.swapThreshold);
+          await repository.writeDocuments(name, part, options.swapThreshold);
           done += part.inserts.length + part.replacements.length;
           progress({ phase: 'writing', done, total });
         }
-      }
+      };
+      // Boards and SWVs first: a school's references exist before the school is written.
+      await write('boards', plan.boards);
+      await write('samenwerkingsverbanden', plan.swvs);
+      await write('schools', plan.schools);
     }
 
     const c = plan.counts;

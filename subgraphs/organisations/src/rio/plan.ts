@@ -192,8 +192,8 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     if (old.name !== next.name) {
       plan.changes.push(change('BOARD_RENAMED', nr, ref, [old.name, next.name], { bevoegdGezagNummer: nr }, `Board ${nr} renamed from '${old.name}' to '${next.name}'`));
     }
-    const other = (['rioCode', 'kvkNummer', 'rsin', 'startDate'] as const).filter((f) => old[f] !== next[f]);
-    if (old.endDate && old.endDate !== next.endDate) other.push('endDate' as never);
+    const other: (keyof BoardDocument)[] = (['rioCode', 'kvkNummer', 'rsin', 'startDate'] as const).filter((f) => old[f] !== next[f]);
+    if (old.endDate && old.endDate !== next.endDate) other.push('endDate');
     if (other.length) {
       const detail = Object.fromEntries(other.map((f) => [f, [old[f], next[f]]]));
       const reopened = old.endDate && !next.endDate ? ' (reopened)' : '';
@@ -335,7 +335,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     }
     if (vChanged) fields.push('vestigingen');
     if (fields.length) {
-      const detail = { fields, values: fields.map((f) => (f === 'vestigingen' ? vestigingen : (next as unknown as Record<string, unknown>)[f])) };
+      const detail = { fields, next: { ...next, rioSyncedAt: null, boardHistory: null } };
       plan.changes.push(change('SCHOOL_CHANGED', brin, ref, detail, { bevoegdGezagNummer: board, brin }, `School ${brin} changed: ${fields.join(', ')}`));
     }
     for (const code of src.swvCodes.filter((c) => !old.swvCodes.includes(c))) {
