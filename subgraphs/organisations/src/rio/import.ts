@@ -47,8 +47,9 @@ export interface ImportOptions {
   /** Replacements per collection above which the bulk swap is used (tests lower it). */
   swapThreshold?: number;
   /**
-   * A full snapshot that would end more than this many organisations (and more than 10% of
-   * those open) is refused as a probable wrong or partial file. Default 50; Infinity allows.
+   * A full snapshot that would end more than this many organisations because it lacks them
+   * (and more than 10% of those open) is refused as a probably wrong or partial file.
+   * Default 50; Infinity allows it.
    */
   maxEnded?: number;
 }
@@ -146,11 +147,11 @@ export async function importRio(
     progress({ phase: 'comparing', done: 0, total: 1 });
     const plan = planImport(snapshot, stored, options.mode);
     progress({ phase: 'comparing', done: 1, total: 1 });
-    const ending = plan.counts.boards.ended + plan.counts.schools.ended + plan.counts.samenwerkingsverbanden.ended;
+    const ending = plan.endedByAbsence;
     const open = [...stored.boards, ...stored.schools, ...stored.swvs].filter((d) => !d.endDate).length;
     if (!dryRun && ending > (options.maxEnded ?? 50) && ending > open / 10) {
       throw new ImportFileError(
-        `this full snapshot would end ${ending} of the ${open} open organisations: is it really a complete RIO snapshot? ` +
+        `this full snapshot would end ${ending} of the ${open} open organisations because it lacks them: is it really a complete RIO snapshot? ` +
           'Import a partial file with --delta; if the ending is right, pass --allow-mass-end (nothing was written)',
       );
     }

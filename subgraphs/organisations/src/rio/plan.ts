@@ -48,6 +48,8 @@ export interface ImportPlan {
   swvs: DocumentWrites<SwvDocument>;
   changes: PlannedChange[];
   counts: PlanCounts;
+  /** Organisations a full snapshot ends because it lacks them (not closed by RIO itself). */
+  endedByAbsence: number;
 }
 
 export interface StoredState {
@@ -153,6 +155,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       samenwerkingsverbanden: counts(),
       vestigingen: { created: 0, updated: 0, ended: 0 },
     },
+    endedByAbsence: 0,
   };
   const boardClosures: PlannedChange[] = [];
 
@@ -209,6 +212,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       const nr = old.bevoegdGezagNummer;
       if (snapshot.boards.has(nr) || old.endDate || snapshot.protectedKeys.boards.has(nr) || referencedBoards.has(nr)) continue;
       plan.boards.replacements.push({ ...old, endDate: absentEnd });
+      plan.endedByAbsence++;
       plan.counts.boards.updated++;
       plan.counts.boards.ended++;
       boardClosures.push(change('BOARD_CLOSED', nr, absentEnd, null, { bevoegdGezagNummer: nr }, `Board ${nr} closed on ${absentEnd} (no longer in RIO)`));
@@ -241,6 +245,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     for (const old of stored.swvs) {
       if (snapshot.swvs.has(old.code) || old.endDate || snapshot.protectedKeys.swvs.has(old.code)) continue;
       plan.swvs.replacements.push({ ...old, endDate: absentEnd });
+      plan.endedByAbsence++;
       plan.counts.samenwerkingsverbanden.updated++;
       plan.counts.samenwerkingsverbanden.ended++;
       plan.changes.push(change('SWV_CHANGED', old.code, absentEnd, 'ended', { swvCode: old.code }, `Samenwerkingsverband ${old.code} ended on ${absentEnd} (no longer published)`));
@@ -353,6 +358,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     for (const old of [...stored.schools].sort((a, b) => a.brin.localeCompare(b.brin))) {
       if (snapshot.schools.has(old.brin) || old.endDate || snapshot.protectedKeys.schools.has(old.brin)) continue;
       plan.schools.replacements.push({ ...old, endDate: absentEnd, boardHistory: boardHistoryOf(old) });
+      plan.endedByAbsence++;
       plan.counts.schools.updated++;
       plan.counts.schools.ended++;
       plan.changes.push(change('SCHOOL_CLOSED', old.brin, absentEnd, null, { bevoegdGezagNummer: old.boardNummer, brin: old.brin }, `School ${old.brin} closed on ${absentEnd} (no longer in RIO)`));
