@@ -98,6 +98,14 @@ async function waitReady(replica: Replica, timeoutMs: number): Promise<void> {
   throw new Error(`${replica.kind}[${replica.index}] was not ready within ${timeoutMs / 1000} s:\n${replica.output()}`);
 }
 
+/** Clusters not stopped yet, for stopEveryCluster() on Ctrl-C. */
+const runningClusters = new Set<() => Promise<void>>();
+
+/** Stops every cluster this process started (SIGTERM, then SIGKILL after 5 s). */
+export async function stopEveryCluster(): Promise<void> {
+  await Promise.all([...runningClusters].map((stop) => stop()));
+}
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const count = options.replicas ?? 2;
   const log = options.log ?? (() => undefined);
@@ -139,7 +147,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     return replica;
   }
 
-  const stop = async () => {
+  let stopping: Promise<void> | null = null;
+  const stop = () => (stopping ??= stopAll());
+  const stopAll = async () => {
     await Promise.all(
       replicas.map(async (r) => {
         if (exited(r.child)) return;
@@ -152,7 +162,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     );
     await Promise.all(balancers.map((b) => b.close()));
     rmSync(keyDir, { recursive: true, force: true });
+    runningClusters.delete(stop);
   };
+  runningClusters.add(stop);
 
   try {
     const subgraphLbs = {} as Record<SubgraphName, LoadBalancer>;

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { SetupError, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { seedDemo } from './seed-lib.js';
-import { proveStatelessness, SUBGRAPHS, type ProofReport } from './replicas-lib.js';
+import { proveStatelessness, stopEveryCluster, SUBGRAPHS, type ProofReport } from './replicas-lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,6 +67,23 @@ function print(report: ProofReport): void {
 
 let database: RunningDatabase | null = null;
 let dataDir: string | null = null;
+
+// Ctrl-C: stop every process this command started (a replica that does not stop within
+// 5 s is killed), then the database, and remove the temporary folder.
+let interrupted = false;
+function interrupt(signal: NodeJS.Signals) {
+  if (interrupted) return;
+  interrupted = true;
+  say(`${signal}: stopping every replica...`);
+  void (async () => {
+    await stopEveryCluster();
+    await database?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    process.exit(130);
+  })();
+}
+process.on('SIGINT', interrupt);
+process.on('SIGTERM', interrupt);
 const prefix = `r${randomBytes(3).toString('hex')}_`;
 let uri = process.env['MONGODB_URI'] || '';
 let exitCode = 1;
