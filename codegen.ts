@@ -68,6 +68,8 @@ const config: CodegenConfig = {
       Signature: '../documents.js#SignatureEntry',
       AgreementCoverage: '../documents.js#AgreementCoverageView',
       FollowResult: '../documents.js#FollowResultView',
+      AgreementCounts: '../analytics.js#AgreementCountsView',
+      ReviewItemCount: '../analytics.js#ReviewItemCountView',
     }),
     ...subgraph('support', {
       SupportContact: '../documents.js#SupportContactDocument',
