@@ -2,8 +2,8 @@
  * npm run rio:import -- <file> [--delta] [--dry-run] [--synced-at <moment>] [--reference-date <date>] [--json] [--allow-mass-end]
  *
  * Imports a RIO JSON bundle (.json) or a DUO CSV file (.csv) into the organisations database:
- * MONGODB_URI when set, else the embedded database in OSR_DATA_DIR (as npm start; stop
- * npm start first, or point MONGODB_URI at the database it printed). Prints progress and a
+ * MONGODB_URI when set, else the embedded database of a running `npm start` (it records
+ * where it listens), else the embedded database in OSR_DATA_DIR, started for this run. Prints progress and a
  * report. Exit code 0: all records taken; 2: some records rejected (the rest was imported);
  * 1: nothing imported (bad file, bad arguments, database unreachable, import running).
  */
@@ -20,7 +20,8 @@ import {
   importRio,
   type ImportProgress,
 } from '@osr/subgraph-organisations/rio';
-import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { withDatabaseServer } from './cli-support.js';
+import { SetupError, repoRoot } from './ferretdb.js';
 
 const USAGE =
   'usage: npm run rio:import -- <file.json|file.csv> [--delta] [--dry-run] [--synced-at 2026-11-01T06:00:00Z] [--reference-date 2026-11-01] [--json] [--allow-mass-end]';
@@ -116,48 +117,44 @@ async function main() {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  let embedded: RunningDatabase | null = null;
-  let uri = config.MONGODB_URI;
-  if (!uri) {
-    const dataDir = join(config.OSR_DATA_DIR, 'ferretdb');
-    embedded = await startFerretdb({ dataDir, log: (line) => console.error(`[rio:import] ${line}`) });
-    uri = embedded.uri;
-    console.error(`[rio:import] embedded database (FerretDB) with data in ${dataDir}`);
-  }
-  const database = await connectDatabase(uri, databaseName(config.DB_PREFIX, 'organisations')).catch((err: Error) => {
-    void embedded?.stop();
-    fail(`Cannot reach the database at ${redactUri(uri)}: ${err.message}`);
-  });
   let exitCode = 0;
-  try {
-    const repository = new OrganisationsRepository(database.db);
-    await repository.ensureIndexes();
-    const report = await importRio(
-      repository,
-      { name: positionals[0]!, bytes },
-      {
-        mode: values.delta ? 'delta' : 'full',
-        dryRun: values['dry-run'] ?? false,
-        ...(values['allow-mass-end'] ? { maxEnded: Infinity } : {}),
-        ...(syncedAt ? { syncedAt } : {}),
-        // A CSV file does not say when its data was taken: its modification time stands in.
-        fileModifiedAt: modified,
-        ...(referenceDate ? { referenceDate } : {}),
-        onProgress: progressPrinter(process.stderr.isTTY === true),
-      },
+  // MONGODB_URI, else the embedded database of a running `npm start`, else one of its own.
+  await withDatabaseServer(async (uri) => {
+    const database = await connectDatabase(uri, databaseName(config.DB_PREFIX, 'organisations')).catch((err: Error) =>
+      fail(`Cannot reach the database at ${redactUri(uri)}: ${err.message}`),
     );
-    if (values.json) console.log(JSON.stringify(report, null, 2));
-    else for (const line of formatReport(report)) console.log(line);
-    exitCode = report.rejected > 0 ? 2 : 0;
-  } catch (err) {
-    if (err instanceof ImportFileError || err instanceof ImportBusyError || err instanceof SetupError) {
-      console.error(`Nothing imported: ${err.message}`);
-      exitCode = 1;
-    } else throw err;
-  } finally {
-    await database.close();
-    await embedded?.stop();
-  }
+    try {
+      const repository = new OrganisationsRepository(database.db);
+      await repository.ensureIndexes();
+      const report = await importRio(
+        repository,
+        { name: positionals[0]!, bytes },
+        {
+          mode: values.delta ? 'delta' : 'full',
+          dryRun: values['dry-run'] ?? false,
+          ...(values['allow-mass-end'] ? { maxEnded: Infinity } : {}),
+          ...(syncedAt ? { syncedAt } : {}),
+          // A CSV file does not say when its data was taken: its modification time stands in.
+          fileModifiedAt: modified,
+          ...(referenceDate ? { referenceDate } : {}),
+          onProgress: progressPrinter(process.stderr.isTTY === true),
+        },
+      );
+      if (values.json) console.log(JSON.stringify(report, null, 2));
+      else for (const line of formatReport(report)) console.log(line);
+      exitCode = report.rejected > 0 ? 2 : 0;
+    } catch (err) {
+      if (err instanceof ImportFileError || err instanceof ImportBusyError || err instanceof SetupError) {
+        console.error(`Nothing imported: ${err.message}`);
+        exitCode = 1;
+      } else throw err;
+    } finally {
+      await database.close();
+    }
+  }, (line) => console.error(`[rio:import] ${line}`)).catch((err: unknown) => {
+    if (err instanceof SetupError) fail(err.message);
+    throw err;
+  });
   process.exitCode = exitCode;
 }
 
