@@ -1,0 +1,132 @@
+/**
+ * The authorisation matrix through the gateway: every kind of caller against the queries and
+ * mutations, each with its expected outcome ('ok', or the error code of the first error).
+ * Mutations are chosen so that an allowed caller meets a deterministic refusal after the
+ * access check (a stale version, an overlap, a bad value): the matrix writes nothing.
+ */
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IDENTITY_HEADER } from '@osr/common';
+import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../scripts/demo-data.js';
+import { seedDemo } from '../../scripts/seed-lib.js';
+import { snapshotDatabases } from '../support/snapshot.js';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, databaseUri, freshPrefix, graphql, startSystem, tokenFor, type RunningSystem } from '../support/system.js';
+
+type Caller =
+  | 'none' | 'board' | 'boardNoRight' | 'otherBoard' | 'supplier' | 'otherSupplier' | 'support' | 'analyst'
+  | 'expired' | 'forged' | 'wrongKey';
+const CALLERS: Caller[] = ['none', 'board', 'boardNoRight', 'otherBoard', 'supplier', 'otherSupplier', 'support', 'analyst', 'expired', 'forged', 'wrongKey'];
+
+interface Operation {
+  name: string;
+  query: string;
+  /** expected outcome per caller; callers left out expect `others` */
+  expect: Partial<Record<Caller, string>> & { others: string };
+}
+
+const TODAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());
+const PUBLIC = { others: 'ok' };
+const BOARD_DATA = { board: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' };
+
+const OPERATIONS: Operation[] = [
+  { name: 'services (catalogue)', query: '{ services { code } }', expect: PUBLIC },
+  { name: 'supportContacts', query: '{ supportContacts { value } }', expect: PUBLIC },
+  { name: 'resolveContact', query: '{ resolveContact(value: "servicedesk@oso-od.nl") { inUse } }', expect: PUBLIC },
+  { name: 'board (RIO data)', query: '{ board(bevoegdGezagNummer: "41234") { name schools { brin } } }', expect: PUBLIC },
+  { name: 'supplier (catalogue)', query: `{ supplier(oin: "${SUPPLIER_A.oin}") { name systems { name } } }`, expect: PUBLIC },
+  { name: 'school mandates', query: '{ school(brin: "25BE") { mandates { id } } }', expect: { ...BOARD_DATA, supplier: 'ok', otherSupplier: 'ok' } },
+  { name: 'school aanleverpunten', query: '{ school(brin: "25BE") { aanleverpunten { index } } }', expect: { ...BOARD_DATA, supplier: 'ok', otherSupplier: 'ok' } },
+  { name: 'board mandates', query: '{ board(bevoegdGezagNummer: "41234") { mandates { id } } }', expect: BOARD_DATA },
+  { name: 'board agreements', query: '{ board(bevoegdGezagNummer: "41234") { agreements { id } } }', expect: BOARD_DATA },
+  { name: 'board review items', query: '{ board(bevoegdGezagNummer: "41234") { reviewItems { id } } }', expect: BOARD_DATA },
+  { name: 'mandate by id (supplier A\'s system)', query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { id } }', expect: { ...BOARD_DATA, supplier: 'ok' } },
+  { name: 'mandate history', query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { history { by } } }', expect: BOARD_DATA },
+  { name: 'supplierMandates', query: '{ supplierMandates(first: 5) { edges { node { id } } } }', expect: { supplier: 'ok', otherSupplier: 'ok', support: 'BAD_USER_INPUT', analyst: 'BAD_USER_INPUT', others: 'FORBIDDEN' } },
+  { name: 'supplierMandates of another supplier', query: `{ supplierMandates(first: 5, supplier: "${SUPPLIER_A.oin}") { edges { node { id } } } }`, expect: { supplier: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
+  { name: 'agreement by id', query: '{ agreement(id: "a-41234-oso") { status } }', expect: BOARD_DATA },
+  { name: 'agreementCoverage', query: `{ agreementCoverage(bevoegdGezagNummer: "41234", service: OSO_OV, date: "${TODAY}") { covered } }`, expect: BOARD_DATA },
+  {
+    name: 'grantMandate (overlapping)',
+    query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "00AV", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }',
+    expect: { board: 'CONFLICT', support: 'CONFLICT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'endMandate (stale version)',
+    query: 'mutation { endMandate(input: { id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-01-01", expectedVersion: 99 }) { mandates { id } } }',
+    expect: { board: 'CONFLICT', support: 'CONFLICT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'switchSystem (same system)',
+    query: 'mutation { switchSystem(input: { brin: "00AV", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2022-08-15" }) { mandates { id } } }',
+    expect: { board: 'BAD_USER_INPUT', support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'terminateAgreement (end before it started)',
+    query: 'mutation { terminateAgreement(id: "a-41234-oso", endDate: "2000-01-01", reason: "test") { status } }',
+    expect: { board: 'BAD_USER_INPUT', support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'addSupportContact (invalid e-mail)',
+    query: 'mutation { addSupportContact(input: { channel: EMAIL, value: "not-an-address", label: "x", topics: [GENERAL] }) { id } }',
+    expect: { support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
+  },
+  { name: 'followOrganisationChanges', query: 'mutation { followOrganisationChanges { changesRead } }', expect: { support: 'ok', others: 'FORBIDDEN' } },
+];
+
+describe('the authorisation matrix through the gateway', () => {
+  let system: RunningSystem;
+  const headers = {} as Record<Caller, Record<string, string>>;
+  const prefix = freshPrefix();
+  let before: Record<string, string>;
+
+  beforeAll(async () => {
+    await seedDemo(databaseUri(), prefix, buildDemoData());
+    system = await startSystem(prefix, { rateLimit: { perMinute: 0, burst: 0 } });
+    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+    headers.none = {};
+    headers.board = bearer(await tokenFor({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] }));
+    headers.boardNoRight = bearer(await tokenFor({ role: 'BOARD', board: '41234' }));
+    headers.otherBoard = bearer(await tokenFor({ role: 'BOARD', board: '42001', rights: ['OSR_TOEGANG'] }));
+    headers.supplier = bearer(await tokenFor({ role: 'SUPPLIER', supplier: SUPPLIER_A.oin }));
+    headers.otherSupplier = bearer(await tokenFor({ role: 'SUPPLIER', supplier: SUPPLIER_B.oin }));
+    headers.support = bearer(await tokenFor({ role: 'SUPPORT' }));
+    headers.analyst = bearer(await tokenFor({ role: 'ANALYST' }));
+    headers.expired = bearer(await tokenFor({ role: 'SUPPORT' }, Math.floor(Date.now() / 1000) - 5));
+    const [h, p, sig] = (await tokenFor({ role: 'ANALYST' })).split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    headers.forged = bearer(`${h}.${Buffer.from(JSON.stringify({ ...claims, role: 'SUPPORT' })).toString('base64url')}.${sig}`);
+    const other = await generateKeyPair('ES256');
+    await exportSPKI(other.publicKey);
+    const wrongKey = await new SignJWT({ role: 'SUPPORT', name: 'x', rights: [] })
+      .setProtectedHeader({ alg: 'ES256' }).setSubject('x').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setExpirationTime('5m').sign(other.privateKey);
+    headers.wrongKey = bearer(wrongKey);
+    before = await snapshotDatabases(databaseUri(), prefix);
+  });
+  afterAll(() => system?.stop());
+
+  const cases = OPERATIONS.flatMap((op) => CALLERS.map((caller) => [op.name, caller, op] as const));
+  it.each(cases)('%s as %s', async (_name, caller, op) => {
+    const res = await graphql(system.gatewayUrl, op.query, undefined, headers[caller]);
+    const rejected = caller === 'expired' || caller === 'forged' || caller === 'wrongKey';
+    const expected = rejected ? 'UNAUTHENTICATED' : (op.expect[caller] ?? op.expect.others);
+    const outcome = res.errors?.length ? String(res.errors[0]!.extensions?.['code']) : 'ok';
+    expect(outcome, JSON.stringify(res.errors?.[0])).toBe(expected);
+    if (rejected) expect(res.status).toBe(401);
+    if (expected === 'FORBIDDEN') expect(res.errors![0]!.path, 'a denial names the path').toBeDefined();
+  });
+
+  it('a subgraph called directly, without the gateway\'s signature, refuses', async () => {
+    for (const sub of Object.values(system.subgraphs)) {
+      const res = await graphql(sub.url, '{ __typename }');
+      expect(res.status, sub.name).toBe(401);
+      const forged = await graphql(sub.url, '{ __typename }', undefined, { [IDENTITY_HEADER]: 'eyJzdWIiOiJ4In0.AAAA' });
+      expect(forged.status, sub.name).toBe(401);
+    }
+  });
+
+  it('the matrix wrote nothing but the feed cursor support moved', async () => {
+    const after = await snapshotDatabases(databaseUri(), prefix);
+    const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
+    expect(changed).toEqual(['mandates.feed_cursors']);
+  });
+});
