@@ -4,7 +4,7 @@
  * Mutations are chosen so that an allowed caller meets a deterministic refusal after the
  * access check (a stale version, an overlap, a bad value): the matrix writes nothing.
  */
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_HEADER } from '@osr/common';
 import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../scripts/demo-data.js';
@@ -96,7 +96,6 @@ describe('the authorisation matrix through the gateway', () => {
     const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
     headers.forged = bearer(`${h}.${Buffer.from(JSON.stringify({ ...claims, role: 'SUPPORT' })).toString('base64url')}.${sig}`);
     const other = await generateKeyPair('ES256');
-    await exportSPKI(other.publicKey);
     const wrongKey = await new SignJWT({ role: 'SUPPORT', name: 'x', rights: [] })
       .setProtectedHeader({ alg: 'ES256' }).setSubject('x').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setExpirationTime('5m').sign(other.privateKey);
     headers.wrongKey = bearer(wrongKey);
