@@ -40,6 +40,8 @@ const config: CodegenConfig = {
       Samenwerkingsverband: '../documents.js#SwvDocument',
       BoardPeriod: '../documents.js#BoardPeriodDocument',
       OrganisationChange: '../documents.js#OrganisationChangeDocument',
+      RioSyncRun: '../documents.js#RioSyncRunDocument',
+      RioSyncStatus: '../documents.js#RioSyncStatusView',
     }),
     ...subgraph('mandates', {
       Service: '../documents.js#ServiceDocument',

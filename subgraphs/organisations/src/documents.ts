@@ -117,3 +117,80 @@ export interface ImportRunDocument {
   finishedAt: Date | null;
   counts: Record<string, number> | null;
 }
+
+export type RioSyncOutcome = 'RUNNING' | 'SUCCEEDED' | 'SUCCEEDED_WITH_REJECTIONS' | 'FAILED' | 'GAVE_UP' | 'INTERRUPTED';
+export type RioSyncTrigger = 'SCHEDULE' | 'COMMAND' | 'SUPPORT';
+
+/** A record the RIO API sync did not take: where, which field, which value (as JSON), why. */
+export interface RioSyncRejectionDocument {
+  record: string;
+  field: string;
+  value: string | null;
+  reason: string;
+}
+
+/** Counts of the import that ended a sync (as in the RIO import's report). */
+export interface RioSyncCountsDocument {
+  recordsRead: number;
+  created: number;
+  updated: number;
+  ended: number;
+  moved: number;
+  unchanged: number;
+  rejected: number;
+  changes: number;
+}
+
+/**
+ * One run of the RIO API sync. A run that stopped before its import (crash, give-up, error)
+ * is continued by the next sync of the same reference date: same syncId, attempts + 1.
+ */
+export interface RioSyncRunDocument {
+  syncId: string;
+  trigger: RioSyncTrigger;
+  /** The API the pages come from (without credentials). */
+  apiUrl: string;
+  /** Start of the first attempt: the moment RIO's data was taken (rioSyncedAt). */
+  startedAt: Date;
+  lastAttemptStartedAt: Date;
+  finishedAt: Date | null;
+  outcome: RioSyncOutcome;
+  attempts: number;
+  /** datumGeldigOp: the date the data describes. */
+  referenceDate: string;
+  pageSize: number;
+  /** Pages stored so far (all attempts) and in all, when known. */
+  pagesFetched: number;
+  pagesTotal: number | null;
+  /** HTTP requests and retries of the last attempt. */
+  requests: number;
+  retries: number;
+  importId: string | null;
+  counts: RioSyncCountsDocument | null;
+  rejected: number;
+  /** The first rejections (at most 200); `rejected` counts them all. */
+  rejections: RioSyncRejectionDocument[];
+  error: string | null;
+}
+
+/** One fetched page of a RIO API collection, kept until its sync has imported it. */
+export interface RioSyncPageDocument {
+  _id: string;
+  syncId: string;
+  resource: string;
+  page: number;
+  totalPages: number;
+  /** The page's items as JSON text. */
+  items: string;
+  fetchedAt: Date;
+}
+
+/** What rioSyncStatus answers (built by the sync service, not stored). */
+export interface RioSyncStatusView {
+  configured: boolean;
+  scheduleMinutes: number | null;
+  running: boolean;
+  lastRun: RioSyncRunDocument | null;
+  lastSuccess: RioSyncRunDocument | null;
+  recentRuns: RioSyncRunDocument[];
+}

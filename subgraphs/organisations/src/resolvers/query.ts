@@ -1,5 +1,6 @@
 import { decodeCursor, encodeCursor, invalidInput, pageSize, toConnection } from '@osr/common';
 import type { QueryResolvers } from '../generated/resolvers.js';
+import { rioSyncStatus } from './rio-sync.js';
 import { checkBevoegdGezagNummer, checkBrin, checkSwvCode } from './validate.js';
 
 const MAX_NAME_FILTER = 100;
@@ -57,4 +58,6 @@ export const Query: QueryResolvers = {
     const changes = await repository.pageChanges(since ?? null, size + 1, cursor ? Number(cursor.q) : null);
     return toConnection(changes, size, (c) => encodeCursor({ q: c.sequence }));
   },
+
+  rioSyncStatus,
 };

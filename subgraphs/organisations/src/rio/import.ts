@@ -13,7 +13,7 @@ import { SWAP_CHUNK, type DocumentWrites, type ImportCollection, type Organisati
 import { planImport, type EntityCounts, type PlanCounts } from './plan.js';
 import { readCsv } from './read-csv.js';
 import { ImportFileError, readJsonBundle } from './read-json.js';
-import type { Rejection } from './source.js';
+import type { KnownKeys, Rejection, Snapshot } from './source.js';
 import { decodeText, type Encoding } from './text.js';
 
 export { ImportFileError } from './read-json.js';
@@ -27,9 +27,15 @@ export interface ImportProgress {
 export interface ImportSource {
   /** file name or path, for the report */
   name: string;
-  bytes: Uint8Array;
+  /** the file's content; unused when `read` is given */
+  bytes?: Uint8Array;
   /** default: by the name's extension (.json, .csv), else by the content */
   format?: 'json' | 'csv';
+  /**
+   * Records read elsewhere (the RIO API sync): builds the snapshot from the keys the register
+   * holds, instead of reading `bytes`. Everything after reading is the same as for a file.
+   */
+  read?: (known: KnownKeys) => Snapshot;
 }
 
 export interface ImportOptions {
@@ -113,8 +119,10 @@ export async function importRio(
   const dryRun = options.dryRun ?? false;
 
   progress({ phase: 'reading', done: 0, total: 1 });
-  const { text, encoding } = decodeText(source.bytes);
-  const format = detectFormat(source, text);
+  const { text, encoding } = source.read
+    ? { text: '', encoding: 'utf-8' as Encoding }
+    : decodeText(source.bytes ?? new Uint8Array());
+  const format = source.read ? 'json' : detectFormat(source, text);
   const csvSyncedAt = options.syncedAt ?? options.fileModifiedAt;
   if (format === 'csv' && !csvSyncedAt) {
     throw new ImportFileError('a CSV file does not say when its data was taken: pass syncedAt (--synced-at)');
@@ -138,8 +146,9 @@ export async function importRio(
       ...(options.syncedAt ? { syncedAt: options.syncedAt } : {}),
       ...(options.referenceDate ? { referenceDate: options.referenceDate } : {}),
     };
-    const snapshot =
-      format === 'json'
+    const snapshot = source.read
+      ? source.read(known)
+      : format === 'json'
         ? readJsonBundle(text, known, readOptions)
         : readCsv(text, known, { ...readOptions, syncedAt: csvSyncedAt! });
     progress({ phase: 'reading', done: 1, total: 1 });

@@ -59,6 +59,15 @@ export function readJsonBundle(
   } catch (err) {
     throw new ImportFileError(`the file is not valid JSON: ${(err as Error).message}`);
   }
+  return readBundle(bundle, known, options);
+}
+
+/** Reads a RIO bundle that is already parsed (the RIO API sync assembles one from its pages). */
+export function readBundle(
+  bundle: unknown,
+  known: KnownKeys,
+  options: { syncedAt?: Date; referenceDate?: string } = {},
+): Snapshot {
   if (!isObject(bundle)) throw new ImportFileError('a RIO bundle is a JSON object with one list per resource');
   const { syncedAt, referenceDate } = bundleMoment(bundle, options.syncedAt, options.referenceDate);
   const snap = emptySnapshot('json', syncedAt, referenceDate);
