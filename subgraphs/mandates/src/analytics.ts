@@ -1,7 +1,7 @@
 /**
  * Aggregates over the mandates (issue 10). Every count is made in the database with the
- * portable aggregation subset ($match, $group with $sum, $sort): the subgraph receives one
- * row per group, never the mandates. Questions that need organisation data (sector, board of
+ * portable aggregation subset ($match, $group with $sum): the subgraph receives one row per
+ * group, never the mandates. Questions that need organisation data (sector, board of
  * a school, SWV) join those small results in memory with the school directory, which comes
  * from the organisations subgraph's API (school-directory.ts).
  */
@@ -10,7 +10,7 @@ import { userError, type Identity } from '@osr/common';
 import { readsAll } from './access.js';
 import type { AanleverpuntDocument, MandateDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
-import type { MandateStatus } from './status.js';
+import { mandateStatus, type MandateStatus } from './status.js';
 
 export type MandateDimension = 'SERVICE' | 'STATUS' | 'SYSTEM' | 'SUPPLIER' | 'ORIGIN' | 'BOARD' | 'SECTOR';
 export type CoverageDimension = 'BOARD' | 'SECTOR' | 'SWV';
@@ -114,7 +114,7 @@ const GROUP_FIELD: Partial<Record<MandateDimension, string>> = {
 };
 
 interface GroupRow {
-  _id: { serviceCode?: ServiceCode; systemId?: string; origin?: MandateOrigin; boardNummer?: string; brin?: string | null };
+  _id: { startDate: string; endDate?: string | null; serviceCode?: ServiceCode; systemId?: string; origin?: MandateOrigin; boardNummer?: string; brin?: string | null };
   count: number;
 }
 
@@ -126,10 +126,8 @@ export class MandateAnalytics {
     private readonly directory: SchoolDirectory,
   ) {}
 
-  /** The $match of mandates with a status on a date. */
-  static statusFilter(status: MandateStatus, asOf: string): Filter<MandateDocument> {
-    if (status === 'PLANNED') return { startDate: { $gt: asOf } };
-    if (status === 'ENDED') return { endDate: { $lt: asOf } };
+  /** The $match of mandates active on a date (see status.ts). */
+  static activeFilter(asOf: string): Filter<MandateDocument> {
     return { startDate: { $lte: asOf }, $or: [{ endDate: null }, { endDate: { $gte: asOf } }] };
   }
 
@@ -140,50 +138,48 @@ export class MandateAnalytics {
     return and;
   }
 
+  /**
+   * One aggregation: the mandates grouped by the requested dimensions plus their start and end
+   * dates; the status on asOf follows from the dates of each group, in memory. (Three
+   * aggregations, one $match per status, give the same rows, but FerretDB reads the whole
+   * collection for each of them: measured, one pass is three times cheaper. The groups per
+   * date pair stay few: the migration gave most mandates the same dates.)
+   */
   async counts(scope: AnalyticsScope, asOf: string, services: readonly ServiceCode[] | null, groupBy: readonly MandateDimension[]): Promise<MandateCountRow[]> {
     const dims = [...new Set(groupBy)];
-    const key: Record<string, string> = {};
+    const key: Record<string, string> = { startDate: '$startDate', endDate: '$endDate' };
     for (const dim of dims) {
       const field = GROUP_FIELD[dim];
       if (field) key[field.slice(1)] = field;
     }
-    const statuses: MandateStatus[] = ['PLANNED', 'ACTIVE', 'ENDED'];
-    const perStatus = await Promise.all(
-      statuses.map((status) =>
-        this.mandates
-          .aggregate<GroupRow>([
-            { $match: { $and: [MandateAnalytics.statusFilter(status, asOf), ...MandateAnalytics.scopeFilter(scope, services)] } },
-            { $group: { _id: key, count: { $sum: 1 } } },
-          ])
-          .toArray(),
-      ),
-    );
-    const supplierOf = dims.includes('SUPPLIER') ? await this.supplierOfSystems() : new Map<string, string>();
-    const sectorOf = dims.includes('SECTOR') ? await this.sectorOfSchools() : new Map<string, Sector>();
+    const scopeFilter = MandateAnalytics.scopeFilter(scope, services);
+    const [groups, supplierOf, sectorOf] = await Promise.all([
+      this.mandates.aggregate<GroupRow>([...(scopeFilter.length ? [{ $match: { $and: scopeFilter } }] : []), { $group: { _id: key, count: { $sum: 1 } } }]).toArray(),
+      dims.includes('SUPPLIER') ? this.supplierOfSystems() : Promise.resolve(new Map<string, string>()),
+      dims.includes('SECTOR') ? this.sectorOfSchools() : Promise.resolve(new Map<string, Sector>()),
+    ]);
     const merged = new Map<string, MandateCountRow>();
-    statuses.forEach((status, i) => {
-      for (const group of perStatus[i] ?? []) {
-        const id = group._id;
-        const row: MandateCountRow = {
-          service: dims.includes('SERVICE') ? (id.serviceCode ?? null) : null,
-          status: dims.includes('STATUS') ? status : null,
-          system: dims.includes('SYSTEM') ? (id.systemId ?? null) : null,
-          supplier: dims.includes('SUPPLIER') ? (supplierOf.get(id.systemId ?? '') ?? null) : null,
-          origin: dims.includes('ORIGIN') ? (id.origin ?? null) : null,
-          board: dims.includes('BOARD') ? (id.boardNummer ?? null) : null,
-          sector: dims.includes('SECTOR') ? (sectorOf.get(id.brin ?? '') ?? null) : null,
-          count: group.count,
-        };
-        // Rows that differ only in what was grouped for a derived dimension (several systems
-        // of one supplier, several schools of one sector, the three statuses) add up.
-        const k = JSON.stringify([row.service, row.status, row.system, row.supplier, row.origin, row.board, row.sector]);
-        const seen = merged.get(k);
-        if (seen) seen.count += row.count;
-        else merged.set(k, row);
-      }
-    });
+    for (const group of groups) {
+      const id = group._id;
+      const row: MandateCountRow = {
+        service: dims.includes('SERVICE') ? (id.serviceCode ?? null) : null,
+        status: dims.includes('STATUS') ? mandateStatus({ startDate: id.startDate, endDate: id.endDate ?? null }, asOf) : null,
+        system: dims.includes('SYSTEM') ? (id.systemId ?? null) : null,
+        supplier: dims.includes('SUPPLIER') ? (supplierOf.get(id.systemId ?? '') ?? null) : null,
+        origin: dims.includes('ORIGIN') ? (id.origin ?? null) : null,
+        board: dims.includes('BOARD') ? (id.boardNummer ?? null) : null,
+        sector: dims.includes('SECTOR') ? (sectorOf.get(id.brin ?? '') ?? null) : null,
+        count: group.count,
+      };
+      // Groups that differ only in what is not shown (dates of one status, systems of one
+      // supplier, schools of one sector) add up.
+      const k = JSON.stringify([row.service, row.status, row.system, row.supplier, row.origin, row.board, row.sector]);
+      const seen = merged.get(k);
+      if (seen) seen.count += row.count;
+      else merged.set(k, row);
+    }
     const order = (r: MandateCountRow) => [r.service, r.status, r.system, r.supplier, r.origin, r.board, r.sector].map((v) => v ?? '').join('\u0000');
-    return [...merged.values()].filter((r) => r.count > 0).sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+    return [...merged.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   }
 
   /**
@@ -230,7 +226,7 @@ export class MandateAnalytics {
       this.directory.schools(asOf),
       this.mandates
         .aggregate<{ _id: string }>([
-          { $match: { $and: [{ serviceCode: service }, { brin: { $ne: null } }, MandateAnalytics.statusFilter('ACTIVE', asOf)] } },
+          { $match: { $and: [{ serviceCode: service }, { brin: { $ne: null } }, MandateAnalytics.activeFilter(asOf)] } },
           { $group: { _id: '$brin', count: { $sum: 1 } } },
         ])
         .toArray(),

@@ -374,7 +374,7 @@ export type Query = {
   mandateCountSeries: Array<MandateMonth>;
   /**
    * Mandate counts on a date (today when asOf is omitted), grouped by the dimensions named:
-   * one database aggregation per status, never the mandates themselves. services: only these.
+   * one database aggregation (by the dimensions and the dates), never the mandates themselves. services: only these.
    * Support and analysts count nationally; a board with OSR_TOEGANG counts its own mandates
    * only; others FORBIDDEN. Example: active OSO mandates per service and supplier:
    * mandateCounts(services: [OSO_OV, OSO_SWV], groupBy: [SERVICE, STATUS, SUPPLIER]) { service status supplier { name } count }
