@@ -1,15 +1,15 @@
 /**
- * The indexes the code creates, read back from a live database: each subgraph's repository
- * runs its ensureIndexes() on fresh databases, then listIndexes() per collection. Used by
- * `npm run docs:indexes` (prints or rewrites the table in docs/operations.md) and by
- * test/operations-doc.test.ts (the document must list exactly these).
+ * The indexes the code creates, read back from a live database: each subgraph's server is
+ * built (not listening) on fresh databases, which runs every ensureIndexes() it runs at
+ * start, then listIndexes() per collection. Used by `npm run docs:indexes` (prints or
+ * rewrites the table in docs/operations.md) and by test/operations-doc.test.ts (the
+ * document must list exactly these).
  */
-import { connectDatabase, databaseName, type SubgraphName } from '@osr/common';
-import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
-import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
-import { SupportRepository } from '@osr/subgraph-support/repository';
-import type { Db } from 'mongodb';
+import { connectDatabase, createLogger, databaseName, type SubgraphDeps, type SubgraphName, type SubgraphServer } from '@osr/common';
+import { createAgreementsServer } from '@osr/subgraph-agreements';
+import { createMandatesServer } from '@osr/subgraph-mandates';
+import { createOrganisationsServer } from '@osr/subgraph-organisations';
+import { createSupportServer } from '@osr/subgraph-support';
 
 export interface IndexRow {
   database: SubgraphName;
@@ -22,20 +22,22 @@ export interface IndexRow {
   why: string;
 }
 
-const ensure: Record<SubgraphName, (db: Db) => Promise<void>> = {
-  organisations: (db) => new OrganisationsRepository(db).ensureIndexes(),
-  mandates: (db) => new MandatesRepository(db).ensureIndexes(),
-  agreements: (db) => new AgreementsRepository(db).ensureIndexes(),
-  support: (db) => new SupportRepository(db).ensureIndexes(),
+const builders: Record<SubgraphName, (deps: SubgraphDeps) => Promise<SubgraphServer>> = {
+  organisations: createOrganisationsServer,
+  mandates: createMandatesServer,
+  agreements: createAgreementsServer,
+  support: createSupportServer,
 };
 
-/** Every secondary index (not `_id_`) the repositories create, sorted. */
+/** Every secondary index (not `_id_`) the subgraphs create at start, sorted. */
 export async function liveIndexes(uri: string, prefix: string): Promise<IndexRow[]> {
   const rows: IndexRow[] = [];
-  for (const database of Object.keys(ensure) as SubgraphName[]) {
+  for (const database of Object.keys(builders) as SubgraphName[]) {
     const connection = await connectDatabase(uri, databaseName(prefix, database));
     try {
-      await ensure[database](connection.db);
+      // Building the server creates its indexes, as at every start; nothing listens.
+      const server = await builders[database]({ database: connection, logger: createLogger('indexes', 'silent'), identitySecret: 'i'.repeat(32), peers: {} });
+      await server.stop();
       const collections = await connection.db.listCollections({}, { nameOnly: true }).toArray();
       for (const { name: collection } of collections) {
         for (const index of await connection.db.collection(collection).listIndexes().toArray()) {
