@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
-import { type OrganisationsRepository } from '@osr/subgraph-organisations/repository';
+import type { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
 import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
 import { runRioSync, type RioSyncConfig } from '@osr/subgraph-organisations/rio/sync';
@@ -23,7 +23,7 @@ type Bundle = Record<string, unknown> & {
 const set = generateNationalSet({ boards: 40, schools: 300, largestBoard: 30, seed: 9 });
 const day1 = set.bundle as Bundle;
 
-export function syncConfig(server: RioApiServer, extra: Partial<RioSyncConfig> = {}): RioSyncConfig {
+function syncConfig(server: RioApiServer, extra: Partial<RioSyncConfig> = {}): RioSyncConfig {
   return { apiUrl: server.url, apiKey: API_KEY, pageSize: 50, concurrency: 3, requestsPerSecond: 1000, backoffBaseMs: 10, maxAttempts: 4, ...extra };
 }
 

@@ -134,7 +134,8 @@ export async function runRioSync(
   const pageSize = config.pageSize ?? 200;
   const apiUrl = displayUrl(config.apiUrl);
 
-  const holder = await syncs.acquireLock(lockId, started, staleMs);
+  // The lock runs on the wall clock (other processes judge its heartbeat), not on `now`.
+  const holder = await syncs.acquireLock(lockId, new Date(), staleMs);
   if (holder) {
     throw new RioSyncBusyError(`another RIO sync (${holder.syncId}, alive at ${holder.at.toISOString()}) is running; try again when it has finished`);
   }
