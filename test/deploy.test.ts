@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { subgraphEnvSchema, type SubgraphName } from '@osr/common';
 import { gatewayEnvSchema } from '../gateway/src/config.js';
 import { agreementsEnvSchema } from '../subgraphs/agreements/src/config.js';
+import { rioSyncEnvSchema } from '../subgraphs/organisations/src/rio/sync-config.js';
 import { repoRoot } from '../scripts/ferretdb.js';
 import { freshPrefix, startSubgraph, type RunningSubgraph } from './support/system.js';
 
@@ -61,8 +62,11 @@ const accepted: Record<Service, Set<string>> = {
   agreements: new Set(),
   support: new Set(),
 };
+/** The subgraphs' own env schemas, beyond the shared one. */
+const ownSchemas: Partial<Record<SubgraphName, z.ZodObject[]>> = { agreements: [agreementsEnvSchema], organisations: [rioSyncEnvSchema] };
 for (const name of SUBGRAPHS) {
-  accepted[name] = new Set([...schemaKeys(subgraphEnvSchema), ...envNamesInSources(`subgraphs/${name}/src`), ...PROCESS_ENV]);
+  const own = (ownSchemas[name] ?? []).flatMap(schemaKeys);
+  accepted[name] = new Set([...schemaKeys(subgraphEnvSchema), ...own, ...envNamesInSources(`subgraphs/${name}/src`), ...PROCESS_ENV]);
 }
 
 /** Names without which the service does not start (no default, not optional). */
@@ -112,7 +116,7 @@ function dummySecret(name: string): string {
 
 /** Values must pass the same parsing the service does at start. */
 function parseProblems(service: Service, env: Record<string, string>): string[] {
-  const schemas: z.ZodType[] = service === 'gateway' ? [gatewayEnvSchema] : service === 'agreements' ? [subgraphEnvSchema, agreementsEnvSchema] : [subgraphEnvSchema];
+  const schemas: z.ZodType[] = service === 'gateway' ? [gatewayEnvSchema] : [subgraphEnvSchema, ...(ownSchemas[service] ?? [])];
   const problems: string[] = [];
   for (const schema of schemas) {
     const result = schema.safeParse(env);
@@ -475,7 +479,7 @@ describe('deploy/k8s', () => {
     expect(exampleSecret.kind).toBe('Secret');
     expect(exampleSecret.data).toBeUndefined();
     expect(Object.values(exampleSecret.stringData ?? {}).every((v) => v === '')).toBe(true);
-    expect(Object.keys(exampleSecret.stringData ?? {}).sort()).toEqual(['JWT_JWKS_URL', 'MONGODB_URI', 'OSR_IDENTITY_SECRET', 'SIGNING_WEBHOOK_SECRET']);
+    expect(Object.keys(exampleSecret.stringData ?? {}).sort()).toEqual(['JWT_JWKS_URL', 'MONGODB_URI', 'OSR_IDENTITY_SECRET', 'RIO_API_KEY', 'RIO_API_URL', 'SIGNING_WEBHOOK_SECRET']);
     for (const { file, manifest } of all) {
       for (const c of manifest.spec?.template?.spec.containers ?? []) {
         for (const e of c.env ?? []) {
