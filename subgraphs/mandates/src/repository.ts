@@ -14,6 +14,12 @@ import type {
 } from './documents.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
+/**
+ * A loader's `$in` batch in one round trip: without it the driver's first batch holds 101
+ * documents and a large board's mandates or aanleverpunten cost an extra getMore (measured:
+ * 11 instead of 9 round trips for the headline of an 85-school board).
+ */
+const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
 
 /** The only code that touches the mandates collections. */
 export class MandatesRepository {
@@ -58,23 +64,23 @@ export class MandatesRepository {
 
   findServices(codes?: readonly string[]): Promise<ServiceDocument[]> {
     const filter = codes ? { code: { $in: [...codes] as ServiceCode[] } } : {};
-    return this.services.find(filter, NO_ID).sort({ code: 1 }).toArray();
+    return this.services.find(filter, IN_ONE_BATCH).sort({ code: 1 }).toArray();
   }
 
   findSuppliers(oins: readonly string[]): Promise<SupplierDocument[]> {
-    return this.suppliers.find({ oin: { $in: [...oins] } }, NO_ID).toArray();
+    return this.suppliers.find({ oin: { $in: [...oins] } }, IN_ONE_BATCH).toArray();
   }
 
   findSystems(ids: readonly string[]): Promise<SystemDocument[]> {
-    return this.systems.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+    return this.systems.find({ id: { $in: [...ids] } }, IN_ONE_BATCH).toArray();
   }
 
   findSystemsOfSuppliers(oins: readonly string[]): Promise<SystemDocument[]> {
-    return this.systems.find({ supplierOin: { $in: [...oins] } }, NO_ID).sort({ name: 1 }).toArray();
+    return this.systems.find({ supplierOin: { $in: [...oins] } }, IN_ONE_BATCH).sort({ name: 1 }).toArray();
   }
 
   findMandates(ids: readonly string[]): Promise<MandateDocument[]> {
-    return this.mandates.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+    return this.mandates.find({ id: { $in: [...ids] } }, IN_ONE_BATCH).toArray();
   }
 
   /** Mandates of these schools, optionally only for some services. */
@@ -85,14 +91,14 @@ export class MandatesRepository {
     const filter = services
       ? { brin: { $in: [...brins] }, serviceCode: { $in: [...services] } }
       : { brin: { $in: [...brins] } };
-    return this.mandates.find(filter, NO_ID).sort({ serviceCode: 1, startDate: 1, id: 1 }).toArray();
+    return this.mandates.find(filter, IN_ONE_BATCH).sort({ serviceCode: 1, startDate: 1, id: 1 }).toArray();
   }
 
   /** Mandates a board gave, and those of schools that moved to or from it awaiting review. */
   findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
     const who = { $or: [{ boardNummer: { $in: [...boards] } }, { reviewBoards: { $in: [...boards] } }] };
     const filter = services ? { $and: [who, { serviceCode: { $in: [...services] } }] } : who;
-    return this.mandates.find(filter, NO_ID).sort({ brin: 1, serviceCode: 1, startDate: 1, id: 1 }).toArray();
+    return this.mandates.find(filter, IN_ONE_BATCH).sort({ brin: 1, serviceCode: 1, startDate: 1, id: 1 }).toArray();
   }
 
   /**
@@ -124,7 +130,7 @@ export class MandatesRepository {
 
   findAanleverpuntenOfSchools(brins: readonly string[]): Promise<AanleverpuntDocument[]> {
     return this.aanleverpunten
-      .find({ brin: { $in: [...brins] } }, NO_ID)
+      .find({ brin: { $in: [...brins] } }, IN_ONE_BATCH)
       .sort({ brin: 1, index: 1 })
       .toArray();
   }

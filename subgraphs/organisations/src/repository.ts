@@ -76,6 +76,12 @@ interface PendingWrite {
 }
 
 /** The only code that touches the organisations collections. */
+/**
+ * A loader's `$in` batch in one round trip: without it the driver's first batch holds 101
+ * documents and a larger batch costs an extra getMore (see test/e2e/round-trips.test.ts).
+ */
+const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
+
 export class OrganisationsRepository {
   readonly boards: Collection<BoardDocument>;
   readonly schools: Collection<SchoolDocument>;
@@ -111,29 +117,29 @@ export class OrganisationsRepository {
   }
 
   findBoards(ids: readonly string[]): Promise<BoardDocument[]> {
-    return this.boards.find({ bevoegdGezagNummer: { $in: [...ids] } }, { projection: { _id: 0 } }).toArray();
+    return this.boards.find({ bevoegdGezagNummer: { $in: [...ids] } }, IN_ONE_BATCH).toArray();
   }
 
   findSchools(brins: readonly string[]): Promise<SchoolDocument[]> {
-    return this.schools.find({ brin: { $in: [...brins] } }, { projection: { _id: 0 } }).toArray();
+    return this.schools.find({ brin: { $in: [...brins] } }, IN_ONE_BATCH).toArray();
   }
 
   findSchoolsOfBoards(boardNummers: readonly string[]): Promise<SchoolDocument[]> {
     return this.schools
-      .find({ boardNummer: { $in: [...boardNummers] } }, { projection: { _id: 0 } })
+      .find({ boardNummer: { $in: [...boardNummers] } }, IN_ONE_BATCH)
       .sort({ brin: 1 })
       .toArray();
   }
 
   findSchoolsOfSwvs(codes: readonly string[]): Promise<SchoolDocument[]> {
     return this.schools
-      .find({ swvCodes: { $in: [...codes] } }, { projection: { _id: 0 } })
+      .find({ swvCodes: { $in: [...codes] } }, IN_ONE_BATCH)
       .sort({ brin: 1 })
       .toArray();
   }
 
   findSwvs(codes: readonly string[]): Promise<SwvDocument[]> {
-    return this.swvs.find({ code: { $in: [...codes] } }, { projection: { _id: 0 } }).toArray();
+    return this.swvs.find({ code: { $in: [...codes] } }, IN_ONE_BATCH).toArray();
   }
 
   /**
