@@ -52,7 +52,6 @@ async function picture(prefix: string) {
       slotKey: h.slotKey,
       slotSeq: h.slotSeq,
       by: h.by,
-      applied: h.applied,
       changes: h.changes.map((c) => `${c.action}:${c.mandateId}`),
     }));
     return { mandates, points, history };

@@ -95,7 +95,7 @@ export interface MandateChangeDocument {
  * number (unique with the slot key), then applied to the mandate documents. Two writers that
  * read the same slot state cannot both record: the second gets a duplicate key and must
  * re-read. An entry recorded but not applied (crash in between) is applied by the next
- * writer or reader of the slot.
+ * reader of the slot, who sees that the mandates' versions lag behind it.
  */
 export interface MandateHistoryDocument {
   slotKey: string;
@@ -106,7 +106,6 @@ export interface MandateHistoryDocument {
   byRole: string;
   mandateIds: string[];
   changes: MandateChangeDocument[];
-  applied: boolean;
 }
 
 /** Where a follower of another subgraph's feed continues. */

@@ -8,6 +8,11 @@
  * state of every mandate it touches, so applying it is idempotent: a crash between recording
  * and applying is repaired by the next read of the slot (roll forward). Operations that touch
  * two mandates (switchSystem) are one entry, so they cannot be torn in half.
+ *
+ * Reading a slot takes its last entry first and then the mandates; if the mandates do not
+ * yet show that entry (by version), it is applied before anything is decided. Only the last
+ * entry can be unapplied: recording the next one requires a state that shows it. A writer
+ * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
 import { userError, type Logger } from '@osr/common';
@@ -34,6 +39,14 @@ export interface SlotState {
 
 export class SlotConflict extends Error {}
 
+/** The mandates show every change of the entry (each at least at the version it wrote). */
+function reflects(entry: MandateHistoryDocument, mandates: readonly MandateDocument[]): boolean {
+  return entry.changes.every((c) => {
+    const doc = mandates.find((m) => m.id === c.mandateId);
+    return doc !== undefined && doc.version >= c.after.version;
+  });
+}
+
 export class MandateStore {
   constructor(
     readonly mandates: Collection<MandateDocument>,
@@ -45,15 +58,17 @@ export class MandateStore {
     await this.mandates.createIndex({ slotKey: 1, startDate: 1 }, { name: 'slot' });
     await this.history.createIndex({ slotKey: 1, slotSeq: 1 }, { name: 'slot_seq', unique: true });
     await this.history.createIndex({ mandateIds: 1, slotSeq: 1 }, { name: 'mandate' });
-    await this.history.createIndex({ applied: 1, slotKey: 1 }, { name: 'unapplied' });
   }
 
-  /** The slot's current state, after applying any change that was recorded but not applied. */
+  /** The slot's state as of its last recorded entry (applied first when it was not yet). */
   async readSlot(slotKey: string): Promise<SlotState> {
-    const pending = await this.history.find({ slotKey, applied: false }).sort({ slotSeq: 1 }).toArray();
-    for (const entry of pending) await this.apply(entry);
-    const [last] = await this.history.find({ slotKey }, { projection: { slotSeq: 1 } }).sort({ slotSeq: -1 }).limit(1).toArray();
-    const mandates = await this.mandates.find({ slotKey }, NO_ID).sort({ startDate: 1, id: 1 }).toArray();
+    const [last] = await this.history.find({ slotKey }, NO_ID).sort({ slotSeq: -1 }).limit(1).toArray();
+    const find = () => this.mandates.find({ slotKey }, NO_ID).sort({ startDate: 1, id: 1 }).toArray();
+    let mandates = await find();
+    if (last && !reflects(last, mandates)) {
+      await this.apply(last);
+      mandates = await find();
+    }
     return { slotKey, seq: last?.slotSeq ?? 0, mandates };
   }
 
@@ -71,7 +86,6 @@ export class MandateStore {
       byRole: actor.role,
       mandateIds: [...new Set(changes.map((c) => c.mandateId))],
       changes,
-      applied: false,
     };
     try {
       await this.history.insertOne(entry);
@@ -105,7 +119,6 @@ export class MandateStore {
         }
       }
     }
-    await this.history.updateOne({ slotKey: entry.slotKey, slotSeq: entry.slotSeq }, { $set: { applied: true } });
   }
 
   /**
@@ -153,18 +166,22 @@ export class MandateStore {
     const slotKeys = [...new Set(candidates.map((c) => c.slotKey))];
     const inSlot = new Map<string, MandateDocument[]>();
     const lastSeq = new Map<string, number>();
+    const lastEntry = new Map<string, MandateHistoryDocument>();
     const pendingSlots = new Set<string>();
     for (let i = 0; i < slotKeys.length; i += 1000) {
       const batch = slotKeys.slice(i, i + 1000);
       for (const m of await this.mandates.find({ slotKey: { $in: batch } }, NO_ID).toArray()) {
         inSlot.set(m.slotKey, [...(inSlot.get(m.slotKey) ?? []), m]);
       }
-      const entries = await this.history.find({ slotKey: { $in: batch } }, { projection: { _id: 0, slotKey: 1, slotSeq: 1, applied: 1 } }).toArray();
-      for (const e of entries) {
-        lastSeq.set(e.slotKey, Math.max(lastSeq.get(e.slotKey) ?? 0, e.slotSeq));
-        if (!e.applied) pendingSlots.add(e.slotKey);
+      for (const e of await this.history.find({ slotKey: { $in: batch } }, NO_ID).toArray()) {
+        if (e.slotSeq > (lastSeq.get(e.slotKey) ?? 0)) {
+          lastSeq.set(e.slotKey, e.slotSeq);
+          lastEntry.set(e.slotKey, e);
+        }
       }
     }
+    // A slot whose last entry the mandates do not show yet goes the careful way.
+    for (const [slotKey, entry] of lastEntry) if (!reflects(entry, inSlot.get(slotKey) ?? [])) pendingSlots.add(slotKey);
 
     const slow: MandateDocument[] = [];
     const entries: MandateHistoryDocument[] = [];
@@ -193,7 +210,7 @@ export class MandateStore {
       planned.set(`${candidate.slotKey}#${seq}`, candidate);
       entries.push({
         slotKey: candidate.slotKey, slotSeq: seq, at, by: actor.name, bySub: actor.sub, byRole: actor.role,
-        mandateIds: [candidate.id], changes: [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate }], applied: false,
+        mandateIds: [candidate.id], changes: [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate }],
       });
     }
 
@@ -224,7 +241,6 @@ export class MandateStore {
           const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
           if (!list || list.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
         }
-        await this.history.updateMany({ $or: recorded.map((e) => ({ slotKey: e.slotKey, slotSeq: e.slotSeq })) }, { $set: { applied: true } });
         result.created.push(...recorded.map((e) => e.mandateIds[0]!));
       }
     }

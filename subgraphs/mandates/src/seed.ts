@@ -87,7 +87,6 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
       byRole: 'SERVICE',
       mandateIds: docs.map((d) => d.id),
       changes: docs.map((d) => ({ mandateId: d.id, action: 'CREATED' as const, before: null, after: d })),
-      applied: true,
     })),
     (d) => ({ slotKey: d.slotKey, slotSeq: d.slotSeq }),
   );
