@@ -70,7 +70,8 @@ async function main() {
   const sync = rioSyncConfig(config);
   if (!sync) fail(`RIO_API_URL is not set: the RIO API to sync from\n${USAGE}`);
   if (values['allow-mass-end']) sync.maxEnded = Infinity;
-  const logger = createLogger('rio:sync', config.LOG_LEVEL);
+  // Logs go to stdout (pino): none with --json, whose stdout is the report.
+  const logger = createLogger('rio:sync', values.json ? 'silent' : config.LOG_LEVEL);
 
   // Ctrl-C stops the sync cleanly: the pages fetched so far are kept for the next run.
   const stop = new AbortController();

@@ -238,9 +238,9 @@ export async function runRioSync(
       totals.set(resource, totalPages);
       fetched++;
       options.onPage?.({ resource, page });
-      progress({ phase: 'fetching', done: fetched, total: total() });
+      // The total is known once every collection's first page is in.
+      if (totals.size === RIO_RESOURCES.length) progress({ phase: 'fetching', done: fetched, total: total() });
     };
-    progress({ phase: 'fetching', done: fetched, total: total() });
     await pool(
       RIO_RESOURCES.filter((r) => !stored.get(r)?.pages.has(0)).map((r) => () => fetchAndStore(r, 0)),
       config.concurrency ?? 4,
