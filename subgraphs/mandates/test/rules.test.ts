@@ -153,8 +153,9 @@ describe('mandate rules (against the real database)', () => {
     for (const { brin, from, to } of cases) {
       const [current] = (await repository.findMandatesOfSchools([brin], ['OSO_OV'])).filter((m) => m.systemId === from && m.endDate === null);
       expect(current, brin).toBeDefined();
-      const attempts = ['2028-01-01', '2028-02-01'].map((startDate) =>
-        service.switchSystem({ brin, service: 'OSO_OV', fromSystemId: from, toSystemId: to, startDate }, support),
+      // Two clients make the same switch at once (as two browser tabs would).
+      const attempts = ['client 1', 'client 2'].map(() =>
+        service.switchSystem({ brin, service: 'OSO_OV', fromSystemId: from, toSystemId: to, startDate: '2028-01-01' }, support),
       );
       const results = await Promise.allSettled(attempts);
       expect(results.filter((r) => r.status === 'fulfilled'), brin).toHaveLength(1);
@@ -164,7 +165,8 @@ describe('mandate rules (against the real database)', () => {
       const onNew = after.filter((m) => m.systemId === to);
       const old = after.find((m) => m.id === current!.id)!;
       expect(onNew, brin).toHaveLength(1);
-      expect(old.endDate).toBe(onNew[0]!.startDate === '2028-01-01' ? '2027-12-31' : '2028-01-31');
+      expect(old.endDate).toBe('2027-12-31');
+      expect(onNew[0]!.startDate).toBe('2028-01-01');
       const history = await repository.store.historyOf([current!.id]);
       expect(history.at(-1)!.changes.map((c) => c.after)).toEqual([old, onNew[0]]);
     }
