@@ -3,6 +3,7 @@
  * fetched (so a restarted sync continues where it stopped) and its lock (one sync at a time).
  * The only code that touches these collections.
  */
+import { hostname } from 'node:os';
 import type { Collection, Db, MongoServerError } from 'mongodb';
 import type { RioSyncPageDocument, RioSyncRunDocument } from '../documents.js';
 
@@ -12,6 +13,20 @@ interface LockDocument {
   _id: string;
   syncId: string;
   at: Date;
+  /** Where the holder runs: a holder on this machine whose process is gone is dead at once. */
+  host: string;
+  pid: number;
+}
+
+/** Whether a lock's holder is known to be dead: a process on this machine that no longer exists. */
+function holderGone(holder: LockDocument): boolean {
+  if (holder.host !== hostname() || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -37,20 +52,21 @@ export class RioSyncRepository {
 
   /**
    * Claims the sync lock by inserting it (the _id is unique: of two claims one wins). A lock
-   * whose heartbeat is older than `staleMs` belongs to a sync that died and is taken over.
+   * whose heartbeat is older than `staleMs`, or whose holder ran on this machine in a process
+   * that is gone (killed), belongs to a sync that died and is taken over.
    * Returns null when claimed, else the holder.
    */
   async acquireLock(syncId: string, now: Date, staleMs: number): Promise<{ syncId: string; at: Date } | null> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await this.locks.insertOne({ _id: SYNC_LOCK, syncId, at: now });
+        await this.locks.insertOne({ _id: SYNC_LOCK, syncId, at: now, host: hostname(), pid: process.pid });
         return null;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
       const holder = await this.locks.findOne({ _id: SYNC_LOCK });
       if (!holder) continue;
-      if (holder.at.getTime() >= now.getTime() - staleMs) return { syncId: holder.syncId, at: holder.at };
+      if (holder.at.getTime() >= now.getTime() - staleMs && !holderGone(holder)) return { syncId: holder.syncId, at: holder.at };
       // Stale: remove exactly that holder's lock; if another sync removed it first, the
       // insert above decides again.
       await this.locks.deleteOne({ _id: SYNC_LOCK, syncId: holder.syncId, at: holder.at });
