@@ -191,4 +191,26 @@ describe('RIO API sync under faults', () => {
       await organisations.stop();
     }
   });
+
+  it('syncs on the schedule: soon after start when the last sync is an interval old or never ran, then not again within the interval', async () => {
+    const { database, syncs } = await freshStore();
+    const organisations = await createOrganisationsServer(
+      { database, logger, identitySecret, peers: {} },
+      { rioSync: syncConfig(server), rioSyncIntervalMinutes: 60, rioSyncScheduleTiming: { firstCheckMs: 10, checkEveryMs: 100 } },
+    );
+    try {
+      let runs = await syncs.latestRuns(10);
+      for (let i = 0; i < 100 && !(runs.length === 1 && runs[0]!.outcome === 'SUCCEEDED'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        runs = await syncs.latestRuns(10);
+      }
+      expect(runs.map((r) => [r.trigger, r.outcome])).toEqual([['SCHEDULE', 'SUCCEEDED']]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await syncs.runs.countDocuments()).toBe(1);
+      const status = await organisations.rioSync.status();
+      expect(status).toMatchObject({ configured: true, scheduleMinutes: 60, running: false });
+    } finally {
+      await organisations.stop();
+    }
+  });
 });

@@ -10,6 +10,8 @@ export interface OrganisationsOptions {
   rioSync?: RioSyncConfig | null;
   /** Minutes between scheduled syncs; 0 or absent: only on demand. */
   rioSyncIntervalMinutes?: number;
+  /** When the schedule is checked (default: 5 s after start, then every minute); tests shorten it. */
+  rioSyncScheduleTiming?: { firstCheckMs?: number; checkEveryMs?: number };
 }
 
 /** Builds the organisations subgraph (indexes ensured, Apollo started) without listening. */
@@ -21,7 +23,7 @@ export async function createOrganisationsServer(
   await repository.ensureIndexes();
   const syncs = new RioSyncRepository(database.db);
   await syncs.ensureIndexes();
-  const rioSync = new RioSyncService(repository, syncs, options.rioSync ?? null, options.rioSyncIntervalMinutes ?? 0, logger);
+  const rioSync = new RioSyncService(repository, syncs, options.rioSync ?? null, options.rioSyncIntervalMinutes ?? 0, logger, options.rioSyncScheduleTiming);
   const server = await buildSubgraphServer({
     name: 'organisations',
     typeDefsUrl: new URL('./schema.graphql', import.meta.url),

@@ -341,9 +341,14 @@ async function pool(tasks: (() => Promise<void>)[], size: number, controller: Ab
 /**
  * The sync inside the organisations service: on a schedule (every `scheduleMinutes`, off when
  * 0 or absent) and on demand (support's mutation), one at a time, stopped with the service.
+ * The schedule is kept by the store, not by the process: shortly after start and then every
+ * minute, a sync starts when the last one began `scheduleMinutes` ago or longer (or never
+ * ran), so restarts neither skip nor repeat syncs, and of several replicas the lock lets one
+ * run.
  */
 export class RioSyncService {
   private timer: NodeJS.Timeout | null = null;
+  private firstCheck: NodeJS.Timeout | null = null;
   private current: Promise<RioSyncResult | null> | null = null;
   private readonly stopping = new AbortController();
 
@@ -353,6 +358,7 @@ export class RioSyncService {
     private readonly config: RioSyncConfig | null,
     private readonly scheduleMinutes: number,
     private readonly logger: Logger,
+    private readonly timing: { firstCheckMs?: number; checkEveryMs?: number } = {},
   ) {}
 
   get configured(): boolean {
@@ -361,14 +367,25 @@ export class RioSyncService {
 
   start(): void {
     if (!this.config || !(this.scheduleMinutes > 0)) return;
-    this.timer = setInterval(() => {
-      if (this.current) return;
-      this.trigger('SCHEDULE').catch((err: unknown) => {
-        if (err instanceof RioSyncBusyError) this.logger.info(err.message);
-        else this.logger.warn({ err }, 'scheduled RIO sync could not start');
-      });
-    }, this.scheduleMinutes * 60_000);
+    const check = () => {
+      if (this.current || this.stopping.signal.aborted) return;
+      this.due()
+        .then((due) => (due ? this.trigger('SCHEDULE') : null))
+        .catch((err: unknown) => {
+          if (err instanceof RioSyncBusyError) this.logger.info(err.message);
+          else this.logger.warn({ err }, 'scheduled RIO sync could not start');
+        });
+    };
+    this.firstCheck = setTimeout(check, this.timing.firstCheckMs ?? 5_000);
+    this.firstCheck.unref();
+    this.timer = setInterval(check, this.timing.checkEveryMs ?? Math.min(this.scheduleMinutes, 1) * 60_000);
     this.timer.unref();
+  }
+
+  /** Whether the schedule asks for a sync now: the last attempt began an interval ago or more. */
+  private async due(): Promise<boolean> {
+    const [last] = await this.syncs.latestRuns(1);
+    return !last || Date.now() - last.lastAttemptStartedAt.getTime() >= this.scheduleMinutes * 60_000;
   }
 
   /**
@@ -422,6 +439,7 @@ export class RioSyncService {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.firstCheck) clearTimeout(this.firstCheck);
     this.stopping.abort();
     await this.current;
   }
