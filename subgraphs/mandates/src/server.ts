@@ -25,7 +25,12 @@ export async function createMandatesServer(
   const organisations = client('organisations');
   const service = new MandateService(repository, repository.store, organisationsApi(organisations), agreementsApi(client('agreements')), todayInNetherlands);
   const follower = new FeedFollower(changeFeedApi(organisations), repository.cursors, repository.mandates, repository.store, logger);
-  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, organisationsSchoolDirectory(organisations));
+  // The school list for the aggregates pages the whole register: a page may take seconds on
+  // a busy embedded database, so this client waits longer than the per-request peers.
+  const directoryClient = peers.organisations
+    ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'mandates', identitySecret, timeoutMs: 30_000 })
+    : null;
+  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, organisationsSchoolDirectory(directoryClient));
 
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
