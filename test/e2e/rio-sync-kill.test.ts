@@ -8,12 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
 import type { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
-import { runRioSync, type RioSyncConfig } from '@osr/subgraph-organisations/rio/sync';
+import { RioSyncService, runRioSync, type RioSyncConfig } from '@osr/subgraph-organisations/rio/sync';
 import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
 import { repoRoot } from '../../scripts/ferretdb.js';
 import { feedRows, freshRepository } from '../../subgraphs/organisations/test/support.js';
 import { startRioApiServer, type RioApiServer } from '../support/rio-api-server.js';
-import { databaseUri } from '../support/system.js';
+import { databaseUri, logger } from '../support/system.js';
 
 const API_KEY = 'kill-key-0123456789';
 const set = generateNationalSet({ boards: 40, schools: 300, largestBoard: 30, seed: 3 });
@@ -77,6 +77,9 @@ describe('rio:sync killed halfway', () => {
     expect(stored).toBeGreaterThanOrEqual(10);
     expect(stored).toBeLessThan(crashed!.pagesTotal!);
     expect(await killed.repo.boards.countDocuments()).toBe(0);
+    // Support sees that it is not running any more and that it was cut off.
+    const status = await new RioSyncService(killed.repo, syncs, config, 0, logger).status();
+    expect(status).toMatchObject({ running: false, lastRun: { syncId: crashed!.syncId, outcome: 'INTERRUPTED' } });
 
     // The dead process's lock is taken over at once (same machine, process gone).
     const result = await runRioSync(killed.repo, syncs, config, { trigger: 'COMMAND' });

@@ -85,10 +85,10 @@ export class RioSyncRepository {
     await this.locks.deleteOne({ _id: SYNC_LOCK, syncId });
   }
 
-  /** The lock's holder when its heartbeat is fresh (a sync is running). */
+  /** The lock's holder when it is alive (fresh heartbeat, process not known to be gone): a sync is running. */
   async runningSync(now: Date, staleMs: number): Promise<{ syncId: string; at: Date } | null> {
     const holder = await this.locks.findOne({ _id: SYNC_LOCK });
-    return holder && holder.at.getTime() >= now.getTime() - staleMs ? { syncId: holder.syncId, at: holder.at } : null;
+    return holder && holder.at.getTime() >= now.getTime() - staleMs && !holderGone(holder) ? { syncId: holder.syncId, at: holder.at } : null;
   }
 
   latestRuns(limit: number): Promise<RioSyncRunDocument[]> {
