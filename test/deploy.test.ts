@@ -575,10 +575,10 @@ describe('deploy/k8s', () => {
     expect(hpa[0]!.spec!.maxReplicas).toBeGreaterThan(hpa[0]!.spec!.minReplicas!);
   });
 
-  it('runs the RIO import and the OSO migration as one-off Jobs of the root package scripts', () => {
+  it('runs the RIO import, the RIO API sync and the OSO migration as one-off Jobs of the root package scripts', () => {
     const jobs = all.filter((m) => m.manifest.kind === 'Job');
     const scripts = jobs.map((j) => j.manifest.spec!.template!.spec.containers[0]!.command!);
-    expect(scripts.map((c) => c[3]).sort()).toEqual(['oso:migrate', 'rio:import']);
+    expect(scripts.map((c) => c[3]).sort()).toEqual(['oso:migrate', 'rio:import', 'rio:sync']);
     for (const { file, manifest } of jobs) {
       const c = manifest.spec!.template!.spec.containers[0]!;
       expect(c.command!.slice(0, 3), file).toEqual(['npm', 'run', '--silent']);
