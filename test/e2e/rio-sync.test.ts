@@ -151,6 +151,41 @@ describe('RIO API sync', () => {
     expect(await feedRows(store.repo)).toEqual(await feedRows(synced.repo));
   });
 
+  it('a sync continued after RIO changed in between finds the pages do not fit together, imports nothing, and the next one fetches afresh', async () => {
+    const store = await freshStore();
+    stores.push(store);
+    const stop = new AbortController();
+    let pages = 0;
+    const first = await runRioSync(store.repo, store.syncs, syncConfig(server), {
+      trigger: 'COMMAND',
+      now: day1Moment,
+      signal: stop.signal,
+      onPage: () => {
+        if (++pages === 8) stop.abort();
+      },
+    });
+    expect(first.run.outcome).toBe('INTERRUPTED');
+    // Meanwhile RIO registers a new school (at the front of the list, so every later page shifts).
+    const changed = structuredClone(day1);
+    changed.onderwijsinstellingserkenningen.unshift({ bRIN4: '99ZZ', bevoegdGezagNummer: changed.onderwijsbesturen[0]!.bevoegdGezagNummer, begindatum: '2020-08-01' });
+    changed.onderwijsaanbieders.unshift({ ...structuredClone(changed.onderwijsaanbieders[0]!), bRIN4: '99ZZ', uitBedrijfdatum: null });
+    server.setBundle(changed);
+    try {
+      const second = await runRioSync(store.repo, store.syncs, syncConfig(server), { trigger: 'COMMAND', now: day1Moment });
+      expect(second.run.outcome).toBe('FAILED');
+      expect(second.run.error).toMatch(/^RIO changed while the pages were fetched \((onderwijsinstellingserkenningen|onderwijsaanbieders): 300 then 301 items announced/);
+      expect(await store.repo.schools.countDocuments()).toBe(0);
+      expect(await store.syncs.pages.countDocuments()).toBe(0);
+
+      const third = await runRioSync(store.repo, store.syncs, syncConfig(server), { trigger: 'COMMAND', now: day1Moment });
+      expect(third.run.outcome).toBe('SUCCEEDED');
+      expect(third.resumedPages).toBe(0);
+      expect(await store.repo.schools.countDocuments()).toBe(301);
+    } finally {
+      server.setBundle(day1);
+    }
+  });
+
   it('a second sync with a moved school, a closed school and a merger appends exactly those changes, as a file import does', async () => {
     const change = day2();
     server.setBundle(change.bundle);

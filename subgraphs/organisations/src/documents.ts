@@ -180,6 +180,8 @@ export interface RioSyncPageDocument {
   resource: string;
   page: number;
   totalPages: number;
+  /** How many items the collection had when this page was fetched (a change means RIO changed in between). */
+  totalElements: number;
   /** The page's items as JSON text. */
   items: string;
   fetchedAt: Date;

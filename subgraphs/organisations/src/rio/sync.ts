@@ -232,6 +232,7 @@ export async function runRioSync(
         resource,
         page,
         totalPages,
+        totalElements: result.totalElements,
         items: JSON.stringify(result.items),
         fetchedAt: new Date(),
       });
@@ -262,9 +263,12 @@ export async function runRioSync(
     // Import: the pages become one snapshot that goes through the RIO import's rules.
     progress({ phase: 'importing', done: 0, total: 1 });
     const items = Object.fromEntries(RIO_RESOURCES.map((r) => [r, [] as unknown[]])) as CollectedItems;
+    const sizes = new Map<string, Set<number>>();
     for (const page of await syncs.loadPages(current.syncId)) {
       items[page.resource as RioResource]?.push(...(JSON.parse(page.items) as unknown[]));
+      sizes.set(page.resource, (sizes.get(page.resource) ?? new Set()).add(page.totalElements));
     }
+    checkConsistent(items, sizes);
     const report = await importRio(
       repository,
       { name: `RIO API ${apiUrl}`, read: (known) => snapshotFromApi(items, config.apiUrl, known, { syncedAt: current.startedAt, referenceDate }) },
@@ -297,6 +301,8 @@ export async function runRioSync(
       log?.error({ err: reason }, 'RIO sync failed');
     }
     if (!run) throw err;
+    // Pages that do not fit together are no use to the next attempt: it fetches afresh.
+    if (reason instanceof InconsistentPages) await syncs.dropPagesExcept(null);
     const stoppedAt = await syncs.storedPages(run.syncId).then((s) => [...s.values()].reduce((n, p) => n + p.pages.size, 0));
     const failed: Partial<RioSyncRunDocument> = {
       outcome,
@@ -304,7 +310,7 @@ export async function runRioSync(
       pagesFetched: stoppedAt,
       requests: client.requests,
       retries: client.retries,
-      error: `${reason.message}${outcome === 'FAILED' || outcome === 'GAVE_UP' || outcome === 'INTERRUPTED' ? `; ${stoppedAt} of ${run.pagesTotal ?? '?'} pages are stored, the next sync continues from there` : ''}`,
+      error: `${reason.message}${reason instanceof InconsistentPages ? '' : `; ${stoppedAt} of ${run.pagesTotal ?? '?'} pages are stored, the next sync continues from there`}`,
     };
     Object.assign(run, failed);
     await syncs.updateRun(run.syncId, failed);
@@ -315,6 +321,32 @@ export async function runRioSync(
     clearInterval(heartbeat);
     options.signal?.removeEventListener('abort', onStop);
     await syncs.releaseLock(lockId);
+  }
+}
+
+class InconsistentPages extends Error {
+  override name = 'InconsistentPages';
+}
+
+/**
+ * The pages of each collection must fit together: the same total on every page, and as many
+ * items as that total. Otherwise RIO changed while the pages were fetched (items shift between
+ * pages): importing would miss organisations, and a full snapshot would end them.
+ */
+function checkConsistent(items: CollectedItems, sizes: Map<string, Set<number>>): void {
+  const selfOf = (item: unknown, index: number): string => {
+    const links = (item as { _links?: { self?: { href?: unknown } } } | null)?._links;
+    return typeof links?.self?.href === 'string' ? links.self.href : `#${index}`;
+  };
+  for (const resource of RIO_RESOURCES) {
+    const totals = [...(sizes.get(resource) ?? [])];
+    const distinct = new Set(items[resource].map(selfOf)).size;
+    if (totals.length > 1 || (totals.length === 1 && (totals[0] !== items[resource].length || distinct !== items[resource].length))) {
+      throw new InconsistentPages(
+        `RIO changed while the pages were fetched (${resource}: ${totals.join(' then ')} items announced, ${items[resource].length} received, ${distinct} distinct); ` +
+          'nothing was imported and the pages were dropped: the next sync fetches afresh',
+      );
+    }
   }
 }
 
