@@ -1,5 +1,6 @@
 /**
  * npm run rio:sync -- [--reference-date <YYYY-MM-DD>] [--json] [--allow-mass-end]
+ * npm run rio:sync -- --board <bevoegd gezag nummer>   (one board, by its relation links, as a delta)
  *
  * One full sync from the RIO API (RIO_API_URL, RIO_API_KEY, RIO_SYNC_* as for the
  * organisations service) into the organisations database: MONGODB_URI when set, else the
@@ -13,14 +14,17 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, connectDatabase, createLogger, databaseName, isoDateProblem, parseConfig, redactUri } from '@osr/common';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
-import { formatReport } from '@osr/subgraph-organisations/rio';
+import { ImportBusyError, ImportFileError, formatReport } from '@osr/subgraph-organisations/rio';
+import { syncBoard } from '@osr/subgraph-organisations/rio/board-sync';
+import { RioApiError } from '@osr/subgraph-organisations/rio/api-client';
 import { RioSyncBusyError, runRioSync, type RioSyncProgress } from '@osr/subgraph-organisations/rio/sync';
 import { rioSyncConfig, rioSyncEnvSchema } from '@osr/subgraph-organisations/rio/sync-config';
 import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
 import { progressReporter, withDatabaseServer } from './cli-support.js';
 import { SetupError, repoRoot } from './ferretdb.js';
 
-const USAGE = 'usage: npm run rio:sync -- [--reference-date 2026-11-01] [--json] [--allow-mass-end]   (needs RIO_API_URL, RIO_API_KEY)';
+const USAGE =
+  'usage: npm run rio:sync -- [--board 41234] [--reference-date 2026-11-01] [--json] [--allow-mass-end]   (needs RIO_API_URL, RIO_API_KEY)';
 
 const env = rioSyncEnvSchema.extend({
   MONGODB_URI: z.preprocess(
@@ -43,6 +47,7 @@ async function main() {
     args = parseArgs({
       options: {
         'reference-date': { type: 'string' },
+        board: { type: 'string' },
         json: { type: 'boolean' },
         'allow-mass-end': { type: 'boolean' },
         help: { type: 'boolean' },
@@ -56,6 +61,8 @@ async function main() {
     console.log(USAGE);
     return;
   }
+  const board = values.board;
+  if (board !== undefined && !/^\d{5}$/.test(board)) fail(`--board ${JSON.stringify(board)} is invalid: a bevoegd gezag nummer has 5 digits`);
   const referenceDate = values['reference-date'];
   if (referenceDate !== undefined && isoDateProblem(referenceDate)) {
     fail(`--reference-date ${JSON.stringify(referenceDate)} is invalid: ${isoDateProblem(referenceDate)}`);
@@ -94,6 +101,20 @@ async function main() {
     try {
       const repository = new OrganisationsRepository(database.db);
       await repository.ensureIndexes();
+      if (board) {
+        // One board by its relation links, imported as a delta (no lock of its own: the import's).
+        try {
+          const report = await syncBoard(repository, sync, board, { signal: stop.signal, ...(referenceDate ? { referenceDate } : {}) });
+          if (values.json) console.log(JSON.stringify(report, null, 2));
+          else for (const line of formatReport(report)) console.log(line);
+          exitCode = report.rejected > 0 ? 2 : 0;
+        } catch (err) {
+          if (!(err instanceof RioApiError || err instanceof ImportBusyError || err instanceof ImportFileError)) throw err;
+          console.error(`Nothing synced: ${err.message}`);
+          exitCode = 1;
+        }
+        return;
+      }
       const syncs = new RioSyncRepository(database.db);
       await syncs.ensureIndexes();
       const started = Date.now();

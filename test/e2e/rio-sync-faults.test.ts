@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type Database, type Identity } from '@osr/common';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
 import type { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
+import { RioApiError } from '@osr/subgraph-organisations/rio/api-client';
+import { syncBoard } from '@osr/subgraph-organisations/rio/board-sync';
 import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
 import { RioSyncBusyError, runRioSync, type RioSyncConfig } from '@osr/subgraph-organisations/rio/sync';
 import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
-import { freshRepository } from '../../subgraphs/organisations/test/support.js';
+import { feedRows, freshRepository } from '../../subgraphs/organisations/test/support.js';
 import { startRioApiServer, type RioApiServer } from '../support/rio-api-server.js';
 import { graphql, identityHeaders, identitySecret, logger } from '../support/system.js';
 
@@ -189,6 +191,41 @@ describe('RIO API sync under faults', () => {
       });
     } finally {
       await organisations.stop();
+    }
+  });
+
+  it('refreshes one board by its relation links as a delta: a school moved to it and its new name, nothing of other boards', async () => {
+    const { repo, syncs } = await freshStore();
+    expect((await runRioSync(repo, syncs, syncConfig(server), { trigger: 'COMMAND', now: moment })).run.outcome).toBe('SUCCEEDED');
+    type Changed = {
+      onderwijsbesturen: { bevoegdGezagNummer: string; naam: string }[];
+      onderwijsinstellingserkenningen: { bRIN4: string; bevoegdGezagNummer: string; begindatum: string }[];
+    };
+    const changed = structuredClone(set.bundle) as unknown as Changed & Record<string, unknown>;
+    const [a, b, c] = changed.onderwijsbesturen;
+    const moving = changed.onderwijsinstellingserkenningen.find((e) => e.bevoegdGezagNummer === a!.bevoegdGezagNummer)!;
+    moving.bevoegdGezagNummer = b!.bevoegdGezagNummer;
+    moving.begindatum = '2026-11-10';
+    b!.naam = 'Stichting Nieuwe Naam';
+    c!.naam = 'Stichting Niet Gelezen';
+    server.setBundle(changed);
+    const before = server.stats.paths.length;
+    try {
+      const report = await syncBoard(repo, syncConfig(server), b!.bevoegdGezagNummer, { now: () => new Date('2026-11-10T06:00:00.000Z') });
+      expect(report).toMatchObject({ mode: 'delta', rejected: 0, moved: 1 });
+      const added = await feedRows(repo, report.importId);
+      expect(added.map((e) => [e.kind, e.brin ?? e.bevoegdGezagNummer]).sort()).toEqual([
+        ['BOARD_RENAMED', b!.bevoegdGezagNummer],
+        ['SCHOOL_MOVED', moving.bRIN4],
+      ]);
+      expect(added.find((e) => e.kind === 'SCHOOL_MOVED')).toMatchObject({ fromBoard: a!.bevoegdGezagNummer, toBoard: b!.bevoegdGezagNummer, effectiveDate: '2026-11-10' });
+      expect(server.stats.paths.slice(before)).toContainEqual(
+        expect.stringMatching(new RegExp(`^/rio/v2/onderwijsinstellingserkenningen\\?bevoegdGezagErkenning=${b!.bevoegdGezagNummer}&`)),
+      );
+      expect((await repo.boards.findOne({ bevoegdGezagNummer: c!.bevoegdGezagNummer }))?.name).not.toBe('Stichting Niet Gelezen');
+      await expect(syncBoard(repo, syncConfig(server), '99999')).rejects.toThrow(RioApiError);
+    } finally {
+      server.setBundle(set.bundle);
     }
   });
 

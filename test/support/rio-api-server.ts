@@ -41,8 +41,8 @@ export interface RioApiServer {
   faults: RioApiFaults;
   /** Serve another bundle from now on (e.g. the next day's data). */
   setBundle(bundle: Record<string, unknown>): void;
-  /** Requests seen, page answers given in full, and answers by status. */
-  stats: { requests: number; pagesServed: number; byStatus: Record<number, number> };
+  /** Requests seen (and their paths with query), page answers given in full, and answers by status. */
+  stats: { requests: number; paths: string[]; pagesServed: number; byStatus: Record<number, number> };
   close(): Promise<void>;
 }
 
@@ -222,7 +222,7 @@ export async function startRioApiServer(options: {
     malformed: false,
     ...options.faults,
   };
-  const stats = { requests: 0, pagesServed: 0, byStatus: {} as Record<number, number> };
+  const stats = { requests: 0, paths: [] as string[], pagesServed: 0, byStatus: {} as Record<number, number> };
   let base = '';
   const indexOf = () => {
     if (!cache || cache.base !== base || cache.malformed !== faults.malformed) {
@@ -237,6 +237,7 @@ export async function startRioApiServer(options: {
 
   const server = http.createServer((req, res) => {
     stats.requests++;
+    stats.paths.push(req.url ?? '');
     void (async () => {
       if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
       if (req.method !== 'GET') return answer(res, 405, { status: 405, title: 'Method Not Allowed' });

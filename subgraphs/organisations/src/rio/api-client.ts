@@ -116,8 +116,18 @@ export class RioApiClient {
    * One page of a collection; null when the API does not serve the resource (404), so
    * optional resources can be skipped.
    */
-  async page(resource: string, page: number, pageSize: number, query: Record<string, string> = {}): Promise<RioPage | null> {
-    const url = this.url(resource, { ...query, page, pageSize });
+  page(resource: string, page: number, pageSize: number, query: Record<string, string> = {}): Promise<RioPage | null> {
+    return this.pageAt(this.url(resource), resource, page, pageSize, query);
+  }
+
+  /**
+   * One page of the collection at `href` (e.g. a relation link such as
+   * `onderwijsinstellingserkenningen?bevoegdGezagErkenning=24597`), its own query kept.
+   */
+  async pageAt(href: string, resource: string, page: number, pageSize: number, query: Record<string, string> = {}): Promise<RioPage | null> {
+    const target = new URL(href, this.base);
+    for (const [k, v] of Object.entries({ ...query, page: String(page), pageSize: String(pageSize) })) target.searchParams.set(k, v);
+    const url = target.toString();
     const body = await this.getJson(url, true);
     if (body === null) return null;
     const embedded = body['_embedded'];
@@ -128,6 +138,17 @@ export class RioApiClient {
     }
     if (list !== undefined && !Array.isArray(list)) throw new RioApiError(`${url}: _embedded.${resource} is not a list`, 200);
     return { resource, page, totalPages: info['totalPages'], totalElements: info['totalElements'], items: (list as unknown[] | undefined) ?? [] };
+  }
+
+  /** Every item of the collection at `href`, page after page. */
+  async collect(href: string, resource: string, pageSize: number, query: Record<string, string> = {}): Promise<unknown[]> {
+    const items: unknown[] = [];
+    for (let page = 0; ; page++) {
+      const result = await this.pageAt(href, resource, page, pageSize, query);
+      if (!result) throw new RioApiError(`${href}: not found (404)`, 404);
+      items.push(...result.items);
+      if (page + 1 >= result.totalPages) return items;
+    }
   }
 
   /** GETs a JSON object (e.g. an item's relation link), with the retries described above. */
