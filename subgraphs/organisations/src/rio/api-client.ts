@@ -57,6 +57,18 @@ function camel(resource: string): string {
   return resource.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
+/** A URL for messages and logs: without user and password, should the base URL carry them. */
+function shown(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** Waits, or rejects with the signal's reason when it ends first. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -134,9 +146,9 @@ export class RioApiClient {
     const list = isObject(embedded) ? (embedded[resource] ?? embedded[camel(resource)]) : undefined;
     const info = body['page'];
     if (!isObject(info) || typeof info['totalPages'] !== 'number' || typeof info['totalElements'] !== 'number') {
-      throw new RioApiError(`${url}: the answer has no page.totalPages/page.totalElements`, 200);
+      throw new RioApiError(`${shown(url)}: the answer has no page.totalPages/page.totalElements`, 200);
     }
-    if (list !== undefined && !Array.isArray(list)) throw new RioApiError(`${url}: _embedded.${resource} is not a list`, 200);
+    if (list !== undefined && !Array.isArray(list)) throw new RioApiError(`${shown(url)}: _embedded.${resource} is not a list`, 200);
     return { resource, page, totalPages: info['totalPages'], totalElements: info['totalElements'], items: (list as unknown[] | undefined) ?? [] };
   }
 
@@ -145,7 +157,7 @@ export class RioApiClient {
     const items: unknown[] = [];
     for (let page = 0; ; page++) {
       const result = await this.pageAt(href, resource, page, pageSize, query);
-      if (!result) throw new RioApiError(`${href}: not found (404)`, 404);
+      if (!result) throw new RioApiError(`${shown(href)}: not found (404)`, 404);
       items.push(...result.items);
       if (page + 1 >= result.totalPages) return items;
     }
@@ -160,7 +172,7 @@ export class RioApiClient {
       } catch (err) {
         if (!(err instanceof Retryable)) throw err;
         if (attempt >= max) {
-          throw new RioApiError(`${url}: gave up after ${attempt} attempts (last: ${err.message})`, null);
+          throw new RioApiError(`${shown(url)}: gave up after ${attempt} attempts (last: ${err.message})`, null);
         }
         const base = this.options.backoffBaseMs ?? 500;
         const cap = this.options.backoffMaxMs ?? 30_000;
@@ -169,7 +181,7 @@ export class RioApiClient {
         const backoff = Math.min(cap, base * 2 ** (attempt - 1));
         const waitMs = Math.max(err.waitMs ?? 0, backoff / 2 + random() * (backoff / 2));
         this.retries++;
-        this.options.onRetry?.({ url, attempt, waitMs: Math.round(waitMs), reason: err.message });
+        this.options.onRetry?.({ url: shown(url), attempt, waitMs: Math.round(waitMs), reason: err.message });
         await sleep(waitMs, this.options.signal);
       }
     }
@@ -198,9 +210,9 @@ export class RioApiClient {
       if (res.status >= 500) throw new Retryable(`${res.status} ${res.statusText}`, retryAfterMs(res.headers.get('retry-after')));
       if (res.status === 404 && nullOn404) return null;
       if (res.status === 401 || res.status === 403) {
-        throw new RioApiError(`${url}: ${res.status} ${res.statusText}: the RIO API refused the API key (RIO_API_KEY)`, res.status);
+        throw new RioApiError(`${shown(url)}: ${res.status} ${res.statusText}: the RIO API refused the API key (RIO_API_KEY)`, res.status);
       }
-      if (res.status !== 200) throw new RioApiError(`${url}: ${res.status} ${res.statusText}`, res.status);
+      if (res.status !== 200) throw new RioApiError(`${shown(url)}: ${res.status} ${res.statusText}`, res.status);
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -208,7 +220,7 @@ export class RioApiClient {
         // A cut-off answer reads as broken JSON: worth another try.
         throw new Retryable('the answer is not valid JSON (cut off?)', null);
       }
-      if (!isObject(body)) throw new RioApiError(`${url}: the answer is not a JSON object`, res.status);
+      if (!isObject(body)) throw new RioApiError(`${shown(url)}: the answer is not a JSON object`, res.status);
       return body;
     } finally {
       this.release();
