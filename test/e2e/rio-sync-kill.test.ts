@@ -49,7 +49,7 @@ describe('rio:sync killed halfway', () => {
     databases.push(killed.database);
     const syncs = new RioSyncRepository(killed.database.db);
     await syncs.ensureIndexes();
-    server.faults.delayMs = 60;
+    server.faults.delayMs = 100;
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/rio-sync.ts'], {
       cwd: repoRoot,
       env: {
@@ -66,7 +66,7 @@ describe('rio:sync killed halfway', () => {
       stdio: 'ignore',
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    for (let i = 0; i < 300 && (await syncs.pages.countDocuments()) < 10; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 800 && (await syncs.pages.countDocuments()) < 10; i++) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     server.faults.delayMs = 0;
@@ -89,5 +89,5 @@ describe('rio:sync killed halfway', () => {
     const feed = await feedRows(killed.repo);
     expect(feed).toEqual(await feedRows(clean.repo));
     expect(await killed.repo.changes.countDocuments()).toBe(result.run.counts!.changes);
-  });
+  }, 90_000);
 });
