@@ -96,7 +96,7 @@ describe('RIO API sync under faults', () => {
 
   it('gives up after the time limit with a report, releases the lock, and the next sync continues from the pages stored', async () => {
     const { repo, syncs } = await freshStore();
-    server.faults.delayMs = 150;
+    server.faults.delayMs = 250;
     const result = await runRioSync(repo, syncs, syncConfig(server, { maxDurationMs: 700 }), { trigger: 'SCHEDULE', now: moment });
     server.faults.delayMs = 0;
     expect(result.run.outcome).toBe('GAVE_UP');
