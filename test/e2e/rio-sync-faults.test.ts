@@ -100,7 +100,7 @@ describe('RIO API sync under faults', () => {
     const result = await runRioSync(repo, syncs, syncConfig(server, { maxDurationMs: 700 }), { trigger: 'SCHEDULE', now: moment });
     server.faults.delayMs = 0;
     expect(result.run.outcome).toBe('GAVE_UP');
-    expect(result.run.error).toMatch(/^gave up: fetching took longer than the limit of 1 s; \d+ of \d+ pages are stored, the next sync continues from there$/);
+    expect(result.run.error).toMatch(/^gave up: fetching took longer than the limit of 1 s; \d+ of (\d+|\?) pages are stored, the next sync continues from there$/);
     expect(result.run.finishedAt).not.toBeNull();
     expect(await repo.schools.countDocuments()).toBe(0);
     expect(await syncs.runningSync(new Date(), 120_000)).toBeNull();
