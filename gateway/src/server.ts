@@ -100,14 +100,36 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
   const verifier = await TokenVerifier.create(options.tokens);
 
+  // Identical subgraph queries in flight at the same moment for the same caller (same URL,
+  // same signed identity, same body) share one fetch: many clients asking the same headline
+  // at once cost the subgraphs and the database one request. Mutations are never shared.
+  type Answer = { status: number; statusText: string; headers: [string, string][]; body: string };
+  const inFlight = new Map<string, Promise<Answer>>();
+  const shareable = (body: unknown): body is string =>
+    typeof body === 'string' && (body.startsWith('{"query":"query') || body.startsWith('{"query":"{'));
+  const answerOf = (a: Answer) => new Response(a.body, { status: a.status, statusText: a.statusText, headers: a.headers });
+
   // Subgraph fetches: Node's fetch (keep-alive connection pool), a timeout, and timing.
   const fetcherFor = (name: string): Fetcher =>
     (async (url: string, init?: RequestInit) => {
       const end = metrics.subgraphFetch.startTimer({ subgraph: name });
       try {
-        const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-        end({ outcome: response.ok ? 'ok' : `http_${response.status}` });
-        return response;
+        const key = shareable(init?.body) ? `${url}\n${new Headers(init?.headers).get(IDENTITY_HEADER)}\n${init.body}` : null;
+        if (key === null) {
+          const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+          end({ outcome: response.ok ? 'ok' : `http_${response.status}` });
+          return response;
+        }
+        let shared = inFlight.get(key);
+        if (!shared) {
+          shared = fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+            .then(async (r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: await r.text() }))
+            .finally(() => inFlight.delete(key));
+          inFlight.set(key, shared);
+        }
+        const answer = await shared;
+        end({ outcome: answer.status >= 200 && answer.status < 300 ? 'ok' : `http_${answer.status}` });
+        return answerOf(answer);
       } catch (err) {
         const timedOut = (err as Error).name === 'TimeoutError';
         end({ outcome: timedOut ? 'timeout' : 'unreachable' });
