@@ -24,6 +24,7 @@ function send(res: http.ServerResponse, status: number, body: unknown) {
   res.end(text);
 }
 
+let stopping = false;
 const server = http.createServer((req, res) => {
   const work = async () => {
     if (req.method === 'GET' && req.url === '/db-commands') return send(res, 200, { count: databaseCommands.count });
@@ -35,13 +36,14 @@ const server = http.createServer((req, res) => {
     send(res, status, body);
   };
   work().catch((err: unknown) => {
-    console.error(err);
+    if (!stopping) console.error(err);
     if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error' }] });
   });
 });
 const url = await listen(server, Number(process.env['PORT'] ?? 0));
 console.log(`floor listening at ${url}`);
 exitWhenStdinCloses(async () => {
+  stopping = true;
   server.close();
   server.closeAllConnections();
   await stores.close();
