@@ -56,6 +56,11 @@ export async function runSubgraph(
     if (stopping) return;
     stopping = true;
     logger.info('stopping');
+    // In-flight requests get 10 s; a stop that hangs (e.g. on a half-closed socket) does not keep the process.
+    setTimeout(() => {
+      logger.warn('stop did not finish within 10 s; exiting');
+      process.exit(1);
+    }, 10_000).unref();
     try {
       await server.stop();
       await database.close();

@@ -18,7 +18,8 @@ export class SubgraphUnavailableError extends Error {
 }
 
 export class ResilientDataSource<TContext extends Record<string, unknown>> extends RemoteGraphQLDataSource<TContext> {
-  subgraphName = '';
+  /** Set through the constructor's config object (RemoteGraphQLDataSource assigns it). */
+  declare subgraphName?: string;
 
   override async process(options: GraphQLDataSourceProcessOptions<TContext>): Promise<GatewayGraphQLResponse> {
     try {
@@ -29,17 +30,26 @@ export class ResilientDataSource<TContext extends Record<string, unknown>> exten
       if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
         return { errors: (body as { errors: GatewayGraphQLResponse['errors'] }).errors } as GatewayGraphQLResponse;
       }
-      if (!(err instanceof SubgraphUnavailableError)) throw err;
-      const extensions = { code: 'SUBGRAPH_UNAVAILABLE', subgraph: err.subgraph, reason: err.reason };
-      const representations = options.request.variables?.['representations'];
-      if (Array.isArray(representations)) {
-        // One error per entity, at its position: the gateway maps these to response paths.
-        return {
-          data: { _entities: representations.map(() => null) },
-          errors: representations.map((_r, i) => ({ message: err.message, path: ['_entities', i], extensions })),
-        } as unknown as GatewayGraphQLResponse;
+      const status = (err as { extensions?: { response?: { status?: number } } }).extensions?.response?.status;
+      if (typeof status === 'number' && status >= 500) {
+        // e.g. a proxy in front of the subgraph answered 502/503 without a GraphQL body
+        return this.unavailable(options, new SubgraphUnavailableError(this.subgraphName ?? 'a subgraph', 'unreachable', `The ${this.subgraphName ?? 'subgraph'} service answered HTTP ${status}`));
       }
-      return { errors: [{ message: err.message, extensions }] } as unknown as GatewayGraphQLResponse;
+      if (!(err instanceof SubgraphUnavailableError)) throw err;
+      return this.unavailable(options, err);
     }
+  }
+
+  private unavailable(options: GraphQLDataSourceProcessOptions<TContext>, err: SubgraphUnavailableError): GatewayGraphQLResponse {
+    const extensions = { code: 'SUBGRAPH_UNAVAILABLE', subgraph: err.subgraph, reason: err.reason };
+    const representations = options.request.variables?.['representations'];
+    if (Array.isArray(representations)) {
+      // One error per entity, at its position: the gateway maps these to response paths.
+      return {
+        data: { _entities: representations.map(() => null) },
+        errors: representations.map((_r, i) => ({ message: err.message, path: ['_entities', i], extensions })),
+      } as unknown as GatewayGraphQLResponse;
+    }
+    return { errors: [{ message: err.message, extensions }] } as unknown as GatewayGraphQLResponse;
   }
 }

@@ -49,6 +49,11 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   logger.info('stopping');
+  // In-flight requests get 10 s; a stop that hangs does not keep the process.
+  setTimeout(() => {
+    logger.warn('stop did not finish within 10 s; exiting');
+    process.exit(1);
+  }, 10_000).unref();
   try {
     await gateway.stop();
   } finally {
