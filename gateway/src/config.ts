@@ -44,6 +44,8 @@ export const gatewayEnvSchema = z.object({
   INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   EXPLORER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** OpenTelemetry tracing, off unless set: an OTLP/HTTP traces endpoint. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
 }).refine((env) => env.SAFELIST_MODE === 'off' || env.SAFELIST_FILE, {
   message: 'SAFELIST_FILE is required when SAFELIST_MODE is not off',
   path: ['SAFELIST_FILE'],

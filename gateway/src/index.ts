@@ -2,6 +2,7 @@ import { ConfigError, createLogger, exitWhenStdinCloses, listen, parseConfig } f
 import { gatewayEnvSchema, subgraphUrlOverrides } from './config.js';
 import { TokenVerifier } from './auth.js';
 import { loadSafelist } from './safelist.js';
+import { startOtlpTracing } from './tracing.js';
 import { createGateway } from './server.js';
 
 let config;
@@ -15,6 +16,8 @@ try {
   throw err;
 }
 const logger = createLogger('gateway', config.LOG_LEVEL);
+const tracing = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? startOtlpTracing('osr-gateway', config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) : null;
+if (tracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT }, 'OpenTelemetry tracing on');
 const gateway = await createGateway({
   logger,
   subgraphUrls: subgraphUrlOverrides(config),
@@ -56,6 +59,7 @@ async function stop() {
   }, 10_000).unref();
   try {
     await gateway.stop();
+    await tracing?.shutdown();
   } finally {
     process.exit(0);
   }

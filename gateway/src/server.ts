@@ -143,8 +143,10 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
 
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) =>
-      new ResilientDataSource<GatewayContext & Record<string, unknown>>({
+    // Spans (when tracing is on) never carry operation documents: they may hold personal data.
+    telemetry: { includeDocument: false, recordExceptions: false },
+    buildService: ({ name, url }) => {
+      const source = new ResilientDataSource<GatewayContext & Record<string, unknown>>({
         url: subgraphs[name] ?? url,
         fetcher: fetcherFor(name),
         willSendRequest({ request, context }) {
@@ -152,7 +154,10 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
           request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity, options.identitySecret));
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
         },
-      }),
+      });
+      source.subgraphName = name;
+      return source;
+    },
   });
   const identities = new WeakMap<http.IncomingMessage, Identity>();
 

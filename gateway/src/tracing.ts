@@ -1,0 +1,35 @@
+/**
+ * Optional OpenTelemetry tracing, off by default. With an OTLP/HTTP traces endpoint set,
+ * the gateway's own spans (@apollo/gateway: gateway.request, gateway.plan, gateway.fetch per
+ * subgraph, …) are exported in batches. Operation documents are not put on spans (they may
+ * hold personal data in literals).
+ */
+import { trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+
+export interface Tracing {
+  shutdown(): Promise<void>;
+}
+
+/** Registers a global tracer provider exporting through the given processors. */
+export function startTracing(serviceName: string, processors: SpanProcessor[]): Tracing {
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    spanProcessors: processors,
+  });
+  provider.register();
+  return {
+    async shutdown() {
+      await provider.shutdown();
+      trace.disable();
+    },
+  };
+}
+
+/** Tracing to an OTLP/HTTP collector (e.g. http://otel-collector:4318/v1/traces). */
+export function startOtlpTracing(serviceName: string, endpoint: string): Tracing {
+  return startTracing(serviceName, [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }))]);
+}
