@@ -7,7 +7,7 @@
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export interface Tracing {
@@ -32,4 +32,10 @@ export function startTracing(serviceName: string, processors: SpanProcessor[]): 
 /** Tracing to an OTLP/HTTP collector (e.g. http://otel-collector:4318/v1/traces). */
 export function startOtlpTracing(serviceName: string, endpoint: string): Tracing {
   return startTracing(serviceName, [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }))]);
+}
+
+/** Tracing into memory (tests, local debugging): the spans are in `exporter`. */
+export function startInMemoryTracing(serviceName: string): Tracing & { exporter: InMemorySpanExporter } {
+  const exporter = new InMemorySpanExporter();
+  return { ...startTracing(serviceName, [new SimpleSpanProcessor(exporter)]), exporter };
 }

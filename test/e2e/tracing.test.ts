@@ -1,16 +1,14 @@
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracing, type Tracing } from '../../gateway/src/tracing.js';
+import { startInMemoryTracing } from '../../gateway/src/tracing.js';
 import { buildDemoData } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
 import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
 
 describe('OpenTelemetry tracing (when turned on)', () => {
-  const exporter = new InMemorySpanExporter();
-  let tracing: Tracing;
+  let tracing: ReturnType<typeof startInMemoryTracing>;
   let system: RunningSystem;
   beforeAll(async () => {
-    tracing = startTracing('osr-gateway-test', [new SimpleSpanProcessor(exporter)]);
+    tracing = startInMemoryTracing('osr-gateway-test');
     const prefix = freshPrefix();
     await seedDemo(databaseUri(), prefix, buildDemoData());
     system = await startSystem(prefix);
@@ -23,7 +21,7 @@ describe('OpenTelemetry tracing (when turned on)', () => {
   it('records the request, its plan and one fetch span per subgraph call, without the operation document', async () => {
     const res = await graphql(system.gatewayUrl, 'query Traced { board(bevoegdGezagNummer: "41234") { name schools { brin mandates { id } } } }', undefined, await bearer({ role: 'SUPPORT' }));
     expect(res.errors).toBeUndefined();
-    const spans = exporter.getFinishedSpans();
+    const spans = tracing.exporter.getFinishedSpans();
     const names = spans.map((s) => s.name);
     expect(names).toContain('gateway.request');
     expect(names).toContain('gateway.plan');
