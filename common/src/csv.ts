@@ -6,6 +6,19 @@
 
 export type TextEncodingName = 'utf-8' | 'windows-1252';
 
+/**
+ * Windows-1252 bytes 0x80-0x9F, where it differs from Latin-1. Node's TextDecoder decodes
+ * "windows-1252" as Latin-1 in some builds (0x80 becomes U+0080, not €), so these are mapped
+ * here; 0x81, 0x8D, 0x8F, 0x90 and 0x9D are unassigned and stay as they are.
+ */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('latin1')
+    .replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+}
+
 /** Decodes bytes: UTF-8 (BOM dropped) when they are valid UTF-8, otherwise Windows-1252. */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: TextEncodingName } {
   let start = 0;
@@ -14,7 +27,7 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: TextEnc
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8' };
   } catch {
-    return { text: new TextDecoder('windows-1252').decode(body), encoding: 'windows-1252' };
+    return { text: decodeWindows1252(body), encoding: 'windows-1252' };
   }
 }
 

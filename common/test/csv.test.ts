@@ -7,6 +7,8 @@ describe('delimited files', () => {
     expect(decodeText(Uint8Array.from([0xef, 0xbb, 0xbf, 0x41]))).toEqual({ text: 'A', encoding: 'utf-8' });
     // "Één Ø" in Windows-1252: É = 0xC9, é = 0xE9, Ø = 0xD8
     expect(decodeText(Uint8Array.from([0xc9, 0xe9, 0x6e, 0x20, 0xd8]))).toEqual({ text: 'Één Ø', encoding: 'windows-1252' });
+    // 0x80-0x9F differ from Latin-1: € and curly quotes
+    expect(decodeText(Uint8Array.from([0x80, 0x20, 0x93, 0x61, 0x94, 0xc9]))).toEqual({ text: '€ “a”É', encoding: 'windows-1252' });
   });
 
   it('parses quoted fields holding the delimiter, quotes and newlines, with the line each record starts on', () => {

@@ -1,32 +1,13 @@
 /**
- * Bytes to text, and `;`-separated text to rows. DUO publishes CSV files in UTF-8 and in
- * Windows-1252: valid UTF-8 is read as UTF-8, anything else as Windows-1252; a BOM is dropped.
+ * Bytes to text (common's decodeText: valid UTF-8 as UTF-8, anything else as Windows-1252, a
+ * BOM dropped), and `;`-separated text to rows.
  */
 
-export type Encoding = 'utf-8' | 'windows-1252';
+import type { TextEncodingName } from '@osr/common';
 
-/**
- * Windows-1252 bytes 0x80-0x9F (where it differs from Latin-1). Node's TextDecoder decodes
- * "windows-1252" as Latin-1 in some builds (0x80 becomes U+0080, not €), so these are mapped
- * here; 0x81, 0x8D, 0x8F, 0x90 and 0x9D are unassigned and stay as they are.
- */
-const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
-
-function decodeWindows1252(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    .toString('latin1')
-    .replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
-}
-
-export function decodeText(bytes: Uint8Array): { text: string; encoding: Encoding } {
-  let body = bytes;
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) body = bytes.subarray(3);
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8' };
-  } catch {
-    return { text: decodeWindows1252(body), encoding: 'windows-1252' };
-  }
-}
+/** Decoding is shared with the other imports (common/src/csv.ts). */
+export { decodeText } from '@osr/common';
+export type Encoding = TextEncodingName;
 
 export interface CsvRow {
   /** 1-based line number where the row starts */
