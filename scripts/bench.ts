@@ -8,7 +8,7 @@
  * response is checked against the expected data. Prints a table and writes JSON to
  * bench-results/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import autocannon, { type Result as LoadResult } from 'autocannon';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { freePort, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { loadBenchData, type LoadedData } from './bench/data.js';
+import { post, ProcessGroup, startGateway, startSubgraphs, waitFor, type RunningSubgraphs } from './bench/processes.js';
 import { answer, canonical, OPERATION, openStores, type QueryKind } from './bench/read.js';
 
 const USAGE = `usage: npm run bench -- [--duration 8] [--warmup 2] [--connections 4] [--targets gateway,monolith,hive,floor]
@@ -75,51 +76,15 @@ for (const q of queryNames) if (!QUERY_NAMES.includes(q)) {
 }
 
 const say = (line: string) => console.log(`[bench] ${line}`);
-const children: { name: string; child: ChildProcess }[] = [];
 const workDir = mkdtempSync(join(tmpdir(), 'osr-bench-'));
-const profileDir = join(repoRoot, 'bench-results', 'profiles');
+const group = new ProcessGroup(values['cpu-prof'] ? join(repoRoot, 'bench-results', 'profiles') : null);
+const start = group.start.bind(group);
 let database: RunningDatabase | null = null;
 
-function start(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : []), '--import', 'tsx', join(repoRoot, entry)],
-    { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env, OSR_EXIT_ON_STDIN_CLOSE: '1' }, stdio: ['pipe', 'ignore', 'inherit'] },
-  );
-  children.push({ name, child });
-  return child;
-}
-
 async function stopAll() {
-  await Promise.all(
-    children.map(
-      ({ child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          child.stdin?.end(); // the children stop themselves when their stdin closes
-        }),
-    ),
-  );
+  await group.stop();
   await database?.stop();
   rmSync(workDir, { recursive: true, force: true });
-}
-
-async function waitFor(name: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
 }
 
 function rssMiB(pid: number | undefined): number {
@@ -155,11 +120,6 @@ interface Row {
   peakRssMiB: number;
   behindRssMiB: number;
   roundTrips: number;
-}
-
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs = 60_000): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, text: await res.text() };
 }
 
 async function counted(urls: string[]): Promise<number> {
@@ -257,48 +217,24 @@ async function main() {
   }
 
   // The processes, as npm start runs them.
-  const ports = { organisations: await freePort(), mandates: await freePort(), agreements: await freePort(), support: await freePort() };
-  const subgraphUrl = (n: keyof typeof ports) => `http://127.0.0.1:${ports[n]}/graphql`;
-  const peerEnv = Object.fromEntries(Object.keys(ports).map((n) => [`${n.toUpperCase()}_URL`, subgraphUrl(n as keyof typeof ports)]));
-  const subgraphs: ChildProcess[] = [];
   const needsSubgraphs = targetNames.includes('gateway') || targetNames.includes('hive');
-  if (needsSubgraphs) {
-    for (const name of Object.keys(ports) as (keyof typeof ports)[]) {
-      subgraphs.push(start(name, `subgraphs/${name}/src/index.ts`, {
-        ...peerEnv,
-        PORT: String(ports[name]),
-        MONGODB_URI: database.uri,
-        DB_PREFIX: prefix,
-        OSR_IDENTITY_SECRET: identitySecret,
-        OSR_COUNT_DB_COMMANDS: '1',
-        MANDATES_FEED_POLL_SECONDS: '0',
-      }));
-    }
-    for (const name of Object.keys(ports) as (keyof typeof ports)[]) {
-      await waitFor(name, async () => (await fetch(`http://127.0.0.1:${ports[name]}/ready`)).ok);
-    }
-  }
-  const subgraphCounters = Object.values(ports).map((p) => `http://127.0.0.1:${p}/db-commands`);
+  const subgraphs: RunningSubgraphs | null = needsSubgraphs ? await startSubgraphs(group, { uri: database.uri, prefix, identitySecret }) : null;
   const targets: Target[] = [];
   for (const name of targetNames) {
+    if (subgraphs && name === 'gateway') {
+      const gateway = await startGateway(group, subgraphs, { identitySecret, publicKeyPath: keys.publicKeyPath });
+      targets.push({ name, url: gateway.url, front: gateway.process, behind: subgraphs.processes, counters: subgraphs.counters });
+      continue;
+    }
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/graphql`;
-    if (name === 'gateway') {
-      const front = start('gateway', 'gateway/src/index.ts', {
-        PORT: String(port),
-        OSR_IDENTITY_SECRET: identitySecret,
-        JWT_PUBLIC_KEY_FILE: keys.publicKeyPath,
-        RATE_LIMIT_PER_MINUTE: '0',
-        ...Object.fromEntries(Object.keys(ports).map((n) => [`SUBGRAPH_${n.toUpperCase()}_URL`, subgraphUrl(n as keyof typeof ports)])),
-      });
-      targets.push({ name, url, front, behind: subgraphs, counters: subgraphCounters });
-    } else if (name === 'hive') {
+    if (subgraphs && name === 'hive') {
       const supergraph = readFileSync(join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8').replace(
         /@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g,
-        (_m, n: string) => `@join__graph(name: "${n}", url: "${subgraphUrl(n as keyof typeof ports)}")`,
+        (_m, n: string) => `@join__graph(name: "${n}", url: "${subgraphs.url(n as Parameters<typeof subgraphs.url>[0])}")`,
       );
       const front = start('hive', 'scripts/bench/hive.ts', { PORT: String(port), SUPERGRAPH: supergraph, OSR_IDENTITY_SECRET: identitySecret, JWT_PUBLIC_KEY_FILE: keys.publicKeyPath });
-      targets.push({ name, url, front, behind: subgraphs, counters: subgraphCounters });
+      targets.push({ name, url, front, behind: subgraphs.processes, counters: subgraphs.counters });
     } else if (name === 'monolith') {
       const counterPort = await freePort();
       const front = start('monolith', 'scripts/bench/monolith.ts', {

@@ -1,0 +1,110 @@
+/**
+ * Starting the system for the benchmarks, in one process tree: the four subgraphs and our
+ * gateway as child processes (as `npm start` runs them: separate processes, `LOG_LEVEL=warn`,
+ * rate limit off), each stopping itself when its stdin closes (OSR_EXIT_ON_STDIN_CLOSE).
+ * Used by `npm run bench` (scripts/bench.ts) and `npm run bench:analytics`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort, repoRoot } from '../ferretdb.js';
+
+export const SUBGRAPH_NAMES = ['organisations', 'mandates', 'agreements', 'support'] as const;
+export type BenchSubgraph = (typeof SUBGRAPH_NAMES)[number];
+
+/** The child processes started, stopped together. */
+export class ProcessGroup {
+  readonly children: { name: string; child: ChildProcess }[] = [];
+
+  /** cpuProfileDir: write a V8 CPU profile of every process there. */
+  constructor(private readonly cpuProfileDir: string | null = null) {}
+
+  start(name: string, entry: string, env: Record<string, string>): ChildProcess {
+    const profile = this.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', this.cpuProfileDir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(repoRoot, entry)], {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env, OSR_EXIT_ON_STDIN_CLOSE: '1' },
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    this.children.push({ name, child });
+    return child;
+  }
+
+  /** Closes every child's stdin (they stop themselves), SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            child.stdin?.end();
+          }),
+      ),
+    );
+  }
+}
+
+export async function waitFor(name: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
+}
+
+export interface RunningSubgraphs {
+  ports: Record<BenchSubgraph, number>;
+  url(name: BenchSubgraph): string;
+  processes: ChildProcess[];
+  /** each subgraph's database round-trip counter (OSR_COUNT_DB_COMMANDS) */
+  counters: string[];
+}
+
+/** The four subgraphs on free ports, each knowing the others; resolves once all are ready. */
+export async function startSubgraphs(group: ProcessGroup, options: { uri: string; prefix: string; identitySecret: string }): Promise<RunningSubgraphs> {
+  const ports = {} as Record<BenchSubgraph, number>;
+  for (const name of SUBGRAPH_NAMES) ports[name] = await freePort();
+  const url = (name: BenchSubgraph) => `http://127.0.0.1:${ports[name]}/graphql`;
+  const peerEnv = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [`${n.toUpperCase()}_URL`, url(n)]));
+  const processes = SUBGRAPH_NAMES.map((name) =>
+    group.start(name, `subgraphs/${name}/src/index.ts`, {
+      ...peerEnv,
+      PORT: String(ports[name]),
+      MONGODB_URI: options.uri,
+      DB_PREFIX: options.prefix,
+      OSR_IDENTITY_SECRET: options.identitySecret,
+      OSR_COUNT_DB_COMMANDS: '1',
+      MANDATES_FEED_POLL_SECONDS: '0',
+    }),
+  );
+  for (const name of SUBGRAPH_NAMES) await waitFor(name, async () => (await fetch(`http://127.0.0.1:${ports[name]}/ready`)).ok);
+  return { ports, url, processes, counters: SUBGRAPH_NAMES.map((n) => `http://127.0.0.1:${ports[n]}/db-commands`) };
+}
+
+/** Our gateway over the subgraphs on a free port (not waited for: the caller knows a query to try). */
+export async function startGateway(group: ProcessGroup, subgraphs: RunningSubgraphs, options: { identitySecret: string; publicKeyPath: string }): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = group.start('gateway', 'gateway/src/index.ts', {
+    PORT: String(port),
+    OSR_IDENTITY_SECRET: options.identitySecret,
+    JWT_PUBLIC_KEY_FILE: options.publicKeyPath,
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...Object.fromEntries(SUBGRAPH_NAMES.map((n) => [`SUBGRAPH_${n.toUpperCase()}_URL`, subgraphs.url(n)])),
+  });
+  return { url: `http://127.0.0.1:${port}/graphql`, process: child };
+}
+
+/** A POST of a JSON body; the status and the raw text. */
+export async function post(url: string, body: string, headers: Record<string, string>, timeoutMs = 60_000): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, text: await res.text() };
+}
