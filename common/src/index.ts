@@ -13,3 +13,4 @@ export * from './identity.js';
 export * from './peers.js';
 export * from './pagination.js';
 export * from './csv.js';
+export * from './change-mark.js';

@@ -6,9 +6,11 @@
  * from the organisations subgraph's API (school-directory.ts).
  */
 import type { Collection, Filter } from 'mongodb';
+import type { Logger } from '@osr/common';
 import { userError, type Identity } from '@osr/common';
 import { readsAll } from './access.js';
 import type { AanleverpuntDocument, MandateDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
+import { ResultCache } from './analytics-cache.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
 import { mandateStatus, type MandateStatus } from './status.js';
 
@@ -118,24 +120,68 @@ interface GroupRow {
   count: number;
 }
 
+/** The mandate fields a grouping query can group by (besides the dates it always groups by). */
+type GroupField = 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin';
+
 export class MandateAnalytics {
+  /** Group rows of the aggregations, kept while no mandate or aanleverpunt changed. */
+  readonly cache: ResultCache;
+
   constructor(
     private readonly mandates: Collection<MandateDocument>,
     private readonly aanleverpunten: Collection<AanleverpuntDocument>,
     private readonly systems: Collection<SystemDocument>,
-    private readonly directory: SchoolDirectory,
-  ) {}
-
-  /** The $match of mandates active on a date (see status.ts). */
-  static activeFilter(asOf: string): Filter<MandateDocument> {
-    return { startDate: { $lte: asOf }, $or: [{ endDate: null }, { endDate: { $gte: asOf } }] };
+    readonly directory: SchoolDirectory,
+    /** the mandates' change-mark token (MandatesRepository.mark) */
+    readToken: () => Promise<string>,
+    options: { logger?: Logger; now?: () => number } = {},
+  ) {
+    this.cache = new ResultCache(readToken, { name: 'mandate aggregates', ...options });
   }
 
-  private static scopeFilter(scope: AnalyticsScope, services: readonly ServiceCode[] | null): Filter<MandateDocument>[] {
+  /**
+   * Registers the queries most questions need, so that the background refresh computes them
+   * before the first question: mandates per service and period (mandateCounts by service and
+   * status, every mandateCountSeries), the schools with an OSO mandate per period and the
+   * inactive aanleverpunten (mandateCoverage of both OSO services).
+   */
+  keepWarm(): void {
+    const warm = (key: string, compute: () => Promise<unknown>) => this.cache.keepWarm(key, compute);
+    warm(...this.groupQuery(null, null, ['serviceCode']));
+    for (const service of ['OSO_OV', 'OSO_SWV'] as const) warm(...this.groupQuery(null, [service], ['brin']));
+    for (const kind of ['OV', 'SWV'] as const) warm(...this.inactiveQuery(kind));
+  }
+
+  /**
+   * Mandates grouped by the fields and their start and end dates, within the scope and
+   * services: one aggregation (cached). The same key for the same question, whatever asOf.
+   */
+  private groupQuery(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): [string, () => Promise<GroupRow[]>] {
+    const sortedFields = [...new Set(fields)].sort();
+    const sortedServices = services ? [...new Set(services)].sort() : null;
+    const key = JSON.stringify({ q: 'mandates', board, services: sortedServices, fields: sortedFields });
+    const id: Record<string, string> = { startDate: '$startDate', endDate: '$endDate' };
+    for (const f of sortedFields) id[f] = `$${f}`;
     const and: Filter<MandateDocument>[] = [];
-    if (scope.board) and.push({ boardNummer: scope.board });
-    if (services) and.push({ serviceCode: { $in: [...services] } });
-    return and;
+    if (board) and.push({ boardNummer: board });
+    if (sortedServices) and.push({ serviceCode: { $in: sortedServices } });
+    const pipeline = [...(and.length ? [{ $match: { $and: and } }] : []), { $group: { _id: id, count: { $sum: 1 } } }];
+    return [key, () => this.mandates.aggregate<GroupRow>(pipeline).toArray()];
+  }
+
+  private groups(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): Promise<GroupRow[]> {
+    return this.cache.get(...this.groupQuery(board, services, fields));
+  }
+
+  /** The BRINs with an inactive aanleverpunt of the kind (cached). */
+  private inactiveQuery(kind: 'OV' | 'SWV'): [string, () => Promise<string[]>] {
+    return [
+      JSON.stringify({ q: 'inactive aanleverpunten', kind }),
+      async () => {
+        const rows = await this.aanleverpunten.aggregate<{ _id: string }>([{ $match: { kind, active: false } }, { $group: { _id: '$brin', count: { $sum: 1 } } }]).toArray();
+        return rows.map((r) => r._id);
+      },
+    ];
   }
 
   /**
@@ -147,14 +193,9 @@ export class MandateAnalytics {
    */
   async counts(scope: AnalyticsScope, asOf: string, services: readonly ServiceCode[] | null, groupBy: readonly MandateDimension[]): Promise<MandateCountRow[]> {
     const dims = [...new Set(groupBy)];
-    const key: Record<string, string> = { startDate: '$startDate', endDate: '$endDate' };
-    for (const dim of dims) {
-      const field = GROUP_FIELD[dim];
-      if (field) key[field.slice(1)] = field;
-    }
-    const scopeFilter = MandateAnalytics.scopeFilter(scope, services);
+    const fields = dims.map((d) => GROUP_FIELD[d]).filter((f): f is string => f !== undefined).map((f) => f.slice(1) as GroupField);
     const [groups, supplierOf, sectorOf] = await Promise.all([
-      this.mandates.aggregate<GroupRow>([...(scopeFilter.length ? [{ $match: { $and: scopeFilter } }] : []), { $group: { _id: key, count: { $sum: 1 } } }]).toArray(),
+      this.groups(scope.board, services, fields),
       dims.includes('SUPPLIER') ? this.supplierOfSystems() : Promise.resolve(new Map<string, string>()),
       dims.includes('SECTOR') ? this.sectorOfSchools() : Promise.resolve(new Map<string, Sector>()),
     ]);
@@ -193,13 +234,12 @@ export class MandateAnalytics {
     const days = seriesDays(from, to);
     const last = days[days.length - 1];
     if (!last) return [];
-    const periods = await this.mandates
-      .aggregate<{ _id: { serviceCode: ServiceCode; startDate: string; endDate: string | null }; count: number }>([
-        // only periods that can overlap the series
-        { $match: { $and: [{ startDate: { $lte: last.date } }, { $or: [{ endDate: null }, { endDate: { $gte: days[0]?.date ?? from } }] }, ...MandateAnalytics.scopeFilter(scope, services)] } },
-        { $group: { _id: { serviceCode: '$serviceCode', startDate: '$startDate', endDate: '$endDate' }, count: { $sum: 1 } } },
-      ])
-      .toArray();
+    const first = days[0]?.date ?? from;
+    // Every period of the services (cached, the same rows for every series), then only those
+    // that overlap the series.
+    const periods = (await this.groups(scope.board, services, ['serviceCode'])).filter(
+      (p) => p._id.startDate <= last.date && (p._id.endDate === null || p._id.endDate === undefined || p._id.endDate >= first),
+    ) as { _id: { serviceCode: ServiceCode; startDate: string; endDate?: string | null }; count: number }[];
     const serviceList = services ? [...new Set(services)].sort() : [...new Set(periods.map((p) => p._id.serviceCode))].sort();
     const rows: MandateMonthRow[] = [];
     for (const day of days) {
@@ -222,20 +262,18 @@ export class MandateAnalytics {
    */
   async coverage(scope: AnalyticsScope, service: ServiceCode, asOf: string, groupBy: CoverageDimension | null): Promise<CoverageView> {
     const kind = service === 'OSO_SWV' ? 'SWV' : service === 'OSO_OV' ? 'OV' : null;
-    const [allSchools, coveredRows, inactiveRows] = await Promise.all([
+    const [allSchools, periods, inactiveBrins] = await Promise.all([
       this.directory.schools(asOf),
-      this.mandates
-        .aggregate<{ _id: string }>([
-          { $match: { $and: [{ serviceCode: service }, { brin: { $ne: null } }, MandateAnalytics.activeFilter(asOf)] } },
-          { $group: { _id: '$brin', count: { $sum: 1 } } },
-        ])
-        .toArray(),
-      kind
-        ? this.aanleverpunten.aggregate<{ _id: string }>([{ $match: { kind, active: false } }, { $group: { _id: '$brin', count: { $sum: 1 } } }]).toArray()
-        : Promise.resolve([]),
+      // the schools' mandates of the service per period (cached, the same rows for every date)
+      this.groups(null, [service], ['brin']),
+      kind ? this.cache.get(...this.inactiveQuery(kind)) : Promise.resolve([] as string[]),
     ]);
-    const covered = new Set(coveredRows.map((r) => r._id));
-    const inactive = new Set(inactiveRows.map((r) => r._id));
+    const covered = new Set<string>();
+    for (const p of periods) {
+      const { brin, startDate, endDate } = p._id;
+      if (brin && mandateStatus({ startDate, endDate: endDate ?? null }, asOf) === 'ACTIVE') covered.add(brin);
+    }
+    const inactive = new Set(inactiveBrins);
     const schools = scope.board ? allSchools.filter((s) => s.board === scope.board) : allSchools;
 
     const { uncoveredBrins: _all, ...total } = tally(schools, covered, inactive);

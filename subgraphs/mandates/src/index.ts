@@ -6,7 +6,9 @@ const env = parseConfig(
   z.object({
     /** Follow the organisations change feed every N seconds (0 = only via followOrganisationChanges). */
     MANDATES_FEED_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** Recompute cached aggregates whose data changed every N seconds (0 = only when asked). */
+    MANDATES_ANALYTICS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
   }),
 );
 
-await runSubgraph('mandates', (deps) => createMandatesServer(deps, { feedPollSeconds: env.MANDATES_FEED_POLL_SECONDS }));
+await runSubgraph('mandates', (deps) => createMandatesServer(deps, { feedPollSeconds: env.MANDATES_FEED_POLL_SECONDS, analyticsRefreshSeconds: env.MANDATES_ANALYTICS_REFRESH_SECONDS }));

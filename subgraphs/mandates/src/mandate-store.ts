@@ -15,7 +15,7 @@
  * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
-import { userError, type Logger } from '@osr/common';
+import { userError, type ChangeMark, type Logger } from '@osr/common';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
@@ -52,6 +52,8 @@ export class MandateStore {
     readonly mandates: Collection<MandateDocument>,
     readonly history: Collection<MandateHistoryDocument>,
     private readonly logger?: Logger,
+    /** bumped after every write of mandates (the aggregates' cache checks it) */
+    private readonly mark?: ChangeMark,
   ) {}
 
   async ensureIndexes(): Promise<void> {
@@ -98,6 +100,15 @@ export class MandateStore {
 
   /** Applies a recorded entry; safe to run again (each write is conditional on the version). */
   private async apply(entry: MandateHistoryDocument): Promise<void> {
+    try {
+      await this.applyUnmarked(entry);
+    } finally {
+      // Also after a failure: part of the entry may have been written.
+      await this.mark?.bump();
+    }
+  }
+
+  private async applyUnmarked(entry: MandateHistoryDocument): Promise<void> {
     for (const change of entry.changes) {
       const { after, before } = change;
       if (before === null) {
@@ -218,31 +229,36 @@ export class MandateStore {
       result.created.push(...entries.map((e) => e.mandateIds[0]!), ...slow.map((m) => m.id));
       return result;
     }
-    for (let i = 0; i < entries.length; i += 500) {
-      const batch = entries.slice(i, i + 500);
-      const failed = new Set<number>();
-      try {
-        await this.history.insertMany(batch, { ordered: false });
-      } catch (err) {
-        const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] }).writeErrors;
-        if (!writeErrors) throw err;
-        for (const w of Array.isArray(writeErrors) ? writeErrors : [writeErrors]) {
-          if ((w.code ?? w.err?.code) !== 11000) throw err;
-          failed.add(w.index);
-        }
-      }
-      const recorded = batch.filter((_e, j) => !failed.has(j));
-      for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
-      if (recorded.length) {
+    try {
+      for (let i = 0; i < entries.length; i += 500) {
+        const batch = entries.slice(i, i + 500);
+        const failed = new Set<number>();
         try {
-          await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
+          await this.history.insertMany(batch, { ordered: false });
         } catch (err) {
-          const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
-          const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
-          if (!list || list.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+          const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] }).writeErrors;
+          if (!writeErrors) throw err;
+          for (const w of Array.isArray(writeErrors) ? writeErrors : [writeErrors]) {
+            if ((w.code ?? w.err?.code) !== 11000) throw err;
+            failed.add(w.index);
+          }
         }
-        result.created.push(...recorded.map((e) => e.mandateIds[0]!));
+        const recorded = batch.filter((_e, j) => !failed.has(j));
+        for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
+        if (recorded.length) {
+          try {
+            await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
+          } catch (err) {
+            const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+            const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
+            if (!list || list.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+          }
+          result.created.push(...recorded.map((e) => e.mandateIds[0]!));
+        }
       }
+    } finally {
+      // Also after a failure: part of the batch may have been written.
+      if (entries.length) await this.mark?.bump();
     }
 
     // The rest one by one, re-reading each slot.

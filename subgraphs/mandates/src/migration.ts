@@ -286,11 +286,16 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     writes.push(doc);
   }
   if (!dryRun && writes.length) {
-    for (let i = 0; i < writes.length; i += 1000) {
-      await repository.aanleverpunten.bulkWrite(
-        writes.slice(i, i + 1000).map((d) => ({ replaceOne: { filter: { brin: d.brin, index: d.index }, replacement: d, upsert: true } })),
-        { ordered: false },
-      );
+    try {
+      for (let i = 0; i < writes.length; i += 1000) {
+        await repository.aanleverpunten.bulkWrite(
+          writes.slice(i, i + 1000).map((d) => ({ replaceOne: { filter: { brin: d.brin, index: d.index }, replacement: d, upsert: true } })),
+          { ordered: false },
+        );
+      }
+    } finally {
+      // coverage counts inactive aanleverpunten: its cached figures must be recomputed
+      await repository.mark.bump();
     }
   }
   options.progress?.(total, total);

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { groupLoader, uniqueLoader } from '@osr/common';
+import { ChangeMark, groupLoader, uniqueLoader } from '@osr/common';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
 import type {
@@ -32,6 +32,11 @@ export class MandatesRepository {
   readonly cursors: Collection<FeedCursorDocument>;
   /** The only way mandates are written (see mandate-store.ts). */
   readonly store: MandateStore;
+  /**
+   * Replaced after every write of mandates or aanleverpunten (the store, the OSO migration,
+   * the seed): the aggregates' result cache is current while it is unchanged.
+   */
+  readonly mark: ChangeMark;
 
   constructor(readonly db: Db, logger?: Logger) {
     this.services = db.collection('services');
@@ -41,7 +46,8 @@ export class MandatesRepository {
     this.aanleverpunten = db.collection('aanleverpunten');
     this.history = db.collection('mandate_history');
     this.cursors = db.collection('feed_cursors');
-    this.store = new MandateStore(this.mandates, this.history, logger);
+    this.mark = new ChangeMark(db.collection('change_marks'), 'mandates');
+    this.store = new MandateStore(this.mandates, this.history, logger, this.mark);
   }
 
   async ensureIndexes(): Promise<void> {

@@ -1,14 +1,17 @@
 /**
  * The schools of the register with what the aggregates group by (sector, current board,
- * samenwerkingsverbanden), read from the organisations subgraph's API — never its database —
- * by paging `schools(filter: {activeOn}, first: 500)` with the mandates subgraph's SERVICE
- * identity.
+ * samenwerkingsverbanden, and the dates the school exists), read from the organisations
+ * subgraph's API — never its database — with the mandates subgraph's SERVICE identity.
  *
- * Cached in the process on purpose (not per request): RIO changes once a day (the nightly
- * import), and the national list is ~7,500 schools in 15 pages. An entry lives
- * CACHE_SECONDS; at most MAX_ENTRIES dates are kept; a failed read is not cached.
+ * One call (`schoolDirectory`, a field for services only) returns the whole list: ~7,500
+ * schools nationally, one pass over the organisations' collection (paging it would read the
+ * collection once per page on FerretDB: 15 pages took 15–20 s). The list is kept in the
+ * process while `schoolDirectoryVersion` (one cheap call per use) is unchanged: it changes
+ * whenever a RIO import or sync writes boards, schools or SWVs. So the figures are as fresh
+ * as the register, and the list is read again only after RIO changed.
  */
-import { userError, type PeerClient } from '@osr/common';
+import { userError, type Logger, type PeerClient } from '@osr/common';
+import { ResultCache } from './analytics-cache.js';
 
 export type Sector = 'PO' | 'SO' | 'VO' | 'MBO';
 
@@ -19,62 +22,64 @@ export interface DirectorySchool {
   board: string;
   /** codes of its samenwerkingsverbanden */
   swvs: string[];
+  startDate: string | null;
+  endDate: string | null;
 }
 
 export interface SchoolDirectory {
-  /** Schools that exist on the date (all the register knows when null). */
+  /** Schools that exist on the date (all the register knows when null), ordered by BRIN. */
   schools(activeOn: string | null): Promise<DirectorySchool[]>;
+  /** Reads the list again in the background when RIO changed and it was used lately. */
+  refresh(): Promise<number>;
+  /** Lets the next refresh read the list before anyone asked for it. */
+  keepWarm(): void;
 }
 
-export const CACHE_SECONDS = 300;
-const MAX_ENTRIES = 8;
-const PAGE = 500;
-
-interface SchoolsPage {
-  schools: {
-    edges: { node: { brin: string; sector: Sector; board: { bevoegdGezagNummer: string }; samenwerkingsverbanden: { code: string }[] } }[];
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+interface DirectoryAnswer {
+  schoolDirectory: {
+    version: string;
+    schools: { brin: string; sector: Sector; boardNummer: string; swvCodes: string[]; startDate: string | null; endDate: string | null }[];
   };
 }
 
-const QUERY = `query AnalyticsSchools($activeOn: Date, $first: Int, $after: String) {
-  schools(filter: { activeOn: $activeOn }, first: $first, after: $after) {
-    edges { node { brin sector board { bevoegdGezagNummer } samenwerkingsverbanden { code } } }
-    pageInfo { hasNextPage endCursor }
-  }
+const LIST = `query AnalyticsSchoolDirectory {
+  schoolDirectory { version schools { brin sector boardNummer swvCodes startDate endDate } }
 }`;
+const VERSION = 'query AnalyticsSchoolDirectoryVersion { schoolDirectoryVersion }';
 
-export function organisationsSchoolDirectory(client: PeerClient | null, now: () => number = Date.now): SchoolDirectory {
-  const cache = new Map<string, { at: number; schools: Promise<DirectorySchool[]> }>();
+/** Exists on the date: started by then (or no start known) and not ended before it. */
+export function existsOn(school: Pick<DirectorySchool, 'startDate' | 'endDate'>, date: string): boolean {
+  return (school.startDate === null || school.startDate <= date) && (school.endDate === null || school.endDate >= date);
+}
 
-  async function load(activeOn: string | null): Promise<DirectorySchool[]> {
-    if (!client) throw userError('UNAVAILABLE', 'The organisations service is not configured for the mandates subgraph', { service: 'organisations' });
-    const schools: DirectorySchool[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const page: SchoolsPage = await client.request<SchoolsPage>(QUERY, { activeOn, first: PAGE, after });
-      for (const { node } of page.schools.edges) {
-        schools.push({ brin: node.brin, sector: node.sector, board: node.board.bevoegdGezagNummer, swvs: node.samenwerkingsverbanden.map((s) => s.code) });
-      }
-      if (!page.schools.pageInfo.hasNextPage || !page.schools.pageInfo.endCursor) break;
-      after = page.schools.pageInfo.endCursor;
-    }
-    return schools;
-  }
+export function organisationsSchoolDirectory(client: PeerClient | null, options: { logger?: Logger; now?: () => number } = {}): SchoolDirectory {
+  const unavailable = () => userError('UNAVAILABLE', 'The organisations service is not configured for the mandates subgraph', { service: 'organisations' });
+  const cache = new ResultCache(
+    async () => {
+      if (!client) throw unavailable();
+      return (await client.request<{ schoolDirectoryVersion: string }>(VERSION)).schoolDirectoryVersion;
+    },
+    { maxEntries: 1, name: 'school directory', ...options },
+  );
+  const load = async (): Promise<DirectorySchool[]> => {
+    if (!client) throw unavailable();
+    const { schoolDirectory } = await client.request<DirectoryAnswer>(LIST);
+    return schoolDirectory.schools.map((s) => ({
+      brin: s.brin,
+      sector: s.sector,
+      board: s.boardNummer,
+      swvs: s.swvCodes,
+      startDate: s.startDate,
+      endDate: s.endDate,
+    }));
+  };
 
   return {
-    schools(activeOn) {
-      const key = activeOn ?? '*';
-      const hit = cache.get(key);
-      if (hit && now() - hit.at < CACHE_SECONDS * 1000) return hit.schools;
-      const schools = load(activeOn);
-      cache.delete(key);
-      cache.set(key, { at: now(), schools });
-      while (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-      schools.catch(() => {
-        if (cache.get(key)?.schools === schools) cache.delete(key);
-      });
-      return schools;
+    async schools(activeOn) {
+      const all = await cache.get('schools', load);
+      return activeOn === null ? all : all.filter((s) => existsOn(s, activeOn));
     },
+    refresh: () => cache.refresh(),
+    keepWarm: () => cache.keepWarm('schools', load),
   };
 }

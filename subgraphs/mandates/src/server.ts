@@ -11,6 +11,12 @@ import { organisationsSchoolDirectory } from './school-directory.js';
 export interface MandatesOptions {
   /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
   feedPollSeconds?: number;
+  /**
+   * Every this many seconds, recompute in the background the cached aggregates (and the
+   * school directory) used in the last hour whose data changed; the common ones are computed
+   * right after the start. 0 = no background work: aggregates are computed when asked.
+   */
+  analyticsRefreshSeconds?: number;
 }
 
 /** Builds the mandates subgraph (indexes ensured, Apollo started) without listening. */
@@ -25,12 +31,13 @@ export async function createMandatesServer(
   const organisations = client('organisations');
   const service = new MandateService(repository, repository.store, organisationsApi(organisations), agreementsApi(client('agreements')), todayInNetherlands);
   const follower = new FeedFollower(changeFeedApi(organisations), repository.cursors, repository.mandates, repository.store, logger);
-  // The school list for the aggregates pages the whole register: a page may take seconds on
-  // a busy embedded database, so this client waits longer than the per-request peers.
+  // The school list for the aggregates is one large answer (the whole register): on a busy
+  // embedded database it may take seconds, so this client waits longer than per-request peers.
   const directoryClient = peers.organisations
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'mandates', identitySecret, timeoutMs: 30_000 })
     : null;
-  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, organisationsSchoolDirectory(directoryClient));
+  const directory = organisationsSchoolDirectory(directoryClient, { logger });
+  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, directory, () => repository.mark.read(), { logger });
 
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
@@ -57,12 +64,41 @@ export async function createMandatesServer(
     }, options.feedPollSeconds * 1000);
     timer.unref();
   }
+  let refreshTimer: NodeJS.Timeout | null = null;
+  let firstRefresh: NodeJS.Timeout | null = null;
+  let refreshing: Promise<void> | null = null;
+  const refresh = () => {
+    if (refreshing) return; // still busy with the previous round (seconds per query on FerretDB)
+    const started = Date.now();
+    refreshing = (async () => {
+      const directoryDone = await directory.refresh();
+      const queries = await analytics.cache.refresh();
+      if (queries + directoryDone > 0) logger.info({ queries, directory: directoryDone, ms: Date.now() - started }, 'recomputed cached aggregates');
+    })()
+      .catch((err: unknown) => logger.warn({ err }, 'recomputing cached aggregates failed; will retry'))
+      .finally(() => {
+        refreshing = null;
+      });
+  };
+  if (options.analyticsRefreshSeconds && options.analyticsRefreshSeconds > 0) {
+    analytics.keepWarm();
+    directory.keepWarm();
+    // The first round soon after the start (the organisations subgraph may still be starting).
+    firstRefresh = setTimeout(refresh, 2_000);
+    firstRefresh.unref();
+    refreshTimer = setInterval(refresh, options.analyticsRefreshSeconds * 1000);
+    refreshTimer.unref();
+  }
+
   return {
     ...server,
     repository,
     follower,
     async stop() {
       if (timer) clearInterval(timer);
+      if (refreshTimer) clearInterval(refreshTimer);
+      if (firstRefresh) clearTimeout(firstRefresh);
+      await refreshing;
       await server.stop();
     },
   };

@@ -1,67 +1,172 @@
 import type { PeerClient } from '@osr/common';
 import { describe, expect, it } from 'vitest';
 import { seriesDays } from '../src/analytics.js';
-import { CACHE_SECONDS, organisationsSchoolDirectory } from '../src/school-directory.js';
+import { ResultCache } from '../src/analytics-cache.js';
+import { organisationsSchoolDirectory } from '../src/school-directory.js';
 
-/** A fake organisations API: `pages` pages of one school each; counts the requests. */
-function fakeOrganisations(pages: number, failFirst = false) {
-  const calls: Record<string, unknown>[] = [];
+/** A fake organisations API serving a directory at a version the test moves; records the calls. */
+function fakeOrganisations(failFirst = false) {
+  const calls: string[] = [];
   let fail = failFirst;
+  const state = {
+    version: 'v1',
+    schools: [
+      { brin: '00AA', sector: 'PO', boardNummer: '41234', swvCodes: ['PO2001'], startDate: '2000-01-01', endDate: null },
+      { brin: '01AA', sector: 'VO', boardNummer: '41234', swvCodes: [], startDate: '2025-11-01', endDate: null },
+      { brin: '02AA', sector: 'PO', boardNummer: '42001', swvCodes: ['PO2001', 'PO3101'], startDate: null, endDate: '2025-07-31' },
+    ],
+  };
   const client: PeerClient = {
     name: 'organisations',
     url: 'http://organisations.invalid',
-    async request<T>(_query: string, variables?: Record<string, unknown>): Promise<T> {
-      calls.push(variables ?? {});
-      if (fail) {
+    async request<T>(query: string): Promise<T> {
+      const what = query.includes('schoolDirectoryVersion') ? 'version' : 'list';
+      calls.push(what);
+      if (fail && what === 'list') {
         fail = false;
         throw new Error('organisations down');
       }
-      const index = variables?.['after'] ? Number(variables['after']) : 0;
-      const page = {
-        schools: {
-          edges: [{ node: { brin: `0${index}AA`, sector: 'PO', board: { bevoegdGezagNummer: '41234' }, samenwerkingsverbanden: [{ code: 'PO2001' }] } }],
-          pageInfo: { hasNextPage: index + 1 < pages, endCursor: String(index + 1) },
-        },
-      };
-      return page as T;
+      return (what === 'version' ? { schoolDirectoryVersion: state.version } : { schoolDirectory: { version: state.version, schools: state.schools } }) as T;
     },
   };
-  return { client, calls };
+  return { client, calls, state };
 }
 
 describe('the school directory of the aggregates', () => {
-  it('pages through the whole list with first 500 and the date asked', async () => {
-    const { client, calls } = fakeOrganisations(3);
-    const schools = await organisationsSchoolDirectory(client).schools('2025-10-01');
-    expect(schools.map((s) => s.brin)).toEqual(['00AA', '01AA', '02AA']);
-    expect(schools[0]).toEqual({ brin: '00AA', sector: 'PO', board: '41234', swvs: ['PO2001'] });
-    expect(calls).toEqual([
-      { activeOn: '2025-10-01', first: 500, after: null },
-      { activeOn: '2025-10-01', first: 500, after: '1' },
-      { activeOn: '2025-10-01', first: 500, after: '2' },
+  it('reads the whole list in one call and keeps the schools that exist on the date asked', async () => {
+    const { client, calls } = fakeOrganisations();
+    const directory = organisationsSchoolDirectory(client);
+    expect(await directory.schools('2025-10-01')).toEqual([
+      { brin: '00AA', sector: 'PO', board: '41234', swvs: ['PO2001'], startDate: '2000-01-01', endDate: null },
     ]);
+    // 01AA starts on 2025-11-01, 02AA ended on 2025-07-31
+    expect((await directory.schools('2025-11-01')).map((s) => s.brin)).toEqual(['00AA', '01AA']);
+    expect((await directory.schools('2025-07-31')).map((s) => s.brin)).toEqual(['00AA', '02AA']);
+    expect((await directory.schools(null)).map((s) => s.brin)).toEqual(['00AA', '01AA', '02AA']);
+    // one list for every date: each use checks the version, the list is read once
+    expect(calls).toEqual(['version', 'list', 'version', 'version', 'version']);
   });
 
-  it(`keeps a list for ${CACHE_SECONDS} seconds per date, then reads it again`, async () => {
-    let now = 1_000_000;
-    const { client, calls } = fakeOrganisations(1);
-    const directory = organisationsSchoolDirectory(client, () => now);
-    await directory.schools('2025-10-01');
-    await directory.schools('2025-10-01');
-    expect(calls).toHaveLength(1);
-    await directory.schools('2025-11-01');
-    expect(calls).toHaveLength(2);
-    now += CACHE_SECONDS * 1000;
-    await directory.schools('2025-10-01');
-    expect(calls).toHaveLength(3);
+  it('reads the list again once the register version changed (a RIO import wrote), not before', async () => {
+    const { client, calls, state } = fakeOrganisations();
+    const directory = organisationsSchoolDirectory(client);
+    await directory.schools(null);
+    await directory.schools(null);
+    expect(calls.filter((c) => c === 'list')).toHaveLength(1);
+    state.version = 'v2';
+    state.schools = state.schools.slice(1);
+    expect((await directory.schools(null)).map((s) => s.brin)).toEqual(['01AA', '02AA']);
+    expect(calls.filter((c) => c === 'list')).toHaveLength(2);
   });
 
   it('does not keep a failed read: the next question asks again', async () => {
-    const { client, calls } = fakeOrganisations(1, true);
+    const { client, calls } = fakeOrganisations(true);
     const directory = organisationsSchoolDirectory(client);
     await expect(directory.schools(null)).rejects.toThrow('organisations down');
-    expect(await directory.schools(null)).toHaveLength(1);
-    expect(calls).toHaveLength(2);
+    expect(await directory.schools(null)).toHaveLength(3);
+    expect(calls.filter((c) => c === 'list')).toHaveLength(2);
+  });
+
+  it('refuses clearly without an organisations service', async () => {
+    await expect(organisationsSchoolDirectory(null).schools(null)).rejects.toThrow('The organisations service is not configured');
+  });
+});
+
+describe('the result cache of the aggregates', () => {
+  function setup() {
+    let token = 't1';
+    let now = 0;
+    let runs = 0;
+    const cache = new ResultCache(async () => token, { now: () => now, keepWarmMs: 1000, maxEntries: 3 });
+    // the result names the token under which the query started
+    const query = (value: string, gate?: Promise<void>) => async () => {
+      runs++;
+      const seen = token;
+      await gate;
+      return `${value}@${seen}`;
+    };
+    return {
+      cache,
+      query,
+      setToken: (t: string) => (token = t),
+      advance: (ms: number) => (now += ms),
+      runs: () => runs,
+    };
+  }
+
+  it('answers from memory while the token is unchanged and runs the query again once it changed', async () => {
+    const t = setup();
+    expect(await t.cache.get('a', t.query('A'))).toBe('A@t1');
+    expect(await t.cache.get('a', t.query('A'))).toBe('A@t1');
+    expect(t.runs()).toBe(1);
+    t.setToken('t2');
+    expect(await t.cache.get('a', t.query('A'))).toBe('A@t2');
+    expect(t.runs()).toBe(2);
+    expect(t.cache.stats).toMatchObject({ hits: 1, misses: 2 });
+  });
+
+  it('runs a query once for requests that arrive while it runs', async () => {
+    const t = setup();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const both = Promise.all([t.cache.get('a', t.query('A', gate)), t.cache.get('a', t.query('A', gate))]);
+    await new Promise((r) => setTimeout(r, 10));
+    open();
+    expect(await both).toEqual(['A@t1', 'A@t1']);
+    expect(t.runs()).toBe(1);
+    expect(t.cache.stats.joined).toBe(1);
+  });
+
+  it('does not keep a failure, and a request after a token change does not get the older run', async () => {
+    const t = setup();
+    await expect(t.cache.get('a', async () => Promise.reject(new Error('database down')))).rejects.toThrow('database down');
+    expect(await t.cache.get('a', t.query('A'))).toBe('A@t1');
+    // a run under t1 still busy when the token moves on: the request under t2 runs its own
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    t.setToken('t1b');
+    const older = t.cache.get('a', t.query('A', gate));
+    await new Promise((r) => setTimeout(r, 10));
+    t.setToken('t2');
+    const newer = await t.cache.get('a', t.query('A'));
+    open();
+    expect(await older).toBe('A@t1b');
+    expect(newer).toBe('A@t2');
+    // the older run finished last, but the newer result stays (answered without a run)
+    const runs = t.runs();
+    expect(await t.cache.get('a', t.query('A'))).toBe('A@t2');
+    expect(t.runs()).toBe(runs);
+  });
+
+  it('refreshes in the background the entries used lately whose token moved on, and drops unused ones', async () => {
+    const t = setup();
+    await t.cache.get('a', t.query('A'));
+    t.cache.keepWarm('w', t.query('W'));
+    expect(await t.cache.refresh()).toBe(1); // w computed before anyone asked
+    expect(await t.cache.refresh()).toBe(0); // nothing changed
+    t.setToken('t2');
+    expect(await t.cache.refresh()).toBe(2);
+    const runs = t.runs();
+    expect(await t.cache.get('a', t.query('A'))).toBe('A@t2');
+    expect(await t.cache.get('w', t.query('W'))).toBe('W@t2');
+    expect(t.runs()).toBe(runs);
+    // not asked for longer than keepWarmMs: dropped, not recomputed
+    t.advance(2000);
+    t.setToken('t3');
+    expect(await t.cache.refresh()).toBe(0);
+    expect(t.cache.stats.entries).toBe(0);
+  });
+
+  it('keeps at most maxEntries, dropping the least recently asked', async () => {
+    const t = setup();
+    for (const k of ['a', 'b', 'c']) await t.cache.get(k, t.query(k));
+    await t.cache.get('a', t.query('a'));
+    await t.cache.get('d', t.query('d'));
+    const runs = t.runs();
+    await t.cache.get('a', t.query('a'));
+    expect(t.runs()).toBe(runs);
+    await t.cache.get('b', t.query('b'));
+    expect(t.runs()).toBe(runs + 1);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { groupLoader, uniqueLoader } from '@osr/common';
+import { ChangeMark, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   BoardDocument,
   ImportRunDocument,
@@ -91,6 +91,8 @@ export class OrganisationsRepository {
   private readonly counters: Collection<{ _id: string; value: number }>;
   private readonly locks: Collection<{ _id: string; importId: string; at: Date }>;
   private readonly pending: Collection<PendingWrite>;
+  /** Replaced after every write of boards, schools or SWVs (the mandates subgraph's cached school directory checks it). */
+  readonly registerMark: ChangeMark;
 
   constructor(readonly db: Db) {
     this.boards = db.collection<BoardDocument>('boards');
@@ -101,6 +103,7 @@ export class OrganisationsRepository {
     this.counters = db.collection('counters');
     this.locks = db.collection('rio_locks');
     this.pending = db.collection('rio_pending_writes');
+    this.registerMark = new ChangeMark(db.collection('change_marks'), 'register');
   }
 
   /** Idempotent: creating an index that exists is a no-op. */
@@ -177,6 +180,20 @@ export class OrganisationsRepository {
     return this.schools.find(query, { projection: { _id: 0 } }).sort({ brin: 1 }).limit(limit).toArray();
   }
 
+  /**
+   * Every school with only what other subgraphs' aggregates join on, in one round trip (one
+   * pass over the collection: paging would read it once per page on FerretDB). The version
+   * is read first, so a list is never newer than its version says.
+   */
+  async schoolDirectory(): Promise<{ version: string; schools: Pick<SchoolDocument, 'brin' | 'sector' | 'boardNummer' | 'swvCodes' | 'startDate' | 'endDate'>[] }> {
+    const version = await this.registerMark.read();
+    const schools = await this.schools
+      .find({}, { projection: { _id: 0, brin: 1, sector: 1, boardNummer: 1, swvCodes: 1, startDate: 1, endDate: 1 }, batchSize: 100_000 })
+      .sort({ brin: 1 })
+      .toArray();
+    return { version, schools };
+  }
+
   /** One page of the change feed in sequence order, optionally recorded at or after `since`. */
   pageChanges(since: Date | null, limit: number, afterSequence: number | null): Promise<OrganisationChangeDocument[]> {
     const query: Filter<OrganisationChangeDocument> = {};
@@ -227,6 +244,16 @@ export class OrganisationsRepository {
     writes: DocumentWrites<T>,
     swapThreshold = DEFAULT_SWAP_THRESHOLD,
   ): Promise<void> {
+    if (writes.inserts.length === 0 && writes.replacements.length === 0) return;
+    try {
+      await this.writeUnmarked(name, writes, swapThreshold);
+    } finally {
+      // Also after a failed write: part of it may have landed.
+      await this.registerMark.bump();
+    }
+  }
+
+  private async writeUnmarked<T extends object>(name: ImportCollection, writes: DocumentWrites<T>, swapThreshold: number): Promise<void> {
     const collection = this.collection(name);
     for (const chunk of chunks(writes.inserts)) {
       await this.db.collection(name).insertMany(chunk.map((d): Document => ({ ...d })), { ordered: false });
@@ -272,7 +299,10 @@ export class OrganisationsRepository {
       const mine = pending.filter((p) => p.collection === name);
       for (const chunk of chunks(mine, SWAP_CHUNK)) await this.swap(name, chunk.map((p) => p.doc));
     }
-    if (pending.length) await this.pending.deleteMany({ _id: { $in: pending.map((p) => p._id) } });
+    if (pending.length) {
+      await this.registerMark.bump();
+      await this.pending.deleteMany({ _id: { $in: pending.map((p) => p._id) } });
+    }
     return pending.length;
   }
 

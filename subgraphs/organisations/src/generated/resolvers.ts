@@ -86,6 +86,19 @@ export type BoardPeriod = {
   until?: Maybe<Scalars['Date']['output']>;
 };
 
+/** One school of the directory. */
+export type DirectoryEntry = {
+  __typename?: 'DirectoryEntry';
+  /** bevoegd gezag nummer of its current board */
+  boardNummer: Scalars['ID']['output'];
+  brin: Scalars['ID']['output'];
+  endDate?: Maybe<Scalars['Date']['output']>;
+  sector: Sector;
+  startDate?: Maybe<Scalars['Date']['output']>;
+  /** codes of its samenwerkingsverbanden */
+  swvCodes: Array<Scalars['ID']['output']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -169,6 +182,14 @@ export type Query = {
   samenwerkingsverband?: Maybe<Samenwerkingsverband>;
   /** A school by its BRIN; null when RIO does not know it. */
   school?: Maybe<School>;
+  /**
+   * Every school the register knows, in one list, with only what other subgraphs' aggregates
+   * join on (the mandates subgraph's coverage and sector figures). For services only (the
+   * SERVICE identity); not part of the public graph.
+   */
+  schoolDirectory: SchoolDirectory;
+  /** The current version of schoolDirectory (a cheap check whether a cached list is current). Services only. */
+  schoolDirectoryVersion: Scalars['String']['output'];
   /** Schools ordered by BRIN; first at most 500 (default 50). */
   schools: SchoolConnection;
 };
@@ -358,6 +379,17 @@ export type SchoolConnection = {
   pageInfo: PageInfo;
 };
 
+/**
+ * The register's schools for other subgraphs' aggregates. `version` changes whenever a RIO
+ * import or sync writes boards, schools or SWVs: a caller may keep the list while the version
+ * it gets from schoolDirectoryVersion is the same.
+ */
+export type SchoolDirectory = {
+  __typename?: 'SchoolDirectory';
+  schools: Array<DirectoryEntry>;
+  version: Scalars['String']['output'];
+};
+
 export type SchoolEdge = {
   __typename?: 'SchoolEdge';
   cursor: Scalars['String']['output'];
@@ -492,6 +524,7 @@ export type ResolversTypes = ResolversObject<{
   BoardPeriod: ResolverTypeWrapper<BoardPeriodDocument>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DirectoryEntry: ResolverTypeWrapper<DirectoryEntry>;
   Mutation: ResolverTypeWrapper<{}>;
   OrganisationChange: ResolverTypeWrapper<OrganisationChangeDocument>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -510,6 +543,7 @@ export type ResolversTypes = ResolversObject<{
   Samenwerkingsverband: ResolverTypeWrapper<SwvDocument>;
   School: ResolverTypeWrapper<SchoolDocument>;
   SchoolConnection: ResolverTypeWrapper<Omit<SchoolConnection, 'edges'> & { edges: Array<ResolversTypes['SchoolEdge']> }>;
+  SchoolDirectory: ResolverTypeWrapper<SchoolDirectory>;
   SchoolEdge: ResolverTypeWrapper<Omit<SchoolEdge, 'node'> & { node: ResolversTypes['School'] }>;
   SchoolFilter: SchoolFilter;
   Sector: Sector;
@@ -528,6 +562,7 @@ export type ResolversParentTypes = ResolversObject<{
   BoardPeriod: BoardPeriodDocument;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DirectoryEntry: DirectoryEntry;
   Mutation: {};
   OrganisationChange: OrganisationChangeDocument;
   Int: Scalars['Int']['output'];
@@ -543,6 +578,7 @@ export type ResolversParentTypes = ResolversObject<{
   Samenwerkingsverband: SwvDocument;
   School: SchoolDocument;
   SchoolConnection: Omit<SchoolConnection, 'edges'> & { edges: Array<ResolversParentTypes['SchoolEdge']> };
+  SchoolDirectory: SchoolDirectory;
   SchoolEdge: Omit<SchoolEdge, 'node'> & { node: ResolversParentTypes['School'] };
   SchoolFilter: SchoolFilter;
   Vestiging: VestigingDocument;
@@ -597,6 +633,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DirectoryEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DirectoryEntry'] = ResolversParentTypes['DirectoryEntry']> = ResolversObject<{
+  boardNummer?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  brin?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  endDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  sector?: Resolver<ResolversTypes['Sector'], ParentType, ContextType>;
+  startDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  swvCodes?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   startRioSync?: Resolver<ResolversTypes['RioSyncRun'], ParentType, ContextType>;
 }>;
@@ -642,6 +688,8 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   rioSyncStatus?: Resolver<ResolversTypes['RioSyncStatus'], ParentType, ContextType>;
   samenwerkingsverband?: Resolver<Maybe<ResolversTypes['Samenwerkingsverband']>, ParentType, ContextType, RequireFields<QuerySamenwerkingsverbandArgs, 'code'>>;
   school?: Resolver<Maybe<ResolversTypes['School']>, ParentType, ContextType, RequireFields<QuerySchoolArgs, 'brin'>>;
+  schoolDirectory?: Resolver<ResolversTypes['SchoolDirectory'], ParentType, ContextType>;
+  schoolDirectoryVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   schools?: Resolver<ResolversTypes['SchoolConnection'], ParentType, ContextType, Partial<QuerySchoolsArgs>>;
 }>;
 
@@ -733,6 +781,12 @@ export type SchoolConnectionResolvers<ContextType = Context, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type SchoolDirectoryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SchoolDirectory'] = ResolversParentTypes['SchoolDirectory']> = ResolversObject<{
+  schools?: Resolver<Array<ResolversTypes['DirectoryEntry']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type SchoolEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SchoolEdge'] = ResolversParentTypes['SchoolEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['School'], ParentType, ContextType>;
@@ -756,6 +810,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   BoardPeriod?: BoardPeriodResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DirectoryEntry?: DirectoryEntryResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OrganisationChange?: OrganisationChangeResolvers<ContextType>;
   OrganisationChangeConnection?: OrganisationChangeConnectionResolvers<ContextType>;
@@ -769,6 +824,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Samenwerkingsverband?: SamenwerkingsverbandResolvers<ContextType>;
   School?: SchoolResolvers<ContextType>;
   SchoolConnection?: SchoolConnectionResolvers<ContextType>;
+  SchoolDirectory?: SchoolDirectoryResolvers<ContextType>;
   SchoolEdge?: SchoolEdgeResolvers<ContextType>;
   Vestiging?: VestigingResolvers<ContextType>;
 }>;

@@ -1,9 +1,14 @@
-import { decodeCursor, encodeCursor, invalidInput, pageSize, toConnection } from '@osr/common';
+import { decodeCursor, encodeCursor, invalidInput, pageSize, toConnection, userError, type Identity } from '@osr/common';
 import type { QueryResolvers } from '../generated/resolvers.js';
 import { rioSyncStatus } from './rio-sync.js';
 import { checkBevoegdGezagNummer, checkBrin, checkSwvCode } from './validate.js';
 
 const MAX_NAME_FILTER = 100;
+
+/** The school directory is for other subgraphs (their SERVICE identity), not for users. */
+function servicesOnly(identity: Identity): void {
+  if (identity.role !== 'SERVICE') throw userError('FORBIDDEN', 'The school directory is for the OSR services only');
+}
 
 function checkNameContains(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
@@ -60,4 +65,14 @@ export const Query: QueryResolvers = {
   },
 
   rioSyncStatus,
+
+  schoolDirectory: (_parent, _args, { identity, repository }) => {
+    servicesOnly(identity);
+    return repository.schoolDirectory();
+  },
+
+  schoolDirectoryVersion: (_parent, _args, { identity, repository }) => {
+    servicesOnly(identity);
+    return repository.registerMark.read();
+  },
 };
