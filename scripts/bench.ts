@@ -18,6 +18,7 @@ import autocannon, { type Result as LoadResult } from 'autocannon';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { freePort, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { loadBenchData, type LoadedData } from './bench/data.js';
+import { parseOptions, percentile, runAndExit } from './bench/cli.js';
 import { post, ProcessGroup, startGateway, startSubgraphs, waitFor, type RunningSubgraphs } from './bench/processes.js';
 import { answer, canonical, OPERATION, openStores, type QueryKind } from './bench/read.js';
 
@@ -25,7 +26,7 @@ const USAGE = `usage: npm run bench -- [--duration 8] [--warmup 2] [--connection
        [--queries headline-large,headline-typical,feed,school] [--boards 120 --schools 1200] [--migrate 10|all]
        [--soak-minutes 0] [--cpu-prof] [--out bench-results/bench-<time>.json]`;
 
-const { values } = parseArgs({
+const { values, wholeNumber, names } = parseOptions(() => parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
@@ -40,19 +41,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
-});
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-function wholeNumber(name: string, text: string | undefined, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} ${JSON.stringify(text)} is invalid: a whole number from ${min} to ${max}\n${USAGE}`);
-    process.exit(2);
-  }
-  return n;
-}
+}), USAGE);
 const duration = wholeNumber('duration', values.duration, 1, 600);
 const warmup = wholeNumber('warmup', values.warmup, 0, 120);
 const connections = wholeNumber('connections', values.connections, 1, 200);
@@ -62,18 +51,10 @@ const boards = wholeNumber('boards', values.boards, 1, 100_000);
 const schoolCount = wholeNumber('schools', values.schools, 1, 1_000_000);
 type TargetName = 'gateway' | 'monolith' | 'hive' | 'floor';
 const ALL_TARGETS: TargetName[] = ['gateway', 'monolith', 'hive', 'floor'];
-const targetNames = values.targets!.split(',').map((t) => t.trim()) as TargetName[];
-for (const t of targetNames) if (!ALL_TARGETS.includes(t)) {
-  console.error(`--targets: unknown target ${t} (${ALL_TARGETS.join(', ')})`);
-  process.exit(2);
-}
+const targetNames = names('targets', values.targets!, ALL_TARGETS);
 const QUERY_NAMES = ['headline-large', 'headline-typical', 'feed', 'school'] as const;
 type QueryName = (typeof QUERY_NAMES)[number];
-const queryNames = values.queries!.split(',').map((q) => q.trim()) as QueryName[];
-for (const q of queryNames) if (!QUERY_NAMES.includes(q)) {
-  console.error(`--queries: unknown query ${q} (${QUERY_NAMES.join(', ')})`);
-  process.exit(2);
-}
+const queryNames = names('queries', values.queries!, QUERY_NAMES);
 
 const say = (line: string) => console.log(`[bench] ${line}`);
 const workDir = mkdtempSync(join(tmpdir(), 'osr-bench-'));
@@ -125,11 +106,6 @@ interface Row {
 async function counted(urls: string[]): Promise<number> {
   const counts = await Promise.all(urls.map(async (u) => ((await (await fetch(u)).json()) as { count: number }).count));
   return counts.reduce((a, b) => a + b, 0);
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** One autocannon run; every response checked against the expected body. */
@@ -372,16 +348,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-process.on('SIGINT', () => {
-  say('interrupted: stopping every process started');
-  void stopAll().finally(() => process.exit(130));
-});
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  console.error(err);
-} finally {
-  await stopAll();
-}
-process.exit(code);
+await runAndExit(main, stopAll, say);

@@ -128,7 +128,7 @@ function bulkMandates(schools: readonly { brin: string; boardNummer: string }[],
   return { mandates: [...mandates.values()], aanleverpunten };
 }
 
-async function timed<T>(steps: LoadedData['steps'], step: string, work: () => Promise<[T, string]>, log: (line: string) => void): Promise<T> {
+export async function timed<T>(steps: LoadedData['steps'], step: string, work: () => Promise<[T, string]>, log: (line: string) => void): Promise<T> {
   const started = performance.now();
   const [result, detail] = await work();
   const seconds = (performance.now() - started) / 1000;
