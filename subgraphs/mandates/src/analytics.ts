@@ -123,6 +123,13 @@ interface GroupRow {
 /** The mandate fields a grouping query can group by (besides the dates it always groups by). */
 type GroupField = 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin';
 
+/** The national query: few groups (services × systems × origins × periods). */
+const NATIONAL_FIELDS: readonly GroupField[] = ['origin', 'serviceCode', 'systemId'];
+/** The per-school query of one service: about one group per school. */
+const PER_SCHOOL_FIELDS: readonly GroupField[] = ['boardNummer', 'brin', 'origin', 'systemId'];
+/** The services whose questions (coverage above all) are answered from per-school rows. */
+const PER_SCHOOL_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
+
 export class MandateAnalytics {
   /** Group rows of the aggregations, kept while no mandate or aanleverpunt changed. */
   readonly cache: ResultCache;
@@ -141,15 +148,45 @@ export class MandateAnalytics {
 
   /**
    * Registers the queries most questions need, so that the background refresh computes them
-   * before the first question: mandates per service and period (mandateCounts by service and
-   * status, every mandateCountSeries), the schools with an OSO mandate per period and the
-   * inactive aanleverpunten (mandateCoverage of both OSO services).
+   * before the first question (see `rowsFor`): the national query per service, system and
+   * origin; the per-school query of each OSO service; the inactive aanleverpunten.
    */
   keepWarm(): void {
     const warm = (key: string, compute: () => Promise<unknown>) => this.cache.keepWarm(key, compute);
-    warm(...this.groupQuery(null, null, ['serviceCode']));
-    for (const service of ['OSO_OV', 'OSO_SWV'] as const) warm(...this.groupQuery(null, [service], ['brin']));
+    warm(...this.groupQuery(null, null, NATIONAL_FIELDS));
+    for (const service of PER_SCHOOL_SERVICES) warm(...this.groupQuery(null, [service], PER_SCHOOL_FIELDS));
     for (const kind of ['OV', 'SWV'] as const) warm(...this.inactiveQuery(kind));
+  }
+
+  /**
+   * The group rows that answer a question about these services, within the scope, by these
+   * fields (plus the service and the dates, always present in the rows returned). Three ways,
+   * the first that fits:
+   * 1. Only OSO services asked: the per-school rows of each (brin, board, system, origin and
+   *    dates: about one row per school) answer every dimension and every board's scope in
+   *    memory. Coverage needs these rows anyway, so OSO questions share one query per service.
+   * 2. National figures without BOARD or SECTOR: the national rows per service, system and
+   *    origin (a few hundred rows) answer them, for any selection of services.
+   * 3. Otherwise a query of its own (BOARD or SECTOR over other services, a board's figures
+   *    over other services), cached like the others.
+   * The point is FerretDB's $group: it compares every document with every group found so far
+   * (linear search), so its cost grows with documents × groups. Few, shared queries with few
+   * groups keep that down; on MongoDB each is milliseconds either way.
+   */
+  private async rowsFor(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): Promise<GroupRow[]> {
+    const wanted = services ? [...new Set(services)].sort() : null;
+    if (wanted && wanted.every((s) => PER_SCHOOL_SERVICES.includes(s))) {
+      const perService = await Promise.all(
+        wanted.map(async (service) => (await this.groups(null, [service], PER_SCHOOL_FIELDS)).map((r) => ({ ...r, _id: { ...r._id, serviceCode: service } }))),
+      );
+      const rows = perService.flat();
+      return board ? rows.filter((r) => r._id.boardNummer === board) : rows;
+    }
+    if (!board && fields.every((f) => NATIONAL_FIELDS.includes(f))) {
+      const rows = await this.groups(null, null, NATIONAL_FIELDS);
+      return wanted ? rows.filter((r) => r._id.serviceCode !== undefined && wanted.includes(r._id.serviceCode)) : rows;
+    }
+    return this.groups(board, wanted, [...new Set<GroupField>([...fields, 'serviceCode'])]);
   }
 
   /**
@@ -195,7 +232,7 @@ export class MandateAnalytics {
     const dims = [...new Set(groupBy)];
     const fields = dims.map((d) => GROUP_FIELD[d]).filter((f): f is string => f !== undefined).map((f) => f.slice(1) as GroupField);
     const [groups, supplierOf, sectorOf] = await Promise.all([
-      this.groups(scope.board, services, fields),
+      this.rowsFor(scope.board, services, fields),
       dims.includes('SUPPLIER') ? this.supplierOfSystems() : Promise.resolve(new Map<string, string>()),
       dims.includes('SECTOR') ? this.sectorOfSchools() : Promise.resolve(new Map<string, Sector>()),
     ]);
@@ -237,7 +274,7 @@ export class MandateAnalytics {
     const first = days[0]?.date ?? from;
     // Every period of the services (cached, the same rows for every series), then only those
     // that overlap the series.
-    const periods = (await this.groups(scope.board, services, ['serviceCode'])).filter(
+    const periods = (await this.rowsFor(scope.board, services, ['serviceCode'])).filter(
       (p) => p._id.startDate <= last.date && (p._id.endDate === null || p._id.endDate === undefined || p._id.endDate >= first),
     ) as { _id: { serviceCode: ServiceCode; startDate: string; endDate?: string | null }; count: number }[];
     const serviceList = services ? [...new Set(services)].sort() : [...new Set(periods.map((p) => p._id.serviceCode))].sort();
@@ -265,7 +302,7 @@ export class MandateAnalytics {
     const [allSchools, periods, inactiveBrins] = await Promise.all([
       this.directory.schools(asOf),
       // the schools' mandates of the service per period (cached, the same rows for every date)
-      this.groups(null, [service], ['brin']),
+      this.rowsFor(null, [service], ['brin']),
       kind ? this.cache.get(...this.inactiveQuery(kind)) : Promise.resolve([] as string[]),
     ]);
     const covered = new Set<string>();
