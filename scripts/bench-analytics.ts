@@ -365,13 +365,19 @@ async function main(): Promise<number> {
   const expectedBefore = new Map(defs.map((d) => [d.name, canonical(d.expected(snapshot))]));
   const rows: Row[] = [];
   const notes: string[] = [];
+  /** errors and wrong answers: the same message for the same query once, with the requests it came from */
+  const problems = new Map<string, string[]>();
+  const problem = (query: QueryName, label: string, text: string) => {
+    const key = `${query}: ${text}`;
+    problems.set(key, [...(problems.get(key) ?? []), label]);
+  };
   const check = (def: QueryDef, answer: Answer, expected: string, label: string): { error: boolean; wrong: boolean } => {
     if (answer.error) {
-      notes.push(`${def.name} (${label}): error: ${answer.error}`);
+      problem(def.name, label, `error: ${answer.error}`);
       return { error: true, wrong: false };
     }
     if (canonical(answer.data) === expected) return { error: false, wrong: false };
-    notes.push(`${def.name} (${label}): wrong answer: ${firstDifference(answer.data, JSON.parse(expected)) ?? 'differs'}`);
+    problem(def.name, label, `wrong answer: ${firstDifference(answer.data, JSON.parse(expected)) ?? 'differs'}`);
     return { error: false, wrong: true };
   };
 
@@ -471,6 +477,12 @@ async function main(): Promise<number> {
   }
 
   const loadAtEnd = loadavg();
+  notes.unshift(
+    ...[...problems].map(([key, labels]) => {
+      const colon = key.indexOf(': ');
+      return `${key.slice(0, colon)} (${labels.length}×: ${labels.join(', ')}): ${key.slice(colon + 2)}`;
+    }),
+  );
   if (todayInNetherlands() !== today) notes.push(`the date changed during the run (${today} → ${todayInNetherlands()}): answers for "today" may differ from the reference`);
   const lines = [
     `Budget: first <= ${fmt(BUDGET.firstMs)} ms, p95 of ${repeats} repeats <= ${fmt(BUDGET.repeatP95Ms)} ms. ${data.counts.boards} boards, ${data.counts.schools} schools, ${snapshot.mandates.length} mandates. Load average ${loadAtStart[0]!.toFixed(2)} at the start, ${loadAtEnd[0]!.toFixed(2)} at the end (${cpus().length} cores).`,
