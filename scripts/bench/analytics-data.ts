@@ -14,6 +14,7 @@
  */
 import type { MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
 import type { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { withSeriesKeys } from '@osr/subgraph-mandates/series-keys';
 
 /**
  * Two generated suppliers for the services the demo catalogue has no system for
@@ -229,7 +230,7 @@ export async function addGeneratedMandates(
   const boards = [...new Set(schools.map((s) => s.boardNummer))];
   const generated = generateMandates({ schools, boards, systems, count: options.total - before, seed: options.seed, today: options.today });
   for (let i = 0; i < generated.mandates.length; i += 1000) {
-    await repository.mandates.insertMany(generated.mandates.slice(i, i + 1000).map((m) => ({ ...m })));
+    await repository.mandates.insertMany(generated.mandates.slice(i, i + 1000).map(withSeriesKeys));
     if ((i / 1000) % 10 === 9) options.log?.(`  ${i + 1000}/${generated.mandates.length} mandates written`);
   }
   for (let i = 0; i < generated.history.length; i += 1000) {

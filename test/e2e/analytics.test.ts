@@ -177,6 +177,22 @@ describe('aggregate questions through the gateway', () => {
     expect(swv.mandateCountSeries.map((m) => m.active)).toEqual([7, 7, 6]);
   });
 
+  it('gives the same series from the month keys (all services asked) as from the per-school rows (OSO services asked), month ends and a partial last month alike', async () => {
+    // Without `services` the series is counted from the month keys stored in the mandates;
+    // with OSO services only, from the per-school rows. Both must give the same numbers:
+    // 31EW's old mandate ends on 31 July 2024 (a month end, counted in July), 18JK's SWV
+    // mandate on 30 June 2025 (counted in June, not in July).
+    const pick = (rows: { month: string; service: string; active: number }[], service: string) => rows.filter((r) => r.service === service).map((r) => [r.month, r.active]);
+    const all = (await data<{ mandateCountSeries: { month: string; service: string; active: number }[] }>(SERIES, { from: '2024-06-01', to: '2024-09-15' })).mandateCountSeries;
+    expect(pick(all, 'OSO_OV')).toEqual([['2024-06', 16], ['2024-07', 16], ['2024-08', 16], ['2024-09', 16]]);
+    const swv = (await data<{ mandateCountSeries: { month: string; service: string; active: number }[] }>(SERIES, { from: '2025-05-01', to: '2025-07-31' })).mandateCountSeries;
+    expect(pick(swv, 'OSO_SWV')).toEqual([['2025-05', 7], ['2025-06', 7], ['2025-07', 6]]);
+    // a board's own figures, from its month keys
+    const board = await bearer({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] });
+    const own = (await data<{ mandateCountSeries: { month: string; service: string; active: number }[] }>(SERIES, { from: '2024-07-01', to: '2024-08-31' }, board)).mandateCountSeries;
+    expect(pick(own, 'OSO_OV')).toEqual([['2024-07', 12], ['2024-08', 12]]);
+  });
+
   it('refuses a series that ends before it starts or spans more than 120 months', async () => {
     expect((await ask(SERIES, { from: '2025-01-01', to: '2024-01-01' })).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect((await ask(SERIES, { from: '2000-01-01', to: '2025-01-01' })).errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');

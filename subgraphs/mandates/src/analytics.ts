@@ -12,6 +12,7 @@ import { readsAll } from './access.js';
 import type { AanleverpuntDocument, MandateDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
 import { ResultCache } from './analytics-cache.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
+import { lastDayOfMonth } from './series-keys.js';
 import { mandateStatus, type MandateStatus } from './status.js';
 
 export type MandateDimension = 'SERVICE' | 'STATUS' | 'SYSTEM' | 'SUPPLIER' | 'ORIGIN' | 'BOARD' | 'SECTOR';
@@ -115,6 +116,13 @@ const GROUP_FIELD: Partial<Record<MandateDimension, string>> = {
   SECTOR: '$brin',
 };
 
+/** A group of one status pass (status null when the question has no STATUS). */
+interface StatusRow {
+  _id: { serviceCode?: ServiceCode; systemId?: string; origin?: MandateOrigin; boardNummer?: string; brin?: string | null };
+  status: MandateStatus | null;
+  count: number;
+}
+
 interface GroupRow {
   _id: { startDate: string; endDate?: string | null; serviceCode?: ServiceCode; systemId?: string; origin?: MandateOrigin; boardNummer?: string; brin?: string | null };
   count: number;
@@ -123,10 +131,8 @@ interface GroupRow {
 /** The mandate fields a grouping query can group by (besides the dates it always groups by). */
 type GroupField = 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin';
 
-/** The national query: few groups (services × systems × origins × periods). */
+/** Today's national figures kept warm: per service, system and origin (few groups). */
 const NATIONAL_FIELDS: readonly GroupField[] = ['origin', 'serviceCode', 'systemId'];
-/** The per-school query of one service: about one group per school. */
-const PER_SCHOOL_FIELDS: readonly GroupField[] = ['boardNummer', 'brin', 'origin', 'systemId'];
 /** The services whose questions (coverage above all) are answered from per-school rows. */
 const PER_SCHOOL_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
 
@@ -148,66 +154,81 @@ export class MandateAnalytics {
 
   /**
    * Registers the queries most questions need, so that the background refresh computes them
-   * before the first question (see `rowsFor`): the national query per service, system and
-   * origin; the per-school query of each OSO service; the inactive aanleverpunten.
+   * before the first question: today's national figures per service, system, origin and
+   * status; the month keys of every service (every national month series); the per-school rows
+   * of each OSO service (coverage and every OSO question); the inactive aanleverpunten.
+   * Called before each refresh round, so "today" moves on at midnight.
    */
-  keepWarm(): void {
+  keepWarm(today: string): void {
     const warm = (key: string, compute: () => Promise<unknown>) => this.cache.keepWarm(key, compute);
-    warm(...this.groupQuery(null, null, NATIONAL_FIELDS));
-    for (const service of PER_SCHOOL_SERVICES) warm(...this.groupQuery(null, [service], PER_SCHOOL_FIELDS));
+    warm(...this.statusQuery(null, null, NATIONAL_FIELDS, today));
+    warm(...this.monthQuery(null));
+    for (const service of PER_SCHOOL_SERVICES) warm(...this.schoolQuery(service));
     for (const kind of ['OV', 'SWV'] as const) warm(...this.inactiveQuery(kind));
   }
 
-  /**
-   * The group rows that answer a question about these services, within the scope, by these
-   * fields (plus the service and the dates, always present in the rows returned). Three ways,
-   * the first that fits:
-   * 1. Only OSO services asked: the per-school rows of each (brin, board, system, origin and
-   *    dates: about one row per school) answer every dimension and every board's scope in
-   *    memory. Coverage needs these rows anyway, so OSO questions share one query per service.
-   * 2. National figures without BOARD or SECTOR: the national rows per service, system and
-   *    origin (a few hundred rows) answer them, for any selection of services.
-   * 3. Otherwise a query of its own (BOARD or SECTOR over other services, a board's figures
-   *    over other services), cached like the others.
-   * The point is FerretDB's $group: it compares every document with every group found so far
-   * (linear search), so its cost grows with documents × groups. Few, shared queries with few
-   * groups keep that down; on MongoDB each is milliseconds either way.
+  /*
+   * Which database query answers which question is chosen for FerretDB's $group: it compares
+   * every document with every group found so far (a linear search), so a grouping costs
+   * documents × groups, on top of reading the whole collection for any filter but _id. So:
+   * - questions about OSO services only use the per-school rows of each OSO service (one row
+   *   per school and mandate period: the groups are about the schools, ~8,500 documents ×
+   *   ~6,300 groups); coverage needs them anyway, and every dimension, a board's scope and the
+   *   status on any date follow from them in memory;
+   * - other counts group by exactly the requested dimensions (few groups), once per status
+   *   with a $match on asOf: three passes, no dates in the groups (exact dates would make
+   *   nearly every mandate a group of its own);
+   * - other month series group by the month keys stored in every mandate (series-keys.ts):
+   *   two passes with one string key each (services × months groups).
+   * On MongoDB every one of these is a hash aggregation of milliseconds.
    */
-  private async rowsFor(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): Promise<GroupRow[]> {
-    const wanted = services ? [...new Set(services)].sort() : null;
-    if (wanted && wanted.every((s) => PER_SCHOOL_SERVICES.includes(s))) {
-      const perService = await Promise.all(
-        wanted.map(async (service) => (await this.groups(null, [service], PER_SCHOOL_FIELDS)).map((r) => ({ ...r, _id: { ...r._id, serviceCode: service } }))),
-      );
-      const rows = perService.flat();
-      return board ? rows.filter((r) => r._id.boardNummer === board) : rows;
-    }
-    if (!board && fields.every((f) => NATIONAL_FIELDS.includes(f))) {
-      const rows = await this.groups(null, null, NATIONAL_FIELDS);
-      return wanted ? rows.filter((r) => r._id.serviceCode !== undefined && wanted.includes(r._id.serviceCode)) : rows;
-    }
-    return this.groups(board, wanted, [...new Set<GroupField>([...fields, 'serviceCode'])]);
+
+  /** The per-school rows of one OSO service: brin, board, system, origin and dates (cached). */
+  private schoolQuery(service: ServiceCode): [string, () => Promise<GroupRow[]>] {
+    const id = { startDate: '$startDate', endDate: '$endDate', brin: '$brin', boardNummer: '$boardNummer', systemId: '$systemId', origin: '$origin' };
+    const pipeline = [{ $match: { serviceCode: service } }, { $group: { _id: id, count: { $sum: 1 } } }];
+    return [
+      JSON.stringify({ q: 'per school', service }),
+      async () => (await this.mandates.aggregate<GroupRow>(pipeline).toArray()).map((r) => ({ ...r, _id: { ...r._id, serviceCode: service } })),
+    ];
+  }
+
+  private async schoolRows(board: string | null, services: readonly ServiceCode[]): Promise<GroupRow[]> {
+    const perService = await Promise.all([...new Set(services)].map((service) => this.cache.get(...this.schoolQuery(service))));
+    const rows = perService.flat();
+    return board ? rows.filter((r) => r._id.boardNummer === board) : rows;
   }
 
   /**
-   * Mandates grouped by the fields and their start and end dates, within the scope and
-   * services: one aggregation (cached). The same key for the same question, whatever asOf.
+   * Mandates grouped by the fields within the scope and services: one pass without dates
+   * when asOf is null (status not asked), else one pass per status on asOf (cached per date).
    */
-  private groupQuery(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): [string, () => Promise<GroupRow[]>] {
+  private statusQuery(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): [string, () => Promise<StatusRow[]>] {
     const sortedFields = [...new Set(fields)].sort();
     const sortedServices = services ? [...new Set(services)].sort() : null;
-    const key = JSON.stringify({ q: 'mandates', board, services: sortedServices, fields: sortedFields });
-    const id: Record<string, string> = { startDate: '$startDate', endDate: '$endDate' };
-    for (const f of sortedFields) id[f] = `$${f}`;
-    const and: Filter<MandateDocument>[] = [];
-    if (board) and.push({ boardNummer: board });
-    if (sortedServices) and.push({ serviceCode: { $in: sortedServices } });
-    const pipeline = [...(and.length ? [{ $match: { $and: and } }] : []), { $group: { _id: id, count: { $sum: 1 } } }];
-    return [key, () => this.mandates.aggregate<GroupRow>(pipeline).toArray()];
-  }
-
-  private groups(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): Promise<GroupRow[]> {
-    return this.cache.get(...this.groupQuery(board, services, fields));
+    const key = JSON.stringify({ q: 'by status', board, services: sortedServices, fields: sortedFields, asOf });
+    const scope: Filter<MandateDocument>[] = [];
+    if (board) scope.push({ boardNummer: board });
+    if (sortedServices) scope.push({ serviceCode: { $in: sortedServices } });
+    const id: Record<string, string> | null = sortedFields.length ? Object.fromEntries(sortedFields.map((f) => [f, `$${f}`])) : null;
+    const pass = async (status: MandateStatus | null, filter: Filter<MandateDocument> | null): Promise<StatusRow[]> => {
+      const and = [...scope, ...(filter ? [filter] : [])];
+      const rows = await this.mandates
+        .aggregate<{ _id: StatusRow['_id'] | null; count: number }>([...(and.length ? [{ $match: { $and: and } }] : []), { $group: { _id: id, count: { $sum: 1 } } }])
+        .toArray();
+      return rows.map((r) => ({ _id: r._id ?? {}, status, count: r.count }));
+    };
+    return [
+      key,
+      async () => {
+        if (asOf === null) return pass(null, null);
+        // one after the other: on FerretDB each reads the whole collection
+        const planned = await pass('PLANNED', { startDate: { $gt: asOf } });
+        const active = await pass('ACTIVE', MandateAnalytics.activeOn(asOf));
+        const ended = await pass('ENDED', { $and: [{ endDate: { $ne: null } }, { endDate: { $lt: asOf } }] });
+        return [...planned, ...active, ...ended];
+      },
+    ];
   }
 
   /** The BRINs with an inactive aanleverpunt of the kind (cached). */
@@ -221,18 +242,42 @@ export class MandateAnalytics {
     ];
   }
 
+  /** The $match of mandates active on a date (see status.ts). */
+  static activeOn(date: string): Filter<MandateDocument> {
+    return { startDate: { $lte: date }, $or: [{ endDate: null }, { endDate: { $gte: date } }] };
+  }
+
+  /** Mandates per month key (series-keys.ts) within the scope, all services: two passes (cached). */
+  private monthQuery(board: string | null): [string, () => Promise<{ starts: Map<string, number>; ends: Map<string, number> }>] {
+    const match = board ? [{ $match: { boardNummer: board } }] : [];
+    const count = async (field: 'seriesStart' | 'seriesEnd') => {
+      const rows = await this.mandates.aggregate<{ _id: string | null; count: number }>([...match, { $group: { _id: `$${field}`, count: { $sum: 1 } } }]).toArray();
+      return new Map(rows.filter((r) => r._id !== null && r._id !== undefined).map((r) => [r._id as string, r.count]));
+    };
+    return [
+      JSON.stringify({ q: 'months', board }),
+      async () => {
+        const starts = await count('seriesStart');
+        const ends = await count('seriesEnd');
+        return { starts, ends };
+      },
+    ];
+  }
+
   /**
-   * One aggregation: the mandates grouped by the requested dimensions plus their start and end
-   * dates; the status on asOf follows from the dates of each group, in memory. (Three
-   * aggregations, one $match per status, give the same rows, but FerretDB reads the whole
-   * collection for each of them: measured, one pass is three times cheaper. The groups per
-   * date pair stay few: the migration gave most mandates the same dates.)
+   * Counts of mandates. Questions about OSO services only are answered from their per-school
+   * rows (status from each row's dates); others from the status passes.
    */
   async counts(scope: AnalyticsScope, asOf: string, services: readonly ServiceCode[] | null, groupBy: readonly MandateDimension[]): Promise<MandateCountRow[]> {
     const dims = [...new Set(groupBy)];
     const fields = dims.map((d) => GROUP_FIELD[d]).filter((f): f is string => f !== undefined).map((f) => f.slice(1) as GroupField);
+    const osoOnly = services !== null && services.length > 0 && services.every((s) => PER_SCHOOL_SERVICES.includes(s));
     const [groups, supplierOf, sectorOf] = await Promise.all([
-      this.rowsFor(scope.board, services, fields),
+      osoOnly
+        ? this.schoolRows(scope.board, services).then((rows) =>
+            rows.map((r): StatusRow => ({ _id: r._id, status: dims.includes('STATUS') ? mandateStatus({ startDate: r._id.startDate, endDate: r._id.endDate ?? null }, asOf) : null, count: r.count })),
+          )
+        : this.cache.get(...this.statusQuery(scope.board, services, fields, dims.includes('STATUS') ? asOf : null)),
       dims.includes('SUPPLIER') ? this.supplierOfSystems() : Promise.resolve(new Map<string, string>()),
       dims.includes('SECTOR') ? this.sectorOfSchools() : Promise.resolve(new Map<string, Sector>()),
     ]);
@@ -241,7 +286,7 @@ export class MandateAnalytics {
       const id = group._id;
       const row: MandateCountRow = {
         service: dims.includes('SERVICE') ? (id.serviceCode ?? null) : null,
-        status: dims.includes('STATUS') ? mandateStatus({ startDate: id.startDate, endDate: id.endDate ?? null }, asOf) : null,
+        status: dims.includes('STATUS') ? group.status : null,
         system: dims.includes('SYSTEM') ? (id.systemId ?? null) : null,
         supplier: dims.includes('SUPPLIER') ? (supplierOf.get(id.systemId ?? '') ?? null) : null,
         origin: dims.includes('ORIGIN') ? (id.origin ?? null) : null,
@@ -261,32 +306,65 @@ export class MandateAnalytics {
   }
 
   /**
-   * Active mandates per service at each month end. One aggregation groups the mandates by
-   * (service, start date, end date): a few hundred distinct periods at national scale, since
-   * the migration gave most mandates the same start; each month end then sums the periods
-   * that cover it. Start and end dates are what the history recorded last for each mandate
-   * (ended mandates are kept), not today's status.
+   * Active mandates per service at each month end (the last month on `to` when that is
+   * earlier). Start and end dates are what the history recorded last for each mandate (ended
+   * mandates are kept), not today's status. OSO-only series sum the per-school rows whose dates
+   * cover each day; others use the month keys: active at the end of M = started by M − no
+   * longer counted by M; a last day that is not a month end is one status pass on that day.
    */
   async series(scope: AnalyticsScope, from: string, to: string, services: readonly ServiceCode[] | null): Promise<MandateMonthRow[]> {
     const days = seriesDays(from, to);
     const last = days[days.length - 1];
-    if (!last) return [];
-    const first = days[0]?.date ?? from;
-    // Every period of the services (cached, the same rows for every series), then only those
-    // that overlap the series.
-    const periods = (await this.rowsFor(scope.board, services, ['serviceCode'])).filter(
-      (p) => p._id.startDate <= last.date && (p._id.endDate === null || p._id.endDate === undefined || p._id.endDate >= first),
-    ) as { _id: { serviceCode: ServiceCode; startDate: string; endDate?: string | null }; count: number }[];
-    const serviceList = services ? [...new Set(services)].sort() : [...new Set(periods.map((p) => p._id.serviceCode))].sort();
+    const first = days[0];
+    if (!last || !first) return [];
+    const osoOnly = services !== null && services.length > 0 && services.every((s) => PER_SCHOOL_SERVICES.includes(s));
     const rows: MandateMonthRow[] = [];
+    if (osoOnly) {
+      const periods = (await this.schoolRows(scope.board, services)).filter(
+        (p) => p._id.startDate <= last.date && (p._id.endDate === null || p._id.endDate === undefined || p._id.endDate >= first.date),
+      );
+      for (const day of days) {
+        for (const service of [...new Set(services)].sort()) {
+          let active = 0;
+          for (const p of periods) {
+            const { serviceCode, startDate, endDate } = p._id;
+            if (serviceCode === service && startDate <= day.date && (endDate === null || endDate === undefined || endDate >= day.date)) active += p.count;
+          }
+          rows.push({ month: day.month, date: day.date, service, active });
+        }
+      }
+      return rows;
+    }
+    const { starts, ends } = await this.cache.get(...this.monthQuery(scope.board));
+    const partialDay = last.date === lastDayOfMonth(last.date) ? null : last.date;
+    const onPartialDay = partialDay
+      ? await this.cache.get(...this.statusQuery(scope.board, null, ['serviceCode'], partialDay))
+      : [];
+    const byService = (keys: Map<string, number>) => {
+      const map = new Map<string, { month: string; count: number }[]>();
+      for (const [key, count] of keys) {
+        const [service, month] = key.split('|') as [string, string];
+        map.set(service, [...(map.get(service) ?? []), { month, count }]);
+      }
+      return map;
+    };
+    const startsOf = byService(starts);
+    const endsOf = byService(ends);
+    // Services with a mandate that counts in the months of the series (or none asked for).
+    const serviceList = services
+      ? [...new Set(services)].sort()
+      : [...startsOf.keys()].filter((service) => days.some((d) => activeAtMonthEnd(service, d.month) > 0) || (partialDay !== null && onPartialDay.some((r) => r._id.serviceCode === service && r.status === 'ACTIVE'))).sort();
+    function activeAtMonthEnd(service: string, month: string): number {
+      const upTo = (list: { month: string; count: number }[] | undefined) => (list ?? []).filter((e) => e.month <= month).reduce((sum, e) => sum + e.count, 0);
+      return upTo(startsOf.get(service)) - upTo(endsOf.get(service));
+    }
     for (const day of days) {
       for (const service of serviceList) {
-        let active = 0;
-        for (const p of periods) {
-          const { serviceCode, startDate, endDate } = p._id;
-          if (serviceCode === service && startDate <= day.date && (endDate === null || endDate === undefined || endDate >= day.date)) active += p.count;
-        }
-        rows.push({ month: day.month, date: day.date, service, active });
+        const active =
+          day.date === partialDay
+            ? onPartialDay.filter((r) => r._id.serviceCode === service && r.status === 'ACTIVE').reduce((sum, r) => sum + r.count, 0)
+            : activeAtMonthEnd(service, day.month);
+        rows.push({ month: day.month, date: day.date, service: service as ServiceCode, active });
       }
     }
     return rows;
@@ -301,8 +379,8 @@ export class MandateAnalytics {
     const kind = service === 'OSO_SWV' ? 'SWV' : service === 'OSO_OV' ? 'OV' : null;
     const [allSchools, periods, inactiveBrins] = await Promise.all([
       this.directory.schools(asOf),
-      // the schools' mandates of the service per period (cached, the same rows for every date)
-      this.rowsFor(null, [service], ['brin']),
+      // the per-school rows of the service (for a non-OSO service a query of its own, cached too)
+      this.schoolRows(null, [service]),
       kind ? this.cache.get(...this.inactiveQuery(kind)) : Promise.resolve([] as string[]),
     ]);
     const covered = new Set<string>();

@@ -65,6 +65,15 @@ export interface MandateDocument {
   reviewBoards: string[];
   /** serialisation unit of all writes: school (or board) + service, see mandate-store.ts */
   slotKey: string;
+  /**
+   * For the month series (series-keys.ts), derived from the service and dates and set by every
+   * writer: "<service>|<YYYY-MM>" of the first month end the mandate is active on or after...
+   * precisely: the month of its start date. Absent only in documents written before these
+   * fields existed (filled in at the start, MandatesRepository.ensureSeriesKeys).
+   */
+  seriesStart?: string;
+  /** "<service>|<YYYY-MM>": the first month at whose end the mandate no longer counts; null while open-ended. */
+  seriesEnd?: string | null;
 }
 
 export type MandateReviewKind = 'SCHOOL_MOVED' | 'SCHOOL_CLOSED';

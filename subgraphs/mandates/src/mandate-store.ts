@@ -17,6 +17,7 @@
 import { MongoServerError, type Collection } from 'mongodb';
 import { userError, type ChangeMark, type Logger } from '@osr/common';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
+import { withSeriesKeys } from './series-keys.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
 
@@ -87,7 +88,8 @@ export class MandateStore {
       bySub: actor.sub,
       byRole: actor.role,
       mandateIds: [...new Set(changes.map((c) => c.mandateId))],
-      changes,
+      // the after states as they are written (with the series keys), so history and mandates agree
+      changes: changes.map((c) => ({ ...c, after: withSeriesKeys(c.after) })),
     };
     try {
       await this.history.insertOne(entry);
@@ -113,14 +115,14 @@ export class MandateStore {
       const { after, before } = change;
       if (before === null) {
         try {
-          await this.mandates.insertOne({ ...after });
+          await this.mandates.insertOne(withSeriesKeys(after));
         } catch (err) {
           if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
           // already inserted by an earlier apply
         }
         continue;
       }
-      const result = await this.mandates.replaceOne({ id: after.id, version: before.version }, after);
+      const result = await this.mandates.replaceOne({ id: after.id, version: before.version }, withSeriesKeys(after));
       if (result.matchedCount === 0) {
         const current = await this.mandates.findOne({ id: after.id }, NO_ID);
         if (!current || current.version < after.version) {
@@ -221,7 +223,7 @@ export class MandateStore {
       planned.set(`${candidate.slotKey}#${seq}`, candidate);
       entries.push({
         slotKey: candidate.slotKey, slotSeq: seq, at, by: actor.name, bySub: actor.sub, byRole: actor.role,
-        mandateIds: [candidate.id], changes: [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate }],
+        mandateIds: [candidate.id], changes: [{ mandateId: candidate.id, action: 'CREATED', before: null, after: withSeriesKeys(candidate) }],
       });
     }
 
@@ -247,7 +249,7 @@ export class MandateStore {
         for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
         if (recorded.length) {
           try {
-            await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
+            await this.mandates.insertMany(recorded.map((e) => withSeriesKeys(e.changes[0]!.after)), { ordered: false });
           } catch (err) {
             const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
             const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;

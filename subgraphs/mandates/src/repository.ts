@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { ChangeMark, groupLoader, uniqueLoader } from '@osr/common';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
+import { seriesKeys } from './series-keys.js';
 import type {
   AanleverpuntDocument,
   FeedCursorDocument,
@@ -66,6 +67,31 @@ export class MandatesRepository {
     await this.cursors.createIndex({ feed: 1 }, { name: 'feed', unique: true });
     await this.store.ensureIndexes();
     await this.aanleverpunten.createIndex({ brin: 1, index: 1 }, { name: 'brin_index', unique: true });
+    await this.ensureSeriesKeys();
+  }
+
+  /**
+   * Gives the mandates written before the series keys existed their keys (series-keys.ts):
+   * one read of the mandates that lack them (none after the first start), then one update
+   * each by _id. Returns how many it filled in.
+   */
+  async ensureSeriesKeys(): Promise<number> {
+    const missing = await this.mandates
+      .find({ seriesStart: { $exists: false } }, { projection: { _id: 1, serviceCode: 1, startDate: 1, endDate: 1 }, batchSize: 100_000 })
+      .toArray();
+    if (!missing.length) return 0;
+    try {
+      for (let i = 0; i < missing.length; i += 500) {
+        await this.mandates.bulkWrite(
+          // the dates in the filter: a mandate changed meanwhile was written with its keys already
+          missing.slice(i, i + 500).map((m) => ({ updateOne: { filter: { _id: m._id, startDate: m.startDate, endDate: m.endDate }, update: { $set: seriesKeys(m) } } })),
+          { ordered: false },
+        );
+      }
+    } finally {
+      await this.mark.bump();
+    }
+    return missing.length;
   }
 
   findServices(codes?: readonly string[]): Promise<ServiceDocument[]> {

@@ -7,6 +7,7 @@ import type {
   SystemDocument,
 } from './documents.js';
 import { slotKeyOf } from './mandate-store.js';
+import { withSeriesKeys } from './series-keys.js';
 import type { MandatesRepository } from './repository.js';
 
 /** A mandate as a data set states it; the store's bookkeeping fields are filled in. */
@@ -72,7 +73,7 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
     ...m,
     slotKey: slotKeyOf(m),
   }));
-  await replaceAll(repo.mandates, mandates, (d) => ({ id: d.id }));
+  await replaceAll(repo.mandates, mandates.map(withSeriesKeys), (d) => ({ id: d.id }));
   // Each seeded slot's history starts with one entry that records the seeded mandates.
   const slots = new Map<string, MandateDocument[]>();
   for (const m of mandates) slots.set(m.slotKey, [...(slots.get(m.slotKey) ?? []), m]);

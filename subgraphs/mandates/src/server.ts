@@ -71,6 +71,7 @@ export async function createMandatesServer(
     if (refreshing) return; // still busy with the previous round (seconds per query on FerretDB)
     const started = Date.now();
     refreshing = (async () => {
+      analytics.keepWarm(todayInNetherlands());
       const directoryDone = await directory.refresh();
       const queries = await analytics.cache.refresh();
       if (queries + directoryDone > 0) logger.info({ queries, directory: directoryDone, ms: Date.now() - started }, 'recomputed cached aggregates');
@@ -81,7 +82,6 @@ export async function createMandatesServer(
       });
   };
   if (options.analyticsRefreshSeconds && options.analyticsRefreshSeconds > 0) {
-    analytics.keepWarm();
     directory.keepWarm();
     // The first round soon after the start (the organisations subgraph may still be starting).
     firstRefresh = setTimeout(refresh, 2_000);

@@ -2,6 +2,7 @@ import type { PeerClient } from '@osr/common';
 import { describe, expect, it } from 'vitest';
 import { seriesDays } from '../src/analytics.js';
 import { ResultCache } from '../src/analytics-cache.js';
+import { seriesKeys } from '../src/series-keys.js';
 import { organisationsSchoolDirectory } from '../src/school-directory.js';
 
 /** A fake organisations API serving a directory at a version the test moves; records the calls. */
@@ -180,5 +181,19 @@ describe('the days of a month series', () => {
       { month: '2024-03', date: '2024-03-10' },
     ]);
     expect(seriesDays('2024-07-31', '2024-07-31')).toEqual([{ month: '2024-07', date: '2024-07-31' }]);
+  });
+});
+
+describe('the month keys of a mandate', () => {
+  it('start in the start month; stop counting in the end month, or the month after when it ends on a month end', () => {
+    expect(seriesKeys({ serviceCode: 'OSO_OV', startDate: '2024-08-01', endDate: null })).toEqual({ seriesStart: 'OSO_OV|2024-08', seriesEnd: null });
+    // ends mid-month: not active at the end of that month
+    expect(seriesKeys({ serviceCode: 'ROD_PO', startDate: '2022-08-15', endDate: '2024-07-30' }).seriesEnd).toBe('ROD_PO|2024-07');
+    // ends on the month end: still counted in that month
+    expect(seriesKeys({ serviceCode: 'ROD_PO', startDate: '2022-08-15', endDate: '2024-07-31' }).seriesEnd).toBe('ROD_PO|2024-08');
+    expect(seriesKeys({ serviceCode: 'VVA', startDate: '2023-01-01', endDate: '2024-12-31' }).seriesEnd).toBe('VVA|2025-01');
+    expect(seriesKeys({ serviceCode: 'VVA', startDate: '2023-01-01', endDate: '2024-02-29' }).seriesEnd).toBe('VVA|2024-03');
+    expect(seriesKeys({ serviceCode: 'VVA', startDate: '2023-01-01', endDate: '2023-02-28' }).seriesEnd).toBe('VVA|2023-03');
+    expect(seriesKeys({ serviceCode: 'VVA', startDate: '2023-01-01', endDate: '2024-02-28' }).seriesEnd).toBe('VVA|2024-02');
   });
 });

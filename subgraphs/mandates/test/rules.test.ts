@@ -182,8 +182,26 @@ describe('mandate rules (against the real database)', () => {
     });
     expect((await repository.findMandates([mandate.id]))[0]!.endDate).toBe(mandate.endDate);
     const reread = await repository.store.readSlot(slot.slotKey);
-    expect(reread.mandates[0]).toEqual(after);
+    // as written: with the series keys of the new end date (series-keys.ts)
+    const written = { ...after, seriesEnd: 'OSO_OV|2032-01' };
+    expect(reread.mandates[0]).toEqual(written);
     expect(reread.seq).toBe(slot.seq + 1);
-    expect((await repository.findMandates([mandate.id]))[0]).toEqual(after);
+    expect((await repository.findMandates([mandate.id]))[0]).toEqual(written);
+  });
+
+  it('gives mandates written before the series keys existed their keys at the start, and moves the change mark', async () => {
+    const seeded = await repository.mandates.findOne({ id: 'm-31EW-OSO_OV-ldd-las-2024-08-01' }, { projection: { _id: 0 } });
+    expect(seeded).toBeDefined();
+    const old: Partial<typeof seeded> = { ...seeded!, id: 'm-old-format', slotKey: 'school:99ZZ|OSO_OV', brin: '99ZZ', startDate: '2023-02-28', endDate: '2024-12-31' };
+    delete old.seriesStart;
+    delete old.seriesEnd;
+    await repository.mandates.insertOne(old as NonNullable<typeof seeded>);
+    const mark = await repository.mark.read();
+    expect(await repository.ensureSeriesKeys()).toBe(1);
+    // ends on a month's last day: no longer counted from the next month's end on
+    expect(await repository.mandates.findOne({ id: 'm-old-format' }, { projection: { _id: 0, seriesStart: 1, seriesEnd: 1 } })).toEqual({ seriesStart: 'OSO_OV|2023-02', seriesEnd: 'OSO_OV|2025-01' });
+    expect(await repository.mark.read()).not.toBe(mark);
+    expect(await repository.ensureSeriesKeys()).toBe(0);
+    await repository.mandates.deleteOne({ id: 'm-old-format' });
   });
 });
