@@ -28,6 +28,7 @@ import {
   mandateCountSeries,
   mandateCoverage,
   monthsBefore,
+  readMandate,
   readMandates,
   readSnapshot,
   reviewItemCounts,
@@ -143,6 +144,7 @@ interface ChangeRow {
   budget: 'PASS' | 'FAIL';
 }
 
+const LOOK_UP = 'query Mandates($brin: ID!) { school(brin: $brin) { brin mandates(services: [OSO_OV]) { id status version endDate system { id } } } }';
 const COVERAGE_FIELDS = 'schools covered uncovered uncoveredWithInactiveAanleverpunt';
 const coverageFigures = (g: CoverageGroup) => ({ schools: g.schools, covered: g.covered, uncovered: g.uncovered, uncoveredWithInactiveAanleverpunt: g.uncoveredWithInactiveAanleverpunt });
 
@@ -432,7 +434,12 @@ async function main(): Promise<number> {
       notes.push(`change phase skipped: no school of board ${largest} with exactly one open OSO OV mandate`);
     } else {
       // As the board's staff would: look at the school's mandates, then end the active one.
-      const look = await ask(gateway.url, tokens.board, 'query Mandates($brin: ID!) { school(brin: $brin) { brin mandates(services: [OSO_OV]) { id status version endDate system { id } } } }', { brin: target.brin });
+      // (tried three times, as a user would reload: the look-up is not the measured part)
+      let look = await ask(gateway.url, tokens.board, LOOK_UP, { brin: target.brin });
+      for (let attempt = 2; look.error && attempt <= 3; attempt++) {
+        notes.push(`change phase: looking up the school's mandates failed (attempt ${attempt - 1} of 3): ${look.error}`);
+        look = await ask(gateway.url, tokens.board, LOOK_UP, { brin: target.brin });
+      }
       const seen = (look.data as { school?: { mandates?: { id: string; status: string; version: number }[] } } | null)?.school?.mandates ?? [];
       const active = seen.find((m) => m.status === 'ACTIVE');
       if (look.error || !active || active.id !== target.active[0]!.id) {
@@ -446,7 +453,18 @@ async function main(): Promise<number> {
         );
         change = { action: 'endMandate', brin: target.brin, mandate: active.id, endDate: yesterday, lookMs: look.ms, mutationMs: ended.ms, error: ended.error };
         say(`change: board ${largest} ended OSO OV mandate ${active.id} of school ${target.brin} on ${yesterday} (${fmt(ended.ms)} ms${ended.error ? `, ERROR ${ended.error}` : ''})`);
-        if (ended.error) notes.push(`change phase: endMandate failed: ${ended.error}`);
+        if (ended.error) notes.push(`change phase: endMandate answered with an error: ${ended.error}`);
+        // A mutation the gateway gave up on may still be applied by the subgraph: wait until the
+        // end date is in the database (at most 3 minutes) before reading the reference.
+        const waitStarted = performance.now();
+        let landed = false;
+        while (!landed && performance.now() - waitStarted < 180_000) {
+          landed = (await readMandate(database.uri, prefix, active.id))?.endDate === yesterday;
+          if (!landed) await new Promise((r) => setTimeout(r, 2000));
+        }
+        change['landed'] = landed;
+        change['landedWaitMs'] = performance.now() - waitStarted;
+        if (ended.error) notes.push(landed ? `change phase: the change was applied all the same (in the database ${fmt(performance.now() - waitStarted)} ms after the error)` : 'change phase: the change is not in the database 3 minutes after the error');
         // What the change should do, computed from the snapshot; the database must agree.
         const predicted: Snapshot = { ...snapshot, mandates: snapshot.mandates.map((m) => (m.id === active.id ? { ...m, endDate: yesterday } : m)) };
         const actual = await readMandates(database.uri, prefix);

@@ -89,6 +89,11 @@ export function readMandates(uri: string, prefix: string): Promise<RefMandate[]>
   );
 }
 
+/** One mandate by id (null when there is none). */
+export function readMandate(uri: string, prefix: string, id: string): Promise<RefMandate | null> {
+  return withDb(uri, prefix, 'mandates', (db) => db.db.collection<RefMandate>('mandates').findOne({ id }, { projection: { _id: 0, id: 1, serviceCode: 1, systemId: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, origin: 1 } }));
+}
+
 export async function readSnapshot(uri: string, prefix: string): Promise<Snapshot> {
   const mandates = await readMandates(uri, prefix);
   const { systems, suppliers, points } = await withDb(uri, prefix, 'mandates', async (db) => ({
