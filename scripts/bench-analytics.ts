@@ -43,7 +43,26 @@ import { post, ProcessGroup, startGateway, startSubgraphs, waitFor } from './ben
 import { canonical } from './bench/read.js';
 
 /** The latency budget per query (the lead may adjust): p95 of the repeated requests, and the first request. */
-export const BUDGET = { repeatP95Ms: 1000, firstMs: 5000 };
+export /** The gateway's wait per subgraph request in this benchmark (its default is 10 s). */
+const SUBGRAPH_TIMEOUT_MS = 120_000;
+
+/** Waits until the mandates subgraph's kept aggregates are all current; returns the time it took. */
+async function settle(url: string, log: (line: string) => void, timeoutMs = 15 * 60_000): Promise<number> {
+  const started = performance.now();
+  let lastLog = started;
+  for (;;) {
+    const state = (await (await fetch(url)).json()) as { warm: boolean; aggregates: { entries: number; current: number; running: number } };
+    if (state.warm && state.aggregates.entries > 0) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`the aggregates were not warm within ${timeoutMs / 1000} s: ${JSON.stringify(state)}`);
+    if (performance.now() - lastLog > 10_000) {
+      log(`  warming up: ${state.aggregates.current}/${state.aggregates.entries} aggregates current, ${state.aggregates.running} running`);
+      lastLog = performance.now();
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+const BUDGET = { repeatP95Ms: 1000, firstMs: 5000 };
 
 const QUERY_NAMES = [
   'counts-service-status',
@@ -359,9 +378,17 @@ async function main(): Promise<number> {
   const identitySecret = randomBytes(32).toString('base64url');
   const systemStarted = performance.now();
   const subgraphs = await startSubgraphs(group, { uri: database.uri, prefix, identitySecret });
-  const gateway = await startGateway(group, subgraphs, { identitySecret, publicKeyPath: keys.publicKeyPath });
+  // A cold aggregate on FerretDB takes longer than the gateway's default 10 s per subgraph
+  // request: with 120 s the table shows how long it takes instead of a timeout.
+  const gateway = await startGateway(group, subgraphs, { identitySecret, publicKeyPath: keys.publicKeyPath, env: { SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS) } });
   await waitFor('gateway', async () => (await post(gateway.url, JSON.stringify({ query: '{ services { code } }' }), { authorization: `Bearer ${tokens.analyst}` })).status === 200);
   say(`system up in ${((performance.now() - systemStarted) / 1000).toFixed(1)} s: gateway ${gateway.url}`);
+  // The measured questions are asked of a settled system: the mandates subgraph computes the
+  // common aggregates right after its start (MANDATES_ANALYTICS_REFRESH_SECONDS); wait until
+  // GET /analytics/cache says every kept result is current, and report how long that took.
+  const cacheUrl = `http://127.0.0.1:${subgraphs.ports.mandates}/analytics/cache`;
+  const warmupMs = await settle(cacheUrl, say);
+  say(`aggregates warm ${(warmupMs / 1000).toFixed(1)} s after the system was up`);
 
   const defs = queries(dates, largest).filter((d) => selected.includes(d.name));
   const expectedBefore = new Map(defs.map((d) => [d.name, canonical(d.expected(snapshot))]));
@@ -503,7 +530,7 @@ async function main(): Promise<number> {
   );
   if (todayInNetherlands() !== today) notes.push(`the date changed during the run (${today} → ${todayInNetherlands()}): answers for "today" may differ from the reference`);
   const lines = [
-    `Budget: first <= ${fmt(BUDGET.firstMs)} ms, p95 of ${repeats} repeats <= ${fmt(BUDGET.repeatP95Ms)} ms. ${data.counts.boards} boards, ${data.counts.schools} schools, ${snapshot.mandates.length} mandates. Load average ${loadAtStart[0]!.toFixed(2)} at the start, ${loadAtEnd[0]!.toFixed(2)} at the end (${cpus().length} cores).`,
+    `Budget: first <= ${fmt(BUDGET.firstMs)} ms, p95 of ${repeats} repeats <= ${fmt(BUDGET.repeatP95Ms)} ms. ${data.counts.boards} boards, ${data.counts.schools} schools, ${snapshot.mandates.length} mandates. Load average ${loadAtStart[0]!.toFixed(2)} at the start, ${loadAtEnd[0]!.toFixed(2)} at the end (${cpus().length} cores). Questions asked once the start-up computation of the common aggregates was done (${fmt(warmupMs / 1000)} s after the system was up); gateway wait per subgraph request ${fmt(SUBGRAPH_TIMEOUT_MS / 1000)} s.`,
     '',
     '| query | first ms | p50 ms | p95 ms | max ms | bytes | errors | wrong | budget |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -533,6 +560,8 @@ async function main(): Promise<number> {
         node: process.version,
         cores: cpus().length,
         loadAverage: { start: loadAtStart, end: loadAtEnd },
+        warmupSeconds: warmupMs / 1000,
+        subgraphTimeoutMs: SUBGRAPH_TIMEOUT_MS,
         budget: BUDGET,
         options: { boards, schools: schoolCount, migrate, mandates: mandateTotal, seed, repeats, only: selected },
         dates,

@@ -91,7 +91,11 @@ export async function startSubgraphs(group: ProcessGroup, options: { uri: string
 }
 
 /** Our gateway over the subgraphs on a free port (not waited for: the caller knows a query to try). */
-export async function startGateway(group: ProcessGroup, subgraphs: RunningSubgraphs, options: { identitySecret: string; publicKeyPath: string }): Promise<{ url: string; process: ChildProcess }> {
+export async function startGateway(
+  group: ProcessGroup,
+  subgraphs: RunningSubgraphs,
+  options: { identitySecret: string; publicKeyPath: string; env?: Record<string, string> },
+): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const child = group.start('gateway', 'gateway/src/index.ts', {
     PORT: String(port),
@@ -99,6 +103,7 @@ export async function startGateway(group: ProcessGroup, subgraphs: RunningSubgra
     JWT_PUBLIC_KEY_FILE: options.publicKeyPath,
     RATE_LIMIT_PER_MINUTE: '0',
     ...Object.fromEntries(SUBGRAPH_NAMES.map((n) => [`SUBGRAPH_${n.toUpperCase()}_URL`, subgraphs.url(n)])),
+    ...options.env,
   });
   return { url: `http://127.0.0.1:${port}/graphql`, process: child };
 }

@@ -96,6 +96,11 @@ describe('cached aggregates follow every change (through the gateway)', () => {
       board42001,
     );
     expect(granted.errors).toBeUndefined();
+    // the mandates subgraph says its kept results are no longer current...
+    const cacheState = async () => (await (await fetch(new URL('/analytics/cache', system.subgraphs.mandates.url))).json()) as { warm: boolean; aggregates: { entries: number; current: number } };
+    const stale = await cacheState();
+    expect(stale.warm).toBe(false);
+    expect(stale.aggregates.current).toBeLessThan(stale.aggregates.entries);
 
     const after = await coverage();
     expect(after.covered).toBe(before.covered + 1);
@@ -105,6 +110,8 @@ describe('cached aggregates follow every change (through the gateway)', () => {
     const countsAfter = await counts();
     expect(count(countsAfter, SYSTEM_B, 'ACTIVE')).toBe(count(countsBefore, SYSTEM_B, 'ACTIVE') + 1);
     expect(count(countsAfter, SYSTEM_A, 'ACTIVE')).toBe(count(countsBefore, SYSTEM_A, 'ACTIVE'));
+    // ...and current again once the questions were answered anew
+    expect((await cacheState()).warm).toBe(true);
   });
 
   it('a system switch moves the count from one system to the other, and the month series ends the old mandate', async () => {

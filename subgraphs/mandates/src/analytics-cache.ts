@@ -105,6 +105,21 @@ export class ResultCache {
     return done;
   }
 
+  /**
+   * Whether every kept query has rows for the current token (none stale, none running): the
+   * state after a refresh round with no write since. For operations and the benchmark.
+   */
+  async state(): Promise<{ warm: boolean; entries: number; current: number; running: number; stats: CacheStats }> {
+    const token = await this.readToken();
+    let current = 0;
+    let running = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.token === token) current++;
+      if (entry.pending) running++;
+    }
+    return { warm: current === this.entries.size && running === 0, entries: this.entries.size, current, running, stats: { ...this.stats, entries: this.entries.size } };
+  }
+
   /** Forgets every entry (tests, or an operator after writing around the marks). */
   clear(): void {
     this.entries.clear();

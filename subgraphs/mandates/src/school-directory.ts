@@ -33,6 +33,8 @@ export interface SchoolDirectory {
   refresh(): Promise<number>;
   /** Lets the next refresh read the list before anyone asked for it. */
   keepWarm(): void;
+  /** Whether the kept list is the register's current one (see ResultCache.state). */
+  state(): ReturnType<ResultCache['state']>;
 }
 
 interface DirectoryAnswer {
@@ -81,5 +83,6 @@ export function organisationsSchoolDirectory(client: PeerClient | null, options:
     },
     refresh: () => cache.refresh(),
     keepWarm: () => cache.keepWarm('schools', load),
+    state: () => cache.state(),
   };
 }

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, createPeerClient, todayInNetherlands, type SubgraphDeps, type SubgraphServer } from '@osr/common';
+import { buildSubgraphServer, createPeerClient, todayInNetherlands, type Route, type SubgraphDeps, type SubgraphServer } from '@osr/common';
 import { MandateAnalytics } from './analytics.js';
 import type { Context } from './context.js';
 import { FeedFollower } from './feed-follower.js';
@@ -39,6 +39,22 @@ export async function createMandatesServer(
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
   const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, directory, () => repository.mark.read(), { logger });
 
+  let lastRefresh: { at: string; ms: number; queries: number; directory: number } | null = null;
+  // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts
+  // of kept queries only), for operations and the analytics benchmark.
+  const cacheRoute: Route = {
+    method: 'GET',
+    path: '/analytics/cache',
+    async handle(_req, res) {
+      const [aggregates, directoryState] = await Promise.all([
+        analytics.cache.state(),
+        directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
+      ]);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ warm: aggregates.warm && directoryState.warm, aggregates, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh }));
+    },
+  };
+
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
     typeDefsUrl: new URL('./schema.graphql', import.meta.url),
@@ -46,6 +62,7 @@ export async function createMandatesServer(
     database,
     logger,
     identitySecret,
+    extraRoutes: [cacheRoute],
     context: async (identity) => ({
       identity,
       repository,
@@ -74,7 +91,10 @@ export async function createMandatesServer(
       analytics.keepWarm(todayInNetherlands());
       const directoryDone = await directory.refresh();
       const queries = await analytics.cache.refresh();
-      if (queries + directoryDone > 0) logger.info({ queries, directory: directoryDone, ms: Date.now() - started }, 'recomputed cached aggregates');
+      if (queries + directoryDone > 0) {
+        lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
+        logger.info(lastRefresh, 'recomputed cached aggregates');
+      }
     })()
       .catch((err: unknown) => logger.warn({ err }, 'recomputing cached aggregates failed; will retry'))
       .finally(() => {
