@@ -15,6 +15,7 @@
 import type { MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
 import type { MandatesRepository } from '@osr/subgraph-mandates/repository';
 import { withSeriesKeys } from '@osr/subgraph-mandates/series-keys';
+import { prng } from '@osr/subgraph-organisations/rio/generate';
 
 /**
  * Two generated suppliers for the services the demo catalogue has no system for
@@ -39,17 +40,8 @@ const SERVICES_BY_SECTOR: Record<string, ServiceCode[]> = {
 const BOARD_SERVICES: ServiceCode[] = ['RIO'];
 export const MIGRATION_DAY = '2022-08-15';
 
-/** mulberry32: a small seeded generator, 0 <= x < 1. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The RIO generator's seeded generator (mulberry32), 0 <= x < 1. */
+export const seededRandom = prng;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const dayNumber = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);

@@ -21,7 +21,8 @@ export interface GeneratedSet {
   stats: { boards: number; schools: number; vestigingen: number; swvs: number; largestBoard: { bevoegdGezagNummer: string; schools: number } };
 }
 
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded generator, 0 <= x < 1 (also used by the benchmarks' generators). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
