@@ -62,7 +62,14 @@ async function settle(url: string, log: (line: string) => void, timeoutMs = 15 *
   }
 }
 
-const BUDGET = { repeatP95Ms: 1000, firstMs: 5000 };
+/**
+ * The latency budget of an analyst's question through the gateway, on a settled system:
+ * - the first time a question is asked: within the gateway's default wait for a subgraph
+ *   (SUBGRAPH_TIMEOUT_MS, 10 s), or it would fail in the default configuration;
+ * - asked again (the p95 of the repeats): 2 s, an interactive answer.
+ * The first question after a write (the change phase) is reported against the first budget too.
+ */
+const BUDGET = { repeatP95Ms: 2000, firstMs: 10_000 };
 
 const QUERY_NAMES = [
   'counts-service-status',

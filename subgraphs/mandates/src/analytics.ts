@@ -222,13 +222,36 @@ export class MandateAnalytics {
       key,
       async () => {
         if (asOf === null) return pass(null, null);
-        // one after the other: on FerretDB each reads the whole collection
-        const planned = await pass('PLANNED', { startDate: { $gt: asOf } });
-        const active = await pass('ACTIVE', MandateAnalytics.activeOn(asOf));
-        const ended = await pass('ENDED', { $and: [{ endDate: { $ne: null } }, { endDate: { $lt: asOf } }] });
-        return [...planned, ...active, ...ended];
+        // ACTIVE = all − PLANNED − ENDED: "all" does not depend on the date and is kept on its
+        // own, so another date costs two passes; they run side by side (each reads the whole
+        // collection on FerretDB).
+        const [all, planned, ended] = await Promise.all([
+          this.cache.get(...this.statusQuery(board, services, fields, null)),
+          pass('PLANNED', { startDate: { $gt: asOf } }),
+          pass('ENDED', { $and: [{ endDate: { $ne: null } }, { endDate: { $lt: asOf } }] }),
+        ]);
+        const keyOf = (r: StatusRow) => JSON.stringify(sortedFields.map((f) => r._id[f] ?? null));
+        const active = new Map(all.map((r) => [keyOf(r), { _id: r._id, status: 'ACTIVE' as MandateStatus, count: r.count }]));
+        for (const r of [...planned, ...ended]) {
+          const row = active.get(keyOf(r));
+          if (row) row.count -= r.count;
+        }
+        return [...planned, ...[...active.values()].filter((r) => r.count > 0), ...ended];
       },
     ];
+  }
+
+  /**
+   * Counts of other services within the scope by the fields, per status on asOf when asked.
+   * National questions by service, system, origin (or fewer) share the query by all three,
+   * kept warm for today: the rows are added up by what is asked, and services filtered, here.
+   */
+  private async statusRows(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Promise<StatusRow[]> {
+    if (board === null && fields.every((f) => NATIONAL_FIELDS.includes(f))) {
+      const rows = await this.cache.get(...this.statusQuery(null, null, NATIONAL_FIELDS, asOf));
+      return services ? rows.filter((r) => r._id.serviceCode !== undefined && services.includes(r._id.serviceCode)) : rows;
+    }
+    return this.cache.get(...this.statusQuery(board, services, fields, asOf));
   }
 
   /** The BRINs with an inactive aanleverpunt of the kind (cached). */
@@ -277,7 +300,7 @@ export class MandateAnalytics {
         ? this.schoolRows(scope.board, services).then((rows) =>
             rows.map((r): StatusRow => ({ _id: r._id, status: dims.includes('STATUS') ? mandateStatus({ startDate: r._id.startDate, endDate: r._id.endDate ?? null }, asOf) : null, count: r.count })),
           )
-        : this.cache.get(...this.statusQuery(scope.board, services, fields, dims.includes('STATUS') ? asOf : null)),
+        : this.statusRows(scope.board, services, fields, dims.includes('STATUS') ? asOf : null),
       dims.includes('SUPPLIER') ? this.supplierOfSystems() : Promise.resolve(new Map<string, string>()),
       dims.includes('SECTOR') ? this.sectorOfSchools() : Promise.resolve(new Map<string, Sector>()),
     ]);
@@ -338,7 +361,7 @@ export class MandateAnalytics {
     const { starts, ends } = await this.cache.get(...this.monthQuery(scope.board));
     const partialDay = last.date === lastDayOfMonth(last.date) ? null : last.date;
     const onPartialDay = partialDay
-      ? await this.cache.get(...this.statusQuery(scope.board, null, ['serviceCode'], partialDay))
+      ? await this.statusRows(scope.board, null, ['serviceCode'], partialDay)
       : [];
     const byService = (keys: Map<string, number>) => {
       const map = new Map<string, { month: string; count: number }[]>();
