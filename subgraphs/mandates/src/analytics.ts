@@ -247,11 +247,31 @@ export class MandateAnalytics {
    * kept warm for today: the rows are added up by what is asked, and services filtered, here.
    */
   private async statusRows(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Promise<StatusRow[]> {
-    if (board === null && fields.every((f) => NATIONAL_FIELDS.includes(f))) {
+    if (board !== null) {
+      // A board's own mandates are few (at most some hundreds): grouping them with their dates
+      // stays cheap, so one pass answers every date and the status follows in memory.
+      const rows = await this.cache.get(...this.boardPeriodsQuery(board, services, fields));
+      return rows.map((r) => ({ _id: r._id, status: asOf === null ? null : mandateStatus({ startDate: r._id.startDate, endDate: r._id.endDate ?? null }, asOf), count: r.count }));
+    }
+    if (fields.every((f) => NATIONAL_FIELDS.includes(f))) {
       const rows = await this.cache.get(...this.statusQuery(null, null, NATIONAL_FIELDS, asOf));
       return services ? rows.filter((r) => r._id.serviceCode !== undefined && services.includes(r._id.serviceCode)) : rows;
     }
     return this.cache.get(...this.statusQuery(board, services, fields, asOf));
+  }
+
+  /** One board's mandates grouped by the fields and their dates (one pass, every date). */
+  private boardPeriodsQuery(board: string, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): [string, () => Promise<GroupRow[]>] {
+    const sortedFields = [...new Set(fields)].sort();
+    const sortedServices = services ? [...new Set(services)].sort() : null;
+    const id: Record<string, string> = { startDate: '$startDate', endDate: '$endDate' };
+    for (const f of sortedFields) id[f] = `$${f}`;
+    const and: Filter<MandateDocument>[] = [{ boardNummer: board }];
+    if (sortedServices) and.push({ serviceCode: { $in: sortedServices } });
+    return [
+      JSON.stringify({ q: 'board periods', board, services: sortedServices, fields: sortedFields }),
+      () => this.mandates.aggregate<GroupRow>([{ $match: { $and: and } }, { $group: { _id: id, count: { $sum: 1 } } }]).toArray(),
+    ];
   }
 
   /** The BRINs with an inactive aanleverpunt of the kind (cached). */
