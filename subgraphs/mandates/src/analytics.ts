@@ -136,6 +136,16 @@ const NATIONAL_FIELDS: readonly GroupField[] = ['origin', 'serviceCode', 'system
 /** The services whose questions (coverage above all) are answered from per-school rows. */
 const PER_SCHOOL_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
 
+/** Fields and services in one order, so that the same question gives the same cache key. */
+function normalised(services: readonly ServiceCode[] | null, fields: readonly GroupField[]) {
+  return { sortedFields: [...new Set(fields)].sort(), sortedServices: services ? [...new Set(services)].sort() : null };
+}
+
+/** Rows grouped with their dates, each with its status on asOf (null: status not asked). */
+function withStatus(rows: readonly GroupRow[], asOf: string | null): StatusRow[] {
+  return rows.map((r) => ({ _id: r._id, status: asOf === null ? null : mandateStatus({ startDate: r._id.startDate, endDate: r._id.endDate ?? null }, asOf), count: r.count }));
+}
+
 export class MandateAnalytics {
   /** Group rows of the aggregations, kept while no mandate or aanleverpunt changed. */
   readonly cache: ResultCache;
@@ -175,9 +185,10 @@ export class MandateAnalytics {
    *   per school and mandate period: the groups are about the schools, ~8,500 documents ×
    *   ~6,300 groups); coverage needs them anyway, and every dimension, a board's scope and the
    *   status on any date follow from them in memory;
-   * - other counts group by exactly the requested dimensions (few groups), once per status
-   *   with a $match on asOf: three passes, no dates in the groups (exact dates would make
-   *   nearly every mandate a group of its own);
+   * - other national counts group by exactly the requested dimensions (few groups), without
+   *   dates (exact dates would make nearly every mandate a group of its own): all mandates,
+   *   and PLANNED and ENDED on asOf with a $match each; ACTIVE is the rest (statusQuery);
+   * - a board's own figures group its few mandates with their dates: one pass for every date;
    * - other month series group by the month keys stored in every mandate (series-keys.ts):
    *   two passes with one string key each (services × months groups).
    * On MongoDB every one of these is a hash aggregation of milliseconds.
@@ -204,8 +215,7 @@ export class MandateAnalytics {
    * when asOf is null (status not asked), else one pass per status on asOf (cached per date).
    */
   private statusQuery(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): [string, () => Promise<StatusRow[]>] {
-    const sortedFields = [...new Set(fields)].sort();
-    const sortedServices = services ? [...new Set(services)].sort() : null;
+    const { sortedFields, sortedServices } = normalised(services, fields);
     const key = JSON.stringify({ q: 'by status', board, services: sortedServices, fields: sortedFields, asOf });
     const scope: Filter<MandateDocument>[] = [];
     if (board) scope.push({ boardNummer: board });
@@ -250,20 +260,18 @@ export class MandateAnalytics {
     if (board !== null) {
       // A board's own mandates are few (at most some hundreds): grouping them with their dates
       // stays cheap, so one pass answers every date and the status follows in memory.
-      const rows = await this.cache.get(...this.boardPeriodsQuery(board, services, fields));
-      return rows.map((r) => ({ _id: r._id, status: asOf === null ? null : mandateStatus({ startDate: r._id.startDate, endDate: r._id.endDate ?? null }, asOf), count: r.count }));
+      return withStatus(await this.cache.get(...this.boardPeriodsQuery(board, services, fields)), asOf);
     }
     if (fields.every((f) => NATIONAL_FIELDS.includes(f))) {
       const rows = await this.cache.get(...this.statusQuery(null, null, NATIONAL_FIELDS, asOf));
       return services ? rows.filter((r) => r._id.serviceCode !== undefined && services.includes(r._id.serviceCode)) : rows;
     }
-    return this.cache.get(...this.statusQuery(board, services, fields, asOf));
+    return this.cache.get(...this.statusQuery(null, services, fields, asOf));
   }
 
   /** One board's mandates grouped by the fields and their dates (one pass, every date). */
   private boardPeriodsQuery(board: string, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): [string, () => Promise<GroupRow[]>] {
-    const sortedFields = [...new Set(fields)].sort();
-    const sortedServices = services ? [...new Set(services)].sort() : null;
+    const { sortedFields, sortedServices } = normalised(services, fields);
     const id: Record<string, string> = { startDate: '$startDate', endDate: '$endDate' };
     for (const f of sortedFields) id[f] = `$${f}`;
     const and: Filter<MandateDocument>[] = [{ boardNummer: board }];
@@ -283,11 +291,6 @@ export class MandateAnalytics {
         return rows.map((r) => r._id);
       },
     ];
-  }
-
-  /** The $match of mandates active on a date (see status.ts). */
-  static activeOn(date: string): Filter<MandateDocument> {
-    return { startDate: { $lte: date }, $or: [{ endDate: null }, { endDate: { $gte: date } }] };
   }
 
   /** Mandates per month key (series-keys.ts) within the scope, all services: two passes (cached). */
@@ -317,9 +320,7 @@ export class MandateAnalytics {
     const osoOnly = services !== null && services.length > 0 && services.every((s) => PER_SCHOOL_SERVICES.includes(s));
     const [groups, supplierOf, sectorOf] = await Promise.all([
       osoOnly
-        ? this.schoolRows(scope.board, services).then((rows) =>
-            rows.map((r): StatusRow => ({ _id: r._id, status: dims.includes('STATUS') ? mandateStatus({ startDate: r._id.startDate, endDate: r._id.endDate ?? null }, asOf) : null, count: r.count })),
-          )
+        ? this.schoolRows(scope.board, services).then((rows) => withStatus(rows, dims.includes('STATUS') ? asOf : null))
         : this.statusRows(scope.board, services, fields, dims.includes('STATUS') ? asOf : null),
       dims.includes('SUPPLIER') ? this.supplierOfSystems() : Promise.resolve(new Map<string, string>()),
       dims.includes('SECTOR') ? this.sectorOfSchools() : Promise.resolve(new Map<string, Sector>()),

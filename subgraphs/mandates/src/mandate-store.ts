@@ -249,7 +249,7 @@ export class MandateStore {
         for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
         if (recorded.length) {
           try {
-            await this.mandates.insertMany(recorded.map((e) => withSeriesKeys(e.changes[0]!.after)), { ordered: false });
+            await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
           } catch (err) {
             const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
             const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
