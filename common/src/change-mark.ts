@@ -6,11 +6,11 @@
  * replace the mark at the same moment cannot leave it at a value a reader has already seen:
  * FerretDB does not make read-modify-write updates such as `$inc` atomic under concurrency.
  *
- * Used for the mandates (every write through MandateStore, the OSO migration or the seed
- * bumps it; the aggregates' result cache checks it) and for the organisations register (every
- * RIO import or sync write bumps it; the mandates subgraph's school directory checks it). Code
- * that writes those collections any other way (a hand repair, a bulk load) must bump the mark
- * too, or the cached figures stay as they were until the next change.
+ * Used for the organisations register (every RIO import or sync write bumps it; the mandates
+ * subgraph's school directory checks it). The mandates have a change journal instead, which
+ * also says what changed (mandates subgraph, change-journal.ts); it keeps its last token in
+ * the same kind of document. Code that writes the register any other way (a hand repair, a
+ * bulk load) must bump the mark too, or the cached list stays as it was until the next change.
  */
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';

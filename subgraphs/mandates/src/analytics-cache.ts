@@ -1,18 +1,20 @@
 /**
  * Results of the aggregates' database queries, kept across requests while the data they
- * were computed from is unchanged.
+ * were computed from is unchanged, and brought forward by the changes since.
  *
- * Every entry remembers the change-mark token (see @osr/common change-mark.ts) it read
- * *before* its query ran. A request reads the current token (one lookup by _id) and gets the
- * entry's rows when the tokens are equal: no write has been acknowledged since, so the rows
- * are what the query would return now. Otherwise the query runs again (one run per key and
- * token however many requests wait for it). The rows are group rows (counts per group), never
- * the documents; an entry's key names the query.
+ * Every entry remembers the token of the data's change journal (change-journal.ts) it was
+ * computed under. A request reads the current token (a lookup or two by _id) and gets the
+ * entry's rows when the tokens are equal. When they differ and the entry was computed while no
+ * write was in progress (exact), and its query can add changes (`fold`), the changes since are
+ * read from the journal and added in memory: a write costs one small read instead of the query
+ * again. Otherwise the query runs again (one run per key and token however many requests wait
+ * for it). The rows are group rows (counts per group), never the documents; an entry's key
+ * names the query.
  *
  * On FerretDB every aggregation reads the whole collection (seconds for the national set),
- * so `refresh` recomputes, in the background, the entries that were used recently when the
- * token has moved on: an analyst's next question is answered from memory instead of waiting
- * for the scan. On MongoDB the same queries take milliseconds; the cache costs nothing there.
+ * so `refresh` also brings forward (or recomputes), in the background, the entries used
+ * recently: an analyst's next question is answered from memory instead of waiting for the
+ * scan. On MongoDB the same queries take milliseconds; the cache costs nothing there.
  */
 import type { Logger } from '@osr/common';
 
@@ -27,12 +29,37 @@ export interface ResultCacheOptions {
   name?: string;
 }
 
+/** Where the tokens (and the changes between them) come from. */
+export interface ChangeSource<C> {
+  /** the current token */
+  head(): Promise<string>;
+  /** whether no write is in progress, then the current token (read in that order) */
+  quiet(): Promise<{ token: string; quiet: boolean }>;
+  /** the changes from the token to the current one; null when not all are known */
+  since(token: string): Promise<{ token: string; changes: C[] } | null>;
+}
+
+/** A source that has tokens only: every change means computing again. */
+function tokensOnly<C>(readToken: () => Promise<string>): ChangeSource<C> {
+  return {
+    head: readToken,
+    quiet: async () => ({ token: await readToken(), quiet: false }),
+    since: async () => null,
+  };
+}
+
+/** Adds changes to a kept result; must not modify `value` (other requests may hold it). */
+export type Fold<T, C> = (value: T, changes: readonly C[]) => T;
+
 interface Entry {
   compute: () => Promise<unknown>;
+  fold?: Fold<unknown, unknown>;
   lastUsed: number;
-  /** The token `value` was computed under (undefined while there is none). */
+  /** The token `value` is the result for (undefined while there is none). */
   token?: string;
   value?: unknown;
+  /** Computed while no write was in progress: later changes may be folded in. */
+  exact: boolean;
   /** Sequence number of the computation that produced `value` (later starts win). */
   seq: number;
   pending?: { token: string; seq: number; promise: Promise<unknown> };
@@ -42,47 +69,55 @@ export interface CacheStats {
   hits: number;
   misses: number;
   joined: number;
+  /** brought forward by the changes since (no query) */
+  folded: number;
   refreshed: number;
   entries: number;
 }
 
-export class ResultCache {
+export class ResultCache<C = never> {
   private readonly entries = new Map<string, Entry>();
   private started = 0;
   private readonly maxEntries: number;
   private readonly keepWarmMs: number;
   private readonly now: () => number;
-  readonly stats: CacheStats = { hits: 0, misses: 0, joined: 0, refreshed: 0, entries: 0 };
+  readonly stats: CacheStats = { hits: 0, misses: 0, joined: 0, folded: 0, refreshed: 0, entries: 0 };
+  private readonly source: ChangeSource<C>;
 
   constructor(
-    /** The current change-mark token of the data the entries are computed from. */
-    private readonly readToken: () => Promise<string>,
+    /** The tokens of the data the entries are computed from (or just a function giving the current one). */
+    source: ChangeSource<C> | (() => Promise<string>),
     private readonly options: ResultCacheOptions = {},
   ) {
+    this.source = typeof source === 'function' ? tokensOnly(source) : source;
     this.maxEntries = options.maxEntries ?? 64;
     this.keepWarmMs = options.keepWarmMs ?? 60 * 60 * 1000;
     this.now = options.now ?? Date.now;
   }
 
-  /** The query's result under the current token: from memory, from a run in progress, or run now. */
-  async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    const token = await this.readToken();
-    return this.resolve(key, compute, token, true) as Promise<T>;
+  /**
+   * The query's result under the current token: from memory, brought forward by the changes
+   * since (when `fold` is given), from a run in progress, or run now.
+   */
+  async get<T>(key: string, compute: () => Promise<T>, fold?: Fold<T, C>): Promise<T> {
+    const token = await this.source.head();
+    return this.resolve(key, compute, fold as Fold<unknown, unknown> | undefined, token, true) as Promise<T>;
   }
 
   /**
    * Registers a query to keep warm without waiting for it (e.g. at start): the next
    * `refresh` computes it unless a request has done so first.
    */
-  keepWarm(key: string, compute: () => Promise<unknown>): void {
+  keepWarm<T>(key: string, compute: () => Promise<T>, fold?: Fold<T, C>): void {
     if (this.entries.has(key)) return;
-    this.entries.set(key, { compute, lastUsed: this.now(), seq: 0 });
+    this.entries.set(key, { compute, fold: fold as Fold<unknown, unknown> | undefined, lastUsed: this.now(), seq: 0, exact: false });
     this.evict();
   }
 
   /**
-   * Recomputes, one after the other, the entries used within keepWarmMs whose token is not
-   * the current one; drops the entries not used for longer. Returns how many it recomputed.
+   * Brings forward or recomputes, one after the other, the entries used within keepWarmMs
+   * whose token is not the current one; drops the entries not used for longer. Returns how
+   * many it brought up to date.
    * A failed recomputation is logged and left for the next request or refresh.
    */
   async refresh(): Promise<number> {
@@ -92,10 +127,10 @@ export class ResultCache {
     let done = 0;
     for (const [key, entry] of [...this.entries]) {
       // The token is read again per entry: a write during a long refresh is seen at once.
-      const token = await this.readToken();
+      const token = await this.source.head();
       if (entry.token === token || entry.pending?.token === token) continue;
       try {
-        await this.resolve(key, entry.compute, token, false);
+        await this.resolve(key, entry.compute, entry.fold, token, false);
         done++;
         this.stats.refreshed++;
       } catch (err) {
@@ -110,7 +145,7 @@ export class ResultCache {
    * state after a refresh round with no write since. For operations and the benchmark.
    */
   async state(): Promise<{ warm: boolean; entries: number; current: number; running: number; stats: CacheStats }> {
-    const token = await this.readToken();
+    const token = await this.source.head();
     let current = 0;
     let running = 0;
     for (const entry of this.entries.values()) {
@@ -126,10 +161,10 @@ export class ResultCache {
     this.stats.entries = 0;
   }
 
-  private resolve(key: string, compute: () => Promise<unknown>, token: string, asked: boolean): Promise<unknown> {
+  private resolve(key: string, compute: () => Promise<unknown>, fold: Fold<unknown, unknown> | undefined, token: string, asked: boolean): Promise<unknown> {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { compute, lastUsed: this.now(), seq: 0 };
+      entry = { compute, fold, lastUsed: this.now(), seq: 0, exact: false };
       this.entries.set(key, entry);
       this.evict();
     }
@@ -147,24 +182,38 @@ export class ResultCache {
       if (asked) this.stats.joined++;
       return entry.pending.promise;
     }
-    if (asked) this.stats.misses++;
     const seq = ++this.started;
     const target = entry;
-    const promise = compute().then(
-      (value) => {
-        if (target.pending?.seq === seq) target.pending = undefined;
-        if (seq > target.seq) {
-          target.seq = seq;
-          target.token = token;
-          target.value = value;
+    const keep = (result: { token: string; value: unknown; exact: boolean }) => {
+      if (seq > target.seq) {
+        target.seq = seq;
+        target.token = result.token;
+        target.value = result.value;
+        target.exact = result.exact;
+      }
+      return result.value;
+    };
+    const run = async (): Promise<unknown> => {
+      // What the entry holds now: a later change to the entry must not be folded in twice.
+      const base = { token: target.token, value: target.value };
+      if (fold && target.exact && base.token !== undefined) {
+        const since = await this.source.since(base.token);
+        if (since) {
+          if (asked) this.stats.folded++;
+          return keep({ token: since.token, value: fold(base.value, since.changes), exact: true });
         }
-        return value;
-      },
-      (err: unknown) => {
-        if (target.pending?.seq === seq) target.pending = undefined;
-        throw err;
-      },
-    );
+      }
+      if (asked) this.stats.misses++;
+      // without a fold exactness does not matter: the token read for the request will do
+      if (!fold) return keep({ token, value: await compute(), exact: false });
+      const before = await this.source.quiet();
+      const value = await compute();
+      const after = await this.source.quiet();
+      return keep({ token: before.token, value, exact: before.quiet && after.quiet && before.token === after.token });
+    };
+    const promise = run().finally(() => {
+      if (target.pending?.seq === seq) target.pending = undefined;
+    });
     entry.pending = { token, seq, promise };
     // A waiting request gets the error; the cache itself must not leave it unhandled.
     promise.catch(() => undefined);

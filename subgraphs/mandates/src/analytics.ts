@@ -10,7 +10,8 @@ import type { Logger } from '@osr/common';
 import { userError, type Identity } from '@osr/common';
 import { readsAll } from './access.js';
 import type { AanleverpuntDocument, MandateDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
-import { ResultCache } from './analytics-cache.js';
+import { ResultCache, type ChangeSource, type Fold } from './analytics-cache.js';
+import type { MandateDelta, MandateFacts } from './change-journal.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
 import { lastDayOfMonth } from './series-keys.js';
 import { mandateStatus, type MandateStatus } from './status.js';
@@ -116,20 +117,109 @@ const GROUP_FIELD: Partial<Record<MandateDimension, string>> = {
   SECTOR: '$brin',
 };
 
-/** A group of one status pass (status null when the question has no STATUS). */
-interface StatusRow {
-  _id: { serviceCode?: ServiceCode; systemId?: string; origin?: MandateOrigin; boardNummer?: string; brin?: string | null };
-  status: MandateStatus | null;
+/** The fields of a group (those the query groups by; null where the mandate has none). */
+interface GroupId {
+  serviceCode?: ServiceCode | null;
+  systemId?: string | null;
+  origin?: MandateOrigin | null;
+  boardNummer?: string | null;
+  brin?: string | null;
+  startDate?: string | null;
+  endDate?: string | null;
+  seriesStart?: string | null;
+  seriesEnd?: string | null;
+}
+
+/** One group of a counting query. */
+interface CountRow {
+  _id: GroupId;
   count: number;
 }
 
-interface GroupRow {
-  _id: { startDate: string; endDate?: string | null; serviceCode?: ServiceCode; systemId?: string; origin?: MandateOrigin; boardNummer?: string; brin?: string | null };
-  count: number;
+/** A group of a query that groups by the dates (every mandate has a start date). */
+interface DatedRow extends CountRow {
+  _id: GroupId & { startDate: string; endDate: string | null };
+}
+
+/** A group with its status on a date (status null when the question has no STATUS). */
+interface StatusRow extends CountRow {
+  status: MandateStatus | null;
 }
 
 /** The mandate fields a grouping query can group by (besides the dates it always groups by). */
 type GroupField = 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin';
+
+/** A cached database query: its key, how to run it, and how to add changes to its result. */
+interface Query<T> {
+  key: string;
+  compute: () => Promise<T>;
+  fold?: Fold<T, MandateDelta>;
+}
+
+const groupKey = (id: GroupId, fields: readonly (keyof GroupId)[]) => JSON.stringify(fields.map((f) => id[f] ?? null));
+
+/**
+ * Mandates matching `match` counted per value of `fields`: one $group in the database; the
+ * result is brought forward by the changes since in memory (`matches` must say what `match`
+ * says, for the facts of one mandate). Rows have every field (null where the mandate has none,
+ * so that a missing field and null are one group, as in the fold).
+ */
+function countQuery(
+  mandates: Collection<MandateDocument>,
+  key: string,
+  fields: readonly (keyof GroupId & keyof MandateFacts)[],
+  match: Filter<MandateDocument> | null,
+  matches: (facts: MandateFacts) => boolean,
+): Query<CountRow[]> {
+  const idOf = (facts: GroupId): GroupId => Object.fromEntries(fields.map((f) => [f, facts[f] ?? null]));
+  const merge = (rows: Iterable<CountRow>) => {
+    const byKey = new Map<string, CountRow>();
+    for (const row of rows) {
+      const id = idOf(row._id);
+      const k = groupKey(id, fields);
+      byKey.set(k, { _id: id, count: (byKey.get(k)?.count ?? 0) + row.count });
+    }
+    return byKey;
+  };
+  return {
+    key,
+    compute: async () => {
+      const rows = await mandates
+        .aggregate<{ _id: GroupId | null; count: number }>([
+          ...(match ? [{ $match: match }] : []),
+          { $group: { _id: fields.length ? Object.fromEntries(fields.map((f) => [f, `$${f}`])) : null, count: { $sum: 1 } } },
+        ])
+        .toArray();
+      return [...merge(rows.map((r) => ({ _id: r._id ?? {}, count: r.count }))).values()];
+    },
+    fold: (rows, changes) => {
+      const byKey = new Map(rows.map((r) => [groupKey(r._id, fields), r]));
+      const add = (facts: MandateFacts | null, n: number) => {
+        if (!facts || !matches(facts)) return;
+        const id = idOf(facts);
+        const k = groupKey(id, fields);
+        const row = byKey.get(k);
+        byKey.set(k, { _id: row?._id ?? id, count: (row?.count ?? 0) + n });
+      };
+      for (const change of changes) {
+        add(change.before, -1);
+        add(change.after, 1);
+      }
+      return [...byKey.values()].filter((r) => r.count !== 0);
+    },
+  };
+}
+
+/** The scope of a query as a filter and as the same test on one mandate's facts. */
+function scopeOf(board: string | null, services: readonly ServiceCode[] | null) {
+  const and: Filter<MandateDocument>[] = [];
+  if (board) and.push({ boardNummer: board });
+  if (services) and.push({ serviceCode: { $in: [...services] } });
+  return {
+    and,
+    matches: (f: MandateFacts) => (board === null || f.boardNummer === board) && (services === null || services.includes(f.serviceCode)),
+  };
+}
 
 /** Today's national figures kept warm: per service, system and origin (few groups). */
 const NATIONAL_FIELDS: readonly GroupField[] = ['origin', 'serviceCode', 'systemId'];
@@ -142,24 +232,28 @@ function normalised(services: readonly ServiceCode[] | null, fields: readonly Gr
 }
 
 /** Rows grouped with their dates, each with its status on asOf (null: status not asked). */
-function withStatus(rows: readonly GroupRow[], asOf: string | null): StatusRow[] {
-  return rows.map((r) => ({ _id: r._id, status: asOf === null ? null : mandateStatus({ startDate: r._id.startDate, endDate: r._id.endDate ?? null }, asOf), count: r.count }));
+function withStatus(rows: readonly DatedRow[], asOf: string | null): StatusRow[] {
+  return rows.map((r) => ({ _id: r._id, status: asOf === null ? null : mandateStatus(r._id, asOf), count: r.count }));
 }
 
 export class MandateAnalytics {
-  /** Group rows of the aggregations, kept while no mandate or aanleverpunt changed. */
-  readonly cache: ResultCache;
+  /** Group rows of the aggregations, kept and brought forward by the mandate changes. */
+  readonly cache: ResultCache<MandateDelta>;
 
   constructor(
     private readonly mandates: Collection<MandateDocument>,
     private readonly aanleverpunten: Collection<AanleverpuntDocument>,
     private readonly systems: Collection<SystemDocument>,
     readonly directory: SchoolDirectory,
-    /** the mandates' change-mark token (MandatesRepository.mark) */
-    readToken: () => Promise<string>,
+    /** the mandates' change journal (MandatesRepository.journal) */
+    changes: ChangeSource<MandateDelta>,
     options: { logger?: Logger; now?: () => number } = {},
   ) {
-    this.cache = new ResultCache(readToken, { name: 'mandate aggregates', ...options });
+    this.cache = new ResultCache(changes, { name: 'mandate aggregates', ...options });
+  }
+
+  private get<T>(query: Query<T>): Promise<T> {
+    return this.cache.get(query.key, query.compute, query.fold);
   }
 
   /**
@@ -170,11 +264,11 @@ export class MandateAnalytics {
    * Called before each refresh round, so "today" moves on at midnight.
    */
   keepWarm(today: string): void {
-    const warm = (key: string, compute: () => Promise<unknown>) => this.cache.keepWarm(key, compute);
-    warm(...this.statusQuery(null, null, NATIONAL_FIELDS, today));
-    warm(...this.monthQuery(null));
-    for (const service of PER_SCHOOL_SERVICES) warm(...this.schoolQuery(service));
-    for (const kind of ['OV', 'SWV'] as const) warm(...this.inactiveQuery(kind));
+    const warm = <T>(query: Query<T>) => this.cache.keepWarm(query.key, query.compute, query.fold);
+    for (const query of this.statusPasses(null, null, NATIONAL_FIELDS, today)) warm(query);
+    for (const query of this.monthQueries(null)) warm(query);
+    for (const service of PER_SCHOOL_SERVICES) warm(this.schoolQuery(service));
+    for (const kind of ['OV', 'SWV'] as const) warm(this.inactiveQuery(kind));
   }
 
   /*
@@ -187,127 +281,133 @@ export class MandateAnalytics {
    *   status on any date follow from them in memory;
    * - other national counts group by exactly the requested dimensions (few groups), without
    *   dates (exact dates would make nearly every mandate a group of its own): all mandates,
-   *   and PLANNED and ENDED on asOf with a $match each; ACTIVE is the rest (statusQuery);
+   *   and PLANNED and ENDED on asOf with a $match each; ACTIVE is the rest (statusCounts);
    * - a board's own figures group its few mandates with their dates: one pass for every date;
    * - other month series group by the month keys stored in every mandate (series-keys.ts):
    *   two passes with one string key each (services × months groups).
    * On MongoDB every one of these is a hash aggregation of milliseconds.
+   * Each pass is cached on its own and brought forward by the changes of later writes
+   * (countQuery's fold), so a write does not cost a pass again.
    */
 
   /** The per-school rows of one OSO service: brin, board, system, origin and dates (cached). */
-  private schoolQuery(service: ServiceCode): [string, () => Promise<GroupRow[]>] {
-    const id = { startDate: '$startDate', endDate: '$endDate', brin: '$brin', boardNummer: '$boardNummer', systemId: '$systemId', origin: '$origin' };
-    const pipeline = [{ $match: { serviceCode: service } }, { $group: { _id: id, count: { $sum: 1 } } }];
-    return [
+  private schoolQuery(service: ServiceCode): Query<CountRow[]> {
+    return countQuery(
+      this.mandates,
       JSON.stringify({ q: 'per school', service }),
-      async () => (await this.mandates.aggregate<GroupRow>(pipeline).toArray()).map((r) => ({ ...r, _id: { ...r._id, serviceCode: service } })),
-    ];
+      ['serviceCode', 'startDate', 'endDate', 'brin', 'boardNummer', 'systemId', 'origin'],
+      { serviceCode: service },
+      (f) => f.serviceCode === service,
+    );
   }
 
-  private async schoolRows(board: string | null, services: readonly ServiceCode[]): Promise<GroupRow[]> {
-    const perService = await Promise.all([...new Set(services)].map((service) => this.cache.get(...this.schoolQuery(service))));
-    const rows = perService.flat();
+  private async schoolRows(board: string | null, services: readonly ServiceCode[]): Promise<DatedRow[]> {
+    const perService = await Promise.all([...new Set(services)].map((service) => this.get(this.schoolQuery(service))));
+    const rows = perService.flat() as DatedRow[];
     return board ? rows.filter((r) => r._id.boardNummer === board) : rows;
   }
 
   /**
-   * Mandates grouped by the fields within the scope and services: one pass without dates
-   * when asOf is null (status not asked), else one pass per status on asOf (cached per date).
+   * The passes that count mandates by the fields within the scope and services: all of them
+   * (every date), and when asOf is given those PLANNED on it and those ENDED before it.
    */
-  private statusQuery(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): [string, () => Promise<StatusRow[]>] {
+  private statusPasses(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Query<CountRow[]>[] {
     const { sortedFields, sortedServices } = normalised(services, fields);
-    const key = JSON.stringify({ q: 'by status', board, services: sortedServices, fields: sortedFields, asOf });
-    const scope: Filter<MandateDocument>[] = [];
-    if (board) scope.push({ boardNummer: board });
-    if (sortedServices) scope.push({ serviceCode: { $in: sortedServices } });
-    const id: Record<string, string> | null = sortedFields.length ? Object.fromEntries(sortedFields.map((f) => [f, `$${f}`])) : null;
-    const pass = async (status: MandateStatus | null, filter: Filter<MandateDocument> | null): Promise<StatusRow[]> => {
-      const and = [...scope, ...(filter ? [filter] : [])];
-      const rows = await this.mandates
-        .aggregate<{ _id: StatusRow['_id'] | null; count: number }>([...(and.length ? [{ $match: { $and: and } }] : []), { $group: { _id: id, count: { $sum: 1 } } }])
-        .toArray();
-      return rows.map((r) => ({ _id: r._id ?? {}, status, count: r.count }));
+    const scope = scopeOf(board, sortedServices);
+    const pass = (status: 'ALL' | 'PLANNED' | 'ENDED', filter: Filter<MandateDocument> | null, matches: (f: MandateFacts) => boolean) => {
+      const and = [...scope.and, ...(filter ? [filter] : [])];
+      return countQuery(
+        this.mandates,
+        JSON.stringify({ q: 'status pass', status, board, services: sortedServices, fields: sortedFields, asOf: status === 'ALL' ? null : asOf }),
+        sortedFields,
+        and.length ? { $and: and } : null,
+        (f) => scope.matches(f) && matches(f),
+      );
     };
+    const all = pass('ALL', null, () => true);
+    if (asOf === null) return [all];
     return [
-      key,
-      async () => {
-        if (asOf === null) return pass(null, null);
-        // ACTIVE = all − PLANNED − ENDED: "all" does not depend on the date and is kept on its
-        // own, so another date costs two passes; they run side by side (each reads the whole
-        // collection on FerretDB).
-        const [all, planned, ended] = await Promise.all([
-          this.cache.get(...this.statusQuery(board, services, fields, null)),
-          pass('PLANNED', { startDate: { $gt: asOf } }),
-          pass('ENDED', { $and: [{ endDate: { $ne: null } }, { endDate: { $lt: asOf } }] }),
-        ]);
-        const keyOf = (r: StatusRow) => JSON.stringify(sortedFields.map((f) => r._id[f] ?? null));
-        const active = new Map(all.map((r) => [keyOf(r), { _id: r._id, status: 'ACTIVE' as MandateStatus, count: r.count }]));
-        for (const r of [...planned, ...ended]) {
-          const row = active.get(keyOf(r));
-          if (row) row.count -= r.count;
-        }
-        return [...planned, ...[...active.values()].filter((r) => r.count > 0), ...ended];
-      },
+      all,
+      pass('PLANNED', { startDate: { $gt: asOf } }, (f) => f.startDate > asOf),
+      pass('ENDED', { $and: [{ endDate: { $ne: null } }, { endDate: { $lt: asOf } }] }, (f) => f.endDate !== null && f.endDate < asOf),
+    ];
+  }
+
+  /**
+   * Mandates grouped by the fields within the scope and services: all of them when asOf is
+   * null (status not asked), else per status on asOf: PLANNED and ENDED are a pass each,
+   * ACTIVE is all − PLANNED − ENDED ("all" does not depend on the date, so another date
+   * costs two passes; they run side by side, each reads the whole collection on FerretDB).
+   */
+  private async statusCounts(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Promise<StatusRow[]> {
+    const { sortedFields } = normalised(services, fields);
+    const [all = [], planned = [], ended = []] = await Promise.all(this.statusPasses(board, services, fields, asOf).map((q) => this.get(q)));
+    if (asOf === null) return all.map((r) => ({ ...r, status: null }));
+    const active = new Map(all.map((r) => [groupKey(r._id, sortedFields), { _id: r._id, status: 'ACTIVE' as MandateStatus, count: r.count }]));
+    for (const r of [...planned, ...ended]) {
+      const row = active.get(groupKey(r._id, sortedFields));
+      if (row) row.count -= r.count;
+    }
+    return [
+      ...planned.map((r) => ({ ...r, status: 'PLANNED' as MandateStatus })),
+      ...[...active.values()].filter((r) => r.count > 0),
+      ...ended.map((r) => ({ ...r, status: 'ENDED' as MandateStatus })),
     ];
   }
 
   /**
    * Counts of other services within the scope by the fields, per status on asOf when asked.
-   * National questions by service, system, origin (or fewer) share the query by all three,
+   * National questions by service, system, origin (or fewer) share the passes by all three,
    * kept warm for today: the rows are added up by what is asked, and services filtered, here.
    */
   private async statusRows(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Promise<StatusRow[]> {
     if (board !== null) {
       // A board's own mandates are few (at most some hundreds): grouping them with their dates
       // stays cheap, so one pass answers every date and the status follows in memory.
-      return withStatus(await this.cache.get(...this.boardPeriodsQuery(board, services, fields)), asOf);
+      return withStatus((await this.get(this.boardPeriodsQuery(board, services, fields))) as DatedRow[], asOf);
     }
     if (fields.every((f) => NATIONAL_FIELDS.includes(f))) {
-      const rows = await this.cache.get(...this.statusQuery(null, null, NATIONAL_FIELDS, asOf));
-      return services ? rows.filter((r) => r._id.serviceCode !== undefined && services.includes(r._id.serviceCode)) : rows;
+      const rows = await this.statusCounts(null, null, NATIONAL_FIELDS, asOf);
+      return services ? rows.filter((r) => r._id.serviceCode != null && services.includes(r._id.serviceCode)) : rows;
     }
-    return this.cache.get(...this.statusQuery(null, services, fields, asOf));
+    return this.statusCounts(null, services, fields, asOf);
   }
 
   /** One board's mandates grouped by the fields and their dates (one pass, every date). */
-  private boardPeriodsQuery(board: string, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): [string, () => Promise<GroupRow[]>] {
+  private boardPeriodsQuery(board: string, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): Query<CountRow[]> {
     const { sortedFields, sortedServices } = normalised(services, fields);
-    const id: Record<string, string> = { startDate: '$startDate', endDate: '$endDate' };
-    for (const f of sortedFields) id[f] = `$${f}`;
-    const and: Filter<MandateDocument>[] = [{ boardNummer: board }];
-    if (sortedServices) and.push({ serviceCode: { $in: sortedServices } });
-    return [
+    const scope = scopeOf(board, sortedServices);
+    return countQuery(
+      this.mandates,
       JSON.stringify({ q: 'board periods', board, services: sortedServices, fields: sortedFields }),
-      () => this.mandates.aggregate<GroupRow>([{ $match: { $and: and } }, { $group: { _id: id, count: { $sum: 1 } } }]).toArray(),
-    ];
+      ['startDate', 'endDate', ...sortedFields],
+      { $and: scope.and },
+      scope.matches,
+    );
   }
 
-  /** The BRINs with an inactive aanleverpunt of the kind (cached). */
-  private inactiveQuery(kind: 'OV' | 'SWV'): [string, () => Promise<string[]>] {
-    return [
-      JSON.stringify({ q: 'inactive aanleverpunten', kind }),
-      async () => {
+  /**
+   * The BRINs with an inactive aanleverpunt of the kind (cached). Mandate changes do not
+   * change it; the aanleverpunten are written only by the OSO migration and the seed, which
+   * record their writes as unknown changes, so it is computed again after them.
+   */
+  private inactiveQuery(kind: 'OV' | 'SWV'): Query<string[]> {
+    return {
+      key: JSON.stringify({ q: 'inactive aanleverpunten', kind }),
+      compute: async () => {
         const rows = await this.aanleverpunten.aggregate<{ _id: string }>([{ $match: { kind, active: false } }, { $group: { _id: '$brin', count: { $sum: 1 } } }]).toArray();
         return rows.map((r) => r._id);
       },
-    ];
+      fold: (brins) => brins,
+    };
   }
 
-  /** Mandates per month key (series-keys.ts) within the scope, all services: two passes (cached). */
-  private monthQuery(board: string | null): [string, () => Promise<{ starts: Map<string, number>; ends: Map<string, number> }>] {
-    const match = board ? [{ $match: { boardNummer: board } }] : [];
-    const count = async (field: 'seriesStart' | 'seriesEnd') => {
-      const rows = await this.mandates.aggregate<{ _id: string | null; count: number }>([...match, { $group: { _id: `$${field}`, count: { $sum: 1 } } }]).toArray();
-      return new Map(rows.filter((r) => r._id !== null && r._id !== undefined).map((r) => [r._id as string, r.count]));
-    };
-    return [
-      JSON.stringify({ q: 'months', board }),
-      async () => {
-        const starts = await count('seriesStart');
-        const ends = await count('seriesEnd');
-        return { starts, ends };
-      },
-    ];
+  /** Mandates per month key (series-keys.ts) within the scope, all services: a pass per key (cached). */
+  private monthQueries(board: string | null): [Query<CountRow[]>, Query<CountRow[]>] {
+    const scope = scopeOf(board, null);
+    const pass = (field: 'seriesStart' | 'seriesEnd') =>
+      countQuery(this.mandates, JSON.stringify({ q: 'months', field, board }), [field], scope.and.length ? { $and: scope.and } : null, scope.matches);
+    return [pass('seriesStart'), pass('seriesEnd')];
   }
 
   /**
@@ -379,7 +479,12 @@ export class MandateAnalytics {
       }
       return rows;
     }
-    const { starts, ends } = await this.cache.get(...this.monthQuery(scope.board));
+    const [startQuery, endQuery] = this.monthQueries(scope.board);
+    // one after the other: each reads the whole collection on FerretDB
+    const byKey = (rows: readonly CountRow[], field: 'seriesStart' | 'seriesEnd') =>
+      new Map(rows.filter((r) => r._id[field] != null).map((r) => [r._id[field] as string, r.count]));
+    const starts = byKey(await this.get(startQuery), 'seriesStart');
+    const ends = byKey(await this.get(endQuery), 'seriesEnd');
     const partialDay = last.date === lastDayOfMonth(last.date) ? null : last.date;
     const onPartialDay = partialDay
       ? await this.statusRows(scope.board, null, ['serviceCode'], partialDay)
@@ -425,12 +530,12 @@ export class MandateAnalytics {
       this.directory.schools(asOf),
       // the per-school rows of the service (for a non-OSO service a query of its own, cached too)
       this.schoolRows(null, [service]),
-      kind ? this.cache.get(...this.inactiveQuery(kind)) : Promise.resolve([] as string[]),
+      kind ? this.get(this.inactiveQuery(kind)) : Promise.resolve([] as string[]),
     ]);
     const covered = new Set<string>();
     for (const p of periods) {
       const { brin, startDate, endDate } = p._id;
-      if (brin && mandateStatus({ startDate, endDate: endDate ?? null }, asOf) === 'ACTIVE') covered.add(brin);
+      if (brin && mandateStatus({ startDate, endDate }, asOf) === 'ACTIVE') covered.add(brin);
     }
     const inactive = new Set(inactiveBrins);
     const schools = scope.board ? allSchools.filter((s) => s.board === scope.board) : allSchools;

@@ -15,7 +15,8 @@
  * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
-import { userError, type ChangeMark, type Logger } from '@osr/common';
+import { userError, type Logger } from '@osr/common';
+import { factsOf, type ChangeJournal, type MandateDelta } from './change-journal.js';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
 import { withSeriesKeys } from './series-keys.js';
 
@@ -53,8 +54,8 @@ export class MandateStore {
     readonly mandates: Collection<MandateDocument>,
     readonly history: Collection<MandateHistoryDocument>,
     private readonly logger?: Logger,
-    /** bumped after every write of mandates (the aggregates' cache checks it) */
-    private readonly mark?: ChangeMark,
+    /** told of every write of mandates, with its changes when they are known exactly (the aggregates' cache) */
+    private readonly journal?: ChangeJournal,
   ) {}
 
   async ensureIndexes(): Promise<void> {
@@ -69,7 +70,8 @@ export class MandateStore {
     const find = () => this.mandates.find({ slotKey }, NO_ID).sort({ startDate: 1, id: 1 }).toArray();
     let mandates = await find();
     if (last && !reflects(last, mandates)) {
-      await this.apply(last);
+      // part of it may have been written already: its changes are not known exactly
+      await this.apply(last, false);
       mandates = await find();
     }
     return { slotKey, seq: last?.slotSeq ?? 0, mandates };
@@ -97,20 +99,28 @@ export class MandateStore {
       if (err instanceof MongoServerError && err.code === 11000) throw new SlotConflict(state.slotKey);
       throw err;
     }
-    await this.apply(entry);
+    await this.apply(entry, true);
   }
 
-  /** Applies a recorded entry; safe to run again (each write is conditional on the version). */
-  private async apply(entry: MandateHistoryDocument): Promise<void> {
+  /**
+   * Applies a recorded entry; safe to run again (each write is conditional on the version).
+   * The journal hears of it before and after; its changes are passed on only when `fresh`
+   * (just recorded) and every write took effect here (not already done by a roll forward).
+   */
+  private async apply(entry: MandateHistoryDocument, fresh: boolean): Promise<void> {
+    const intent = await this.journal?.begin();
+    let exact = false;
     try {
-      await this.applyUnmarked(entry);
+      exact = (await this.applyChanges(entry)) && fresh;
     } finally {
       // Also after a failure: part of the entry may have been written.
-      await this.mark?.bump();
+      await intent?.end(exact ? deltasOf(entry.changes) : null);
     }
   }
 
-  private async applyUnmarked(entry: MandateHistoryDocument): Promise<void> {
+  /** Writes the entry's changes; true when every one was written now (none found done). */
+  private async applyChanges(entry: MandateHistoryDocument): Promise<boolean> {
+    let allWritten = true;
     for (const change of entry.changes) {
       const { after, before } = change;
       if (before === null) {
@@ -119,11 +129,13 @@ export class MandateStore {
         } catch (err) {
           if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
           // already inserted by an earlier apply
+          allWritten = false;
         }
         continue;
       }
       const result = await this.mandates.replaceOne({ id: after.id, version: before.version }, withSeriesKeys(after));
       if (result.matchedCount === 0) {
+        allWritten = false;
         const current = await this.mandates.findOne({ id: after.id }, NO_ID);
         if (!current || current.version < after.version) {
           // Only reachable if a mandate was written around the store; leave the entry for repair.
@@ -132,6 +144,7 @@ export class MandateStore {
         }
       }
     }
+    return allWritten;
   }
 
   /**
@@ -231,6 +244,9 @@ export class MandateStore {
       result.created.push(...entries.map((e) => e.mandateIds[0]!), ...slow.map((m) => m.id));
       return result;
     }
+    const intent = entries.length ? await this.journal?.begin() : undefined;
+    const written: MandateChangeDocument[] = [];
+    let exact = true;
     try {
       for (let i = 0; i < entries.length; i += 500) {
         const batch = entries.slice(i, i + 500);
@@ -254,13 +270,19 @@ export class MandateStore {
             const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
             const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
             if (!list || list.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+            // some were inserted by an earlier apply: which ones is not known here
+            exact = false;
           }
+          written.push(...recorded.map((e) => e.changes[0]!));
           result.created.push(...recorded.map((e) => e.mandateIds[0]!));
         }
       }
+    } catch (err) {
+      exact = false;
+      throw err;
     } finally {
       // Also after a failure: part of the batch may have been written.
-      if (entries.length) await this.mark?.bump();
+      await intent?.end(exact ? deltasOf(written) : null);
     }
 
     // The rest one by one, re-reading each slot.
@@ -282,4 +304,8 @@ export class MandateStore {
   historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
     return this.history.find({ mandateIds: { $in: [...mandateIds] } }, NO_ID).sort({ slotKey: 1, slotSeq: 1 }).toArray();
   }
+}
+
+function deltasOf(changes: readonly MandateChangeDocument[]): MandateDelta[] {
+  return changes.map((c) => ({ before: c.before ? factsOf(c.before) : null, after: factsOf(c.after) }));
 }

@@ -295,7 +295,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
       }
     } finally {
       // coverage counts inactive aanleverpunten: its cached figures must be recomputed
-      await repository.mark.bump();
+      await repository.journal.unknownChange();
     }
   }
   options.progress?.(total, total);

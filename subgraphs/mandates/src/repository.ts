@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import { ChangeMark, groupLoader, uniqueLoader } from '@osr/common';
+import { groupLoader, uniqueLoader } from '@osr/common';
+import { ChangeJournal } from './change-journal.js';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
 import { seriesKeys } from './series-keys.js';
@@ -34,10 +35,10 @@ export class MandatesRepository {
   /** The only way mandates are written (see mandate-store.ts). */
   readonly store: MandateStore;
   /**
-   * Replaced after every write of mandates or aanleverpunten (the store, the OSO migration,
-   * the seed): the aggregates' result cache is current while it is unchanged.
+   * Told of every write of mandates or aanleverpunten (the store, the OSO migration, the seed,
+   * the series-key backfill): the aggregates' result cache follows it (change-journal.ts).
    */
-  readonly mark: ChangeMark;
+  readonly journal: ChangeJournal;
 
   constructor(readonly db: Db, logger?: Logger) {
     this.services = db.collection('services');
@@ -47,8 +48,8 @@ export class MandatesRepository {
     this.aanleverpunten = db.collection('aanleverpunten');
     this.history = db.collection('mandate_history');
     this.cursors = db.collection('feed_cursors');
-    this.mark = new ChangeMark(db.collection('change_marks'), 'mandates');
-    this.store = new MandateStore(this.mandates, this.history, logger, this.mark);
+    this.journal = new ChangeJournal(db.collection('change_marks'), db.collection('mandate_journal'), db.collection('mandate_journal_intents'), 'mandates', { logger });
+    this.store = new MandateStore(this.mandates, this.history, logger, this.journal);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -66,6 +67,7 @@ export class MandatesRepository {
     await this.mandates.createIndex({ systemId: 1, updatedAt: 1, id: 1 }, { name: 'system_changes' });
     await this.cursors.createIndex({ feed: 1 }, { name: 'feed', unique: true });
     await this.store.ensureIndexes();
+    await this.journal.ensureIndexes();
     await this.aanleverpunten.createIndex({ brin: 1, index: 1 }, { name: 'brin_index', unique: true });
     await this.ensureSeriesKeys();
   }
@@ -89,7 +91,7 @@ export class MandatesRepository {
         );
       }
     } finally {
-      await this.mark.bump();
+      await this.journal.unknownChange();
     }
     return missing.length;
   }

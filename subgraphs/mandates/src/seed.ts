@@ -92,5 +92,5 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
     (d) => ({ slotKey: d.slotKey, slotSeq: d.slotSeq }),
   );
   await replaceAll(repo.aanleverpunten, seed.aanleverpunten, (d) => ({ brin: d.brin, index: d.index }));
-  await repo.mark.bump();
+  await repo.journal.unknownChange();
 }

@@ -8,13 +8,17 @@ import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
 
+const JOURNAL_KEEP_MS = 24 * 3600 * 1000;
+const JOURNAL_PRUNE_EVERY_MS = 3600 * 1000;
+
 export interface MandatesOptions {
   /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
   feedPollSeconds?: number;
   /**
-   * Every this many seconds, recompute in the background the cached aggregates (and the
-   * school directory) used in the last hour whose data changed; the common ones are computed
-   * right after the start. 0 = no background work: aggregates are computed when asked.
+   * Every this many seconds, bring up to date in the background the cached aggregates (and
+   * the school directory) used in the last hour whose data changed; the common ones are
+   * computed right after the start. 0 = no background work: aggregates are computed (or
+   * brought forward by the changes since) when asked.
    */
   analyticsRefreshSeconds?: number;
 }
@@ -37,7 +41,7 @@ export async function createMandatesServer(
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'mandates', identitySecret, timeoutMs: 30_000 })
     : null;
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
-  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, directory, () => repository.mark.read(), { logger });
+  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, directory, repository.journal, { logger });
 
   let lastRefresh: { at: string; ms: number; queries: number; directory: number } | null = null;
   // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts
@@ -84,6 +88,7 @@ export async function createMandatesServer(
   let refreshTimer: NodeJS.Timeout | null = null;
   let firstRefresh: NodeJS.Timeout | null = null;
   let refreshing: Promise<void> | null = null;
+  let lastPrune = 0;
   const refresh = () => {
     if (refreshing) return; // still busy with the previous round (seconds per query on FerretDB)
     const started = Date.now();
@@ -91,6 +96,12 @@ export async function createMandatesServer(
       analytics.keepWarm(todayInNetherlands());
       const directoryDone = await directory.refresh();
       const queries = await analytics.cache.refresh();
+      // The journal's links serve kept results up to a day old; older ones are computed again.
+      if (Date.now() - lastPrune > JOURNAL_PRUNE_EVERY_MS) {
+        lastPrune = Date.now();
+        const pruned = await repository.journal.prune(JOURNAL_KEEP_MS);
+        if (pruned) logger.info({ pruned }, 'removed old links of the mandates change journal');
+      }
       if (queries + directoryDone > 0) {
         lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
         logger.info(lastRefresh, 'recomputed cached aggregates');

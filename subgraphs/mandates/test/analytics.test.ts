@@ -1,7 +1,7 @@
 import type { PeerClient } from '@osr/common';
 import { describe, expect, it } from 'vitest';
 import { seriesDays } from '../src/analytics.js';
-import { ResultCache } from '../src/analytics-cache.js';
+import { ResultCache, type ChangeSource } from '../src/analytics-cache.js';
 import { seriesKeys } from '../src/series-keys.js';
 import { organisationsSchoolDirectory } from '../src/school-directory.js';
 
@@ -168,6 +168,90 @@ describe('the result cache of the aggregates', () => {
     expect(t.runs()).toBe(runs);
     await t.cache.get('b', t.query('b'));
     expect(t.runs()).toBe(runs + 1);
+  });
+});
+
+describe('kept results brought forward by the changes since', () => {
+  /** A data set (one number) with a journal of the changes made to it. */
+  function setup() {
+    const state = { total: 10, token: 't0', quiet: true, runs: 0, links: [] as { from: string; to: string; changes: number[] | null }[] };
+    const source: ChangeSource<number> = {
+      head: async () => state.token,
+      quiet: async () => ({ token: state.token, quiet: state.quiet }),
+      async since(from) {
+        const changes: number[] = [];
+        let token = from;
+        while (token !== state.token) {
+          const link = state.links.find((l) => l.from === token);
+          if (!link || link.changes === null) return null;
+          changes.push(...link.changes);
+          token = link.to;
+        }
+        return { token, changes };
+      },
+    };
+    const write = (n: number, known = true) => {
+      state.total += n;
+      const to = `t${state.links.length + 1}`;
+      state.links.push({ from: state.token, to, changes: known ? [n] : null });
+      state.token = to;
+    };
+    const cache = new ResultCache(source);
+    const compute = async () => {
+      state.runs++;
+      await new Promise((r) => setTimeout(r, 5));
+      return state.total;
+    };
+    const fold = (value: number, changes: readonly number[]) => changes.reduce((sum, c) => sum + c, value);
+    return { state, cache, write, get: () => cache.get('total', compute, fold) };
+  }
+
+  it('adds the changes to an exact result instead of running the query again', async () => {
+    const t = setup();
+    expect(await t.get()).toBe(10);
+    t.write(5);
+    t.write(-2);
+    expect(await t.get()).toBe(13);
+    expect(t.state.runs).toBe(1);
+    expect(t.cache.stats).toMatchObject({ misses: 1, folded: 1 });
+    // the result brought forward is itself current now
+    expect(await t.get()).toBe(13);
+    expect(t.cache.stats.hits).toBe(1);
+  });
+
+  it('runs the query again after a change that is not known exactly', async () => {
+    const t = setup();
+    await t.get();
+    t.write(7, false);
+    expect(await t.get()).toBe(17);
+    expect(t.state.runs).toBe(2);
+  });
+
+  it('does not bring forward a result computed while a write was in progress', async () => {
+    const t = setup();
+    t.state.quiet = false;
+    expect(await t.get()).toBe(10);
+    t.state.quiet = true;
+    t.write(1);
+    expect(await t.get()).toBe(11);
+    expect(t.state.runs).toBe(2);
+    // computed quietly this time: the next change is added
+    t.write(1);
+    expect(await t.get()).toBe(12);
+    expect(t.state.runs).toBe(2);
+  });
+
+  it('adds each change once when requests and the refresh bring the result forward at the same time', async () => {
+    const t = setup();
+    await t.get();
+    t.write(5);
+    const [a, b, refreshed] = await Promise.all([t.get(), t.get(), t.cache.refresh()]);
+    expect([a, b]).toEqual([15, 15]);
+    expect(refreshed).toBe(0); // already being brought forward by the requests
+    t.write(1);
+    expect(await t.cache.refresh()).toBe(1);
+    expect(await t.get()).toBe(16);
+    expect(t.state.runs).toBe(1);
   });
 });
 

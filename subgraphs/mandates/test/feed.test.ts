@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, databaseName, type Database } from '@osr/common';
+import type { Database } from '@osr/common';
 import { buildDemoData } from '../../../scripts/demo-data.js';
-import { seedDemo } from '../../../scripts/seed-lib.js';
-import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import { FeedFollower } from '../src/feed-follower.js';
 import { MandateService } from '../src/mandate-service.js';
-import { MandatesRepository } from '../src/repository.js';
-import { FakeAgreements, FakeFeed, FakeOrganisations, boardUser, failure } from './fixtures.js';
+import { type MandatesRepository } from '../src/repository.js';
+import { FakeAgreements, FakeFeed, FakeOrganisations, boardUser, failure, seededMandates } from './fixtures.js';
 
 describe('following the RIO change feed', () => {
   const demo = buildDemoData();
@@ -16,11 +14,7 @@ describe('following the RIO change feed', () => {
   let follower: FeedFollower;
 
   beforeAll(async () => {
-    const prefix = freshPrefix();
-    await seedDemo(databaseUri(), prefix, demo);
-    database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    repository = new MandatesRepository(database.db);
-    await repository.ensureIndexes();
+    ({ database, repository } = await seededMandates(demo));
     follower = new FeedFollower(feed, repository.cursors, repository.mandates, repository.store);
     const base = { bevoegdGezagNummer: null, brin: null, fromBoard: null, toBoard: null, effectiveDate: '2026-08-01' };
     feed.changes = [

@@ -1,8 +1,21 @@
 /** Test fixtures: identities and stand-ins for the peers (organisations, agreements). */
 import { GraphQLError } from 'graphql';
-import { userError, type Identity } from '@osr/common';
+import { connectDatabase, databaseName, userError, type Database, type Identity } from '@osr/common';
 import type { DemoData } from '../../../scripts/demo-data.js';
+import { seedDemo } from '../../../scripts/seed-lib.js';
+import { databaseUri, freshPrefix } from '../../../test/support/system.js';
+import { MandatesRepository } from '../src/repository.js';
 import type { AgreementsApi, ChangeFeedApi, OrganisationChangeNode, OrganisationsApi } from '../src/peers.js';
+
+/** The demo data seeded under a fresh prefix, with the mandates repository over it (indexes ensured). */
+export async function seededMandates(demo: DemoData): Promise<{ database: Database; repository: MandatesRepository }> {
+  const prefix = freshPrefix();
+  await seedDemo(databaseUri(), prefix, demo);
+  const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
+  const repository = new MandatesRepository(database.db);
+  await repository.ensureIndexes();
+  return { database, repository };
+}
 
 export function boardUser(board: string, rights: Identity['rights'] = ['OSR_TOEGANG']): Identity {
   return { sub: `u-${board}`, name: `Staff ${board}`, role: 'BOARD', board, rights, supplier: null };

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectDatabase, databaseName, type Database } from '@osr/common';
+import type { Database } from '@osr/common';
 import { buildDemoData, SYSTEM_A, SYSTEM_B } from '../../../scripts/demo-data.js';
-import { seedDemo } from '../../../scripts/seed-lib.js';
-import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import { MandateService } from '../src/mandate-service.js';
-import { MandatesRepository } from '../src/repository.js';
-import { FakeAgreements, FakeOrganisations, analyst, boardUser, failure, support } from './fixtures.js';
+import { type MandatesRepository } from '../src/repository.js';
+import { FakeAgreements, FakeOrganisations, analyst, boardUser, failure, seededMandates, support } from './fixtures.js';
 
 const TODAY = '2026-11-28';
 
@@ -18,11 +16,7 @@ describe('mandate rules (against the real database)', () => {
   let service: MandateService;
 
   beforeAll(async () => {
-    const prefix = freshPrefix();
-    await seedDemo(databaseUri(), prefix, demo);
-    database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    repository = new MandatesRepository(database.db);
-    await repository.ensureIndexes();
+    ({ database, repository } = await seededMandates(demo));
   });
   afterAll(() => database?.close());
   beforeEach(() => {
@@ -196,11 +190,11 @@ describe('mandate rules (against the real database)', () => {
     delete old.seriesStart;
     delete old.seriesEnd;
     await repository.mandates.insertOne(old as NonNullable<typeof seeded>);
-    const mark = await repository.mark.read();
+    const mark = await repository.journal.head();
     expect(await repository.ensureSeriesKeys()).toBe(1);
     // ends on a month's last day: no longer counted from the next month's end on
     expect(await repository.mandates.findOne({ id: 'm-old-format' }, { projection: { _id: 0, seriesStart: 1, seriesEnd: 1 } })).toEqual({ seriesStart: 'OSO_OV|2023-02', seriesEnd: 'OSO_OV|2025-01' });
-    expect(await repository.mark.read()).not.toBe(mark);
+    expect(await repository.journal.head()).not.toBe(mark);
     expect(await repository.ensureSeriesKeys()).toBe(0);
     await repository.mandates.deleteOne({ id: 'm-old-format' });
   });

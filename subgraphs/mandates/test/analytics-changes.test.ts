@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '@osr/common';
+import { buildDemoData, SYSTEM_A, SYSTEM_B } from '../../../scripts/demo-data.js';
+import { MandateAnalytics } from '../src/analytics.js';
+import { MandateService } from '../src/mandate-service.js';
+import { type MandatesRepository } from '../src/repository.js';
+import type { SchoolDirectory } from '../src/school-directory.js';
+import { FakeAgreements, FakeOrganisations, boardUser, seededMandates, support } from './fixtures.js';
+
+const TODAY = '2026-11-28';
+
+/**
+ * The aggregates kept in memory and brought forward by the change journal must give exactly
+ * what the queries give when run again: the same questions are asked of a kept instance
+ * (after writes) and of a new one (nothing kept).
+ */
+describe('aggregates brought forward by the writes since (against the real database)', () => {
+  const demo = buildDemoData();
+  let database: Database;
+  let repository: MandatesRepository;
+  let service: MandateService;
+  const directory: SchoolDirectory = {
+    async schools(activeOn) {
+      return demo.organisations.schools
+        .filter((s) => activeOn === null || ((s.startDate === null || s.startDate <= activeOn) && (s.endDate === null || s.endDate >= activeOn)))
+        .map((s) => ({ brin: s.brin, sector: s.sector, board: s.boardNummer, swvs: s.swvCodes, startDate: s.startDate, endDate: s.endDate }))
+        .sort((a, b) => (a.brin < b.brin ? -1 : 1));
+    },
+    refresh: async () => 0,
+    keepWarm: () => undefined,
+    state: async () => ({ warm: true, entries: 1, current: 1, running: 0, stats: { hits: 0, misses: 0, joined: 0, folded: 0, refreshed: 0, entries: 1 } }),
+  };
+  const analytics = () => new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, directory, repository.journal);
+
+  beforeAll(async () => {
+    ({ database, repository } = await seededMandates(demo));
+    service = new MandateService(repository, repository.store, new FakeOrganisations(demo), new FakeAgreements(), () => TODAY);
+  });
+  afterAll(() => database?.close());
+
+  const national = { board: null };
+  /** Every kind of kept query: national status passes (today, a past date, other fields), per-school rows, board periods, month keys, coverage. */
+  const questions = (a: MandateAnalytics) =>
+    Promise.all([
+      a.counts(national, TODAY, null, ['SERVICE', 'STATUS']),
+      a.counts(national, '2025-10-01', null, ['SERVICE', 'STATUS', 'SUPPLIER', 'ORIGIN']),
+      a.counts(national, TODAY, null, ['BOARD', 'STATUS', 'SECTOR']),
+      a.counts(national, '2027-02-01', ['ROD_PO', 'VERZUIM'], ['SYSTEM', 'STATUS']),
+      a.counts(national, TODAY, ['OSO_OV', 'OSO_SWV'], ['SERVICE', 'STATUS', 'SYSTEM', 'BOARD']),
+      a.counts({ board: '41234' }, TODAY, null, ['SERVICE', 'STATUS', 'SYSTEM']),
+      a.series(national, '2022-08-01', '2027-03-15', null),
+      a.series(national, '2024-01-01', '2027-03-31', ['OSO_OV']),
+      a.series({ board: '41234' }, '2025-01-01', '2027-03-31', ['ROD_PO', 'OSO_SWV']),
+      a.coverage(national, 'OSO_OV', TODAY, 'BOARD'),
+      a.coverage({ board: '41234' }, 'OSO_SWV', '2027-02-01', 'SWV'),
+    ]);
+
+  it('answer after grants, ends and system switches exactly what the queries give when run again, without running them', async () => {
+    const kept = analytics();
+    const before = await questions(kept);
+    const runs = kept.cache.stats.misses;
+
+    // other services, a board-level mandate, planned and ended ones, across month ends
+    await service.grant({ service: 'ROD_PO', systemId: SYSTEM_A, brin: '00AV', bevoegdGezagNummer: '41234', startDate: '2026-01-31', endDate: null }, support);
+    await service.grant({ service: 'VERZUIM', systemId: SYSTEM_A, brin: '01BC', bevoegdGezagNummer: '41234', startDate: '2027-01-15', endDate: '2027-02-28' }, support);
+    await service.grant({ service: 'ROD_VO', systemId: SYSTEM_B, brin: '12WX', bevoegdGezagNummer: '41234', startDate: '2025-09-01', endDate: '2026-10-31' }, support);
+    // an OSO mandate ended today and one switched to the other system
+    const [oso] = await repository.findMandatesOfSchools(['02DF'], ['OSO_OV']);
+    await service.end({ id: oso!.id, endDate: TODAY, expectedVersion: oso!.version }, boardUser('41234'));
+    await service.switchSystem({ brin: '01BC', service: 'OSO_OV', fromSystemId: SYSTEM_A, toSystemId: SYSTEM_B, startDate: '2027-01-01' }, boardUser('41234'));
+    await service.grant({ service: 'OSO_SWV', systemId: SYSTEM_B, brin: '05LM', bevoegdGezagNummer: '41234', startDate: '2026-11-01', endDate: null }, boardUser('41234'));
+
+    const after = await questions(kept);
+    expect(kept.cache.stats.misses).toBe(runs);
+    expect(kept.cache.stats.folded).toBeGreaterThan(0);
+    expect(after).not.toEqual(before);
+    expect(after).toEqual(await questions(analytics()));
+  });
+
+  it('runs the queries again after a write whose changes are not known (a bulk write)', async () => {
+    const kept = analytics();
+    await questions(kept);
+    const runs = kept.cache.stats.misses;
+    await repository.mandates.updateMany({ serviceCode: 'ROD_PO' }, { $set: { systemId: SYSTEM_B } });
+    await repository.journal.unknownChange();
+    const after = await questions(kept);
+    expect(kept.cache.stats.misses).toBeGreaterThan(runs);
+    expect(after).toEqual(await questions(analytics()));
+  });
+});
