@@ -90,7 +90,7 @@ export class ResultCache<C = never> {
     private readonly options: ResultCacheOptions = {},
   ) {
     this.source = typeof source === 'function' ? tokensOnly(source) : source;
-    this.maxEntries = options.maxEntries ?? 64;
+    this.maxEntries = options.maxEntries ?? 128;
     this.keepWarmMs = options.keepWarmMs ?? 60 * 60 * 1000;
     this.now = options.now ?? Date.now;
   }

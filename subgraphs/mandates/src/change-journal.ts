@@ -99,14 +99,20 @@ export interface ChangeJournalOptions {
   maxChangesPerLink?: number;
   /** `since` gives up (compute again) after this many links */
   maxLinks?: number;
+  /** links are kept this long (a result older than that is computed again); default a day */
+  keepMs?: number;
   now?: () => number;
 }
+
+const PRUNE_EVERY_MS = 3600 * 1000;
 
 export class ChangeJournal {
   private readonly abandonedAfterMs: number;
   private readonly maxChangesPerLink: number;
   private readonly maxLinks: number;
   private readonly now: () => number;
+  private readonly keepMs: number;
+  private lastPrune = 0;
 
   constructor(
     private readonly marks: Collection<ChangeMarkDocument>,
@@ -119,6 +125,7 @@ export class ChangeJournal {
     this.maxChangesPerLink = options.maxChangesPerLink ?? 2_000;
     this.maxLinks = options.maxLinks ?? 500;
     this.now = options.now ?? Date.now;
+    this.keepMs = options.keepMs ?? 24 * 3600 * 1000;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -192,9 +199,14 @@ export class ChangeJournal {
     return { token, changes };
   }
 
-  /** Removes links older than the age (a result older than that is computed again). */
-  async prune(olderThanMs: number): Promise<number> {
-    const result = await this.links.deleteMany({ journal: this.name, at: { $lt: new Date(this.now() - olderThanMs) } });
+  /**
+   * Removes links older than keepMs (a result older than that is computed again). Writers
+   * call it at most hourly per process, after appending.
+   */
+  async prune(): Promise<number> {
+    this.lastPrune = this.now();
+    const result = await this.links.deleteMany({ journal: this.name, at: { $lt: new Date(this.now() - this.keepMs) } });
+    if (result.deletedCount) this.options.logger?.info({ journal: this.name, removed: result.deletedCount }, 'removed old links of the change journal');
     return result.deletedCount;
   }
 
@@ -213,6 +225,7 @@ export class ChangeJournal {
       }
     }
     await this.publish(token);
+    if (this.now() - this.lastPrune > PRUNE_EVERY_MS) await this.prune();
     return token;
   }
 

@@ -8,9 +8,6 @@ import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
 
-const JOURNAL_KEEP_MS = 24 * 3600 * 1000;
-const JOURNAL_PRUNE_EVERY_MS = 3600 * 1000;
-
 export interface MandatesOptions {
   /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
   feedPollSeconds?: number;
@@ -88,7 +85,6 @@ export async function createMandatesServer(
   let refreshTimer: NodeJS.Timeout | null = null;
   let firstRefresh: NodeJS.Timeout | null = null;
   let refreshing: Promise<void> | null = null;
-  let lastPrune = 0;
   const refresh = () => {
     if (refreshing) return; // still busy with the previous round (seconds per query on FerretDB)
     const started = Date.now();
@@ -96,12 +92,6 @@ export async function createMandatesServer(
       analytics.keepWarm(todayInNetherlands());
       const directoryDone = await directory.refresh();
       const queries = await analytics.cache.refresh();
-      // The journal's links serve kept results up to a day old; older ones are computed again.
-      if (Date.now() - lastPrune > JOURNAL_PRUNE_EVERY_MS) {
-        lastPrune = Date.now();
-        const pruned = await repository.journal.prune(JOURNAL_KEEP_MS);
-        if (pruned) logger.info({ pruned }, 'removed old links of the mandates change journal');
-      }
       if (queries + directoryDone > 0) {
         lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
         logger.info(lastRefresh, 'recomputed cached aggregates');
