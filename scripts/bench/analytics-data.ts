@@ -14,7 +14,6 @@
  */
 import type { MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
 import type { MandatesRepository } from '@osr/subgraph-mandates/repository';
-import { withSeriesKeys } from '@osr/subgraph-mandates/series-keys';
 import { prng } from '@osr/subgraph-organisations/rio/generate';
 
 /**
@@ -221,10 +220,9 @@ export async function addGeneratedMandates(
   const before = await repository.mandates.countDocuments();
   const boards = [...new Set(schools.map((s) => s.boardNummer))];
   const generated = generateMandates({ schools, boards, systems, count: options.total - before, seed: options.seed, today: options.today });
-  for (let i = 0; i < generated.mandates.length; i += 1000) {
-    await repository.mandates.insertMany(generated.mandates.slice(i, i + 1000).map(withSeriesKeys));
-    if ((i / 1000) % 10 === 9) options.log?.(`  ${i + 1000}/${generated.mandates.length} mandates written`);
-  }
+  await repository.insertLoaded(generated.mandates, (written) => {
+    if (written % 10_000 === 0) options.log?.(`  ${written}/${generated.mandates.length} mandates written`);
+  });
   for (let i = 0; i < generated.history.length; i += 1000) {
     await repository.history.insertMany(generated.history.slice(i, i + 1000).map((h) => ({ ...h })));
     if ((i / 1000) % 10 === 9) options.log?.(`  ${i + 1000}/${generated.history.length} history entries written`);

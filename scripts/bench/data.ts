@@ -21,7 +21,6 @@ import { MIGRATION_DATE, migrateOsoExport } from '@osr/subgraph-mandates/migrati
 import { organisationsApi } from '@osr/subgraph-mandates/peers';
 import { MandatesRepository } from '@osr/subgraph-mandates/repository';
 import { seedMandates, type MandatesSeed, type SeedMandate } from '@osr/subgraph-mandates/seed';
-import { withSeriesKeys } from '@osr/subgraph-mandates/series-keys';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
@@ -200,7 +199,7 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
         // A fresh store: plain inserts of what the migration (and seedMandates) would write.
         // (seedMandates upserts one document at a time: minutes for the national set.)
         const docs = seed.mandates.map((m) => ({ reviewReasons: [], reviewBoards: [], ...m, slotKey: `school:${m.brin}|${m.serviceCode}` }));
-        for (let i = 0; i < docs.length; i += 1000) await mandates.mandates.insertMany(docs.slice(i, i + 1000).map(withSeriesKeys));
+        await mandates.insertLoaded(docs);
         const history = docs.map((d) => ({
           slotKey: d.slotKey, slotSeq: 1, at: d.createdAt, by: 'data load', bySub: 'seed', byRole: 'SERVICE' as const,
           mandateIds: [d.id], changes: [{ mandateId: d.id, action: 'CREATED' as const, before: null, after: d }], applied: true,

@@ -9,9 +9,10 @@ import type { Collection, Filter } from 'mongodb';
 import type { Logger } from '@osr/common';
 import { userError, type Identity } from '@osr/common';
 import { readsAll } from './access.js';
-import type { AanleverpuntDocument, MandateDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
+import type { AanleverpuntDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
 import { ResultCache, type ChangeSource, type Fold } from './analytics-cache.js';
-import type { MandateDelta, MandateFacts } from './change-journal.js';
+import type { MandateDelta } from './change-journal.js';
+import type { MandateFacts, MandateFactsDocument } from './facts.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
 import { lastDayOfMonth } from './series-keys.js';
 import { mandateStatus, type MandateStatus } from './status.js';
@@ -165,10 +166,10 @@ const groupKey = (id: GroupId, fields: readonly (keyof GroupId)[]) => JSON.strin
  * so that a missing field and null are one group, as in the fold).
  */
 function countQuery(
-  mandates: Collection<MandateDocument>,
+  facts: Collection<MandateFactsDocument>,
   key: string,
   fields: readonly (keyof GroupId & keyof MandateFacts)[],
-  match: Filter<MandateDocument> | null,
+  match: Filter<MandateFactsDocument> | null,
   matches: (facts: MandateFacts) => boolean,
 ): Query<CountRow[]> {
   const idOf = (facts: GroupId): GroupId => Object.fromEntries(fields.map((f) => [f, facts[f] ?? null]));
@@ -184,7 +185,7 @@ function countQuery(
   return {
     key,
     compute: async () => {
-      const rows = await mandates
+      const rows = await facts
         .aggregate<{ _id: GroupId | null; count: number }>([
           ...(match ? [{ $match: match }] : []),
           { $group: { _id: fields.length ? Object.fromEntries(fields.map((f) => [f, `$${f}`])) : null, count: { $sum: 1 } } },
@@ -212,7 +213,7 @@ function countQuery(
 
 /** The scope of a query as a filter and as the same test on one mandate's facts. */
 function scopeOf(board: string | null, services: readonly ServiceCode[] | null) {
-  const and: Filter<MandateDocument>[] = [];
+  const and: Filter<MandateFactsDocument>[] = [];
   if (board) and.push({ boardNummer: board });
   if (services) and.push({ serviceCode: { $in: [...services] } });
   return {
@@ -241,7 +242,8 @@ export class MandateAnalytics {
   readonly cache: ResultCache<MandateDelta>;
 
   constructor(
-    private readonly mandates: Collection<MandateDocument>,
+    /** one document per mandate with the fields the aggregates use (facts.ts) */
+    private readonly facts: Collection<MandateFactsDocument>,
     private readonly aanleverpunten: Collection<AanleverpuntDocument>,
     private readonly systems: Collection<SystemDocument>,
     readonly directory: SchoolDirectory,
@@ -293,7 +295,7 @@ export class MandateAnalytics {
   /** The per-school rows of one OSO service: brin, board, system, origin and dates (cached). */
   private schoolQuery(service: ServiceCode): Query<CountRow[]> {
     return countQuery(
-      this.mandates,
+      this.facts,
       JSON.stringify({ q: 'per school', service }),
       ['serviceCode', 'startDate', 'endDate', 'brin', 'boardNummer', 'systemId', 'origin'],
       { serviceCode: service },
@@ -314,10 +316,10 @@ export class MandateAnalytics {
   private statusPasses(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Query<CountRow[]>[] {
     const { sortedFields, sortedServices } = normalised(services, fields);
     const scope = scopeOf(board, sortedServices);
-    const pass = (status: 'ALL' | 'PLANNED' | 'ENDED', filter: Filter<MandateDocument> | null, matches: (f: MandateFacts) => boolean) => {
+    const pass = (status: 'ALL' | 'PLANNED' | 'ENDED', filter: Filter<MandateFactsDocument> | null, matches: (f: MandateFacts) => boolean) => {
       const and = [...scope.and, ...(filter ? [filter] : [])];
       return countQuery(
-        this.mandates,
+        this.facts,
         JSON.stringify({ q: 'status pass', status, board, services: sortedServices, fields: sortedFields, asOf: status === 'ALL' ? null : asOf }),
         sortedFields,
         and.length ? { $and: and } : null,
@@ -378,7 +380,7 @@ export class MandateAnalytics {
     const { sortedFields, sortedServices } = normalised(services, fields);
     const scope = scopeOf(board, sortedServices);
     return countQuery(
-      this.mandates,
+      this.facts,
       JSON.stringify({ q: 'board periods', board, services: sortedServices, fields: sortedFields }),
       ['startDate', 'endDate', ...sortedFields],
       { $and: scope.and },
@@ -406,7 +408,7 @@ export class MandateAnalytics {
   private monthQueries(board: string | null): [Query<CountRow[]>, Query<CountRow[]>] {
     const scope = scopeOf(board, null);
     const pass = (field: 'seriesStart' | 'seriesEnd') =>
-      countQuery(this.mandates, JSON.stringify({ q: 'months', field, board }), [field], scope.and.length ? { $and: scope.and } : null, scope.matches);
+      countQuery(this.facts, JSON.stringify({ q: 'months', field, board }), [field], scope.and.length ? { $and: scope.and } : null, scope.matches);
     return [pass('seriesStart'), pass('seriesEnd')];
   }
 

@@ -32,39 +32,12 @@
 import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Collection } from 'mongodb';
 import type { ChangeMarkDocument, Logger } from '@osr/common';
-import type { MandateDocument, MandateOrigin, ServiceCode } from './documents.js';
-import { seriesKeys } from './series-keys.js';
-
-/** What the aggregates group and filter mandates by (analytics.ts). */
-export interface MandateFacts {
-  serviceCode: ServiceCode;
-  systemId: string;
-  origin: MandateOrigin;
-  boardNummer: string;
-  brin: string | null;
-  startDate: string;
-  endDate: string | null;
-  seriesStart: string;
-  seriesEnd: string | null;
-}
+import type { MandateFacts } from './facts.js';
 
 /** One mandate's change: its facts before (null: created) and after. */
 export interface MandateDelta {
   before: MandateFacts | null;
   after: MandateFacts | null;
-}
-
-export function factsOf(m: MandateDocument): MandateFacts {
-  return {
-    serviceCode: m.serviceCode,
-    systemId: m.systemId,
-    origin: m.origin,
-    boardNummer: m.boardNummer,
-    brin: m.brin ?? null,
-    startDate: m.startDate,
-    endDate: m.endDate ?? null,
-    ...seriesKeys(m),
-  };
 }
 
 export interface JournalLinkDocument {

@@ -16,7 +16,8 @@
  */
 import { MongoServerError, type Collection } from 'mongodb';
 import { userError, type Logger } from '@osr/common';
-import { factsOf, type ChangeJournal, type MandateDelta } from './change-journal.js';
+import type { ChangeJournal, MandateDelta } from './change-journal.js';
+import { factsDocumentOf, factsOf, type MandateFactsDocument } from './facts.js';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
 import { withSeriesKeys } from './series-keys.js';
 
@@ -56,6 +57,8 @@ export class MandateStore {
     private readonly logger?: Logger,
     /** told of every write of mandates, with its changes when they are known exactly (the aggregates' cache) */
     private readonly journal?: ChangeJournal,
+    /** each mandate's facts, written before the mandate (facts.ts; what the aggregates read) */
+    private readonly facts?: Collection<MandateFactsDocument>,
   ) {}
 
   async ensureIndexes(): Promise<void> {
@@ -123,6 +126,8 @@ export class MandateStore {
     let allWritten = true;
     for (const change of entry.changes) {
       const { after, before } = change;
+      // First the facts: when the mandate write does not follow, the roll forward writes both.
+      await this.facts?.replaceOne({ _id: after.id }, factsDocumentOf(after), { upsert: true });
       if (before === null) {
         try {
           await this.mandates.insertOne(withSeriesKeys(after));
@@ -264,12 +269,11 @@ export class MandateStore {
         const recorded = batch.filter((_e, j) => !failed.has(j));
         for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
         if (recorded.length) {
+          await this.insertFacts(recorded.map((e) => e.changes[0]!.after));
           try {
             await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
           } catch (err) {
-            const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
-            const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
-            if (!list || list.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+            if (!duplicateKeysOnly(err)) throw err;
             // some were inserted by an earlier apply: which ones is not known here
             exact = false;
           }
@@ -301,9 +305,26 @@ export class MandateStore {
     return result;
   }
 
+  /** Inserts facts of new mandates; one already there (an earlier attempt) holds the same facts. */
+  private async insertFacts(docs: readonly MandateDocument[]): Promise<void> {
+    if (!this.facts || !docs.length) return;
+    try {
+      await this.facts.insertMany(docs.map(factsDocumentOf), { ordered: false });
+    } catch (err) {
+      if (!duplicateKeysOnly(err)) throw err;
+    }
+  }
+
   historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
     return this.history.find({ mandateIds: { $in: [...mandateIds] } }, NO_ID).sort({ slotKey: 1, slotSeq: 1 }).toArray();
   }
+}
+
+/** A bulk insert's error in which every failed document was a duplicate key. */
+function duplicateKeysOnly(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+  const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
+  return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000);
 }
 
 function deltasOf(changes: readonly MandateChangeDocument[]): MandateDelta[] {

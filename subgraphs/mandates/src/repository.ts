@@ -1,9 +1,10 @@
 import type { Collection, Db } from 'mongodb';
 import { groupLoader, uniqueLoader } from '@osr/common';
 import { ChangeJournal } from './change-journal.js';
+import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.js';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
-import { seriesKeys } from './series-keys.js';
+import { seriesKeys, withSeriesKeys } from './series-keys.js';
 import type {
   AanleverpuntDocument,
   FeedCursorDocument,
@@ -32,6 +33,8 @@ export class MandatesRepository {
   readonly aanleverpunten: Collection<AanleverpuntDocument>;
   readonly history: Collection<MandateHistoryDocument>;
   readonly cursors: Collection<FeedCursorDocument>;
+  /** Each mandate's facts, what the aggregates read (facts.ts). */
+  readonly facts: Collection<MandateFactsDocument>;
   /** The only way mandates are written (see mandate-store.ts). */
   readonly store: MandateStore;
   /**
@@ -48,9 +51,13 @@ export class MandatesRepository {
     this.aanleverpunten = db.collection('aanleverpunten');
     this.history = db.collection('mandate_history');
     this.cursors = db.collection('feed_cursors');
+    this.facts = db.collection('mandate_facts');
     this.journal = new ChangeJournal(db.collection('change_marks'), db.collection('mandate_journal'), db.collection('mandate_journal_intents'), 'mandates', { logger });
-    this.store = new MandateStore(this.mandates, this.history, logger, this.journal);
+    this.store = new MandateStore(this.mandates, this.history, logger, this.journal, this.facts);
+    this.logger = logger;
   }
+
+  private readonly logger: Logger | undefined;
 
   async ensureIndexes(): Promise<void> {
     await this.services.createIndex({ code: 1 }, { name: 'code', unique: true });
@@ -70,6 +77,77 @@ export class MandatesRepository {
     await this.journal.ensureIndexes();
     await this.aanleverpunten.createIndex({ brin: 1, index: 1 }, { name: 'brin_index', unique: true });
     await this.ensureSeriesKeys();
+    await this.ensureFacts();
+  }
+
+  /**
+   * Fills `mandate_facts` from the mandates once (the first start with this collection, or a
+   * fresh database); after that every writer keeps it in step. A mark in `change_marks` says
+   * it was done. Returns what repairFacts changed (all 0 when it was done before).
+   */
+  async ensureFacts(): Promise<{ inserted: number; replaced: number; removed: number }> {
+    const marks = this.db.collection<{ _id: string; token: string; at: Date }>('change_marks');
+    if (await marks.findOne({ _id: 'mandate_facts' })) return { inserted: 0, replaced: 0, removed: 0 };
+    const result = await this.repairFacts();
+    await marks.replaceOne({ _id: 'mandate_facts' }, { token: 'filled', at: new Date() }, { upsert: true });
+    return result;
+  }
+
+  /**
+   * Compares every mandate with its facts document and writes what differs: the repair after
+   * writes around the mandate store (a bulk load, a fix by hand), and the first fill. Reads
+   * both collections whole (a maintenance job, seconds for the national set on FerretDB); run
+   * it while no mandate is being written, or again afterwards. Kept aggregates are not told:
+   * use repairDerived for that.
+   */
+  async repairFacts(): Promise<{ inserted: number; replaced: number; removed: number }> {
+    const projection = { _id: 0, id: 1, serviceCode: 1, systemId: 1, origin: 1, boardNummer: 1, brin: 1, startDate: 1, endDate: 1 } as const;
+    const mandates = await this.mandates.find({}, { projection, batchSize: 100_000 }).toArray();
+    const have = new Map((await this.facts.find({}, { batchSize: 100_000 }).toArray()).map((f) => [f._id, f]));
+    const missing: MandateFactsDocument[] = [];
+    const differ: MandateFactsDocument[] = [];
+    for (const m of mandates) {
+      const want = factsDocumentOf(m);
+      const stored = have.get(m.id);
+      if (!stored) missing.push(want);
+      else if (!sameFacts(stored, want)) differ.push(want);
+      have.delete(m.id);
+    }
+    // what is left has no mandate (one deleted around the store)
+    const remove = [...have.keys(), ...differ.map((f) => f._id)];
+    for (let i = 0; i < remove.length; i += 5000) await this.facts.deleteMany({ _id: { $in: remove.slice(i, i + 5000) } });
+    const write = [...missing, ...differ];
+    for (let i = 0; i < write.length; i += 1000) await this.facts.insertMany(write.slice(i, i + 1000));
+    const result = { inserted: missing.length, replaced: differ.length, removed: have.size };
+    if (write.length || have.size) this.logger?.info(result, 'brought the mandate facts in step with the mandates');
+    return result;
+  }
+
+  /**
+   * For code that wrote mandates or aanleverpunten around the store: brings the facts in step
+   * and records a change that is not known exactly, so every kept aggregate is computed again.
+   */
+  async repairDerived(): Promise<{ inserted: number; replaced: number; removed: number }> {
+    const result = await this.repairFacts();
+    await this.journal.unknownChange();
+    return result;
+  }
+
+  /**
+   * Inserts new mandates as a bulk load does (a fresh store, no history written here): the
+   * documents with their series keys, and their facts. Records an unknown change at the end.
+   */
+  async insertLoaded(docs: readonly MandateDocument[], progress?: (written: number) => void): Promise<void> {
+    try {
+      for (let i = 0; i < docs.length; i += 1000) {
+        const batch = docs.slice(i, i + 1000);
+        await this.facts.insertMany(batch.map(factsDocumentOf));
+        await this.mandates.insertMany(batch.map(withSeriesKeys));
+        progress?.(i + batch.length);
+      }
+    } finally {
+      await this.journal.unknownChange();
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import type {
   SupplierDocument,
   SystemDocument,
 } from './documents.js';
+import { factsDocumentOf } from './facts.js';
 import { slotKeyOf } from './mandate-store.js';
 import { withSeriesKeys } from './series-keys.js';
 import type { MandatesRepository } from './repository.js';
@@ -73,6 +74,7 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
     ...m,
     slotKey: slotKeyOf(m),
   }));
+  await replaceAll(repo.facts, mandates.map(factsDocumentOf), (d) => ({ _id: d._id }));
   await replaceAll(repo.mandates, mandates.map(withSeriesKeys), (d) => ({ id: d.id }));
   // Each seeded slot's history starts with one entry that records the seeded mandates.
   const slots = new Map<string, MandateDocument[]>();

@@ -38,7 +38,7 @@ export async function createMandatesServer(
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'mandates', identitySecret, timeoutMs: 30_000 })
     : null;
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
-  const analytics = new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, directory, repository.journal, { logger });
+  const analytics = new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal, { logger });
 
   let lastRefresh: { at: string; ms: number; queries: number; directory: number } | null = null;
   // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts

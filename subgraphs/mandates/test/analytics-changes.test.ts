@@ -30,10 +30,10 @@ describe('aggregates brought forward by the writes since (against the real datab
     keepWarm: () => undefined,
     state: async () => ({ warm: true, entries: 1, current: 1, running: 0, stats: { hits: 0, misses: 0, joined: 0, folded: 0, refreshed: 0, entries: 1 } }),
   };
-  const analytics = () => new MandateAnalytics(repository.mandates, repository.aanleverpunten, repository.systems, directory, repository.journal);
+  const analytics = () => new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal);
   /** Aggregations that start 20 ms late: a write is likely to land between the token read and the query. */
   const lateAnalytics = () => {
-    const late = new Proxy(repository.mandates, {
+    const late = new Proxy(repository.facts, {
       get(target, prop, receiver) {
         if (prop !== 'aggregate') return Reflect.get(target, prop, receiver) as unknown;
         return (...args: Parameters<typeof target.aggregate>) => {
@@ -94,6 +94,8 @@ describe('aggregates brought forward by the writes since (against the real datab
     expect(after).toEqual(await questions(analytics()));
     expect(await questions(replica)).toEqual(after);
     expect(replica.cache.stats.misses).toBe(replicaRuns);
+    // the store kept every mandate's facts in step
+    expect(await repository.repairFacts()).toEqual({ inserted: 0, replaced: 0, removed: 0 });
   });
 
   it('stay exact when questions are computed while writes are in progress', async () => {
@@ -117,7 +119,23 @@ describe('aggregates brought forward by the writes since (against the real datab
       })();
       await Promise.all([writes, asked]);
       expect(await questions(kept)).toEqual(await questions(analytics()));
+      expect(await repository.repairFacts()).toEqual({ inserted: 0, replaced: 0, removed: 0 });
     }
+  });
+
+  it('brings the facts in step after writes around the store: added, changed and removed mandates', async () => {
+    const [one, two] = await repository.mandates.find({ serviceCode: 'OSO_OV' }, { projection: { _id: 0 } }).limit(2).toArray();
+    await repository.mandates.insertOne({ ...one!, id: 'm-around-the-store', brin: '99ZZ', slotKey: 'school:99ZZ|OSO_OV' });
+    await repository.mandates.updateOne({ id: two!.id }, { $set: { endDate: '2031-03-14' } });
+    await repository.facts.insertOne({ ...(await repository.facts.findOne({ _id: one!.id }))!, _id: 'm-deleted-around-the-store' });
+    expect(await repository.repairFacts()).toEqual({ inserted: 1, replaced: 1, removed: 1 });
+    expect(await repository.facts.findOne({ _id: two!.id })).toMatchObject({ endDate: '2031-03-14', seriesEnd: 'OSO_OV|2031-03' });
+    expect(await repository.facts.findOne({ _id: 'm-around-the-store' })).toMatchObject({ brin: '99ZZ', serviceCode: 'OSO_OV' });
+    expect(await repository.facts.findOne({ _id: 'm-deleted-around-the-store' })).toBeNull();
+    expect(await repository.repairFacts()).toEqual({ inserted: 0, replaced: 0, removed: 0 });
+    await repository.mandates.deleteOne({ id: 'm-around-the-store' });
+    await repository.mandates.updateOne({ id: two!.id }, { $set: { endDate: two!.endDate } });
+    await repository.repairDerived();
   });
 
   it('runs the queries again after a write whose changes are not known (a bulk write)', async () => {
@@ -125,7 +143,7 @@ describe('aggregates brought forward by the writes since (against the real datab
     await questions(kept);
     const runs = kept.cache.stats.misses;
     await repository.mandates.updateMany({ serviceCode: 'ROD_PO' }, { $set: { systemId: SYSTEM_B } });
-    await repository.journal.unknownChange();
+    await repository.repairDerived();
     const after = await questions(kept);
     expect(kept.cache.stats.misses).toBeGreaterThan(runs);
     expect(after).toEqual(await questions(analytics()));

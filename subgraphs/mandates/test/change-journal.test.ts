@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName, type Database } from '@osr/common';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
-import { ChangeJournal, type MandateDelta, type MandateFacts } from '../src/change-journal.js';
+import { ChangeJournal, type MandateDelta } from '../src/change-journal.js';
+import type { MandateFacts } from '../src/facts.js';
 
 /** A delta whose system names it, so that order and completeness can be checked. */
 function delta(n: number): MandateDelta {
