@@ -49,7 +49,9 @@ export function factsDocumentOf(m: Parameters<typeof factsOf>[0] & { id: string 
   return { _id: m.id, ...factsOf(m) };
 }
 
+const FACT_FIELDS: readonly (keyof MandateFacts)[] = ['serviceCode', 'systemId', 'origin', 'boardNummer', 'brin', 'startDate', 'endDate', 'seriesStart', 'seriesEnd'];
+
 /** Same facts (field by field). */
 export function sameFacts(a: MandateFacts, b: MandateFacts): boolean {
-  return (Object.keys(factsOf(a)) as (keyof MandateFacts)[]).every((k) => (a[k] ?? null) === (b[k] ?? null));
+  return FACT_FIELDS.every((k) => (a[k] ?? null) === (b[k] ?? null));
 }

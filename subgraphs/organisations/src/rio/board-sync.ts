@@ -8,10 +8,10 @@
  */
 import { todayInNetherlands } from '@osr/common';
 import type { OrganisationsRepository } from '../repository.js';
-import { RioApiClient, RioApiError } from './api-client.js';
+import { RioApiError } from './api-client.js';
 import { snapshotFromApi, type CollectedItems } from './api-snapshot.js';
 import { importRio, type ImportReport } from './import.js';
-import { displayUrl, type RioSyncConfig } from './sync.js';
+import { displayUrl, rioApiClient, type RioSyncConfig } from './sync.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,16 +32,7 @@ export async function syncBoard(
   const referenceDate = options.referenceDate ?? todayInNetherlands(syncedAt);
   const signals = [AbortSignal.timeout(config.maxDurationMs ?? 30 * 60_000)];
   if (options.signal) signals.push(options.signal);
-  const client = new RioApiClient({
-    baseUrl: config.apiUrl,
-    apiKey: config.apiKey,
-    ...(config.apiKeyHeader ? { apiKeyHeader: config.apiKeyHeader } : {}),
-    concurrency: config.concurrency ?? 4,
-    requestsPerSecond: config.requestsPerSecond ?? 10,
-    maxAttempts: config.maxAttempts ?? 6,
-    backoffBaseMs: config.backoffBaseMs ?? 500,
-    signal: AbortSignal.any(signals),
-  });
+  const client = rioApiClient(config, AbortSignal.any(signals));
   const query = { datumGeldigOp: referenceDate };
   const pageSize = config.pageSize ?? 200;
   const item = async (href: string) => {

@@ -47,6 +47,23 @@ export interface RioSyncConfig {
   maxEnded?: number;
 }
 
+/** The RIO API client with the sync's settings (and their defaults). */
+export function rioApiClient(config: RioSyncConfig, signal: AbortSignal, onRetry?: ConstructorParameters<typeof RioApiClient>[0]['onRetry']): RioApiClient {
+  return new RioApiClient({
+    baseUrl: config.apiUrl,
+    apiKey: config.apiKey,
+    ...(config.apiKeyHeader ? { apiKeyHeader: config.apiKeyHeader } : {}),
+    concurrency: config.concurrency ?? 4,
+    requestsPerSecond: config.requestsPerSecond ?? 10,
+    maxAttempts: config.maxAttempts ?? 6,
+    backoffBaseMs: config.backoffBaseMs ?? 500,
+    ...(config.backoffMaxMs ? { backoffMaxMs: config.backoffMaxMs } : {}),
+    ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
+    signal,
+    ...(onRetry ? { onRetry } : {}),
+  });
+}
+
 export interface RioSyncProgress {
   phase: 'fetching' | 'importing' | 'done';
   done: number;
@@ -160,19 +177,7 @@ export async function runRioSync(
   const referenceDate = options.referenceDate ?? todayInNetherlands(started);
   let run: RioSyncRunDocument | null = null;
   let resumedPages = 0;
-  const client = new RioApiClient({
-    baseUrl: config.apiUrl,
-    apiKey: config.apiKey,
-    ...(config.apiKeyHeader ? { apiKeyHeader: config.apiKeyHeader } : {}),
-    concurrency: config.concurrency ?? 4,
-    requestsPerSecond: config.requestsPerSecond ?? 10,
-    maxAttempts: config.maxAttempts ?? 6,
-    backoffBaseMs: config.backoffBaseMs ?? 500,
-    ...(config.backoffMaxMs ? { backoffMaxMs: config.backoffMaxMs } : {}),
-    ...(config.requestTimeoutMs ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
-    signal: controller.signal,
-    onRetry: (r) => log?.info({ url: r.url, attempt: r.attempt, waitMs: r.waitMs, reason: r.reason }, 'RIO API: retrying'),
-  });
+  const client = rioApiClient(config, controller.signal, (r) => log?.info({ url: r.url, attempt: r.attempt, waitMs: r.waitMs, reason: r.reason }, 'RIO API: retrying'));
 
   try {
     // Continue the last sync when it stopped before its import and describes the same date.
