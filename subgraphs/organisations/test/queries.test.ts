@@ -45,6 +45,22 @@ describe('organisations queries over imported RIO data', () => {
     });
   });
 
+  it('a closed school\'s board history ends on its end date: closed in the file (31EW) and ended by absence (09UV)', async () => {
+    const res = await ask<Record<string, { endDate: string; boardHistory: unknown[]; after: unknown; last: unknown }>>(`{
+      closed: school(brin: "31EW") { endDate boardHistory { board { bevoegdGezagNummer } from until } last: boardOn(date: "2026-07-31") { bevoegdGezagNummer } after: boardOn(date: "2026-08-01") { bevoegdGezagNummer } }
+      absent: school(brin: "09UV") { endDate boardHistory { board { bevoegdGezagNummer } from until } last: boardOn(date: "2026-08-31") { bevoegdGezagNummer } after: boardOn(date: "2026-09-01") { bevoegdGezagNummer } }
+    }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.closed).toEqual({
+      endDate: '2026-07-31',
+      boardHistory: [{ board: { bevoegdGezagNummer: '41234' }, from: '1998-01-01', until: '2026-07-31' }],
+      last: { bevoegdGezagNummer: '41234' },
+      after: null,
+    });
+    expect(res.data!.absent).toMatchObject({ endDate: '2026-08-31', last: { bevoegdGezagNummer: '41234' }, after: null });
+    expect(res.data!.absent!.boardHistory.at(-1)).toMatchObject({ board: { bevoegdGezagNummer: '41234' }, until: '2026-08-31' });
+  });
+
   it('schools filters by board, sector, SWV, name (regex characters matched literally) and activeOn, paginated by BRIN', async () => {
     const q = `query ($filter: SchoolFilter, $first: Int, $after: String) {
       schools(filter: $filter, first: $first, after: $after) { edges { cursor node { brin } } pageInfo { hasNextPage endCursor } }

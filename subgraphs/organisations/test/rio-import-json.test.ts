@@ -107,7 +107,7 @@ describe('RIO import of JSON bundles: a first snapshot, then one with a merger, 
       ],
     });
     expect(await storedSchool(repo, '09UV')).toMatchObject({ endDate: '2026-08-31', boardNummer: '41234', rioSyncedAt: new Date('2026-01-05T06:00:00.000Z') });
-    expect(await storedSchool(repo, '31EW')).toMatchObject({ endDate: '2026-07-31' });
+    expect(await storedSchool(repo, '31EW')).toMatchObject({ endDate: '2026-07-31', boardHistory: [{ boardNummer: '41234', from: '1998-01-01', until: '2026-07-31' }] });
     expect(await storedSchool(repo, '14AB')).toMatchObject({ name: 'Openbare Basisschool De Linde-Maas' });
     const school25 = await storedSchool(repo, '25BE');
     expect(school25!.vestigingen.map((v) => [v.vestigingsnummer, v.endDate])).toEqual([['25BE00', null], ['25BE01', '2026-08-31']]);

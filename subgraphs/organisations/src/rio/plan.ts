@@ -107,9 +107,19 @@ function sameContent(a: object, b: object): boolean {
   return strip(a) === strip(b);
 }
 
-/** The stored history, or the implicit one of a document written before histories existed. */
+/**
+ * The stored history, or the implicit one of a document written before histories existed;
+ * the last period closes on the school's end date (a closed school has no board after it).
+ */
 export function boardHistoryOf(school: SchoolDocument): BoardPeriodDocument[] {
-  return school.boardHistory ?? [{ boardNummer: school.boardNummer, from: school.startDate, until: null }];
+  return endingOn(school.boardHistory ?? [{ boardNummer: school.boardNummer, from: school.startDate, until: null }], school.endDate);
+}
+
+/** The history with its last period ending on the school's end date (open when it has none). */
+function endingOn(history: BoardPeriodDocument[], endDate: string | null): BoardPeriodDocument[] {
+  const last = history.at(-1);
+  if (!last || last.until === endDate) return history;
+  return [...history.slice(0, -1), { ...last, until: endDate }];
 }
 
 function mergeVestigingen(
@@ -271,7 +281,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
         endDate: src.endDate,
         vestigingen,
         rioSyncedAt: syncedAt,
-        boardHistory: [{ boardNummer: src.boardNummer, from: src.boardSince ?? src.startDate ?? ref, until: null }],
+        boardHistory: [{ boardNummer: src.boardNummer, from: src.boardSince ?? src.startDate ?? ref, until: src.endDate }],
       };
       plan.schools.inserts.push(next);
       plan.counts.schools.created++;
@@ -308,7 +318,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       endDate: src.endDate,
       vestigingen,
       rioSyncedAt: syncedAt,
-      boardHistory: history,
+      boardHistory: endingOn(history, src.endDate),
     };
     const before = { ...old, boardHistory: boardHistoryOf(old) };
     if (sameContent(before, next)) {
@@ -357,7 +367,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
   if (full) {
     for (const old of [...stored.schools].sort((a, b) => a.brin.localeCompare(b.brin))) {
       if (snapshot.schools.has(old.brin) || old.endDate || snapshot.protectedKeys.schools.has(old.brin)) continue;
-      plan.schools.replacements.push({ ...old, endDate: absentEnd, boardHistory: boardHistoryOf(old) });
+      plan.schools.replacements.push({ ...old, endDate: absentEnd, boardHistory: boardHistoryOf({ ...old, endDate: absentEnd }) });
       plan.endedByAbsence++;
       plan.counts.schools.updated++;
       plan.counts.schools.ended++;
