@@ -14,7 +14,22 @@ import { buildDemoData, type DemoData } from './demo-data.js';
 export const DEMO_RIO_FILE = new URL('./demo/rio-demo.json', import.meta.url);
 
 const SEED_MARK = 'demo-seed';
+/** Written into every database before the demo data goes in: an interrupted seed may be resumed. */
+const SEEDING_MARK = 'demo-seed-started';
 const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
+
+/** The collections that hold each subgraph's data (not bookkeeping such as marks, locks, counters). */
+const DATA_COLLECTIONS: Record<SubgraphName, string[]> = {
+  organisations: ['boards', 'schools', 'samenwerkingsverbanden', 'organisation_changes', 'rio_imports'],
+  mandates: ['services', 'suppliers', 'systems', 'mandates', 'aanleverpunten', 'mandate_history'],
+  agreements: ['agreements', 'agreement_history', 'review_items'],
+  support: ['contacts', 'contact_history'],
+};
+
+export type DemoDecision =
+  | { action: 'kept'; reason: 'demo data already loaded' }
+  | { action: 'loaded' }
+  | { action: 'skipped'; holdingData: string[] };
 
 async function withDatabases<T>(uri: string, prefix: string, work: (dbs: Record<SubgraphName, Database>) => Promise<T>) {
   const dbs = {} as Record<SubgraphName, Database>;
@@ -37,19 +52,62 @@ export function isSeeded(uri: string, prefix: string): Promise<boolean> {
 }
 
 /**
+ * Where data that is not (only) the demo's already lies: "<database>.<collection>" of every
+ * data collection holding a document in a database without a demo mark. One findOne per
+ * collection (no counting).
+ */
+export function foreignData(uri: string, prefix: string): Promise<string[]> {
+  return withDatabases(uri, prefix, async (dbs) => {
+    const found: string[] = [];
+    for (const name of SUBGRAPHS) {
+      const meta = dbs[name].db.collection<{ _id: string }>('meta');
+      const marked = (await meta.findOne({ _id: SEED_MARK })) ?? (await meta.findOne({ _id: SEEDING_MARK }));
+      if (marked) continue;
+      for (const collection of DATA_COLLECTIONS[name]) {
+        if (await dbs[name].db.collection(collection).findOne({}, { projection: { _id: 1 } })) {
+          found.push(`${databaseName(prefix, name)}.${collection}`);
+        }
+      }
+    }
+    return found;
+  });
+}
+
+/**
+ * The start sequence's decision: demo data goes only into an empty store (or one whose only
+ * data is an earlier, possibly interrupted, demo seed). A store holding anything else is left
+ * exactly as it is: nothing loaded, nothing ended.
+ */
+export async function loadDemoIfEmpty(uri: string, prefix: string, log: (line: string) => void = () => {}): Promise<DemoDecision> {
+  if (await isSeeded(uri, prefix)) return { action: 'kept', reason: 'demo data already loaded' };
+  const holdingData = await foreignData(uri, prefix);
+  if (holdingData.length) return { action: 'skipped', holdingData };
+  log('loading the demo data (first start)...');
+  await seedDemo(uri, prefix);
+  return { action: 'loaded' };
+}
+
+/**
  * Loads the demo data into each subgraph's own database (through each subgraph's own seed
- * code) and marks each database as seeded. Idempotent: documents are replaced by key.
+ * code) and marks each database as seeded. Idempotent: documents are replaced by key. Call it
+ * through loadDemoIfEmpty, which refuses a store holding other data.
  */
 export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemoData()): Promise<void> {
   return withDatabases(uri, prefix, async (dbs) => {
+    const started = new Date();
+    for (const name of SUBGRAPHS) {
+      await dbs[name].db.collection<{ _id: string; at: Date }>('meta').replaceOne({ _id: SEEDING_MARK }, { at: started }, { upsert: true });
+    }
     const organisations = new OrganisationsRepository(dbs.organisations.db);
     await organisations.ensureIndexes();
     // Organisations come from RIO only: the demo RIO file, which holds exactly
     // data.organisations (checked by subgraphs/organisations/test/demo-rio-file.test.ts).
+    // As a delta: the seed adds and updates, it never ends an organisation (only an explicit
+    // rio:import or rio:sync full snapshot may).
     const rio = await importRio(
       organisations,
       { name: 'scripts/demo/rio-demo.json', bytes: readFileSync(DEMO_RIO_FILE) },
-      { mode: 'full' },
+      { mode: 'delta' },
     );
     if (rio.rejected > 0) throw new Error(`The demo RIO file has ${rio.rejected} rejected record(s): ${JSON.stringify(rio.rejections)}`);
     const mandates = new MandatesRepository(dbs.mandates.db);
@@ -67,5 +125,24 @@ export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemo
         .collection<{ _id: string; at: Date }>('meta')
         .replaceOne({ _id: SEED_MARK }, { at }, { upsert: true });
     }
+  });
+}
+
+/**
+ * The board with the most open schools in the store (ties: the lowest number), for the token
+ * hint `npm start` prints; null when the store has no schools. One aggregation at start.
+ */
+export function largestBoard(uri: string, prefix: string): Promise<string | null> {
+  return withDatabases(uri, prefix, async (dbs) => {
+    const [top] = await dbs.organisations.db
+      .collection('schools')
+      .aggregate<{ _id: string; schools: number }>([
+        { $match: { endDate: null } },
+        { $group: { _id: '$boardNummer', schools: { $sum: 1 } } },
+        { $sort: { schools: -1, _id: 1 } },
+        { $limit: 1 },
+      ])
+      .toArray();
+    return top?._id ?? null;
   });
 }

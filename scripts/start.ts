@@ -4,14 +4,14 @@
  * gateway as child processes, prints the gateway URL. Ctrl-C stops every process it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from '@osr/common';
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { randomBytes } from 'node:crypto';
 import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
 import { forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
-import { isSeeded, seedDemo } from './seed-lib.js';
+import { largestBoard, loadDemoIfEmpty } from './seed-lib.js';
 
 const env = z.object({
   // An empty MONGODB_URI counts as unset.
@@ -111,12 +111,11 @@ async function main() {
     say(`embedded database (FerretDB, SQLite) at ${uri}, data in ${join(config.OSR_DATA_DIR, 'ferretdb')}`);
   }
 
-  if (await isSeeded(uri, config.DB_PREFIX)) {
-    say('demo data already loaded; keeping the data as it is');
-  } else {
-    say('loading the demo data (first start)...');
-    await seedDemo(uri, config.DB_PREFIX);
-    say('demo data loaded');
+  const demo = await loadDemoIfEmpty(uri, config.DB_PREFIX, say);
+  if (demo.action === 'kept') say('demo data already loaded; keeping the data as it is');
+  else if (demo.action === 'loaded') say('demo data loaded');
+  else {
+    say(`the store already holds data (${demo.holdingData.join(', ')}): starting without loading the demo data; nothing was changed`);
   }
 
   const identitySecret = config.OSR_IDENTITY_SECRET ?? randomBytes(32).toString('base64url');
@@ -155,8 +154,28 @@ async function main() {
   startService('gateway', 'gateway/src/index.ts', gatewayEnv);
   await waitReady('gateway', `http://127.0.0.1:${config.GATEWAY_PORT}/ready`);
 
-  say(`gateway ready: http://127.0.0.1:${config.GATEWAY_PORT}/graphql  (Ctrl-C stops everything)`);
-  say('a token for board 41234: npm run token -- --role BOARD --board 41234 --rights OSR_TOEGANG');
+  const url = `http://127.0.0.1:${config.GATEWAY_PORT}/graphql`;
+  const board = await largestBoard(uri, config.DB_PREFIX).catch(() => null);
+  say(`gateway ready: ${url}  (Ctrl-C stops everything)`);
+  if (board && !config.JWT_JWKS_URL) {
+    for (const line of firstRequestHint(url, board, config.OSR_DATA_DIR)) console.log(line);
+  }
+}
+
+/**
+ * The README's first request, ready to paste, for the largest board in the store: a board-staff
+ * token, then the headline query. The token command carries OSR_DATA_DIR when it is not the
+ * default (a token signed with another data folder's key is refused).
+ */
+function firstRequestHint(url: string, board: string, dataDir: string): string[] {
+  const quote = (v: string) => (/^[\w./:@%+=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const dirEnv = resolve(dataDir) === join(repoRoot, ".data") ? "" : `OSR_DATA_DIR=${quote(resolve(dataDir))} `;
+  return [
+    `[osr] the headline request for board ${board} (the largest), as its staff with OSR_TOEGANG; paste in ${repoRoot}:`,
+    `TOKEN=$(${dirEnv}npm run -s token -- --role BOARD --board ${board} --rights OSR_TOEGANG)`,
+    `curl -s ${url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+    `  --data "$(node -e 'console.log(JSON.stringify({query: require("fs").readFileSync("test/queries/board-overview.graphql","utf8"), variables: {nummer: "${board}"}}))')"`,
+  ];
 }
 
 main().catch(async (err: unknown) => {

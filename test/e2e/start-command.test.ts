@@ -8,6 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, repoRoot } from '../../scripts/ferretdb.js';
+import { connectDatabase, databaseName } from '@osr/common';
+import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
+import { importRio } from '@osr/subgraph-organisations/rio';
+import { FIRST } from '../../subgraphs/organisations/test/rio-fixtures.js';
 import { databaseUri, freshPrefix, graphql } from '../support/system.js';
 
 /** Every live descendant of a process, with its command line (from /proc). */
@@ -130,5 +134,47 @@ describe('the run command', () => {
     const stopped = await stop(started);
     expect(stopped.code).toBe(0);
     expect(stopped.leftRunning).toEqual([]);
+  }, 120_000);
+
+  it('on a store that holds a RIO import (no demo mark) loads nothing, ends nothing and adds no feed entry', async () => {
+    const prefix = freshPrefix();
+    const database = await connectDatabase(databaseUri(), databaseName(prefix, 'organisations'));
+    try {
+      const repo = new OrganisationsRepository(database.db);
+      await repo.ensureIndexes();
+      const imported = await importRio(repo, { name: 'first.json', bytes: new TextEncoder().encode(JSON.stringify(FIRST)) }, { mode: 'full' });
+      expect(imported.rejected).toBe(0);
+      const before = {
+        boards: await repo.boards.find({}, { projection: { _id: 0 } }).sort({ bevoegdGezagNummer: 1 }).toArray(),
+        schools: await repo.schools.find({}, { projection: { _id: 0 } }).sort({ brin: 1 }).toArray(),
+        feed: (await repo.changes.find({}, { projection: { _id: 0, id: 1 } }).toArray()).length,
+      };
+      expect(before.boards.filter((b) => b.endDate)).toEqual([]);
+
+      const started = await start({ MONGODB_URI: databaseUri(), DB_PREFIX: prefix, OSR_DATA_DIR: dataDir });
+      for (let i = 0; i < 50 && !started.output().includes('TOKEN='); i++) await new Promise((r) => setTimeout(r, 100));
+      const stopped = await stop(started);
+      expect(stopped.code).toBe(0);
+
+      const after = {
+        boards: await repo.boards.find({}, { projection: { _id: 0 } }).sort({ bevoegdGezagNummer: 1 }).toArray(),
+        schools: await repo.schools.find({}, { projection: { _id: 0 } }).sort({ brin: 1 }).toArray(),
+        feed: (await repo.changes.find({}, { projection: { _id: 0, id: 1 } }).toArray()).length,
+      };
+      expect(after).toEqual(before);
+      const mandates = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
+      try {
+        expect(await mandates.db.collection('mandates').findOne({})).toBeNull();
+      } finally {
+        await mandates.close();
+      }
+      expect(started.output()).toContain(`the store already holds data (${prefix}organisations.boards`);
+      expect(started.output()).not.toContain('loading the demo data (first start)');
+      // The token hint names the largest board of this store (41234 has 4 open schools in FIRST)
+      // and carries the data folder, which is not the default one.
+      expect(started.output()).toContain(`TOKEN=$(OSR_DATA_DIR=${dataDir} npm run -s token -- --role BOARD --board 41234 --rights OSR_TOEGANG)`);
+    } finally {
+      await database.close();
+    }
   }, 120_000);
 });
