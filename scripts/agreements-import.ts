@@ -3,8 +3,10 @@
  * Imports agreements signed before 15 August 2022 into the agreements subgraph's database
  * (format in subgraphs/agreements/src/import.ts and the README). Uses MONGODB_URI, else the
  * embedded database of a running `npm start`, else starts the embedded database itself.
- * Exit code 0 when every row landed or was there already, 1 when some rows were rejected or
- * skipped (the good rows still landed), 2 for a usage or file error.
+ * Exit codes as every one-off command (cli-outcome.ts): 0 every row landed or was there
+ * already; 2 some rows rejected, skipped or differing (the good rows still landed); 1 nothing
+ * done (usage or file error, database unreachable, every row rejected). --json: one JSON
+ * document on stdout for every outcome.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,22 +14,30 @@ import { connectDatabase, databaseName } from '@osr/common';
 import { importAgreements, type ImportReport } from '@osr/subgraph-agreements/import';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
 import { dbPrefix, withDatabaseServer } from './cli-support.js';
+import { commandOutput, messageOf } from './cli-outcome.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
-});
-const path = positionals[0];
-if (!path || positionals.length > 1) {
-  console.error('usage: npm run agreements:import -- <agreements.csv> [--dry-run] [--json]');
-  process.exit(2);
+const out = commandOutput('agreements:import');
+const USAGE = 'usage: npm run agreements:import -- <agreements.csv> [--dry-run] [--json]';
+function parseOptions() {
+  return parseArgs({
+    allowPositionals: true,
+    options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  });
 }
-let bytes: Buffer;
+let parsed!: ReturnType<typeof parseOptions>;
+try {
+  parsed = parseOptions();
+} catch (err) {
+  out.fail(`${messageOf(err)}\n${USAGE}`);
+}
+const { values, positionals } = parsed;
+const path = positionals[0] ?? '';
+if (!path || positionals.length > 1) out.fail(USAGE);
+let bytes!: Buffer;
 try {
   bytes = readFileSync(path);
 } catch (err) {
-  console.error(`agreements:import: cannot read ${path}: ${(err as Error).message}`);
-  process.exit(2);
+  out.fail(`cannot read ${path}: ${(err as Error).message}`);
 }
 
 export function formatReport(report: ImportReport): string {
@@ -57,9 +67,12 @@ try {
       await database.close();
     }
   });
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-  process.exit(report.rejected.length + report.skipped.length + report.differing.length > 0 ? 1 : 0);
+  const notTaken = report.rejected.length + report.skipped.length + report.differing.length;
+  const exitCode = notTaken === 0 ? 0 : report.imported.length + report.unchanged.length > 0 ? 2 : 1;
+  const summary =
+    `${report.dryRun ? 'dry run, nothing written: ' : ''}${report.rows} rows: ${report.imported.length} imported, ${report.unchanged.length} unchanged, ` +
+    `${report.differing.length} differing, ${report.skipped.length} skipped, ${report.rejected.length} rejected`;
+  out.finish(exitCode, summary, report, [formatReport(report)]);
 } catch (err) {
-  console.error(`agreements:import: ${(err as Error).message}`);
-  process.exit(2);
+  out.fail(`nothing imported: ${messageOf(err)}`);
 }

@@ -4,18 +4,23 @@
  * `mandate_facts` (what the aggregates read) in step with `mandates` and records a change that
  * is not known exactly, so every running mandates replica computes its kept aggregates again.
  * Uses MONGODB_URI (production) or the embedded database, like the other scripts. Run it
- * while no mandate is being written (or run it again afterwards).
+ * while no mandate is being written (or run it again afterwards). Exit code 0 when done, 1
+ * when nothing was done (cli-outcome.ts); --json: one JSON document on stdout either way.
  */
 import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName } from '@osr/common';
 import { MandatesRepository } from '@osr/subgraph-mandates/repository';
 import { dbPrefix, withDatabaseServer } from './cli-support.js';
+import { commandOutput, messageOf } from './cli-outcome.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-if (positionals.length) {
-  console.error('usage: npm run mandates:repair [-- --json]');
-  process.exit(2);
+const out = commandOutput('mandates:repair');
+let positionals: string[] = [];
+try {
+  ({ positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'boolean', default: false } } }));
+} catch (err) {
+  out.fail(`${messageOf(err)}\nusage: npm run mandates:repair [-- --json]`);
 }
+if (positionals.length) out.fail('usage: npm run mandates:repair [-- --json]');
 
 try {
   await withDatabaseServer(async (uri) => {
@@ -26,13 +31,15 @@ try {
       const started = Date.now();
       const result = await repository.repairDerived();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (values.json) console.log(JSON.stringify({ ...result, seconds: Number(seconds) }));
-      else console.log(`mandates:repair: facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); kept aggregates will be computed again`);
+      out.finish(
+        0,
+        `facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); kept aggregates will be computed again`,
+        { ...result, seconds: Number(seconds) },
+      );
     } finally {
       await database.close();
     }
   });
 } catch (err) {
-  console.error(`mandates:repair: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  out.fail(messageOf(err));
 }

@@ -1,17 +1,22 @@
 /**
  * npm run rio:import -- <file> [--delta] [--dry-run] [--synced-at <moment>] [--reference-date <date>] [--json] [--allow-mass-end]
+ * npm run rio:import -- --boards besturen.csv vestigingen.csv --sector PO [...]   (DUO's two files of one sector)
  *
- * Imports a RIO JSON bundle (.json) or a DUO CSV file (.csv) into the organisations database:
- * MONGODB_URI when set, else the embedded database of a running `npm start` (it records
- * where it listens), else the embedded database in OSR_DATA_DIR, started for this run. Prints progress and a
- * report. Exit code 0: all records taken; 2: some records rejected (the rest was imported);
- * 1: nothing imported (bad file, bad arguments, database unreachable, import running).
+ * Imports a RIO JSON bundle (.json), a DUO CSV file (.csv), or DUO's pair of a boards file and
+ * a (hoofd)vestigingen file of one sector, into the organisations database: MONGODB_URI when
+ * set, else the embedded database of a running `npm start` (it records where it listens),
+ * else the embedded database in OSR_DATA_DIR, started for this run. Prints progress and a
+ * report. Exit codes as every one-off command (cli-outcome.ts): 0 all records taken; 2 some
+ * rejected (the rest was imported); 1 nothing imported (bad file, bad arguments, database
+ * unreachable, import running, every record rejected). With --json, stdout is one JSON
+ * document for every outcome.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, connectDatabase, databaseName, isoDateProblem, parseConfig, redactUri } from '@osr/common';
+import { SECTORS, type Sector } from '@osr/subgraph-organisations/documents';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import {
   ImportBusyError,
@@ -21,10 +26,14 @@ import {
   type ImportProgress,
 } from '@osr/subgraph-organisations/rio';
 import { withDatabaseServer } from './cli-support.js';
+import { commandOutput, exitCodeOf, messageOf } from './cli-outcome.js';
 import { SetupError, repoRoot } from './ferretdb.js';
 
 const USAGE =
-  'usage: npm run rio:import -- <file.json|file.csv> [--delta] [--dry-run] [--synced-at 2026-11-01T06:00:00Z] [--reference-date 2026-11-01] [--json] [--allow-mass-end]';
+  'usage: npm run rio:import -- <file.json|file.csv> [--delta] [--dry-run] [--synced-at 2026-11-01T06:00:00Z] [--reference-date 2026-11-01] [--json] [--allow-mass-end]\n' +
+  '       npm run rio:import -- --boards besturen.csv vestigingen.csv --sector PO|SO|VO|MBO [same options]';
+
+const out = commandOutput('rio:import');
 
 const env = z.object({
   MONGODB_URI: z.preprocess(
@@ -36,8 +45,7 @@ const env = z.object({
 });
 
 function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
+  return out.fail(message);
 }
 
 /** A progress bar on a terminal; plain lines (per phase and every 10%) otherwise. */
@@ -77,6 +85,8 @@ async function main() {
         'reference-date': { type: 'string' },
         json: { type: 'boolean' },
         'allow-mass-end': { type: 'boolean' },
+        boards: { type: 'string' },
+        sector: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -88,16 +98,24 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  if (positionals.length !== 1) fail(USAGE);
-  const path = resolve(positionals[0]!);
-  let bytes: Buffer;
-  let modified: Date;
-  try {
-    bytes = readFileSync(path);
-    modified = statSync(path).mtime;
-  } catch (err) {
-    fail(`Cannot read ${path}: ${(err as Error).message}`);
+  if (positionals.length !== 1) fail(`give one file\n${USAGE}`);
+  const read = (file: string) => {
+    const path = resolve(file);
+    try {
+      return { bytes: readFileSync(path), modified: statSync(path).mtime };
+    } catch (err) {
+      return fail(`Cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  const { bytes, modified } = read(positionals[0]!);
+  const boardsFile = values.boards === undefined ? undefined : { name: values.boards, ...read(values.boards) };
+  let sector: Sector | undefined;
+  if (values.sector !== undefined) {
+    const upper = values.sector.toUpperCase();
+    if (!(SECTORS as readonly string[]).includes(upper)) fail(`--sector ${JSON.stringify(values.sector)} is invalid: one of ${SECTORS.join(', ')}`);
+    sector = upper as Sector;
   }
+  if ((boardsFile || sector) && positionals[0]!.toLowerCase().endsWith('.json')) fail(`--boards and --sector are for DUO's CSV files, not a JSON bundle\n${USAGE}`);
   let syncedAt: Date | undefined;
   if (values['synced-at'] !== undefined) {
     syncedAt = new Date(values['synced-at']);
@@ -128,34 +146,35 @@ async function main() {
       await repository.ensureIndexes();
       const report = await importRio(
         repository,
-        { name: positionals[0]!, bytes },
+        { name: positionals[0]!, bytes, ...(boardsFile ? { boards: { name: boardsFile.name, bytes: boardsFile.bytes } } : {}) },
         {
+          ...(sector ? { sector } : {}),
           mode: values.delta ? 'delta' : 'full',
           dryRun: values['dry-run'] ?? false,
           ...(values['allow-mass-end'] ? { maxEnded: Infinity } : {}),
           ...(syncedAt ? { syncedAt } : {}),
           // A CSV file does not say when its data was taken: its modification time stands in.
-          fileModifiedAt: modified,
+          fileModifiedAt: boardsFile && boardsFile.modified < modified ? boardsFile.modified : modified,
           ...(referenceDate ? { referenceDate } : {}),
           onProgress: progressPrinter(process.stderr.isTTY === true),
         },
       );
-      if (values.json) console.log(JSON.stringify(report, null, 2));
-      else for (const line of formatReport(report)) console.log(line);
-      exitCode = report.rejected > 0 ? 2 : 0;
+      exitCode = out.finish(
+        exitCodeOf(report.recordsRead, report.rejected),
+        `${report.dryRun ? 'dry run, nothing written: ' : ''}${report.recordsRead} records read, ${report.rejected} rejected; ` +
+          `created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}; ${report.changes} change-feed entries`,
+        report,
+        formatReport(report),
+      );
     } catch (err) {
       if (err instanceof ImportFileError || err instanceof ImportBusyError || err instanceof SetupError) {
-        console.error(`Nothing imported: ${err.message}`);
-        exitCode = 1;
+        fail(`Nothing imported: ${err.message}`);
       } else throw err;
     } finally {
       await database.close();
     }
-  }, (line) => console.error(`[rio:import] ${line}`)).catch((err: unknown) => {
-    if (err instanceof SetupError) fail(err.message);
-    throw err;
-  });
+  }, (line) => console.error(`[rio:import] ${line}`)).catch((err: unknown) => fail(`Nothing imported: ${messageOf(err)}`));
   process.exitCode = exitCode;
 }
 
-await main();
+await main().catch((err: unknown) => fail(`Nothing imported: ${messageOf(err)}`));

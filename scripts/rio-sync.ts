@@ -6,8 +6,10 @@
  * organisations service) into the organisations database: MONGODB_URI when set, else the
  * embedded database of a running `npm start`, else the embedded database in OSR_DATA_DIR,
  * started for this run. A sync that stopped early (crash, Ctrl-C, give-up) is continued.
- * Exit code 0: all records taken; 2: some records rejected (the rest imported); 1: the sync
- * did not finish (see the report; the next run continues from the pages stored).
+ * Exit codes as every one-off command (cli-outcome.ts): 0 all records taken; 2 some records
+ * rejected (the rest imported); 1 the sync did not finish or nothing was done (see the report;
+ * the next run continues from the pages stored). --json: one JSON document on stdout for
+ * every outcome, errors included.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +23,8 @@ import { RioSyncBusyError, runRioSync, type RioSyncProgress } from '@osr/subgrap
 import { rioSyncConfig, rioSyncEnvSchema } from '@osr/subgraph-organisations/rio/sync-config';
 import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
 import { progressReporter, withDatabaseServer } from './cli-support.js';
-import { SetupError, repoRoot } from './ferretdb.js';
+import { commandOutput, exitCodeOf, messageOf, type ExitCode } from './cli-outcome.js';
+import { repoRoot } from './ferretdb.js';
 
 const USAGE =
   'usage: npm run rio:sync -- [--board 41234] [--reference-date 2026-11-01] [--json] [--allow-mass-end]   (needs RIO_API_URL, RIO_API_KEY)';
@@ -36,9 +39,10 @@ const env = rioSyncEnvSchema.extend({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
 
+const out = commandOutput('rio:sync');
+
 function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
+  return out.fail(message);
 }
 
 async function main() {
@@ -105,13 +109,15 @@ async function main() {
         // One board by its relation links, imported as a delta (no lock of its own: the import's).
         try {
           const report = await syncBoard(repository, sync, board, { signal: stop.signal, ...(referenceDate ? { referenceDate } : {}) });
-          if (values.json) console.log(JSON.stringify(report, null, 2));
-          else for (const line of formatReport(report)) console.log(line);
-          exitCode = report.rejected > 0 ? 2 : 0;
+          exitCode = out.finish(
+            exitCodeOf(report.recordsRead, report.rejected),
+            `board ${board}: ${report.recordsRead} records read, ${report.rejected} rejected; created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}`,
+            report,
+            formatReport(report),
+          );
         } catch (err) {
           if (!(err instanceof RioApiError || err instanceof ImportBusyError || err instanceof ImportFileError)) throw err;
-          console.error(`Nothing synced: ${err.message}`);
-          exitCode = 1;
+          fail(`Nothing synced: ${err.message}`);
         }
         return;
       }
@@ -126,31 +132,26 @@ async function main() {
         ...(referenceDate ? { referenceDate } : {}),
       });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (values.json) {
-        console.log(JSON.stringify({ run, report }, null, 2));
-      } else {
-        console.log(`Sync ${run.syncId} (attempt ${run.attempts}): ${run.outcome} in ${seconds} s`);
-        console.log(
-          `  ${run.apiUrl}, datumGeldigOp ${run.referenceDate}; pages ${run.pagesFetched}/${run.pagesTotal ?? '?'}` +
-            `${resumedPages ? ` (${resumedPages} from an earlier attempt)` : ''}; ${run.requests} requests, ${run.retries} retries`,
-        );
-        if (run.error) console.log(`  ${run.error}`);
-        if (report) for (const line of formatReport(report)) console.log(`  ${line}`);
-      }
-      exitCode = run.outcome === 'SUCCEEDED' ? 0 : run.outcome === 'SUCCEEDED_WITH_REJECTIONS' ? 2 : 1;
+      const lines = [
+        `Sync ${run.syncId} (attempt ${run.attempts}): ${run.outcome} in ${seconds} s`,
+        `  ${run.apiUrl}, datumGeldigOp ${run.referenceDate}; pages ${run.pagesFetched}/${run.pagesTotal ?? '?'}` +
+          `${resumedPages ? ` (${resumedPages} from an earlier attempt)` : ''}; ${run.requests} requests, ${run.retries} retries`,
+        ...(run.error ? [`  ${run.error}`] : []),
+        ...(report ? formatReport(report).map((line) => `  ${line}`) : []),
+      ];
+      const code: ExitCode = run.outcome === 'SUCCEEDED' ? 0 : run.outcome === 'SUCCEEDED_WITH_REJECTIONS' ? (report ? exitCodeOf(report.recordsRead, report.rejected) : 2) : 1;
+      const summary = report
+        ? `${run.outcome}: ${report.recordsRead} records read, ${report.rejected} rejected; created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}`
+        : `${run.outcome}: ${run.error ?? 'nothing imported'} (pages ${run.pagesFetched}/${run.pagesTotal ?? '?'} kept for the next run)`;
+      exitCode = out.finish(code, summary, { run, report }, lines);
     } catch (err) {
-      if (err instanceof RioSyncBusyError) {
-        console.error(`Nothing synced: ${err.message}`);
-        exitCode = 1;
-      } else throw err;
+      if (err instanceof RioSyncBusyError) fail(`Nothing synced: ${err.message}`);
+      throw err;
     } finally {
       await database.close();
     }
-  }, (line) => console.error(`[rio:sync] ${line}`)).catch((err: unknown) => {
-    if (err instanceof SetupError) fail(err.message);
-    throw err;
-  });
+  }, (line) => console.error(`[rio:sync] ${line}`)).catch((err: unknown) => fail(`Nothing synced: ${messageOf(err)}`));
   process.exitCode = exitCode;
 }
 
-await main();
+await main().catch((err: unknown) => fail(`Nothing synced: ${messageOf(err)}`));

@@ -115,7 +115,9 @@ export function generateNationalSet(options: GenerateOptions = {}): GeneratedSet
   const erkenningen: Record<string, unknown>[] = [];
   const aanbieders: Record<string, unknown>[] = [];
   const locaties: Record<string, unknown>[] = [];
-  const header = Object.values(CSV_COLUMNS);
+  // The one-file form with SOORT: ONDERWIJSSTRUCTUUR (DUO's per-sector files) is not written.
+  const columns = (Object.keys(CSV_COLUMNS) as (keyof typeof CSV_COLUMNS)[]).filter((c): c is Exclude<typeof c, 'structure'> => c !== 'structure');
+  const header = columns.map((c) => CSV_COLUMNS[c]);
   const lines = [header.join(';')];
   let schoolIndex = 0;
   let vestigingen = 0;
@@ -171,7 +173,7 @@ export function generateNationalSet(options: GenerateOptions = {}): GeneratedSet
           uitBedrijfdatum: null,
         };
         locaties.push(loc);
-        const row: Record<keyof typeof CSV_COLUMNS, string | null> = {
+        const row: Record<Exclude<keyof typeof CSV_COLUMNS, 'structure'>, string | null> = {
           boardNummer: nummer,
           boardName: board.naam,
           rioCode: board.bestuurID,
@@ -197,7 +199,7 @@ export function generateNationalSet(options: GenerateOptions = {}): GeneratedSet
           swv: swv?.code ?? null,
           swvName: swv?.naam ?? null,
         };
-        lines.push((Object.keys(CSV_COLUMNS) as (keyof typeof CSV_COLUMNS)[]).map((c) => csvField(row[c])).join(';'));
+        lines.push(columns.map((c) => csvField(row[c])).join(';'));
       }
     }
   }

@@ -8,7 +8,7 @@
  * bulk replacements go through a journal that the next import completes after a crash.
  */
 import { randomBytes } from 'node:crypto';
-import type { OrganisationChangeDocument } from '../documents.js';
+import type { OrganisationChangeDocument, Sector } from '../documents.js';
 import { SWAP_CHUNK, type DocumentWrites, type ImportCollection, type OrganisationsRepository } from '../repository.js';
 import { planImport, type EntityCounts, type PlanCounts } from './plan.js';
 import { readCsv } from './read-csv.js';
@@ -32,6 +32,11 @@ export interface ImportSource {
   /** default: by the name's extension (.json, .csv), else by the content */
   format?: 'json' | 'csv';
   /**
+   * DUO's boards file (besturen), read with a vestigingen file (`bytes`) that names its
+   * boards by number only: DUO's two-file form. CSV only.
+   */
+  boards?: { name: string; bytes: Uint8Array };
+  /**
    * Records read elsewhere (the RIO API sync): builds the snapshot from the keys the register
    * holds, instead of reading `bytes`. Everything after reading is the same as for a file.
    */
@@ -47,6 +52,11 @@ export interface ImportOptions {
   fileModifiedAt?: Date;
   /** The date the data describes. Default: the bundle's peildatum, else the date of syncedAt. */
   referenceDate?: string;
+  /**
+   * CSV: the sector of every school in a file without a SECTOR column (DUO's per-sector
+   * files). A full snapshot then ends only absent schools of this sector.
+   */
+  sector?: Sector;
   importId?: string;
   now?: () => Date;
   onProgress?: (progress: ImportProgress) => void;
@@ -122,7 +132,7 @@ export async function importRio(
   const { text, encoding } = source.read
     ? { text: '', encoding: 'utf-8' as Encoding }
     : decodeText(source.bytes ?? new Uint8Array());
-  const format = source.read ? 'json' : detectFormat(source, text);
+  const format = source.read ? 'json' : source.boards ? 'csv' : detectFormat(source, text);
   const csvSyncedAt = options.syncedAt ?? options.fileModifiedAt;
   if (format === 'csv' && !csvSyncedAt) {
     throw new ImportFileError('a CSV file does not say when its data was taken: pass syncedAt (--synced-at)');
@@ -150,7 +160,12 @@ export async function importRio(
       ? source.read(known)
       : format === 'json'
         ? readJsonBundle(text, known, readOptions)
-        : readCsv(text, known, { ...readOptions, syncedAt: csvSyncedAt! });
+        : readCsv(text, known, {
+            ...readOptions,
+            syncedAt: csvSyncedAt!,
+            ...(options.sector ? { sector: options.sector } : {}),
+            ...(source.boards ? { name: source.name, boards: { name: source.boards.name, text: decodeText(source.boards.bytes).text } } : {}),
+          });
     progress({ phase: 'reading', done: 1, total: 1 });
 
     progress({ phase: 'comparing', done: 0, total: 1 });

@@ -217,7 +217,9 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       boardClosures.push(change('BOARD_CLOSED', nr, next.endDate, null, { bevoegdGezagNummer: nr }, `Board ${nr} closed on ${next.endDate}`));
     }
   }
-  if (full) {
+  // A one-sector file ends no board or SWV by absence (they may live on in other sectors).
+  const scope = snapshot.sectorScope ?? null;
+  if (full && !scope) {
     for (const old of stored.boards) {
       const nr = old.bevoegdGezagNummer;
       if (snapshot.boards.has(nr) || old.endDate || snapshot.protectedKeys.boards.has(nr) || referencedBoards.has(nr)) continue;
@@ -251,7 +253,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     const fields = (['name', 'sector', 'endDate'] as const).filter((f) => before[f] !== next[f]);
     plan.changes.push(change('SWV_CHANGED', src.code, ref, fields.map((f) => [before[f], next[f]]), { swvCode: src.code }, `Samenwerkingsverband ${src.code} changed: ${fields.join(', ')}`));
   }
-  if (full) {
+  if (full && !scope) {
     for (const old of stored.swvs) {
       if (snapshot.swvs.has(old.code) || old.endDate || snapshot.protectedKeys.swvs.has(old.code)) continue;
       plan.swvs.replacements.push({ ...old, endDate: absentEnd });
@@ -367,6 +369,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
   if (full) {
     for (const old of [...stored.schools].sort((a, b) => a.brin.localeCompare(b.brin))) {
       if (snapshot.schools.has(old.brin) || old.endDate || snapshot.protectedKeys.schools.has(old.brin)) continue;
+      if (scope && old.sector !== scope) continue;
       plan.schools.replacements.push({ ...old, endDate: absentEnd, boardHistory: boardHistoryOf({ ...old, endDate: absentEnd }) });
       plan.endedByAbsence++;
       plan.counts.schools.updated++;

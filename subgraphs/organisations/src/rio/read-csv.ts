@@ -1,9 +1,14 @@
 /**
  * Reads a DUO open-data style CSV file: `;`-separated, a header row, one row per vestiging
- * carrying its school, board and samenwerkingsverband. Columns are matched by name
- * (case-insensitive); other columns are ignored. See README "RIO import" for the columns.
+ * carrying its school, board and samenwerkingsverband. Or DUO's two files as published per
+ * sector: a boards file (besturen) and a (hoofd)vestigingen file naming each board by number,
+ * with the sector given by the caller and the kind code taken from ONDERWIJSSTRUCTUUR.
+ * Columns are matched by name without regard to case, spaces, hyphens and underscores
+ * (`KVK-NUMMER` = `KVK NUMMER` = `kvk_nummer`); other columns are ignored. See
+ * docs/rio-import.md for the columns.
  */
 import { todayInNetherlands } from '@osr/common';
+import type { Sector } from '../documents.js';
 import { RecordCheck } from './fields.js';
 import { ImportFileError } from './read-json.js';
 import { emptySnapshot, type KnownKeys, type Snapshot, type SourceBoard, type SourceSchool, type SourceSwv } from './source.js';
@@ -34,9 +39,127 @@ export const CSV_COLUMNS = {
   vestigingEnd: 'VESTIGING EINDDATUM',
   swv: 'SAMENWERKINGSVERBAND',
   swvName: 'SAMENWERKINGSVERBAND NAAM',
+  structure: 'ONDERWIJSSTRUCTUUR',
 } as const;
 type Column = keyof typeof CSV_COLUMNS;
-const REQUIRED: Column[] = ['boardNummer', 'brin', 'schoolName', 'sector', 'kind', 'vestiging'];
+const REQUIRED: Column[] = ['boardNummer', 'brin', 'schoolName', 'vestiging'];
+const BOARD_COLUMNS: Column[] = ['boardNummer', 'boardName', 'rioCode', 'kvk', 'rsin', 'boardStart', 'boardEnd'];
+
+/** A column name as compared: upper case, without spaces, hyphens and underscores. */
+export function columnKey(name: string): string {
+  return name.replace(/^\uFEFF/, '').toUpperCase().replace(/[\s_-]+/g, '');
+}
+
+/** Kind codes for the education structures DUO's files name in ONDERWIJSSTRUCTUUR. */
+const STRUCTURE_KINDS: Record<string, string> = {
+  BAS: 'BAS',
+  BO: 'BAS',
+  SBAS: 'SBAS',
+  SBO: 'SBAS',
+  SO: 'SPEC',
+  VSO: 'SPEC',
+  SPEC: 'SPEC',
+  VWO: 'VOS',
+  HAVO: 'VOS',
+  VMBO: 'VOS',
+  MAVO: 'VOS',
+  VBO: 'VOS',
+  PRO: 'VOS',
+  VOS: 'VOS',
+};
+
+/**
+ * The kind code for an ONDERWIJSSTRUCTUUR value such as `BAS`, `SBO`, `SO/VSO` or
+ * `VWO/HAVO/VMBO`: every structure named must map to the same kind; null when one is unknown
+ * or they differ.
+ */
+export function kindFromStructure(value: string): string | null {
+  const parts = value.toUpperCase().split(/[^A-Z]+/).filter(Boolean);
+  const kinds = new Set(parts.map((p) => STRUCTURE_KINDS[p] ?? null));
+  if (kinds.size !== 1 || kinds.has(null)) return null;
+  return [...kinds][0]!;
+}
+
+export interface CsvReadOptions {
+  syncedAt: Date;
+  referenceDate?: string;
+  /** The sector of every school, for a file without a SECTOR column (DUO's per-sector files). */
+  sector?: Sector;
+  /** DUO's boards file (besturen), for a vestigingen file that names boards by number only. */
+  boards?: { name: string; text: string };
+  /** Names the records "<name> line N" instead of "line N" (the two-file form). */
+  name?: string;
+}
+
+function headerIndex(fields: string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  fields.forEach((name, i) => {
+    const key = columnKey(name);
+    if (!index.has(key)) index.set(key, i);
+  });
+  return index;
+}
+
+function parseTable(text: string, what: string) {
+  let rows;
+  try {
+    rows = parseCsv(text, ';');
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new ImportFileError(`${what} cannot be read: ${err.message}`);
+    throw err;
+  }
+  const header = rows.shift();
+  if (!header) throw new ImportFileError(`${what} is empty (a header row is required)`);
+  return { header, rows, index: headerIndex(header.fields) };
+}
+
+/** DUO's boards file: one board per row; the first row of a number wins, a differing repeat is rejected. */
+function readBoardsFile(file: { name: string; text: string }, snap: Snapshot): void {
+  const { header, rows, index } = parseTable(file.text, `the boards file ${file.name}`);
+  const missing = (['boardNummer', 'boardName'] as Column[]).filter((c) => !index.has(columnKey(CSV_COLUMNS[c])));
+  if (missing.length) {
+    throw new ImportFileError(`the boards file ${file.name} lacks the column(s) ${missing.map((c) => CSV_COLUMNS[c]).join(', ')} (is it ;-separated?)`);
+  }
+  for (const row of rows) {
+    snap.recordsRead++;
+    const check = new RecordCheck(`${file.name} line ${row.line}`);
+    const get = (c: Column) => {
+      const i = index.get(columnKey(CSV_COLUMNS[c]));
+      return i === undefined ? undefined : row.fields[i];
+    };
+    if (row.fields.length !== header.fields.length) {
+      check.fail('(row)', row.fields.length, `has ${row.fields.length} fields where the header has ${header.fields.length}`);
+      snap.rejections.push(...check.problems);
+      continue;
+    }
+    const nummer = check.bevoegdGezagNummer(CSV_COLUMNS.boardNummer, get('boardNummer'));
+    const board: SourceBoard = {
+      record: check.record,
+      bevoegdGezagNummer: nummer ?? '',
+      rioCode: check.rioCode(CSV_COLUMNS.rioCode, get('rioCode')),
+      name: check.text(CSV_COLUMNS.boardName, get('boardName'), true) ?? '',
+      kvkNummer: check.kvkNummer(CSV_COLUMNS.kvk, get('kvk')),
+      rsin: check.rsin(CSV_COLUMNS.rsin, get('rsin')),
+      startDate: check.date(CSV_COLUMNS.boardStart, get('boardStart')),
+      endDate: check.date(CSV_COLUMNS.boardEnd, get('boardEnd')),
+    };
+    check.period(CSV_COLUMNS.boardEnd, board.startDate, board.endDate);
+    if (!check.ok || !nummer) {
+      if (nummer) snap.protectedKeys.boards.add(nummer);
+      snap.rejections.push(...check.problems);
+      continue;
+    }
+    const first = snap.boards.get(nummer);
+    if (first) {
+      const differs = BOARD_FIELDS.find(([f]) => first[f] !== board[f]);
+      if (differs) {
+        snap.rejections.push({ record: check.record, field: CSV_COLUMNS[differs[1]], value: board[differs[0]], reason: `differs from ${first.record} for the same ${CSV_COLUMNS.boardNummer}` });
+      }
+      continue;
+    }
+    snap.boards.set(nummer, board);
+  }
+}
 
 /** The fields of a school that every row of that school must repeat identically. */
 const SCHOOL_FIELDS: [keyof SourceSchool, Column][] = [
@@ -57,22 +180,20 @@ const BOARD_FIELDS: [keyof SourceBoard, Column][] = [
   ['endDate', 'boardEnd'],
 ];
 
-export function readCsv(text: string, known: KnownKeys, options: { syncedAt: Date; referenceDate?: string }): Snapshot {
-  let rows;
-  try {
-    rows = parseCsv(text, ';');
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) throw new ImportFileError(`the CSV file cannot be read: ${err.message}`);
-    throw err;
-  }
-  const header = rows.shift();
-  if (!header) throw new ImportFileError('the CSV file is empty (a header row is required)');
-  const index = new Map(header.fields.map((name, i) => [name.trim().toUpperCase(), i]));
-  const missing = REQUIRED.filter((c) => !index.has(CSV_COLUMNS[c]));
+export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions): Snapshot {
+  const { header, rows, index } = parseTable(text, options.name ? `the file ${options.name}` : 'the CSV file');
+  const has = (c: Column) => index.has(columnKey(CSV_COLUMNS[c]));
+  const missing: string[] = REQUIRED.filter((c) => !has(c)).map((c) => CSV_COLUMNS[c]);
+  if (!has('sector') && !options.sector) missing.push(`${CSV_COLUMNS.sector} (or give the sector: --sector PO)`);
+  if (!has('kind') && !has('structure')) missing.push(`${CSV_COLUMNS.kind} or ${CSV_COLUMNS.structure}`);
   if (missing.length) {
-    throw new ImportFileError(`the CSV header lacks the column(s) ${missing.map((c) => CSV_COLUMNS[c]).join(', ')} (is it ;-separated?)`);
+    throw new ImportFileError(`the CSV header${options.name ? ` of ${options.name}` : ''} lacks the column(s) ${missing.join(', ')} (is it ;-separated?)`);
   }
   const snap = emptySnapshot('csv', options.syncedAt, options.referenceDate ?? todayInNetherlands(options.syncedAt));
+  if (options.sector && !has('sector')) snap.sectorScope = options.sector;
+  if (options.boards) readBoardsFile(options.boards, snap);
+  // With a boards file, board fields come from it; the vestigingen file's own are ignored.
+  const fromBoardsFile = new Set<Column>(options.boards ? BOARD_COLUMNS.filter((c) => c !== 'boardNummer') : []);
 
   interface Row {
     record: string;
@@ -93,9 +214,10 @@ export function readCsv(text: string, known: KnownKeys, options: { syncedAt: Dat
   // 1. Each row on its own.
   for (const row of rows) {
     snap.recordsRead++;
-    const check = new RecordCheck(`line ${row.line}`);
+    const check = new RecordCheck(options.name ? `${options.name} line ${row.line}` : `line ${row.line}`);
     const get = (c: Column) => {
-      const i = index.get(CSV_COLUMNS[c]);
+      if (fromBoardsFile.has(c)) return undefined;
+      const i = index.get(columnKey(CSV_COLUMNS[c]));
       return i === undefined ? undefined : row.fields[i];
     };
     if (row.fields.length !== header.fields.length) {
@@ -124,8 +246,8 @@ export function readCsv(text: string, known: KnownKeys, options: { syncedAt: Dat
       check.fail(CSV_COLUMNS.vestiging, vestigingsnummer, `does not start with the INSTELLINGSCODE ${brin}`);
     }
     const schoolName = check.text(CSV_COLUMNS.schoolName, get('schoolName'), true);
-    const sector = check.sector(CSV_COLUMNS.sector, get('sector'));
-    const kindCode = check.kindCode(CSV_COLUMNS.kind, get('kind'));
+    const sector = has('sector') ? check.sector(CSV_COLUMNS.sector, get('sector')) : options.sector!;
+    const kindCode = has('kind') ? check.kindCode(CSV_COLUMNS.kind, get('kind')) : structureKind(check, get('structure'));
     const startDate = check.date(CSV_COLUMNS.schoolStart, get('schoolStart'));
     const endDate = check.date(CSV_COLUMNS.schoolEnd, get('schoolEnd'));
     check.period(CSV_COLUMNS.schoolEnd, startDate, endDate);
@@ -236,4 +358,16 @@ export function readCsv(text: string, known: KnownKeys, options: { syncedAt: Dat
   }
   for (const row of waiting) accept(row);
   return snap;
+}
+
+/** The kind code from ONDERWIJSSTRUCTUUR (a file without SOORT), or a rejection. */
+function structureKind(check: RecordCheck, value: string | undefined): string | null {
+  const text = check.text(CSV_COLUMNS.structure, value, true);
+  if (text === null) return null;
+  const kind = kindFromStructure(text);
+  if (!kind) {
+    check.fail(CSV_COLUMNS.structure, value, `no kind code is known for this structure (known: ${Object.keys(STRUCTURE_KINDS).join(', ')}; several joined by / must share one kind)`);
+    return null;
+  }
+  return kind;
 }

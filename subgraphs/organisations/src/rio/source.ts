@@ -78,6 +78,12 @@ export interface Snapshot {
    * because their record was bad.
    */
   protectedKeys: { boards: Set<string>; schools: Set<string>; vestigingen: Set<string>; swvs: Set<string> };
+  /**
+   * Set when the file covers one sector only (DUO publishes per sector): a full snapshot
+   * then ends only the absent schools of that sector, and no board or samenwerkingsverband
+   * (those may have schools in other sectors' files).
+   */
+  sectorScope?: Sector;
 }
 
 export function emptySnapshot(format: 'json' | 'csv', syncedAt: Date, referenceDate: string): Snapshot {
