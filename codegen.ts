@@ -58,6 +58,8 @@ const config: CodegenConfig = {
       MandateMonth: '../analytics.js#MandateMonthRow',
       MandateCoverage: '../analytics.js#CoverageView',
       CoverageGroup: '../analytics.js#CoverageGroupView',
+      CatalogueChange: '../catalogue.js#CatalogueChangeDocument',
+      SystemRetirement: '../catalogue.js#SystemRetirementView',
     }),
     ...subgraph('agreements', {
       Agreement: '../documents.js#AgreementDocument',

@@ -71,6 +71,35 @@ const OPERATIONS: Operation[] = [
     expect: { support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
   },
   { name: 'followOrganisationChanges', query: 'mutation { followOrganisationChanges { changesRead } }', expect: { support: 'ok', others: 'FORBIDDEN' } },
+  // The supplier catalogue: listing is public like supplier(oin); its history is for support,
+  // analysts and the supplier itself; every change is for support only.
+  { name: 'suppliers (catalogue)', query: '{ suppliers(first: 5) { edges { node { oin name } } } }', expect: PUBLIC },
+  { name: 'supplier catalogue history', query: `{ supplier(oin: "${SUPPLIER_A.oin}") { history { action } } }`, expect: { supplier: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
+  {
+    name: 'registerSupplier (OIN registered already)',
+    query: `mutation { registerSupplier(input: { oin: "${SUPPLIER_A.oin}", name: "Another name" }) { oin } }`,
+    expect: { support: 'CONFLICT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'renameSupplier (not an OIN)',
+    query: 'mutation { renameSupplier(input: { oin: "12345", name: "x" }) { oin } }',
+    expect: { support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'addSystem (name taken, case aside)',
+    query: `mutation { addSystem(input: { supplier: "${SUPPLIER_A.oin}", name: "voorbeeld las", kind: LAS, services: [OSO_OV] }) { id } }`,
+    expect: { support: 'CONFLICT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'changeSystemServices (unknown system)',
+    query: 'mutation { changeSystemServices(input: { id: "no-such-system", services: [OSO_OV] }) { id } }',
+    expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'retireSystem (unknown system)',
+    query: 'mutation { retireSystem(input: { id: "no-such-system", lastDay: "2026-06-30" }) { system { id } } }',
+    expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' },
+  },
 ];
 
 describe('the authorisation matrix through the gateway', () => {

@@ -27,6 +27,10 @@ export interface SupplierDocument {
   /** OIN, 20 digits */
   oin: string;
   name: string;
+  /** Set by the catalogue (catalogue.ts); absent in suppliers seeded before it existed. */
+  version?: number;
+  createdAt?: Date;
+  updatedAt?: Date;
 }
 
 export type SystemKind = 'LAS' | 'TEST_SYSTEM' | 'SWV_SYSTEM';
@@ -37,6 +41,10 @@ export interface SystemDocument {
   kind: SystemKind;
   supplierOin: string;
   services: ServiceCode[];
+  /** Retired: the last day a new mandate may start on it (catalogue.ts); null or absent while not retired. */
+  lastDay?: string | null;
+  /** Set by the catalogue; absent in systems seeded before it existed. */
+  version?: number;
 }
 
 export type MandateOrigin = 'OSO_MIGRATION' | 'OSR';
@@ -76,7 +84,7 @@ export interface MandateDocument {
   seriesEnd?: string | null;
 }
 
-export type MandateReviewKind = 'SCHOOL_MOVED' | 'SCHOOL_CLOSED';
+export type MandateReviewKind = 'SCHOOL_MOVED' | 'SCHOOL_CLOSED' | 'SYSTEM_RETIRED';
 
 export interface ReviewReasonDocument {
   changeId: string;
@@ -96,6 +104,8 @@ export interface MandateChangeDocument {
   /** null when the change created the mandate */
   before: MandateDocument | null;
   after: MandateDocument;
+  /** What the change rests on when it is an assumption, e.g. "board taken from the first registration, 2026-11-01". */
+  note?: string;
 }
 
 /**
@@ -160,4 +170,5 @@ export interface HistoryEntryView {
   byRole: string;
   before: MandateDocument | null;
   after: MandateDocument;
+  note: string | null;
 }

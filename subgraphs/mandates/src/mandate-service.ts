@@ -12,6 +12,7 @@ import {
   userError,
   type Identity,
 } from '@osr/common';
+import { assertSystemOpenOn } from './catalogue.js';
 import type { MandateChangeDocument, MandateDocument, ServiceCode, ServiceDocument, SystemDocument } from './documents.js';
 import { slotKeyOf, type Actor, type MandateStore } from './mandate-store.js';
 import type { AgreementsApi, OrganisationsApi } from './peers.js';
@@ -149,6 +150,7 @@ export class MandateService {
     if (service.mandateLevel === 'SCHOOL' && brin === null) throw invalidInput('brin', null, `${service.code} mandates are given per school: name the school`);
     if (service.mandateLevel === 'BOARD' && brin !== null) throw invalidInput('brin', brin, `${service.code} mandates are given per board: omit the school`);
     const system = await this.system('systemId', input.systemId, service.code);
+    assertSystemOpenOn(system, input.startDate);
 
     // Cheap local check first (the commit checks again, authoritatively).
     const candidate = { systemId: system.id, startDate: input.startDate, endDate };
@@ -240,6 +242,7 @@ export class MandateService {
     if (service.mandateLevel !== 'SCHOOL') throw invalidInput('service', input.service, 'switching systems applies to school-level services');
     checkId('fromSystemId', input.fromSystemId);
     const toSystem = await this.system('toSystemId', input.toSystemId, service.code);
+    assertSystemOpenOn(toSystem, input.startDate);
     const slotKey = slotKeyOf({ brin: input.brin, boardNummer: '', serviceCode: service.code });
     const endOfOld = dayBefore(input.startDate);
 

@@ -191,8 +191,12 @@ export class MandateStore {
     actor: Actor,
     at: Date,
     overlaps: (a: MandateDocument, b: MandateDocument) => boolean,
-    options: { dryRun?: boolean } = {},
+    options: { dryRun?: boolean; notes?: ReadonlyMap<string, string> } = {},
   ): Promise<{ created: string[]; existing: string[]; conflicts: { mandate: MandateDocument; with: MandateDocument }[] }> {
+    const noteOf = (id: string) => {
+      const note = options.notes?.get(id);
+      return note ? { note } : {};
+    };
     const result = { created: [] as string[], existing: [] as string[], conflicts: [] as { mandate: MandateDocument; with: MandateDocument }[] };
     const slotKeys = [...new Set(candidates.map((c) => c.slotKey))];
     const inSlot = new Map<string, MandateDocument[]>();
@@ -241,7 +245,7 @@ export class MandateStore {
       planned.set(`${candidate.slotKey}#${seq}`, candidate);
       entries.push({
         slotKey: candidate.slotKey, slotSeq: seq, at, by: actor.name, bySub: actor.sub, byRole: actor.role,
-        mandateIds: [candidate.id], changes: [{ mandateId: candidate.id, action: 'CREATED', before: null, after: withSeriesKeys(candidate) }],
+        mandateIds: [candidate.id], changes: [{ mandateId: candidate.id, action: 'CREATED', before: null, after: withSeriesKeys(candidate), ...noteOf(candidate.id) }],
       });
     }
 
@@ -296,7 +300,7 @@ export class MandateStore {
         if (state.mandates.some((m) => m.id === candidate.id)) return [];
         clash = state.mandates.find((m) => m.systemId === candidate.systemId && overlaps(m, candidate));
         if (clash) return [];
-        return [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate }];
+        return [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate, ...noteOf(candidate.id) }];
       }, actor, { now: () => at });
       if (changed.length) result.created.push(candidate.id);
       else if (clash) result.conflicts.push({ mandate: candidate, with: clash });

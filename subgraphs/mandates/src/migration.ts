@@ -48,6 +48,16 @@ export interface MigrationReport {
   notMigrated: { brin: string; kind: AanleverpuntKind; systemId: string; reason: string }[];
   /** schools with only inactive points of a kind: they must issue the mandate themselves */
   schoolsToIssueMandate: { brin: string; kind: AanleverpuntKind; board: string | null }[];
+  /**
+   * Mandates whose board rests on an assumption: the register knows the school only from a
+   * later date (a register loaded from DUO files), so the board of its first registration was
+   * taken. The same note is in each mandate's history.
+   */
+  assumptions: { line: number; brin: string; kind: AanleverpuntKind; board: string; startDate: string; note: string }[];
+  /** Suppliers the catalogue does not know, each once, with the lines naming it and the command that registers it. */
+  unknownSuppliers: { oin: string; systems: string[]; lines: number[]; command: string }[];
+  /** Systems a known supplier does not have (or that lack the OSO service), each once, with the command that registers it. */
+  unknownSystems: { oin: string; supplier: string; system: string; reason: string; lines: number[]; command: string }[];
 }
 
 interface Row {
@@ -122,6 +132,9 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     rejected: table.malformed.map((m) => ({ line: m.line, field: '(row)', value: '', reason: m.reason })),
     notMigrated: [],
     schoolsToIssueMandate: [],
+    assumptions: [],
+    unknownSuppliers: [],
+    unknownSystems: [],
   };
 
   // 1. Each row on its own.
@@ -151,24 +164,54 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
 
   // 2. Suppliers and systems.
   const oins = [...new Set(rows.map((r) => r.supplierOin))];
-  const suppliers = new Set((await repository.findSuppliers(oins)).map((s) => s.oin));
+  const suppliers = new Map((await repository.findSuppliers(oins)).map((s) => [s.oin, s]));
   const systems = await repository.findSystemsOfSuppliers(oins);
   const known: Row[] = [];
+  // What the catalogue lacks, gathered so that each supplier and system is named once.
+  const missingSuppliers = new Map<string, { systems: Map<string, Set<ServiceCode>>; lines: number[] }>();
+  const missingSystems = new Map<string, { oin: string; system: string; have: ServiceCode[]; services: Set<ServiceCode>; reason: string; lines: number[] }>();
   for (const row of rows) {
+    const service = SERVICE_OF[row.kind];
     if (!suppliers.has(row.supplierOin)) {
-      report.rejected.push({ line: row.line, field: 'LEVERANCIER_OIN', value: row.supplierOin, reason: 'unknown supplier' });
+      const entry = missingSuppliers.get(row.supplierOin) ?? { systems: new Map<string, Set<ServiceCode>>(), lines: [] as number[] };
+      const name = entry.systems.has(row.systemName) ? row.systemName : ([...entry.systems.keys()].find((n) => n.toLowerCase() === row.systemName.toLowerCase()) ?? row.systemName);
+      entry.systems.set(name, (entry.systems.get(name) ?? new Set()).add(service));
+      entry.lines.push(row.line);
+      missingSuppliers.set(row.supplierOin, entry);
+      report.rejected.push({ line: row.line, field: 'LEVERANCIER_OIN', value: row.supplierOin, reason: 'unknown supplier: register it (see unknownSuppliers)' });
       continue;
     }
     const system = systems.find((s) => s.supplierOin === row.supplierOin && s.name.toLowerCase() === row.systemName.toLowerCase());
-    if (!system) {
-      report.rejected.push({ line: row.line, field: 'LAS', value: row.systemName, reason: `supplier ${row.supplierOin} has no system of that name` });
-      continue;
-    }
-    if (!system.services.includes(SERVICE_OF[row.kind])) {
-      report.rejected.push({ line: row.line, field: 'LAS', value: row.systemName, reason: `${system.name} does not support ${SERVICE_OF[row.kind]}` });
+    if (!system || !system.services.includes(service)) {
+      const key = `${row.supplierOin}|${(system?.name ?? row.systemName).toLowerCase()}`;
+      const reason = system ? `${system.name} does not support ${service}` : `supplier ${row.supplierOin} has no system of that name`;
+      const entry = missingSystems.get(key) ?? { oin: row.supplierOin, system: system?.name ?? row.systemName, have: system?.services ?? [], services: new Set<ServiceCode>(), reason, lines: [] };
+      entry.services.add(service);
+      entry.lines.push(row.line);
+      missingSystems.set(key, entry);
+      report.rejected.push({ line: row.line, field: 'LAS', value: row.systemName, reason: `${reason} (see unknownSystems)` });
       continue;
     }
     known.push({ ...row, system });
+  }
+  for (const [oin, entry] of missingSuppliers) {
+    const list = [...entry.systems];
+    report.unknownSuppliers.push({
+      oin,
+      systems: list.map(([name]) => name),
+      lines: entry.lines,
+      command: list.map(([name, services]) => registerCommand(oin, '<supplier name>', name, [...services])).join(' && '),
+    });
+  }
+  for (const entry of missingSystems.values()) {
+    report.unknownSystems.push({
+      oin: entry.oin,
+      supplier: suppliers.get(entry.oin)!.name,
+      system: entry.system,
+      reason: entry.reason,
+      lines: entry.lines,
+      command: registerCommand(entry.oin, suppliers.get(entry.oin)!.name, entry.system, [...new Set([...entry.have, ...entry.services])]),
+    });
   }
 
   // 3. Schools in RIO, and their board on the date each mandate would start.
@@ -177,11 +220,23 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   for (const r of known) byDate.set(startOf(r), [...new Set([...(byDate.get(startOf(r)) ?? []), r.brin])]);
   const boardOn = new Map<string, string | null>();
   const inRio = new Set<string>();
+  /** the note when the board of `brin@date` was taken from the school's first registration */
+  const assumed = new Map<string, string>();
+  const ended = new Map<string, string>();
   for (const [date, brins] of byDate) {
     const found = await options.organisations.schoolsOn(brins, date);
     for (const [brin, school] of found) {
       inRio.add(brin);
-      boardOn.set(`${brin}@${date}`, school.boardOn);
+      let board = school.boardOn;
+      const first = school.firstRegistration;
+      if (!board && school.endDate && school.endDate < date) ended.set(`${brin}@${date}`, school.endDate);
+      else if (!board && first && first.from && first.from > date) {
+        // The register knows the school only from a later date (a DUO file has no begin
+        // dates) and says nothing of another board on this date: take the first board.
+        board = first.board;
+        assumed.set(`${brin}@${date}`, `board taken from the first registration, ${first.from}`);
+      }
+      boardOn.set(`${brin}@${date}`, board);
     }
   }
   const valid: Row[] = [];
@@ -190,7 +245,12 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
       report.rejected.push({ line: row.line, field: 'BRIN', value: row.brin, reason: 'unknown BRIN: the school is not in RIO' });
       continue;
     }
-    if (row.active && !boardOn.get(`${row.brin}@${startOf(row)}`)) {
+    const at = `${row.brin}@${startOf(row)}`;
+    if (row.active && ended.has(at)) {
+      report.rejected.push({ line: row.line, field: 'BRIN', value: row.brin, reason: `the school had ended on ${ended.get(at)}, before ${startOf(row)}` });
+      continue;
+    }
+    if (row.active && !boardOn.get(at)) {
       report.rejected.push({ line: row.line, field: 'BRIN', value: row.brin, reason: `the school was not registered in RIO on ${startOf(row)}` });
       continue;
     }
@@ -207,12 +267,18 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const mandateOf = new Map<string, string>();
   const at = now();
   const candidates: { key: string; first: Row; mandate: MandateDocument }[] = [];
+  const notes = new Map<string, string>();
   for (const [key, group] of groups) {
     const first = group[0]!;
     const service = SERVICE_OF[first.kind];
     const startDate = group.map(startOf).sort()[0]!;
     const board = boardOn.get(`${first.brin}@${startOf(first)}`)!;
     const id = `oso-${first.brin}-${service}-${first.system!.id}`;
+    const note = assumed.get(`${first.brin}@${startOf(first)}`);
+    if (note) {
+      notes.set(id, note);
+      report.assumptions.push({ line: first.line, brin: first.brin, kind: first.kind, board, startDate, note });
+    }
     candidates.push({
       key,
       first,
@@ -243,7 +309,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const batchSize = options.batchSize ?? 500;
   for (let i = 0; i < candidates.length; i += batchSize) {
     const chunk = candidates.slice(i, i + batchSize);
-    const outcome = await repository.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun });
+    const outcome = await repository.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun, notes });
     const created = new Set(outcome.created);
     const existing = new Set(outcome.existing);
     report.mandates.created += created.size;
@@ -307,8 +373,14 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const key = `${row.brin}|${row.kind}`;
     if (activeKinds.has(key) || listed.has(key)) continue;
     listed.add(key);
-    report.schoolsToIssueMandate.push({ brin: row.brin, kind: row.kind, board: boardOn.get(`${row.brin}@${MIGRATION_DATE}`) ?? null });
+    report.schoolsToIssueMandate.push({ brin: row.brin, kind: row.kind, board: boardOn.get(`${row.brin}@${startOf(row)}`) ?? null });
   }
   report.schoolsToIssueMandate.sort((a, b) => a.brin.localeCompare(b.brin) || a.kind.localeCompare(b.kind));
   return report;
+}
+
+/** The command line that puts one system of a supplier into the catalogue (scripts/suppliers-import.ts). */
+export function registerCommand(oin: string, supplierName: string, systemName: string, services: readonly ServiceCode[]): string {
+  const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  return `npm run suppliers:import -- --oin ${oin} --supplier ${quote(supplierName)} --system ${quote(systemName)} --kind LAS --services ${[...services].sort().join(',')}`;
 }

@@ -9,6 +9,13 @@ export interface SchoolOnDate {
   brin: string;
   /** the board the school belonged to on the date asked; null if it did not exist then */
   boardOn: string | null;
+  /** Only from schoolsOn: the school's end date (null while open). */
+  endDate?: string | null;
+  /**
+   * Only from schoolsOn: the first period the register knows of the school's board (a
+   * register loaded from DUO files knows each school only from the import's reference date).
+   */
+  firstRegistration?: { board: string; from: string | null } | null;
 }
 
 export interface OrganisationsApi {
@@ -42,12 +49,25 @@ export function organisationsApi(client: PeerClient | null): OrganisationsApi {
       const found = new Map<string, SchoolOnDate>();
       for (let i = 0; i < brins.length; i += 500) {
         const batch = brins.slice(i, i + 500);
-        const data = await client.request<{ _entities: ({ brin: string; boardOn: { bevoegdGezagNummer: string } | null } | null)[] }>(
-          'query SchoolsOnDate($reps: [_Any!]!, $date: Date!) { _entities(representations: $reps) { ... on School { brin boardOn(date: $date) { bevoegdGezagNummer } } } }',
+        type Found = {
+          brin: string;
+          endDate: string | null;
+          boardOn: { bevoegdGezagNummer: string } | null;
+          boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null }[];
+        };
+        const data = await client.request<{ _entities: (Found | null)[] }>(
+          'query SchoolsOnDate($reps: [_Any!]!, $date: Date!) { _entities(representations: $reps) { ... on School { brin endDate boardOn(date: $date) { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from } } } }',
           { reps: batch.map((brin) => ({ __typename: 'School', brin })), date },
         );
         for (const school of data._entities) {
-          if (school) found.set(school.brin, { brin: school.brin, boardOn: school.boardOn?.bevoegdGezagNummer ?? null });
+          if (!school) continue;
+          const first = school.boardHistory[0];
+          found.set(school.brin, {
+            brin: school.brin,
+            boardOn: school.boardOn?.bevoegdGezagNummer ?? null,
+            endDate: school.endDate,
+            firstRegistration: first ? { board: first.board.bevoegdGezagNummer, from: first.from } : null,
+          });
         }
       }
       return found;

@@ -64,6 +64,8 @@ export class MandatesRepository {
     await this.suppliers.createIndex({ oin: 1 }, { name: 'oin', unique: true });
     await this.systems.createIndex({ id: 1 }, { name: 'id', unique: true });
     await this.systems.createIndex({ supplierOin: 1 }, { name: 'supplier' });
+    // the supplier catalogue's change history (catalogue.ts)
+    await this.db.collection('catalogue_history').createIndex({ supplierOin: 1, at: 1 }, { name: 'supplier_at' });
     await this.mandates.createIndex({ id: 1 }, { name: 'id', unique: true });
     await this.mandates.createIndex(
       { brin: 1, serviceCode: 1, systemId: 1, startDate: 1 },

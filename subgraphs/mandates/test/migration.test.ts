@@ -44,13 +44,20 @@ describe('the OSO → OSR migration', () => {
   afterAll(() => database?.close());
 
   const bytes = new TextEncoder().encode(EXPORT);
+  // Named once, with the command that registers it (the export does not give the supplier's name).
+  const UNKNOWN_SUPPLIER = {
+    oin: '00000009999999999999',
+    systems: ['Onbekend LAS'],
+    lines: [9],
+    command: "npm run suppliers:import -- --oin 00000009999999999999 --supplier '<supplier name>' --system 'Onbekend LAS' --kind LAS --services OSO_OV",
+  };
   const expectedReport = {
     encoding: 'utf-8',
     rows: 13,
     rejected: [
       { line: 7, field: 'AANLEVERPUNT', value: '03GH/1', reason: 'duplicate of line 6' },
       { line: 8, field: 'BRIN', value: '99ZZ', reason: 'unknown BRIN: the school is not in RIO' },
-      { line: 9, field: 'LEVERANCIER_OIN', value: '00000009999999999999', reason: 'unknown supplier' },
+      { line: 9, field: 'LEVERANCIER_OIN', value: '00000009999999999999', reason: 'unknown supplier: register it (see unknownSuppliers)' },
       { line: 10, field: 'AANLEVERPUNT', value: 'x', reason: 'an aanleverpunt is numbered 1 to 99' },
       { line: 11, field: '(row)', value: '', reason: 'has 6 fields, the header has 7' },
       { line: 14, field: 'AANSLUITDATUM', value: '2022-13-01', reason: 'no such calendar date (use YYYY-MM-DD or DD-MM-YYYY)' },
@@ -60,6 +67,9 @@ describe('the OSO → OSR migration', () => {
       { brin: '01BC', kind: 'OV', board: '41234' },
       { brin: '13YZ', kind: 'SWV', board: '41234' },
     ],
+    assumptions: [],
+    unknownSuppliers: [UNKNOWN_SUPPLIER],
+    unknownSystems: [],
   };
 
   it('a dry run reports what it would do and writes nothing', async () => {

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ServiceDocument, SupplierDocument, SystemDocument, MandateView, HistoryEntryView, MandateDocument, ReviewReasonDocument, AanleverpuntDocument, SchoolRef, BoardRef } from '../documents.js';
 import type { MandateCountRow, MandateMonthRow, CoverageView, CoverageGroupView } from '../analytics.js';
+import type { CatalogueChangeDocument, SystemRetirementView } from '../catalogue.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -50,6 +51,16 @@ export type AanleverpuntKind =
   /** OSO Samenwerkingsverbanden. */
   | 'SWV';
 
+export type AddSystemInput = {
+  kind: SystemKind;
+  /** Unique per supplier (case, spaces and punctuation aside). */
+  name: Scalars['String']['input'];
+  /** The services the system can act in (at least one). */
+  services: Array<ServiceCode>;
+  /** The supplier's OIN. */
+  supplier: Scalars['ID']['input'];
+};
+
 export type Board = {
   __typename?: 'Board';
   bevoegdGezagNummer: Scalars['ID']['output'];
@@ -64,6 +75,34 @@ export type Board = {
 export type BoardMandatesArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   services?: InputMaybe<Array<ServiceCode>>;
+};
+
+/** What a change to the supplier catalogue did. */
+export type CatalogueAction =
+  | 'SUPPLIER_REGISTERED'
+  | 'SUPPLIER_RENAMED'
+  | 'SYSTEM_ADDED'
+  | 'SYSTEM_RETIRED'
+  | 'SYSTEM_SERVICES_CHANGED';
+
+/** One change to the supplier catalogue. */
+export type CatalogueChange = {
+  __typename?: 'CatalogueChange';
+  action: CatalogueAction;
+  at: Scalars['DateTime']['output'];
+  /** Name of who made the change (support staff, or the suppliers:import command). */
+  by: Scalars['String']['output'];
+  byRole: Scalars['String']['output'];
+  /** What changed, e.g. "System Esis: services OSO_OV → OSO_OV, OSO_SWV". */
+  description: Scalars['String']['output'];
+  /** The system changed; null for a change of the supplier itself. */
+  system?: Maybe<System>;
+};
+
+export type ChangeSystemServicesInput = {
+  id: Scalars['ID']['input'];
+  /** The full new list (at least one). A service with mandates that have not ended cannot be dropped. */
+  services: Array<ServiceCode>;
 };
 
 /** How mandateCoverage groups the schools. */
@@ -257,6 +296,8 @@ export type MandateHistoryEntry = {
   by: Scalars['String']['output'];
   /** Role of who made the change. */
   byRole: Scalars['String']['output'];
+  /** What the change rests on when it made an assumption, e.g. the OSO migration's "board taken from the first registration, 2026-11-01". */
+  note?: Maybe<Scalars['String']['output']>;
 };
 
 /** Whether a service's mandates are given per school or per board. */
@@ -284,7 +325,9 @@ export type MandateOrigin =
 
 export type MandateReviewKind =
   | 'SCHOOL_CLOSED'
-  | 'SCHOOL_MOVED';
+  | 'SCHOOL_MOVED'
+  /** The mandate's system was retired and the mandate runs past its last day. */
+  | 'SYSTEM_RETIRED';
 
 /** Why a mandate must be checked. */
 export type MandateReviewReason = {
@@ -322,6 +365,10 @@ export type MandateStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Add a system to a supplier (support only). CONFLICT when the supplier has a system of that name. */
+  addSystem: System;
+  /** Change the services a system can act in (support only). */
+  changeSystemServices: System;
   /** End a mandate on a date (the last day it applies). */
   endMandate: MandateChange;
   /** Read new organisation changes from the RIO change feed and flag affected mandates (support only; also runs on a schedule when configured). */
@@ -330,8 +377,27 @@ export type Mutation = {
   grantMandate: MandateChange;
   /** The board confirms these mandates are right; clears review flags. */
   markMandatesReviewed: MandateChange;
+  /** Register a supplier by its OIN (support only; also npm run suppliers:import). CONFLICT when the OIN is registered already. */
+  registerSupplier: Supplier;
+  /** Rename a supplier (support only). */
+  renameSupplier: Supplier;
+  /**
+   * Retire a system from a last day (support only): no new mandate may start on it after that
+   * day; its mandates that run past it are flagged for review, never ended.
+   */
+  retireSystem: SystemRetirement;
   /** Switch administration system: the old system's mandate ends the day before the new one starts, in one operation. */
   switchSystem: MandateChange;
+};
+
+
+export type MutationAddSystemArgs = {
+  input: AddSystemInput;
+};
+
+
+export type MutationChangeSystemServicesArgs = {
+  input: ChangeSystemServicesInput;
 };
 
 
@@ -347,6 +413,21 @@ export type MutationGrantMandateArgs = {
 
 export type MutationMarkMandatesReviewedArgs = {
   ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationRegisterSupplierArgs = {
+  input: RegisterSupplierInput;
+};
+
+
+export type MutationRenameSupplierArgs = {
+  input: RenameSupplierInput;
+};
+
+
+export type MutationRetireSystemArgs = {
+  input: RetireSystemInput;
 };
 
 
@@ -398,6 +479,8 @@ export type Query = {
    * analysts pass supplier.
    */
   supplierMandates: MandateConnection;
+  /** The supplier catalogue, by OIN, cursor-paginated (first: at most 500, default 50). */
+  suppliers: SupplierConnection;
 };
 
 
@@ -445,6 +528,29 @@ export type QuerySupplierMandatesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   service?: InputMaybe<ServiceCode>;
   supplier?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QuerySuppliersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RegisterSupplierInput = {
+  name: Scalars['String']['input'];
+  /** OIN, 20 digits; unique. */
+  oin: Scalars['ID']['input'];
+};
+
+export type RenameSupplierInput = {
+  name: Scalars['String']['input'];
+  oin: Scalars['ID']['input'];
+};
+
+export type RetireSystemInput = {
+  id: Scalars['ID']['input'];
+  /** The last day a new mandate may start on the system. */
+  lastDay: Scalars['Date']['input'];
 };
 
 /** A samenwerkingsverband (owned by the organisations subgraph), named by a coverage group. */
@@ -516,10 +622,27 @@ export type ServiceCode =
 /** A supplier (leverancier) of school systems, identified by its OIN. */
 export type Supplier = {
   __typename?: 'Supplier';
+  /**
+   * Every change to this supplier and its systems in the catalogue, oldest first: who, when,
+   * what. For support, analysts and the supplier itself.
+   */
+  history?: Maybe<Array<CatalogueChange>>;
   name: Scalars['String']['output'];
   /** OIN, 20 digits. */
   oin: Scalars['ID']['output'];
   systems: Array<System>;
+};
+
+export type SupplierConnection = {
+  __typename?: 'SupplierConnection';
+  edges: Array<SupplierEdge>;
+  pageInfo: PageInfo;
+};
+
+export type SupplierEdge = {
+  __typename?: 'SupplierEdge';
+  cursor: Scalars['String']['output'];
+  node: Supplier;
 };
 
 export type SwitchSystemInput = {
@@ -537,6 +660,8 @@ export type System = {
   __typename?: 'System';
   id: Scalars['ID']['output'];
   kind: SystemKind;
+  /** Retired: the last day a new mandate may start on it; null while it is not retired. */
+  lastDay?: Maybe<Scalars['Date']['output']>;
   name: Scalars['String']['output'];
   /** Services this system can act in. */
   services: Array<Service>;
@@ -548,6 +673,14 @@ export type SystemKind =
   | 'LAS'
   | 'SWV_SYSTEM'
   | 'TEST_SYSTEM';
+
+/** A retired system, and the mandates that run past its last day, now flagged for review. */
+export type SystemRetirement = {
+  __typename?: 'SystemRetirement';
+  /** Mandates newly flagged for review by this retirement (none when it was retired on this day before). */
+  flaggedMandates: Array<Mandate>;
+  system: System;
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -637,14 +770,18 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AanleverpuntKind: AanleverpuntKind;
+  AddSystemInput: AddSystemInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Board: ResolverTypeWrapper<BoardRef>;
+  CatalogueAction: CatalogueAction;
+  CatalogueChange: ResolverTypeWrapper<CatalogueChangeDocument>;
+  ChangeSystemServicesInput: ChangeSystemServicesInput;
   CoverageDimension: CoverageDimension;
   CoverageGroup: ResolverTypeWrapper<CoverageGroupView>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EndMandateInput: EndMandateInput;
   FeedFollowReport: ResolverTypeWrapper<FeedFollowReport>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   GrantMandateInput: GrantMandateInput;
   Mandate: ResolverTypeWrapper<MandateView>;
   MandateAction: MandateAction;
@@ -665,15 +802,21 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<{}>;
+  RegisterSupplierInput: RegisterSupplierInput;
+  RenameSupplierInput: RenameSupplierInput;
+  RetireSystemInput: RetireSystemInput;
   Samenwerkingsverband: ResolverTypeWrapper<Samenwerkingsverband>;
   School: ResolverTypeWrapper<SchoolRef>;
   Sector: Sector;
   Service: ResolverTypeWrapper<ServiceDocument>;
   ServiceCode: ServiceCode;
   Supplier: ResolverTypeWrapper<SupplierDocument>;
+  SupplierConnection: ResolverTypeWrapper<Omit<SupplierConnection, 'edges'> & { edges: Array<ResolversTypes['SupplierEdge']> }>;
+  SupplierEdge: ResolverTypeWrapper<Omit<SupplierEdge, 'node'> & { node: ResolversTypes['Supplier'] }>;
   SwitchSystemInput: SwitchSystemInput;
   System: ResolverTypeWrapper<SystemDocument>;
   SystemKind: SystemKind;
+  SystemRetirement: ResolverTypeWrapper<SystemRetirementView>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -682,13 +825,16 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  AddSystemInput: AddSystemInput;
+  String: Scalars['String']['output'];
   Board: BoardRef;
+  CatalogueChange: CatalogueChangeDocument;
+  ChangeSystemServicesInput: ChangeSystemServicesInput;
   CoverageGroup: CoverageGroupView;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   EndMandateInput: EndMandateInput;
   FeedFollowReport: FeedFollowReport;
-  String: Scalars['String']['output'];
   GrantMandateInput: GrantMandateInput;
   Mandate: MandateView;
   MandateChange: Omit<MandateChange, 'mandates'> & { mandates: Array<ResolversParentTypes['Mandate']> };
@@ -703,12 +849,18 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: {};
   PageInfo: PageInfo;
   Query: {};
+  RegisterSupplierInput: RegisterSupplierInput;
+  RenameSupplierInput: RenameSupplierInput;
+  RetireSystemInput: RetireSystemInput;
   Samenwerkingsverband: Samenwerkingsverband;
   School: SchoolRef;
   Service: ServiceDocument;
   Supplier: SupplierDocument;
+  SupplierConnection: Omit<SupplierConnection, 'edges'> & { edges: Array<ResolversParentTypes['SupplierEdge']> };
+  SupplierEdge: Omit<SupplierEdge, 'node'> & { node: ResolversParentTypes['Supplier'] };
   SwitchSystemInput: SwitchSystemInput;
   System: SystemDocument;
+  SystemRetirement: SystemRetirementView;
 }>;
 
 export type AanleverpuntResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Aanleverpunt'] = ResolversParentTypes['Aanleverpunt']> = ResolversObject<{
@@ -725,6 +877,16 @@ export type BoardResolvers<ContextType = Context, ParentType extends ResolversPa
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Board']>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}>, ContextType>;
   bevoegdGezagNummer?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, ParentType, ContextType, Partial<BoardMandatesArgs>>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CatalogueChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CatalogueChange'] = ResolversParentTypes['CatalogueChange']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['CatalogueAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  byRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  system?: Resolver<Maybe<ResolversTypes['System']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -824,6 +986,7 @@ export type MandateHistoryEntryResolvers<ContextType = Context, ParentType exten
   before?: Resolver<Maybe<ResolversTypes['MandateSnapshot']>, ParentType, ContextType>;
   by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   byRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -857,10 +1020,15 @@ export type MandateSnapshotResolvers<ContextType = Context, ParentType extends R
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addSystem?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationAddSystemArgs, 'input'>>;
+  changeSystemServices?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationChangeSystemServicesArgs, 'input'>>;
   endMandate?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationEndMandateArgs, 'input'>>;
   followOrganisationChanges?: Resolver<ResolversTypes['FeedFollowReport'], ParentType, ContextType>;
   grantMandate?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationGrantMandateArgs, 'input'>>;
   markMandatesReviewed?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationMarkMandatesReviewedArgs, 'ids'>>;
+  registerSupplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType, RequireFields<MutationRegisterSupplierArgs, 'input'>>;
+  renameSupplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType, RequireFields<MutationRenameSupplierArgs, 'input'>>;
+  retireSystem?: Resolver<ResolversTypes['SystemRetirement'], ParentType, ContextType, RequireFields<MutationRetireSystemArgs, 'input'>>;
   switchSystem?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationSwitchSystemArgs, 'input'>>;
 }>;
 
@@ -879,6 +1047,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
   supplier?: Resolver<Maybe<ResolversTypes['Supplier']>, ParentType, ContextType, RequireFields<QuerySupplierArgs, 'oin'>>;
   supplierMandates?: Resolver<ResolversTypes['MandateConnection'], ParentType, ContextType, Partial<QuerySupplierMandatesArgs>>;
+  suppliers?: Resolver<ResolversTypes['SupplierConnection'], ParentType, ContextType, Partial<QuerySuppliersArgs>>;
 }>;
 
 export type SamenwerkingsverbandResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Samenwerkingsverband'] = ResolversParentTypes['Samenwerkingsverband']> = ResolversObject<{
@@ -907,9 +1076,22 @@ export type ServiceResolvers<ContextType = Context, ParentType extends Resolvers
 
 export type SupplierResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Supplier'] = ResolversParentTypes['Supplier']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Supplier']>, { __typename: 'Supplier' } & GraphQLRecursivePick<ParentType, {"oin":true}>, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['CatalogueChange']>>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   oin?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   systems?: Resolver<Array<ResolversTypes['System']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupplierConnection'] = ResolversParentTypes['SupplierConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['SupplierEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type SupplierEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SupplierEdge'] = ResolversParentTypes['SupplierEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -917,15 +1099,23 @@ export type SystemResolvers<ContextType = Context, ParentType extends ResolversP
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['System']>, { __typename: 'System' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['SystemKind'], ParentType, ContextType>;
+  lastDay?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
   supplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type SystemRetirementResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SystemRetirement'] = ResolversParentTypes['SystemRetirement']> = ResolversObject<{
+  flaggedMandates?: Resolver<Array<ResolversTypes['Mandate']>, ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Aanleverpunt?: AanleverpuntResolvers<ContextType>;
   Board?: BoardResolvers<ContextType>;
+  CatalogueChange?: CatalogueChangeResolvers<ContextType>;
   CoverageGroup?: CoverageGroupResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -947,6 +1137,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   School?: SchoolResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   Supplier?: SupplierResolvers<ContextType>;
+  SupplierConnection?: SupplierConnectionResolvers<ContextType>;
+  SupplierEdge?: SupplierEdgeResolvers<ContextType>;
   System?: SystemResolvers<ContextType>;
+  SystemRetirement?: SystemRetirementResolvers<ContextType>;
 }>;
 

@@ -7,18 +7,20 @@ import { Mandate, MandateHistoryEntry, MandateSnapshot } from './mandate.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { School } from './school.js';
+import { CatalogueChange, CatalogueMutation, CatalogueQuery, SupplierHistory } from './supplier-catalogue.js';
 
 export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
-  Query: { ...Query, ...AnalyticsQuery },
+  Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery },
   Service,
-  Supplier,
+  Supplier: { ...Supplier, ...SupplierHistory },
+  CatalogueChange,
   System,
   Mandate,
   MandateHistoryEntry,
   MandateSnapshot,
-  Mutation,
+  Mutation: { ...Mutation, ...CatalogueMutation },
   Aanleverpunt,
   School,
   Board,

@@ -32,7 +32,7 @@ export const Mandate: MandateResolvers = {
     return entries.flatMap((entry) =>
       entry.changes
         .filter((c) => c.mandateId === mandate.id)
-        .map((c) => ({ action: c.action, at: entry.at, by: entry.by, byRole: entry.byRole, before: c.before, after: c.after })),
+        .map((c) => ({ action: c.action, at: entry.at, by: entry.by, byRole: entry.byRole, before: c.before, after: c.after, note: c.note ?? null })),
     );
   },
 };
