@@ -4,13 +4,14 @@
  * gateway as child processes, prints the gateway URL. Ctrl-C stops every process it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from '@osr/common';
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { randomBytes } from 'node:crypto';
 import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
 import { forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
+import { firstRequestHint } from './first-request.js';
 import { largestBoard, loadDemoIfEmpty } from './seed-lib.js';
 
 const env = z.object({
@@ -158,24 +159,9 @@ async function main() {
   const board = await largestBoard(uri, config.DB_PREFIX).catch(() => null);
   say(`gateway ready: ${url}  (Ctrl-C stops everything)`);
   if (board && !config.JWT_JWKS_URL) {
+    console.log(`[osr] the headline request for board ${board} (the largest), as its staff with OSR_TOEGANG; paste in ${repoRoot}:`);
     for (const line of firstRequestHint(url, board, config.OSR_DATA_DIR)) console.log(line);
   }
-}
-
-/**
- * The README's first request, ready to paste, for the largest board in the store: a board-staff
- * token, then the headline query. The token command carries OSR_DATA_DIR when it is not the
- * default (a token signed with another data folder's key is refused).
- */
-function firstRequestHint(url: string, board: string, dataDir: string): string[] {
-  const quote = (v: string) => (/^[\w./:@%+=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  const dirEnv = resolve(dataDir) === join(repoRoot, ".data") ? "" : `OSR_DATA_DIR=${quote(resolve(dataDir))} `;
-  return [
-    `[osr] the headline request for board ${board} (the largest), as its staff with OSR_TOEGANG; paste in ${repoRoot}:`,
-    `TOKEN=$(${dirEnv}npm run -s token -- --role BOARD --board ${board} --rights OSR_TOEGANG)`,
-    `curl -s ${url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
-    `  --data "$(node -e 'console.log(JSON.stringify({query: require("fs").readFileSync("test/queries/board-overview.graphql","utf8"), variables: {nummer: "${board}"}}))')"`,
-  ];
 }
 
 main().catch(async (err: unknown) => {

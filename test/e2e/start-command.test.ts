@@ -2,7 +2,8 @@
  * The README's run command (scripts/start.ts, what `npm start` runs), as a user runs it:
  * a real process tree, stopped with Ctrl-C (SIGINT).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,22 @@ describe('the run command', () => {
     expect(tree.filter((p) => p.cmd.includes('/src/index.ts'))).toHaveLength(5);
     const res = await graphql<{ board: { schools: unknown[] } }>(first.gatewayUrl, SCHOOL_COUNT);
     expect(res.data!.board.schools).toHaveLength(14);
+
+    // The first request it prints, pasted as it is: the headline whole, for the largest demo board.
+    for (let i = 0; i < 50 && !first.output().includes('--data "$('); i++) await new Promise((r) => setTimeout(r, 100));
+    const pasted = first.output().split('\n').filter((l) => /^(TOKEN=|curl |  --data )/.test(l));
+    expect(pasted).toHaveLength(3);
+    expect(pasted[0]).toBe(`TOKEN=$(OSR_DATA_DIR=${dataDir} npm run -s token -- --role BOARD --board 41234 --rights OSR_TOEGANG)`);
+    const { stdout } = await promisify(execFile)('sh', ['-c', pasted.join('\n')], { cwd: repoRoot });
+    type Headline = { board: { schools: { brin: string; aanleverpunten: unknown[] | null; mandates: { service: { code: string } }[] | null }[]; agreements: unknown[] | null } };
+    const headline = JSON.parse(stdout) as { data: Headline; errors?: unknown[] };
+    expect(headline.errors).toBeUndefined();
+    expect(headline.data.board.schools).toHaveLength(14);
+    expect(headline.data.board.schools.every((school) => school.aanleverpunten !== null && school.mandates !== null)).toBe(true);
+    const services = new Set(headline.data.board.schools.flatMap((school) => school.mandates!.map((m) => m.service.code)));
+    expect([...services].sort()).toEqual(['OSO_OV', 'OSO_SWV']);
+    expect(headline.data.board.agreements).not.toBeNull();
+
     const stopped = await stop(first);
     expect(stopped.code).toBe(0);
     expect(stopped.leftRunning).toEqual([]);
