@@ -115,7 +115,7 @@ describe('the run command', () => {
 
     // The first request it prints, pasted as it is: the headline whole, for the largest demo board.
     for (let i = 0; i < 50 && !first.output().includes('--data "$('); i++) await new Promise((r) => setTimeout(r, 100));
-    const pasted = first.output().split('\n').filter((l) => /^(TOKEN=|curl |  --data )/.test(l));
+    const pasted = first.output().split('\n').filter((l) => /^(TOKEN=|curl | {2}--data )/.test(l));
     expect(pasted).toHaveLength(3);
     expect(pasted[0]).toBe(`TOKEN=$(OSR_DATA_DIR=${dataDir} npm run -s token -- --role BOARD --board 41234 --rights OSR_TOEGANG)`);
     const { stdout } = await promisify(execFile)('sh', ['-c', pasted.join('\n')], { cwd: repoRoot });
