@@ -1,5 +1,5 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { groupLoader, uniqueLoader } from '@osr/common';
+import { declareIndexes, ensureIndexes, retryUpsertRace, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   AgreementDocument,
   AgreementHistoryDocument,
@@ -42,6 +42,34 @@ export function normalise(doc: AgreementDocument): AgreementDocument {
   };
 }
 
+/** Every index of the agreements database, declared once (common/src/indexes.ts). */
+export const AGREEMENTS_INDEXES = declareIndexes({
+  agreements: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'board_type', keys: { boardNummer: 1, type: 1 } },
+      { name: 'extension_of', keys: { extensionOf: 1 } },
+      { name: 'live_key', keys: { liveKey: 1 }, unique: true },
+    ],
+  },
+  agreement_history: { indexes: [{ name: 'agreement_version', keys: { agreementId: 1, version: 1 }, unique: true }] },
+  review_items: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'change_board_reason', keys: { changeId: 1, boardNummer: 1, reason: 1 }, unique: true },
+      { name: 'board_created', keys: { boardNummer: 1, createdAt: -1 }, gin: ['boardNummer'] },
+    ],
+  },
+  review_item_history: { indexes: [{ name: 'item_version', keys: { itemId: 1, version: 1 }, unique: true }] },
+  organisation_changes: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'import_kind', keys: { importId: 1, kind: 1 } },
+    ],
+  },
+  feed_state: { indexes: [], byId: true },
+});
+
 /** The only code that touches the agreements collections. */
 export class AgreementsRepository {
   readonly agreements: Collection<AgreementDocument>;
@@ -61,20 +89,15 @@ export class AgreementsRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.agreements.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.agreements.createIndex({ boardNummer: 1, type: 1 }, { name: 'board_type' });
-    await this.agreements.createIndex({ extensionOf: 1 }, { name: 'extension_of' });
     // Documents written before liveKey existed get it before the unique index is built.
     const older = await this.agreements.find({ liveKey: { $exists: false } }, NO_ID).toArray();
     for (const doc of older) await this.agreements.updateOne({ id: doc.id }, { $set: { liveKey: liveKeyOf(normalise(doc)) } });
-    await this.agreements.createIndex({ liveKey: 1 }, { name: 'live_key', unique: true });
-    await this.history.createIndex({ agreementId: 1, version: 1 }, { name: 'agreement_version', unique: true });
-    await this.reviewItems.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.reviewItems.createIndex({ changeId: 1, boardNummer: 1, reason: 1 }, { name: 'change_board_reason', unique: true });
-    await this.reviewItems.createIndex({ boardNummer: 1, createdAt: -1 }, { name: 'board_created' });
-    await this.reviewItemHistory.createIndex({ itemId: 1, version: 1 }, { name: 'item_version', unique: true });
-    await this.changes.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.changes.createIndex({ importId: 1, kind: 1 }, { name: 'import_kind' });
+    await ensureIndexes(this.agreements, AGREEMENTS_INDEXES.agreements);
+    await ensureIndexes(this.history, AGREEMENTS_INDEXES.agreement_history);
+    await ensureIndexes(this.reviewItems, AGREEMENTS_INDEXES.review_items);
+    await ensureIndexes(this.reviewItemHistory, AGREEMENTS_INDEXES.review_item_history);
+    await ensureIndexes(this.changes, AGREEMENTS_INDEXES.organisation_changes);
+    await ensureIndexes(this.feedState, AGREEMENTS_INDEXES.feed_state);
   }
 
   // ---- agreements
@@ -239,7 +262,7 @@ export class AgreementsRepository {
 
   /** Records a change read from the feed (once per change id). */
   async recordChange(change: OrganisationChangeDocument): Promise<void> {
-    await this.changes.updateOne({ id: change.id }, { $setOnInsert: change }, { upsert: true });
+    await retryUpsertRace(() => this.changes.updateOne({ id: change.id }, { $setOnInsert: change }, { upsert: true }));
   }
 
   findChangesOfImport(importId: string, kind: OrganisationChangeDocument['kind']): Promise<OrganisationChangeDocument[]> {
@@ -251,7 +274,7 @@ export class AgreementsRepository {
   }
 
   async saveFeedState(name: string, cursor: string, lastSequence: number | null): Promise<void> {
-    await this.feedState.replaceOne({ _id: name }, { cursor, lastSequence, updatedAt: new Date() }, { upsert: true });
+    await retryUpsertRace(() => this.feedState.replaceOne({ _id: name }, { cursor, lastSequence, updatedAt: new Date() }, { upsert: true }));
   }
 
   createLoaders() {

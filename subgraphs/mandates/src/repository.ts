@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { groupLoader, uniqueLoader } from '@osr/common';
+import { declareIndexes, ensureIndexes, groupLoader, uniqueLoader } from '@osr/common';
 import { ChangeJournal } from './change-journal.js';
 import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.js';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
@@ -23,6 +23,34 @@ const NO_ID = { projection: { _id: 0 } } as const;
  * 11 instead of 9 round trips for the headline of an 85-school board).
  */
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
+
+/**
+ * The mandates database's indexes, declared once (common/src/indexes.ts); the write path's
+ * are in mandate-store.ts (STORE_INDEXES), the journal's in change-journal.ts.
+ */
+export const MANDATES_INDEXES = declareIndexes({
+  services: { indexes: [{ name: 'code', keys: { code: 1 }, unique: true }] },
+  suppliers: { indexes: [{ name: 'oin', keys: { oin: 1 }, unique: true }] },
+  systems: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'supplier', keys: { supplierOin: 1 } },
+    ],
+  },
+  mandates: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'school_service_system_start', keys: { brin: 1, serviceCode: 1, systemId: 1, startDate: 1 }, gin: ['brin', 'serviceCode', 'systemId'] },
+      { name: 'board', keys: { boardNummer: 1 } },
+      { name: 'review_boards', keys: { reviewBoards: 1 } },
+      { name: 'system_changes', keys: { systemId: 1, updatedAt: 1, id: 1 }, gin: [] },
+    ],
+  },
+  feed_cursors: { indexes: [{ name: 'feed', keys: { feed: 1 }, unique: true }] },
+  /** The supplier catalogue's change history (catalogue.ts), read per supplier. */
+  catalogue_history: { indexes: [{ name: 'supplier_at', keys: { supplierOin: 1, at: 1 }, gin: ['supplierOin'] }] },
+  aanleverpunten: { indexes: [{ name: 'brin_index', keys: { brin: 1, index: 1 }, unique: true, gin: ['brin'] }] },
+});
 
 /** The only code that touches the mandates collections. */
 export class MandatesRepository {
@@ -60,24 +88,15 @@ export class MandatesRepository {
   private readonly logger: Logger | undefined;
 
   async ensureIndexes(): Promise<void> {
-    await this.services.createIndex({ code: 1 }, { name: 'code', unique: true });
-    await this.suppliers.createIndex({ oin: 1 }, { name: 'oin', unique: true });
-    await this.systems.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.systems.createIndex({ supplierOin: 1 }, { name: 'supplier' });
-    // the supplier catalogue's change history (catalogue.ts)
-    await this.db.collection('catalogue_history').createIndex({ supplierOin: 1, at: 1 }, { name: 'supplier_at' });
-    await this.mandates.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.mandates.createIndex(
-      { brin: 1, serviceCode: 1, systemId: 1, startDate: 1 },
-      { name: 'school_service_system_start' },
-    );
-    await this.mandates.createIndex({ boardNummer: 1 }, { name: 'board' });
-    await this.mandates.createIndex({ reviewBoards: 1 }, { name: 'review_boards' });
-    await this.mandates.createIndex({ systemId: 1, updatedAt: 1, id: 1 }, { name: 'system_changes' });
-    await this.cursors.createIndex({ feed: 1 }, { name: 'feed', unique: true });
+    await ensureIndexes(this.services, MANDATES_INDEXES.services);
+    await ensureIndexes(this.suppliers, MANDATES_INDEXES.suppliers);
+    await ensureIndexes(this.systems, MANDATES_INDEXES.systems);
+    await ensureIndexes(this.db.collection('catalogue_history'), MANDATES_INDEXES.catalogue_history);
+    await ensureIndexes(this.mandates, MANDATES_INDEXES.mandates);
+    await ensureIndexes(this.cursors, MANDATES_INDEXES.feed_cursors);
     await this.store.ensureIndexes();
     await this.journal.ensureIndexes();
-    await this.aanleverpunten.createIndex({ brin: 1, index: 1 }, { name: 'brin_index', unique: true });
+    await ensureIndexes(this.aanleverpunten, MANDATES_INDEXES.aanleverpunten);
     await this.ensureSeriesKeys();
     await this.ensureFacts();
   }

@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { ChangeMark, groupLoader, uniqueLoader } from '@osr/common';
+import { ChangeMark, declareIndexes, ensureIndexes, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   BoardDocument,
   ImportRunDocument,
@@ -82,6 +82,30 @@ interface PendingWrite {
  */
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
 
+/** Every index of the organisations database, declared once (common/src/indexes.ts). */
+export const ORGANISATIONS_INDEXES = declareIndexes({
+  boards: { indexes: [{ name: 'bevoegdGezagNummer', keys: { bevoegdGezagNummer: 1 }, unique: true }] },
+  schools: {
+    indexes: [
+      { name: 'brin', keys: { brin: 1 }, unique: true },
+      { name: 'board_brin', keys: { boardNummer: 1, brin: 1 } },
+      { name: 'swv', keys: { swvCodes: 1 } },
+    ],
+  },
+  samenwerkingsverbanden: { indexes: [{ name: 'code', keys: { code: 1 }, unique: true }] },
+  organisation_changes: {
+    indexes: [
+      { name: 'sequence', keys: { sequence: 1 }, unique: true },
+      { name: 'key', keys: { key: 1 }, unique: true },
+      { name: 'recordedAt_sequence', keys: { recordedAt: 1, sequence: 1 }, gin: [] },
+    ],
+  },
+  rio_imports: { indexes: [{ name: 'importId', keys: { importId: 1 }, unique: true }] },
+  counters: { indexes: [], byId: true },
+  rio_locks: { indexes: [], byId: true },
+  change_marks: { indexes: [], byId: true },
+});
+
 export class OrganisationsRepository {
   readonly boards: Collection<BoardDocument>;
   readonly schools: Collection<SchoolDocument>;
@@ -108,15 +132,14 @@ export class OrganisationsRepository {
 
   /** Idempotent: creating an index that exists is a no-op. */
   async ensureIndexes(): Promise<void> {
-    await this.boards.createIndex({ bevoegdGezagNummer: 1 }, { name: 'bevoegdGezagNummer', unique: true });
-    await this.schools.createIndex({ brin: 1 }, { name: 'brin', unique: true });
-    await this.schools.createIndex({ boardNummer: 1, brin: 1 }, { name: 'board_brin' });
-    await this.schools.createIndex({ swvCodes: 1 }, { name: 'swv' });
-    await this.swvs.createIndex({ code: 1 }, { name: 'code', unique: true });
-    await this.changes.createIndex({ sequence: 1 }, { name: 'sequence', unique: true });
-    await this.changes.createIndex({ key: 1 }, { name: 'key', unique: true });
-    await this.changes.createIndex({ recordedAt: 1, sequence: 1 }, { name: 'recordedAt_sequence' });
-    await this.imports.createIndex({ importId: 1 }, { name: 'importId', unique: true });
+    await ensureIndexes(this.boards, ORGANISATIONS_INDEXES.boards);
+    await ensureIndexes(this.schools, ORGANISATIONS_INDEXES.schools);
+    await ensureIndexes(this.swvs, ORGANISATIONS_INDEXES.samenwerkingsverbanden);
+    await ensureIndexes(this.changes, ORGANISATIONS_INDEXES.organisation_changes);
+    await ensureIndexes(this.imports, ORGANISATIONS_INDEXES.rio_imports);
+    await ensureIndexes(this.counters, ORGANISATIONS_INDEXES.counters);
+    await ensureIndexes(this.locks, ORGANISATIONS_INDEXES.rio_locks);
+    await ensureIndexes(this.db.collection('change_marks'), ORGANISATIONS_INDEXES.change_marks);
   }
 
   findBoards(ids: readonly string[]): Promise<BoardDocument[]> {
