@@ -1,7 +1,7 @@
 /**
  * npm run agreements:import -- <agreements.csv> [--dry-run] [--json]
  * Imports agreements signed before 15 August 2022 into the agreements subgraph's database
- * (format in subgraphs/agreements/src/import.ts and the README). Uses MONGODB_URI, else the
+ * (format in subgraphs/agreements/src/import.ts and docs/agreements-and-support.md). Uses MONGODB_URI, else the
  * embedded database of a running `npm start`, else starts the embedded database itself.
  * Exit codes as every one-off command (cli-outcome.ts): 0 every row landed or was there
  * already; 2 some rows rejected, skipped or differing (the good rows still landed); 1 nothing

@@ -1,5 +1,5 @@
 /**
- * npm run bench:analytics -- [options]   (see --help and the README's "Analytics" section)
+ * npm run bench:analytics -- [options]   (see --help and docs/analytics.md)
  *
  * Latency of the analytics aggregates (issue 10) through the gateway on the national data
  * set: a fresh embedded database in a temporary folder, the national set of bench/data.ts

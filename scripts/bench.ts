@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [options]   (see --help and the README's "Performance" section)
+ * npm run bench -- [options]   (see --help and docs/performance.md)
  *
  * Loads the generated national data set into a fresh embedded database in a temporary
  * folder, then runs the same load (autocannon: fixed connections, warm-up, measured window)

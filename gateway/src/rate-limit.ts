@@ -1,7 +1,7 @@
 /**
  * Per-identity rate limit: a token bucket per caller (the token's subject, or the client
  * address for requests without a token). State is per gateway replica: with N replicas
- * behind a load balancer a caller gets up to N times the rate (see the README).
+ * behind a load balancer a caller gets up to N times the rate (see docs/operations.md).
  */
 export interface RateLimitSettings {
   /** sustained requests per minute per caller; 0 disables the limit */

@@ -1,7 +1,7 @@
 /**
  * The analytics benchmark's reference answers: every figure computed again in plain
  * TypeScript from the documents read straight from the databases with the driver, following
- * the semantics in the README's "Analytics" section. Deliberately independent of the
+ * the semantics in docs/analytics.md. Deliberately independent of the
  * subgraphs' analytics code (nothing imported from it): the point is a second opinion.
  */
 import { connectDatabase, databaseName, type Database } from '@osr/common';
@@ -281,7 +281,7 @@ function bucketOf(from: Date, at: Date): AgeBucket {
 
 const SIGNED = ['SIGNED', 'TERMINATED', 'EXPIRED'];
 
-/** agreementCounts (README "Agreements"): in force on asOf; requested and waiting as they are now. */
+/** agreementCounts (docs/agreements-and-support.md): in force on asOf; requested and waiting as they are now. */
 export function agreementCounts(snap: Snapshot, q: { asOf: string; now: Date; board?: string | null }) {
   const mine = snap.agreements.filter((a) => !q.board || a.boardNummer === q.board);
   const inForce = (a: RefAgreement) => SIGNED.includes(a.status) && a.validFrom !== null && a.validFrom <= q.asOf && (a.validUntil === null || a.validUntil >= q.asOf);

@@ -28,7 +28,7 @@ describe('rio:import of DUO\'s two files of one sector', () => {
   afterAll(async () => {
     await database?.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   it('takes the pair as downloaded: boards from the boards file, sector from the flag, kind from ONDERWIJSSTRUCTUUR; exit 2 for the two bad rows, with --json on stdout', async () => {
     const run = await runCommand('rio-import', [...PAIR, '--json'], prefix);
@@ -75,7 +75,7 @@ describe('rio:import of DUO\'s two files of one sector', () => {
       ['41AA00', 'OBS De Eshof', '9401AA'],
       ['41AA01', 'OBS De Eshof, dependance Kloosterveen', '9408BB'],
     ]);
-  });
+  }, 90_000);
 
   it('the same pair again takes everything as unchanged; a full snapshot of one sector ends no school of another sector, no board', async () => {
     // A VO school of another file, imported before: a PO pair must not end it.
@@ -90,7 +90,7 @@ describe('rio:import of DUO\'s two files of one sector', () => {
     const report = again.json!['report'] as Record<string, number>;
     expect([report['created'], report['updated'], report['ended'], report['changes']]).toEqual([0, 0, 0, 0]);
     expect(await repo.schools.findOne({ brin: '47GG' }, { projection: { _id: 0, endDate: 1 } })).toEqual({ endDate: null });
-  });
+  }, 90_000);
 
   it('exit 1 with the error as JSON on stdout: a missing column, a bad sector, an unreadable file, arguments it does not know', async () => {
     const bad = join(dir, 'no-structure.csv');
@@ -113,7 +113,7 @@ describe('rio:import of DUO\'s two files of one sector', () => {
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
     expect(plain.stderr).toContain('lacks the column(s) SOORT or ONDERWIJSSTRUCTUUR');
-  });
+  }, 90_000);
 
   it('every row rejected is "nothing done": exit 1; the one-file form with SECTOR and SOORT still works (exit 0)', async () => {
     const allBad = join(dir, 'all-bad.csv');
@@ -127,5 +127,5 @@ describe('rio:import of DUO\'s two files of one sector', () => {
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain('(exit 0: every row taken)');
     expect(await repo.schools.findOne({ brin: '48HH' }, { projection: { _id: 0, boardNummer: 1, kindCode: 1 } })).toEqual({ boardNummer: '50400', kindCode: 'BAS' });
-  });
+  }, 90_000);
 });

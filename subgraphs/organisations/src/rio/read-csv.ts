@@ -5,7 +5,7 @@
  * with the sector given by the caller and the kind code taken from ONDERWIJSSTRUCTUUR.
  * Columns are matched by name without regard to case, spaces, hyphens and underscores
  * (`KVK-NUMMER` = `KVK NUMMER` = `kvk_nummer`); other columns are ignored. See
- * docs/rio-import.md for the columns.
+ * docs/rio.md for the columns.
  */
 import { todayInNetherlands } from '@osr/common';
 import type { Sector } from '../documents.js';

@@ -1,7 +1,7 @@
 /**
  * Reads a RIO JSON bundle: one file holding the resources of the public RIO API
  * (onderwijsbesturen, onderwijsinstellingserkenningen, onderwijsaanbieders,
- * onderwijslocaties) plus DUO's samenwerkingsverbanden. See README "RIO import" for the shape.
+ * onderwijslocaties) plus DUO's samenwerkingsverbanden. See docs/rio.md for the shape.
  */
 import { isoDateProblem, todayInNetherlands } from '@osr/common';
 import type { AddressDocument } from '../documents.js';
