@@ -160,7 +160,8 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
     const organisations = new OrganisationsRepository(dbs.organisations.db);
     await organisations.ensureIndexes();
     await timed(steps, 'RIO import', async () => {
-      const report = await importRio(organisations, { name: 'rio-national.json', bytes: Buffer.from(JSON.stringify(set.bundle)) }, { mode: 'full' });
+      // As a delta (the same into fresh databases): only rio:import and rio:sync full snapshots end organisations.
+      const report = await importRio(organisations, { name: 'rio-national.json', bytes: Buffer.from(JSON.stringify(set.bundle)) }, { mode: 'delta' });
       return [report, `${report.rejected} rejected`];
     }, log);
 

@@ -127,5 +127,12 @@ describe('rio:import of DUO\'s two files of one sector', () => {
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain('(exit 0: every row taken)');
     expect(await repo.schools.findOne({ brin: '48HH' }, { projection: { _id: 0, boardNummer: 1, kindCode: 1 } })).toEqual({ boardNummer: '50400', kindCode: 'BAS' });
+    // A hoofdvestigingen file without VESTIGINGSNUMMER: each row is the school's main vestiging.
+    const hoofd = join(dir, 'hoofdvestigingen.csv');
+    writeFileSync(hoofd, 'BEVOEGD GEZAG NUMMER;INSTELLINGSCODE;INSTELLINGSNAAM;ONDERWIJSSTRUCTUUR\n50400;49JJ;SBO Het Hoofd;SBO\n');
+    const main = await runCommand('rio-import', [hoofd, '--sector', 'PO', '--delta', '--synced-at', '2026-11-01T06:00:00Z'], prefix);
+    expect(main.code, main.stdout + main.stderr).toBe(0);
+    const school = await repo.schools.findOne({ brin: '49JJ' });
+    expect([school!.kindCode, school!.vestigingen.map((v) => [v.vestigingsnummer, v.name])]).toEqual(['SBAS', [['49JJ00', 'SBO Het Hoofd']]]);
   }, 90_000);
 });

@@ -42,7 +42,8 @@ export const CSV_COLUMNS = {
   structure: 'ONDERWIJSSTRUCTUUR',
 } as const;
 type Column = keyof typeof CSV_COLUMNS;
-const REQUIRED: Column[] = ['boardNummer', 'brin', 'schoolName', 'vestiging'];
+/** Without VESTIGINGSNUMMER (DUO's hoofdvestigingen files) each row is the school's main vestiging, BRIN + 00. */
+const REQUIRED: Column[] = ['boardNummer', 'brin', 'schoolName'];
 const BOARD_COLUMNS: Column[] = ['boardNummer', 'boardName', 'rioCode', 'kvk', 'rsin', 'boardStart', 'boardEnd'];
 
 /** A column name as compared: upper case, without spaces, hyphens and underscores. */
@@ -241,7 +242,7 @@ export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions)
       : null;
     if (board) check.period(CSV_COLUMNS.boardEnd, board.startDate, board.endDate);
     const brin = check.brin(CSV_COLUMNS.brin, get('brin'));
-    const vestigingsnummer = check.vestigingsnummer(CSV_COLUMNS.vestiging, get('vestiging'));
+    const vestigingsnummer = has('vestiging') ? check.vestigingsnummer(CSV_COLUMNS.vestiging, get('vestiging')) : brin && `${brin}00`;
     if (brin && vestigingsnummer && !vestigingsnummer.startsWith(brin)) {
       check.fail(CSV_COLUMNS.vestiging, vestigingsnummer, `does not start with the INSTELLINGSCODE ${brin}`);
     }
