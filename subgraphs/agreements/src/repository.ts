@@ -1,5 +1,5 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { declareIndexes, ensureIndexes, retryUpsertRace, groupLoader, uniqueLoader } from '@osr/common';
+import { declareIndexes, ensureIndexes, findEach, retryUpsertRace, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   AgreementDocument,
   AgreementHistoryDocument,
@@ -102,8 +102,12 @@ export class AgreementsRepository {
 
   // ---- agreements
 
+  // Batches are equality finds in parallel (findEach): answered by an index on MongoDB and
+  // on FerretDB over PostgreSQL, where one `$in` reads the whole collection
+  // (docs/data-access.md). Orders are applied here, per key.
+
   async findAgreements(ids: readonly string[]): Promise<AgreementDocument[]> {
-    return (await this.agreements.find({ id: { $in: [...ids] } }, NO_ID).toArray()).map(normalise);
+    return (await findEach(ids, (id) => this.agreements.find({ id }, NO_ID).toArray())).map(normalise);
   }
 
   async findAgreement(id: string): Promise<AgreementDocument | null> {
@@ -111,19 +115,22 @@ export class AgreementsRepository {
     return doc ? normalise(doc) : null;
   }
 
+  /** Each board's agreements by type, creation and id. */
   async findAgreementsOfBoards(boardNummers: readonly string[]): Promise<AgreementDocument[]> {
-    return (
-      await this.agreements
-        .find({ boardNummer: { $in: [...boardNummers] } }, NO_ID)
-        .sort({ type: 1, createdAt: 1, id: 1 })
-        .toArray()
-    ).map(normalise);
+    const found = await findEach(boardNummers, async (boardNummer) =>
+      (await this.agreements.find({ boardNummer }, NO_ID).toArray()).sort(
+        (a, b) => compare(a.type, b.type) || a.createdAt.getTime() - b.createdAt.getTime() || compare(a.id, b.id),
+      ),
+    );
+    return found.map(normalise);
   }
 
+  /** Each agreement's extensions by creation and id. */
   async findExtensionsOf(ids: readonly string[]): Promise<AgreementDocument[]> {
-    return (
-      await this.agreements.find({ extensionOf: { $in: [...ids] } }, NO_ID).sort({ createdAt: 1, id: 1 }).toArray()
-    ).map(normalise);
+    const found = await findEach(ids, async (extensionOf) =>
+      (await this.agreements.find({ extensionOf }, NO_ID).toArray()).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compare(a.id, b.id)),
+    );
+    return found.map(normalise);
   }
 
   async queryAgreements(query: AgreementQuery, limit: number): Promise<AgreementDocument[]> {
@@ -187,11 +194,11 @@ export class AgreementsRepository {
     return this.history.findOne({ agreementId, version }, NO_ID);
   }
 
+  /** Each agreement's history by version. */
   async findHistory(agreementIds: readonly string[]): Promise<AgreementHistoryDocument[]> {
-    return this.history
-      .find({ agreementId: { $in: [...agreementIds] } }, { projection: { _id: 0, before: 0, after: 0 } })
-      .sort({ agreementId: 1, version: 1 })
-      .toArray();
+    return findEach(agreementIds, async (agreementId) =>
+      (await this.history.find({ agreementId }, { projection: { _id: 0, before: 0, after: 0 } }).toArray()).sort((a, b) => a.version - b.version),
+    );
   }
 
   async findSignedExtensions(): Promise<AgreementDocument[]> {
@@ -208,14 +215,14 @@ export class AgreementsRepository {
   // ---- review items and the change feed
 
   async findReviewItems(ids: readonly string[]): Promise<ReviewItemDocument[]> {
-    return this.reviewItems.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+    return findEach(ids, (id) => this.reviewItems.find({ id }, NO_ID).toArray());
   }
 
+  /** Each board's review items, newest first. */
   findReviewItemsOfBoards(boardNummers: readonly string[]): Promise<ReviewItemDocument[]> {
-    return this.reviewItems
-      .find({ boardNummer: { $in: [...boardNummers] } }, NO_ID)
-      .sort({ createdAt: -1, id: -1 })
-      .toArray();
+    return findEach(boardNummers, async (boardNummer) =>
+      (await this.reviewItems.find({ boardNummer }, NO_ID).toArray()).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || compare(b.id, a.id)),
+    );
   }
 
   /** Creates the item unless the same change already made it for that board; true when created. */
@@ -289,3 +296,7 @@ export class AgreementsRepository {
 }
 
 export type AgreementsLoaders = ReturnType<AgreementsRepository['createLoaders']>;
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -15,7 +15,7 @@
  * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
-import { declareIndexes, ensureIndexes, retryUpsertRace, userError, type Logger } from '@osr/common';
+import { declareIndexes, ensureIndexes, findEach, retryUpsertRace, userError, type Logger } from '@osr/common';
 import type { ChangeJournal, MandateDelta } from './change-journal.js';
 import { factsDocumentOf, factsOf, type MandateFactsDocument } from './facts.js';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
@@ -332,8 +332,11 @@ export class MandateStore {
     }
   }
 
-  historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
-    return this.history.find({ mandateIds: { $in: [...mandateIds] } }, NO_ID).sort({ slotKey: 1, slotSeq: 1 }).toArray();
+  /** The recorded changes of these mandates, once each, by slot and sequence (equality finds per mandate). */
+  async historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
+    const found = await findEach(mandateIds, (id) => this.history.find({ mandateIds: id }, NO_ID).toArray());
+    const unique = new Map(found.map((e) => [`${e.slotKey}#${e.slotSeq}`, e]));
+    return [...unique.values()].sort((a, b) => (a.slotKey < b.slotKey ? -1 : a.slotKey > b.slotKey ? 1 : a.slotSeq - b.slotSeq));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { ChangeMark, declareIndexes, ensureIndexes, groupLoader, uniqueLoader } from '@osr/common';
+import { ChangeMark, declareIndexes, ensureIndexes, findEach, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   BoardDocument,
   ImportRunDocument,
@@ -142,30 +142,30 @@ export class OrganisationsRepository {
     await ensureIndexes(this.db.collection('change_marks'), ORGANISATIONS_INDEXES.change_marks);
   }
 
+  // Batches are equality finds in parallel (findEach): each is answered by an index on
+  // MongoDB and on FerretDB over PostgreSQL, where one `$in` reads the whole collection
+  // (docs/data-access.md).
+
   findBoards(ids: readonly string[]): Promise<BoardDocument[]> {
-    return this.boards.find({ bevoegdGezagNummer: { $in: [...ids] } }, IN_ONE_BATCH).toArray();
+    return findEach(ids, (bevoegdGezagNummer) => this.boards.find({ bevoegdGezagNummer }, IN_ONE_BATCH).toArray());
   }
 
   findSchools(brins: readonly string[]): Promise<SchoolDocument[]> {
-    return this.schools.find({ brin: { $in: [...brins] } }, IN_ONE_BATCH).toArray();
+    return findEach(brins, (brin) => this.schools.find({ brin }, IN_ONE_BATCH).toArray());
   }
 
+  /** Each board's schools in BRIN order. */
   findSchoolsOfBoards(boardNummers: readonly string[]): Promise<SchoolDocument[]> {
-    return this.schools
-      .find({ boardNummer: { $in: [...boardNummers] } }, IN_ONE_BATCH)
-      .sort({ brin: 1 })
-      .toArray();
+    return findEach(boardNummers, async (boardNummer) => byBrin(await this.schools.find({ boardNummer }, IN_ONE_BATCH).toArray()));
   }
 
+  /** Each SWV's schools in BRIN order. */
   findSchoolsOfSwvs(codes: readonly string[]): Promise<SchoolDocument[]> {
-    return this.schools
-      .find({ swvCodes: { $in: [...codes] } }, IN_ONE_BATCH)
-      .sort({ brin: 1 })
-      .toArray();
+    return findEach(codes, async (code) => byBrin(await this.schools.find({ swvCodes: code }, IN_ONE_BATCH).toArray()));
   }
 
   findSwvs(codes: readonly string[]): Promise<SwvDocument[]> {
-    return this.swvs.find({ code: { $in: [...codes] } }, IN_ONE_BATCH).toArray();
+    return findEach(codes, (code) => this.swvs.find({ code }, IN_ONE_BATCH).toArray());
   }
 
   /**
@@ -395,3 +395,7 @@ export class OrganisationsRepository {
 }
 
 export type OrganisationsLoaders = ReturnType<OrganisationsRepository['createLoaders']>;
+
+function byBrin(schools: SchoolDocument[]): SchoolDocument[] {
+  return schools.sort((a, b) => (a.brin < b.brin ? -1 : a.brin > b.brin ? 1 : 0));
+}
