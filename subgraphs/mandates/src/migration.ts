@@ -19,7 +19,7 @@ import {
   readCsvTable,
   userError,
 } from '@osr/common';
-import type { AanleverpuntDocument, AanleverpuntKind, MandateDocument, ServiceCode, SystemDocument } from './documents.js';
+import type { AanleverpuntDocument, AanleverpuntKind, MandateDocument, ServiceCode, SystemDocument, SystemKind } from './documents.js';
 import { slotKeyOf, type Actor } from './mandate-store.js';
 import { rangesOverlap } from './mandate-service.js';
 import type { OrganisationsApi } from './peers.js';
@@ -169,7 +169,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const known: Row[] = [];
   // What the catalogue lacks, gathered so that each supplier and system is named once.
   const missingSuppliers = new Map<string, { systems: Map<string, Set<ServiceCode>>; lines: number[] }>();
-  const missingSystems = new Map<string, { oin: string; system: string; have: ServiceCode[]; services: Set<ServiceCode>; reason: string; lines: number[] }>();
+  const missingSystems = new Map<string, { oin: string; system: string; kind: SystemKind; have: ServiceCode[]; services: Set<ServiceCode>; reason: string; lines: number[] }>();
   for (const row of rows) {
     const service = SERVICE_OF[row.kind];
     if (!suppliers.has(row.supplierOin)) {
@@ -185,7 +185,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     if (!system || !system.services.includes(service)) {
       const key = `${row.supplierOin}|${(system?.name ?? row.systemName).toLowerCase()}`;
       const reason = system ? `${system.name} does not support ${service}` : `supplier ${row.supplierOin} has no system of that name`;
-      const entry = missingSystems.get(key) ?? { oin: row.supplierOin, system: system?.name ?? row.systemName, have: system?.services ?? [], services: new Set<ServiceCode>(), reason, lines: [] };
+      const entry = missingSystems.get(key) ?? { oin: row.supplierOin, system: system?.name ?? row.systemName, kind: system?.kind ?? 'LAS', have: system?.services ?? [], services: new Set<ServiceCode>(), reason, lines: [] };
       entry.services.add(service);
       entry.lines.push(row.line);
       missingSystems.set(key, entry);
@@ -210,7 +210,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
       system: entry.system,
       reason: entry.reason,
       lines: entry.lines,
-      command: registerCommand(entry.oin, suppliers.get(entry.oin)!.name, entry.system, [...new Set([...entry.have, ...entry.services])]),
+      command: registerCommand(entry.oin, suppliers.get(entry.oin)!.name, entry.system, [...new Set([...entry.have, ...entry.services])], entry.kind),
     });
   }
 
@@ -380,7 +380,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
 }
 
 /** The command line that puts one system of a supplier into the catalogue (scripts/suppliers-import.ts). */
-export function registerCommand(oin: string, supplierName: string, systemName: string, services: readonly ServiceCode[]): string {
+export function registerCommand(oin: string, supplierName: string, systemName: string, services: readonly ServiceCode[], kind: SystemKind = 'LAS'): string {
   const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-  return `npm run suppliers:import -- --oin ${oin} --supplier ${quote(supplierName)} --system ${quote(systemName)} --kind LAS --services ${[...services].sort().join(',')}`;
+  return `npm run suppliers:import -- --oin ${oin} --supplier ${quote(supplierName)} --system ${quote(systemName)} --kind ${kind} --services ${[...services].sort().join(',')}`;
 }

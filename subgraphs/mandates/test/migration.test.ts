@@ -123,4 +123,28 @@ describe('the OSO → OSR migration', () => {
     const missing = await failure(migrateOsoExport(new TextEncoder().encode('BRIN;AANLEVERPUNT\n00AV;1\n'), { repository, organisations }));
     expect(missing.message).toContain('missing column(s): SOORT, LEVERANCIER_OIN, LAS, STATUS, AANSLUITDATUM');
   });
+
+  it('names each unknown system once (a name the supplier lacks, a system without the OSO service), with the command that registers it', async () => {
+    await repository.systems.insertOne({ id: 'voorbeeld-toets', name: 'Voorbeeld Toets', kind: 'TEST_SYSTEM', supplierOin: A, services: ['DOORSTROOMTOETS_PO'] });
+    const rows = [
+      'BRIN;AANLEVERPUNT;SOORT;LEVERANCIER_OIN;LAS;STATUS;AANSLUITDATUM',
+      `02DF;1;OV;${A};Voorbeeld LAS Nieuw;actief;`,
+      `02DF;2;SWV;${A};voorbeeld las nieuw;actief;`,
+      `04JK;1;OV;${A};Voorbeeld Toets;actief;`,
+      `06NP;1;OV;${A};Voorbeeld LAS Nieuw;inactief;`,
+    ];
+    const report = await migrateOsoExport(new TextEncoder().encode(rows.join('\n')), { repository, organisations, dryRun: true });
+    expect(report.unknownSuppliers).toEqual([]);
+    expect(report.unknownSystems).toEqual([
+      {
+        oin: A, supplier: SUPPLIER_A.name, system: 'Voorbeeld LAS Nieuw', reason: `supplier ${A} has no system of that name`, lines: [2, 3, 5],
+        command: `npm run suppliers:import -- --oin ${A} --supplier 'Voorbeeld Schoolsoftware B.V.' --system 'Voorbeeld LAS Nieuw' --kind LAS --services OSO_OV,OSO_SWV`,
+      },
+      {
+        oin: A, supplier: SUPPLIER_A.name, system: 'Voorbeeld Toets', reason: 'Voorbeeld Toets does not support OSO_OV', lines: [4],
+        command: `npm run suppliers:import -- --oin ${A} --supplier 'Voorbeeld Schoolsoftware B.V.' --system 'Voorbeeld Toets' --kind TEST_SYSTEM --services DOORSTROOMTOETS_PO,OSO_OV`,
+      },
+    ]);
+    expect(report.rejected.map((r) => r.line)).toEqual([2, 3, 4, 5]);
+  });
 });
