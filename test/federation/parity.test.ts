@@ -7,6 +7,7 @@
  * of errors (and the same error paths). Where ours differs by design, the test says how and
  * why.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,9 +53,19 @@ describe('federation parity: our gateway answers as a plain ApolloGateway does',
   let plainUrl: string;
   let dir: string;
   let authorization: string;
+  let peopleDelayMs = 0;
 
   beforeAll(async () => {
-    library = await startLibrary();
+    library = await startLibrary({
+      people: {
+        Query: {
+          people: async () => {
+            if (peopleDelayMs) await new Promise((r) => setTimeout(r, peopleDelayMs));
+            return PEOPLE;
+          },
+        },
+      },
+    });
     dir = mkdtempSync(join(tmpdir(), 'osr-parity-'));
     const file = join(dir, 'supergraph.graphql');
     writeFileSync(file, library.supergraphSdl);
@@ -229,6 +240,52 @@ describe('federation parity: our gateway answers as a plain ApolloGateway does',
     expect(ours.errors).toBeUndefined();
     expect(ours.data).toEqual({ publishedBefore: [{ id: 'b1', published: '1860-05-14T00:00:00' }, { id: 'b2', published: '1843-09-01T00:00:00' }] });
     await expectSame('{ publishedBefore(moment: "1900-01-01T00:00") { id } }');
+  });
+
+  it('identical queries at the same moment (ours shares identical subgraph fetches in flight): every answer is the full answer', async () => {
+    const query = '{ people { name favouriteBooks { title stock reviews { stars author { name } } } } }';
+    const expected = (await both(query)).plain;
+    expect(expected.errors).toBeUndefined();
+    // people answers its root field slowly, so the eight requests meet at the same fetch.
+    let peopleRequests = 0;
+    const count = () => peopleRequests++;
+    library.subgraphs.people.httpServer.on('request', count);
+    peopleDelayMs = 300;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => ask(oursUrl, query, undefined, { authorization })));
+    peopleDelayMs = 0;
+    library.subgraphs.people.httpServer.off('request', count);
+    expect(peopleRequests, 'one fetch of people for the eight (the sharing happened)').toBe(1);
+    for (const answer of answers) expect(answer).toEqual({ status: 200, data: expected.data });
+  });
+
+  it('an automatic persisted query (hash, then hash and query, then hash): the same data as the query itself', async () => {
+    const query = '{ books { isbn title stock } }';
+    const hash = createHash('sha256').update(query).digest('hex');
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hash } };
+    const post = async (url: string, body: object) =>
+      (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) })).json() as Promise<Answer>;
+    for (const url of [oursUrl, plainUrl]) {
+      expect((await post(url, { extensions })).errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_FOUND');
+      await post(url, { query, extensions });
+    }
+    const [o, p] = await Promise.all([post(oursUrl, { extensions }), post(plainUrl, { extensions })]);
+    expect(o.errors).toBeUndefined();
+    expect(o.data).toEqual(p.data);
+    expect(o.data).toEqual((await both(query)).plain.data);
+  });
+
+  it('a document with several operations: the one named is run by both; an unknown field is refused by both', async () => {
+    const document = 'query A { books { isbn } } query B { people { id } }';
+    const [o, p] = await Promise.all([
+      fetch(oursUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query: document, operationName: 'B' }) }).then((r) => r.json() as Promise<Answer>),
+      fetch(plainUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: document, operationName: 'B' }) }).then((r) => r.json() as Promise<Answer>),
+    ]);
+    expect(o).toEqual(p);
+    expect(o.data).toEqual({ people: [{ id: 'p1' }, { id: 'p2' }, { id: 'p3' }] });
+    const { ours, plain } = await both('{ books { isbn colour } }');
+    expect(ours.data ?? null).toBeNull();
+    expect(plain.data ?? null).toBeNull();
+    expect(ours.errors?.[0]?.message).toBe(plain.errors?.[0]?.message);
   });
 
   describe('differences by design', () => {
