@@ -9,6 +9,7 @@ import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
 import {
   IDENTITY_HEADER,
+  PUBLIC_IDENTITY,
   REQUEST_ID_HEADER,
   closeServer,
   createGraphQLHttpServer,
@@ -27,6 +28,7 @@ import { DEFAULT_LIMITS, enforceLimits, measureOperation, type QueryLimits } fro
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
+import { subgraphState } from './readiness.js';
 import { SupergraphSource } from './supergraph.js';
 
 export const defaultSupergraphUrl = new URL('../../schema/supergraph.graphql', import.meta.url);
@@ -80,12 +82,6 @@ export function routingUrls(supergraphSdl: string): Record<string, string> {
     urls[m[1]!] = m[2]!;
   }
   return urls;
-}
-
-function readyUrl(graphqlUrl: string): string {
-  const u = new URL(graphqlUrl);
-  u.pathname = u.pathname.replace(/\/graphql$/, '') + '/ready';
-  return u.toString();
 }
 
 function clientAddress(req: http.IncomingMessage): string {
@@ -293,14 +289,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     },
     async ready() {
       const checks = await Promise.all(
-        Object.entries(subgraphs).map(async ([name, url]) => {
-          try {
-            const res = await fetch(readyUrl(url), { signal: AbortSignal.timeout(2_000) });
-            return [name, res.ok ? 'up' : `not ready (${res.status})`] as const;
-          } catch {
-            return [name, 'unreachable'] as const;
-          }
-        }),
+        Object.entries(subgraphs).map(async ([name, url]) => [name, await subgraphState(url, () => signIdentity(PUBLIC_IDENTITY, options.identitySecret))] as const),
       );
       const detail = Object.fromEntries(checks);
       return { ok: checks.every(([, state]) => state === 'up'), detail: { subgraphs: detail, supergraph: supergraph.describe() } };

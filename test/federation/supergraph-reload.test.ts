@@ -10,6 +10,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '@osr/common';
@@ -194,6 +198,28 @@ describe('SUPERGRAPH_FILE and reloading it while the gateway runs', () => {
     } finally {
       await still.stop();
       writeFileSync(file, v1);
+    }
+  });
+
+  it('/ready asks a subgraph without a /ready route (another graph\'s) the health query instead', async () => {
+    // catalog served by Apollo's standalone server: GraphQL at every path, so GET /ready is a 400.
+    const apollo = new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs: parse(SDL.catalog), resolvers: {} as never }]) });
+    const { url: bare } = await startStandaloneServer(apollo, { listen: { port: 0, host: '127.0.0.1' } });
+    const other = await createGateway({ logger, identitySecret, tokens: await tokenSettings(), supergraphSdl: v1, subgraphUrls: { catalog: bare } });
+    try {
+      await other.apollo.executeOperation({ query: '{ __typename }' }, { contextValue: { identity: { sub: 'x', name: 'x', role: 'PUBLIC', board: null, rights: [], supplier: null }, requestId: 'r' } });
+      const otherUrl = await listen(other.httpServer, 0);
+      expect((await fetch(`${bare}ready`)).status, 'no /ready route there').toBe(400);
+      const up = await readyOf(otherUrl);
+      expect(up.status).toBe('ready');
+      expect((up as unknown as { subgraphs: Record<string, string> }).subgraphs).toEqual({ catalog: 'up', people: 'up', reviews: 'up', inventory: 'up' });
+      await apollo.stop();
+      const down = (await readyOf(otherUrl)) as unknown as { status: string; subgraphs: Record<string, string> };
+      expect(down.status).toBe('not ready');
+      expect(down.subgraphs['catalog']).toBe('unreachable');
+    } finally {
+      await other.stop();
+      await apollo.stop();
     }
   });
 
