@@ -201,6 +201,27 @@ describe('SUPERGRAPH_FILE and reloading it while the gateway runs', () => {
     }
   });
 
+  it('a subgraph URL set in the environment (SUBGRAPH_<NAME>_URL) wins over the routing URL of every supergraph loaded later', async () => {
+    const own = join(dir, 'overridden.graphql');
+    writeFileSync(own, v1);
+    const pinned = await createGateway({ logger, identitySecret, tokens: await tokenSettings(), supergraphFile: own, subgraphUrls: { inventory: library.urls.inventory } });
+    try {
+      await pinned.apollo.executeOperation({ query: '{ __typename }' }, { contextValue: { identity: { sub: 'x', name: 'x', role: 'PUBLIC', board: null, rights: [], supplier: null }, requestId: 'r' } });
+      // A new file that sends inventory's requests elsewhere (and adds a comment, so it differs).
+      const elsewhere = `${v1.replace(library.urls.inventory, 'http://127.0.0.1:9/graphql')}\n# moved\n`;
+      expect(elsewhere).toContain('http://127.0.0.1:9/graphql');
+      writeFileSync(own, elsewhere);
+      expect(await pinned.supergraph.reload()).toBe('loaded');
+      expect(pinned.subgraphs['inventory']).toBe(library.urls.inventory);
+      const pinnedUrl = await listen(pinned.httpServer, 0);
+      const answer = await query(pinnedUrl, '{ books { stock } }');
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data).toEqual({ books: [{ stock: 3 }, { stock: 0 }, { stock: 12 }] });
+    } finally {
+      await pinned.stop();
+    }
+  });
+
   it('/ready asks a subgraph without a /ready route (another graph\'s) the health query instead', async () => {
     // catalog served by Apollo's standalone server: GraphQL at every path, so GET /ready is a 400.
     const apollo = new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs: parse(SDL.catalog), resolvers: {} as never }]) });
