@@ -201,6 +201,30 @@ describe('SUPERGRAPH_FILE and reloading it while the gateway runs', () => {
     }
   });
 
+  it('a file caught half-written is not refused: the watcher loads a content only once two reads agree', async () => {
+    const own = join(dir, 'settle.graphql');
+    writeFileSync(own, v1);
+    const settling = await createGateway({ logger, identitySecret, tokens: await tokenSettings(), supergraphFile: own });
+    try {
+      await settling.apollo.executeOperation({ query: '{ __typename }' }, { contextValue: { identity: { sub: 'x', name: 'x', role: 'PUBLIC', board: null, rights: [], supplier: null }, requestId: 'r' } });
+      // The watcher's reads, made by hand: half of v2, then all of it, then all of it again.
+      writeFileSync(own, v2.slice(0, v2.length / 2));
+      expect(await settling.supergraph.reload({ settle: true })).toBe('settling');
+      writeFileSync(own, v2);
+      expect(await settling.supergraph.reload({ settle: true })).toBe('settling');
+      expect(await settling.supergraph.reload({ settle: true })).toBe('loaded');
+      expect(await reloadCount(settling, 'refused')).toBe(0);
+      expect(settling.supergraph.describe().sha256).toBe(sha256(v2));
+      // Half a file that stays half is refused on the second read.
+      writeFileSync(own, v2.slice(0, v2.length / 2));
+      expect(await settling.supergraph.reload({ settle: true })).toBe('settling');
+      expect(await settling.supergraph.reload({ settle: true })).toBe('refused');
+      expect(settling.supergraph.describe().sha256).toBe(sha256(v2));
+    } finally {
+      await settling.stop();
+    }
+  });
+
   it('a subgraph URL set in the environment (SUBGRAPH_<NAME>_URL) wins over the routing URL of every supergraph loaded later', async () => {
     const own = join(dir, 'overridden.graphql');
     writeFileSync(own, v1);
