@@ -14,7 +14,8 @@
  *              Review.author @provides(fields: "name"), an entity reference that fails
  *              (Person p3)
  * - inventory: Book.stock @override(from: "catalog"), Book.shippingCost
- *              @requires(fields: "weightGrams"), Book.title @shareable with catalog
+ *              @requires(fields: "weightGrams"), Book.title @shareable with catalog, a
+ *              mutation with a side effect (reservation numbers)
  *
  * The graph is composed with @apollo/composition, as `npm run compose` does for ours.
  */
@@ -104,6 +105,14 @@ export const SDL = {
     type Query {
       restock: [Book!]!
     }
+    type Mutation {
+      "Reserves a copy: every call gets the next reservation number."
+      reserve(isbn: ID!): Reservation!
+    }
+    type Reservation {
+      number: Int!
+      book: Book!
+    }
     type Book @key(fields: "isbn") {
       isbn: ID!
       title: String! @shareable
@@ -164,6 +173,8 @@ const localDateTime = new GraphQLScalarType<string, string>({
     return parseLocalDateTime(ast.value);
   },
 });
+
+let reservations = 0;
 
 const books = () => MEDIA.filter((m) => m.kind === 'Book');
 const mediaById = (id: string) => MEDIA.find((m) => m.id === id);
@@ -243,6 +254,9 @@ const resolvers: Record<LibrarySubgraph, object> = {
   inventory: {
     Query: {
       restock: () => books().filter((b) => STOCK[b.isbn!]! < 5).map((b) => ({ isbn: b.isbn })),
+    },
+    Mutation: {
+      reserve: (_: unknown, { isbn }: { isbn: string }) => ({ number: ++reservations, book: { isbn } }),
     },
     Book: {
       __resolveReference: (ref: { isbn: string; weightGrams?: number }) => (ref.isbn in STOCK ? ref : null),

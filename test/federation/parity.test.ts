@@ -258,6 +258,17 @@ describe('federation parity: our gateway answers as a plain ApolloGateway does',
     for (const answer of answers) expect(answer).toEqual({ status: 200, data: expected.data });
   });
 
+  it('identical mutations at the same moment are each carried out (never shared), through ours as through plain', async () => {
+    const mutation = 'mutation { reserve(isbn: "9789046800000") { number book { title stock } } }';
+    for (const [url, headers] of [[oursUrl, { authorization }], [plainUrl, {}]] as const) {
+      const answers = await Promise.all(Array.from({ length: 5 }, () => ask(url, mutation, undefined, headers)));
+      for (const a of answers) expect(a.errors).toBeUndefined();
+      const reserved = answers.map((a) => a.data!['reserve'] as { number: number; book: { title: string; stock: number } });
+      expect(new Set(reserved.map((r) => r.number)).size, 'five reservations, five numbers').toBe(5);
+      for (const r of reserved) expect(r.book).toEqual({ title: 'Max Havelaar', stock: 3 });
+    }
+  });
+
   it('an automatic persisted query (hash, then hash and query, then hash): the same data as the query itself', async () => {
     const query = '{ books { isbn title stock } }';
     const hash = createHash('sha256').update(query).digest('hex');
