@@ -106,8 +106,9 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     watch: Boolean(watch),
     intervalMs: typeof watch === 'object' ? watch.intervalMs : undefined,
     onLoaded(sdl) {
+      // The subgraphs of the supergraph in use, each at its override URL or its routing URL.
       for (const name of Object.keys(subgraphs)) delete subgraphs[name];
-      Object.assign(subgraphs, routingUrls(sdl), options.subgraphUrls);
+      for (const [name, url] of Object.entries(routingUrls(sdl))) subgraphs[name] = options.subgraphUrls?.[name] ?? url;
     },
   });
   const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 0, burst: 0 });

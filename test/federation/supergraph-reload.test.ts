@@ -250,7 +250,8 @@ describe('SUPERGRAPH_FILE and reloading it while the gateway runs', () => {
     // catalog served by Apollo's standalone server: GraphQL at every path, so GET /ready is a 400.
     const apollo = new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs: parse(SDL.catalog), resolvers: {} as never }]) });
     const { url: bare } = await startStandaloneServer(apollo, { listen: { port: 0, host: '127.0.0.1' } });
-    const other = await createGateway({ logger, identitySecret, tokens: await tokenSettings(), supergraphSdl: v1, subgraphUrls: { catalog: bare } });
+    // An override for a subgraph this supergraph does not have (as deploy/k8s sets for ours) is not checked.
+    const other = await createGateway({ logger, identitySecret, tokens: await tokenSettings(), supergraphSdl: v1, subgraphUrls: { catalog: bare, organisations: 'http://127.0.0.1:9/graphql' } });
     try {
       await other.apollo.executeOperation({ query: '{ __typename }' }, { contextValue: { identity: { sub: 'x', name: 'x', role: 'PUBLIC', board: null, rights: [], supplier: null }, requestId: 'r' } });
       const otherUrl = await listen(other.httpServer, 0);
