@@ -8,6 +8,8 @@ import { parse as parseYaml } from 'yaml';
 export const schemaDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'schema');
 export const supergraphConfigPath = resolve(schemaDir, 'supergraph.yaml');
 export const supergraphPath = resolve(schemaDir, 'supergraph.graphql');
+/** The copy Kubernetes mounts (kustomize reads files under deploy/k8s only): the ConfigMap osr-supergraph. */
+export const deploySupergraphPath = resolve(schemaDir, '..', 'deploy', 'k8s', 'supergraph.graphql');
 
 interface SupergraphConfig {
   subgraphs: Record<string, { routing_url: string; schema: { file: string } }>;

@@ -6,12 +6,13 @@
  * checks of our own (in the spirit of hadolint and kubeconform), on the parsed files.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { subgraphEnvSchema, type SubgraphName } from '@osr/common';
 import { gatewayEnvSchema } from '../gateway/src/config.js';
+import { checkSupergraph } from '../gateway/src/supergraph.js';
 import { agreementsEnvSchema } from '../subgraphs/agreements/src/config.js';
 import { rioSyncEnvSchema } from '../subgraphs/organisations/src/rio/sync-config.js';
 import { repoRoot } from '../scripts/ferretdb.js';
@@ -373,6 +374,22 @@ describe('deploy/compose.yaml', () => {
     for (const name of SUBGRAPHS) expect(String(services[name]!.environment?.['OSR_IDENTITY_SECRET'])).toMatch(/^\$\{OSR_IDENTITY_SECRET:\?/);
   });
 
+  it('mounts a folder holding the supergraph into every gateway, which serves that file and follows it', async () => {
+    for (const name of gatewayNames) {
+      const env = composeEnv(services[name]!);
+      const file = env['SUPERGRAPH_FILE'];
+      expect(file, `compose ${name}: SUPERGRAPH_FILE`).toMatch(/^\//);
+      expect(env['SUPERGRAPH_WATCH'], `compose ${name}: reloads a changed file`).toBe('true');
+      // A folder, not the file itself: a replaced file would not show through a file mount.
+      const mount = (services[name]!.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === posix.dirname(file!));
+      expect(mount, `compose ${name}: a volume at ${posix.dirname(file!)}`).toBeDefined();
+      expect(mount![2], 'read-only').toBe('ro');
+      const hostFile = join('deploy', mount![0]!, posix.basename(file!));
+      expect(existsSync(join(repoRoot, hostFile)), `${hostFile} exists`).toBe(true);
+      await expect(checkSupergraph(read(hostFile)), `${hostFile} is a supergraph the gateway serves`).resolves.toBeUndefined();
+    }
+  });
+
   it('puts nginx in front of every gateway, on the port it listens on', () => {
     const lb = services['lb']!;
     expect(lb.volumes).toContain('./nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
@@ -423,12 +440,12 @@ interface Container {
   startupProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 }
 interface PodSpec {
   containers: Container[];
   securityContext?: { runAsNonRoot?: boolean };
-  volumes?: { name: string }[];
+  volumes?: { name: string; configMap?: { name: string } }[];
 }
 interface Manifest {
   apiVersion: string;
@@ -565,6 +582,36 @@ describe('deploy/k8s', () => {
         expect(value).toBe(`http://${name}:${ports[name]}/graphql`);
       }
     }
+  });
+
+  it('mounts the supergraph from the ConfigMap osr-supergraph (kustomize, from the composed supergraph), updated in place and followed', async () => {
+    const gateway = of('Deployment').find((d) => d.metadata.name === 'gateway')!;
+    const pod = gateway.spec!.template!.spec;
+    const c = pod.containers[0]!;
+    const env: Record<string, string> = {};
+    for (const from of c.envFrom ?? []) Object.assign(env, configMaps.get(from.configMapRef?.name ?? ''));
+    const file = env['SUPERGRAPH_FILE']!;
+    expect(file).toMatch(/^\//);
+    expect(env['SUPERGRAPH_WATCH']).toBe('true');
+    // The folder is mounted (no subPath: a subPath mount never sees the ConfigMap change).
+    const mount = c.volumeMounts?.find((m) => m.mountPath === posix.dirname(file));
+    expect(mount, `a volume mounted at ${posix.dirname(file)}`).toBeDefined();
+    expect(mount!.subPath).toBeUndefined();
+    expect(mount!.readOnly).toBe(true);
+    const volume = pod.volumes?.find((v) => v.name === mount!.name);
+    expect(volume?.configMap?.name).toBe('osr-supergraph');
+    // kustomize makes that ConfigMap from a file beside it, under a fixed name.
+    type Generator = { name: string; files?: string[]; options?: { disableNameSuffixHash?: boolean } };
+    const kustomization = parse(read('deploy/k8s/kustomization.yaml')) as { configMapGenerator?: Generator[] };
+    const generator = kustomization.configMapGenerator?.find((g) => g.name === 'osr-supergraph');
+    expect(generator?.options?.disableNameSuffixHash, 'updated in place, so running gateways see the change').toBe(true);
+    const entry = generator?.files?.find((f) => (f.includes('=') ? f.split('=')[0] : basename(f)) === posix.basename(file));
+    expect(entry, `the ConfigMap has the key ${posix.basename(file)}`).toBeDefined();
+    const source = join('deploy/k8s', entry!.includes('=') ? entry!.split('=')[1]! : entry!);
+    expect(dirname(relative('deploy/k8s', source)).startsWith('..'), 'kustomize reads files under deploy/k8s only').toBe(false);
+    // The composed supergraph (npm run compose writes both; compose:check compares both).
+    expect(read(source)).toBe(read('schema/supergraph.graphql'));
+    await expect(checkSupergraph(read(source))).resolves.toBeUndefined();
   });
 
   it('scales the gateway with a HorizontalPodAutoscaler (at least 2 replicas)', () => {

@@ -44,6 +44,13 @@ export const gatewayEnvSchema = z.object({
   INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   EXPLORER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** The supergraph to serve instead of schema/supergraph.graphql (the --supergraph flag wins). */
+  SUPERGRAPH_FILE: z.string().min(1).optional(),
+  /** Load a changed supergraph file while running; default on unless NODE_ENV=production. */
+  SUPERGRAPH_WATCH: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** How often a followed supergraph file is read again. */
+  SUPERGRAPH_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(1_000),
+  NODE_ENV: z.string().optional(),
   /** OpenTelemetry tracing, off unless set: an OTLP/HTTP traces endpoint. */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
 }).refine((env) => env.SAFELIST_MODE === 'off' || env.SAFELIST_FILE, {
@@ -59,4 +66,13 @@ export function subgraphUrlOverrides(env: GatewayEnv): Record<string, string> {
   if (env.SUBGRAPH_AGREEMENTS_URL) overrides['agreements'] = env.SUBGRAPH_AGREEMENTS_URL;
   if (env.SUBGRAPH_SUPPORT_URL) overrides['support'] = env.SUBGRAPH_SUPPORT_URL;
   return overrides;
+}
+
+/** Where the supergraph comes from and whether it is followed: --supergraph, then the env. */
+export function supergraphSettings(env: GatewayEnv, flag: string | undefined): { file?: string; watch: boolean; intervalMs: number } {
+  return {
+    file: flag ?? env.SUPERGRAPH_FILE,
+    watch: env.SUPERGRAPH_WATCH ?? env.NODE_ENV !== 'production',
+    intervalMs: env.SUPERGRAPH_WATCH_INTERVAL_MS,
+  };
 }

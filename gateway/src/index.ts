@@ -1,26 +1,32 @@
+import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, exitWhenStdinCloses, listen, parseConfig } from '@osr/common';
-import { gatewayEnvSchema, subgraphUrlOverrides } from './config.js';
+import { gatewayEnvSchema, subgraphUrlOverrides, supergraphSettings } from './config.js';
 import { TokenVerifier } from './auth.js';
 import { loadSafelist } from './safelist.js';
 import { startOtlpTracing } from './tracing.js';
 import { createGateway } from './server.js';
 
 let config;
+let flags;
 try {
   config = parseConfig(gatewayEnvSchema);
+  flags = parseArgs({ options: { supergraph: { type: 'string' } }, strict: true, allowPositionals: false }).values;
 } catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`[gateway] ${err.message}`);
+  if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`[gateway] ${(err as Error).message}`);
     process.exit(1);
   }
   throw err;
 }
+const supergraph = supergraphSettings(config, flags.supergraph);
 const logger = createLogger('gateway', config.LOG_LEVEL);
 const tracing = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? startOtlpTracing('osr-gateway', config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) : null;
 if (tracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT }, 'OpenTelemetry tracing on');
 const gateway = await createGateway({
   logger,
   subgraphUrls: subgraphUrlOverrides(config),
+  supergraphFile: supergraph.file,
+  watchSupergraph: supergraph.watch && { intervalMs: supergraph.intervalMs },
   maxBodyBytes: config.MAX_BODY_BYTES,
   identitySecret: config.OSR_IDENTITY_SECRET,
   tokens: {
@@ -43,6 +49,10 @@ const gateway = await createGateway({
   explorer: config.EXPLORER,
   subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   processMetrics: true,
+}).catch((err: unknown) => {
+  // e.g. a supergraph file that cannot be read or does not validate: one clear line.
+  console.error(`[gateway] cannot start: ${(err as Error).message}`);
+  return process.exit(1);
 });
 const url = await listen(gateway.httpServer, config.PORT, config.HOST);
 logger.info({ url, subgraphs: gateway.subgraphs }, 'gateway listening');

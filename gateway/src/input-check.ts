@@ -17,15 +17,23 @@ import {
   visitWithTypeInfo,
   type DocumentNode,
   type GraphQLInputType,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import { DateScalar, DateTimeScalar } from '@osr/common';
 
-const SCALARS: Record<string, (value: unknown) => unknown> = {
-  Date: (v) => DateScalar.parseValue(v),
-  DateTime: (v) => DateTimeScalar.parseValue(v),
-};
+const OSR_SCALARS = [DateScalar, DateTimeScalar];
+
+/**
+ * The parser of an OSR scalar, recognised by name and description. A supergraph of other
+ * subgraphs (SUPERGRAPH_FILE) may have a Date or DateTime of its own, in another format:
+ * only its subgraphs judge those values.
+ */
+function osrScalarParser(type: GraphQLNamedType): ((value: unknown) => unknown) | undefined {
+  const own = OSR_SCALARS.find((s) => s.name === type.name && s.description === type.description);
+  return own ? (v) => own.parseValue(v) : undefined;
+}
 
 function refuse(message: string, code = 'BAD_USER_INPUT'): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
@@ -45,7 +53,7 @@ function checkValue(type: GraphQLInputType, value: unknown, where: string): void
     for (const [name, field] of Object.entries(fields)) checkValue(field.type, (value as Record<string, unknown>)[name], `${where}.${name}`);
     return;
   }
-  const parse = SCALARS[getNamedType(inner).name];
+  const parse = osrScalarParser(getNamedType(inner));
   if (!parse) return;
   try {
     parse(value);
@@ -80,7 +88,7 @@ export function checkOperation(
     visitWithTypeInfo(typeInfo, {
       [Kind.STRING](node) {
         const type = typeInfo.getInputType();
-        const parse = type ? SCALARS[getNamedType(type).name] : undefined;
+        const parse = type ? osrScalarParser(getNamedType(type)) : undefined;
         if (!parse) return;
         try {
           parse(node.value);

@@ -36,6 +36,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly supergraphReloads = new Counter({
+    name: 'osr_gateway_supergraph_reloads_total',
+    help: 'Supergraph files read again while running, by outcome (loaded, refused)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly operations = new Set<string>();
 
   constructor(options: { processMetrics?: boolean; maxOperationLabels?: number } = {}) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -9,6 +9,7 @@ import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
 import {
   IDENTITY_HEADER,
+  PUBLIC_IDENTITY,
   REQUEST_ID_HEADER,
   closeServer,
   createGraphQLHttpServer,
@@ -27,6 +28,8 @@ import { DEFAULT_LIMITS, enforceLimits, measureOperation, type QueryLimits } fro
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
+import { subgraphState } from './readiness.js';
+import { SupergraphSource } from './supergraph.js';
 
 export const defaultSupergraphUrl = new URL('../../schema/supergraph.graphql', import.meta.url);
 
@@ -34,7 +37,12 @@ export interface GatewayOptions {
   logger: Logger;
   /** Subgraph name → GraphQL URL, overriding the routing URLs in the supergraph. */
   subgraphUrls?: Record<string, string>;
+  /** A fixed supergraph SDL (never reloaded); without it, supergraphFile. */
   supergraphSdl?: string;
+  /** The supergraph file to serve (SUPERGRAPH_FILE, --supergraph); default schema/supergraph.graphql. */
+  supergraphFile?: string;
+  /** Follow the file and load a changed supergraph while running (SUPERGRAPH_WATCH). */
+  watchSupergraph?: boolean | { intervalMs: number };
   maxBodyBytes?: number;
   /** Signs the identity passed to subgraphs. */
   identitySecret: string;
@@ -60,7 +68,9 @@ export interface GatewayServer {
   httpServer: http.Server;
   apollo: ApolloServer<GatewayContext>;
   metrics: GatewayMetrics;
-  /** The URL each subgraph is reached at. */
+  /** The supergraph in use (reload() reads its file again). */
+  supergraph: SupergraphSource;
+  /** The URL each subgraph of the supergraph in use is reached at. */
   subgraphs: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -74,12 +84,6 @@ export function routingUrls(supergraphSdl: string): Record<string, string> {
   return urls;
 }
 
-function readyUrl(graphqlUrl: string): string {
-  const u = new URL(graphqlUrl);
-  u.pathname = u.pathname.replace(/\/graphql$/, '') + '/ready';
-  return u.toString();
-}
-
 function clientAddress(req: http.IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
@@ -90,10 +94,23 @@ function clientAddress(req: http.IncomingMessage): string {
  */
 export async function createGateway(options: GatewayOptions): Promise<GatewayServer> {
   const { logger } = options;
-  const supergraphSdl = options.supergraphSdl ?? readFileSync(defaultSupergraphUrl, 'utf8');
-  const subgraphs = { ...routingUrls(supergraphSdl), ...options.subgraphUrls };
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics });
+  const subgraphs: Record<string, string> = {};
+  const watch = options.watchSupergraph;
+  const supergraph = await SupergraphSource.open({
+    logger,
+    metrics,
+    sdl: options.supergraphSdl,
+    file: options.supergraphFile ?? fileURLToPath(defaultSupergraphUrl),
+    watch: Boolean(watch),
+    intervalMs: typeof watch === 'object' ? watch.intervalMs : undefined,
+    onLoaded(sdl) {
+      // The subgraphs of the supergraph in use, each at its override URL or its routing URL.
+      for (const name of Object.keys(subgraphs)) delete subgraphs[name];
+      for (const [name, url] of Object.entries(routingUrls(sdl))) subgraphs[name] = options.subgraphUrls?.[name] ?? url;
+    },
+  });
   const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 0, burst: 0 });
   const safelist = options.safelist ?? { mode: 'off' as const, operations: [] };
   const safelisted = new Set(safelist.operations.map((o) => o.sha256));
@@ -142,12 +159,14 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     }) as unknown as Fetcher;
 
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: supergraph,
+    // A supergraph that does not validate is refused at start as on reload, in production too.
+    validateSupergraph: true,
     // Spans (when tracing is on) never carry operation documents: they may hold personal data.
     telemetry: { includeDocument: false, recordExceptions: false },
     buildService: ({ name, url }) => {
       const source = new ResilientDataSource<GatewayContext & Record<string, unknown>>({
-        url: subgraphs[name] ?? url,
+        url: options.subgraphUrls?.[name] ?? url,
         fetcher: fetcherFor(name),
         willSendRequest({ request, context }) {
           // Every subgraph call carries the caller's identity, signed, valid for a minute.
@@ -271,17 +290,10 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     },
     async ready() {
       const checks = await Promise.all(
-        Object.entries(subgraphs).map(async ([name, url]) => {
-          try {
-            const res = await fetch(readyUrl(url), { signal: AbortSignal.timeout(2_000) });
-            return [name, res.ok ? 'up' : `not ready (${res.status})`] as const;
-          } catch {
-            return [name, 'unreachable'] as const;
-          }
-        }),
+        Object.entries(subgraphs).map(async ([name, url]) => [name, await subgraphState(url, () => signIdentity(PUBLIC_IDENTITY, options.identitySecret))] as const),
       );
       const detail = Object.fromEntries(checks);
-      return { ok: checks.every(([, state]) => state === 'up'), detail: { subgraphs: detail } };
+      return { ok: checks.every(([, state]) => state === 'up'), detail: { subgraphs: detail, supergraph: supergraph.describe() } };
     },
   });
 
@@ -289,6 +301,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     httpServer,
     apollo,
     metrics,
+    supergraph,
     subgraphs,
     async stop() {
       await closeServer(httpServer);

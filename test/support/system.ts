@@ -68,6 +68,11 @@ export async function tokenFor(claims: TestClaims, expiresIn: string | number = 
     .sign(privateKey);
 }
 
+/** The token settings of this test process's gateways (the key tokenFor signs with). */
+export async function tokenSettings(): Promise<GatewayOptions['tokens']> {
+  return { issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE, algorithms: ['ES256'], publicKeyPem: (await keys()).publicKeyPem };
+}
+
 export async function bearer(claims: TestClaims): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await tokenFor(claims)}` };
 }
