@@ -224,7 +224,7 @@ export class MandatesRepository {
     after: string | null;
     limit: number;
   }): Promise<{ items: MandateDocument[]; cursorOf: (m: MandateDocument) => string }> {
-    const position = decodeCursor(options.after, { t: 'number', id: 'string' });
+    const position = decodeCursor(options.after, { t: 'time', id: 'string' });
     const and: object[] = [{ systemId: { $in: [...options.systemIds] } }];
     if (options.service) and.push({ serviceCode: options.service });
     if (options.changedSince) and.push({ updatedAt: { $gt: options.changedSince } });
