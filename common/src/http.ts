@@ -69,6 +69,7 @@ export class HttpError extends Error {
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const LONE_SURROGATE_MESSAGE = 'The request holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape): send well-formed Unicode text';
 
 /**
  * Whether a parsed JSON value holds a string (value or key) with a lone surrogate.
@@ -164,8 +165,20 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       }
       // A lone surrogate (a "\ud800" escape without its pair) is not text: stored, it would
       // silently become U+FFFD.
-      if (hasLoneSurrogate(body)) {
-        throw new HttpError(400, 'The request holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape): send well-formed Unicode text', 'BAD_USER_INPUT');
+      if (hasLoneSurrogate(body)) throw new HttpError(400, LONE_SURROGATE_MESSAGE, 'BAD_USER_INPUT');
+    }
+    if (req.method === 'GET') {
+      // GET carries variables and extensions as JSON in the URL: the same rule.
+      for (const name of ['variables', 'extensions']) {
+        const text = url.searchParams.get(name);
+        if (text === null) continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          continue; // Apollo Server reports it
+        }
+        if (hasLoneSurrogate(value)) throw new HttpError(400, LONE_SURROGATE_MESSAGE, 'BAD_USER_INPUT');
       }
     }
     const refusal = await options.precheck?.(req, body, url.searchParams);

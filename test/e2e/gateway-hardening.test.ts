@@ -87,6 +87,17 @@ describe('gateway hardening (issue 17.7)', () => {
     expect(await mismatch.json()).toEqual({ errors: [{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }] });
   });
 
+  it('refuses a lone surrogate in the variables of a GET request too (POST bodies: the bad-input corpus)', async () => {
+    const url = new URL(system.gatewayUrl);
+    url.searchParams.set('query', 'query ($v: ID!) { mandate(id: $v) { id } }');
+    url.searchParams.set('variables', '{"v": "m-\\ud800"}');
+    const res = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    url.searchParams.set('variables', '{"v": "m-\\ud83d\\ude00"}');
+    expect((await fetch(url, { headers: { 'apollo-require-preflight': 'true' } })).status).toBe(200);
+  });
+
   it('serves /metrics on its own port only', async () => {
     expect(system.gateway.metricsServer).toBeTruthy();
     const metricsUrl = (await listen(system.gateway.metricsServer!, 0)).replace(/graphql$/, 'metrics');
