@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Supergraph } from '@apollo/federation-internals';
-import { buildSchema, getIntrospectionQuery, parse, type GraphQLSchema } from 'graphql';
+import { Kind, buildSchema, getIntrospectionQuery, parse, print, visit, type FieldNode, type GraphQLSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, INTROSPECTION_COST, checkDocumentLimits, type QueryLimits, type QueryMeasure } from '../src/limits.js';
 import { RateLimiter } from '../src/rate-limit.js';
@@ -53,6 +53,14 @@ describe('query measures', () => {
     expect(m.cost).toBe(5765 + 81);
     expect(() => checkDocumentLimits(schema, parse(headline), { nummer: '41234' }, DEFAULT_LIMITS)).not.toThrow();
     expect(refusal(headline, { ...DEFAULT_LIMITS, maxDepth: 5 }).message).toBe('Query depth 6 exceeds the limit of 5');
+  });
+
+  it('prices the headline query as Apollo Client sends it (__typename in every selection set) at 7,908', () => {
+    const headline = readFileSync(new URL('../../test/queries/board-overview.graphql', import.meta.url), 'utf8');
+    const typename: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+    const sent = print(visit(parse(headline), { SelectionSet: (set) => ({ ...set, selections: [...set.selections, typename] }) }));
+    // one more field in each of the 10 selection sets (the operation's own included)
+    expect(measure(sent, { nummer: '41234' })).toMatchObject({ fields: 32 + 10, cost: 7_908 });
   });
 });
 
