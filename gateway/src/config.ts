@@ -38,7 +38,7 @@ export const gatewayEnvSchema = z.object({
   MAX_COST: z.coerce.number().int().min(1).default(50_000),
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Most lexical tokens in one document (refused while parsing past it). */
-  MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
+  MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(3_000),
   /** Most selections the limit check visits in one document (its own work bound). */
   MAX_SELECTIONS_VISITED: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
   /** Requests per minute per caller (token subject, or client address without a token); 0 = off. */

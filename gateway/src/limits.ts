@@ -60,9 +60,10 @@ export const DEFAULT_LIMITS: QueryLimits = {
 
 /**
  * The fixed cost of an introspection field, whatever it selects: its answer is bounded by the
- * schema, not by data. The full introspection query of this graph answers about 150 kB.
+ * schema, not by data (graphql-js's own validation bounds nested lists of types). The full
+ * introspection query of this graph answers about 150 kB: two fit under the default limit.
  */
-export const INTROSPECTION_COST: Readonly<Record<string, number>> = { __schema: 10_000, __type: 1_000 };
+export const INTROSPECTION_COST: Readonly<Record<string, number>> = { __schema: 20_000, __type: 1_000 };
 
 export interface QueryMeasure {
   depth: number;
@@ -125,6 +126,11 @@ class Walk {
   private readonly memo = new Map<SelectionSetNode, Map<string, SetMeasure>>();
   /** Fragments being measured right now: a spread of one of them is a cycle (a validation error). */
   private readonly open = new Set<string>();
+
+  /** Whether the walk measured this selection set (e.g. a fragment reached from an operation). */
+  reached(set: SelectionSetNode): boolean {
+    return this.memo.has(set);
+  }
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -290,27 +296,17 @@ class Walk {
     return costliest;
   }
 
-  /**
-   * Measures one operation (or a fragment on its own), counting from zero. A fragment's cost
-   * on its own is not checked: it depends on where the fragment is used.
-   */
-  definition(definition: OperationDefinitionNode | FragmentDefinitionNode): QueryMeasure {
+  /** Measures one operation, counting from zero. */
+  operation(operation: OperationDefinitionNode): QueryMeasure {
     this.fields = 0;
     this.aliases = 0;
     this.depth = 0;
     let root: GraphQLNamedType | undefined | null;
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) root = this.schema.getType(definition.typeCondition.name.value);
-    else if (definition.operation === 'mutation') root = this.schema.getMutationType();
-    else if (definition.operation === 'subscription') root = this.schema.getSubscriptionType();
+    if (operation.operation === 'mutation') root = this.schema.getMutationType();
+    else if (operation.operation === 'subscription') root = this.schema.getSubscriptionType();
     else root = this.schema.getQueryType();
-    const name = definition.kind === Kind.FRAGMENT_DEFINITION ? definition.name.value : null;
-    if (name) this.open.add(name);
-    try {
-      const { cost } = this.set(definition.selectionSet, root ?? undefined, 1, false, name === null);
-      return { depth: this.depth, aliases: this.aliases, fields: this.fields, cost, visits: this.visits };
-    } finally {
-      if (name) this.open.delete(name);
-    }
+    const { cost } = this.set(operation.selectionSet, root ?? undefined, 1, false, true);
+    return { depth: this.depth, aliases: this.aliases, fields: this.fields, cost, visits: this.visits };
   }
 }
 
@@ -326,14 +322,16 @@ export function measureOperation(
   variables: Record<string, unknown>,
   limits: QueryLimits,
 ): QueryMeasure {
-  return new Walk(schema, new Map(Object.entries(fragments)), variables, limits).definition(operation);
+  return new Walk(schema, new Map(Object.entries(fragments)), variables, limits).operation(operation);
 }
 
 /**
- * Checks a whole document before it is validated: every operation in it, and every
- * fragment on its own, must keep within the limits (validation reads all of them, whichever
- * operation runs). Returns the measure of each operation by name ('' for an anonymous one).
- * Throws QUERY_LIMIT_EXCEEDED at the first limit passed.
+ * Checks a whole document before it is validated: every operation in it must keep within
+ * the limits (validation reads all of them, whichever operation runs), and every fragment
+ * must be used by one (validation would refuse an unused one, after reading it for
+ * nothing). Returns the measure of each operation by name ('' for an anonymous one).
+ * Throws QUERY_LIMIT_EXCEEDED at the first limit passed, GRAPHQL_VALIDATION_FAILED for an
+ * unused fragment.
  */
 export function checkDocumentLimits(
   schema: GraphQLSchema,
@@ -348,14 +346,18 @@ export function checkDocumentLimits(
   const walk = new Walk(schema, fragments, variables, limits);
   const operations = new Map<string, QueryMeasure>();
   for (const d of document.definitions) {
-    if (d.kind === Kind.OPERATION_DEFINITION) operations.set(d.name?.value ?? '', walk.definition(d));
+    if (d.kind === Kind.OPERATION_DEFINITION) operations.set(d.name?.value ?? '', walk.operation(d));
   }
-  // Shape limits for fragments on their own (cost is the operations' business: it depends
-  // on where a fragment is used). Fragments already measured inside an operation are
-  // remembered, so this adds no walk for them.
+  // Every fragment was measured where an operation uses it; one no operation uses is refused
+  // with graphql-js's own message.
   for (const fragment of document.definitions) {
-    if (fragment.kind !== Kind.FRAGMENT_DEFINITION) continue;
-    walk.definition(fragment);
+    // (A second fragment of the same name is left to validation, which names the clash.)
+    if (fragment.kind === Kind.FRAGMENT_DEFINITION && fragments.get(fragment.name.value) === fragment && !walk.reached(fragment.selectionSet)) {
+      throw new GraphQLError(`Fragment "${fragment.name.value}" is never used.`, {
+        nodes: [fragment],
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+      });
+    }
   }
   return operations;
 }
