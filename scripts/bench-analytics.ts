@@ -378,7 +378,7 @@ async function main(): Promise<number> {
   // The system, as bench.ts starts its gateway target.
   const keys = await ensureDevKeys(join(workDir, 'keys'));
   const privateKey = readPrivateKey(keys);
-  const sign = (claims: TokenClaims) => signDevToken(privateKey, claims, { expiresIn: '12h' });
+  const sign = (claims: TokenClaims) => signDevToken(privateKey, claims, { expiresIn: '1h' });
   const tokens = {
     analyst: await sign({ sub: 'bench-analyst', name: 'Bench analyst', role: 'ANALYST' }),
     board: await sign({ sub: `bench-${largest}`, name: 'Bench board', role: 'BOARD', board: largest, rights: ['OSR_TOEGANG'] }),

@@ -164,7 +164,9 @@ async function main() {
 
   const keys = await ensureDevKeys(join(workDir, 'keys'));
   const privateKey = readPrivateKey(keys);
+  // Two hours (a soak of up to an hour may follow the runs): every front is told to accept it.
   const token = (claims: TokenClaims) => signDevToken(privateKey, claims, { expiresIn: '2h' });
+  const tokenLifetime = { JWT_MAX_AGE_SECONDS: '7200' };
   const identitySecret = randomBytes(32).toString('base64url');
   const boardClaims = (nummer: string): TokenClaims => ({ sub: `bench-${nummer}`, name: 'Bench board', role: 'BOARD', board: nummer, rights: ['OSR_TOEGANG'] });
   const queries: Record<QueryName, { kind: QueryKind; variables: Record<string, unknown>; claims: TokenClaims }> = {
@@ -180,7 +182,7 @@ async function main() {
   const tokens = {} as Record<QueryName, string>;
   try {
     const { TokenVerifier } = await import('../gateway/src/auth.js');
-    const verifier = await TokenVerifier.create({ issuer: 'osr-dev', audience: 'osr-graph', algorithms: ['ES256'], publicKeyPem: readFileSync(keys.publicKeyPath, 'utf8') });
+    const verifier = await TokenVerifier.create({ issuer: 'osr-dev', audience: 'osr-graph', algorithms: ['ES256'], publicKeyPem: readFileSync(keys.publicKeyPath, 'utf8'), maxLifetimeSeconds: 7200 });
     for (const q of queryNames) {
       tokens[q] = await token(queries[q].claims);
       const auth = await verifier.authenticate({ headers: { authorization: `Bearer ${tokens[q]}` } } as never);
@@ -199,7 +201,7 @@ async function main() {
   const targets: Target[] = [];
   for (const name of targetNames) {
     if (subgraphs && name === 'gateway') {
-      const gateway = await startGateway(group, subgraphs, { identitySecret, publicKeyPath: keys.publicKeyPath });
+      const gateway = await startGateway(group, subgraphs, { identitySecret, publicKeyPath: keys.publicKeyPath, env: tokenLifetime });
       targets.push({ name, url: gateway.url, front: gateway.process, behind: subgraphs.processes, counters: subgraphs.counters });
       continue;
     }
@@ -210,16 +212,16 @@ async function main() {
         /@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g,
         (_m, n: string) => `@join__graph(name: "${n}", url: "${subgraphs.url(n as Parameters<typeof subgraphs.url>[0])}")`,
       );
-      const front = start('hive', 'scripts/bench/hive.ts', { PORT: String(port), SUPERGRAPH: supergraph, OSR_IDENTITY_SECRET: identitySecret, JWT_PUBLIC_KEY_FILE: keys.publicKeyPath });
+      const front = start('hive', 'scripts/bench/hive.ts', { PORT: String(port), SUPERGRAPH: supergraph, OSR_IDENTITY_SECRET: identitySecret, JWT_PUBLIC_KEY_FILE: keys.publicKeyPath, ...tokenLifetime });
       targets.push({ name, url, front, behind: subgraphs.processes, counters: subgraphs.counters });
     } else if (name === 'monolith') {
       const counterPort = await freePort();
       const front = start('monolith', 'scripts/bench/monolith.ts', {
-        PORT: String(port), COUNTER_PORT: String(counterPort), MONGODB_URI: database.uri, DB_PREFIX: prefix, JWT_PUBLIC_KEY_FILE: keys.publicKeyPath, OSR_COUNT_DB_COMMANDS: '1',
+        PORT: String(port), COUNTER_PORT: String(counterPort), MONGODB_URI: database.uri, DB_PREFIX: prefix, JWT_PUBLIC_KEY_FILE: keys.publicKeyPath, OSR_COUNT_DB_COMMANDS: '1', ...tokenLifetime,
       });
       targets.push({ name, url: `http://127.0.0.1:${port}/`, front, behind: [], counters: [`http://127.0.0.1:${counterPort}/`] });
     } else {
-      const front = start('floor', 'scripts/bench/floor.ts', { PORT: String(port), MONGODB_URI: database.uri, DB_PREFIX: prefix, JWT_PUBLIC_KEY_FILE: keys.publicKeyPath, OSR_COUNT_DB_COMMANDS: '1' });
+      const front = start('floor', 'scripts/bench/floor.ts', { PORT: String(port), MONGODB_URI: database.uri, DB_PREFIX: prefix, JWT_PUBLIC_KEY_FILE: keys.publicKeyPath, OSR_COUNT_DB_COMMANDS: '1', ...tokenLifetime });
       targets.push({ name, url, front, behind: [], counters: [`http://127.0.0.1:${port}/db-commands`] });
     }
   }

@@ -55,7 +55,7 @@ export async function signDevToken(
     .setIssuer(options.issuer ?? DEV_ISSUER)
     .setAudience(options.audience ?? DEV_AUDIENCE)
     .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '8h')
+    .setExpirationTime(options.expiresIn ?? '1h')
     .sign(key);
 }
 

@@ -9,7 +9,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ensureDevKeys, readPrivateKey, signDevToken } from './dev-keys.js';
+import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,7 +67,11 @@ const REVIEW = 'mutation Review($ids: [ID!]!) { markMandatesReviewed(ids: $ids) 
 
 const keys = await ensureDevKeys();
 const privateKey = readPrivateKey(keys);
-const support = await signDevToken(privateKey, { sub: 'soak-support', name: 'Soak support', role: 'SUPPORT' }, { expiresIn: `${minutes + 10}m` });
+// Tokens live an hour at most (the gateway's JWT_MAX_AGE_SECONDS): a longer run signs new
+// ones every 30 minutes.
+const sign = (claims: TokenClaims) => signDevToken(privateKey, claims, { expiresIn: '1h' });
+const supportClaims: TokenClaims = { sub: 'soak-support', name: 'Soak support', role: 'SUPPORT' };
+let support = await sign(supportClaims);
 
 // What to ask for: boards (with their mandates) and suppliers, read once from the system.
 const catalogue = await gql<{ services: { code: string }[] }>('{ services { code } }', {}, support);
@@ -89,9 +93,14 @@ for (const nummer of ['41234', '42001', '43555']) {
   }
 }
 const tokens = new Map<string, string>();
-for (const b of boards) tokens.set(b, await signDevToken(privateKey, { sub: `soak-${b}`, name: `Soak ${b}`, role: 'BOARD', board: b, rights: ['OSR_TOEGANG'] }, { expiresIn: `${minutes + 10}m` }));
 const suppliers = [...suppliersSeen];
-for (const s of suppliers) tokens.set(s, await signDevToken(privateKey, { sub: `soak-${s}`, name: `Soak ${s}`, role: 'SUPPLIER', supplier: s }, { expiresIn: `${minutes + 10}m` }));
+async function signCallers() {
+  support = await sign(supportClaims);
+  for (const b of boards) tokens.set(b, await sign({ sub: `soak-${b}`, name: `Soak ${b}`, role: 'BOARD', board: b, rights: ['OSR_TOEGANG'] }));
+  for (const s of suppliers) tokens.set(s, await sign({ sub: `soak-${s}`, name: `Soak ${s}`, role: 'SUPPLIER', supplier: s }));
+}
+await signCallers();
+setInterval(() => void signCallers(), 30 * 60_000).unref();
 const writable = (await gql<{ board: { mandates: { id: string; version: number; endDate: string | null }[] } }>(
   '{ board(bevoegdGezagNummer: "41234") { mandates { id version endDate } } }',
   {},

@@ -1,5 +1,5 @@
 /**
- * npm run token -- --role BOARD --board 41234 --rights OSR_TOEGANG [--name "J. de Vries"] [--expires 8h]
+ * npm run token -- --role BOARD --board 41234 --rights OSR_TOEGANG [--name "J. de Vries"] [--expires 1h]
  * npm run token -- --role SUPPLIER --supplier 00000003272448340204
  * npm run token -- --role SUPPORT | --role ANALYST
  * Prints a development token signed with the local key (made under .data/dev-keys).
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     rights: { type: 'string' },
     name: { type: 'string' },
     sub: { type: 'string' },
-    expires: { type: 'string', default: '8h' },
+    expires: { type: 'string', default: '1h' },
   },
   strict: true,
 });

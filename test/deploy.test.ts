@@ -390,6 +390,17 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
+  it('keeps introspection off and /metrics on a port of its own, as in production (issue 17)', () => {
+    for (const name of gatewayNames) {
+      const env = composeEnv(services[name]!);
+      expect(env['INTROSPECTION'], name).toBe('false');
+      expect(Number(env['METRICS_PORT']), name).toBeGreaterThan(0);
+      expect(Number(env['METRICS_PORT']), name).not.toBe(ports.gateway);
+      // nginx passes the GraphQL port on only, and the metrics port is published nowhere
+      expect(services[name]!.ports ?? [], name).toEqual([]);
+    }
+  });
+
   it('puts nginx in front of every gateway, on the port it listens on', () => {
     const lb = services['lb']!;
     expect(lb.volumes).toContain('./nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
@@ -572,6 +583,21 @@ describe('deploy/k8s', () => {
       expect(pdb!.spec!.minAvailable).toBeLessThan(spec.replicas!);
     });
   }
+
+  it('gateway: introspection off, /metrics on its own container port, scraped there and exposed by no Service', () => {
+    const env = configMaps.get('osr-gateway-config')!;
+    expect(env['INTROSPECTION']).toBe('false');
+    const metricsPort = Number(env['METRICS_PORT']);
+    expect(metricsPort).toBeGreaterThan(0);
+    expect(metricsPort).not.toBe(ports.gateway);
+    const deployment = of('Deployment').find((d) => d.metadata.name === 'gateway')!;
+    const template = deployment.spec!.template! as unknown as { metadata: { annotations?: Record<string, string> }; spec: PodSpec };
+    expect(template.spec.containers[0]!.ports).toContainEqual({ name: 'metrics', containerPort: metricsPort });
+    expect(template.metadata.annotations?.['prometheus.io/port']).toBe(String(metricsPort));
+    for (const svc of of('Service')) for (const p of svc.spec?.ports ?? []) expect([p.port, p.targetPort]).not.toContain(metricsPort);
+    const policy = of('NetworkPolicy').find((p) => p.metadata.name === 'gateway-metrics-from-monitoring-only');
+    expect(JSON.stringify(policy?.spec)).toContain('"port":"metrics"');
+  });
 
   it('peer URLs name the Services and their ports', () => {
     for (const data of configMaps.values()) {

@@ -8,7 +8,8 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export const MIN_DATE = '1900-01-01';
 export const MAX_DATE = '2199-12-31';
 
-export function isoDateProblem(value: string): string | null {
+/** Whether "YYYY-MM-DD" names a day of the calendar (any year from 100 on), else why not. */
+export function calendarDateProblem(value: string): string | null {
   const m = ISO_DATE.exec(value);
   if (!m) return 'a date is written YYYY-MM-DD';
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -16,6 +17,12 @@ export function isoDateProblem(value: string): string | null {
   if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) {
     return 'no such calendar date';
   }
+  return null;
+}
+
+export function isoDateProblem(value: string): string | null {
+  const problem = calendarDateProblem(value);
+  if (problem) return problem;
   if (value < MIN_DATE || value > MAX_DATE) return `dates must lie between ${MIN_DATE} and ${MAX_DATE}`;
   return null;
 }

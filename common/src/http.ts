@@ -23,6 +23,17 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
   extraRoutes?: Route[];
+  /**
+   * Looks at a GraphQL request (the parsed POST body, or undefined for GET, and the URL's
+   * parameters) before Apollo Server does; a refusal is answered as it is.
+   */
+  precheck?(req: http.IncomingMessage, body: unknown, search: URLSearchParams): Promise<Refusal | null>;
+}
+
+/** An answer given instead of running a GraphQL request. */
+export interface Refusal {
+  status: number;
+  body: { errors: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
 /** Whether a GraphQL request may proceed; a refusal says why, with which status (401 default). */
@@ -48,12 +59,39 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** extensions.code of the error in the answer, when there is one. */
+    readonly code?: string,
   ) {
     super(message);
   }
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const LONE_SURROGATE_MESSAGE = 'The request holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape): send well-formed Unicode text';
+
+/**
+ * Whether a parsed JSON value holds a string (value or key) with a lone surrogate.
+ * Iterative: a body of deeply nested arrays cannot exhaust the stack.
+ */
+export function hasLoneSurrogate(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) stack.push(item);
+    } else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        stack.push(inner);
+      }
+    }
+  }
+  return false;
+}
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -115,11 +153,38 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       if (!type.startsWith('application/json') && !type.startsWith('application/graphql-response+json')) {
         throw new HttpError(415, 'Send GraphQL requests as application/json');
       }
+      // JSON is UTF-8 (RFC 8259): a body declared in another charset is refused, not misread.
+      const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1];
+      if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+        throw new HttpError(415, `Send GraphQL requests in UTF-8, not ${charset}`);
+      }
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch {
         throw new HttpError(400, 'The request body is not valid JSON');
       }
+      // A lone surrogate (a "\ud800" escape without its pair) is not text: stored, it would
+      // silently become U+FFFD.
+      if (hasLoneSurrogate(body)) throw new HttpError(400, LONE_SURROGATE_MESSAGE, 'BAD_USER_INPUT');
+    }
+    if (req.method === 'GET') {
+      // GET carries variables and extensions as JSON in the URL: the same rule.
+      for (const name of ['variables', 'extensions']) {
+        const text = url.searchParams.get(name);
+        if (text === null) continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          continue; // Apollo Server reports it
+        }
+        if (hasLoneSurrogate(value)) throw new HttpError(400, LONE_SURROGATE_MESSAGE, 'BAD_USER_INPUT');
+      }
+    }
+    const refusal = await options.precheck?.(req, body, url.searchParams);
+    if (refusal) {
+      sendJson(res, refusal.status, refusal.body);
+      return;
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -174,7 +239,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     };
     work().catch((err: unknown) => {
       if (err instanceof HttpError) {
-        if (!res.headersSent) sendJson(res, err.status, { errors: [{ message: err.message }] });
+        const error = err.code ? { message: err.message, extensions: { code: err.code } } : { message: err.message };
+        if (!res.headersSent) sendJson(res, err.status, { errors: [error] });
         else res.end();
         return;
       }

@@ -41,15 +41,20 @@ function mac(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
+/** How long a signed identity is valid: the gateway signs one per subgraph call. */
+export const IDENTITY_TTL_SECONDS = 60;
+/** Clock difference between gateway and subgraph hosts tolerated on top of it. */
+const IDENTITY_CLOCK_SKEW_SECONDS = 5;
+
 /** The header value: base64url(JSON of identity + exp) "." HMAC. */
-export function signIdentity(identity: Identity, secret: string, ttlSeconds = 60, now = Date.now()): string {
+export function signIdentity(identity: Identity, secret: string, ttlSeconds = IDENTITY_TTL_SECONDS, now = Date.now()): string {
   const payload = Buffer.from(JSON.stringify({ ...identity, exp: Math.floor(now / 1000) + ttlSeconds })).toString('base64url');
   return `${payload}.${mac(payload, secret)}`;
 }
 
 export type IdentityCheck = { ok: true; identity: Identity } | { ok: false; reason: string };
 
-/** Checks the header: signature, expiry and shape. */
+/** Checks the header: signature, expiry (at most a minute ahead) and shape. */
 export function verifyIdentity(header: string | undefined, secret: string, now = Date.now()): IdentityCheck {
   if (!header) return { ok: false, reason: `missing ${IDENTITY_HEADER} header: call through the gateway` };
   const [payload, signature, extra] = header.split('.');
@@ -67,6 +72,11 @@ export function verifyIdentity(header: string | undefined, secret: string, now =
   }
   const exp = (parsed as { exp?: unknown }).exp;
   if (typeof exp !== 'number' || exp * 1000 < now) return { ok: false, reason: 'identity header expired' };
+  // Whoever holds the secret could sign a header valid for a year; one that claims to be
+  // valid longer than the minute the gateway gives is refused, whatever its exp says.
+  if (exp * 1000 > now + (IDENTITY_TTL_SECONDS + IDENTITY_CLOCK_SKEW_SECONDS) * 1000) {
+    return { ok: false, reason: `identity header valid for longer than ${IDENTITY_TTL_SECONDS} s` };
+  }
   const identity = identitySchema.safeParse(parsed);
   if (!identity.success) return { ok: false, reason: 'identity header has an invalid shape' };
   return { ok: true, identity: identity.data };

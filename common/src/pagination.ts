@@ -17,6 +17,15 @@ export function pageSize(first: number | null | undefined, max = MAX_PAGE_SIZE, 
   return first;
 }
 
+/**
+ * What a cursor field holds: text, a whole number (0 or more), or a time as milliseconds
+ * since 1970 that a Date can hold.
+ */
+export type CursorField = 'string' | 'number' | 'time';
+
+/** The latest time a JavaScript Date can hold, in milliseconds since 1970. */
+const MAX_TIME = 8.64e15;
+
 export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
@@ -27,7 +36,7 @@ export function encodeCursor(key: Record<string, string | number>): string {
  */
 export function decodeCursor<K extends string>(
   cursor: string | null | undefined,
-  shape: Record<K, 'string' | 'number'>,
+  shape: Record<K, CursorField>,
   field = 'after',
 ): Record<K, string | number> | null {
   if (cursor === null || cursor === undefined) return null;
@@ -45,8 +54,15 @@ export function decodeCursor<K extends string>(
   if (entries.length !== keys.length) throw bad();
   for (const key of keys) {
     const value = (parsed as Record<string, unknown>)[key];
-    if (typeof value !== shape[key]) throw bad();
+    const kind = shape[key];
+    if (typeof value !== (kind === 'string' ? 'string' : 'number')) throw bad();
     if (typeof value === 'string' && (value.startsWith('$') || value.length > 200)) throw bad();
+    // Numbers this API writes into cursors are whole and in range; anything else (1e300,
+    // -1, 0.5, a time no Date can hold) would silently restart the paging.
+    if (typeof value === 'number') {
+      if (!Number.isSafeInteger(value) || value < 0) throw bad();
+      if (kind === 'time' && value > MAX_TIME) throw bad();
+    }
   }
   return parsed as Record<K, string | number>;
 }

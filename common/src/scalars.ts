@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { isoDateProblem } from './dates.js';
+import { calendarDateProblem, isoDateProblem } from './dates.js';
 
 function parseDate(value: unknown): string {
   if (typeof value !== 'string') {
@@ -44,7 +44,18 @@ function parseDateTime(value: unknown): Date {
     );
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
+  // The parts must name a moment that exists: Date would roll 2024-02-30 over to 1 March
+  // and 24:00 to the next day.
+  const [, hh, mm, ss, zone] = /T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(value)!;
+  const zoneProblem = zone !== 'Z' && (Number(zone!.slice(1, 3)) > 23 || Number(zone!.slice(4, 6)) > 59);
+  if (
+    Number.isNaN(date.getTime()) ||
+    calendarDateProblem(value.slice(0, 10)) !== null ||
+    Number(hh) > 23 ||
+    Number(mm) > 59 ||
+    Number(ss ?? 0) > 59 ||
+    zoneProblem
+  ) {
     throw new GraphQLError(`DateTime ${JSON.stringify(value)} is not a real moment`, {
       extensions: { code: 'BAD_USER_INPUT' },
     });

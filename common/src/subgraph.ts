@@ -46,6 +46,14 @@ export function maskUnexpectedErrors(logger: Logger) {
     const code = formatted.extensions?.['code'];
     if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
     const original = unwrapResolverError(error);
+    // Apollo Server refuses some requests with a 4xx status and no code (an unknown
+    // persisted-query version, a hash that does not match the query): the client's mistake,
+    // answered as BAD_REQUEST and logged at info, without a stack.
+    const status = original instanceof GraphQLError ? (original.extensions?.['http'] as { status?: unknown } | undefined)?.status : undefined;
+    if (original instanceof GraphQLError && original.extensions?.['code'] === undefined && typeof status === 'number' && status >= 400 && status < 500) {
+      logger.info({ status, reason: original.message }, 'request refused by Apollo Server');
+      return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+    }
     if (original instanceof GraphQLError && original.extensions?.['code'] && original !== error) {
       return formatted;
     }

@@ -16,7 +16,13 @@ export interface TokenSettings {
   jwksUrl?: string;
   /** Development: a PEM (SPKI) public key, or a JWKS as JSON. */
   publicKeyPem?: string;
+  /** Longest lifetime (exp − iat) of a token accepted, in seconds (default 3600). */
+  maxLifetimeSeconds?: number;
 }
+
+export const DEFAULT_TOKEN_MAX_LIFETIME_SECONDS = 3600;
+/** Clock difference between the identity broker and the gateway tolerated, in seconds. */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 export type Authentication = { ok: true; identity: Identity } | { ok: false; reason: string };
 
@@ -41,26 +47,43 @@ export class TokenVerifier {
     return readFileSync(path, 'utf8');
   }
 
-  /** Reads the Authorization header: none → PUBLIC; a valid bearer token → its identity. */
+  /**
+   * Reads the Authorization header: none → PUBLIC; a valid bearer token → its identity. A
+   * token must carry exp, iat and sub, be issued in the past and live at most
+   * maxLifetimeSeconds.
+   */
   async authenticate(req: http.IncomingMessage): Promise<Authentication> {
     const header = req.headers.authorization;
     if (!header) return { ok: true, identity: PUBLIC_IDENTITY };
-    const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header.trim());
+    // The scheme name is case-insensitive (RFC 7235 section 2.1).
+    const match = /^Bearer +([A-Za-z0-9_\-.]+)$/i.exec(header.trim());
     if (!match) return { ok: false, reason: 'The Authorization header must be "Bearer <token>"' };
     if (!this.key) return { ok: false, reason: 'This gateway accepts no tokens: no verification key is configured' };
+    const maxLifetime = this.settings.maxLifetimeSeconds ?? DEFAULT_TOKEN_MAX_LIFETIME_SECONDS;
     let payload: JWTPayload;
     try {
       const verified = await jwtVerify(match[1]!, this.key as Parameters<typeof jwtVerify>[1], {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: this.settings.algorithms,
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        // With maxTokenAge jose also refuses an iat in the future.
+        maxTokenAge: maxLifetime,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
       payload = verified.payload;
     } catch (err) {
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iat' && err.reason === 'check_failed') {
+        return { ok: false, reason: 'The token is not valid here: it was issued in the future' };
+      }
       if (err instanceof errors.JWTExpired) return { ok: false, reason: 'The token has expired' };
       if (err instanceof errors.JWTClaimValidationFailed) return { ok: false, reason: `The token is not valid here: ${err.message}` };
       return { ok: false, reason: 'The token is invalid (signature, algorithm or format)' };
+    }
+    // A stolen token is useful as long as it lives: longer lifetimes than the maximum are
+    // refused, whatever exp says.
+    if (payload.exp! - payload.iat! > maxLifetime) {
+      return { ok: false, reason: `The token is not valid here: its lifetime exceeds ${maxLifetime} s` };
     }
     return claimsToIdentity(payload);
   }

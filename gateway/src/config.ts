@@ -29,12 +29,18 @@ export const gatewayEnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   /** Development: a file with the PEM public key (npm start writes one under .data/dev-keys). */
   JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  /** Longest token lifetime accepted (exp − iat), in seconds. */
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
   /** Query limits (see gateway/src/limits.ts). */
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   MAX_FIELDS: z.coerce.number().int().min(1).max(100_000).default(400),
   MAX_COST: z.coerce.number().int().min(1).default(50_000),
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Most lexical tokens in one document (refused while parsing past it). */
+  MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(3_000),
+  /** Most selections the limit check visits in one document (its own work bound). */
+  MAX_SELECTIONS_VISITED: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
   /** Requests per minute per caller (token subject, or client address without a token); 0 = off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
@@ -51,6 +57,8 @@ export const gatewayEnvSchema = z.object({
   /** How often a followed supergraph file is read again. */
   SUPERGRAPH_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(1_000),
   NODE_ENV: z.string().optional(),
+  /** Serve /metrics on this port (on HOST) instead of the GraphQL port; keep it off the public network. */
+  METRICS_PORT: portSchema.optional(),
   /** OpenTelemetry tracing, off unless set: an OTLP/HTTP traces endpoint. */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
 }).refine((env) => env.SAFELIST_MODE === 'off' || env.SAFELIST_FILE, {

@@ -35,6 +35,7 @@ const gateway = await createGateway({
     algorithms: config.JWT_ALGORITHMS,
     jwksUrl: config.JWT_JWKS_URL,
     publicKeyPem: config.JWT_PUBLIC_KEY_FILE ? TokenVerifier.readPublicKeyFile(config.JWT_PUBLIC_KEY_FILE) : undefined,
+    maxLifetimeSeconds: config.JWT_MAX_AGE_SECONDS,
   },
   limits: {
     maxDepth: config.MAX_DEPTH,
@@ -42,13 +43,16 @@ const gateway = await createGateway({
     maxFields: config.MAX_FIELDS,
     maxCost: config.MAX_COST,
     defaultListSize: config.DEFAULT_LIST_SIZE,
+    maxVisits: config.MAX_SELECTIONS_VISITED,
   },
+  maxTokens: config.MAX_TOKENS,
   rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
   safelist: { mode: config.SAFELIST_MODE, operations: config.SAFELIST_FILE ? loadSafelist(config.SAFELIST_FILE) : [] },
   introspection: config.INTROSPECTION,
   explorer: config.EXPLORER,
   subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   processMetrics: true,
+  separateMetrics: config.METRICS_PORT !== undefined,
 }).catch((err: unknown) => {
   // e.g. a supergraph file that cannot be read or does not validate: one clear line.
   console.error(`[gateway] cannot start: ${(err as Error).message}`);
@@ -56,6 +60,10 @@ const gateway = await createGateway({
 });
 const url = await listen(gateway.httpServer, config.PORT, config.HOST);
 logger.info({ url, subgraphs: gateway.subgraphs }, 'gateway listening');
+if (gateway.metricsServer && config.METRICS_PORT !== undefined) {
+  const metricsUrl = (await listen(gateway.metricsServer, config.METRICS_PORT, config.HOST)).replace(/graphql$/, 'metrics');
+  logger.info({ url: metricsUrl }, 'metrics listening');
+}
 
 let stopping = false;
 async function stop() {

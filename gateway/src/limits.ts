@@ -1,24 +1,41 @@
 /**
- * Limits for ad-hoc queries, checked on the parsed operation before any subgraph is asked:
- * depth, aliases, field count and a cost estimate in which list sizes come from `first`
- * arguments (or a default). Each violation names the limit that was hit.
+ * Limits for ad-hoc queries, checked on the parsed document before it is validated, planned
+ * or sent to any subgraph: depth, aliases, field count and a cost estimate in which list
+ * sizes come from `first` arguments (or a default). Each violation names the limit that was
+ * hit. The rule and a worked example are in docs/gateway.md.
+ *
+ * One walk serves every limit. It is built so that no document can make it work hard:
+ * - a selection set is measured once per (parent type, page context) and the result is
+ *   remembered, so a fragment spread a million times over is walked once and its counts are
+ *   added a million times (arithmetic, not work);
+ * - the counts that only grow (fields, aliases, depth, and the cost of any part that is
+ *   certainly paid for) are compared with their limit as they grow, so the walk stops at the
+ *   first selection past a limit;
+ * - the number of selections it visits is capped (`maxVisits`), whatever the document.
  */
 import {
   GraphQLError,
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   getNamedType,
+  parse,
+  isAbstractType,
+  isInterfaceType,
   isListType,
   isNonNullType,
+  isObjectType,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  isObjectType,
-  isInterfaceType,
-  type GraphQLNamedType,
 } from 'graphql';
 
 export interface QueryLimits {
@@ -28,14 +45,57 @@ export interface QueryLimits {
   maxCost: number;
   /** Assumed size of a list field without a `first` argument. */
   defaultListSize: number;
+  /** Most selections the limit check itself visits in one document (its own work bound). */
+  maxVisits: number;
 }
 
-export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxAliases: 30, maxFields: 400, maxCost: 50_000, defaultListSize: 20 };
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxDepth: 12,
+  maxAliases: 30,
+  maxFields: 400,
+  maxCost: 50_000,
+  defaultListSize: 20,
+  maxVisits: 5_000,
+};
+
+/**
+ * The fixed cost of an introspection field, whatever it selects: its answer is bounded by the
+ * schema, not by data (graphql-js's own validation bounds nested lists of types). The full
+ * introspection query of this graph answers about 150 kB: two fit under the default limit.
+ */
+export const INTROSPECTION_COST: Readonly<Record<string, number>> = { __schema: 20_000, __type: 1_000 };
 
 export interface QueryMeasure {
   depth: number;
   aliases: number;
   fields: number;
+  cost: number;
+  /** Selections the walk visited (memoised parts count once). */
+  visits: number;
+}
+
+type LimitName = 'depth' | 'aliases' | 'fields' | 'cost' | 'visits';
+
+const LABELS: Record<LimitName, string> = {
+  depth: 'depth',
+  aliases: 'alias count',
+  fields: 'field count',
+  cost: 'cost',
+  visits: 'size (selections visited by the limit check)',
+};
+
+export function limitError(limit: LimitName, value: number, max: number): GraphQLError {
+  return new GraphQLError(`Query ${LABELS[limit]} ${value} exceeds the limit of ${max}`, {
+    extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit, value, max, http: { status: 400 } },
+  });
+}
+
+/** What one selection set adds below its parent, per parent object. */
+interface SetMeasure {
+  fields: number;
+  aliases: number;
+  /** Levels of fields in and under this set (1 for a flat set, 0 for none). */
+  levels: number;
   cost: number;
 }
 
@@ -43,83 +103,327 @@ function isList(type: GraphQLOutputType): boolean {
   return isListType(isNonNullType(type) ? type.ofType : type);
 }
 
+/** The field a selection names on a parent type, meta fields included. */
+function fieldOf(schema: GraphQLSchema, parent: GraphQLNamedType | undefined, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (name === '__typename') return TypeNameMetaFieldDef;
+  if (parent === schema.getQueryType()) {
+    if (name === '__schema') return SchemaMetaFieldDef;
+    if (name === '__type') return TypeMetaFieldDef;
+  }
+  return parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
+}
+
 /**
- * Measures an operation. Fragments are expanded where they are used (so a fragment used ten
- * times counts ten times); a fragment cycle is a validation error before this runs.
+ * The walk over one document. Counts of the operation being measured grow in `fields`,
+ * `aliases` and `depth`; results per selection set are remembered in `memo` for the whole
+ * document (they do not depend on where the set is used).
+ */
+class Walk {
+  fields = 0;
+  aliases = 0;
+  depth = 0;
+  visits = 0;
+  private readonly memo = new Map<SelectionSetNode, Map<string, SetMeasure>>();
+  /** Fragments being measured right now: a spread of one of them is a cycle (a validation error). */
+  private readonly open = new Set<string>();
+
+  /** Whether the walk measured this selection set (e.g. a fragment reached from an operation). */
+  reached(set: SelectionSetNode): boolean {
+    return this.memo.has(set);
+  }
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly variables: Record<string, unknown>,
+    private readonly limits: QueryLimits,
+  ) {}
+
+  /**
+   * The `first` argument's value, or null when the field has none or it is no 32-bit Int
+   * (validation refuses it then, with its own message).
+   */
+  private firstOf(node: FieldNode): number | null {
+    const arg = node.arguments?.find((a) => a.name.value === 'first');
+    if (!arg) return null;
+    let value: unknown = null;
+    if (arg.value.kind === Kind.INT) value = Number(arg.value.value);
+    else if (arg.value.kind === Kind.VARIABLE) value = this.variables[arg.value.name.value];
+    return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 ? value : null;
+  }
+
+  private countField(aliased: boolean, depth: number): void {
+    if (++this.visits > this.limits.maxVisits) throw limitError('visits', this.visits, this.limits.maxVisits);
+    if (++this.fields > this.limits.maxFields) throw limitError('fields', this.fields, this.limits.maxFields);
+    if (aliased && ++this.aliases > this.limits.maxAliases) throw limitError('aliases', this.aliases, this.limits.maxAliases);
+    if (depth > this.depth) {
+      this.depth = depth;
+      if (depth > this.limits.maxDepth) throw limitError('depth', depth, this.limits.maxDepth);
+    }
+  }
+
+  /** A part of the cost that is certainly paid (nothing above it multiplies by 0) past the limit stops the walk. */
+  private checkCost(cost: number, paid: boolean): void {
+    if (paid && cost > this.limits.maxCost) throw limitError('cost', cost, this.limits.maxCost);
+  }
+
+  /**
+   * Measures a selection set whose fields lie at `depth`, under objects of type `parent`.
+   * `pageSized`: the set belongs to a connection whose `first` already sized its page, so its
+   * `edges`/`nodes` list is not multiplied again. `paid`: no multiplier of 0 lies above.
+   */
+  set(set: SelectionSetNode, parent: GraphQLNamedType | undefined, depth: number, pageSized: boolean, paid: boolean): SetMeasure {
+    const key = `${parent?.name ?? '?'}|${pageSized ? 'p' : ''}`;
+    let byKey = this.memo.get(set);
+    const known = byKey?.get(key);
+    if (known) {
+      // Used again: add its counts (checked like any other growth), no walk.
+      if (++this.visits > this.limits.maxVisits) throw limitError('visits', this.visits, this.limits.maxVisits);
+      this.fields += known.fields;
+      if (this.fields > this.limits.maxFields) throw limitError('fields', this.fields, this.limits.maxFields);
+      this.aliases += known.aliases;
+      if (this.aliases > this.limits.maxAliases) throw limitError('aliases', this.aliases, this.limits.maxAliases);
+      const deepest = depth - 1 + known.levels;
+      if (known.levels > 0 && deepest > this.depth) {
+        this.depth = deepest;
+        if (deepest > this.limits.maxDepth) throw limitError('depth', deepest, this.limits.maxDepth);
+      }
+      this.checkCost(known.cost, paid);
+      return known;
+    }
+
+    const fieldsBefore = this.fields;
+    const aliasesBefore = this.aliases;
+    let levels = 0;
+    // Cost of what every object gets, and of the branches that apply only to some types.
+    let always = 0;
+    const branches = new Map<GraphQLNamedType | undefined, number>();
+
+    // Fields of introspection types (`__Schema`, `__Type`, …) add no depth: their nesting
+    // (`ofType { ofType { … } }`) is bounded by the schema's, and the standard introspection
+    // query nests deeper than any data query needs to. They count as fields and aliases.
+    const flat = parent !== undefined && parent.name.startsWith('__');
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        this.countField(selection.alias !== undefined, flat ? 0 : depth);
+        if (!flat) levels = Math.max(levels, 1);
+        const field = fieldOf(this.schema, parent, name);
+        const first = this.firstOf(selection);
+        const list = field !== undefined && isList(field.type);
+        const pageList = pageSized && (name === 'edges' || name === 'nodes');
+        const multiplier = first !== null ? Math.max(0, first) : list && !pageList ? this.limits.defaultListSize : 1;
+        const fixed = INTROSPECTION_COST[name];
+        const introspection = fixed !== undefined && (field === SchemaMetaFieldDef || field === TypeMetaFieldDef);
+        let childCost = 0;
+        if (selection.selectionSet) {
+          const child = this.set(
+            selection.selectionSet,
+            field ? getNamedType(field.type) : undefined,
+            depth + 1,
+            first !== null && !list,
+            paid && multiplier > 0 && !introspection,
+          );
+          if (!flat) levels = Math.max(levels, 1 + child.levels);
+          childCost = child.cost;
+        }
+        always += introspection ? fixed : 1 + multiplier * childCost;
+        this.checkCost(always, paid);
+        continue;
+      }
+
+      if (++this.visits > this.limits.maxVisits) throw limitError('visits', this.visits, this.limits.maxVisits);
+      let inner: SelectionSetNode;
+      let condition: GraphQLNamedType | undefined;
+      let conditioned: boolean;
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        inner = selection.selectionSet;
+        conditioned = selection.typeCondition !== undefined;
+        condition = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : parent;
+      } else {
+        const name = selection.name.value;
+        const fragment = this.fragments.get(name);
+        if (!fragment || this.open.has(name)) continue; // unknown or cyclic: validation refuses it
+        inner = fragment.selectionSet;
+        conditioned = true;
+        condition = this.schema.getType(fragment.typeCondition.name.value);
+      }
+      const name = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : null;
+      if (name) this.open.add(name);
+      let child: SetMeasure;
+      try {
+        child = this.set(inner, condition, depth, pageSized, paid);
+      } finally {
+        if (name) this.open.delete(name);
+      }
+      levels = Math.max(levels, child.levels);
+      if (!conditioned || condition === parent) always += child.cost;
+      else branches.set(condition, (branches.get(condition) ?? 0) + child.cost);
+    }
+
+    const cost = always + this.costliestAlternative(parent, branches);
+    this.checkCost(cost, paid);
+    const measure: SetMeasure = { fields: this.fields - fieldsBefore, aliases: this.aliases - aliasesBefore, levels, cost };
+    if (!byKey) this.memo.set(set, (byKey = new Map()));
+    byKey.set(key, measure);
+    return measure;
+  }
+
+  /**
+   * Branches under type conditions are alternatives for one object: an object of type T
+   * gets every branch whose condition T satisfies (its own type, an interface it implements,
+   * a union it belongs to), and no other. The set pays for its most expensive object type.
+   */
+  private costliestAlternative(parent: GraphQLNamedType | undefined, branches: Map<GraphQLNamedType | undefined, number>): number {
+    if (branches.size === 0) return 0;
+    let objectTypes: readonly GraphQLObjectType[];
+    if (parent && isAbstractType(parent)) objectTypes = this.schema.getPossibleTypes(parent);
+    else if (parent && isObjectType(parent)) objectTypes = [parent];
+    else {
+      // Unknown parent (the document is invalid and validation refuses it): add everything.
+      let sum = 0;
+      for (const cost of branches.values()) sum += cost;
+      return sum;
+    }
+    let costliest = 0;
+    for (const type of objectTypes) {
+      let cost = 0;
+      for (const [condition, branchCost] of branches) {
+        if (condition === undefined || condition === type || (isAbstractType(condition) && this.schema.isSubType(condition, type))) cost += branchCost;
+      }
+      costliest = Math.max(costliest, cost);
+    }
+    return costliest;
+  }
+
+  /** Measures one operation, counting from zero. */
+  operation(operation: OperationDefinitionNode): QueryMeasure {
+    this.fields = 0;
+    this.aliases = 0;
+    this.depth = 0;
+    let root: GraphQLNamedType | undefined | null;
+    if (operation.operation === 'mutation') root = this.schema.getMutationType();
+    else if (operation.operation === 'subscription') root = this.schema.getSubscriptionType();
+    else root = this.schema.getQueryType();
+    const { cost } = this.set(operation.selectionSet, root ?? undefined, 1, false, true);
+    return { depth: this.depth, aliases: this.aliases, fields: this.fields, cost, visits: this.visits };
+  }
+}
+
+/**
+ * Measures one operation of a document. Fragments are counted where they are used (a
+ * fragment used ten times counts ten times) but walked once. Throws QUERY_LIMIT_EXCEEDED at
+ * the first limit passed.
  */
 export function measureOperation(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
-  defaultListSize: number,
+  limits: QueryLimits,
 ): QueryMeasure {
-  const measure: QueryMeasure = { depth: 0, aliases: 0, fields: 0, cost: 0 };
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
-  if (!root) return measure;
-
-  /** The `first` argument's value, or null when the field has none. */
-  const firstOf = (node: FieldNode): number | null => {
-    const arg = node.arguments?.find((a) => a.name.value === 'first');
-    if (!arg) return null;
-    if (arg.value.kind === Kind.INT) return Number(arg.value.value);
-    if (arg.value.kind === Kind.VARIABLE) {
-      const v = variables[arg.value.name.value];
-      return typeof v === 'number' && Number.isFinite(v) ? v : null;
-    }
-    return null;
-  };
-
-  // Returns the cost of a selection set under one parent object. A connection's `first`
-  // sizes its edges/nodes list (pageSized), so the list is not counted twice.
-  const walk = (set: SelectionSetNode, parent: GraphQLNamedType, depth: number, seen: Set<string>, pageSized = false): number => {
-    let cost = 0;
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.name.value.startsWith('__')) continue;
-        measure.fields++;
-        if (selection.alias) measure.aliases++;
-        measure.depth = Math.max(measure.depth, depth);
-        const field: GraphQLField<unknown, unknown> | undefined =
-          isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[selection.name.value] : undefined;
-        const first = firstOf(selection);
-        const list = field !== undefined && isList(field.type);
-        let childCost = 0;
-        if (selection.selectionSet && field) {
-          childCost = walk(selection.selectionSet, getNamedType(field.type), depth + 1, seen, first !== null && !list);
-        }
-        const pageList = pageSized && (selection.name.value === 'edges' || selection.name.value === 'nodes');
-        const multiplier = first !== null ? Math.max(0, first) : list && !pageList ? defaultListSize : 1;
-        cost += 1 + multiplier * childCost;
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const type = selection.typeCondition ? (schema.getType(selection.typeCondition.name.value) ?? parent) : parent;
-        cost += walk(selection.selectionSet, type, depth, seen, pageSized);
-      } else {
-        const fragment = fragments[selection.name.value];
-        if (!fragment || seen.has(fragment.name.value)) continue;
-        const type = schema.getType(fragment.typeCondition.name.value) ?? parent;
-        cost += walk(fragment.selectionSet, type, depth, new Set([...seen, fragment.name.value]), pageSized);
-      }
-    }
-    return cost;
-  };
-  measure.cost = walk(operation.selectionSet, root, 1, new Set());
-  return measure;
+  return new Walk(schema, new Map(Object.entries(fragments)), variables, limits).operation(operation);
 }
 
-/** Throws a 400 error naming the first limit the measure exceeds. */
-export function enforceLimits(measure: QueryMeasure, limits: QueryLimits): void {
-  const checks: [keyof QueryMeasure, number, string][] = [
-    ['depth', limits.maxDepth, 'depth'],
-    ['aliases', limits.maxAliases, 'alias count'],
-    ['fields', limits.maxFields, 'field count'],
-    ['cost', limits.maxCost, 'cost'],
-  ];
-  for (const [key, max, label] of checks) {
-    if (measure[key] > max) {
-      throw new GraphQLError(`Query ${label} ${measure[key]} exceeds the limit of ${max}`, {
-        extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: key, value: measure[key], max, http: { status: 400 } },
+/**
+ * Checks a whole document before it is validated: every operation in it must keep within
+ * the limits (validation reads all of them, whichever operation runs), and every fragment
+ * must be used by one (validation would refuse an unused one, after reading it for
+ * nothing). Returns the measure of each operation by name ('' for an anonymous one).
+ * Throws QUERY_LIMIT_EXCEEDED at the first limit passed, GRAPHQL_VALIDATION_FAILED for an
+ * unused fragment.
+ */
+export function checkDocumentLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  limits: QueryLimits,
+): Map<string, QueryMeasure> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) {
+    if (d.kind === Kind.FRAGMENT_DEFINITION && !fragments.has(d.name.value)) fragments.set(d.name.value, d);
+  }
+  const walk = new Walk(schema, fragments, variables, limits);
+  const operations = new Map<string, QueryMeasure>();
+  for (const d of document.definitions) {
+    if (d.kind === Kind.OPERATION_DEFINITION) operations.set(d.name?.value ?? '', walk.operation(d));
+  }
+  // Every fragment was measured where an operation uses it; one no operation uses is refused
+  // with graphql-js's own message.
+  for (const fragment of document.definitions) {
+    // (A second fragment of the same name is left to validation, which names the clash.)
+    if (fragment.kind === Kind.FRAGMENT_DEFINITION && fragments.get(fragment.name.value) === fragment && !walk.reached(fragment.selectionSet)) {
+      throw new GraphQLError(`Fragment "${fragment.name.value}" is never used.`, {
+        nodes: [fragment],
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
       });
     }
+  }
+  return operations;
+}
+
+/** The parts of a GraphQL HTTP request the limits need, from a POST body or GET parameters. */
+export function graphQLParams(
+  body: unknown,
+  search: URLSearchParams,
+): { query?: string; hash?: string; variables: Record<string, unknown>; operationName?: string } {
+  let source: Record<string, unknown> = {};
+  if (body && typeof body === 'object' && !Array.isArray(body)) source = body as Record<string, unknown>;
+  else if (body === undefined) {
+    const json = (name: string) => {
+      const text = search.get(name);
+      if (text === null) return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
+    };
+    source = { query: search.get('query') ?? undefined, operationName: search.get('operationName') ?? undefined, variables: json('variables'), extensions: json('extensions') };
+  }
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const persisted = isRecord(source['extensions']) ? source['extensions']['persistedQuery'] : undefined;
+  const hash = isRecord(persisted) && typeof persisted['sha256Hash'] === 'string' ? persisted['sha256Hash'] : undefined;
+  return {
+    query: typeof source['query'] === 'string' ? source['query'] : undefined,
+    hash,
+    variables: isRecord(source['variables']) ? source['variables'] : {},
+    operationName: typeof source['operationName'] === 'string' ? source['operationName'] : undefined,
+  };
+}
+
+/**
+ * Parsed documents by their text, so that the limit check does not parse again what it saw
+ * before (small documents only, a bounded number, least recently used first out). The
+ * parser stops at `maxTokens`.
+ */
+export class DocumentCache {
+  private readonly entries = new Map<string, DocumentNode>();
+
+  constructor(
+    private readonly maxTokens: number,
+    private readonly maxEntries = 500,
+    private readonly maxLength = 16 * 1024,
+  ) {}
+
+  /** The parsed document, or null when it does not parse (Apollo Server reports why). */
+  parse(query: string): DocumentNode | null {
+    const known = this.entries.get(query);
+    if (known) {
+      this.entries.delete(query);
+      this.entries.set(query, known);
+      return known;
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: this.maxTokens });
+    } catch {
+      return null;
+    }
+    if (query.length <= this.maxLength) {
+      this.entries.set(query, document);
+      if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return document;
   }
 }

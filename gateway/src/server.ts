@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
 import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -6,7 +7,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { GraphQLError, Kind, type FragmentDefinitionNode } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import {
   IDENTITY_HEADER,
   PUBLIC_IDENTITY,
@@ -18,13 +19,14 @@ import {
   signIdentity,
   type Identity,
   type Logger,
+  type Refusal,
   type Route,
 } from '@osr/common';
 import { TokenVerifier, type TokenSettings } from './auth.js';
 import { ResilientDataSource, SubgraphUnavailableError } from './data-source.js';
 import { explorerRoutes } from './explorer.js';
 import { checkOperation } from './input-check.js';
-import { DEFAULT_LIMITS, enforceLimits, measureOperation, type QueryLimits } from './limits.js';
+import { DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, type QueryLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
@@ -51,6 +53,10 @@ export interface GatewayOptions {
   rateLimit?: RateLimitSettings;
   safelist?: { mode: SafelistMode; operations: SafelistedOperation[] };
   introspection?: boolean;
+  /** Most lexical tokens in one document: a longer one is refused while it is parsed. */
+  maxTokens?: number;
+  /** Serve /metrics from a server of its own (`metricsServer`) instead of the GraphQL port. */
+  separateMetrics?: boolean;
   /** Longest wait for one subgraph fetch. */
   subgraphTimeoutMs?: number;
   /** Serve the in-browser explorer at /explorer. */
@@ -70,6 +76,8 @@ export interface GatewayServer {
   metrics: GatewayMetrics;
   /** The supergraph in use (reload() reads its file again). */
   supergraph: SupergraphSource;
+  /** With `separateMetrics`: the server that answers GET /metrics (not listening yet). */
+  metricsServer: http.Server | null;
   /** The URL each subgraph of the supergraph in use is reached at. */
   subgraphs: Record<string, string>;
   stop(): Promise<void>;
@@ -82,6 +90,40 @@ export function routingUrls(supergraphSdl: string): Record<string, string> {
     urls[m[1]!] = m[2]!;
   }
   return urls;
+}
+
+/**
+ * Most lexical tokens in one document: the headline query has 75, the standard introspection
+ * query 183, a query of 400 fields (the field limit) with an argument each fewer than 3,000.
+ * Parsing and validating a document costs time in proportion to its tokens (measured by
+ * npm run bench:limits).
+ */
+export const DEFAULT_MAX_TOKENS = 3_000;
+
+/** Apollo Server's own limit on selections with fragments expanded, behind ours. */
+const APOLLO_MAX_RECURSIVE_SELECTIONS = 100_000;
+
+/** Removes "Did you mean …?" from a message: with introspection off, names are not suggested. */
+function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const message = formatted.message.replace(/ ?Did you mean(.+?)\?$/, '');
+  return message === formatted.message ? formatted : { ...formatted, message };
+}
+
+/** A server that answers GET /metrics only (its own port, kept off the public network). */
+function createMetricsServer(route: Route, logger: Logger): http.Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' || path !== route.path) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+      return;
+    }
+    Promise.resolve(route.handle(req, res)).catch((err: unknown) => {
+      logger.error({ err }, 'metrics could not be collected');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
 }
 
 function clientAddress(req: http.IncomingMessage): string {
@@ -184,6 +226,62 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   // Safelisted operations can be sent by hash alone from the first request on.
   for (const op of safelist.operations) await apqCache.set(`apq:${op.sha256}`, op.query);
 
+  const introspection = options.introspection ?? true;
+
+  /** One JSON log line and the request metrics, for every answered GraphQL request. */
+  const record = (context: GatewayContext, started: bigint, operationName: string | null | undefined, status: number, codes: string[]) => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const label = metrics.operationLabel(operationName);
+    for (const code of codes) metrics.errors.inc({ code });
+    metrics.requests.inc({ operation: label, outcome: codes.length ? 'error' : 'ok' });
+    metrics.duration.observe({ operation: label }, seconds);
+    logger.info(
+      {
+        requestId: context.requestId,
+        operationName: operationName ?? null,
+        role: context.identity.role,
+        durationMs: Math.round(seconds * 1000),
+        status,
+        errors: codes,
+      },
+      'graphql request',
+    );
+  };
+
+  // The API schema the limits are measured on (set once the gateway has loaded the supergraph).
+  let apiSchema: GraphQLSchema | null = null;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
+  const documents = new DocumentCache(options.maxTokens ?? DEFAULT_MAX_TOKENS);
+
+  /**
+   * The limits, checked on the request before Apollo Server parses and validates it:
+   * validation of a hostile document is itself expensive (it expands fragments), and a
+   * plugin hook that throws before validation makes Apollo answer 500. Null = go on.
+   */
+  const precheck = async (req: http.IncomingMessage, body: unknown, search: URLSearchParams): Promise<Refusal | null> => {
+    if (!apiSchema) return null;
+    const started = process.hrtime.bigint();
+    const params = graphQLParams(body, search);
+    let query = params.query;
+    if (query === undefined && params.hash !== undefined) query = await apqCache.get(`apq:${params.hash}`);
+    if (query === undefined) return null; // Apollo answers (persisted query not found, no query)
+    const document = documents.parse(query);
+    if (!document) return null; // Apollo reports the syntax error
+    try {
+      checkDocumentLimits(apiSchema, document, params.variables, limits);
+      return null;
+    } catch (err) {
+      if (!(err instanceof GraphQLError)) throw err;
+      metrics.refused.inc({ reason: err.extensions['code'] === 'QUERY_LIMIT_EXCEEDED' ? 'limits' : 'invalid' });
+      const identity = identities.get(req);
+      if (identity) record({ identity, requestId: requestIdOf(req) }, started, params.operationName, 400, [String(err.extensions['code'])]);
+      const { http: _http, ...extensions } = err.extensions;
+      return { status: 400, body: { errors: [{ message: err.message, extensions }] } };
+    }
+  };
+
   const policy: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart({ contextValue }) {
       const started = process.hrtime.bigint();
@@ -196,72 +294,61 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
               extensions: { code: 'OPERATION_NOT_IN_SAFELIST', http: { status: 403 } },
             });
           }
-          if (!operation) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-          const measure = measureOperation(schema, operation, fragments, request.variables ?? {}, limits.defaultListSize);
+          // Checked before Apollo saw the request (precheck); again here for any other way in.
           try {
-            enforceLimits(measure, limits);
+            checkDocumentLimits(schema, document, request.variables ?? {}, limits);
           } catch (err) {
             metrics.refused.inc({ reason: 'limits' });
             throw err;
           }
         },
         async willSendResponse({ response, operationName, errors }) {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          const label = metrics.operationLabel(operationName);
           const codes = (errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR'));
-          for (const code of codes) metrics.errors.inc({ code });
-          metrics.requests.inc({ operation: label, outcome: codes.length ? 'error' : 'ok' });
-          metrics.duration.observe({ operation: label }, seconds);
-          logger.info(
-            {
-              requestId: contextValue.requestId,
-              operationName: operationName ?? null,
-              role: contextValue.identity.role,
-              durationMs: Math.round(seconds * 1000),
-              status: response.http.status ?? 200,
-              errors: codes,
-            },
-            'graphql request',
-          );
+          record(contextValue, started, operationName, response.http.status ?? 200, codes);
         },
       };
     },
   };
 
+  const mask = maskUnexpectedErrors(logger);
   const apollo = new ApolloServer<GatewayContext>({
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects.
     gateway: gateway as unknown as GatewayInterface,
-    formatError: maskUnexpectedErrors(logger),
+    formatError: introspection ? mask : (formatted, error) => withoutSuggestions(mask(formatted, error)),
     includeStacktraceInErrorResponses: false,
     // The entry point handles SIGINT/SIGTERM itself (and tests stop servers explicitly).
     stopOnTerminationSignals: false,
-    introspection: options.introspection ?? true,
+    introspection,
+    // Without introspection, error messages do not suggest field, type or value names either.
+    hideSchemaDetailsFromClientErrors: !introspection,
+    // Bounds before our own limits run: the parser's token count, and Apollo's own count of
+    // selections with fragments expanded (a second line behind checkDocumentLimits).
+    parseOptions: { maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS },
+    maxRecursiveSelections: APOLLO_MAX_RECURSIVE_SELECTIONS,
     persistedQueries: { cache: apqCache },
     // The explorer is served from this gateway (/explorer), never from a CDN.
     plugins: [policy, ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
-  const routes: Route[] = [
-    {
-      method: 'GET',
-      path: '/metrics',
-      async handle(_req, res) {
-        const body = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(body);
-      },
+  const metricsRoute: Route = {
+    method: 'GET',
+    path: '/metrics',
+    async handle(_req, res) {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(body);
     },
-    ...(options.explorer === false ? [] : explorerRoutes()),
-  ];
+  };
+  const routes: Route[] = [...(options.separateMetrics ? [] : [metricsRoute]), ...(options.explorer === false ? [] : explorerRoutes())];
+  const metricsServer = options.separateMetrics ? createMetricsServer(metricsRoute, logger) : null;
 
   const httpServer = createGraphQLHttpServer<GatewayContext>({
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes,
     extraRoutes: routes,
+    precheck,
     async authenticate(req) {
       const result = await verifier.authenticate(req);
       if (!result.ok) {
@@ -302,9 +389,11 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     apollo,
     metrics,
     supergraph,
+    metricsServer,
     subgraphs,
     async stop() {
       await closeServer(httpServer);
+      if (metricsServer) await closeServer(metricsServer);
       await apollo.stop();
     },
   };

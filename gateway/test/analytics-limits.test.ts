@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Supergraph } from '@apollo/federation-internals';
-import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, enforceLimits, measureOperation } from '../src/limits.js';
+import { DEFAULT_LIMITS, checkDocumentLimits } from '../src/limits.js';
 
 const schema = Supergraph.build(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8')).apiSchema().toGraphQLJSSchema();
 
 function cost(query: string): number {
-  const operation = parse(query).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const measure = measureOperation(schema, operation, {}, {}, DEFAULT_LIMITS.defaultListSize);
-  enforceLimits(measure, DEFAULT_LIMITS);
-  return measure.cost;
+  const [measure] = checkDocumentLimits(schema, parse(query), {}, DEFAULT_LIMITS).values();
+  return measure!.cost;
 }
 
 describe('the price of the aggregates (issue 10)', () => {

@@ -1,7 +1,7 @@
 /**
  * The floor: a bare node:http handler that verifies the token as the gateway does, reads the
  * same data with the driver (scripts/bench/read.ts) and writes the same JSON. No GraphQL.
- * Environment: PORT, MONGODB_URI, DB_PREFIX, JWT_PUBLIC_KEY_FILE, OSR_COUNT_DB_COMMANDS.
+ * Environment: PORT, MONGODB_URI, DB_PREFIX, JWT_PUBLIC_KEY_FILE, JWT_MAX_AGE_SECONDS, OSR_COUNT_DB_COMMANDS.
  */
 import http from 'node:http';
 import { countDatabaseCommands, databaseCommands, exitWhenStdinCloses, listen, readBody } from '@osr/common';
@@ -16,6 +16,7 @@ const verifier = await TokenVerifier.create({
   audience: DEV_AUDIENCE,
   algorithms: ['ES256'],
   publicKeyPem: TokenVerifier.readPublicKeyFile(process.env['JWT_PUBLIC_KEY_FILE']!),
+  maxLifetimeSeconds: Number(process.env['JWT_MAX_AGE_SECONDS'] ?? 3600),
 });
 
 function send(res: http.ServerResponse, status: number, body: unknown) {

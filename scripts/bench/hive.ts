@@ -2,7 +2,7 @@
  * Hive Gateway (@graphql-hive/gateway) over the same subgraphs and the same supergraph, with
  * the same identity path as our gateway: the bearer token is verified once per request and
  * every subgraph call carries the signed identity. Environment: PORT, SUPERGRAPH (SDL with
- * the subgraphs' URLs), OSR_IDENTITY_SECRET, JWT_PUBLIC_KEY_FILE.
+ * the subgraphs' URLs), OSR_IDENTITY_SECRET, JWT_PUBLIC_KEY_FILE, JWT_MAX_AGE_SECONDS.
  */
 import http from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
@@ -16,6 +16,7 @@ const verifier = await TokenVerifier.create({
   audience: DEV_AUDIENCE,
   algorithms: ['ES256'],
   publicKeyPem: TokenVerifier.readPublicKeyFile(process.env['JWT_PUBLIC_KEY_FILE']!),
+  maxLifetimeSeconds: Number(process.env['JWT_MAX_AGE_SECONDS'] ?? 3600),
 });
 const identities = new WeakMap<Request, Promise<Identity | null>>();
 

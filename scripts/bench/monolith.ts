@@ -2,7 +2,7 @@
  * The monolith baseline: what a team would build without federation. One plain Apollo Server
  * (startStandaloneServer) with resolvers over the same databases, per-request DataLoaders
  * from the same repositories, the same token verification and the same access rules for the
- * fields the benchmark asks. Environment: PORT, MONGODB_URI, DB_PREFIX, JWT_PUBLIC_KEY_FILE,
+ * fields the benchmark asks. Environment: PORT, MONGODB_URI, DB_PREFIX, JWT_PUBLIC_KEY_FILE, JWT_MAX_AGE_SECONDS,
  * OSR_COUNT_DB_COMMANDS.
  */
 import { readFileSync } from 'node:fs';
@@ -35,6 +35,7 @@ const verifier = await TokenVerifier.create({
   audience: DEV_AUDIENCE,
   algorithms: ['ES256'],
   publicKeyPem: TokenVerifier.readPublicKeyFile(process.env['JWT_PUBLIC_KEY_FILE']!),
+  maxLifetimeSeconds: Number(process.env['JWT_MAX_AGE_SECONDS'] ?? 3600),
 });
 
 function loaders(s: Stores) {

@@ -96,6 +96,37 @@ const LOOKUPS: { field: string; query: (v: string) => string; variables: (v: str
   },
 ];
 
+/** A cursor as this API encodes them, holding whatever the attacker chose. */
+const cursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+
+/** Cursors of the right shape whose numbers no page of this API can have written (issue 17.7). */
+const OUT_OF_RANGE_CURSORS: { label: string; key: Record<string, unknown> }[] = [
+  { label: 't 1e300', key: { t: 1e300, id: 'm-1' } },
+  { label: 't beyond the last Date', key: { t: 9e15, id: 'm-1' } },
+  { label: 't negative', key: { t: -1, id: 'm-1' } },
+  { label: 't a fraction', key: { t: 0.5, id: 'm-1' } },
+];
+
+function cursorCases(): BadInputCase[] {
+  const cases: BadInputCase[] = OUT_OF_RANGE_CURSORS.map(({ label, key }) => ({
+    name: `supplierMandates.after: ${label}`,
+    query: 'query ($a: String) { supplierMandates(supplier: "00000003272448340204", after: $a) { edges { cursor } } }',
+    variables: { a: cursor(key) },
+    caller: 'support' as const,
+    expect: bad('BAD_USER_INPUT', 'not a cursor returned by this API'),
+  }));
+  for (const q of [1e300, -5, 1.5]) {
+    cases.push({
+      name: `organisationChanges.after: q ${q}`,
+      query: 'query ($a: String) { organisationChanges(after: $a) { edges { cursor } } }',
+      variables: { a: cursor({ q }) },
+      caller: 'support',
+      expect: bad('BAD_USER_INPUT', 'not a cursor returned by this API'),
+    });
+  }
+  return cases;
+}
+
 function hostileCases(): BadInputCase[] {
   const cases: BadInputCase[] = [];
   for (const lookup of LOOKUPS) {
@@ -113,6 +144,9 @@ function hostileCases(): BadInputCase[] {
 }
 
 const HEADLINE_FIELDS = 'bevoegdGezagNummer name schools { brin aanleverpunten { index } mandates { id } }';
+/** `levels` fragments, each spreading the next twice: 2^(levels - 1) copies of one field. */
+const doubling = (levels: number) =>
+  ['{ services { ...F0 } }', ...Array.from({ length: levels }, (_, i) => `fragment F${i} on Service { ${i === levels - 1 ? 'code' : `...F${i + 1} ...F${i + 1}`} }`)].join('\n');
 const deepQuery = (levels: number) => {
   let q = 'brin';
   for (let i = 0; i < levels; i++) q = `board { schools { ${q} } }`;
@@ -130,6 +164,12 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'deeply nested JSON arrays', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(5000)}${']'.repeat(5000)}}}`, expect: { status: 200, code: null } },
   { name: 'text/plain content type', raw: '{"query": "{ services { code } }"}', contentType: 'text/plain', expect: { status: 415, code: null } },
   { name: 'oversized body (2 MB)', raw: JSON.stringify({ query: `{ services { code } } #${'x'.repeat(2 * 1024 * 1024)}` }), expect: { status: 413, code: null } },
+  // Bodies that are not well-formed UTF-8 text (issue 17.7): refused, never stored as U+FFFD
+  { name: 'JSON declared as latin-1', raw: '{"query": "{ services { code } }"}', contentType: 'application/json; charset=iso-8859-1', expect: { status: 415, code: null, message: 'UTF-8' } },
+  { name: 'JSON declared as UTF-16', raw: '{"query": "{ services { code } }"}', contentType: 'application/json; charset="utf-16"', expect: { status: 415, code: null, message: 'UTF-8' } },
+  { name: 'lone high surrogate in a variable', raw: '{"query": "query ($v: ID!) { mandate(id: $v) { id } }", "variables": {"v": "m-\\ud800"}}', caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },
+  { name: 'lone low surrogate in a mutation input', raw: '{"query": "mutation ($i: GrantMandateInput!) { grantMandate(input: $i) { mandates { id } } }", "variables": {"i": {"service": "OSO_OV", "systemId": "\\udc00las", "brin": "05LM", "bevoegdGezagNummer": "41234", "startDate": "2027-01-01"}}}', caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },
+  { name: 'lone surrogate in a variable name', raw: '{"query": "{ services { code } }", "variables": {"\\ud800": 1}}', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },
   // Malformed GraphQL
   { name: 'unclosed selection', query: '{ services { code }', expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED' } },
   { name: 'empty operation', query: 'query { }', expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED' } },
@@ -157,6 +197,19 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     caller: 'support',
     expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'cost' },
   },
+  // Hostile shapes of issue 17: the limit check counts with remembered fragment counts, stops
+  // at the first limit passed, bounds its own work, and counts meta fields and introspection.
+  { name: 'fragment doubling (23 fragments, each spreading the next twice)', query: doubling(23), expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'field count' } },
+  { name: 'nesting 5,000 levels deep', query: deepQuery(5_000), expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED' } },
+  { name: '20,000 aliases of __typename (more than 3,000 tokens)', query: `{ services { ${Array.from({ length: 20_000 }, (_, i) => `a${i}: __typename`).join(' ')} } }`, expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED', message: '3000 tokens' } },
+  { name: '500 aliases of __typename', query: `{ services { ${Array.from({ length: 500 }, (_, i) => `a${i}: __typename`).join(' ')} } }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'alias count' } },
+  { name: '__typename 401 times', query: `{ ${Array.from({ length: 401 }, () => '__typename').join(' ')} }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'field count' } },
+  { name: '200 aliases of __schema', query: `{ ${Array.from({ length: 200 }, (_, i) => `s${i}: __schema { types { name fields { name } } }`).join(' ')} }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'cost' } },
+  { name: 'introspection lists nested four deep', query: '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }', expect: VALIDATION('Maximum introspection depth exceeded') },
+  { name: '40 aliases of __type', query: `{ ${Array.from({ length: 40 }, (_, i) => `t${i}: __type(name: "School") { name }`).join(' ')} }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'alias count' } },
+  { name: '1,400 unused fragments', query: `{ services { code } } ${Array.from({ length: 1_400 }, (_, i) => `fragment U${i} on Service { code }`).join(' ')}`, expect: { status: 400, code: 'GRAPHQL_PARSE_FAILED', message: '3000 tokens' } },
+  { name: 'an unused fragment of 401 fields', query: `fragment Wide on Service { ${Array.from({ length: 401 }, () => 'code').join(' ')} } { services { code } }`, expect: VALIDATION('Fragment "Wide" is never used') },
+  { name: '400 unused fragments', query: `{ services { code } } ${Array.from({ length: 400 }, (_, i) => `fragment U${i} on Service { code }`).join(' ')}`, expect: VALIDATION('Fragment "U0" is never used') },
   { name: 'huge first', query: '{ supplierMandates(first: 100000000, supplier: "00000003272448340204") { edges { node { id } } } }', caller: 'support', expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'cost' } },
   { name: 'first above the page maximum', query: '{ supplierMandates(first: 501, supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'from 1 to 500') },
   { name: 'negative first', query: '{ supplierMandates(first: -1, supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'from 1 to 500') },
@@ -175,6 +228,9 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'Dutch date order', query: '{ supportContacts(asOf: "15-08-2022") { value } }', expect: VALIDATION('YYYY-MM-DD') },
   { name: 'far-future date', query: '{ supportContacts(asOf: "9999-12-31") { value } }', expect: VALIDATION('between 1900-01-01 and 2199-12-31') },
   { name: 'date with a time', query: '{ supportContacts(asOf: "2022-08-15T00:00:00Z") { value } }', expect: VALIDATION('YYYY-MM-DD') },
+  { name: 'DateTime on 30 February', query: '{ supplierMandates(changedSince: "2024-02-30T00:00:00Z", supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: VALIDATION('is not a real moment') },
+  { name: 'DateTime at 24:00', query: '{ supplierMandates(changedSince: "2024-02-28T24:00:00Z", supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: VALIDATION('is not a real moment') },
+  { name: 'DateTime variable on 31 April', query: 'query ($t: DateTime) { organisationChanges(since: $t) { edges { cursor } } }', variables: { t: '2025-04-31T12:00:00+02:00' }, caller: 'support', expect: BAD_VARIABLE('is not a real moment') },
   { name: 'DateTime without a zone', query: '{ supplierMandates(changedSince: "2022-08-15T00:00:00", supplier: "00000003272448340204") { edges { cursor } } }', caller: 'support', expect: VALIDATION('with a zone') },
   { name: 'grant ending before it starts', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01", endDate: "2026-12-31" }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'ends before it starts') },
   { name: 'end a mandate before its start', query: 'mutation { endMandate(input: { id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2020-01-01", expectedVersion: 1 }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'ends before the mandate starts') },
@@ -196,5 +252,6 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'grant for another board', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'otherBoard', expect: bad('FORBIDDEN') },
   { name: 'another board reads a school\'s mandates', query: `{ board(bevoegdGezagNummer: "41234") { ${HEADLINE_FIELDS} } }`, caller: 'otherBoard', expect: bad('FORBIDDEN', 'not a school of your board') },
   { name: 'follow the feed as a board', query: 'mutation { followOrganisationChanges { changesRead } }', caller: 'board', expect: bad('FORBIDDEN') },
+  ...cursorCases(),
   ...hostileCases(),
 ];

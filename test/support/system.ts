@@ -54,18 +54,20 @@ export interface TestClaims {
   rights?: string[];
 }
 
-/** A bearer token the test gateway accepts. */
-export async function tokenFor(claims: TestClaims, expiresIn: string | number = '10m'): Promise<string> {
+/**
+ * A bearer token the test gateway accepts (unless told otherwise: `issuedAt` sets the iat
+ * claim in seconds since 1970, null leaves it out).
+ */
+export async function tokenFor(claims: TestClaims, expiresIn: string | number = '10m', issuedAt?: number | null): Promise<string> {
   const { privateKey } = await keys();
   const { sub, ...rest } = claims;
-  return new SignJWT({ name: sub ?? 'test user', ...rest, rights: rest.rights ?? [] })
+  const jwt = new SignJWT({ name: sub ?? 'test user', ...rest, rights: rest.rights ?? [] })
     .setProtectedHeader({ alg: 'ES256' })
     .setSubject(sub ?? `test-${claims.role.toLowerCase()}`)
     .setIssuer(TOKEN_ISSUER)
-    .setAudience(TOKEN_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(privateKey);
+    .setAudience(TOKEN_AUDIENCE);
+  if (issuedAt !== null) jwt.setIssuedAt(issuedAt);
+  return jwt.setExpirationTime(expiresIn).sign(privateKey);
 }
 
 /** The token settings of this test process's gateways (the key tokenFor signs with). */

@@ -261,7 +261,7 @@ export class MandatesRepository {
     after: string | null;
     limit: number;
   }): Promise<{ items: MandateDocument[]; cursorOf: (m: MandateDocument) => string }> {
-    const position = decodeCursor(options.after, { t: 'number', id: 'string' });
+    const position = decodeCursor(options.after, { t: 'time', id: 'string' });
     // Per system one equality find (with the service when given), answered by an index; the
     // change order and the keyset are applied here (FerretDB would filter ranges in Go anyway).
     const service = options.service;
