@@ -29,6 +29,12 @@ export interface Actor {
   role: string;
 }
 
+/** What a change records besides who and when: a reason given, and whether support corrected the past. */
+export interface ChangeNote {
+  correction: boolean;
+  reason: string | null;
+}
+
 export function slotKeyOf(m: { brin: string | null; boardNummer: string; serviceCode: ServiceCode }): string {
   return m.brin ? `school:${m.brin}|${m.serviceCode}` : `board:${m.boardNummer}|${m.serviceCode}`;
 }
@@ -84,7 +90,7 @@ export class MandateStore {
    * Records the changes as the slot's next entry, then applies them. Throws SlotConflict
    * when another writer recorded a change to the slot since `state` was read.
    */
-  async commit(state: SlotState, changes: MandateChangeDocument[], actor: Actor, at: Date): Promise<void> {
+  async commit(state: SlotState, changes: MandateChangeDocument[], actor: Actor, at: Date, note?: ChangeNote): Promise<void> {
     const entry: MandateHistoryDocument = {
       slotKey: state.slotKey,
       slotSeq: state.seq + 1,
@@ -95,6 +101,8 @@ export class MandateStore {
       mandateIds: [...new Set(changes.map((c) => c.mandateId))],
       // the after states as they are written (with the series keys), so history and mandates agree
       changes: changes.map((c) => ({ ...c, after: withSeriesKeys(c.after) })),
+      ...(note?.correction ? { correction: true } : {}),
+      ...(note?.reason ? { reason: note.reason } : {}),
     };
     try {
       await this.history.insertOne(entry);
@@ -160,7 +168,7 @@ export class MandateStore {
     slotKey: string,
     decide: (state: SlotState) => MandateChangeDocument[] | Promise<MandateChangeDocument[]>,
     actor: Actor,
-    options: { retries?: number; now?: () => Date } = {},
+    options: { retries?: number; now?: () => Date; note?: ChangeNote } = {},
   ): Promise<MandateDocument[]> {
     const retries = options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -168,7 +176,7 @@ export class MandateStore {
       const changes = await decide(state);
       if (changes.length === 0) return [];
       try {
-        await this.commit(state, changes, actor, (options.now ?? (() => new Date()))());
+        await this.commit(state, changes, actor, (options.now ?? (() => new Date()))(), options.note);
         return changes.map((c) => c.after);
       } catch (err) {
         if (!(err instanceof SlotConflict)) throw err;

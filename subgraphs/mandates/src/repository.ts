@@ -206,10 +206,14 @@ export class MandatesRepository {
     return this.mandates.find(filter, IN_ONE_BATCH).sort({ serviceCode: 1, startDate: 1, id: 1 }).toArray();
   }
 
-  /** Mandates a board gave, and those of schools that moved to or from it awaiting review. */
+  /**
+   * Mandates these boards gave (board-level, and for schools held then). One board, the usual
+   * case, is an equality on the indexed field (pushed down on FerretDB). Access is not decided
+   * here: a school's mandates follow the school (Board.mandates adds those of its schools now).
+   */
   findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
-    const who = { $or: [{ boardNummer: { $in: [...boards] } }, { reviewBoards: { $in: [...boards] } }] };
-    const filter = services ? { $and: [who, { serviceCode: { $in: [...services] } }] } : who;
+    const who = boards.length === 1 ? { boardNummer: boards[0]! } : { boardNummer: { $in: [...boards] } };
+    const filter = services ? { ...who, serviceCode: { $in: [...services] } } : who;
     return this.mandates.find(filter, IN_ONE_BATCH).sort({ brin: 1, serviceCode: 1, startDate: 1, id: 1 }).toArray();
   }
 
@@ -277,7 +281,7 @@ export class MandatesRepository {
           const filter = services ? [...new Set(services)] : null;
           loader = groupLoader(
             (boards) => this.findMandatesOfBoards(boards, filter),
-            (d) => [d.boardNummer, ...d.reviewBoards],
+            (d) => d.boardNummer,
           );
           mandatesOfBoard.set(key, loader);
         }
