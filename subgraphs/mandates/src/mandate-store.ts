@@ -190,18 +190,29 @@ export class MandateStore {
   /**
    * Creates many mandates in few round trips (for bulk loads such as the OSO migration):
    * slots are read in batches, each new mandate is recorded as its slot's next entry with one
-   * insertMany, then applied with one more. A mandate whose id exists is skipped; one that
-   * overlaps a mandate of the same system is returned as a conflict; a slot with unapplied
-   * entries, or one another writer changed meanwhile, goes through change() one by one.
+   * insertMany, then applied with one more. A mandate whose id exists, or that `options.sameAs`
+   * finds in its slot already (a run before, with other random ids), is skipped and reported
+   * with the stored id; one that overlaps a mandate of the same system is returned as a
+   * conflict; a slot with unapplied entries, or one another writer changed meanwhile, goes
+   * through change() one by one.
    */
   async createMany(
     candidates: MandateDocument[],
     actor: Actor,
     at: Date,
     overlaps: (a: MandateDocument, b: MandateDocument) => boolean,
-    options: { dryRun?: boolean } = {},
-  ): Promise<{ created: string[]; existing: string[]; conflicts: { mandate: MandateDocument; with: MandateDocument }[] }> {
-    const result = { created: [] as string[], existing: [] as string[], conflicts: [] as { mandate: MandateDocument; with: MandateDocument }[] };
+    options: { dryRun?: boolean; sameAs?: (stored: MandateDocument, candidate: MandateDocument) => boolean } = {},
+  ): Promise<{ created: string[]; existing: string[]; storedAs: Map<string, string>; conflicts: { mandate: MandateDocument; with: MandateDocument }[] }> {
+    const result = {
+      created: [] as string[],
+      /** candidate ids already there */
+      existing: [] as string[],
+      /** candidate id → id of the stored mandate it matched */
+      storedAs: new Map<string, string>(),
+      conflicts: [] as { mandate: MandateDocument; with: MandateDocument }[],
+    };
+    const already = (stored: readonly MandateDocument[], candidate: MandateDocument) =>
+      stored.find((m) => m.id === candidate.id) ?? (options.sameAs ? stored.find((m) => options.sameAs!(m, candidate)) : undefined);
     const slotKeys = [...new Set(candidates.map((c) => c.slotKey))];
     const inSlot = new Map<string, MandateDocument[]>();
     const lastSeq = new Map<string, number>();
@@ -233,8 +244,10 @@ export class MandateStore {
         continue;
       }
       const present = inSlot.get(candidate.slotKey) ?? [];
-      if (present.some((m) => m.id === candidate.id)) {
+      const stored = already(present, candidate);
+      if (stored) {
         result.existing.push(candidate.id);
+        result.storedAs.set(candidate.id, stored.id);
         continue;
       }
       const clash = present.find((m) => m.systemId === candidate.systemId && overlaps(m, candidate));
@@ -300,15 +313,19 @@ export class MandateStore {
     // The rest one by one, re-reading each slot.
     for (const candidate of slow) {
       let clash: MandateDocument | undefined;
+      let stored: MandateDocument | undefined;
       const changed = await this.change(candidate.slotKey, (state) => {
-        if (state.mandates.some((m) => m.id === candidate.id)) return [];
+        stored = already(state.mandates, candidate);
+        if (stored) return [];
         clash = state.mandates.find((m) => m.systemId === candidate.systemId && overlaps(m, candidate));
         if (clash) return [];
         return [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate }];
       }, actor, { now: () => at });
       if (changed.length) result.created.push(candidate.id);
-      else if (clash) result.conflicts.push({ mandate: candidate, with: clash });
-      else result.existing.push(candidate.id);
+      else if (stored) {
+        result.existing.push(candidate.id);
+        result.storedAs.set(candidate.id, stored.id);
+      } else if (clash) result.conflicts.push({ mandate: candidate, with: clash });
     }
     return result;
   }
