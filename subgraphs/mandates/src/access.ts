@@ -83,6 +83,20 @@ export async function mandateAccess(
   return mandate.boardNummer === identity.board ? 'given' : 'none';
 }
 
+/**
+ * Whether the caller may see the mandate at all (any access but 'none'). The same as
+ * mandateAccess, without asking for the school's boards when the caller's board gave it
+ * (then it sees it whether or not it still holds the school).
+ */
+export async function seesMandate(
+  identity: Identity,
+  mandate: MandateDocument,
+  lookups: Parameters<typeof mandateAccess>[2],
+): Promise<boolean> {
+  if (boardStaff(identity) && mandate.boardNummer === identity.board) return true;
+  return (await mandateAccess(identity, mandate, lookups)) !== 'none';
+}
+
 /** The answer for a mandate id that does not exist or that the caller may not see: the same for both. */
 export function mandateNotVisible(id: string): never {
   throw userError('FORBIDDEN', `Mandate ${id} does not exist or you may not see it`);

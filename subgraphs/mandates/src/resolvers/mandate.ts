@@ -1,17 +1,21 @@
 import { GraphQLError } from 'graphql';
 import { userError } from '@osr/common';
-import { inOwnPeriod, mandateAccess, mandateNotVisible, readsAll, readsSomeMandates, type MandateAccess } from '../access.js';
+import { inOwnPeriod, mandateAccess, mandateNotVisible, readsAll, readsSomeMandates, seesMandate, type MandateAccess } from '../access.js';
 import type { Context } from '../context.js';
 import type { MandateDocument } from '../documents.js';
 import type { MandateHistoryEntryResolvers, MandateResolvers, MandateSnapshotResolvers } from '../generated/resolvers.js';
 import { mandateStatus } from '../status.js';
 
+function lookups({ loaders, schoolBoards }: Context) {
+  return {
+    supplierOfSystem: async (id: string) => (await loaders.system.load(id))?.supplierOin ?? null,
+    schoolBoards: (brin: string) => schoolBoards.load(brin),
+  };
+}
+
 /** How the caller may see this mandate (the system's supplier and the school's boards asked only when needed). */
-export function accessTo(mandate: MandateDocument, { identity, loaders, schoolBoards }: Context): Promise<MandateAccess> {
-  return mandateAccess(identity, mandate, {
-    supplierOfSystem: async (id) => (await loaders.system.load(id))?.supplierOin ?? null,
-    schoolBoards: (brin) => schoolBoards.load(brin),
-  });
+export function accessTo(mandate: MandateDocument, context: Context): Promise<MandateAccess> {
+  return mandateAccess(context.identity, mandate, lookups(context));
 }
 
 /**
@@ -27,7 +31,7 @@ export async function mandateById(id: string, context: Context): Promise<Mandate
   }
   const mandate = await loaders.mandate.load(id);
   if (!mandate) return readsAll(identity) ? null : mandateNotVisible(id);
-  if ((await accessTo(mandate, context)) === 'none') mandateNotVisible(id);
+  if (!(await seesMandate(identity, mandate, lookups(context)))) mandateNotVisible(id);
   return mandate;
 }
 
