@@ -199,7 +199,8 @@ export class MandateService {
 
     // The caller's right to the school (now and on the start date) before the school's mandates are read.
     if (brin !== null) {
-      const school = await this.schoolForChange(identity, brin, [input.startDate]);
+      // (an end date after a move RIO already knows would give a mandate for another board's dates)
+      const school = await this.schoolForChange(identity, brin, [input.startDate], endDate === null ? [] : [endDate]);
       const on = boardOnDate(school, input.startDate);
       if (on !== board) {
         const actual = on ? `it belonged to board ${on}` : 'it was not registered in RIO then';

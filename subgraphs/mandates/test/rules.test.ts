@@ -66,6 +66,12 @@ describe('mandate rules (against the real database)', () => {
       code: 'FORBIDDEN',
       message: 'On 2027-07-01 school 05LM is not a school of your board (per RIO): only the board that holds the school then, or support, may change its mandates for that date',
     });
+    expect((await failure(service.grant(grant({ brin: '05LM', startDate: '2027-01-01', endDate: '2027-06-01' }), boardUser('41234')))).message).toMatch(/^On 2027-06-01 school 05LM is not a school of your board/);
+    // Up to the day before the move it is the current board's to give.
+    const [untilMove] = await service.grant(grant({ brin: '05LM', startDate: '2027-01-01', endDate: '2027-05-31' }), boardUser('41234'));
+    expect(untilMove).toMatchObject({ brin: '05LM', boardNummer: '41234', endDate: '2027-05-31' });
+    await service.end({ id: untilMove!.id, endDate: '2027-05-31', expectedVersion: 1 }, boardUser('41234'));
+    expect((await failure(service.end({ id: untilMove!.id, endDate: '2027-06-15', expectedVersion: 2 }, boardUser('41234')))).message).toMatch(/^On 2027-06-15 school 05LM is not a school of your board/);
     // Moved already: the old board may no longer grant for it, and is not told who holds it now.
     organisations.moves.splice(0, 1, { brin: '05LM', from: '2026-09-01', board: '42001' });
     const moved = await failure(service.grant(grant({ brin: '05LM', startDate: '2027-01-01' }), boardUser('41234')));
