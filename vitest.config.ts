@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
   test: {
     globalSetup: ['./test/global-setup.ts'],
+    setupFiles: ['./test/worker-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: the database server, subgraphs and gateway share them with the tests.

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName, todayInNetherlands } from '@osr/common';
 import { MandatesRepository } from '@osr/subgraph-mandates/repository';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
-import { repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { addGeneratedMandates } from './bench/analytics-data.js';
 import {
   agreementCounts,
@@ -124,6 +124,7 @@ const selected: QueryName[] = values.only === undefined ? [...QUERY_NAMES] : nam
 
 const say = (line: string) => console.log(`[bench:analytics] ${line}`);
 const workDir = mkdtempSync(join(tmpdir(), 'osr-bench-analytics-'));
+letPostgresIn(workDir); // the cluster lives inside it (as root PostgreSQL runs as postgres)
 const group = new ProcessGroup();
 let database: RunningDatabase | null = null;
 /** the exit status once the run is over (--keep: given when Ctrl-C stops the system) */
@@ -344,7 +345,7 @@ async function main(): Promise<number> {
   const loadAtStart = loadavg();
   say(`budget: first request <= ${BUDGET.firstMs} ms, p95 of ${repeats} repeats <= ${BUDGET.repeatP95Ms} ms`);
   say(`work folder ${workDir}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
-  database = await startFerretdb({ dataDir: join(workDir, 'db'), log: say });
+  database = await startFerretdb({ dataDir: join(workDir, 'db'), ephemeral: true, log: say });
   const prefix = 'bencha_';
   const today = todayInNetherlands();
   const dates = { today, yearAgo: yearsBefore(today, 1), seriesFrom: monthsBefore(today, 23) };

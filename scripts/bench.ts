@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon, { type Result as LoadResult } from 'autocannon';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
-import { freePort, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { freePort, letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { loadBenchData, type LoadedData } from './bench/data.js';
 import { parseOptions, percentile, runAndExit } from './bench/cli.js';
 import { post, ProcessGroup, startGateway, startSubgraphs, waitFor, type RunningSubgraphs } from './bench/processes.js';
@@ -58,6 +58,7 @@ const queryNames = names('queries', values.queries!, QUERY_NAMES);
 
 const say = (line: string) => console.log(`[bench] ${line}`);
 const workDir = mkdtempSync(join(tmpdir(), 'osr-bench-'));
+letPostgresIn(workDir); // the cluster lives inside it (as root PostgreSQL runs as postgres)
 const group = new ProcessGroup(values['cpu-prof'] ? join(repoRoot, 'bench-results', 'profiles') : null);
 const start = group.start.bind(group);
 let database: RunningDatabase | null = null;
@@ -149,7 +150,7 @@ function load(url: string, body: string, headers: Record<string, string>, exact:
 async function main() {
   const started = Date.now();
   say(`work folder ${workDir}`);
-  database = await startFerretdb({ dataDir: join(workDir, 'db'), log: say });
+  database = await startFerretdb({ dataDir: join(workDir, 'db'), ephemeral: true, log: say });
   const prefix = 'bench_';
   const data: LoadedData = await loadBenchData({
     uri: database.uri,

@@ -17,23 +17,32 @@ export function dbPrefix(): string {
   return prefix;
 }
 
+/** The embedded database's folder (PostgreSQL cluster and password) under a data folder. */
+export function embeddedDatabaseDir(base: string = dataDir()): string {
+  return join(base, 'database');
+}
+
 const uriFile = () => join(dataDir(), 'ferretdb.uri');
 
-/** npm start records where its embedded database listens, so commands can share it. */
-export function recordEmbeddedUri(uri: string): void {
-  writeFileSync(uriFile(), JSON.stringify({ uri, pid: process.pid }));
+/**
+ * npm start records where its embedded database listens (FerretDB, and the PostgreSQL
+ * behind it for index creation), so commands can share it. The file is readable by its
+ * owner only: the PostgreSQL URL holds the cluster's password.
+ */
+export function recordEmbeddedUri(database: { uri: string; postgresUrl: string }): void {
+  writeFileSync(uriFile(), JSON.stringify({ uri: database.uri, postgresUrl: database.postgresUrl, pid: process.pid }), { mode: 0o600 });
 }
 
 export function forgetEmbeddedUri(): void {
   rmSync(uriFile(), { force: true });
 }
 
-function runningEmbeddedUri(): string | null {
+function runningEmbedded(): { uri: string; postgresUrl?: string } | null {
   if (!existsSync(uriFile())) return null;
   try {
-    const { uri, pid } = JSON.parse(readFileSync(uriFile(), 'utf8')) as { uri: string; pid: number };
+    const { uri, postgresUrl, pid } = JSON.parse(readFileSync(uriFile(), 'utf8')) as { uri: string; postgresUrl?: string; pid: number };
     process.kill(pid, 0);
-    return uri;
+    return postgresUrl ? { uri, postgresUrl } : { uri };
   } catch {
     return null;
   }
@@ -47,11 +56,14 @@ function runningEmbeddedUri(): string | null {
 export async function withDatabaseServer<T>(work: (uri: string) => Promise<T>, log: (line: string) => void = console.error): Promise<T> {
   const external = process.env['MONGODB_URI'];
   if (external) return work(external);
-  const shared = runningEmbeddedUri();
-  if (shared) return work(shared);
+  const shared = runningEmbedded();
+  if (shared) {
+    if (shared.postgresUrl) process.env['FERRETDB_POSTGRESQL_URL'] = shared.postgresUrl;
+    return work(shared.uri);
+  }
   let own: RunningDatabase | null = null;
   try {
-    own = await startFerretdb({ dataDir: join(dataDir(), 'ferretdb'), log });
+    own = await startFerretdb({ dataDir: embeddedDatabaseDir(), log });
     return await work(own.uri);
   } finally {
     await own?.stop();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { documentedIndexes, liveIndexes, renderTable, rewriteDocument } from './indexes-lib.js';
 
 const { values } = parseArgs({ options: { write: { type: 'boolean', default: false } }, strict: true });
@@ -22,7 +22,8 @@ try {
   let uri = process.env['MONGODB_URI'] || '';
   if (!uri) {
     dataDir = mkdtempSync(join(tmpdir(), 'osr-indexes-'));
-    database = await startFerretdb({ dataDir, log: (line) => console.error(line) });
+    letPostgresIn(dataDir);
+    database = await startFerretdb({ dataDir, ephemeral: true, log: (line) => console.error(line) });
     uri = database.uri;
   }
   const live = await liveIndexes(uri, `ix${randomBytes(3).toString('hex')}_`);

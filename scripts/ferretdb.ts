@@ -1,11 +1,17 @@
 /**
- * The embedded database: FerretDB 1.24 with its SQLite backend, built from the project's own
- * Go main (tools/ferretdb) into a git-ignored cache, rebuilt only when its sources change.
+ * The embedded database: FerretDB 1.24 with its PostgreSQL backend over a private
+ * PostgreSQL 15 cluster, both run by the project's own Go main (tools/ferretdb), which is
+ * built into a git-ignored cache and rebuilt only when its sources change.
+ *
+ * The cluster lives under the data folder (`<dataDir>/cluster`), or, when this runs as root
+ * and the `postgres` user cannot reach the data folder, under the system temp folder keyed by
+ * the data folder's path. Its password is made once and kept in `<dataDir>/password`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
@@ -13,6 +19,12 @@ import { MongoClient } from 'mongodb';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolDir = join(repoRoot, 'tools', 'ferretdb');
 const cacheDir = join(repoRoot, '.cache', 'ferretdb');
+
+/** The PostgreSQL major version the project is built and tested with. */
+export const POSTGRESQL_MAJOR = 15;
+const INSTALL_HINT =
+  `PostgreSQL ${POSTGRESQL_MAJOR} is not installed: install Debian's postgresql package ` +
+  `(apt-get install postgresql), set OSR_PG_BIN to the folder holding initdb and postgres, or set MONGODB_URI to a running database.`;
 
 export class SetupError extends Error {
   override name = 'SetupError';
@@ -40,8 +52,8 @@ export function ensureFerretdbBinary(log: (line: string) => void = console.log):
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${binary}.${process.pid}.tmp`;
   log(
-    `Building the embedded database (FerretDB 1.24 with SQLite) with ${go.stdout.trim()}.\n` +
-      'The first build downloads Go modules and compiles SQLite: it takes a few minutes; later starts reuse it.',
+    `Building the embedded database (FerretDB 1.24 for PostgreSQL) with ${go.stdout.trim()}.\n` +
+      'The first build downloads Go modules: it takes a minute or two; later starts reuse it.',
   );
   const started = Date.now();
   return new Promise((resolvePath, reject) => {
@@ -77,6 +89,33 @@ export function ensureFerretdbBinary(log: (line: string) => void = console.log):
   });
 }
 
+/**
+ * The folder with PostgreSQL's `initdb` and `postgres`: OSR_PG_BIN, else Debian's
+ * /usr/lib/postgresql/<major>/bin (the project's version first), else the PATH.
+ */
+export function postgresBinDir(env: NodeJS.ProcessEnv = process.env, debian = '/usr/lib/postgresql'): string {
+  const has = (dir: string) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'));
+  const configured = env['OSR_PG_BIN'];
+  if (configured) {
+    if (!has(configured)) throw new SetupError(`OSR_PG_BIN=${configured} holds no initdb and postgres. ${INSTALL_HINT}`);
+    return configured;
+  }
+  if (existsSync(debian)) {
+    const majors = readdirSync(debian)
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n >= POSTGRESQL_MAJOR)
+      .sort((a, b) => (a === POSTGRESQL_MAJOR ? -1 : b === POSTGRESQL_MAJOR ? 1 : a - b));
+    for (const major of majors) {
+      const dir = join(debian, String(major), 'bin');
+      if (has(dir)) return dir;
+    }
+  }
+  for (const dir of (env['PATH'] ?? '').split(':').filter(Boolean)) {
+    if (has(dir)) return dir;
+  }
+  throw new SetupError(INSTALL_HINT);
+}
+
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -91,9 +130,48 @@ export function freePort(): Promise<number> {
 }
 
 export interface RunningDatabase {
+  /** MongoDB connection string of FerretDB */
   uri: string;
+  /** PostgreSQL connection string of the database behind FerretDB (for index creation) */
+  postgresUrl: string;
+  /** the PostgreSQL cluster's folder */
+  clusterDir: string;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** Is every folder from the root down to `dir` traversable by other users? */
+function reachableByOthers(dir: string): boolean {
+  let current = resolve(dir);
+  for (;;) {
+    try {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    const parent = dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+/**
+ * Where the cluster of a data folder lives. PostgreSQL refuses to run as root, so as root
+ * it runs as the `postgres` user, who must be able to reach the folder.
+ */
+export function clusterDirFor(dataDir: string): string {
+  const inside = join(resolve(dataDir), 'cluster');
+  if (process.getuid?.() !== 0 || reachableByOthers(dataDir)) return inside;
+  const key = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
+  return join(tmpdir(), `osr-postgres-${key}`);
+}
+
+function clusterPassword(dataDir: string): string {
+  const file = join(dataDir, 'password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
 }
 
 async function waitUntilReady(uri: string, child: ChildProcess, timeoutMs: number, stderr: () => string) {
@@ -105,7 +183,8 @@ async function waitUntilReady(uri: string, child: ChildProcess, timeoutMs: numbe
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
       await client.connect();
-      await client.db('admin').command({ ping: 1 });
+      // listDatabases reaches PostgreSQL, so FerretDB and the cluster both answer.
+      await client.db('admin').command({ listDatabases: 1, nameOnly: true });
       return;
     } catch {
       if (Date.now() > deadline) throw new SetupError(`The embedded database did not answer within ${timeoutMs} ms:\n${stderr()}`);
@@ -117,19 +196,32 @@ async function waitUntilReady(uri: string, child: ChildProcess, timeoutMs: numbe
 }
 
 /**
- * Starts FerretDB on a free loopback port with its data in dataDir. The process stops when
- * stop() is called or when this Node process dies (its stdin closes).
+ * Starts PostgreSQL and FerretDB over it, with their data under dataDir; FerretDB listens on
+ * a free loopback port (or `port`). Both stop when stop() is called or when this Node
+ * process dies (the Go main's stdin closes; PostgreSQL gets the parent-death signal).
+ * `ephemeral` turns off fsync: for data that is thrown away (tests, benchmarks).
+ *
+ * FERRETDB_POSTGRESQL_URL is set in this process's environment, so its own connections and
+ * every child it starts create the GIN indexes too.
  */
 export async function startFerretdb(options: {
   dataDir: string;
   port?: number;
+  ephemeral?: boolean;
   log?: (line: string) => void;
 }): Promise<RunningDatabase> {
   const binary = await ensureFerretdbBinary(options.log);
+  const pgBin = postgresBinDir();
   mkdirSync(options.dataDir, { recursive: true });
+  const clusterDir = clusterDirFor(options.dataDir);
+  const password = clusterPassword(options.dataDir);
   const port = options.port ?? (await freePort());
-  const child = spawn(binary, ['--listen', `127.0.0.1:${port}`, '--data', options.dataDir, '--exit-on-stdin-close'], {
+  const pgPort = await freePort();
+  const args = ['--listen', `127.0.0.1:${port}`, '--cluster', clusterDir, '--pg-bin', pgBin, '--pg-port', String(pgPort), '--exit-on-stdin-close'];
+  if (options.ephemeral) args.push('--ephemeral');
+  const child = spawn(binary, args, {
     stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, OSR_PG_PASSWORD: password },
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -137,13 +229,17 @@ export async function startFerretdb(options: {
   });
   const uri = `mongodb://127.0.0.1:${port}/`;
   try {
-    await waitUntilReady(uri, child, 30_000, () => stderr);
+    await waitUntilReady(uri, child, 90_000, () => stderr);
   } catch (err) {
     child.kill('SIGTERM');
     throw err;
   }
+  const postgresUrl = `postgres://osr:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/ferretdb`;
+  process.env['FERRETDB_POSTGRESQL_URL'] = postgresUrl;
   return {
     uri,
+    postgresUrl,
+    clusterDir,
     process: child,
     stop: () =>
       new Promise<void>((resolveStop) => {
@@ -151,7 +247,7 @@ export async function startFerretdb(options: {
           resolveStop();
           return;
         }
-        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.once('exit', () => {
           clearTimeout(force);
           resolveStop();
@@ -159,4 +255,9 @@ export async function startFerretdb(options: {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Makes a folder of ours reachable by the `postgres` user (tests' temporary folders). */
+export function letPostgresIn(dir: string): void {
+  chmodSync(dir, 0o755);
 }

@@ -5,7 +5,7 @@
  * rewrites the table in docs/operations.md) and by test/operations-doc.test.ts (the
  * document must list exactly these).
  */
-import { connectDatabase, createLogger, databaseName, type SubgraphDeps, type SubgraphName, type SubgraphServer } from '@osr/common';
+import { connectDatabase, createLogger, databaseName, ferretdbPostgresOf, type SubgraphDeps, type SubgraphName, type SubgraphServer } from '@osr/common';
 import { createAgreementsServer } from '@osr/subgraph-agreements';
 import { createMandatesServer } from '@osr/subgraph-mandates';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
@@ -18,6 +18,12 @@ export interface IndexRow {
   /** e.g. `slotKey: 1, slotSeq: 1` */
   keys: string;
   unique: boolean;
+  /**
+   * On FerretDB over PostgreSQL: the fields of its GIN index in PostgreSQL (`brin`,
+   * `boardNummer, brin`), `-` when it has none (sorts and ranges only); null when unknown
+   * (not FerretDB over PostgreSQL).
+   */
+  gin: string | null;
   /** why the index exists (from the document; empty when new) */
   why: string;
 }
@@ -38,12 +44,23 @@ export async function liveIndexes(uri: string, prefix: string): Promise<IndexRow
       // Building the server creates its indexes, as at every start; nothing listens.
       const server = await builders[database]({ database: connection, logger: createLogger('indexes', 'silent'), identitySecret: 'i'.repeat(32), peers: {} });
       await server.stop();
+      const companion = ferretdbPostgresOf(connection.client);
+      const gin = new Map<string, string>();
+      if (companion) {
+        for (const row of await companion.listGinIndexes([databaseName(prefix, database)])) {
+          const name = row.name.slice(row.table.length + 1, -'_gin'.length);
+          gin.set(`${row.collection}/${name === 'id_' ? '_id_' : name}`, row.fields.join(', '));
+        }
+      }
       const collections = await connection.db.listCollections({}, { nameOnly: true }).toArray();
       for (const { name: collection } of collections) {
         for (const index of await connection.db.collection(collection).listIndexes().toArray()) {
-          if (index['name'] === '_id_') continue;
+          const name = String(index['name']);
+          const ginFields = companion ? (gin.get(`${collection}/${name}`) ?? '-') : null;
+          // `_id_` is every collection's; listed only where PostgreSQL has a GIN index for it.
+          if (name === '_id_' && (ginFields === null || ginFields === '-')) continue;
           const keys = Object.entries(index['key'] as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
-          rows.push({ database, collection, name: String(index['name']), keys, unique: index['unique'] === true, why: '' });
+          rows.push({ database, collection, name, keys, unique: index['unique'] === true, gin: ginFields, why: '' });
         }
       }
     } finally {
@@ -63,7 +80,7 @@ function sortRows(rows: IndexRow[]): IndexRow[] {
 
 export const TABLE_START = '<!-- indexes:start (npm run docs:indexes -- --write) -->';
 export const TABLE_END = '<!-- indexes:end -->';
-const HEADER = ['| database | collection | index | keys | unique | why |', '|---|---|---|---|---|---|'];
+const HEADER = ['| database | collection | index | keys | unique | GIN in PostgreSQL (FerretDB) | why |', '|---|---|---|---|---|---|---|'];
 
 /** The index rows of the table in a document (between the markers). */
 export function documentedIndexes(markdown: string): IndexRow[] {
@@ -74,9 +91,9 @@ export function documentedIndexes(markdown: string): IndexRow[] {
   for (const line of markdown.slice(start + TABLE_START.length, end).split('\n')) {
     if (!line.startsWith('|') || line.startsWith('|---') || line === HEADER[0]) continue;
     const cells = line.slice(1, -1).split(' | ').map((c) => c.trim());
-    if (cells.length !== 6) throw new Error(`a table row without 6 cells: ${line}`);
-    const [database, collection, name, keys, unique, why] = cells.map((c, i) => (i >= 1 && i <= 3 ? c.replace(/^`|`$/g, '') : c)) as [string, string, string, string, string, string];
-    rows.push({ database: database as SubgraphName, collection, name, keys, unique: unique === 'yes', why });
+    if (cells.length !== 7) throw new Error(`a table row without 7 cells: ${line}`);
+    const [database, collection, name, keys, unique, gin, why] = cells.map((c, i) => (i >= 1 && i <= 5 ? c.replace(/^`|`$/g, '') : c)) as [string, string, string, string, string, string, string];
+    rows.push({ database: database as SubgraphName, collection, name, keys, unique: unique === 'yes', gin, why });
   }
   return rows;
 }
@@ -85,7 +102,8 @@ export function documentedIndexes(markdown: string): IndexRow[] {
 export function renderTable(live: IndexRow[], documented: IndexRow[] = []): string {
   const why = new Map(documented.map((r) => [`${r.database}/${r.collection}/${r.name}`, r.why]));
   const lines = sortRows(live).map(
-    (r) => `| ${r.database} | \`${r.collection}\` | \`${r.name}\` | \`${r.keys}\` | ${r.unique ? 'yes' : 'no'} | ${why.get(`${r.database}/${r.collection}/${r.name}`) ?? ''} |`,
+    (r) =>
+      `| ${r.database} | \`${r.collection}\` | \`${r.name}\` | \`${r.keys}\` | ${r.unique ? 'yes' : 'no'} | ${r.gin === '-' || r.gin === null ? '-' : `\`${r.gin}\``} | ${why.get(`${r.database}/${r.collection}/${r.name}`) ?? ''} |`,
   );
   return [TABLE_START, ...HEADER, ...lines, TABLE_END].join('\n');
 }

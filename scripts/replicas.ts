@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { SetupError, startFerretdb, type RunningDatabase } from './ferretdb.js';
+import { SetupError, letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { seedDemo } from './seed-lib.js';
 import { proveStatelessness, stopEveryCluster, SUBGRAPHS, type ProofReport } from './replicas-lib.js';
 
@@ -90,7 +90,8 @@ let exitCode = 1;
 try {
   if (!uri) {
     dataDir = mkdtempSync(join(tmpdir(), 'osr-replicas-db-'));
-    database = await startFerretdb({ dataDir, log: say });
+    letPostgresIn(dataDir);
+    database = await startFerretdb({ dataDir, ephemeral: true, log: say });
     uri = database.uri;
     say(`embedded database (FerretDB) at ${uri}`);
   }

@@ -4,13 +4,14 @@
  * gateway as child processes, prints the gateway URL. Ctrl-C stops every process it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from '@osr/common';
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { randomBytes } from 'node:crypto';
 import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
-import { forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
+import { embeddedDatabaseDir, forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
 import { isSeeded, seedDemo } from './seed-lib.js';
 
 const env = z.object({
@@ -105,10 +106,18 @@ async function main() {
     uri = config.MONGODB_URI;
     say(`using the database at ${redactUri(uri)} (MONGODB_URI); no embedded database started`);
   } else {
-    database = await startFerretdb({ dataDir: join(config.OSR_DATA_DIR, 'ferretdb'), log: say });
+    const folder = embeddedDatabaseDir(config.OSR_DATA_DIR);
+    const sqliteFolder = join(config.OSR_DATA_DIR, 'ferretdb');
+    if (existsSync(sqliteFolder) && readdirSync(sqliteFolder).some((f) => f.endsWith('.sqlite'))) {
+      say(
+        `note: ${sqliteFolder} holds the SQLite files of the earlier embedded database, which is not read any more; ` +
+          'the embedded database is now FerretDB over PostgreSQL. Re-import your data (npm run rio:import, oso:migrate) or remove that folder.',
+      );
+    }
+    database = await startFerretdb({ dataDir: folder, log: say });
     uri = database.uri;
-    recordEmbeddedUri(uri);
-    say(`embedded database (FerretDB, SQLite) at ${uri}, data in ${join(config.OSR_DATA_DIR, 'ferretdb')}`);
+    recordEmbeddedUri(database);
+    say(`embedded database (FerretDB over PostgreSQL) at ${uri}, data in ${database.clusterDir}`);
   }
 
   if (await isSeeded(uri, config.DB_PREFIX)) {

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
+import { retryUpsertRace } from './db.js';
 
 export interface ChangeMarkDocument {
   _id: string;
@@ -30,7 +31,7 @@ export class ChangeMark {
 
   /** Call after the data write has been acknowledged. */
   async bump(): Promise<void> {
-    await this.marks.replaceOne({ _id: this.name }, { token: randomUUID(), at: new Date() }, { upsert: true });
+    await retryUpsertRace(() => this.marks.replaceOne({ _id: this.name }, { token: randomUUID(), at: new Date() }, { upsert: true }));
   }
 
   /** The current token; "none" while nothing has been written through a bumping writer. */

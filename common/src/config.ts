@@ -49,6 +49,14 @@ export const subgraphEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20')
     .default('osr_'),
+  /**
+   * When MONGODB_URI is FerretDB over PostgreSQL: that PostgreSQL database (postgres://...),
+   * so the subgraph also creates the GIN indexes FerretDB's filters use. Unset on MongoDB.
+   */
+  FERRETDB_POSTGRESQL_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
+  ),
   LOG_LEVEL: logLevelSchema,
   OSR_IDENTITY_SECRET: identitySecretSchema,
   OSR_EXIT_ON_STDIN_CLOSE: flagSchema,

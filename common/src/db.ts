@@ -1,4 +1,5 @@
 import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
+import { attachFerretdbPostgres } from './indexes.js';
 
 export type SubgraphName = 'organisations' | 'mandates' | 'agreements' | 'support';
 
@@ -32,11 +33,17 @@ export function countDatabaseCommands(): void {
   databaseCommands.enabled = true;
 }
 
-export async function connectDatabase(
-  uri: string,
-  name: string,
-  options: MongoClientOptions = {},
-): Promise<Database> {
+export interface ConnectOptions extends MongoClientOptions {
+  /**
+   * The PostgreSQL database behind FerretDB, when the server is FerretDB over PostgreSQL:
+   * the declared indexes then also get the GIN indexes FerretDB's filters use (indexes.ts).
+   * Defaults to FERRETDB_POSTGRESQL_URL; empty or unset on MongoDB.
+   */
+  ferretdbPostgresUrl?: string | undefined;
+}
+
+export async function connectDatabase(uri: string, name: string, connectOptions: ConnectOptions = {}): Promise<Database> {
+  const { ferretdbPostgresUrl = process.env['FERRETDB_POSTGRESQL_URL'], ...options } = connectOptions;
   const client = new MongoClient(uri, {
     // Fail fast rather than hang: readiness reports the outage, the request gets an error.
     serverSelectionTimeoutMS: 5_000,
@@ -52,6 +59,7 @@ export async function connectDatabase(
     });
   }
   await client.connect();
+  const companion = ferretdbPostgresUrl ? attachFerretdbPostgres(client, ferretdbPostgresUrl) : null;
   const db = client.db(name);
   return {
     client,
@@ -66,6 +74,7 @@ export async function connectDatabase(
     },
     async close() {
       await client.close();
+      await companion?.close();
     },
   };
 }
@@ -75,4 +84,19 @@ export interface MetaDocument {
   _id: string;
   at: Date;
   detail?: string;
+}
+
+/**
+ * Runs an upsert again when a concurrent upsert of the same key inserted first (E11000):
+ * the second attempt finds the document and updates it. MongoDB retries such upserts on the
+ * server; FerretDB over PostgreSQL does not, so two writers of one key would otherwise fail.
+ */
+export async function retryUpsertRace<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= attempts || (err as { code?: number }).code !== 11000) throw err;
+    }
+  }
 }

@@ -14,3 +14,4 @@ export * from './peers.js';
 export * from './pagination.js';
 export * from './csv.js';
 export * from './change-mark.js';
+export * from './indexes.js';

@@ -33,3 +33,29 @@ export function groupLoader<T>(
     return keys.map((k) => groups.get(k) ?? []);
   });
 }
+
+/** How many equality finds one batch keeps in flight (the driver's pool holds 20 connections). */
+export const FIND_CONCURRENCY = 16;
+
+/**
+ * A batch as equality finds in parallel, at most `concurrency` at a time, results in key
+ * order: what FerretDB over PostgreSQL answers by index (docs/data-access.md), where one
+ * `$in` over the same keys reads the whole collection. Duplicate keys are asked once.
+ */
+export async function findEach<K, T>(
+  keys: readonly K[],
+  find: (key: K) => Promise<T[]>,
+  concurrency: number = FIND_CONCURRENCY,
+): Promise<T[]> {
+  const unique = [...new Set(keys)];
+  const results: T[][] = new Array<T[]>(unique.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < unique.length) {
+      const i = next++;
+      results[i] = await find(unique[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, unique.length) }, worker));
+  return results.flat();
+}

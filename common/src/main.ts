@@ -37,7 +37,9 @@ export async function runSubgraph(
   if (config.OSR_COUNT_DB_COMMANDS) countDatabaseCommands();
   let database: Database;
   try {
-    database = await connectDatabase(config.MONGODB_URI, databaseName(config.DB_PREFIX, name));
+    database = await connectDatabase(config.MONGODB_URI, databaseName(config.DB_PREFIX, name), {
+      ferretdbPostgresUrl: config.FERRETDB_POSTGRESQL_URL,
+    });
   } catch (err) {
     logger.fatal({ err }, `cannot reach the database at ${redactUri(config.MONGODB_URI)}`);
     process.exit(1);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName } from '@osr/common';
 import { MandatesRepository } from '@osr/subgraph-mandates/repository';
-import { freePort, startFerretdb, type RunningDatabase } from '../../scripts/ferretdb.js';
+import { freePort, letPostgresIn, startFerretdb, type RunningDatabase } from '../../scripts/ferretdb.js';
 import { buildDemoData } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
 import { bearer, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
@@ -29,7 +29,8 @@ describe('the database stops during load and comes back', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    db = await startFerretdb({ dataDir, port });
+    letPostgresIn(dataDir);
+    db = await startFerretdb({ dataDir, port, ephemeral: true });
     uri = db.uri;
     await seedDemo(uri, prefix, demo);
     system = await startSystem(prefix, { subgraphTimeoutMs: 4_000 }, uri);
@@ -81,7 +82,7 @@ describe('the database stops during load and comes back', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ database: 'down' });
 
-    db = await startFerretdb({ dataDir, port });
+    db = await startFerretdb({ dataDir, port, ephemeral: true });
     // The driver reconnects by itself: the same processes answer again.
     let recovered = false;
     for (let i = 0; i < 40 && !recovered; i++) {

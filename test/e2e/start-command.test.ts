@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, repoRoot } from '../../scripts/ferretdb.js';
+import { freePort, letPostgresIn, repoRoot } from '../../scripts/ferretdb.js';
 import { databaseUri, freshPrefix, graphql } from '../support/system.js';
 
 /** Every live descendant of a process, with its command line (from /proc). */
@@ -96,14 +96,18 @@ const SCHOOL_COUNT = '{ board(bevoegdGezagNummer: "41234") { schools { brin } } 
 
 describe('the run command', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'osr-start-'));
+  letPostgresIn(dataDir); // so the cluster lives inside it (the postgres user must reach it)
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts the embedded database, seeds once, serves the headline data, and leaves no process behind; a restart keeps the data', async () => {
     const first = await start({ OSR_DATA_DIR: dataDir });
-    expect(first.output()).toContain('embedded database (FerretDB, SQLite)');
+    expect(first.output()).toContain('embedded database (FerretDB over PostgreSQL)');
+    expect(first.output()).toContain(`data in ${join(dataDir, 'database', 'cluster')}`);
     expect(first.output()).toContain('loading the demo data (first start)');
     const tree = descendants(first.child.pid!);
     expect(tree.filter((p) => p.cmd.includes('osr-ferretdb'))).toHaveLength(1);
+    // PostgreSQL's server runs under the project's process tree, so it stops with it.
+    expect(tree.filter((p) => /postgres -D \S+/.test(p.cmd))).toHaveLength(1);
     expect(tree.filter((p) => p.cmd.includes('/src/index.ts'))).toHaveLength(5);
     const res = await graphql<{ board: { schools: unknown[] } }>(first.gatewayUrl, SCHOOL_COUNT);
     expect(res.data!.board.schools).toHaveLength(14);

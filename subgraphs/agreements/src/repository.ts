@@ -1,5 +1,5 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { groupLoader, uniqueLoader } from '@osr/common';
+import { declareIndexes, ensureIndexes, findEach, retryUpsertRace, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   AgreementDocument,
   AgreementHistoryDocument,
@@ -42,6 +42,34 @@ export function normalise(doc: AgreementDocument): AgreementDocument {
   };
 }
 
+/** Every index of the agreements database, declared once (common/src/indexes.ts). */
+export const AGREEMENTS_INDEXES = declareIndexes({
+  agreements: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'board_type', keys: { boardNummer: 1, type: 1 } },
+      { name: 'extension_of', keys: { extensionOf: 1 } },
+      { name: 'live_key', keys: { liveKey: 1 }, unique: true },
+    ],
+  },
+  agreement_history: { indexes: [{ name: 'agreement_version', keys: { agreementId: 1, version: 1 }, unique: true }] },
+  review_items: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'change_board_reason', keys: { changeId: 1, boardNummer: 1, reason: 1 }, unique: true },
+      { name: 'board_created', keys: { boardNummer: 1, createdAt: -1 }, gin: ['boardNummer'] },
+    ],
+  },
+  review_item_history: { indexes: [{ name: 'item_version', keys: { itemId: 1, version: 1 }, unique: true }] },
+  organisation_changes: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'import_kind', keys: { importId: 1, kind: 1 } },
+    ],
+  },
+  feed_state: { indexes: [], byId: true },
+});
+
 /** The only code that touches the agreements collections. */
 export class AgreementsRepository {
   readonly agreements: Collection<AgreementDocument>;
@@ -61,26 +89,25 @@ export class AgreementsRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.agreements.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.agreements.createIndex({ boardNummer: 1, type: 1 }, { name: 'board_type' });
-    await this.agreements.createIndex({ extensionOf: 1 }, { name: 'extension_of' });
     // Documents written before liveKey existed get it before the unique index is built.
     const older = await this.agreements.find({ liveKey: { $exists: false } }, NO_ID).toArray();
     for (const doc of older) await this.agreements.updateOne({ id: doc.id }, { $set: { liveKey: liveKeyOf(normalise(doc)) } });
-    await this.agreements.createIndex({ liveKey: 1 }, { name: 'live_key', unique: true });
-    await this.history.createIndex({ agreementId: 1, version: 1 }, { name: 'agreement_version', unique: true });
-    await this.reviewItems.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.reviewItems.createIndex({ changeId: 1, boardNummer: 1, reason: 1 }, { name: 'change_board_reason', unique: true });
-    await this.reviewItems.createIndex({ boardNummer: 1, createdAt: -1 }, { name: 'board_created' });
-    await this.reviewItemHistory.createIndex({ itemId: 1, version: 1 }, { name: 'item_version', unique: true });
-    await this.changes.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.changes.createIndex({ importId: 1, kind: 1 }, { name: 'import_kind' });
+    await ensureIndexes(this.agreements, AGREEMENTS_INDEXES.agreements);
+    await ensureIndexes(this.history, AGREEMENTS_INDEXES.agreement_history);
+    await ensureIndexes(this.reviewItems, AGREEMENTS_INDEXES.review_items);
+    await ensureIndexes(this.reviewItemHistory, AGREEMENTS_INDEXES.review_item_history);
+    await ensureIndexes(this.changes, AGREEMENTS_INDEXES.organisation_changes);
+    await ensureIndexes(this.feedState, AGREEMENTS_INDEXES.feed_state);
   }
 
   // ---- agreements
 
+  // Batches are equality finds in parallel (findEach): answered by an index on MongoDB and
+  // on FerretDB over PostgreSQL, where one `$in` reads the whole collection
+  // (docs/data-access.md). Orders are applied here, per key.
+
   async findAgreements(ids: readonly string[]): Promise<AgreementDocument[]> {
-    return (await this.agreements.find({ id: { $in: [...ids] } }, NO_ID).toArray()).map(normalise);
+    return (await findEach(ids, (id) => this.agreements.find({ id }, NO_ID).toArray())).map(normalise);
   }
 
   async findAgreement(id: string): Promise<AgreementDocument | null> {
@@ -88,19 +115,22 @@ export class AgreementsRepository {
     return doc ? normalise(doc) : null;
   }
 
+  /** Each board's agreements by type, creation and id. */
   async findAgreementsOfBoards(boardNummers: readonly string[]): Promise<AgreementDocument[]> {
-    return (
-      await this.agreements
-        .find({ boardNummer: { $in: [...boardNummers] } }, NO_ID)
-        .sort({ type: 1, createdAt: 1, id: 1 })
-        .toArray()
-    ).map(normalise);
+    const found = await findEach(boardNummers, async (boardNummer) =>
+      (await this.agreements.find({ boardNummer }, NO_ID).toArray()).sort(
+        (a, b) => compare(a.type, b.type) || a.createdAt.getTime() - b.createdAt.getTime() || compare(a.id, b.id),
+      ),
+    );
+    return found.map(normalise);
   }
 
+  /** Each agreement's extensions by creation and id. */
   async findExtensionsOf(ids: readonly string[]): Promise<AgreementDocument[]> {
-    return (
-      await this.agreements.find({ extensionOf: { $in: [...ids] } }, NO_ID).sort({ createdAt: 1, id: 1 }).toArray()
-    ).map(normalise);
+    const found = await findEach(ids, async (extensionOf) =>
+      (await this.agreements.find({ extensionOf }, NO_ID).toArray()).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compare(a.id, b.id)),
+    );
+    return found.map(normalise);
   }
 
   async queryAgreements(query: AgreementQuery, limit: number): Promise<AgreementDocument[]> {
@@ -164,11 +194,11 @@ export class AgreementsRepository {
     return this.history.findOne({ agreementId, version }, NO_ID);
   }
 
+  /** Each agreement's history by version. */
   async findHistory(agreementIds: readonly string[]): Promise<AgreementHistoryDocument[]> {
-    return this.history
-      .find({ agreementId: { $in: [...agreementIds] } }, { projection: { _id: 0, before: 0, after: 0 } })
-      .sort({ agreementId: 1, version: 1 })
-      .toArray();
+    return findEach(agreementIds, async (agreementId) =>
+      (await this.history.find({ agreementId }, { projection: { _id: 0, before: 0, after: 0 } }).toArray()).sort((a, b) => a.version - b.version),
+    );
   }
 
   async findSignedExtensions(): Promise<AgreementDocument[]> {
@@ -185,14 +215,14 @@ export class AgreementsRepository {
   // ---- review items and the change feed
 
   async findReviewItems(ids: readonly string[]): Promise<ReviewItemDocument[]> {
-    return this.reviewItems.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+    return findEach(ids, (id) => this.reviewItems.find({ id }, NO_ID).toArray());
   }
 
+  /** Each board's review items, newest first. */
   findReviewItemsOfBoards(boardNummers: readonly string[]): Promise<ReviewItemDocument[]> {
-    return this.reviewItems
-      .find({ boardNummer: { $in: [...boardNummers] } }, NO_ID)
-      .sort({ createdAt: -1, id: -1 })
-      .toArray();
+    return findEach(boardNummers, async (boardNummer) =>
+      (await this.reviewItems.find({ boardNummer }, NO_ID).toArray()).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || compare(b.id, a.id)),
+    );
   }
 
   /** Creates the item unless the same change already made it for that board; true when created. */
@@ -239,7 +269,7 @@ export class AgreementsRepository {
 
   /** Records a change read from the feed (once per change id). */
   async recordChange(change: OrganisationChangeDocument): Promise<void> {
-    await this.changes.updateOne({ id: change.id }, { $setOnInsert: change }, { upsert: true });
+    await retryUpsertRace(() => this.changes.updateOne({ id: change.id }, { $setOnInsert: change }, { upsert: true }));
   }
 
   findChangesOfImport(importId: string, kind: OrganisationChangeDocument['kind']): Promise<OrganisationChangeDocument[]> {
@@ -251,7 +281,7 @@ export class AgreementsRepository {
   }
 
   async saveFeedState(name: string, cursor: string, lastSequence: number | null): Promise<void> {
-    await this.feedState.replaceOne({ _id: name }, { cursor, lastSequence, updatedAt: new Date() }, { upsert: true });
+    await retryUpsertRace(() => this.feedState.replaceOne({ _id: name }, { cursor, lastSequence, updatedAt: new Date() }, { upsert: true }));
   }
 
   createLoaders() {
@@ -266,3 +296,7 @@ export class AgreementsRepository {
 }
 
 export type AgreementsLoaders = ReturnType<AgreementsRepository['createLoaders']>;
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -31,7 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Collection } from 'mongodb';
-import type { ChangeMarkDocument, Logger } from '@osr/common';
+import { declareIndexes, ensureIndexes, retryUpsertRace, type ChangeMarkDocument, type Logger } from '@osr/common';
 import type { MandateFacts } from './facts.js';
 
 /** One mandate's change: its facts before (null: created) and after. */
@@ -83,6 +83,13 @@ export interface ChangeJournalOptions {
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
+/** The journal's indexes, declared once (common/src/indexes.ts): links and marks are read by `_id`. */
+export const JOURNAL_INDEXES = declareIndexes({
+  change_marks: { indexes: [], byId: true },
+  mandate_journal: { indexes: [{ name: 'at', keys: { at: 1 }, gin: ['journal'] }], byId: true },
+  mandate_journal_intents: { indexes: [], byId: true },
+});
+
 export class ChangeJournal {
   private readonly abandonedAfterMs: number;
   private readonly maxChangesPerLink: number;
@@ -106,7 +113,9 @@ export class ChangeJournal {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.links.createIndex({ at: 1 }, { name: 'at' });
+    await ensureIndexes(this.marks, JOURNAL_INDEXES.change_marks);
+    await ensureIndexes(this.links, JOURNAL_INDEXES.mandate_journal);
+    await ensureIndexes(this.intents, JOURNAL_INDEXES.mandate_journal_intents);
   }
 
   /** Announces a write; the data write comes after this, then `end`. */
@@ -214,7 +223,7 @@ export class ChangeJournal {
   private async publish(token: string): Promise<void> {
     let target = token;
     for (let round = 0; round < 100; round++) {
-      await this.marks.replaceOne({ _id: this.name }, { token: target, at: new Date(this.now()) }, { upsert: true });
+      await retryUpsertRace(() => this.marks.replaceOne({ _id: this.name }, { token: target, at: new Date(this.now()) }, { upsert: true }));
       const end = await this.walk(target);
       if (end === target) return;
       target = end;

@@ -5,7 +5,7 @@
  * page) and idempotent (a reason is added once per change id).
  */
 import type { Collection } from 'mongodb';
-import type { Logger } from '@osr/common';
+import { retryUpsertRace, type Logger } from '@osr/common';
 import type { FeedCursorDocument, MandateDocument, MandateReviewKind } from './documents.js';
 import type { Actor, MandateStore } from './mandate-store.js';
 import type { ChangeFeedApi, OrganisationChangeNode } from './peers.js';
@@ -51,7 +51,7 @@ export class FeedFollower {
       }
       if (page.endCursor) {
         cursor = page.endCursor;
-        await this.cursors.updateOne({ feed: FEED }, { $set: { cursor, updatedAt: new Date() } }, { upsert: true });
+        await retryUpsertRace(() => this.cursors.updateOne({ feed: FEED }, { $set: { cursor, updatedAt: new Date() } }, { upsert: true }));
       }
       report.cursor = cursor;
       if (!page.hasNextPage || page.nodes.length === 0) return report;

@@ -15,7 +15,7 @@
  * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
-import { userError, type Logger } from '@osr/common';
+import { declareIndexes, ensureIndexes, findEach, retryUpsertRace, userError, type Logger } from '@osr/common';
 import type { ChangeJournal, MandateDelta } from './change-journal.js';
 import { factsDocumentOf, factsOf, type MandateFactsDocument } from './facts.js';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
@@ -56,6 +56,18 @@ function reflects(entry: MandateHistoryDocument, mandates: readonly MandateDocum
   });
 }
 
+/** The write path's indexes, declared once (common/src/indexes.ts): every slot read is one equality. */
+export const STORE_INDEXES = declareIndexes({
+  mandates: { indexes: [{ name: 'slot', keys: { slotKey: 1, startDate: 1 }, gin: ['slotKey'] }] },
+  mandate_history: {
+    indexes: [
+      { name: 'slot_seq', keys: { slotKey: 1, slotSeq: 1 }, unique: true, gin: ['slotKey'] },
+      { name: 'mandate', keys: { mandateIds: 1, slotSeq: 1 }, gin: ['mandateIds'] },
+    ],
+  },
+  mandate_facts: { indexes: [], byId: true },
+});
+
 export class MandateStore {
   constructor(
     readonly mandates: Collection<MandateDocument>,
@@ -68,9 +80,9 @@ export class MandateStore {
   ) {}
 
   async ensureIndexes(): Promise<void> {
-    await this.mandates.createIndex({ slotKey: 1, startDate: 1 }, { name: 'slot' });
-    await this.history.createIndex({ slotKey: 1, slotSeq: 1 }, { name: 'slot_seq', unique: true });
-    await this.history.createIndex({ mandateIds: 1, slotSeq: 1 }, { name: 'mandate' });
+    await ensureIndexes(this.mandates, STORE_INDEXES.mandates);
+    await ensureIndexes(this.history, STORE_INDEXES.mandate_history);
+    if (this.facts) await ensureIndexes(this.facts, STORE_INDEXES.mandate_facts);
   }
 
   /** The slot's state as of its last recorded entry (applied first when it was not yet). */
@@ -135,7 +147,8 @@ export class MandateStore {
     for (const change of entry.changes) {
       const { after, before } = change;
       // First the facts: when the mandate write does not follow, the roll forward writes both.
-      await this.facts?.replaceOne({ _id: after.id }, factsDocumentOf(after), { upsert: true });
+      const facts = this.facts;
+      if (facts) await retryUpsertRace(() => facts.replaceOne({ _id: after.id }, factsDocumentOf(after), { upsert: true }));
       if (before === null) {
         try {
           await this.mandates.insertOne(withSeriesKeys(after));
@@ -340,8 +353,11 @@ export class MandateStore {
     }
   }
 
-  historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
-    return this.history.find({ mandateIds: { $in: [...mandateIds] } }, NO_ID).sort({ slotKey: 1, slotSeq: 1 }).toArray();
+  /** The recorded changes of these mandates, once each, by slot and sequence (equality finds per mandate). */
+  async historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
+    const found = await findEach(mandateIds, (id) => this.history.find({ mandateIds: id }, NO_ID).toArray());
+    const unique = new Map(found.map((e) => [`${e.slotKey}#${e.slotSeq}`, e]));
+    return [...unique.values()].sort((a, b) => (a.slotKey < b.slotKey ? -1 : a.slotKey > b.slotKey ? 1 : a.slotSeq - b.slotSeq));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { groupLoader, uniqueLoader } from '@osr/common';
+import { declareIndexes, ensureIndexes, findEach, groupLoader, uniqueLoader } from '@osr/common';
 import { ChangeJournal } from './change-journal.js';
 import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.js';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
@@ -23,6 +23,32 @@ const NO_ID = { projection: { _id: 0 } } as const;
  * 11 instead of 9 round trips for the headline of an 85-school board).
  */
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
+
+/**
+ * The mandates database's indexes, declared once (common/src/indexes.ts); the write path's
+ * are in mandate-store.ts (STORE_INDEXES), the journal's in change-journal.ts.
+ */
+export const MANDATES_INDEXES = declareIndexes({
+  services: { indexes: [{ name: 'code', keys: { code: 1 }, unique: true }] },
+  suppliers: { indexes: [{ name: 'oin', keys: { oin: 1 }, unique: true }] },
+  systems: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'supplier', keys: { supplierOin: 1 } },
+    ],
+  },
+  mandates: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'school_service_system_start', keys: { brin: 1, serviceCode: 1, systemId: 1, startDate: 1 }, gin: ['brin', 'serviceCode', 'systemId'] },
+      { name: 'board', keys: { boardNummer: 1 } },
+      { name: 'review_boards', keys: { reviewBoards: 1 } },
+      { name: 'system_changes', keys: { systemId: 1, updatedAt: 1, id: 1 }, gin: ['systemId', 'serviceCode'] },
+    ],
+  },
+  feed_cursors: { indexes: [{ name: 'feed', keys: { feed: 1 }, unique: true }] },
+  aanleverpunten: { indexes: [{ name: 'brin_index', keys: { brin: 1, index: 1 }, unique: true, gin: ['brin'] }] },
+});
 
 /** The only code that touches the mandates collections. */
 export class MandatesRepository {
@@ -60,22 +86,14 @@ export class MandatesRepository {
   private readonly logger: Logger | undefined;
 
   async ensureIndexes(): Promise<void> {
-    await this.services.createIndex({ code: 1 }, { name: 'code', unique: true });
-    await this.suppliers.createIndex({ oin: 1 }, { name: 'oin', unique: true });
-    await this.systems.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.systems.createIndex({ supplierOin: 1 }, { name: 'supplier' });
-    await this.mandates.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.mandates.createIndex(
-      { brin: 1, serviceCode: 1, systemId: 1, startDate: 1 },
-      { name: 'school_service_system_start' },
-    );
-    await this.mandates.createIndex({ boardNummer: 1 }, { name: 'board' });
-    await this.mandates.createIndex({ reviewBoards: 1 }, { name: 'review_boards' });
-    await this.mandates.createIndex({ systemId: 1, updatedAt: 1, id: 1 }, { name: 'system_changes' });
-    await this.cursors.createIndex({ feed: 1 }, { name: 'feed', unique: true });
+    await ensureIndexes(this.services, MANDATES_INDEXES.services);
+    await ensureIndexes(this.suppliers, MANDATES_INDEXES.suppliers);
+    await ensureIndexes(this.systems, MANDATES_INDEXES.systems);
+    await ensureIndexes(this.mandates, MANDATES_INDEXES.mandates);
+    await ensureIndexes(this.cursors, MANDATES_INDEXES.feed_cursors);
     await this.store.ensureIndexes();
     await this.journal.ensureIndexes();
-    await this.aanleverpunten.createIndex({ brin: 1, index: 1 }, { name: 'brin_index', unique: true });
+    await ensureIndexes(this.aanleverpunten, MANDATES_INDEXES.aanleverpunten);
     await this.ensureSeriesKeys();
     await this.ensureFacts();
   }
@@ -174,47 +192,58 @@ export class MandatesRepository {
     return missing.length;
   }
 
-  findServices(codes?: readonly string[]): Promise<ServiceDocument[]> {
-    const filter = codes ? { code: { $in: [...codes] as ServiceCode[] } } : {};
-    return this.services.find(filter, IN_ONE_BATCH).sort({ code: 1 }).toArray();
+  // Batches are equality finds in parallel (findEach), each answered by an index on MongoDB
+  // and on FerretDB over PostgreSQL, where one `$in` reads the whole collection
+  // (docs/data-access.md). Orders are applied here, per key.
+
+  /** The services asked for (all of them without codes), by code. */
+  async findServices(codes?: readonly string[]): Promise<ServiceDocument[]> {
+    const found = codes
+      ? await findEach(codes, (code) => this.services.find({ code: code as ServiceCode }, IN_ONE_BATCH).toArray())
+      : await this.services.find({}, IN_ONE_BATCH).toArray();
+    return found.sort((a, b) => compare(a.code, b.code));
   }
 
   findSuppliers(oins: readonly string[]): Promise<SupplierDocument[]> {
-    return this.suppliers.find({ oin: { $in: [...oins] } }, IN_ONE_BATCH).toArray();
+    return findEach(oins, (oin) => this.suppliers.find({ oin }, IN_ONE_BATCH).toArray());
   }
 
   findSystems(ids: readonly string[]): Promise<SystemDocument[]> {
-    return this.systems.find({ id: { $in: [...ids] } }, IN_ONE_BATCH).toArray();
+    return findEach(ids, (id) => this.systems.find({ id }, IN_ONE_BATCH).toArray());
   }
 
+  /** Each supplier's systems by name. */
   findSystemsOfSuppliers(oins: readonly string[]): Promise<SystemDocument[]> {
-    return this.systems.find({ supplierOin: { $in: [...oins] } }, IN_ONE_BATCH).sort({ name: 1 }).toArray();
+    return findEach(oins, async (supplierOin) => (await this.systems.find({ supplierOin }, IN_ONE_BATCH).toArray()).sort((a, b) => compare(a.name, b.name)));
   }
 
   findMandates(ids: readonly string[]): Promise<MandateDocument[]> {
-    return this.mandates.find({ id: { $in: [...ids] } }, IN_ONE_BATCH).toArray();
+    return findEach(ids, (id) => this.mandates.find({ id }, IN_ONE_BATCH).toArray());
   }
 
-  /** Mandates of these schools, optionally only for some services. */
-  findMandatesOfSchools(
-    brins: readonly string[],
-    services: readonly ServiceCode[] | null,
-  ): Promise<MandateDocument[]> {
-    const filter = services
-      ? { brin: { $in: [...brins] }, serviceCode: { $in: [...services] } }
-      : { brin: { $in: [...brins] } };
-    return this.mandates.find(filter, IN_ONE_BATCH).sort({ serviceCode: 1, startDate: 1, id: 1 }).toArray();
+  /** Mandates of these schools, optionally only for some services; per school by service, start, id. */
+  findMandatesOfSchools(brins: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
+    const wanted = services ? new Set(services) : null;
+    // One service: an equality on both fields of the index; several: the school's, filtered here.
+    const only = services && wanted?.size === 1 ? services[0]! : null;
+    return findEach(brins, async (brin) => {
+      const found = await this.mandates.find(only ? { brin, serviceCode: only } : { brin }, IN_ONE_BATCH).toArray();
+      return found.filter((m) => !wanted || wanted.has(m.serviceCode)).sort(byServiceStartId);
+    });
   }
 
   /**
-   * Mandates these boards gave (board-level, and for schools held then). One board, the usual
-   * case, is an equality on the indexed field (pushed down on FerretDB). Access is not decided
-   * here: a school's mandates follow the school (Board.mandates adds those of its schools now).
+   * Mandates these boards gave (board-level, and for schools held then): per board one equality
+   * find on the indexed field. Access is not decided here: a school's mandates follow the school
+   * (Board.mandates adds those of its schools now); review boards grant nothing (issue 17.1).
    */
   findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
-    const who = boards.length === 1 ? { boardNummer: boards[0]! } : { boardNummer: { $in: [...boards] } };
-    const filter = services ? { ...who, serviceCode: { $in: [...services] } } : who;
-    return this.mandates.find(filter, IN_ONE_BATCH).sort({ brin: 1, serviceCode: 1, startDate: 1, id: 1 }).toArray();
+    const wanted = services ? new Set(services) : null;
+    return findEach(boards, async (board) =>
+      (await this.mandates.find({ boardNummer: board }, IN_ONE_BATCH).toArray())
+        .filter((m) => !wanted || wanted.has(m.serviceCode))
+        .sort((a, b) => compare(a.brin ?? '', b.brin ?? '') || byServiceStartId(a, b)),
+    );
   }
 
   /**
@@ -229,26 +258,29 @@ export class MandatesRepository {
     limit: number;
   }): Promise<{ items: MandateDocument[]; cursorOf: (m: MandateDocument) => string }> {
     const position = decodeCursor(options.after, { t: 'number', id: 'string' });
-    const and: object[] = [{ systemId: { $in: [...options.systemIds] } }];
-    if (options.service) and.push({ serviceCode: options.service });
-    if (options.changedSince) and.push({ updatedAt: { $gt: options.changedSince } });
-    if (position) {
-      const t = new Date(position.t as number);
-      and.push({ $or: [{ updatedAt: { $gt: t } }, { updatedAt: t, id: { $gt: position.id as string } }] });
-    }
-    const items = await this.mandates
-      .find({ $and: and }, NO_ID)
-      .sort({ updatedAt: 1, id: 1 })
-      .limit(options.limit)
-      .toArray();
+    // Per system one equality find (with the service when given), answered by an index; the
+    // change order and the keyset are applied here (FerretDB would filter ranges in Go anyway).
+    const service = options.service;
+    const found = await findEach(options.systemIds, (systemId) =>
+      this.mandates.find(service ? { systemId, serviceCode: service } : { systemId }, NO_ID).toArray(),
+    );
+    const since = options.changedSince?.getTime() ?? null;
+    const afterT = position ? (position.t as number) : null;
+    const afterId = position ? (position.id as string) : '';
+    const items = found
+      .filter((m) => {
+        const t = m.updatedAt.getTime();
+        if (since !== null && t <= since) return false;
+        return afterT === null || t > afterT || (t === afterT && m.id > afterId);
+      })
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || compare(a.id, b.id))
+      .slice(0, options.limit);
     return { items, cursorOf: (m) => encodeCursor({ t: m.updatedAt.getTime(), id: m.id }) };
   }
 
+  /** Each school's aanleverpunten by index. */
   findAanleverpuntenOfSchools(brins: readonly string[]): Promise<AanleverpuntDocument[]> {
-    return this.aanleverpunten
-      .find({ brin: { $in: [...brins] } }, IN_ONE_BATCH)
-      .sort({ brin: 1, index: 1 })
-      .toArray();
+    return findEach(brins, async (brin) => (await this.aanleverpunten.find({ brin }, IN_ONE_BATCH).toArray()).sort((a, b) => a.index - b.index));
   }
 
   /** Loaders for one request: never shared across requests. */
@@ -292,3 +324,11 @@ export class MandatesRepository {
 }
 
 export type MandatesLoaders = ReturnType<MandatesRepository['createLoaders']>;
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byServiceStartId(a: MandateDocument, b: MandateDocument): number {
+  return compare(a.serviceCode, b.serviceCode) || compare(a.startDate, b.startDate) || compare(a.id, b.id);
+}

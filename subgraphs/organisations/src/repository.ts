@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { ChangeMark, groupLoader, uniqueLoader } from '@osr/common';
+import { ChangeMark, declareIndexes, ensureIndexes, findEach, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   BoardDocument,
   ImportRunDocument,
@@ -82,6 +82,30 @@ interface PendingWrite {
  */
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
 
+/** Every index of the organisations database, declared once (common/src/indexes.ts). */
+export const ORGANISATIONS_INDEXES = declareIndexes({
+  boards: { indexes: [{ name: 'bevoegdGezagNummer', keys: { bevoegdGezagNummer: 1 }, unique: true }] },
+  schools: {
+    indexes: [
+      { name: 'brin', keys: { brin: 1 }, unique: true },
+      { name: 'board_brin', keys: { boardNummer: 1, brin: 1 } },
+      { name: 'swv', keys: { swvCodes: 1 } },
+    ],
+  },
+  samenwerkingsverbanden: { indexes: [{ name: 'code', keys: { code: 1 }, unique: true }] },
+  organisation_changes: {
+    indexes: [
+      { name: 'sequence', keys: { sequence: 1 }, unique: true },
+      { name: 'key', keys: { key: 1 }, unique: true },
+      { name: 'recordedAt_sequence', keys: { recordedAt: 1, sequence: 1 }, gin: [] },
+    ],
+  },
+  rio_imports: { indexes: [{ name: 'importId', keys: { importId: 1 }, unique: true }] },
+  counters: { indexes: [], byId: true },
+  rio_locks: { indexes: [], byId: true },
+  change_marks: { indexes: [], byId: true },
+});
+
 export class OrganisationsRepository {
   readonly boards: Collection<BoardDocument>;
   readonly schools: Collection<SchoolDocument>;
@@ -108,41 +132,40 @@ export class OrganisationsRepository {
 
   /** Idempotent: creating an index that exists is a no-op. */
   async ensureIndexes(): Promise<void> {
-    await this.boards.createIndex({ bevoegdGezagNummer: 1 }, { name: 'bevoegdGezagNummer', unique: true });
-    await this.schools.createIndex({ brin: 1 }, { name: 'brin', unique: true });
-    await this.schools.createIndex({ boardNummer: 1, brin: 1 }, { name: 'board_brin' });
-    await this.schools.createIndex({ swvCodes: 1 }, { name: 'swv' });
-    await this.swvs.createIndex({ code: 1 }, { name: 'code', unique: true });
-    await this.changes.createIndex({ sequence: 1 }, { name: 'sequence', unique: true });
-    await this.changes.createIndex({ key: 1 }, { name: 'key', unique: true });
-    await this.changes.createIndex({ recordedAt: 1, sequence: 1 }, { name: 'recordedAt_sequence' });
-    await this.imports.createIndex({ importId: 1 }, { name: 'importId', unique: true });
+    await ensureIndexes(this.boards, ORGANISATIONS_INDEXES.boards);
+    await ensureIndexes(this.schools, ORGANISATIONS_INDEXES.schools);
+    await ensureIndexes(this.swvs, ORGANISATIONS_INDEXES.samenwerkingsverbanden);
+    await ensureIndexes(this.changes, ORGANISATIONS_INDEXES.organisation_changes);
+    await ensureIndexes(this.imports, ORGANISATIONS_INDEXES.rio_imports);
+    await ensureIndexes(this.counters, ORGANISATIONS_INDEXES.counters);
+    await ensureIndexes(this.locks, ORGANISATIONS_INDEXES.rio_locks);
+    await ensureIndexes(this.db.collection('change_marks'), ORGANISATIONS_INDEXES.change_marks);
   }
 
+  // Batches are equality finds in parallel (findEach): each is answered by an index on
+  // MongoDB and on FerretDB over PostgreSQL, where one `$in` reads the whole collection
+  // (docs/data-access.md).
+
   findBoards(ids: readonly string[]): Promise<BoardDocument[]> {
-    return this.boards.find({ bevoegdGezagNummer: { $in: [...ids] } }, IN_ONE_BATCH).toArray();
+    return findEach(ids, (bevoegdGezagNummer) => this.boards.find({ bevoegdGezagNummer }, IN_ONE_BATCH).toArray());
   }
 
   findSchools(brins: readonly string[]): Promise<SchoolDocument[]> {
-    return this.schools.find({ brin: { $in: [...brins] } }, IN_ONE_BATCH).toArray();
+    return findEach(brins, (brin) => this.schools.find({ brin }, IN_ONE_BATCH).toArray());
   }
 
+  /** Each board's schools in BRIN order. */
   findSchoolsOfBoards(boardNummers: readonly string[]): Promise<SchoolDocument[]> {
-    return this.schools
-      .find({ boardNummer: { $in: [...boardNummers] } }, IN_ONE_BATCH)
-      .sort({ brin: 1 })
-      .toArray();
+    return findEach(boardNummers, async (boardNummer) => byBrin(await this.schools.find({ boardNummer }, IN_ONE_BATCH).toArray()));
   }
 
+  /** Each SWV's schools in BRIN order. */
   findSchoolsOfSwvs(codes: readonly string[]): Promise<SchoolDocument[]> {
-    return this.schools
-      .find({ swvCodes: { $in: [...codes] } }, IN_ONE_BATCH)
-      .sort({ brin: 1 })
-      .toArray();
+    return findEach(codes, async (code) => byBrin(await this.schools.find({ swvCodes: code }, IN_ONE_BATCH).toArray()));
   }
 
   findSwvs(codes: readonly string[]): Promise<SwvDocument[]> {
-    return this.swvs.find({ code: { $in: [...codes] } }, IN_ONE_BATCH).toArray();
+    return findEach(codes, (code) => this.swvs.find({ code }, IN_ONE_BATCH).toArray());
   }
 
   /**
@@ -372,3 +395,7 @@ export class OrganisationsRepository {
 }
 
 export type OrganisationsLoaders = ReturnType<OrganisationsRepository['createLoaders']>;
+
+function byBrin(schools: SchoolDocument[]): SchoolDocument[] {
+  return schools.sort((a, b) => (a.brin < b.brin ? -1 : a.brin > b.brin ? 1 : 0));
+}

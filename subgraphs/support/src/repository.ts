@@ -1,5 +1,5 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { uniqueLoader } from '@osr/common';
+import { declareIndexes, ensureIndexes, findEach, uniqueLoader } from '@osr/common';
 import type { ContactHistoryDocument, SupportContactDocument } from './documents.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
@@ -7,6 +7,17 @@ const NO_ID = { projection: { _id: 0 } } as const;
 function isDuplicateKey(err: unknown): boolean {
   return err instanceof MongoServerError && err.code === 11000;
 }
+
+/** Every index of the support database, declared once (common/src/indexes.ts). */
+export const SUPPORT_INDEXES = declareIndexes({
+  contacts: {
+    indexes: [
+      { name: 'id', keys: { id: 1 }, unique: true },
+      { name: 'value', keys: { value: 1 } },
+    ],
+  },
+  contact_history: { indexes: [{ name: 'contact_version', keys: { contactId: 1, version: 1 }, unique: true }] },
+});
 
 /** The only code that touches the support collections. */
 export class SupportRepository {
@@ -19,9 +30,8 @@ export class SupportRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.contacts.createIndex({ id: 1 }, { name: 'id', unique: true });
-    await this.contacts.createIndex({ value: 1 }, { name: 'value' });
-    await this.history.createIndex({ contactId: 1, version: 1 }, { name: 'contact_version', unique: true });
+    await ensureIndexes(this.contacts, SUPPORT_INDEXES.contacts);
+    await ensureIndexes(this.history, SUPPORT_INDEXES.contact_history);
   }
 
   /** Contacts in use on a date: validFrom (if any) on or before it, validUntil (if any) on or after it. */
@@ -36,7 +46,8 @@ export class SupportRepository {
   }
 
   findContacts(ids: readonly string[]): Promise<SupportContactDocument[]> {
-    return this.contacts.find({ id: { $in: [...ids] } }, NO_ID).toArray();
+    // equality finds in parallel: answered by an index on FerretDB too (docs/data-access.md)
+    return findEach(ids, (id) => this.contacts.find({ id }, NO_ID).toArray());
   }
 
   async findContact(id: string): Promise<SupportContactDocument | null> {

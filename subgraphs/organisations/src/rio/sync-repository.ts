@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { Collection, Db, MongoServerError } from 'mongodb';
+import { declareIndexes, ensureIndexes } from '@osr/common';
 import type { RioSyncPageDocument, RioSyncRunDocument } from '../documents.js';
 
 const SYNC_LOCK = 'rio-sync';
@@ -33,6 +34,18 @@ function isDuplicateKey(err: unknown): boolean {
   return (err as Partial<MongoServerError>).code === 11000;
 }
 
+/** The RIO sync's indexes, declared once (common/src/indexes.ts). */
+export const RIO_SYNC_INDEXES = declareIndexes({
+  rio_syncs: {
+    indexes: [
+      { name: 'syncId', keys: { syncId: 1 }, unique: true },
+      { name: 'startedAt', keys: { startedAt: -1 }, gin: [] },
+    ],
+  },
+  rio_sync_pages: { indexes: [{ name: 'syncId_resource_page', keys: { syncId: 1, resource: 1, page: 1 }, unique: true }] },
+  rio_sync_lock: { indexes: [], byId: true },
+});
+
 export class RioSyncRepository {
   readonly runs: Collection<RioSyncRunDocument>;
   readonly pages: Collection<RioSyncPageDocument>;
@@ -45,9 +58,9 @@ export class RioSyncRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.runs.createIndex({ syncId: 1 }, { name: 'syncId', unique: true });
-    await this.runs.createIndex({ startedAt: -1 }, { name: 'startedAt' });
-    await this.pages.createIndex({ syncId: 1, resource: 1, page: 1 }, { name: 'syncId_resource_page', unique: true });
+    await ensureIndexes(this.runs, RIO_SYNC_INDEXES.rio_syncs);
+    await ensureIndexes(this.pages, RIO_SYNC_INDEXES.rio_sync_pages);
+    await ensureIndexes(this.locks, RIO_SYNC_INDEXES.rio_sync_lock);
   }
 
   /**

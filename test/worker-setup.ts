@@ -1,0 +1,11 @@
+/**
+ * Runs in every test worker before each test file: connections made by the tests (and the
+ * processes they start) create the GIN indexes in the PostgreSQL behind the test database
+ * when it is FerretDB over PostgreSQL (common/src/indexes.ts).
+ */
+import { inject } from 'vitest';
+import './support/provided.js';
+
+const postgresUrl = inject('postgresUrl');
+if (postgresUrl) process.env['FERRETDB_POSTGRESQL_URL'] = postgresUrl;
+else delete process.env['FERRETDB_POSTGRESQL_URL'];
