@@ -170,6 +170,7 @@ const LEAK_CASES: BadInputCase[] = [
   { name: 'mandate by id that does not exist answers the same to a board', query: '{ mandate(id: "m-00AV-OSO_OV-nope-2022-08-15") { id } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not see it', []) },
   { name: "agreement by id of another board names no board", query: '{ agreement(id: "a-41234-oso") { status } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not read it', ['board 41234', "41234's"]) },
   { name: 'agreement by id that does not exist answers the same to a board', query: '{ agreement(id: "a-99999-none") { status } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not read it', []) },
+  { name: 'agreement by id with a NUL byte is not found', query: '{ agreement(id: "a-41234-oso\\u0000") { status } }', caller: 'support', expect: { status: 200, code: null, data: { agreement: null } } },
   { name: 'agreement by id without a token', query: '{ agreement(id: "a-41234-oso") { status } }', expect: refusedHiding('You may not read agreements', ['board 41234']) },
   // Issue 17.7: who reviewed a mandate (a person's name) follows the history's rule.
   { name: "supplier asks who reviewed its system's mandate", query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', caller: 'supplier', expect: bad('FORBIDDEN', 'who reviewed') },
