@@ -41,13 +41,15 @@ export const FIND_CONCURRENCY = 16;
  * A batch as equality finds in parallel, at most `concurrency` at a time, results in key
  * order: what FerretDB over PostgreSQL answers by index (docs/data-access.md), where one
  * `$in` over the same keys reads the whole collection. Duplicate keys are asked once.
+ * A text key holding a NUL character is not asked at all: nothing stored holds one (PostgreSQL
+ * text cannot), and FerretDB would answer the pushed-down equality with an error.
  */
 export async function findEach<K, T>(
   keys: readonly K[],
   find: (key: K) => Promise<T[]>,
   concurrency: number = FIND_CONCURRENCY,
 ): Promise<T[]> {
-  const unique = [...new Set(keys)];
+  const unique = [...new Set(keys)].filter((key) => typeof key !== 'string' || !key.includes('\u0000'));
   const results: T[][] = new Array<T[]>(unique.length);
   let next = 0;
   const worker = async () => {
