@@ -209,7 +209,7 @@ export class MandatesRepository {
   }
 
   findSystems(ids: readonly string[]): Promise<SystemDocument[]> {
-    return findEach(storable(ids), (id) => this.systems.find({ id }, IN_ONE_BATCH).toArray());
+    return findEach(ids, (id) => this.systems.find({ id }, IN_ONE_BATCH).toArray());
   }
 
   /** Each supplier's systems by name. */
@@ -218,7 +218,7 @@ export class MandatesRepository {
   }
 
   findMandates(ids: readonly string[]): Promise<MandateDocument[]> {
-    return findEach(storable(ids), (id) => this.mandates.find({ id }, IN_ONE_BATCH).toArray());
+    return findEach(ids, (id) => this.mandates.find({ id }, IN_ONE_BATCH).toArray());
   }
 
   /** Mandates of these schools, optionally only for some services; per school by service, start, id. */
@@ -324,15 +324,6 @@ export class MandatesRepository {
 }
 
 export type MandatesLoaders = ReturnType<MandatesRepository['createLoaders']>;
-
-/**
- * Free-text ids (mandates, systems) a client sends: one with a NUL character cannot be stored
- * (PostgreSQL's jsonb refuses it, so FerretDB fails the whole find), so it is not asked for:
- * it is simply not found.
- */
-function storable(ids: readonly string[]): string[] {
-  return ids.filter((id) => !id.includes('\u0000'));
-}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -24,8 +24,7 @@ export async function agreementById<T extends { boardNummer: string }>(identity:
     const why = identity.role === 'BOARD' ? 'your account lacks the right OSR_TOEGANG' : "only a board's staff with OSR_TOEGANG, support and analysts read agreements";
     throw userError('FORBIDDEN', `You may not read agreements: ${why}`);
   }
-  // An id with a NUL character cannot be stored (PostgreSQL's jsonb refuses it): not found, not asked.
-  const agreement = id.includes('\u0000') ? null : await load(id);
+  const agreement = await load(id);
   if (wide) return agreement;
   if (!agreement || !canReadBoard(identity, agreement.boardNummer)) throw userError('FORBIDDEN', `Agreement ${id} does not exist or you may not read it`);
   return agreement;
