@@ -15,6 +15,8 @@ export interface Expected {
   message?: string;
   /** for a successful answer: the data must equal this */
   data?: unknown;
+  /** text the whole answer must not contain (what a refusal must not reveal) */
+  hides?: string[];
 }
 
 export interface BadInputCase {
@@ -30,6 +32,7 @@ export interface BadInputCase {
 }
 
 const bad = (code: string, message?: string, status = 200): Expected => ({ status, code, ...(message ? { message } : {}) });
+const refusedHiding = (message: string, hides: string[]): Expected => ({ status: 200, code: 'FORBIDDEN', message, hides });
 const VALIDATION = (message: string): Expected => ({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message });
 const BAD_VARIABLE = (message: string): Expected => ({ status: 400, code: 'BAD_USER_INPUT', message });
 
@@ -143,6 +146,107 @@ function hostileCases(): BadInputCase[] {
   return cases;
 }
 
+const GRANT = (input: string) => `mutation { grantMandate(input: { ${input} }) { mandates { id } } }`;
+
+/**
+ * Issue 17.5: nothing about another board's mandates leaks. The caller's right to the school
+ * or board is checked before anything is looked up; "missing" and "not yours" answer alike.
+ */
+const LEAK_CASES: BadInputCase[] = [
+  {
+    name: "grant on another board's school names nothing of its mandate",
+    query: GRANT('service: OSO_OV, systemId: "voorbeeld-las", brin: "00AV", bevoegdGezagNummer: "42001", startDate: "2030-01-01"'),
+    caller: 'otherBoard',
+    expect: refusedHiding('not a school of your board', ['m-00AV', '2022-08-15', 'Voorbeeld LAS', 'voorbeeld-las', '41234']),
+  },
+  {
+    name: 'grant on a school unknown to RIO answers as another board\'s school',
+    query: GRANT('service: OSO_OV, systemId: "voorbeeld-las", brin: "99ZZ", bevoegdGezagNummer: "42001", startDate: "2030-01-01"'),
+    caller: 'otherBoard',
+    expect: refusedHiding('not a school of your board', ['not in RIO']),
+  },
+  {
+    name: "switch on another board's school with a mandate of that system",
+    query: 'mutation { switchSystem(input: { brin: "00AV", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2030-01-01" }) { mandates { id } } }',
+    caller: 'otherBoard',
+    expect: refusedHiding('School 00AV is not a school of your board', ['41234', 'm-00AV']),
+  },
+  {
+    name: "switch on another board's school without a mandate of that system answers the same",
+    query: 'mutation { switchSystem(input: { brin: "05LM", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2030-01-01" }) { mandates { id } } }',
+    caller: 'otherBoard',
+    expect: refusedHiding('School 05LM is not a school of your board', ['No mandate']),
+  },
+  {
+    name: 'review of guessed ids lists existing and missing ones alike',
+    query: 'mutation { markMandatesReviewed(ids: ["m-00AV-OSO_OV-voorbeeld-las-2022-08-15", "m-guess-1"]) { mandates { id } } }',
+    caller: 'otherBoard',
+    expect: refusedHiding('do not exist or you may not review them: m-00AV-OSO_OV-voorbeeld-las-2022-08-15, m-guess-1', ['41234']),
+  },
+  {
+    name: "end another board's mandate",
+    query: 'mutation { endMandate(input: { id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-01-01", expectedVersion: 1 }) { mandates { id } } }',
+    caller: 'otherBoard',
+    expect: refusedHiding('does not exist or you may not change it', ['41234']),
+  },
+  {
+    name: 'end a mandate that does not exist answers the same to a board',
+    query: 'mutation { endMandate(input: { id: "m-guess-2", endDate: "2030-01-01", expectedVersion: 1 }) { mandates { id } } }',
+    caller: 'otherBoard',
+    expect: refusedHiding('does not exist or you may not change it', []),
+  },
+  { name: 'mandate by id without a token (existing)', query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { id } }', expect: bad('FORBIDDEN', 'You may not see mandates') },
+  { name: 'mandate by id without a token (missing) answers the same', query: '{ mandate(id: "m-00AV-OSO_OV-nope-2022-08-15") { id } }', expect: bad('FORBIDDEN', 'You may not see mandates') },
+  { name: "mandate by id of another board's mandate", query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { id } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not see it', ['41234']) },
+  { name: 'mandate by id that does not exist answers the same to a board', query: '{ mandate(id: "m-00AV-OSO_OV-nope-2022-08-15") { id } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not see it', []) },
+  { name: "agreement by id of another board names no board", query: '{ agreement(id: "a-41234-oso") { status } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not read it', ['board 41234', "41234's"]) },
+  { name: 'agreement by id that does not exist answers the same to a board', query: '{ agreement(id: "a-99999-none") { status } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not read it', []) },
+  { name: 'agreement by id with a NUL byte is not found', query: '{ agreement(id: "a-41234-oso\\u0000") { status } }', caller: 'support', expect: { status: 200, code: null, data: { agreement: null } } },
+  { name: 'agreement by id without a token', query: '{ agreement(id: "a-41234-oso") { status } }', expect: refusedHiding('You may not read agreements', ['board 41234']) },
+  // Issue 17.7: who reviewed a mandate (a person's name) follows the history's rule.
+  { name: "supplier asks who reviewed its system's mandate", query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', caller: 'supplier', expect: bad('FORBIDDEN', 'who reviewed') },
+];
+
+/** Issue 17.6: a board's changes start today or later; support corrects the past only with a reason. */
+const PAST_CASES: BadInputCase[] = [
+  {
+    name: 'backdated grant by a board (ended at birth)',
+    query: GRANT('service: OSO_OV, systemId: "voorbeeld-las", brin: "09UV", bevoegdGezagNummer: "41234", startDate: "2022-09-01", endDate: "2023-01-31"'),
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'starts today or later'),
+  },
+  {
+    name: 'backdated grant by support without a reason',
+    query: GRANT('service: OSO_OV, systemId: "voorbeeld-las", brin: "09UV", bevoegdGezagNummer: "41234", startDate: "2022-09-01", endDate: "2023-01-31"'),
+    caller: 'support',
+    expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+  {
+    name: 'backdated grant by support with a blank reason',
+    query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "09UV", bevoegdGezagNummer: "41234", startDate: "2022-09-01" }, reason: "   ") { mandates { id } } }',
+    caller: 'support',
+    expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+  {
+    name: 'backdated end by support without a reason',
+    query: 'mutation { endMandate(input: { id: "m-08ST-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2023-01-31", expectedVersion: 1 }) { mandates { id } } }',
+    caller: 'support',
+    expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+  {
+    name: 'backdated switch by a board',
+    query: 'mutation { switchSystem(input: { brin: "01BC", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2023-01-01" }) { mandates { id } } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'today or later'),
+  },
+  {
+    name: 'backdated switch by support without a reason',
+    query: 'mutation { switchSystem(input: { brin: "01BC", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2023-01-01" }) { mandates { id } } }',
+    caller: 'support',
+    expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+];
+
 const HEADLINE_FIELDS = 'bevoegdGezagNummer name schools { brin aanleverpunten { index } mandates { id } }';
 /** `levels` fragments, each spreading the next twice: 2^(levels - 1) copies of one field. */
 const doubling = (levels: number) =>
@@ -239,11 +343,14 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'enum given as a string literal', query: '{ service(code: "OSO_OV") { name } }', expect: VALIDATION('Enum "ServiceCode" cannot represent non-enum value') },
   { name: 'unknown enum in a variable', query: 'query ($c: ServiceCode!) { service(code: $c) { name } }', variables: { c: 'oso_ov' }, expect: BAD_VARIABLE('ServiceCode') },
   // Duplicate and conflicting mutations: refused, nothing written
-  { name: 'grant overlapping an existing mandate of the same system', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "00AV", bevoegdGezagNummer: "41234", startDate: "2026-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('CONFLICT', 'the dates overlap') },
+  { name: 'grant overlapping an existing mandate of the same system', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "00AV", bevoegdGezagNummer: "41234", startDate: "2030-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('CONFLICT', 'the dates overlap') },
   { name: 'end with a stale version', query: 'mutation { endMandate(input: { id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-01-01", expectedVersion: 9 }) { mandates { id } } }', caller: 'support', expect: bad('CONFLICT', 'changed by someone else') },
   { name: 'switch from a system without a mandate', query: 'mutation { switchSystem(input: { brin: "05LM", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'No mandate of system') },
   { name: 'switch to the same system', query: 'mutation { switchSystem(input: { brin: "00AV", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "voorbeeld-las", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'same system') },
   { name: 'review an unknown mandate', query: 'mutation { markMandatesReviewed(ids: ["nope"]) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'nope') },
+  { name: 'review a mandate id with a NUL byte', query: 'mutation { markMandatesReviewed(ids: ["m-00AV\\u0000"]) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'do not exist') },
+  { name: 'end a mandate id with a NUL byte', query: 'mutation { endMandate(input: { id: "m-00AV\\u0000", endDate: "2030-01-01", expectedVersion: 1 }) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'does not exist') },
+  { name: 'grant with a NUL byte in the system id', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las\\u0000", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2030-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'is not registered') },
   { name: 'review no mandates', query: 'mutation { markMandatesReviewed(ids: []) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'give 1 to 200') },
   // Who may do what
   { name: 'grant without a token', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', expect: bad('FORBIDDEN') },
@@ -253,5 +360,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'another board reads a school\'s mandates', query: `{ board(bevoegdGezagNummer: "41234") { ${HEADLINE_FIELDS} } }`, caller: 'otherBoard', expect: bad('FORBIDDEN', 'not a school of your board') },
   { name: 'follow the feed as a board', query: 'mutation { followOrganisationChanges { changesRead } }', caller: 'board', expect: bad('FORBIDDEN') },
   ...cursorCases(),
+  ...LEAK_CASES,
+  ...PAST_CASES,
   ...hostileCases(),
 ];

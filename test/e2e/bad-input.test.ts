@@ -62,6 +62,7 @@ describe('the bad-input corpus through the gateway', () => {
       if (c.expect.code) expect(first!.extensions?.code).toBe(c.expect.code);
       if (c.expect.message) expect(first!.message).toContain(c.expect.message);
     }
+    for (const hidden of c.expect.hides ?? []) expect(res.text, 'the answer reveals nothing of what it refuses').not.toContain(hidden);
   });
 
   it('after the whole corpus the databases are byte-for-byte as before, and every process still answers', async () => {

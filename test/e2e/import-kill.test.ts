@@ -46,13 +46,17 @@ async function picture(prefix: string) {
   const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
   try {
     const repo = new MandatesRepository(database.db);
-    const mandates = (await repo.mandates.find({}, { projection: { _id: 0, createdAt: 0, updatedAt: 0 } }).sort({ id: 1 }).toArray());
-    const points = await repo.aanleverpunten.find({}, { projection: { _id: 0 } }).sort({ brin: 1, index: 1 }).toArray();
+    // Mandate ids are random: two runs are compared by what each mandate is (its slot and system).
+    const stored = await repo.mandates.find({}, { projection: { _id: 0, createdAt: 0, updatedAt: 0 } }).toArray();
+    const keyOf = new Map(stored.map((m) => [m.id, `${m.slotKey}/${m.systemId}`]));
+    const key = (id: string | null) => (id === null ? null : (keyOf.get(id) ?? `unknown ${id}`));
+    const mandates = stored.map((m) => ({ ...m, id: key(m.id) })).sort((a, b) => a.id!.localeCompare(b.id!));
+    const points = (await repo.aanleverpunten.find({}, { projection: { _id: 0 } }).sort({ brin: 1, index: 1 }).toArray()).map((p) => ({ ...p, mandateId: key(p.mandateId) }));
     const history = (await repo.history.find({}, { projection: { _id: 0 } }).sort({ slotKey: 1, slotSeq: 1 }).toArray()).map((h) => ({
       slotKey: h.slotKey,
       slotSeq: h.slotSeq,
       by: h.by,
-      changes: h.changes.map((c) => `${c.action}:${c.mandateId}`),
+      changes: h.changes.map((c) => `${c.action}:${key(c.mandateId)}`),
     }));
     return { mandates, points, history };
   } finally {

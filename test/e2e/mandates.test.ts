@@ -71,9 +71,9 @@ describe('mandates through the gateway', () => {
       { input: { service: 'OSO_OV', systemId: 'ldd-las', brin: '05LM', bevoegdGezagNummer: '42001', startDate: '2027-01-01' } },
       board42001,
     );
-    // Board 42001 may not act for 41234's school at all.
-    expect(res.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
-    expect(res.errors?.[0]?.message).toBe('School 05LM did not belong to board 42001 on 2027-01-01: it belonged to board 41234');
+    // Board 42001 may not act for 41234's school at all, and is not told whose school it is (issue 17.5).
+    expect(res.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect(res.errors?.[0]?.message).toBe('School 05LM is not a school of your board: only the board that holds the school now (per RIO), or support, may change its mandates');
   });
 
   it('switches LAS for a school in one operation and answers asOf before, during and after', async () => {
@@ -102,5 +102,33 @@ describe('mandates through the gateway', () => {
     expect(await at('2022-08-14')).toEqual(['voorbeeld-las:PLANNED', 'ldd-las:PLANNED']);
     expect(await at('2027-07-31')).toEqual(['voorbeeld-las:ACTIVE', 'ldd-las:PLANNED']);
     expect(await at('2027-08-01')).toEqual(['voorbeeld-las:ENDED', 'ldd-las:ACTIVE']);
+  });
+
+  it('a board grants from today on, not before; support corrects the past with a reason, recorded as a correction (issue 17.6)', async () => {
+    const board = await bearer({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] });
+    const support = await bearer({ role: 'SUPPORT', name: 'K. Support' });
+    const past = { service: 'OSO_OV', systemId: 'voorbeeld-las', brin: '09UV', bevoegdGezagNummer: '41234', startDate: '2022-09-01', endDate: '2023-01-31' };
+    const WITH_REASON = `mutation Grant($input: GrantMandateInput!, $reason: String) {
+      grantMandate(input: $input, reason: $reason) { mandates { id status history { action by correction reason } } }
+    }`;
+    const byBoard = await graphql(system.gatewayUrl, WITH_REASON, { input: past, reason: 'we forgot' }, board);
+    expect(byBoard.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(byBoard.errors?.[0]?.message).toContain('starts today or later');
+    expect((await graphql(system.gatewayUrl, WITH_REASON, { input: past }, support)).errors?.[0]?.message).toContain('reason');
+
+    type Granted = { grantMandate: { mandates: { id: string; status: string; history: { action: string; by: string; correction: boolean; reason: string | null }[] }[] } };
+    const corrected = await graphql<Granted>(system.gatewayUrl, WITH_REASON, { input: past, reason: 'Mijn OSO point 1 was active until January 2023 (ticket 4711)' }, support);
+    expect(corrected.errors).toBeUndefined();
+    expect(corrected.data!.grantMandate.mandates).toEqual([
+      expect.objectContaining({
+        status: 'ENDED',
+        history: [{ action: 'CREATED', by: 'K. Support', correction: true, reason: 'Mijn OSO point 1 was active until January 2023 (ticket 4711)' }],
+      }),
+    ]);
+
+    const today = todayInNetherlands();
+    const fromToday = await graphql<Granted>(system.gatewayUrl, WITH_REASON, { input: { ...past, startDate: today, endDate: null } }, board);
+    expect(fromToday.errors).toBeUndefined();
+    expect(fromToday.data!.grantMandate.mandates[0]!.history).toEqual([{ action: 'CREATED', by: 'test user', correction: false, reason: null }]);
   });
 });

@@ -1,7 +1,9 @@
+import type DataLoader from 'dataloader';
 import type { Identity } from '@osr/common';
 import type { MandateAnalytics } from './analytics.js';
 import type { FeedFollower } from './feed-follower.js';
 import type { MandateService } from './mandate-service.js';
+import type { SchoolBoards } from './peers.js';
 import type { MandatesLoaders, MandatesRepository } from './repository.js';
 
 export interface Context {
@@ -9,6 +11,8 @@ export interface Context {
   identity: Identity;
   repository: MandatesRepository;
   loaders: MandatesLoaders;
+  /** The boards of schools, from the organisations subgraph (per request, batched): who holds a school now. */
+  schoolBoards: DataLoader<string, SchoolBoards | null>;
   service: MandateService;
   follower: FeedFollower;
   /** Aggregates for analysts, support and boards (analytics.ts). */

@@ -125,6 +125,10 @@ export interface MandateHistoryDocument {
   byRole: string;
   mandateIds: string[];
   changes: MandateChangeDocument[];
+  /** support changed the past (dates before what a board may set); absent in older entries */
+  correction?: boolean;
+  /** why, as the writer gave it (required for a correction); absent when none was given */
+  reason?: string;
 }
 
 /** Where a follower of another subgraph's feed continues. */
@@ -160,6 +164,8 @@ export interface SchoolRef {
 
 export interface BoardRef {
   bevoegdGezagNummer: string;
+  /** provided by the gateway (@requires) for Board.mandates: the board's schools now */
+  schools?: { brin: string }[] | null;
 }
 
 /** One history entry of one mandate, as resolved (Mandate.history). */
@@ -168,6 +174,8 @@ export interface HistoryEntryView {
   at: Date;
   by: string;
   byRole: string;
+  correction: boolean;
+  reason: string | null;
   before: MandateDocument | null;
   after: MandateDocument;
   note: string | null;

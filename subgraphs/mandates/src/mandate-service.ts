@@ -13,15 +13,17 @@ import {
   type Identity,
 } from '@osr/common';
 import { assertSystemOpenOn } from './catalogue.js';
+import { boardStaff } from './access.js';
 import type { MandateChangeDocument, MandateDocument, ServiceCode, ServiceDocument, SystemDocument } from './documents.js';
-import { slotKeyOf, type Actor, type MandateStore } from './mandate-store.js';
-import type { AgreementsApi, OrganisationsApi } from './peers.js';
+import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './mandate-store.js';
+import { boardOnDate, type AgreementsApi, type OrganisationsApi, type SchoolBoards } from './peers.js';
 import type { MandatesRepository } from './repository.js';
 
 /** Services whose mandates need an agreement in force that covers them (managed by the OSR). */
 export const AGREEMENT_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
 
 const MAX_ID_LENGTH = 64;
+const MAX_REASON_LENGTH = 500;
 
 export interface GrantInput {
   service: ServiceCode;
@@ -55,14 +57,37 @@ export function rangesOverlap(a: { startDate: string; endDate: string | null }, 
   return a.startDate <= (b.endDate ?? '9999-12-31') && b.startDate <= (a.endDate ?? '9999-12-31');
 }
 
+/** Only board staff with OSR_TOEGANG and support change mandates: anyone else is refused before anything is read. */
 function requireWriter(identity: Identity): void {
-  if (identity.role !== 'BOARD' && identity.role !== 'SUPPORT') {
-    throw userError('FORBIDDEN', `Role ${identity.role} cannot change mandates; only board staff with OSR_TOEGANG and support can`);
-  }
+  if (identity.role === 'SUPPORT' || boardStaff(identity)) return;
+  if (identity.role === 'BOARD') throw userError('FORBIDDEN', 'Your account lacks the right OSR_TOEGANG, which changing mandates needs');
+  throw userError('FORBIDDEN', `Role ${identity.role} cannot change mandates; only board staff with OSR_TOEGANG and support can`);
 }
 
 function checkId(field: string, value: string): void {
   if (value.length === 0 || value.length > MAX_ID_LENGTH) throw invalidInput(field, value, `must be 1 to ${MAX_ID_LENGTH} characters`);
+}
+
+function checkReason(reason: string | null | undefined): string | null {
+  if (reason === null || reason === undefined) return null;
+  const trimmed = reason.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_REASON_LENGTH) throw invalidInput('reason', reason, `must be 1 to ${MAX_REASON_LENGTH} characters of text`);
+  return trimmed;
+}
+
+/** The one answer for a mandate id that does not exist or that the caller may not change. */
+function notYoursToChange(id: string): never {
+  throw userError('FORBIDDEN', `Mandate ${id} does not exist or you may not change it`);
+}
+
+/** The one answer for a school that is not the caller's board's now (also when RIO does not know it). */
+function notYourSchool(brin: string): never {
+  throw userError('FORBIDDEN', `School ${brin} is not a school of your board: only the board that holds the school now (per RIO), or support, may change its mandates`);
+}
+
+/** For a school the caller's board holds now, but not on a date of the change (a move RIO already knows). */
+function notYourSchoolOn(brin: string, date: string): never {
+  throw userError('FORBIDDEN', `On ${date} school ${brin} is not a school of your board (per RIO): only the board that holds the school then, or support, may change its mandates for that date`);
 }
 
 export class MandateService {
@@ -91,17 +116,36 @@ export class MandateService {
     return system;
   }
 
-  /** The school must exist in RIO and belong to the board on the date. */
-  private async checkSchoolBoard(brin: string, board: string, date: string): Promise<void> {
-    const school = await this.organisations.schoolOn(brin, date);
-    if (!school) throw userError('NOT_FOUND', `School ${brin} is not in RIO`, { field: 'brin', value: brin });
-    if (school.boardOn !== board) {
-      const actual = school.boardOn ? `it belonged to board ${school.boardOn}` : 'it was not registered in RIO then';
-      throw userError('BAD_USER_INPUT', `School ${brin} did not belong to board ${board} on ${date}: ${actual}`, {
-        field: 'bevoegdGezagNummer',
-        value: board,
-      });
+  /**
+   * The school's boards per RIO. Board staff must hold the school now and on each date of
+   * `holdOn`, and no other board may hold it on a date of `noOtherOn`; otherwise FORBIDDEN,
+   * the same answer whether or not the school exists. Support: NOT_FOUND for a school RIO
+   * does not know. Asked before any mandate of the school is read.
+   */
+  private async schoolForChange(identity: Identity, brin: string, holdOn: readonly string[], noOtherOn: readonly string[] = []): Promise<SchoolBoards> {
+    const school = (await this.organisations.schoolBoards([brin])).get(brin) ?? null;
+    if (identity.role === 'SUPPORT') {
+      if (!school) throw userError('NOT_FOUND', `School ${brin} is not in RIO`, { field: 'brin', value: brin });
+      return school;
     }
+    if (!school || school.board !== identity.board) notYourSchool(brin);
+    for (const date of holdOn) if (boardOnDate(school, date) !== identity.board) notYourSchoolOn(brin, date);
+    for (const date of noOtherOn) {
+      const on = boardOnDate(school, date);
+      if (on !== null && on !== identity.board) notYourSchoolOn(brin, date);
+    }
+    return school;
+  }
+
+  /**
+   * A date before what a board may set: refused to a board (`rule` says why); support may,
+   * with a reason, and the change is recorded as a correction.
+   */
+  private pastRule(identity: Identity, field: string, date: string, past: boolean, rule: string, reason: string | null): ChangeNote {
+    if (!past) return { correction: false, reason };
+    if (identity.role !== 'SUPPORT') throw invalidInput(field, date, `${rule}; ask support to correct the past`);
+    if (reason === null) throw invalidInput('reason', null, `is required when support changes the past (${field} ${date}): it is recorded with the correction`);
+    return { correction: true, reason };
   }
 
   private async checkAgreement(board: string, service: ServiceCode, date: string): Promise<void> {
@@ -115,6 +159,7 @@ export class MandateService {
     }
   }
 
+  /** A new mandate; its id is random (never derived from the school, service, system or dates). */
   private newMandate(fields: Omit<MandateDocument, 'id' | 'version' | 'createdAt' | 'createdBy' | 'updatedAt' | 'lastReviewedAt' | 'lastReviewedBy' | 'reviewReasons' | 'reviewBoards' | 'slotKey'>, actor: Actor, at: Date): MandateDocument {
     return {
       id: randomUUID(),
@@ -131,7 +176,7 @@ export class MandateService {
     };
   }
 
-  async grant(input: GrantInput, identity: Identity): Promise<MandateDocument[]> {
+  async grant(input: GrantInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const board = input.bevoegdGezagNummer;
     const bp = bevoegdGezagNummerProblem(board);
@@ -143,23 +188,33 @@ export class MandateService {
     }
     const endDate = input.endDate ?? null;
     if (endDate !== null && endDate < input.startDate) throw invalidInput('endDate', endDate, `ends before it starts (${input.startDate})`);
+    const reason = checkReason(reasonGiven);
     if (!canManageBoard(identity, board)) {
       throw userError('FORBIDDEN', `Only staff of board ${board} with the right OSR_TOEGANG, or support, may give its mandates`);
     }
+    const note = this.pastRule(identity, 'startDate', input.startDate, input.startDate < this.today(), "a board's mandate starts today or later", reason);
     const service = await this.service(input.service);
     if (service.mandateLevel === 'SCHOOL' && brin === null) throw invalidInput('brin', null, `${service.code} mandates are given per school: name the school`);
     if (service.mandateLevel === 'BOARD' && brin !== null) throw invalidInput('brin', brin, `${service.code} mandates are given per board: omit the school`);
     const system = await this.system('systemId', input.systemId, service.code);
     assertSystemOpenOn(system, input.startDate);
 
+    // The caller's right to the school (now and on the start date) before the school's mandates are read.
+    if (brin !== null) {
+      // (an end date after a move RIO already knows would give a mandate for another board's dates)
+      const school = await this.schoolForChange(identity, brin, [input.startDate], endDate === null ? [] : [endDate]);
+      const on = boardOnDate(school, input.startDate);
+      if (on !== board) {
+        const actual = on ? `it belonged to board ${on}` : 'it was not registered in RIO then';
+        throw userError('BAD_USER_INPUT', `School ${brin} did not belong to board ${board} on ${input.startDate}: ${actual}`, { field: 'bevoegdGezagNummer', value: board });
+      }
+    } else if (!(await this.organisations.boardExists(board))) throw userError('NOT_FOUND', `Board ${board} is not in RIO`);
+
     // Cheap local check first (the commit checks again, authoritatively).
     const candidate = { systemId: system.id, startDate: input.startDate, endDate };
     const slotKey = slotKeyOf({ brin, boardNummer: board, serviceCode: service.code });
     const clashing = (await this.store.readSlot(slotKey)).mandates.find((m) => m.systemId === system.id && rangesOverlap(m, candidate));
     if (clashing) throw this.overlap(system.name, brin ?? `board ${board}`, service.code, clashing);
-
-    if (brin !== null) await this.checkSchoolBoard(brin, board, input.startDate);
-    else if (!(await this.organisations.boardExists(board))) throw userError('NOT_FOUND', `Board ${board} is not in RIO`);
     await this.checkAgreement(board, service.code, input.startDate);
 
     const actor = actorOf(identity);
@@ -177,10 +232,11 @@ export class MandateService {
         return [{ mandateId: mandate.id, action: 'CREATED', before: null, after: mandate }];
       },
       actor,
-      { now: () => at },
+      { now: () => at, note },
     );
   }
 
+  /** Only reached by those who may change the slot (the school's board now, or support). */
   private overlap(systemName: string, subject: string, service: ServiceCode, clash: MandateDocument) {
     return userError(
       'CONFLICT',
@@ -189,27 +245,37 @@ export class MandateService {
     );
   }
 
-  private async load(id: string): Promise<MandateDocument> {
+  /**
+   * A mandate the caller may change: support any; board staff one of a school their board
+   * holds now (RIO), or a board-level one of their board. Missing and not yours answer alike.
+   */
+  private async loadForChange(id: string, identity: Identity): Promise<{ mandate: MandateDocument; school: SchoolBoards | null }> {
     checkId('id', id);
     const [mandate] = await this.repository.findMandates([id]);
-    if (!mandate) throw userError('NOT_FOUND', `Mandate ${id} does not exist`);
-    return mandate;
+    if (!mandate) {
+      if (identity.role === 'SUPPORT') throw userError('NOT_FOUND', `Mandate ${id} does not exist`);
+      notYoursToChange(id);
+    }
+    if (mandate.brin === null) {
+      if (!canManageBoard(identity, mandate.boardNummer)) notYoursToChange(id);
+      return { mandate, school: null };
+    }
+    const school = (await this.organisations.schoolBoards([mandate.brin])).get(mandate.brin) ?? null;
+    if (identity.role !== 'SUPPORT' && school?.board !== identity.board) notYoursToChange(id);
+    return { mandate, school };
   }
 
-  private requireManage(identity: Identity, mandate: MandateDocument): void {
+  async end(input: EndInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
-    const boards = [mandate.boardNummer, ...mandate.reviewBoards];
-    if (!boards.some((b) => canManageBoard(identity, b))) {
-      throw userError('FORBIDDEN', `Only staff of board ${mandate.boardNummer} with the right OSR_TOEGANG, or support, may change mandate ${mandate.id}`);
+    const reason = checkReason(reasonGiven);
+    const { mandate, school } = await this.loadForChange(input.id, identity);
+    if (school && identity.role !== 'SUPPORT') {
+      // ending it changes the mandate after the end date: no other board may hold the school then
+      const on = boardOnDate(school, input.endDate);
+      if (on !== null && on !== identity.board) notYourSchoolOn(school.brin, input.endDate);
     }
-  }
-
-  async end(input: EndInput, identity: Identity): Promise<MandateDocument[]> {
-    const mandate = await this.load(input.id);
-    this.requireManage(identity, mandate);
-    if (identity.role !== 'SUPPORT' && input.endDate < dayBefore(this.today())) {
-      throw invalidInput('endDate', input.endDate, 'a board cannot end a mandate before yesterday; ask support to correct the past');
-    }
+    if (input.endDate < mandate.startDate) throw invalidInput('endDate', input.endDate, `ends before the mandate starts (${mandate.startDate})`);
+    const note = this.pastRule(identity, 'endDate', input.endDate, input.endDate < dayBefore(this.today()), 'a board cannot end a mandate before yesterday', reason);
     const actor = actorOf(identity);
     const at = this.now();
     return this.store.change(
@@ -229,39 +295,39 @@ export class MandateService {
         return [{ mandateId: current.id, action: 'ENDED', before: current, after }];
       },
       actor,
-      { retries: 0, now: () => at },
+      { retries: 0, now: () => at, note },
     );
   }
 
-  async switchSystem(input: SwitchInput, identity: Identity): Promise<MandateDocument[]> {
+  async switchSystem(input: SwitchInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const bp = brinProblem(input.brin);
     if (bp) throw invalidInput('brin', input.brin, bp);
     if (input.fromSystemId === input.toSystemId) throw invalidInput('toSystemId', input.toSystemId, 'is the same system as fromSystemId');
+    const reason = checkReason(reasonGiven);
+    // The caller's right to the school (now and on the start date) before the school's mandates are read.
+    const school = await this.schoolForChange(identity, input.brin, [input.startDate]);
+    const note = this.pastRule(identity, 'startDate', input.startDate, input.startDate < this.today(), "a board's switch starts today or later", reason);
     const service = await this.service(input.service);
     if (service.mandateLevel !== 'SCHOOL') throw invalidInput('service', input.service, 'switching systems applies to school-level services');
     checkId('fromSystemId', input.fromSystemId);
     const toSystem = await this.system('toSystemId', input.toSystemId, service.code);
     assertSystemOpenOn(toSystem, input.startDate);
+    const boardOn = boardOnDate(school, input.startDate);
+    if (!boardOn) throw userError('NOT_FOUND', `School ${input.brin} is not in RIO on ${input.startDate}`);
     const slotKey = slotKeyOf({ brin: input.brin, boardNummer: '', serviceCode: service.code });
     const endOfOld = dayBefore(input.startDate);
 
-    // Rights, RIO and agreement are checked against the state first read; the commit re-checks the slot.
+    // The agreement is checked against the state first read; the commit re-checks the slot.
     const first = await this.store.readSlot(slotKey);
     const old = first.mandates.find((m) => m.systemId === input.fromSystemId && rangesOverlap(m, { startDate: endOfOld, endDate: null }));
     if (!old) throw userError('NOT_FOUND', `No mandate of system ${input.fromSystemId} for school ${input.brin} in ${service.code} runs on ${endOfOld}`);
-    this.requireManage(identity, old);
-    const school = await this.organisations.schoolOn(input.brin, input.startDate);
-    if (!school?.boardOn) throw userError('NOT_FOUND', `School ${input.brin} is not in RIO on ${input.startDate}`);
-    if (!canManageBoard(identity, school.boardOn)) {
-      throw userError('FORBIDDEN', `On ${input.startDate} school ${input.brin} belongs to board ${school.boardOn}; only that board or support may start its mandates`);
-    }
-    await this.checkAgreement(school.boardOn, service.code, input.startDate);
+    await this.checkAgreement(boardOn, service.code, input.startDate);
 
     const actor = actorOf(identity);
     const at = this.now();
     const created = this.newMandate(
-      { serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: school.boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' },
+      { serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' },
       actor,
       at,
     );
@@ -283,18 +349,31 @@ export class MandateService {
         return changes;
       },
       actor,
-      { retries: 0, now: () => at },
+      { retries: 0, now: () => at, note },
     );
   }
 
   async markReviewed(ids: readonly string[], identity: Identity): Promise<MandateDocument[]> {
+    requireWriter(identity);
     if (ids.length === 0 || ids.length > 200) throw invalidInput('ids', ids.length, 'give 1 to 200 mandate ids');
     const unique = [...new Set(ids)];
     for (const id of unique) checkId('ids', id);
     const found = await this.repository.findMandates(unique);
-    const missing = unique.filter((id) => !found.some((m) => m.id === id));
-    if (missing.length) throw userError('NOT_FOUND', `Mandates do not exist: ${missing.join(', ')}`);
-    for (const m of found) this.requireManage(identity, m);
+    if (identity.role === 'SUPPORT') {
+      const missing = unique.filter((id) => !found.some((m) => m.id === id));
+      if (missing.length) throw userError('NOT_FOUND', `Mandates do not exist: ${missing.join(', ')}`);
+    } else {
+      // Board staff review the mandates of the schools their board holds now (and their board-level ones);
+      // an id that does not exist and one that is not theirs are listed alike.
+      const brins = [...new Set(found.flatMap((m) => (m.brin === null ? [] : [m.brin])))];
+      const schools = brins.length ? await this.organisations.schoolBoards(brins) : new Map<string, SchoolBoards>();
+      const mayReview = (m: MandateDocument) => (m.brin === null ? canManageBoard(identity, m.boardNummer) : schools.get(m.brin)?.board === identity.board);
+      const refused = unique.filter((id) => {
+        const m = found.find((f) => f.id === id);
+        return !m || !mayReview(m);
+      });
+      if (refused.length) throw userError('FORBIDDEN', `These mandates do not exist or you may not review them: ${refused.join(', ')}`);
+    }
     const actor = actorOf(identity);
     const at = this.now();
     const results: MandateDocument[] = [];

@@ -29,6 +29,12 @@ export interface Actor {
   role: string;
 }
 
+/** What a change records besides who and when: a reason given, and whether support corrected the past. */
+export interface ChangeNote {
+  correction: boolean;
+  reason: string | null;
+}
+
 export function slotKeyOf(m: { brin: string | null; boardNummer: string; serviceCode: ServiceCode }): string {
   return m.brin ? `school:${m.brin}|${m.serviceCode}` : `board:${m.boardNummer}|${m.serviceCode}`;
 }
@@ -96,7 +102,7 @@ export class MandateStore {
    * Records the changes as the slot's next entry, then applies them. Throws SlotConflict
    * when another writer recorded a change to the slot since `state` was read.
    */
-  async commit(state: SlotState, changes: MandateChangeDocument[], actor: Actor, at: Date): Promise<void> {
+  async commit(state: SlotState, changes: MandateChangeDocument[], actor: Actor, at: Date, note?: ChangeNote): Promise<void> {
     const entry: MandateHistoryDocument = {
       slotKey: state.slotKey,
       slotSeq: state.seq + 1,
@@ -107,6 +113,8 @@ export class MandateStore {
       mandateIds: [...new Set(changes.map((c) => c.mandateId))],
       // the after states as they are written (with the series keys), so history and mandates agree
       changes: changes.map((c) => ({ ...c, after: withSeriesKeys(c.after) })),
+      ...(note?.correction ? { correction: true } : {}),
+      ...(note?.reason ? { reason: note.reason } : {}),
     };
     try {
       await this.history.insertOne(entry);
@@ -173,7 +181,7 @@ export class MandateStore {
     slotKey: string,
     decide: (state: SlotState) => MandateChangeDocument[] | Promise<MandateChangeDocument[]>,
     actor: Actor,
-    options: { retries?: number; now?: () => Date } = {},
+    options: { retries?: number; now?: () => Date; note?: ChangeNote } = {},
   ): Promise<MandateDocument[]> {
     const retries = options.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -181,7 +189,7 @@ export class MandateStore {
       const changes = await decide(state);
       if (changes.length === 0) return [];
       try {
-        await this.commit(state, changes, actor, (options.now ?? (() => new Date()))());
+        await this.commit(state, changes, actor, (options.now ?? (() => new Date()))(), options.note);
         return changes.map((c) => c.after);
       } catch (err) {
         if (!(err instanceof SlotConflict)) throw err;
@@ -195,22 +203,38 @@ export class MandateStore {
   /**
    * Creates many mandates in few round trips (for bulk loads such as the OSO migration):
    * slots are read in batches, each new mandate is recorded as its slot's next entry with one
-   * insertMany, then applied with one more. A mandate whose id exists is skipped; one that
-   * overlaps a mandate of the same system is returned as a conflict; a slot with unapplied
-   * entries, or one another writer changed meanwhile, goes through change() one by one.
+   * insertMany, then applied with one more. A mandate whose id exists, or that `options.sameAs`
+   * finds in its slot already (a run before, with other random ids), is skipped and reported
+   * with the stored id; one that overlaps a mandate of the same system is returned as a
+   * conflict; a slot with unapplied entries, or one another writer changed meanwhile, goes
+   * through change() one by one.
    */
   async createMany(
     candidates: MandateDocument[],
     actor: Actor,
     at: Date,
     overlaps: (a: MandateDocument, b: MandateDocument) => boolean,
-    options: { dryRun?: boolean; notes?: ReadonlyMap<string, string> } = {},
-  ): Promise<{ created: string[]; existing: string[]; conflicts: { mandate: MandateDocument; with: MandateDocument }[] }> {
+    options: {
+      dryRun?: boolean;
+      sameAs?: (stored: MandateDocument, candidate: MandateDocument) => boolean;
+      /** a note per candidate id, kept in its history entry (e.g. an assumption the migration made) */
+      notes?: ReadonlyMap<string, string>;
+    } = {},
+  ): Promise<{ created: string[]; existing: string[]; storedAs: Map<string, string>; conflicts: { mandate: MandateDocument; with: MandateDocument }[] }> {
     const noteOf = (id: string) => {
       const note = options.notes?.get(id);
       return note ? { note } : {};
     };
-    const result = { created: [] as string[], existing: [] as string[], conflicts: [] as { mandate: MandateDocument; with: MandateDocument }[] };
+    const result = {
+      created: [] as string[],
+      /** candidate ids already there */
+      existing: [] as string[],
+      /** candidate id → id of the stored mandate it matched */
+      storedAs: new Map<string, string>(),
+      conflicts: [] as { mandate: MandateDocument; with: MandateDocument }[],
+    };
+    const already = (stored: readonly MandateDocument[], candidate: MandateDocument) =>
+      stored.find((m) => m.id === candidate.id) ?? (options.sameAs ? stored.find((m) => options.sameAs!(m, candidate)) : undefined);
     const slotKeys = [...new Set(candidates.map((c) => c.slotKey))];
     const inSlot = new Map<string, MandateDocument[]>();
     const lastSeq = new Map<string, number>();
@@ -242,8 +266,10 @@ export class MandateStore {
         continue;
       }
       const present = inSlot.get(candidate.slotKey) ?? [];
-      if (present.some((m) => m.id === candidate.id)) {
+      const stored = already(present, candidate);
+      if (stored) {
         result.existing.push(candidate.id);
+        result.storedAs.set(candidate.id, stored.id);
         continue;
       }
       const clash = present.find((m) => m.systemId === candidate.systemId && overlaps(m, candidate));
@@ -309,15 +335,19 @@ export class MandateStore {
     // The rest one by one, re-reading each slot.
     for (const candidate of slow) {
       let clash: MandateDocument | undefined;
+      let stored: MandateDocument | undefined;
       const changed = await this.change(candidate.slotKey, (state) => {
-        if (state.mandates.some((m) => m.id === candidate.id)) return [];
+        stored = already(state.mandates, candidate);
+        if (stored) return [];
         clash = state.mandates.find((m) => m.systemId === candidate.systemId && overlaps(m, candidate));
         if (clash) return [];
         return [{ mandateId: candidate.id, action: 'CREATED', before: null, after: candidate, ...noteOf(candidate.id) }];
       }, actor, { now: () => at });
       if (changed.length) result.created.push(candidate.id);
-      else if (clash) result.conflicts.push({ mandate: candidate, with: clash });
-      else result.existing.push(candidate.id);
+      else if (stored) {
+        result.existing.push(candidate.id);
+        result.storedAs.set(candidate.id, stored.id);
+      } else if (clash) result.conflicts.push({ mandate: candidate, with: clash });
     }
     return result;
   }

@@ -11,6 +11,7 @@
  * SOORT is OV or SWV; STATUS actief or inactief; AANSLUITDATUM YYYY-MM-DD or DD-MM-YYYY
  * (empty allowed); LAS is the system's name as registered for that supplier.
  */
+import { randomUUID } from 'node:crypto';
 import {
   brinProblem,
   CsvSyntaxError,
@@ -110,6 +111,11 @@ export interface MigrationOptions {
   now?: () => Date;
   /** mandates created per batch (default 500) */
   batchSize?: number;
+}
+
+/** The mandate an earlier run migrated for the same school, service and system (the slot holds school and service). */
+function sameMigratedMandate(stored: MandateDocument, candidate: MandateDocument): boolean {
+  return stored.origin === 'OSO_MIGRATION' && stored.systemId === candidate.systemId;
 }
 
 export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOptions): Promise<MigrationReport> {
@@ -273,7 +279,8 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const service = SERVICE_OF[first.kind];
     const startDate = group.map(startOf).sort()[0]!;
     const board = boardOn.get(`${first.brin}@${startOf(first)}`)!;
-    const id = `oso-${first.brin}-${service}-${first.system!.id}`;
+    // A random id (never derived from public data, issue 17.5); a run again finds the mandate by what it is.
+    const id = randomUUID();
     const note = assumed.get(`${first.brin}@${startOf(first)}`);
     if (note) {
       notes.set(id, note);
@@ -309,13 +316,13 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const batchSize = options.batchSize ?? 500;
   for (let i = 0; i < candidates.length; i += batchSize) {
     const chunk = candidates.slice(i, i + batchSize);
-    const outcome = await repository.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun, notes });
+    const outcome = await repository.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun, notes, sameAs: sameMigratedMandate });
     const created = new Set(outcome.created);
-    const existing = new Set(outcome.existing);
     report.mandates.created += created.size;
-    report.mandates.alreadyMigrated += existing.size;
+    report.mandates.alreadyMigrated += outcome.existing.length;
     for (const c of chunk) {
-      if (created.has(c.mandate.id) || existing.has(c.mandate.id)) mandateOf.set(c.key, c.mandate.id);
+      const stored = created.has(c.mandate.id) ? c.mandate.id : outcome.storedAs.get(c.mandate.id);
+      if (stored) mandateOf.set(c.key, stored);
       done += groups.get(c.key)!.length;
     }
     for (const conflict of outcome.conflicts) {

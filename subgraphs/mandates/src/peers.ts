@@ -2,6 +2,7 @@
  * What the mandates subgraph asks other subgraphs, through their APIs (never their
  * databases). If a peer cannot answer, the caller refuses rather than guesses.
  */
+import DataLoader from 'dataloader';
 import { userError, type PeerClient } from '@osr/common';
 import type { ServiceCode } from './documents.js';
 
@@ -18,11 +19,44 @@ export interface SchoolOnDate {
   firstRegistration?: { board: string; from: string | null } | null;
 }
 
+/** A school's boards as RIO has them: the current one and every period, with the school's own dates. */
+export interface SchoolBoards {
+  brin: string;
+  /** the board the school belongs to now */
+  board: string;
+  startDate: string | null;
+  endDate: string | null;
+  /** oldest first; dates inclusive, null = open */
+  periods: { board: string; from: string | null; until: string | null }[];
+}
+
+/** The board a school belonged to on a date; null when it did not exist then (as School.boardOn). */
+export function boardOnDate(school: SchoolBoards, date: string): string | null {
+  if (school.startDate && date < school.startDate) return null;
+  if (school.endDate && date > school.endDate) return null;
+  return school.periods.find((p) => (p.from === null || p.from <= date) && (p.until === null || date <= p.until))?.board ?? null;
+}
+
+/** Whether the board held the school on the date (by its periods, whatever the school's own dates). */
+export function heldOn(school: SchoolBoards, board: string, date: string): boolean {
+  return school.periods.some((p) => p.board === board && (p.from === null || p.from <= date) && (p.until === null || date <= p.until));
+}
+
 export interface OrganisationsApi {
   schoolOn(brin: string, date: string): Promise<SchoolOnDate | null>;
+  /** The boards of these schools (one call); unknown BRINs are absent from the result. */
+  schoolBoards(brins: readonly string[]): Promise<Map<string, SchoolBoards>>;
   /** Many schools at once: unknown BRINs are absent from the result. */
   schoolsOn(brins: readonly string[], date: string): Promise<Map<string, SchoolOnDate>>;
   boardExists(bevoegdGezagNummer: string): Promise<boolean>;
+}
+
+/** A per-request loader of schools' boards: the BRINs asked for in one tick are one call. */
+export function schoolBoardsLoader(api: OrganisationsApi): DataLoader<string, SchoolBoards | null> {
+  return new DataLoader(async (brins) => {
+    const found = await api.schoolBoards(brins);
+    return brins.map((b) => found.get(b) ?? null);
+  });
 }
 
 export interface AgreementsApi {
@@ -67,6 +101,36 @@ export function organisationsApi(client: PeerClient | null): OrganisationsApi {
             boardOn: school.boardOn?.bevoegdGezagNummer ?? null,
             endDate: school.endDate,
             firstRegistration: first ? { board: first.board.bevoegdGezagNummer, from: first.from } : null,
+          });
+        }
+      }
+      return found;
+    },
+    async schoolBoards(brins) {
+      if (!client) notConfigured('organisations');
+      type Answer = {
+        brin: string;
+        startDate: string | null;
+        endDate: string | null;
+        board: { bevoegdGezagNummer: string };
+        boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null; until: string | null }[];
+      } | null;
+      const found = new Map<string, SchoolBoards>();
+      for (let i = 0; i < brins.length; i += 500) {
+        const batch = brins.slice(i, i + 500);
+        const data = await client.request<{ _entities: Answer[] }>(
+          `query SchoolBoards($reps: [_Any!]!) { _entities(representations: $reps) { ... on School {
+            brin startDate endDate board { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from until } } } }`,
+          { reps: batch.map((brin) => ({ __typename: 'School', brin })) },
+        );
+        for (const s of data._entities) {
+          if (!s) continue;
+          found.set(s.brin, {
+            brin: s.brin,
+            board: s.board.bevoegdGezagNummer,
+            startDate: s.startDate,
+            endDate: s.endDate,
+            periods: s.boardHistory.map((p) => ({ board: p.board.bevoegdGezagNummer, from: p.from, until: p.until })),
           });
         }
       }

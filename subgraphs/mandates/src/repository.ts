@@ -235,19 +235,18 @@ export class MandatesRepository {
     });
   }
 
-  /** Mandates a board gave, and those of schools that moved to or from it awaiting review. */
+  /**
+   * Mandates these boards gave (board-level, and for schools held then): per board one equality
+   * find on the indexed field. Access is not decided here: a school's mandates follow the school
+   * (Board.mandates adds those of its schools now); review boards grant nothing (issue 17.1).
+   */
   findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
     const wanted = services ? new Set(services) : null;
-    return findEach(boards, async (board) => {
-      const [given, review] = await Promise.all([
-        this.mandates.find({ boardNummer: board }, IN_ONE_BATCH).toArray(),
-        this.mandates.find({ reviewBoards: board }, IN_ONE_BATCH).toArray(),
-      ]);
-      const byId = new Map([...given, ...review].map((m) => [m.id, m]));
-      return [...byId.values()]
+    return findEach(boards, async (board) =>
+      (await this.mandates.find({ boardNummer: board }, IN_ONE_BATCH).toArray())
         .filter((m) => !wanted || wanted.has(m.serviceCode))
-        .sort((a, b) => compare(a.brin ?? '', b.brin ?? '') || byServiceStartId(a, b));
-    });
+        .sort((a, b) => compare(a.brin ?? '', b.brin ?? '') || byServiceStartId(a, b)),
+    );
   }
 
   /**
@@ -317,7 +316,7 @@ export class MandatesRepository {
           const filter = services ? [...new Set(services)] : null;
           loader = groupLoader(
             (boards) => this.findMandatesOfBoards(boards, filter),
-            (d) => [d.boardNummer, ...d.reviewBoards],
+            (d) => d.boardNummer,
           );
           mandatesOfBoard.set(key, loader);
         }

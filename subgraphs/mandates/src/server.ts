@@ -3,7 +3,7 @@ import { MandateAnalytics } from './analytics.js';
 import type { Context } from './context.js';
 import { FeedFollower } from './feed-follower.js';
 import { MandateService } from './mandate-service.js';
-import { agreementsApi, changeFeedApi, organisationsApi } from './peers.js';
+import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } from './peers.js';
 import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
@@ -30,7 +30,8 @@ export async function createMandatesServer(
   const client = (name: 'organisations' | 'agreements') =>
     peers[name] ? createPeerClient({ name, url: peers[name], caller: 'mandates', identitySecret }) : null;
   const organisations = client('organisations');
-  const service = new MandateService(repository, repository.store, organisationsApi(organisations), agreementsApi(client('agreements')), todayInNetherlands);
+  const organisationsPeer = organisationsApi(organisations);
+  const service = new MandateService(repository, repository.store, organisationsPeer, agreementsApi(client('agreements')), todayInNetherlands);
   const follower = new FeedFollower(changeFeedApi(organisations), repository.cursors, repository.mandates, repository.store, logger);
   // The school list for the aggregates is one large answer (the whole register): on a busy
   // embedded database it may take seconds, so this client waits longer than per-request peers.
@@ -68,6 +69,7 @@ export async function createMandatesServer(
       identity,
       repository,
       loaders: repository.createLoaders(),
+      schoolBoards: schoolBoardsLoader(organisationsPeer),
       today: todayInNetherlands(),
       service,
       follower,

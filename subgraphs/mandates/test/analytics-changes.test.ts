@@ -45,6 +45,9 @@ describe('aggregates brought forward by the writes since (against the real datab
     return new MandateAnalytics(late, repository.aanleverpunten, repository.systems, directory, repository.journal);
   };
 
+  /** Support writes dates in the past here: a correction, which needs a reason (a board could not). */
+  const CORRECTION = 'test data in the past';
+
   beforeAll(async () => {
     ({ database, repository } = await seededMandates(demo));
     service = new MandateService(repository, repository.store, new FakeOrganisations(demo), new FakeAgreements(), () => TODAY);
@@ -78,14 +81,14 @@ describe('aggregates brought forward by the writes since (against the real datab
     const replicaRuns = replica.cache.stats.misses;
 
     // other services, a board-level mandate, planned and ended ones, across month ends
-    await service.grant({ service: 'ROD_PO', systemId: SYSTEM_A, brin: '00AV', bevoegdGezagNummer: '41234', startDate: '2026-01-31', endDate: null }, support);
-    await service.grant({ service: 'VERZUIM', systemId: SYSTEM_A, brin: '01BC', bevoegdGezagNummer: '41234', startDate: '2027-01-15', endDate: '2027-02-28' }, support);
-    await service.grant({ service: 'ROD_VO', systemId: SYSTEM_B, brin: '12WX', bevoegdGezagNummer: '41234', startDate: '2025-09-01', endDate: '2026-10-31' }, support);
+    await service.grant({ service: 'ROD_PO', systemId: SYSTEM_A, brin: '00AV', bevoegdGezagNummer: '41234', startDate: '2026-01-31', endDate: null }, support, CORRECTION);
+    await service.grant({ service: 'VERZUIM', systemId: SYSTEM_A, brin: '01BC', bevoegdGezagNummer: '41234', startDate: '2027-01-15', endDate: '2027-02-28' }, support, CORRECTION);
+    await service.grant({ service: 'ROD_VO', systemId: SYSTEM_B, brin: '12WX', bevoegdGezagNummer: '41234', startDate: '2025-09-01', endDate: '2026-10-31' }, support, CORRECTION);
     // an OSO mandate ended today and one switched to the other system
     const [oso] = await repository.findMandatesOfSchools(['02DF'], ['OSO_OV']);
     await service.end({ id: oso!.id, endDate: TODAY, expectedVersion: oso!.version }, boardUser('41234'));
     await service.switchSystem({ brin: '01BC', service: 'OSO_OV', fromSystemId: SYSTEM_A, toSystemId: SYSTEM_B, startDate: '2027-01-01' }, boardUser('41234'));
-    await service.grant({ service: 'OSO_SWV', systemId: SYSTEM_B, brin: '05LM', bevoegdGezagNummer: '41234', startDate: '2026-11-01', endDate: null }, boardUser('41234'));
+    await service.grant({ service: 'OSO_SWV', systemId: SYSTEM_B, brin: '05LM', bevoegdGezagNummer: '41234', startDate: TODAY, endDate: null }, boardUser('41234'));
 
     const after = await questions(kept);
     expect(kept.cache.stats.misses).toBe(runs);
@@ -106,8 +109,8 @@ describe('aggregates brought forward by the writes since (against the real datab
         for (const [i, brin] of schools.entries()) {
           // one year per round, so that the rounds' mandates do not overlap
           const year = 2023 + round;
-          const [m] = await service.grant({ service: 'VERZUIM', systemId: SYSTEM_A, brin, bevoegdGezagNummer: '41234', startDate: `${year}-0${1 + i}-1${i}`, endDate: `${year}-12-2${i}` }, support);
-          await service.end({ id: m!.id, endDate: `${year}-11-0${1 + i}`, expectedVersion: m!.version }, support);
+          const [m] = await service.grant({ service: 'VERZUIM', systemId: SYSTEM_A, brin, bevoegdGezagNummer: '41234', startDate: `${year}-0${1 + i}-1${i}`, endDate: `${year}-12-2${i}` }, support, CORRECTION);
+          await service.end({ id: m!.id, endDate: `${year}-11-0${1 + i}`, expectedVersion: m!.version }, support, CORRECTION);
         }
       })();
       // questions asked while the writes run: some computed during a write, some brought forward

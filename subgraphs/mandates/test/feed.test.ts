@@ -38,9 +38,9 @@ describe('following the RIO change feed', () => {
         expect.objectContaining({ changeId: 'c2', kind: 'SCHOOL_MOVED', boards: ['41234', '42001'], effectiveDate: '2026-08-01', description: 'School 25BE moved from board 41234 to 42001' }),
       ]);
     }
-    // The new board sees them, the old board still does.
-    const ofNewBoard = await repository.findMandatesOfBoards(['42001'], null);
-    expect(ofNewBoard.filter((m) => m.brin === '25BE')).toHaveLength(2);
+    // Stored with the board that gave them: the new board reaches them through its schools now
+    // (Board.mandates, test/e2e/school-moved.test.ts), never through a list of review boards.
+    expect((await repository.findMandatesOfBoards(['42001'], null)).filter((m) => m.brin === '25BE')).toHaveLength(0);
     expect((await repository.findMandatesOfBoards(['41234'], null)).filter((m) => m.brin === '25BE')).toHaveLength(2);
 
     // 31EW: only the mandate still running on the closing date is flagged; the one that ended in 2024 is not.
@@ -62,9 +62,13 @@ describe('following the RIO change feed', () => {
   });
 
   it('when the new board reviews a moved school mandate, the flags clear and it records who reviewed', async () => {
-    const service = new MandateService(repository, repository.store, new FakeOrganisations(demo), new FakeAgreements(), () => '2026-11-28');
+    const organisations = new FakeOrganisations(demo);
+    organisations.moves.push({ brin: '25BE', from: '2026-08-01', board: '42001' });
+    const service = new MandateService(repository, repository.store, organisations, new FakeAgreements(), () => '2026-11-28');
     const ids = (await repository.findMandatesOfSchools(['25BE'], null)).map((m) => m.id);
+    // Neither a third board nor the board the school left may review them: the board that holds it now does.
     expect((await failure(service.markReviewed(ids, boardUser('43555')))).code).toBe('FORBIDDEN');
+    expect((await failure(service.markReviewed(ids, boardUser('41234')))).code).toBe('FORBIDDEN');
     const reviewed = await service.markReviewed(ids, boardUser('42001'));
     expect(reviewed.map((m) => [m.reviewReasons, m.reviewBoards, m.lastReviewedBy])).toEqual([
       [[], [], 'Staff 42001'],

@@ -1,11 +1,11 @@
 /** Test fixtures: identities and stand-ins for the peers (organisations, agreements). */
 import { GraphQLError } from 'graphql';
-import { connectDatabase, databaseName, userError, type Database, type Identity } from '@osr/common';
+import { connectDatabase, databaseName, dayBefore, userError, type Database, type Identity } from '@osr/common';
 import type { DemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import { MandatesRepository } from '../src/repository.js';
-import type { AgreementsApi, ChangeFeedApi, OrganisationChangeNode, OrganisationsApi } from '../src/peers.js';
+import type { AgreementsApi, ChangeFeedApi, OrganisationChangeNode, OrganisationsApi, SchoolBoards } from '../src/peers.js';
 
 /** The demo data seeded under a fresh prefix, with the mandates repository over it (indexes ensured). */
 export async function seededMandates(demo: DemoData): Promise<{ database: Database; repository: MandatesRepository }> {
@@ -29,7 +29,8 @@ export function supplierUser(oin: string): Identity {
 /** Organisations as the demo data has them; `moves` overrides a school's board from a date. */
 export class FakeOrganisations implements OrganisationsApi {
   readonly moves: { brin: string; from: string; board: string }[] = [];
-  constructor(private readonly demo: DemoData) {}
+  /** `today`: the date whose board is the school's board now (the rules tests' clock). */
+  constructor(private readonly demo: DemoData, private readonly today = '2026-11-28') {}
   async schoolOn(brin: string, date: string) {
     const school = this.demo.organisations.schools.find((s) => s.brin === brin);
     if (!school) return null;
@@ -41,6 +42,23 @@ export class FakeOrganisations implements OrganisationsApi {
     for (const brin of brins) {
       const school = await this.schoolOn(brin, date);
       if (school) found.set(brin, school);
+    }
+    return found;
+  }
+  /** The demo school's board, then one period per move; the board now is the one on `today`. */
+  async schoolBoards(brins: readonly string[]) {
+    const found = new Map<string, SchoolBoards>();
+    for (const brin of brins) {
+      const school = this.demo.organisations.schools.find((s) => s.brin === brin);
+      if (!school) continue;
+      const moves = this.moves.filter((m) => m.brin === brin).sort((a, b) => a.from.localeCompare(b.from));
+      const periods = [{ board: school.boardNummer, from: school.startDate, until: null as string | null }];
+      for (const move of moves) {
+        periods[periods.length - 1]!.until = dayBefore(move.from);
+        periods.push({ board: move.board, from: move.from, until: null });
+      }
+      const now = periods.filter((p) => p.from === null || p.from <= this.today).at(-1)!;
+      found.set(brin, { brin, board: now.board, startDate: school.startDate, endDate: school.endDate, periods });
     }
     return found;
   }

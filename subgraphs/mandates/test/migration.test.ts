@@ -86,35 +86,41 @@ describe('the OSO → OSR migration', () => {
     expect(report).toEqual({ ...expectedReport, dryRun: false, aanleverpunten: { created: 7, updated: 0, unchanged: 0 }, mandates: { created: 4, alreadyMigrated: 0 } });
     expect(progress.at(-1)).toBe(7);
 
-    const mandates = await repository.mandates.find({}, { projection: { _id: 0, id: 1, serviceCode: 1, systemId: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, origin: 1 } }).sort({ id: 1 }).toArray();
-    expect(mandates).toEqual([
-      { id: 'oso-00AV-OSO_OV-voorbeeld-las', serviceCode: 'OSO_OV', systemId: 'voorbeeld-las', brin: '00AV', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
-      { id: 'oso-00AV-OSO_SWV-voorbeeld-las', serviceCode: 'OSO_SWV', systemId: 'voorbeeld-las', brin: '00AV', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
+    const stored = await repository.mandates.find({}, { projection: { _id: 0, id: 1, serviceCode: 1, systemId: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, origin: 1 } }).sort({ brin: 1, serviceCode: 1 }).toArray();
+    // Ids are random (issue 17.5): nothing of the school, service, system or date is in them.
+    for (const m of stored) expect(m.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const idOf = (brin: string, service: string) => stored.find((m) => m.brin === brin && m.serviceCode === service)!.id;
+    expect(stored.map(({ id: _id, ...m }) => m)).toEqual([
+      { serviceCode: 'OSO_OV', systemId: 'voorbeeld-las', brin: '00AV', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
+      { serviceCode: 'OSO_SWV', systemId: 'voorbeeld-las', brin: '00AV', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
       // connected after the switch: the mandate starts on the connection date
-      { id: 'oso-03GH-OSO_OV-ldd-las', serviceCode: 'OSO_OV', systemId: 'ldd-las', brin: '03GH', boardNummer: '41234', startDate: '2022-10-01', endDate: null, origin: 'OSO_MIGRATION' },
-      { id: 'oso-13YZ-OSO_OV-ldd-las', serviceCode: 'OSO_OV', systemId: 'ldd-las', brin: '13YZ', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
+      { serviceCode: 'OSO_OV', systemId: 'ldd-las', brin: '03GH', boardNummer: '41234', startDate: '2022-10-01', endDate: null, origin: 'OSO_MIGRATION' },
+      { serviceCode: 'OSO_OV', systemId: 'ldd-las', brin: '13YZ', boardNummer: '41234', startDate: '2022-08-15', endDate: null, origin: 'OSO_MIGRATION' },
     ]);
     const points = await repository.aanleverpunten.find({}, { projection: { _id: 0 } }).sort({ brin: 1, index: 1 }).toArray();
     expect(points).toEqual([
-      { brin: '00AV', index: 1, kind: 'OV', systemId: 'voorbeeld-las', active: true, mandateId: 'oso-00AV-OSO_OV-voorbeeld-las' },
-      { brin: '00AV', index: 2, kind: 'SWV', systemId: 'voorbeeld-las', active: true, mandateId: 'oso-00AV-OSO_SWV-voorbeeld-las' },
+      { brin: '00AV', index: 1, kind: 'OV', systemId: 'voorbeeld-las', active: true, mandateId: idOf('00AV', 'OSO_OV') },
+      { brin: '00AV', index: 2, kind: 'SWV', systemId: 'voorbeeld-las', active: true, mandateId: idOf('00AV', 'OSO_SWV') },
       // a second point on the same system and kind shares the one mandate
-      { brin: '00AV', index: 3, kind: 'OV', systemId: 'voorbeeld-las', active: true, mandateId: 'oso-00AV-OSO_OV-voorbeeld-las' },
+      { brin: '00AV', index: 3, kind: 'OV', systemId: 'voorbeeld-las', active: true, mandateId: idOf('00AV', 'OSO_OV') },
       { brin: '01BC', index: 1, kind: 'OV', systemId: 'voorbeeld-las', active: false, mandateId: null },
-      { brin: '03GH', index: 1, kind: 'OV', systemId: 'ldd-las', active: true, mandateId: 'oso-03GH-OSO_OV-ldd-las' },
+      { brin: '03GH', index: 1, kind: 'OV', systemId: 'ldd-las', active: true, mandateId: idOf('03GH', 'OSO_OV') },
       { brin: '13YZ', index: 1, kind: 'SWV', systemId: 'ldd-las', active: false, mandateId: null },
-      { brin: '13YZ', index: 2, kind: 'OV', systemId: 'ldd-las', active: true, mandateId: 'oso-13YZ-OSO_OV-ldd-las' },
+      { brin: '13YZ', index: 2, kind: 'OV', systemId: 'ldd-las', active: true, mandateId: idOf('13YZ', 'OSO_OV') },
     ]);
-    const history = await repository.store.historyOf(['oso-00AV-OSO_OV-voorbeeld-las']);
+    const history = await repository.store.historyOf([idOf('00AV', 'OSO_OV')]);
     expect(history.map((h) => [h.by, h.changes.map((c) => c.action)])).toEqual([['OSO migration', ['CREATED']]]);
   });
 
-  it('a second run creates nothing and says so', async () => {
+  it('a second run creates nothing and says so: it finds the mandates it migrated by school, service and system', async () => {
     const before = { mandates: await repository.mandates.countDocuments(), history: await repository.history.countDocuments() };
+    const points = await repository.aanleverpunten.find({}, { projection: { _id: 0 } }).sort({ brin: 1, index: 1 }).toArray();
     const report = await migrateOsoExport(bytes, { repository, organisations });
     expect(report.mandates).toEqual({ created: 0, alreadyMigrated: 4 });
     expect(report.aanleverpunten).toEqual({ created: 0, updated: 0, unchanged: 7 });
     expect({ mandates: await repository.mandates.countDocuments(), history: await repository.history.countDocuments() }).toEqual(before);
+    // the points still link to the same mandates
+    expect(await repository.aanleverpunten.find({}, { projection: { _id: 0 } }).sort({ brin: 1, index: 1 }).toArray()).toEqual(points);
   });
 
   it('refuses a file that is not an export at all, naming the problem', async () => {

@@ -60,9 +60,29 @@ describe('mandate rules (against the real database)', () => {
 
   it('refuses a school unknown to RIO, and a school that did not belong to the acting board on the start date', async () => {
     expect(await failure(service.grant(grant({ brin: '99ZZ' }), support))).toEqual({ code: 'NOT_FOUND', message: 'School 99ZZ is not in RIO' });
-    organisations.moves.push({ brin: '05LM', from: '2026-09-01', board: '42001' });
+    // A move RIO knows for a later date: the board holds the school now, not on the start date.
+    organisations.moves.push({ brin: '05LM', from: '2027-06-01', board: '42001' });
+    expect(await failure(service.grant(grant({ brin: '05LM', startDate: '2027-07-01' }), boardUser('41234')))).toEqual({
+      code: 'FORBIDDEN',
+      message: 'On 2027-07-01 school 05LM is not a school of your board (per RIO): only the board that holds the school then, or support, may change its mandates for that date',
+    });
+    expect((await failure(service.grant(grant({ brin: '05LM', startDate: '2027-01-01', endDate: '2027-06-01' }), boardUser('41234')))).message).toMatch(/^On 2027-06-01 school 05LM is not a school of your board/);
+    // Up to the day before the move it is the current board's to give.
+    const [untilMove] = await service.grant(grant({ brin: '05LM', startDate: '2027-01-01', endDate: '2027-05-31' }), boardUser('41234'));
+    expect(untilMove).toMatchObject({ brin: '05LM', boardNummer: '41234', endDate: '2027-05-31' });
+    await service.end({ id: untilMove!.id, endDate: '2027-05-31', expectedVersion: 1 }, boardUser('41234'));
+    expect((await failure(service.end({ id: untilMove!.id, endDate: '2027-06-15', expectedVersion: 2 }, boardUser('41234')))).message).toMatch(/^On 2027-06-15 school 05LM is not a school of your board/);
+    // Moved already: the old board may no longer grant for it, and is not told who holds it now.
+    organisations.moves.splice(0, 1, { brin: '05LM', from: '2026-09-01', board: '42001' });
     const moved = await failure(service.grant(grant({ brin: '05LM', startDate: '2027-01-01' }), boardUser('41234')));
-    expect(moved).toEqual({ code: 'BAD_USER_INPUT', message: 'School 05LM did not belong to board 41234 on 2027-01-01: it belonged to board 42001' });
+    expect(moved).toEqual({ code: 'FORBIDDEN', message: 'School 05LM is not a school of your board: only the board that holds the school now (per RIO), or support, may change its mandates' });
+    // A board gets the same answer for a school RIO does not know.
+    expect(await failure(service.grant(grant({ brin: '99ZZ' }), boardUser('41234')))).toEqual(moved && { ...moved, message: moved.message.replace('05LM', '99ZZ') });
+    // Support is told what is wrong.
+    expect(await failure(service.grant(grant({ brin: '05LM', startDate: '2027-01-01' }), support))).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: 'School 05LM did not belong to board 41234 on 2027-01-01: it belonged to board 42001',
+    });
   });
 
   it('takes a school for a school-level service and none for a board-level one', async () => {

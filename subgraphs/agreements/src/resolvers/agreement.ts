@@ -1,13 +1,9 @@
 import type { AgreementResolvers, AgreementEventResolvers } from '../generated/resolvers.js';
 import { inForceOn, servicesOn } from '../lifecycle.js';
-import { requireReadBoard } from './access.js';
+import { agreementById, requireReadBoard } from './access.js';
 
 export const Agreement: AgreementResolvers = {
-  __resolveReference: async (ref, { loaders, identity }) => {
-    const agreement = await loaders.agreement.load(ref.id);
-    if (agreement) requireReadBoard(identity, agreement.boardNummer, `agreement ${agreement.id}`);
-    return agreement;
-  },
+  __resolveReference: (ref, { loaders, identity }) => agreementById(identity, ref.id, (id) => loaders.agreement.load(id)),
   board: (agreement) => ({ bevoegdGezagNummer: agreement.boardNummer }),
   services: (agreement, { asOf }) => (asOf ? servicesOn(agreement, asOf) : agreement.services),
   coverage: (agreement) =>

@@ -1,13 +1,11 @@
 import { bevoegdGezagNummerProblem, decodeCursor, encodeCursor, invalidInput, pageSize, toConnection, userError } from '@osr/common';
 import type { QueryResolvers } from '../generated/resolvers.js';
-import { requireReadBoard } from './access.js';
+import { agreementById, requireReadBoard } from './access.js';
 
 export const Query: QueryResolvers = {
   agreement: async (_parent, { id }, { loaders, identity }) => {
     if (id.length > 64) throw invalidInput('id', id, 'an agreement id is at most 64 characters');
-    const agreement = await loaders.agreement.load(id);
-    if (agreement) requireReadBoard(identity, agreement.boardNummer, `agreement ${id}`);
-    return agreement;
+    return agreementById(identity, id, (key) => loaders.agreement.load(key));
   },
 
   agreements: async (_parent, { filter, first, after }, { repository, identity }) => {

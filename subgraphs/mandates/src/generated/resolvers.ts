@@ -65,10 +65,14 @@ export type Board = {
   __typename?: 'Board';
   bevoegdGezagNummer: Scalars['ID']['output'];
   /**
-   * Mandates this board gave (board-level and for its schools), plus those of schools that
-   * moved to or from it and await review. services: only these; asOf: status date (today).
+   * The mandates of the board's schools as RIO has them now (whoever gave them: mandates follow
+   * the school when it moves), and those this board gave itself: board-level ones, and those
+   * for schools that have since moved away (readable, no longer changeable).
+   * services: only these; asOf: status date (today).
    */
   mandates?: Maybe<Array<Mandate>>;
+  /** The board's schools now, from the organisations subgraph (whose mandates the board manages). */
+  schools: Array<School>;
 };
 
 
@@ -133,7 +137,7 @@ export type CoverageGroupUncoveredSchoolsArgs = {
 };
 
 export type EndMandateInput = {
-  /** Last day the mandate applies. */
+  /** Last day the mandate applies: yesterday or later for a board; support may set an earlier date with a reason (a correction). */
   endDate: Scalars['Date']['input'];
   /** The version you last saw; a newer one means someone else changed it (CONFLICT). */
   expectedVersion: Scalars['Int']['input'];
@@ -151,12 +155,13 @@ export type FeedFollowReport = {
 };
 
 export type GrantMandateInput = {
-  /** The board giving the mandate (a board user's own board). */
+  /** The board giving the mandate (a board user's own board): the board that holds the school on the start date. */
   bevoegdGezagNummer: Scalars['ID']['input'];
   /** The school; omit for a board-level service. */
   brin?: InputMaybe<Scalars['ID']['input']>;
   endDate?: InputMaybe<Scalars['Date']['input']>;
   service: ServiceCode;
+  /** Today or later for a board; support may set an earlier date with a reason (a correction). */
   startDate: Scalars['Date']['input'];
   systemId: Scalars['ID']['input'];
 };
@@ -172,12 +177,19 @@ export type Mandate = {
   createdAt: Scalars['DateTime']['output'];
   /** Last day the mandate applies; null while open-ended. */
   endDate?: Maybe<Scalars['Date']['output']>;
-  /** Every change to this mandate, oldest first: who, when, before and after. For the mandate's board(s), support and analysts. */
+  /**
+   * Every change to this mandate, oldest first: who, when, before and after. For the board that
+   * holds the school now, support and analysts; the board that gave the mandate and no longer
+   * holds the school sees the changes made while it held it. FORBIDDEN to suppliers.
+   */
   history?: Maybe<Array<MandateHistoryEntry>>;
   id: Scalars['ID']['output'];
   /** When the board last confirmed this mandate (start of the school year, after a change). */
   lastReviewedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Who last confirmed it. */
+  /**
+   * Who last confirmed it (a person's name): for the same callers as history (FORBIDDEN to
+   * suppliers); null for a board that gave the mandate when the review was after the school left it.
+   */
   lastReviewedBy?: Maybe<Scalars['String']['output']>;
   /** True while an organisation change asks the board(s) to check this mandate. */
   needsReview: Scalars['Boolean']['output'];
@@ -296,8 +308,12 @@ export type MandateHistoryEntry = {
   by: Scalars['String']['output'];
   /** Role of who made the change. */
   byRole: Scalars['String']['output'];
+  /** True when support changed the past (a date before what a board may set): a correction of the register. */
+  correction: Scalars['Boolean']['output'];
   /** What the change rests on when it made an assumption, e.g. the OSO migration's "board taken from the first registration, 2026-11-01". */
   note?: Maybe<Scalars['String']['output']>;
+  /** Why the change was made, when given (required for a correction). */
+  reason?: Maybe<Scalars['String']['output']>;
 };
 
 /** Whether a service's mandates are given per school or per board. */
@@ -373,7 +389,13 @@ export type Mutation = {
   endMandate: MandateChange;
   /** Read new organisation changes from the RIO change feed and flag affected mandates (support only; also runs on a schedule when configured). */
   followOrganisationChanges: FeedFollowReport;
-  /** Give a system a mandate for a school (or board) in a service. CONFLICT when it overlaps another mandate of the same system. */
+  /**
+   * Give a system a mandate for a school (or board) in a service. CONFLICT when it overlaps another
+   * mandate of the same system. A school's mandates are changed by the staff (OSR_TOEGANG) of the
+   * board that holds the school now and on the dates of the change (per RIO), or by support.
+   * `reason` (here and below) is recorded in the history; it is required when support changes the
+   * past (a correction).
+   */
   grantMandate: MandateChange;
   /** The board confirms these mandates are right; clears review flags. */
   markMandatesReviewed: MandateChange;
@@ -403,11 +425,13 @@ export type MutationChangeSystemServicesArgs = {
 
 export type MutationEndMandateArgs = {
   input: EndMandateInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 export type MutationGrantMandateArgs = {
   input: GrantMandateInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -433,6 +457,7 @@ export type MutationRetireSystemArgs = {
 
 export type MutationSwitchSystemArgs = {
   input: SwitchSystemInput;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type PageInfo = {
@@ -650,7 +675,7 @@ export type SwitchSystemInput = {
   /** The system whose mandate ends the day before startDate. */
   fromSystemId: Scalars['ID']['input'];
   service: ServiceCode;
-  /** First day of the new system's mandate. */
+  /** First day of the new system's mandate: today or later for a board; support may set an earlier date with a reason (a correction). */
   startDate: Scalars['Date']['input'];
   toSystemId: Scalars['ID']['input'];
 };
@@ -875,8 +900,9 @@ export type AanleverpuntResolvers<ContextType = Context, ParentType extends Reso
 
 export type BoardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Board'] = ResolversParentTypes['Board']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Board']>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}>, ContextType>;
-  bevoegdGezagNummer?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, ParentType, ContextType, Partial<BoardMandatesArgs>>;
+  bevoegdGezagNummer?: Resolver<ResolversTypes['ID'], { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}>, ContextType>;
+  mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}> & GraphQLRecursivePick<ParentType, {"schools":{"brin":true}}>, ContextType, Partial<BoardMandatesArgs>>;
+
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -986,7 +1012,9 @@ export type MandateHistoryEntryResolvers<ContextType = Context, ParentType exten
   before?: Resolver<Maybe<ResolversTypes['MandateSnapshot']>, ParentType, ContextType>;
   by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   byRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  correction?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 

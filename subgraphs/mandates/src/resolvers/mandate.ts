@@ -1,16 +1,44 @@
 import { GraphQLError } from 'graphql';
 import { userError } from '@osr/common';
-import { canSeeHistory, canSeeMandate } from '../access.js';
+import { inOwnPeriod, mandateAccess, mandateNotVisible, readsAll, readsSomeMandates, seesMandate, type MandateAccess } from '../access.js';
+import type { Context } from '../context.js';
+import type { MandateDocument } from '../documents.js';
 import type { MandateHistoryEntryResolvers, MandateResolvers, MandateSnapshotResolvers } from '../generated/resolvers.js';
 import { mandateStatus } from '../status.js';
 
+function lookups({ loaders, schoolBoards }: Context) {
+  return {
+    supplierOfSystem: async (id: string) => (await loaders.system.load(id))?.supplierOin ?? null,
+    schoolBoards: (brin: string) => schoolBoards.load(brin),
+  };
+}
+
+/** How the caller may see this mandate (the system's supplier and the school's boards asked only when needed). */
+export function accessTo(mandate: MandateDocument, context: Context): Promise<MandateAccess> {
+  return mandateAccess(context.identity, mandate, lookups(context));
+}
+
+/**
+ * A mandate by id as the caller may see it. Callers who see no mandates at all are refused
+ * before anything is read; for the others a mandate that does not exist and one they may not
+ * see get the same answer. Only readers of everything get null for a missing id.
+ */
+export async function mandateById(id: string, context: Context): Promise<MandateDocument | null> {
+  const { identity, loaders } = context;
+  if (!readsSomeMandates(identity)) {
+    const why = identity.role === 'BOARD' ? 'your account lacks the right OSR_TOEGANG' : 'only board staff with OSR_TOEGANG, suppliers, support and analysts see mandates';
+    throw userError('FORBIDDEN', `You may not see mandates: ${why}`);
+  }
+  const mandate = await loaders.mandate.load(id);
+  if (!mandate) return readsAll(identity) ? null : mandateNotVisible(id);
+  if (!(await seesMandate(identity, mandate, lookups(context)))) mandateNotVisible(id);
+  return mandate;
+}
+
 export const Mandate: MandateResolvers = {
-  __resolveReference: async (ref, { loaders, today, identity }) => {
-    const mandate = await loaders.mandate.load(ref.id);
-    if (!mandate) return null;
-    const system = await loaders.system.load(mandate.systemId);
-    if (!canSeeMandate(identity, mandate, system?.supplierOin ?? null)) throw userError('FORBIDDEN', `You may not see mandate ${ref.id}`);
-    return { ...mandate, asOf: today };
+  __resolveReference: async (ref, context) => {
+    const mandate = await mandateById(ref.id, context);
+    return mandate ? { ...mandate, asOf: context.today } : null;
   },
   service: async (mandate, _args, { loaders }) => {
     const service = await loaders.service.load(mandate.serviceCode);
@@ -26,14 +54,40 @@ export const Mandate: MandateResolvers = {
   board: (mandate) => ({ bevoegdGezagNummer: mandate.boardNummer }),
   status: (mandate) => mandateStatus(mandate, mandate.asOf),
   needsReview: (mandate) => mandate.reviewReasons.length > 0,
-  history: async (mandate, _args, { loaders, identity }) => {
-    if (!canSeeHistory(identity, mandate)) throw userError('FORBIDDEN', `You may not see the history of mandate ${mandate.id}`);
-    const entries = await loaders.history.load(mandate.id);
-    return entries.flatMap((entry) =>
-      entry.changes
-        .filter((c) => c.mandateId === mandate.id)
-        .map((c) => ({ action: c.action, at: entry.at, by: entry.by, byRole: entry.byRole, before: c.before, after: c.after, note: c.note ?? null })),
-    );
+  // Who reviewed is a person's name: the same rule as the history (issue 17.7).
+  lastReviewedBy: async (mandate, _args, context) => {
+    const access = await accessTo(mandate, context);
+    if (access !== 'all' && access !== 'given') throw userError('FORBIDDEN', `You may not see who reviewed mandate ${mandate.id}`);
+    if (mandate.lastReviewedBy === null || mandate.lastReviewedAt === null) return null;
+    if (access === 'given') {
+      const school = mandate.brin === null ? null : await context.schoolBoards.load(mandate.brin);
+      if (!inOwnPeriod(context.identity, school, mandate.lastReviewedAt)) return null;
+    }
+    return mandate.lastReviewedBy;
+  },
+  history: async (mandate, _args, context) => {
+    const access = await accessTo(mandate, context);
+    if (access !== 'all' && access !== 'given') throw userError('FORBIDDEN', `You may not see the history of mandate ${mandate.id}`);
+    // A board that gave the mandate and no longer holds the school sees the changes made while it held it.
+    const school = access === 'given' && mandate.brin !== null ? await context.schoolBoards.load(mandate.brin) : null;
+    const entries = await context.loaders.history.load(mandate.id);
+    return entries
+      .filter((entry) => access === 'all' || inOwnPeriod(context.identity, school, entry.at))
+      .flatMap((entry) =>
+        entry.changes
+          .filter((c) => c.mandateId === mandate.id)
+          .map((c) => ({
+            action: c.action,
+            at: entry.at,
+            by: entry.by,
+            byRole: entry.byRole,
+            correction: entry.correction ?? false,
+            reason: entry.reason ?? null,
+            note: c.note ?? null,
+            before: c.before,
+            after: c.after,
+          })),
+      );
   },
 };
 

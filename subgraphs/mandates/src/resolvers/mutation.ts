@@ -3,14 +3,14 @@ import type { MandateView } from '../documents.js';
 import type { MutationResolvers } from '../generated/resolvers.js';
 
 export const Mutation: MutationResolvers = {
-  grantMandate: async (_p, { input }, { service, identity, today }) => ({
-    mandates: view(await service.grant(input, identity), today),
+  grantMandate: async (_p, { input, reason }, { service, identity, today }) => ({
+    mandates: view(await service.grant(input, identity, reason), today),
   }),
-  endMandate: async (_p, { input }, { service, identity, today }) => ({
-    mandates: view(await service.end(input, identity), today),
+  endMandate: async (_p, { input, reason }, { service, identity, today }) => ({
+    mandates: view(await service.end(input, identity, reason), today),
   }),
-  switchSystem: async (_p, { input }, { service, identity, today }) => ({
-    mandates: view(await service.switchSystem(input, identity), today),
+  switchSystem: async (_p, { input, reason }, { service, identity, today }) => ({
+    mandates: view(await service.switchSystem(input, identity, reason), today),
   }),
   markMandatesReviewed: async (_p, { ids }, { service, identity, today }) => ({
     mandates: view(await service.markReviewed(ids, identity), today),

@@ -1,5 +1,5 @@
 import { invalidInput, oinProblem, pageSize, toConnection, userError } from '@osr/common';
-import { canSeeMandate } from '../access.js';
+import { mandateById } from './mandate.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 
 export const Query: QueryResolvers = {
@@ -10,13 +10,10 @@ export const Query: QueryResolvers = {
     if (problem) throw invalidInput('oin', oin, problem);
     return loaders.supplier.load(oin);
   },
-  mandate: async (_parent, { id, asOf }, { loaders, today, identity }) => {
+  mandate: async (_parent, { id, asOf }, context) => {
     if (id.length > 64) throw invalidInput('id', id, 'a mandate id is at most 64 characters');
-    const mandate = await loaders.mandate.load(id);
-    if (!mandate) return null;
-    const system = await loaders.system.load(mandate.systemId);
-    if (!canSeeMandate(identity, mandate, system?.supplierOin ?? null)) throw userError('FORBIDDEN', `You may not see mandate ${id}`);
-    return { ...mandate, asOf: asOf ?? today };
+    const mandate = await mandateById(id, context);
+    return mandate ? { ...mandate, asOf: asOf ?? context.today } : null;
   },
   supplierMandates: async (_parent, args, { identity, repository, today }) => {
     let oin: string;
