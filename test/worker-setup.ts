@@ -9,3 +9,7 @@ import './support/provided.js';
 const postgresUrl = inject('postgresUrl');
 if (postgresUrl) process.env['FERRETDB_POSTGRESQL_URL'] = postgresUrl;
 else delete process.env['FERRETDB_POSTGRESQL_URL'];
+
+// No test talks to anything outside this machine: @apollo/gateway's usage metrics (and its
+// probe of cloud metadata addresses) stay off, also for the plain gateway of the parity suite.
+process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';

@@ -32,6 +32,7 @@ import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
 import { subgraphState } from './readiness.js';
 import { SupergraphSource } from './supergraph.js';
+import './no-telemetry.js';
 
 export const defaultSupergraphUrl = new URL('../../schema/supergraph.graphql', import.meta.url);
 

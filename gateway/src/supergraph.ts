@@ -17,6 +17,7 @@ import { ApolloGateway, type SupergraphManager } from '@apollo/gateway';
 type SupergraphSdlHookOptions = Parameters<SupergraphManager['initialize']>[0];
 import type { Logger } from '@osr/common';
 import type { GatewayMetrics } from './metrics.js';
+import './no-telemetry.js';
 
 export type ReloadOutcome = 'loaded' | 'unchanged' | 'refused' | 'settling';
 

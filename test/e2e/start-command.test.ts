@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort, letPostgresIn, repoRoot } from '../../scripts/ferretdb.js';
 import { connectDatabase, databaseName } from '@osr/common';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
@@ -60,6 +60,9 @@ interface Started {
   gatewayUrl: string;
 }
 
+/** Every `npm start` a test launched: one a failed assertion left running is stopped after it. */
+const launched: Started[] = [];
+
 async function start(env: Record<string, string>): Promise<Started> {
   const ports = { GATEWAY_PORT: 0, ORGANISATIONS_PORT: 0, MANDATES_PORT: 0, AGREEMENTS_PORT: 0, SUPPORT_PORT: 0 };
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
@@ -75,6 +78,7 @@ async function start(env: Record<string, string>): Promise<Started> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  launched.push({ child, output: () => output, gatewayUrl: '' });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 90_000;
@@ -96,6 +100,12 @@ async function stop(started: Started): Promise<{ code: number | null; leftRunnin
   while (tree.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   return { code, leftRunning: tree.filter((p) => alive(p.pid)) };
 }
+
+afterEach(async () => {
+  for (const started of launched.splice(0)) {
+    if (started.child.exitCode === null && started.child.signalCode === null) await stop(started);
+  }
+});
 
 const SCHOOL_COUNT = '{ board(bevoegdGezagNummer: "41234") { schools { brin } } }';
 

@@ -67,8 +67,10 @@ describe('the supplier catalogue through the gateway', () => {
   });
 
   it('retiring a system flags the mandates that outlive its last day (not ended) and refuses new ones after it', async () => {
-    const grant = 'mutation ($brin: ID!, $start: Date!, $system: ID!) { grantMandate(input: { service: OSO_OV, systemId: $system, brin: $brin, bevoegdGezagNummer: "41234", startDate: $start }) { mandates { id } } }';
-    const granted = await ask<{ grantMandate: { mandates: { id: string }[] } }>(grant, board, { brin: '01BC', start: '2025-09-01', system: esisId });
+    const grant = 'mutation ($brin: ID!, $start: Date!, $system: ID!, $reason: String) { grantMandate(input: { service: OSO_OV, systemId: $system, brin: $brin, bevoegdGezagNummer: "41234", startDate: $start }, reason: $reason) { mandates { id } } }';
+    // Dates before today: only support may set them, as a correction with a reason (issue 17.6).
+    const correction = 'recorded late: the board used Esis since then';
+    const granted = await ask<{ grantMandate: { mandates: { id: string }[] } }>(grant, support, { brin: '01BC', start: '2025-09-01', system: esisId, reason: correction });
     expect(granted.errors).toBeUndefined();
     mandateId = granted.data!.grantMandate.mandates[0]!.id;
 
@@ -85,15 +87,19 @@ describe('the supplier catalogue through the gateway', () => {
     const again = await ask<{ retireSystem: { flaggedMandates: unknown[] } }>(retire, support, { id: esisId });
     expect(again.data!.retireSystem.flaggedMandates).toEqual([]);
 
-    const late = await ask(grant, board, { brin: '02DF', start: '2026-08-01', system: esisId });
+    // Any day after the last one is refused, a board's future start as much as support's correction.
+    const nextWeek = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    const late = await ask(grant, board, { brin: '02DF', start: nextWeek, system: esisId });
     expect(codeOf(late)).toBe('BAD_USER_INPUT');
     expect(late.errors![0]!.message).toContain('retired: no new mandate may start after 2026-07-31');
-    const inTime = await ask(grant, board, { brin: '02DF', start: '2026-07-31', system: esisId });
+    const lateCorrection = await ask(grant, support, { brin: '02DF', start: '2026-08-01', system: esisId, reason: correction });
+    expect(lateCorrection.errors![0]!.message).toContain('retired: no new mandate may start after 2026-07-31');
+    const inTime = await ask(grant, support, { brin: '02DF', start: '2026-07-31', system: esisId, reason: correction });
     expect(inTime.errors).toBeUndefined();
 
     const history = await ask<{ mandate: { history: { action: string; by: string }[] } }>('query ($id: ID!) { mandate(id: $id) { history { action by } } }', board, { id: mandateId });
     expect(history.data!.mandate.history).toEqual([
-      { action: 'CREATED', by: 'J. de Vries' },
+      { action: 'CREATED', by: 'K. Support' },
       { action: 'FLAGGED_FOR_REVIEW', by: 'K. Support' },
     ]);
   });
