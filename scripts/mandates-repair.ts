@@ -1,8 +1,9 @@
 /**
  * npm run mandates:repair [-- --json]
- * After mandates were written around the mandate store (a fix by hand, a bulk load): brings
- * `mandate_facts` (what the aggregates read) in step with `mandates` and records a change that
- * is not known exactly, so every running mandates replica computes its kept aggregates again.
+ * After mandates were written around the mandate store (a fix by hand, a bulk load): gives
+ * mandates without series keys their keys, brings `mandate_facts` (what the aggregates read)
+ * in step with `mandates` and records a change that is not known exactly, so every running
+ * mandates replica computes its kept aggregates again.
  * Uses MONGODB_URI (production) or the embedded database, like the other scripts. Run it
  * while no mandate is being written (or run it again afterwards). Exit code 0 when done, 1
  * when nothing was done (cli-outcome.ts); --json: one JSON document on stdout either way.
@@ -33,7 +34,7 @@ try {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       out.finish(
         0,
-        `facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); kept aggregates will be computed again`,
+        `series keys ${result.seriesKeys} filled in; facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); kept aggregates will be computed again`,
         { ...result, seconds: Number(seconds) },
       );
     } finally {

@@ -42,7 +42,6 @@ export const MANDATES_INDEXES = declareIndexes({
       { name: 'id', keys: { id: 1 }, unique: true },
       { name: 'school_service_system_start', keys: { brin: 1, serviceCode: 1, systemId: 1, startDate: 1 }, gin: ['brin', 'serviceCode', 'systemId'] },
       { name: 'board', keys: { boardNummer: 1 } },
-      { name: 'review_boards', keys: { reviewBoards: 1 } },
       { name: 'system_changes', keys: { systemId: 1, updatedAt: 1, id: 1 }, gin: ['systemId', 'serviceCode'] },
     ],
   },
@@ -145,13 +144,15 @@ export class MandatesRepository {
   }
 
   /**
-   * For code that wrote mandates or aanleverpunten around the store: brings the facts in step
-   * and records a change that is not known exactly, so every kept aggregate is computed again.
+   * For code that wrote mandates or aanleverpunten around the store: gives mandates without
+   * series keys their keys, brings the facts in step and records a change that is not known
+   * exactly, so every kept aggregate is computed again.
    */
-  async repairDerived(): Promise<{ inserted: number; replaced: number; removed: number }> {
+  async repairDerived(): Promise<{ seriesKeys: number; inserted: number; replaced: number; removed: number }> {
+    const seriesKeys = await this.fillSeriesKeys();
     const result = await this.repairFacts();
     await this.journal.unknownChange();
-    return result;
+    return { seriesKeys, ...result };
   }
 
   /**
@@ -172,11 +173,22 @@ export class MandatesRepository {
   }
 
   /**
-   * Gives the mandates written before the series keys existed their keys (series-keys.ts):
-   * one read of the mandates that lack them (none after the first start), then one update
-   * each by _id. Returns how many it filled in.
+   * Gives the mandates written before the series keys existed their keys (series-keys.ts),
+   * once: a mark in `change_marks` says it was done, so later starts read nothing (the query
+   * below is not an equality: FerretDB reads the whole collection for it, ~60,000 documents
+   * on the national set). Writes around the store afterwards are repaired by repairDerived.
+   * Returns how many it filled in.
    */
   async ensureSeriesKeys(): Promise<number> {
+    const marks = this.db.collection<{ _id: string; token: string; at: Date }>('change_marks');
+    if (await marks.findOne({ _id: 'mandate_series_keys' })) return 0;
+    const filled = await this.fillSeriesKeys();
+    await marks.replaceOne({ _id: 'mandate_series_keys' }, { token: 'filled', at: new Date() }, { upsert: true });
+    return filled;
+  }
+
+  /** One read of the mandates that lack series keys, then one update each by _id. */
+  async fillSeriesKeys(): Promise<number> {
     const missing = await this.mandates
       .find({ seriesStart: { $exists: false } }, { projection: { _id: 1, serviceCode: 1, startDate: 1, endDate: 1 }, batchSize: 100_000 })
       .toArray();

@@ -210,6 +210,8 @@ describe('mandate rules (against the real database)', () => {
     delete old.seriesStart;
     delete old.seriesEnd;
     await repository.mandates.insertOne(old as NonNullable<typeof seeded>);
+    // a database from before the series keys: their fill-in was never marked done
+    await repository.db.collection<{ _id: string }>('change_marks').deleteOne({ _id: 'mandate_series_keys' });
     const mark = await repository.journal.head();
     expect(await repository.ensureSeriesKeys()).toBe(1);
     // ends on a month's last day: no longer counted from the next month's end on
@@ -217,5 +219,22 @@ describe('mandate rules (against the real database)', () => {
     expect(await repository.journal.head()).not.toBe(mark);
     expect(await repository.ensureSeriesKeys()).toBe(0);
     await repository.mandates.deleteOne({ id: 'm-old-format' });
+  });
+
+  it('reads the mandates for missing series keys at the first start only; the repair job fills in later ones', async () => {
+    await repository.ensureSeriesKeys(); // marks it done
+    const seeded = await repository.mandates.findOne({ id: 'm-31EW-OSO_OV-ldd-las-2024-08-01' }, { projection: { _id: 0 } });
+    const late: Partial<typeof seeded> = { ...seeded!, id: 'm-written-around', slotKey: 'school:98ZZ|OSO_OV', brin: '98ZZ', startDate: '2024-03-01', endDate: null };
+    delete late.seriesStart;
+    delete late.seriesEnd;
+    await repository.mandates.insertOne(late as NonNullable<typeof seeded>);
+    // a later start does not read the collection again (the mark is there) ...
+    expect(await repository.ensureSeriesKeys()).toBe(0);
+    expect(await repository.mandates.findOne({ id: 'm-written-around' }, { projection: { _id: 0, seriesStart: 1 } })).toEqual({});
+    // ... npm run mandates:repair does, and brings the facts along
+    expect(await repository.repairDerived()).toMatchObject({ seriesKeys: 1, inserted: 1 });
+    expect(await repository.mandates.findOne({ id: 'm-written-around' }, { projection: { _id: 0, seriesStart: 1, seriesEnd: 1 } })).toEqual({ seriesStart: 'OSO_OV|2024-03', seriesEnd: null });
+    await repository.mandates.deleteOne({ id: 'm-written-around' });
+    await repository.repairDerived();
   });
 });
