@@ -260,8 +260,10 @@ export class MandateService {
       if (!canManageBoard(identity, mandate.boardNummer)) notYoursToChange(id);
       return { mandate, school: null };
     }
+    // support may change any school's mandate: its boards are not asked (nothing depends on them)
+    if (identity.role === 'SUPPORT') return { mandate, school: null };
     const school = (await this.organisations.schoolBoards([mandate.brin])).get(mandate.brin) ?? null;
-    if (identity.role !== 'SUPPORT' && school?.board !== identity.board) notYoursToChange(id);
+    if (school?.board !== identity.board) notYoursToChange(id);
     return { mandate, school };
   }
 
@@ -269,8 +271,9 @@ export class MandateService {
     requireWriter(identity);
     const reason = checkReason(reasonGiven);
     const { mandate, school } = await this.loadForChange(input.id, identity);
-    if (school && identity.role !== 'SUPPORT') {
-      // ending it changes the mandate after the end date: no other board may hold the school then
+    if (school) {
+      // board staff (support gets no school): ending it changes the mandate after the end
+      // date, so no other board may hold the school then
       const on = boardOnDate(school, input.endDate);
       if (on !== null && on !== identity.board) notYourSchoolOn(school.brin, input.endDate);
     }

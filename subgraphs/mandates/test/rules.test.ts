@@ -122,6 +122,23 @@ describe('mandate rules (against the real database)', () => {
     expect((await failure(service.end({ id, endDate: '2025-01-01', expectedVersion: 2 }, boardUser('41234')))).message).toContain('before yesterday');
   });
 
+  it("support ends a school's mandate without asking for the school's boards (the organisations service may be down)", async () => {
+    const asked: string[][] = [];
+    organisations.schoolBoards = async (brins) => {
+      asked.push([...brins]);
+      throw new Error('organisations unavailable');
+    };
+    const id = 'm-06NP-OSO_OV-voorbeeld-las-2022-08-15';
+    const [current] = await repository.findMandates([id]);
+    expect(current).toBeDefined();
+    const [ended] = await service.end({ id, endDate: '2027-07-31', expectedVersion: current!.version }, support, 'contract ended');
+    expect(ended).toMatchObject({ id, endDate: '2027-07-31', version: current!.version + 1 });
+    expect(asked).toEqual([]);
+    // board staff are still checked against the school's board now: with it unknown, refused
+    await expect(service.end({ id, endDate: '2027-06-30', expectedVersion: ended!.version }, boardUser('41234'))).rejects.toThrow('organisations unavailable');
+    expect(asked).toEqual([['06NP']]);
+  });
+
   it('when two editors end the same mandate at once, exactly one wins, the other gets CONFLICT, and history agrees', async () => {
     const id = 'm-13YZ-OSO_OV-ldd-las-2022-08-15';
     for (let round = 0; round < 5; round++) {
