@@ -14,7 +14,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon, { type Result as LoadResult } from 'autocannon';
+import autocannon, { type Request as LoadRequest, type Result as LoadResult } from 'autocannon';
+import { todayInNetherlands } from '@osr/common';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { freePort, letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { loadBenchData, type LoadedData } from './bench/data.js';
@@ -22,20 +23,23 @@ import { parseOptions, percentile, runAndExit } from './bench/cli.js';
 import { post, ProcessGroup, startGateway, startSubgraphs, waitFor, type RunningSubgraphs } from './bench/processes.js';
 import { answer, canonical, OPERATION, openStores, type QueryKind } from './bench/read.js';
 
-const USAGE = `usage: npm run bench -- [--duration 8] [--warmup 2] [--connections 4] [--targets gateway,monolith,hive,floor]
-       [--queries headline-large,headline-typical,feed,school] [--boards 120 --schools 1200] [--migrate 10|all]
+const USAGE = `usage: npm run bench -- [--duration 8] [--warmup 2] [--connections 1,4] [--targets gateway,monolith,hive,floor]
+       [--queries headline-large,headline-typical,headline-boards,feed,school,write]
+       [--boards 1100 --schools 7500 --mandates 60000 --moves 75] [--migrate all|N]
        [--soak-minutes 0] [--cpu-prof] [--out bench-results/bench-<time>.json]`;
 
 const { values, wholeNumber, names } = parseOptions(() => parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '1,4' },
     targets: { type: 'string', default: 'gateway,monolith,hive,floor' },
-    queries: { type: 'string', default: 'headline-large,headline-typical,feed,school' },
-    boards: { type: 'string', default: '120' },
-    schools: { type: 'string', default: '1200' },
-    migrate: { type: 'string', default: '10' },
+    queries: { type: 'string', default: 'headline-large,headline-typical,headline-boards,feed,school,write' },
+    boards: { type: 'string', default: '1100' },
+    schools: { type: 'string', default: '7500' },
+    mandates: { type: 'string', default: '60000' },
+    moves: { type: 'string', default: '75' },
+    migrate: { type: 'string', default: 'all' },
     'soak-minutes': { type: 'string', default: '0' },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -44,15 +48,17 @@ const { values, wholeNumber, names } = parseOptions(() => parseArgs({
 }), USAGE);
 const duration = wholeNumber('duration', values.duration, 1, 600);
 const warmup = wholeNumber('warmup', values.warmup, 0, 120);
-const connections = wholeNumber('connections', values.connections, 1, 200);
+const connectionCounts = [...new Set(values.connections!.split(',').map((c) => wholeNumber('connections', c.trim(), 1, 200)))];
 const soakMinutes = wholeNumber('soak-minutes', values['soak-minutes'], 0, 60);
 const migrate = values.migrate === 'all' ? 'all' : wholeNumber('migrate', values.migrate, 0, 100_000);
 const boards = wholeNumber('boards', values.boards, 1, 100_000);
 const schoolCount = wholeNumber('schools', values.schools, 1, 1_000_000);
+const mandateTotal = wholeNumber('mandates', values.mandates, 0, 1_000_000);
+const moves = wholeNumber('moves', values.moves, 0, 1000);
 type TargetName = 'gateway' | 'monolith' | 'hive' | 'floor';
 const ALL_TARGETS: TargetName[] = ['gateway', 'monolith', 'hive', 'floor'];
 const targetNames = names('targets', values.targets!, ALL_TARGETS);
-const QUERY_NAMES = ['headline-large', 'headline-typical', 'feed', 'school'] as const;
+const QUERY_NAMES = ['headline-large', 'headline-typical', 'headline-boards', 'feed', 'school', 'write'] as const;
 type QueryName = (typeof QUERY_NAMES)[number];
 const queryNames = names('queries', values.queries!, QUERY_NAMES);
 
@@ -92,6 +98,7 @@ interface Target {
 interface Row {
   target: TargetName;
   query: QueryName;
+  connections: number;
   requests: number;
   rps: number;
   p50: number;
@@ -109,40 +116,27 @@ async function counted(urls: string[]): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/** One autocannon run; every response checked against the expected body. */
-function load(url: string, body: string, headers: Record<string, string>, exact: string, expected: string, seconds: number, sample: () => void) {
-  let wrong = 0;
-  let firstWrong: string | null = null;
+/** Wrong answers seen during a run (every response is checked). */
+interface Tally {
+  wrong: number;
+  firstWrong: string | null;
+}
+
+function markWrong(tally: Tally, status: number, text: string): void {
+  tally.wrong++;
+  tally.firstWrong ??= `${status} ${text.slice(0, 300)}`;
+}
+
+/** One autocannon run of `requests` (cycled per connection) with `connections` connections. */
+function load(url: string, requests: LoadRequest[], connections: number, seconds: number, sample: () => void) {
   const times: number[] = [];
-  return new Promise<{ result: LoadResult; wrong: number; firstWrong: string | null; times: number[] }>((resolve, reject) => {
+  return new Promise<{ result: LoadResult; times: number[] }>((resolve, reject) => {
     const timer = setInterval(sample, 250);
-    const instance = autocannon(
-      {
-        url,
-        connections,
-        duration: seconds,
-        timeout: 30,
-        requests: [
-          {
-            method: 'POST',
-            path: new URL(url).pathname,
-            headers: { 'content-type': 'application/json', ...headers },
-            body,
-            onResponse: (status, text) => {
-              // Byte-identical to the checked answer, or parsed and compared as data.
-              if (status === 200 && (text === exact || canonical(JSON.parse(text)) === expected)) return;
-              wrong++;
-              firstWrong ??= `${status} ${text.slice(0, 300)}`;
-            },
-          },
-        ],
-      },
-      (err, result) => {
-        clearInterval(timer);
-        if (err) reject(err);
-        else resolve({ result, wrong, firstWrong, times });
-      },
-    );
+    const instance = autocannon({ url, connections, duration: seconds, timeout: 30, requests }, (err, result) => {
+      clearInterval(timer);
+      if (err) reject(err);
+      else resolve({ result, times });
+    });
     instance.on('response', (_client, _status, _bytes, ms) => times.push(ms));
   });
 }
@@ -158,6 +152,8 @@ async function main() {
     migrate,
     boards,
     schools: schoolCount,
+    mandates: mandateTotal,
+    moves,
     log: (line) => say(line),
   });
   say(`largest board ${data.largestBoard.nummer} (${data.largestBoard.schools} schools), typical board ${data.typicalBoard.nummer} (${data.typicalBoard.schools} schools), school ${data.school.brin}, supplier ${data.supplier}`);
@@ -169,31 +165,91 @@ async function main() {
   const tokenLifetime = { JWT_MAX_AGE_SECONDS: '7200' };
   const identitySecret = randomBytes(32).toString('base64url');
   const boardClaims = (nummer: string): TokenClaims => ({ sub: `bench-${nummer}`, name: 'Bench board', role: 'BOARD', board: nummer, rights: ['OSR_TOEGANG'] });
-  const queries: Record<QueryName, { kind: QueryKind; variables: Record<string, unknown>; claims: TokenClaims }> = {
-    'headline-large': { kind: 'headline', variables: { nummer: data.largestBoard.nummer }, claims: boardClaims(data.largestBoard.nummer) },
-    'headline-typical': { kind: 'headline', variables: { nummer: data.typicalBoard.nummer }, claims: boardClaims(data.typicalBoard.nummer) },
-    feed: { kind: 'feed', variables: { first: 100 }, claims: { sub: 'bench-supplier', name: 'Bench supplier', role: 'SUPPLIER', supplier: data.supplier } },
-    school: { kind: 'school', variables: { brin: data.school.brin }, claims: boardClaims(data.school.board) },
+  // The read queries: one request each, or (headline-boards) one per sampled board, round-robin over all connections.
+  const feedClaims: TokenClaims = { sub: 'bench-supplier', name: 'Bench supplier', role: 'SUPPLIER', supplier: data.supplier };
+  const reads: Record<Exclude<QueryName, 'write'>, { kind: QueryKind; variables: Record<string, unknown>; claims: TokenClaims }[]> = {
+    'headline-large': [{ kind: 'headline', variables: { nummer: data.largestBoard.nummer }, claims: boardClaims(data.largestBoard.nummer) }],
+    'headline-typical': [{ kind: 'headline', variables: { nummer: data.typicalBoard.nummer }, claims: boardClaims(data.typicalBoard.nummer) }],
+    'headline-boards': data.sample.map((b) => ({ kind: 'headline' as const, variables: { nummer: b.nummer }, claims: boardClaims(b.nummer) })),
+    feed: [{ kind: 'feed', variables: { first: 100 }, claims: feedClaims }],
+    school: [{ kind: 'school', variables: { brin: data.school.brin }, claims: boardClaims(data.school.board) }],
   };
-
-  // The expected answers, read straight from the databases.
+  say(`headline-boards: ${data.sample.length} boards of ${data.sample.at(-1)?.schools ?? 0} to ${data.sample[0]?.schools ?? 0} schools (median ${data.sample[Math.floor(data.sample.length / 2)]?.schools ?? 0})`);
+  interface Item {
+    body: string;
+    headers: Record<string, string>;
+    /** the answer as canonical JSON, read straight from the databases */
+    expected: string;
+  }
+  const bodyFor = (kind: QueryKind, variables: Record<string, unknown>) => JSON.stringify({ query: OPERATION[kind].query, operationName: OPERATION[kind].name, variables });
+  const items = {} as Record<Exclude<QueryName, 'write'>, Item[]>;
   const stores = await openStores(database.uri, prefix);
-  const expected = {} as Record<QueryName, string>;
-  const tokens = {} as Record<QueryName, string>;
   try {
     const { TokenVerifier } = await import('../gateway/src/auth.js');
     const verifier = await TokenVerifier.create({ issuer: 'osr-dev', audience: 'osr-graph', algorithms: ['ES256'], publicKeyPem: readFileSync(keys.publicKeyPath, 'utf8'), maxLifetimeSeconds: 7200 });
     for (const q of queryNames) {
-      tokens[q] = await token(queries[q].claims);
-      const auth = await verifier.authenticate({ headers: { authorization: `Bearer ${tokens[q]}` } } as never);
-      if (!auth.ok) throw new Error(`bench token refused: ${auth.reason}`);
-      const { body } = await answer(stores, auth.identity, OPERATION[queries[q].kind].name, queries[q].variables);
-      expected[q] = canonical(body);
-      if (expected[q].includes('"errors"')) throw new Error(`the expected answer for ${q} has errors: ${expected[q].slice(0, 300)}`);
+      if (q === 'write') continue;
+      items[q] = [];
+      for (const r of reads[q]) {
+        const bearer = await token(r.claims);
+        const auth = await verifier.authenticate({ headers: { authorization: `Bearer ${bearer}` } } as never);
+        if (!auth.ok) throw new Error(`bench token refused: ${auth.reason}`);
+        const { body } = await answer(stores, auth.identity, OPERATION[r.kind].name, r.variables);
+        const expected = canonical(body);
+        if (expected.includes('"errors"')) throw new Error(`the expected answer for ${q} has errors: ${expected.slice(0, 300)}`);
+        items[q].push({ body: bodyFor(r.kind, r.variables), headers: { authorization: `Bearer ${bearer}` }, expected });
+      }
     }
   } finally {
     await stores.close();
   }
+
+  // The write: staff of the largest board grant a mandate for one of its schools from a later
+  // day, then end it on that day (one-day mandates on days never used before: no overlaps).
+  const writer = { authorization: `Bearer ${await token(boardClaims(data.largestBoard.nummer))}` };
+  const today = todayInNetherlands();
+  const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const GRANT = 'mutation BenchGrant($input: GrantMandateInput!) { grantMandate(input: $input) { mandates { id version startDate endDate status } } }';
+  const END = 'mutation BenchEnd($input: EndMandateInput!) { endMandate(input: $input) { mandates { id version startDate endDate status } } }';
+  let writes = 0;
+  interface WriteContext {
+    day?: string;
+    id?: string;
+    version?: number;
+  }
+  type ChangedMandate = { id: string; version: number; startDate: string; endDate: string | null; status: string };
+  const changed = (text: string, field: string): ChangedMandate | null => {
+    try {
+      const parsed = JSON.parse(text) as { data?: Record<string, { mandates: ChangedMandate[] } | null>; errors?: unknown };
+      return parsed.errors ? null : (parsed.data?.[field]?.mandates[0] ?? null);
+    } catch {
+      return null;
+    }
+  };
+  const grantBody = (ctx: WriteContext) => {
+    if (!data.writable.length) throw new Error('no school of the largest board can take a new OSO OV mandate');
+    const k = writes++;
+    const school = data.writable[k % data.writable.length]!;
+    ctx.day = addDays(today, 1 + Math.floor(k / data.writable.length));
+    return JSON.stringify({
+      query: GRANT,
+      operationName: 'BenchGrant',
+      variables: { input: { service: school.service, systemId: school.systemId, brin: school.brin, bevoegdGezagNummer: school.board, startDate: ctx.day } },
+    });
+  };
+  const grantRight = (text: string, ctx: WriteContext) => {
+    const m = changed(text, 'grantMandate');
+    if (!m || m.startDate !== ctx.day || m.endDate !== null || m.status !== 'PLANNED') return false;
+    ctx.id = m.id;
+    ctx.version = m.version;
+    return true;
+  };
+  const endBody = (ctx: WriteContext) =>
+    JSON.stringify({ query: END, operationName: 'BenchEnd', variables: { input: { id: ctx.id, endDate: ctx.day, expectedVersion: ctx.version } } });
+  const endRight = (text: string, ctx: WriteContext) => {
+    const m = changed(text, 'endMandate');
+    return !!m && m.id === ctx.id && m.endDate === ctx.day && m.version === ctx.version! + 1;
+  };
 
   // The processes, as npm start runs them.
   const needsSubgraphs = targetNames.includes('gateway') || targetNames.includes('hive');
@@ -225,78 +281,161 @@ async function main() {
       targets.push({ name, url, front, behind: [], counters: [`http://127.0.0.1:${port}/db-commands`] });
     }
   }
-  const bodyOf = (q: QueryName) => JSON.stringify({ query: OPERATION[queries[q].kind].query, operationName: OPERATION[queries[q].kind].name, variables: queries[q].variables });
+  const firstRead = queryNames.find((q): q is Exclude<QueryName, 'write'> => q !== 'write') ?? null;
   for (const t of targets) {
-    const q = queryNames[0]!;
-    await waitFor(t.name, async () => (await post(t.url, bodyOf(q), { authorization: `Bearer ${tokens[q]}` })).status === 200);
+    const probe = firstRead ? items[firstRead][0]! : { body: JSON.stringify({ query: '{ __typename }' }), headers: {} };
+    await waitFor(t.name, async () => (await post(t.url, probe.body, probe.headers)).status === 200);
   }
   say(`targets up: ${targets.map((t) => t.name).join(', ')}`);
 
-  const rows: Row[] = [];
-  const notes: string[] = [];
-  for (const q of queryNames) {
-    const body = bodyOf(q);
-    const headers = { authorization: `Bearer ${tokens[q]}` };
-    for (const t of targets) {
-      try {
-        await measure(t);
-      } catch (err) {
-        notes.push(`${t.name} ${q}: not measured: ${(err as Error).message}`);
-        say(`${t.name} ${q}: not measured: ${(err as Error).message}`);
+  /** Correct first: every item once (checked); returns the database round trips per request, or a wrong answer. */
+  async function probe(t: Target, q: QueryName): Promise<{ roundTrips: number } | { wrong: string }> {
+    const before = await counted(t.counters);
+    let requests = 0;
+    if (q === 'write') {
+      for (let i = 0; i < 3; i++) {
+        const ctx: WriteContext = {};
+        const grant = await post(t.url, grantBody(ctx), writer);
+        if (grant.status !== 200 || !grantRight(grant.text, ctx)) return { wrong: `grant: ${grant.status} ${grant.text.slice(0, 400)}` };
+        const end = await post(t.url, endBody(ctx), writer);
+        if (end.status !== 200 || !endRight(end.text, ctx)) return { wrong: `end: ${end.status} ${end.text.slice(0, 400)}` };
+        requests += 2;
+      }
+    } else {
+      // one item: three times (as before); many: each once
+      const list = items[q].length === 1 ? [items[q][0]!, items[q][0]!, items[q][0]!] : items[q];
+      for (const item of list) {
+        const res = await post(t.url, item.body, item.headers);
+        if (res.status !== 200 || canonical(JSON.parse(res.text)) !== item.expected) return { wrong: `${res.status} ${res.text.slice(0, 400)}` };
+        requests++;
       }
     }
-    async function measure(t: Target) {
-      // Correct first, then round trips per request (3 sequential requests, counted exactly).
-      const first = await post(t.url, body, headers);
-      if (first.status !== 200 || canonical(JSON.parse(first.text)) !== expected[q]) {
-        notes.push(`${t.name} ${q}: wrong answer: ${first.status} ${first.text.slice(0, 400)}`);
-        say(`${t.name} ${q}: WRONG ANSWER, not measured: ${first.text.slice(0, 200)}`);
+    return { roundTrips: Math.round((((await counted(t.counters)) - before) / requests) * 10) / 10 };
+  }
+
+  /** The requests each connection cycles through; every response is checked into `tally`. */
+  function requestsFor(t: Target, q: QueryName, tally: Tally): LoadRequest[] {
+    const path = new URL(t.url).pathname;
+    const base = { method: 'POST', path, headers: { 'content-type': 'application/json' }, body: '' };
+    if (q === 'write') {
+      return [
+        {
+          ...base,
+          headers: { ...base.headers, ...writer },
+          setupRequest: (req, context) => ({ ...req, body: grantBody(context as WriteContext) }),
+          onResponse: (status, text, context) => {
+            if (status !== 200 || !grantRight(text, context as WriteContext)) markWrong(tally, status, text);
+          },
+        },
+        {
+          ...base,
+          headers: { ...base.headers, ...writer },
+          // no end without a granted mandate (autocannon then starts the next grant)
+          setupRequest: (req, context) => ((context as WriteContext).id ? { ...req, body: endBody(context as WriteContext) } : null),
+          onResponse: (status, text, context) => {
+            if (status !== 200 || !endRight(text, context as WriteContext)) markWrong(tally, status, text);
+          },
+        },
+      ];
+    }
+    const list = items[q];
+    const exact = new Map<number, string>();
+    const check = (i: number, status: number, text: string) => {
+      if (status === 200 && (exact.get(i) === text || canonical(JSON.parse(text)) === list[i]!.expected)) {
+        exact.set(i, text); // byte-identical next time: no parse
         return;
       }
-      const before = await counted(t.counters);
-      for (let i = 0; i < 3; i++) await post(t.url, body, headers);
-      const roundTrips = ((await counted(t.counters)) - before) / 3;
-      if (warmup > 0) await load(t.url, body, headers, first.text, expected[q], warmup, () => undefined);
-      let peak = 0;
-      let behindPeak = 0;
-      const run = await load(t.url, body, headers, first.text, expected[q], duration, () => {
-        peak = Math.max(peak, rssMiB(t.front.pid));
-        behindPeak = Math.max(behindPeak, t.behind.reduce((sum, c) => sum + rssMiB(c.pid), 0));
-      });
-      const times = run.times.sort((a, b) => a - b);
-      const row: Row = {
-        target: t.name,
-        query: q,
-        requests: run.result.requests.total,
-        rps: run.result.requests.total / run.result.duration,
-        p50: percentile(times, 50),
-        p95: percentile(times, 95),
-        p99: percentile(times, 99),
-        errors: run.result.errors + run.result.timeouts + run.result.non2xx,
-        wrong: run.wrong,
-        peakRssMiB: peak,
-        behindRssMiB: behindPeak,
-        roundTrips,
-      };
-      // Let the requests still in flight when the window closed finish before the next target.
-      await post(t.url, body, headers, 120_000);
-      if (run.firstWrong) notes.push(`${t.name} ${q}: first wrong response: ${run.firstWrong}`);
-      rows.push(row);
-      say(`${q.padEnd(16)} ${t.name.padEnd(8)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1)} ms  p95 ${row.p95.toFixed(1)}  p99 ${row.p99.toFixed(1)}  errors ${row.errors}  wrong ${row.wrong}  round trips ${row.roundTrips}`);
+      markWrong(tally, status, text);
+    };
+    if (list.length === 1) {
+      const item = list[0]!;
+      return [{ ...base, headers: { ...base.headers, ...item.headers }, body: item.body, onResponse: (status, text) => check(0, status, text) }];
     }
+    let next = 0;
+    return [
+      {
+        ...base,
+        setupRequest: (req, context) => {
+          const i = next++ % list.length;
+          (context as { i: number }).i = i;
+          return { ...req, headers: { ...base.headers, ...list[i]!.headers }, body: list[i]!.body };
+        },
+        onResponse: (status, text, context) => check((context as { i: number }).i, status, text),
+      },
+    ];
+  }
+
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  for (const connections of connectionCounts) {
+    for (const q of queryNames) {
+      for (const t of targets) {
+        if (q === 'write' && (t.name === 'monolith' || t.name === 'floor')) {
+          if (connections === connectionCounts[0]) notes.push(`${t.name} write: not measured (the monolith and the floor answer the read queries only)`);
+          continue;
+        }
+        try {
+          await measure(t, q, connections);
+        } catch (err) {
+          notes.push(`${t.name} ${q} ×${connections}: not measured: ${(err as Error).message}`);
+          say(`${t.name} ${q} ×${connections}: not measured: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+  async function measure(t: Target, q: QueryName, connections: number) {
+    const probed = await probe(t, q);
+    if ('wrong' in probed) {
+      notes.push(`${t.name} ${q}: wrong answer: ${probed.wrong}`);
+      say(`${t.name} ${q}: WRONG ANSWER, not measured: ${probed.wrong.slice(0, 200)}`);
+      return;
+    }
+    const tally: Tally = { wrong: 0, firstWrong: null };
+    if (warmup > 0) await load(t.url, requestsFor(t, q, tally), connections, warmup, () => undefined);
+    tally.wrong = 0;
+    tally.firstWrong = null;
+    let peak = 0;
+    let behindPeak = 0;
+    const run = await load(t.url, requestsFor(t, q, tally), connections, duration, () => {
+      peak = Math.max(peak, rssMiB(t.front.pid));
+      behindPeak = Math.max(behindPeak, t.behind.reduce((sum, c) => sum + rssMiB(c.pid), 0));
+    });
+    const times = run.times.sort((a, b) => a - b);
+    const row: Row = {
+      target: t.name,
+      query: q,
+      connections,
+      requests: run.result.requests.total,
+      rps: run.result.requests.total / run.result.duration,
+      p50: percentile(times, 50),
+      p95: percentile(times, 95),
+      p99: percentile(times, 99),
+      errors: run.result.errors + run.result.timeouts + run.result.non2xx,
+      wrong: tally.wrong,
+      peakRssMiB: peak,
+      behindRssMiB: behindPeak,
+      roundTrips: probed.roundTrips,
+    };
+    // Let the requests still in flight when the window closed finish before the next target.
+    const settle = q === 'write' ? null : items[q][0]!;
+    if (settle) await post(t.url, settle.body, settle.headers, 120_000);
+    else await new Promise((r) => setTimeout(r, 1000));
+    if (tally.firstWrong) notes.push(`${t.name} ${q} ×${connections}: first wrong response: ${tally.firstWrong}`);
+    rows.push(row);
+    say(`${q.padEnd(16)} ×${connections} ${t.name.padEnd(8)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1)} ms  p95 ${row.p95.toFixed(1)}  p99 ${row.p99.toFixed(1)}  errors ${row.errors}  wrong ${row.wrong}  round trips ${row.roundTrips}`);
   }
 
   // Soak: the gateway under the headline query for a while, its RSS sampled every 5 s.
   let soak: { minutes: number; samplesMiB: number[]; firstMinuteMiB: number; lastMinuteMiB: number; growth: number; requests: number; wrong: number; errors: number } | null = null;
   const gateway = targets.find((t) => t.name === 'gateway');
-  if (soakMinutes > 0 && gateway) {
-    say(`soak: ${soakMinutes} min of ${queryNames.includes('headline-typical') ? 'headline-typical' : queryNames[0]} against the gateway...`);
+  if (soakMinutes > 0 && gateway && firstRead) {
+    const q: Exclude<QueryName, 'write'> = queryNames.includes('headline-typical') ? 'headline-typical' : firstRead;
+    const connections = connectionCounts.at(-1)!;
+    say(`soak: ${soakMinutes} min of ${q} against the gateway with ${connections} connections...`);
     const samples: number[] = [];
     let last = 0;
-    const q: QueryName = queryNames.includes('headline-typical') ? 'headline-typical' : queryNames[0]!;
-    const headers = { authorization: `Bearer ${tokens[q]}` };
-    const exact = (await post(gateway.url, bodyOf(q), headers)).text;
-    const run = await load(gateway.url, bodyOf(q), headers, exact, expected[q], soakMinutes * 60, () => {
+    const tally: Tally = { wrong: 0, firstWrong: null };
+    const run = await load(gateway.url, requestsFor(gateway, q, tally), connections, soakMinutes * 60, () => {
       if (Date.now() - last < 5_000) return;
       last = Date.now();
       samples.push(rssMiB(gateway.front.pid));
@@ -312,31 +451,32 @@ async function main() {
       lastMinuteMiB: lastMinute,
       growth: lastMinute / firstMinute - 1,
       requests: run.result.requests.total,
-      wrong: run.wrong,
+      wrong: tally.wrong,
       errors: run.result.errors + run.result.timeouts + run.result.non2xx,
     };
     say(`soak: gateway RSS ${firstMinute.toFixed(0)} MiB (first minute) → ${lastMinute.toFixed(0)} MiB (last minute), ${(soak.growth * 100).toFixed(1)}% growth, ${soak.requests} requests, ${soak.wrong} wrong, ${soak.errors} errors`);
   }
 
   // The table and the ratios.
-  const rpsOf = (t: TargetName, q: QueryName) => rows.find((r) => r.target === t && r.query === q)?.rps;
+  const rpsOf = (t: TargetName, q: QueryName, c: number) => rows.find((r) => r.target === t && r.query === q && r.connections === c)?.rps;
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? a / b : null);
-  const ratios = queryNames.map((q) => ({
+  const ratios = connectionCounts.flatMap((c) => queryNames.map((q) => ({
     query: q,
-    gatewayVsMonolith: ratio(rpsOf('gateway', q), rpsOf('monolith', q)),
-    gatewayVsHive: ratio(rpsOf('gateway', q), rpsOf('hive', q)),
-    gatewayVsFloor: ratio(rpsOf('gateway', q), rpsOf('floor', q)),
-  }));
+    connections: c,
+    gatewayVsMonolith: ratio(rpsOf('gateway', q, c), rpsOf('monolith', q, c)),
+    gatewayVsHive: ratio(rpsOf('gateway', q, c), rpsOf('hive', q, c)),
+    gatewayVsFloor: ratio(rpsOf('gateway', q, c), rpsOf('floor', q, c)),
+  })));
   const lines = [
-    '| query | target | req/s | p50 ms | p95 ms | p99 ms | errors | wrong | peak RSS MiB (front + subgraphs) | DB round trips / request |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| query | connections | target | req/s | p50 ms | p95 ms | p99 ms | errors | wrong | peak RSS MiB (front + subgraphs) | DB round trips / request |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) =>
-      `| ${r.query} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.wrong} | ${r.peakRssMiB.toFixed(0)}${r.behindRssMiB ? ` + ${r.behindRssMiB.toFixed(0)}` : ''} | ${r.roundTrips} |`,
+      `| ${r.query} | ${r.connections} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.wrong} | ${r.peakRssMiB.toFixed(0)}${r.behindRssMiB ? ` + ${r.behindRssMiB.toFixed(0)}` : ''} | ${r.roundTrips} |`,
     ),
     '',
-    '| query | gateway ÷ monolith | gateway ÷ Hive Gateway | gateway ÷ floor |',
-    '|---|---|---|---|',
-    ...ratios.map((r) => `| ${r.query} | ${r.gatewayVsMonolith?.toFixed(2) ?? 'n/a'} | ${r.gatewayVsHive?.toFixed(2) ?? 'n/a'} | ${r.gatewayVsFloor?.toFixed(2) ?? 'n/a'} |`),
+    '| query | connections | gateway ÷ monolith | gateway ÷ Hive Gateway | gateway ÷ floor |',
+    '|---|---|---|---|---|',
+    ...ratios.map((r) => `| ${r.query} | ${r.connections} | ${r.gatewayVsMonolith?.toFixed(2) ?? 'n/a'} | ${r.gatewayVsHive?.toFixed(2) ?? 'n/a'} | ${r.gatewayVsFloor?.toFixed(2) ?? 'n/a'} |`),
   ];
   console.log(`\n${lines.join('\n')}\n`);
   for (const note of notes) say(`note: ${note}`);
@@ -344,7 +484,7 @@ async function main() {
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, options: { duration, warmup, connections, targets: targetNames, queries: queryNames, migrate, soakMinutes }, data, rows, ratios, soak, notes, table: lines.join('\n'), seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, options: { duration, warmup, connections: connectionCounts, targets: targetNames, queries: queryNames, boards, schools: schoolCount, mandates: mandateTotal, moves, migrate, soakMinutes }, data, rows, ratios, soak, notes, table: lines.join('\n'), seconds: (Date.now() - started) / 1000 }, null, 2)}\n`,
   );
   say(`wrote ${out} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
   const failed = rows.some((r) => r.wrong > 0) || notes.some((n) => n.includes('wrong answer'));

@@ -206,7 +206,7 @@ export function generateMandates(input: {
 export async function addGeneratedMandates(
   repository: MandatesRepository,
   schools: readonly { brin: string; boardNummer: string; sector: string }[],
-  options: { total: number; seed: number; today: string; log?: (line: string) => void },
+  options: { total: number; seed: number; today: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
 ): Promise<{ before: number; added: number; slots: number; switches: number; after: number }> {
   const known = new Set((await repository.systems.find({}, { projection: { _id: 0, id: 1 } }).toArray()).map((s) => s.id));
   const newSystems = BENCH_SYSTEMS.filter((s) => !known.has(s.id));
@@ -220,11 +220,14 @@ export async function addGeneratedMandates(
   const before = await repository.mandates.countDocuments();
   const boards = [...new Set(schools.map((s) => s.boardNummer))];
   const generated = generateMandates({ schools, boards, systems, count: options.total - before, seed: options.seed, today: options.today });
+  const work = generated.mandates.length + generated.history.length;
   await repository.insertLoaded(generated.mandates, (written) => {
+    options.progress?.(written, work);
     if (written % 10_000 === 0) options.log?.(`  ${written}/${generated.mandates.length} mandates written`);
   });
   for (let i = 0; i < generated.history.length; i += 1000) {
     await repository.history.insertMany(generated.history.slice(i, i + 1000).map((h) => ({ ...h })));
+    options.progress?.(generated.mandates.length + Math.min(i + 1000, generated.history.length), work);
     if ((i / 1000) % 10 === 9) options.log?.(`  ${i + 1000}/${generated.history.length} history entries written`);
   }
   const after = await repository.mandates.countDocuments();

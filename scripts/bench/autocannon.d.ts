@@ -5,7 +5,9 @@ declare module 'autocannon' {
     path: string;
     headers: Record<string, string>;
     body: string;
-    onResponse?: (status: number, body: string) => void;
+    /** per request: may change it (context is per connection, reset each time the list starts again); null skips to the next loop */
+    setupRequest?: (request: Request, context: Record<string, unknown>) => Request | null;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   }
   interface Options {
     url: string;

@@ -1,8 +1,13 @@
 /**
- * The benchmark's data: the generated national RIO set through the RIO importer, a generated
- * Mijn OSO export for every school through the OSO migration, agreements through the
- * agreements import, support contacts and the supplier catalogue through their seed code.
- * Deterministic: the same options give the same data. Each step is timed.
+ * The national data set (npm run data:national, the benchmarks, the round-trip test): the
+ * generated national RIO set through the RIO importer, a generated Mijn OSO export through
+ * the OSO migration, agreements through the agreements import, support contacts and the
+ * supplier catalogue through their seed code, generated mandates of the other services up to
+ * a total, and a later RIO delta (schools that moved board or closed) that the mandates and
+ * agreements subgraphs' feed followers turn into review flags and review items.
+ * Deterministic: the same options give the same data. Each step is timed. Loading again
+ * adds nothing twice (each step skips or upserts what is there), so it can load into a
+ * database that holds other data (the demo data) and be run again after an interruption.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -18,7 +23,7 @@ import { importAgreements } from '@osr/subgraph-agreements/import';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
 import type { AanleverpuntDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
 import { MIGRATION_DATE, migrateOsoExport } from '@osr/subgraph-mandates/migration';
-import { organisationsApi } from '@osr/subgraph-mandates/peers';
+import { changeFeedApi, organisationsApi } from '@osr/subgraph-mandates/peers';
 import { MandatesRepository } from '@osr/subgraph-mandates/repository';
 import { seedMandates, type MandatesSeed, type SeedMandate } from '@osr/subgraph-mandates/seed';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
@@ -27,7 +32,10 @@ import { importRio } from '@osr/subgraph-organisations/rio';
 import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
 import { SupportRepository } from '@osr/subgraph-support/repository';
 import { seedSupport } from '@osr/subgraph-support/seed';
+import { ChangeFollower } from '@osr/subgraph-agreements/review';
+import { FeedFollower } from '@osr/subgraph-mandates/feed-follower';
 import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../demo-data.js';
+import { addGeneratedMandates } from './analytics-data.js';
 
 export interface DataOptions {
   uri: string;
@@ -43,7 +51,13 @@ export interface DataOptions {
    * for the measured boards and this many others.
    */
   migrate?: number | 'all';
+  /** Generated mandates of every service are added until the mandates collection holds this many (0: none). */
+  mandates?: number;
+  /** Schools that move to another board (and a fifth as many that close) in a RIO delta after the load; followed by both feed followers. */
+  moves?: number;
   log?: (line: string) => void;
+  /** Progress of a long step (rows, mandates): a bar on a terminal (cli-support.ts), or nothing. */
+  progress?: (step: string) => (done: number, total: number) => void;
 }
 
 export interface LoadedData {
@@ -53,7 +67,11 @@ export interface LoadedData {
   /** a school of the typical board with an OV and an SWV point */
   school: { brin: string; board: string };
   supplier: string;
-  counts: { boards: number; schools: number; aanleverpunten: number; mandates: number; agreements: number };
+  /** 100 boards (or all, when fewer) spread over the size distribution, the largest first: the "different boards" load. */
+  sample: { nummer: string; schools: number }[];
+  /** schools (with their board) for the write benchmark: grant then end a mandate of `service` by `systemId`, which has none there that runs after today */
+  writable: { brin: string; board: string; service: string; systemId: string }[];
+  counts: { boards: number; schools: number; aanleverpunten: number; mandates: number; agreements: number; reviewItems: number; flaggedMandates: number };
 }
 
 /** A stable number 0..99 from a text and a salt (no randomness: the same data every run). */
@@ -139,9 +157,57 @@ export async function timed<T>(steps: LoadedData['steps'], step: string, work: (
 
 const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
 
-/** Loads the whole data set into fresh databases under `prefix`. */
+/**
+ * A RIO delta of the set a year on: `moves` schools (every so many, deterministic) belong to
+ * the next board from `MOVE_DATE`, and a fifth as many others close on that day.
+ */
+export function organisationChangesDelta(bundle: Record<string, unknown>, moves: number): { bytes: Buffer; moved: number; closed: number } {
+  const copy = structuredClone(bundle) as {
+    peilmoment: string;
+    peildatum: string;
+    onderwijsbesturen: { bevoegdGezagNummer: string }[];
+    onderwijsinstellingserkenningen: { bRIN4: string; bevoegdGezagNummer: string; begindatum: string }[];
+    onderwijsaanbieders: { bRIN4: string; uitBedrijfdatum: string | null }[];
+  };
+  copy.peilmoment = `${MOVE_DATE}T06:00:00.000Z`;
+  copy.peildatum = MOVE_DATE;
+  // The largest board (the first) keeps its schools and gets none: the benchmark's 85-school board.
+  const boards = copy.onderwijsbesturen.map((b) => b.bevoegdGezagNummer).slice(1);
+  const open = new Set(copy.onderwijsaanbieders.filter((a) => a.uitBedrijfdatum === null).map((a) => a.bRIN4));
+  const candidates = copy.onderwijsinstellingserkenningen.filter((e) => open.has(e.bRIN4) && e.begindatum < MOVE_DATE && boards.includes(e.bevoegdGezagNummer));
+  const closes = Math.floor(moves / 5);
+  const step = Math.max(1, Math.floor(candidates.length / Math.max(1, moves + closes)));
+  let moved = 0;
+  let closed = 0;
+  for (let i = step - 1; i < candidates.length && moved + closed < moves + closes; i += step) {
+    const erkenning = candidates[i]!;
+    if (closed < closes && (moved + closed) % 6 === 5) {
+      copy.onderwijsaanbieders.find((a) => a.bRIN4 === erkenning.bRIN4)!.uitBedrijfdatum = MOVE_DATE;
+      closed++;
+      continue;
+    }
+    const to = boards[(boards.indexOf(erkenning.bevoegdGezagNummer) + 1) % boards.length]!;
+    if (to === erkenning.bevoegdGezagNummer) continue;
+    erkenning.bevoegdGezagNummer = to;
+    erkenning.begindatum = MOVE_DATE;
+    moved++;
+  }
+  return { bytes: Buffer.from(JSON.stringify(copy)), moved, closed };
+}
+
+/** The day the generated schools move or close: after the set's peilmoment, before today. */
+export const MOVE_DATE = '2026-11-16';
+
+/** `count` boards spread evenly over the size order (largest first, the largest always in). */
+export function sampleBoards(bySize: readonly { nummer: string; schools: number }[], count: number): { nummer: string; schools: number }[] {
+  if (bySize.length <= count) return [...bySize];
+  return Array.from({ length: count }, (_, i) => bySize[Math.floor((i * bySize.length) / count)]!);
+}
+
+/** Loads the whole data set under `prefix` (into fresh databases, or again: nothing twice). */
 export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
   const log = options.log ?? (() => undefined);
+  const progress = options.progress ?? (() => () => undefined);
   const steps: LoadedData['steps'] = [];
   const dbs = {} as Record<SubgraphName, Database>;
   let stopOrganisations = async () => {};
@@ -156,6 +222,7 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       });
       return [s, `${s.stats.boards} boards, ${s.stats.schools} schools, ${s.stats.vestigingen} vestigingen`];
     }, log);
+    const nationalBoards = new Set((set.bundle['onderwijsbesturen'] as { bevoegdGezagNummer: string }[]).map((b) => b.bevoegdGezagNummer));
 
     const organisations = new OrganisationsRepository(dbs.organisations.db);
     await organisations.ensureIndexes();
@@ -165,12 +232,13 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       return [report, `${report.rejected} rejected`];
     }, log);
 
-    const schools = await dbs.organisations.db
-      .collection<{ brin: string; boardNummer: string }>('schools')
-      .find({}, { projection: { _id: 0, brin: 1, boardNummer: 1 } })
+    // The set's schools as the import wrote them (the database may hold others: the demo data).
+    const schools = (await dbs.organisations.db
+      .collection<{ brin: string; boardNummer: string; sector: string }>('schools')
+      .find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 } })
       .sort({ brin: 1 })
-      .toArray();
-    const boards = [...new Set(schools.map((s) => s.boardNummer))].sort();
+      .toArray()).filter((s) => nationalBoards.has(s.boardNummer));
+    const boards = [...nationalBoards].sort();
 
     const mandates = new MandatesRepository(dbs.mandates.db);
     await mandates.ensureIndexes();
@@ -185,51 +253,58 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
     const server = await createOrganisationsServer({ database: dbs.organisations, logger: createLogger('organisations', 'warn'), identitySecret: secret, peers: {} });
     const url = await listen(server.httpServer, 0);
     stopOrganisations = () => server.stop();
+    const peer = createPeerClient({ name: 'organisations', url, caller: 'national-data', identitySecret: secret, timeoutMs: 60_000 });
     const perBoard = new Map<string, string[]>();
     for (const s of schools) perBoard.set(s.boardNummer, [...(perBoard.get(s.boardNummer) ?? []), s.brin]);
     const bySize = [...perBoard].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
-    const [largestNummer, largestSchools] = bySize[0]!;
     const typical = bySize.find(([, brins]) => brins.length === 5) ?? bySize[Math.floor(bySize.length / 2)]!;
 
     const migrate = options.migrate ?? 10;
     const migrated = new Set(migrate === 'all' ? schools.map((s) => s.brin) : [...typical[1], ...schools.slice(0, migrate).map((s) => s.brin)]);
-    const bulk = schools.filter((s) => !migrated.has(s.brin));
+    // A school with aanleverpunten was loaded before (an earlier run): the bulk part skips it.
+    const loaded = new Set((await mandates.aanleverpunten.find({}, { projection: { _id: 0, brin: 1 } }).toArray()).map((p) => p.brin));
+    const bulk = schools.filter((s) => !migrated.has(s.brin) && !loaded.has(s.brin));
     if (bulk.length) {
       await timed(steps, 'OSO export, bulk part', async () => {
         const seed = bulkMandates(bulk, demo.mandates.systems);
-        // A fresh store: plain inserts of what the migration (and seedMandates) would write.
+        // Plain inserts of what the migration (and seedMandates) would write.
         // (seedMandates upserts one document at a time: minutes for the national set.)
         const docs = seed.mandates.map((m) => ({ reviewReasons: [], reviewBoards: [], ...m, slotKey: `school:${m.brin}|${m.serviceCode}` }));
-        await mandates.insertLoaded(docs);
+        const bar = progress('OSO export, bulk part');
+        const total = docs.length * 2 + seed.aanleverpunten.length;
+        await mandates.insertLoaded(docs, (written) => bar(written, total));
         const history = docs.map((d) => ({
           slotKey: d.slotKey, slotSeq: 1, at: d.createdAt, by: 'data load', bySub: 'seed', byRole: 'SERVICE' as const,
           mandateIds: [d.id], changes: [{ mandateId: d.id, action: 'CREATED' as const, before: null, after: d }], applied: true,
         }));
-        for (let i = 0; i < history.length; i += 1000) await mandates.history.insertMany(history.slice(i, i + 1000));
-        for (let i = 0; i < seed.aanleverpunten.length; i += 1000) await mandates.aanleverpunten.insertMany(seed.aanleverpunten.slice(i, i + 1000));
+        for (let i = 0; i < history.length; i += 1000) {
+          await mandates.history.insertMany(history.slice(i, i + 1000));
+          bar(docs.length + Math.min(i + 1000, history.length), total);
+        }
+        for (let i = 0; i < seed.aanleverpunten.length; i += 1000) {
+          await mandates.aanleverpunten.insertMany(seed.aanleverpunten.slice(i, i + 1000));
+          bar(docs.length * 2 + Math.min(i + 1000, seed.aanleverpunten.length), total);
+        }
         return [null, `${bulk.length} schools: ${seed.mandates.length} mandates, ${seed.aanleverpunten.length} aanleverpunten`];
       }, log);
     }
     const exportText = osoExport([...migrated].sort());
     await timed(steps, 'OSO migration', async () => {
+      const bar = progress('OSO migration');
       const report = await migrateOsoExport(Buffer.from(exportText), {
         repository: mandates,
-        progress: (done, total) => {
-          if (done % 100 < 2 || done === total) log(`  migrated ${done}/${total} rows`);
-        },
-        organisations: organisationsApi(createPeerClient({ name: 'organisations', url, caller: 'bench', identitySecret: secret, timeoutMs: 60_000 })),
+        progress: (done, total) => bar(done, total),
+        organisations: organisationsApi(peer),
       });
-      return [report, `${report.rows} rows, ${report.mandates.created} mandates, ${report.aanleverpunten.created} aanleverpunten, ${report.rejected.length} rejected, ${report.schoolsToIssueMandate.length} schools to issue a mandate`];
+      return [report, `${report.rows} rows, ${report.mandates.created} mandates created, ${report.mandates.alreadyMigrated} already there, ${report.aanleverpunten.created} aanleverpunten, ${report.rejected.length} rejected, ${report.schoolsToIssueMandate.length} schools to issue a mandate`];
     }, log);
-    await stopOrganisations();
-    stopOrganisations = async () => {};
 
     const agreements = new AgreementsRepository(dbs.agreements.db);
     await agreements.ensureIndexes();
     await timed(steps, 'agreements import', async () => {
       // The measured boards and as many others as schools migrated (the import writes one
-      // agreement at a time with its history: minutes for all 1,100 boards on this machine).
-      const measured = new Set([largestNummer, typical[0], ...(migrate === 'all' ? boards : boards.slice(0, migrate))]);
+      // agreement at a time with its history).
+      const measured = new Set([bySize[0]![0], typical[0], ...(migrate === 'all' ? boards : boards.slice(0, migrate))]);
       const report = await importAgreements(Buffer.from(agreementsCsv(boards.filter((b) => measured.has(b)))), { repository: agreements, file: 'agreements.csv' });
       return [report, `${measured.size} boards: ${report.imported.length} imported, ${report.rejected.length} rejected`];
     }, log);
@@ -241,27 +316,99 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       return [null, `${demo.support.contacts.length} contacts`];
     }, log);
 
+    if (options.mandates) {
+      const total = options.mandates;
+      await timed(steps, 'mandates of the other services', async () => {
+        const bar = progress('mandates of the other services');
+        const added = await addGeneratedMandates(mandates, schools, {
+          total,
+          seed: options.seed ?? 20261101,
+          today: GENERATED_TODAY,
+          progress: (done, all) => bar(done, all),
+        });
+        return [added, `${added.added} added (${added.slots} slots, ${added.switches} switches): ${added.after} mandates in all`];
+      }, log);
+    }
+
+    if (options.moves) {
+      const moves = options.moves;
+      await timed(steps, 'organisation changes (RIO delta)', async () => {
+        const delta = organisationChangesDelta(set.bundle, moves);
+        const report = await importRio(organisations, { name: `rio-delta-${MOVE_DATE}.json`, bytes: delta.bytes }, { mode: 'delta' });
+        return [null, `${delta.moved} schools moved and ${delta.closed} closed on ${MOVE_DATE}, ${report.rejected} rejected`];
+      }, log);
+      // What the running subgraphs do every minute, done now: both followers read the feed
+      // (from its start on a fresh database: every school the national import created).
+      log('  the mandates and agreements subgraphs follow the organisation change feed (minutes on a fresh database: every change of the national import is read)');
+      await timed(steps, 'mandates follow the feed', async () => {
+        const followed = await new FeedFollower(changeFeedApi(peer), mandates.cursors, mandates.mandates, mandates.store).follow();
+        return [null, `${followed.changesRead} changes read, ${followed.mandatesFlagged} mandates flagged for review`];
+      }, log);
+      await timed(steps, 'agreements follow the feed', async () => {
+        const review = await new ChangeFollower(agreements, peer, createLogger('agreements', 'warn')).follow(Number.MAX_SAFE_INTEGER);
+        return [null, `${review.processed} changes read, ${review.itemsCreated} review items created`];
+      }, log);
+    }
+    await stopOrganisations();
+    stopOrganisations = async () => {};
+
+    // The boards as they are now (after the moves).
+    const now = (await dbs.organisations.db
+      .collection<{ brin: string; boardNummer: string; endDate?: string | null }>('schools')
+      .find({}, { projection: { _id: 0, brin: 1, boardNummer: 1 } })
+      .toArray()).filter((s) => nationalBoards.has(s.boardNummer));
+    const sizes = new Map<string, string[]>();
+    for (const s of now) sizes.set(s.boardNummer, [...(sizes.get(s.boardNummer) ?? []), s.brin]);
+    const ordered = [...sizes].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).map(([nummer, brins]) => ({ nummer, schools: brins.length, brins }));
+    const largest = ordered[0]!;
+    const typicalNow = ordered.find((b) => b.nummer === typical[0]) ?? ordered.find((b) => b.schools === 5) ?? ordered[Math.floor(ordered.length / 2)]!;
+
     const points = await dbs.mandates.db
       .collection<{ brin: string; kind: string }>('aanleverpunten')
-      .find({ brin: { $in: typical[1] } }, { projection: { _id: 0, brin: 1, kind: 1 } })
+      .find({ brin: { $in: typicalNow.brins } }, { projection: { _id: 0, brin: 1, kind: 1 } })
       .toArray();
-    const both = typical[1].find((brin) => points.some((p) => p.brin === brin && p.kind === 'SWV')) ?? typical[1][0]!;
+    const both = typicalNow.brins.find((brin) => points.some((p) => p.brin === brin && p.kind === 'SWV')) ?? typicalNow.brins[0]!;
     return {
       steps,
-      largestBoard: { nummer: largestNummer, schools: largestSchools.length },
-      typicalBoard: { nummer: typical[0], schools: typical[1].length },
-      school: { brin: both, board: typical[0] },
+      largestBoard: { nummer: largest.nummer, schools: largest.schools },
+      typicalBoard: { nummer: typicalNow.nummer, schools: typicalNow.schools },
+      school: { brin: both, board: typicalNow.nummer },
       supplier: SUPPLIER_A.oin,
+      sample: sampleBoards(ordered.map(({ nummer, schools: n }) => ({ nummer, schools: n })), 100),
+      writable: await writableSchools(mandates, largest.nummer, largest.brins, demo.mandates.systems),
       counts: {
         boards: boards.length,
-        schools: schools.length,
+        schools: now.length,
         aanleverpunten: await dbs.mandates.db.collection('aanleverpunten').countDocuments(),
         mandates: await dbs.mandates.db.collection('mandates').countDocuments(),
         agreements: await dbs.agreements.db.collection('agreements').countDocuments(),
+        reviewItems: await dbs.agreements.db.collection('review_items').countDocuments(),
+        // (a one-off count: every mandate's review reasons read, not a query for a request path)
+        flaggedMandates: (await mandates.mandates.find({}, { projection: { _id: 0, reviewReasons: 1 } }).toArray()).filter((m) => m.reviewReasons?.length).length,
       },
     };
   } finally {
     await stopOrganisations();
     await Promise.all(Object.values(dbs).map((d) => d.close()));
   }
+}
+
+/** The day the generated mandates take as today (fixed, so the same options give the same data). */
+const GENERATED_TODAY = '2026-11-01';
+
+/**
+ * For the write benchmark: per school of the board, an OSO OV system (the LAS systems of the
+ * catalogue) with no mandate there that runs past today, so granting it from a later day
+ * never overlaps; schools without one are left out.
+ */
+async function writableSchools(mandates: MandatesRepository, board: string, brins: readonly string[], systems: readonly SystemDocument[]): Promise<LoadedData['writable']> {
+  const today = new Date().toISOString().slice(0, 10);
+  const ov = systems.filter((s) => s.services.includes('OSO_OV')).map((s) => s.id).sort();
+  const out: LoadedData['writable'] = [];
+  for (const brin of [...brins].sort()) {
+    const running = await mandates.mandates.find({ slotKey: `school:${brin}|OSO_OV` }, { projection: { _id: 0, systemId: 1, endDate: 1 } }).toArray();
+    const free = ov.find((id) => !running.some((m) => m.systemId === id && (m.endDate === null || m.endDate >= today)));
+    if (free) out.push({ brin, board, service: 'OSO_OV', systemId: free });
+  }
+  return out;
 }
