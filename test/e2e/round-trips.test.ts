@@ -53,9 +53,44 @@ describe('database round trips of the headline request', () => {
     // every round trip is a find (no getMore, no aggregate, no count)
     expect(large.finds).toBe(large.count);
     expect(small.finds).toBe(small.count);
-    // aanleverpunten and mandates: one find per school each; the rest does not grow
+    // asked the first time, aanleverpunten and mandates cost one find per school each; the rest does not grow
     expect(large.count - 2 * 85).toBe(small.count - 2 * 5);
-    // and it stays so: the same again
+  });
+
+  it('when the schools were asked before, then the headline costs the same round trips for 85 schools as for 5: only the change journal is read (school-cache.ts)', async () => {
+    const small = await roundTrips(data.typicalBoard.nummer);
+    const large = await roundTrips(data.largestBoard.nummer);
+    expect(large.schools).toBe(85);
+    expect(large.count).toBe(small.count);
+    expect(large.finds).toBe(large.count);
+    // and the same again
     expect((await roundTrips(data.largestBoard.nummer)).count).toBe(large.count);
+  });
+
+  it('when a mandate of one school changed meanwhile, then the next headline shows it, reading that school again and no other', async () => {
+    const warm = await roundTrips(data.largestBoard.nummer);
+    const headers = await bearer({ role: 'SUPPORT' });
+    const read = await graphql<{ board: { schools: { brin: string; mandates: { id: string; version: number; endDate: string | null }[] }[] } }>(
+      system.gatewayUrl,
+      'query($n: ID!) { board(bevoegdGezagNummer: $n) { schools { brin mandates(services: [OSO_OV]) { id version endDate } } } }',
+      { n: data.largestBoard.nummer },
+      headers,
+    );
+    const school = read.data!.board.schools.find((s) => s.mandates.some((m) => m.endDate === null))!;
+    const mandate = school.mandates.find((m) => m.endDate === null)!;
+    const ended = await graphql(system.gatewayUrl, 'mutation($i: EndMandateInput!) { endMandate(input: $i, reason: "round-trip test") { mandates { id } } }', { i: { id: mandate.id, endDate: '2030-07-31', expectedVersion: mandate.version } }, headers);
+    expect(ended.errors).toBeUndefined();
+    const after = await roundTrips(data.largestBoard.nummer);
+    // the journal's changes since (its end, the link), the one school's mandates, and the quiet
+    // check after reading them (to keep them): a few finds, not one per school
+    expect(after.count).toBeLessThanOrEqual(warm.count + 15);
+    expect(after.count).toBeGreaterThan(warm.count);
+    const again = await graphql<{ board: { schools: { brin: string; mandates: { id: string; endDate: string | null }[] }[] } }>(
+      system.gatewayUrl,
+      'query($n: ID!) { board(bevoegdGezagNummer: $n) { schools { brin mandates(services: [OSO_OV]) { id endDate } } } }',
+      { n: data.largestBoard.nummer },
+      headers,
+    );
+    expect(again.data!.board.schools.find((s) => s.brin === school.brin)!.mandates.find((m) => m.id === mandate.id)!.endDate).toBe('2030-07-31');
   });
 });

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { declareIndexes, ensureIndexes, findEach, groupLoader, uniqueLoader } from '@osr/common';
+import { SchoolCache } from './school-cache.js';
 import { ChangeJournal } from './change-journal.js';
 import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.js';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
@@ -236,9 +237,42 @@ export class MandatesRepository {
     return findEach(ids, (id) => this.mandates.find({ id }, IN_ONE_BATCH).toArray());
   }
 
+  /**
+   * Keeps each school's mandates and aanleverpunten in memory, exact after every write
+   * (school-cache.ts): the school reads below then cost a constant number of round trips.
+   * The subgraph server turns it on; scripts and tests that write around the store do not.
+   */
+  useSchoolCache(maxSchools: number): SchoolCache | null {
+    if (maxSchools <= 0) return (this.schoolCache = null);
+    this.schoolCache = new SchoolCache(
+      this.journal,
+      {
+        mandates: (brin) => this.mandates.find({ brin }, IN_ONE_BATCH).toArray(),
+        aanleverpunten: (brin) => this.aanleverpunten.find({ brin }, IN_ONE_BATCH).toArray(),
+        each: async <T>(brins: readonly string[], read: (brin: string) => Promise<T[]>) => {
+          const out = new Map<string, T[]>(brins.map((b) => [b, []]));
+          await findEach(brins, async (brin) => {
+            const docs = await read(brin);
+            out.set(brin, docs);
+            return docs;
+          });
+          return out;
+        },
+      },
+      maxSchools,
+    );
+    return this.schoolCache;
+  }
+
+  schoolCache: SchoolCache | null = null;
+
   /** Mandates of these schools, optionally only for some services; per school by service, start, id. */
-  findMandatesOfSchools(brins: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
+  async findMandatesOfSchools(brins: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
     const wanted = services ? new Set(services) : null;
+    if (this.schoolCache) {
+      const found = await this.schoolCache.mandatesOf(brins);
+      return [...found.values()].flatMap((docs) => docs.filter((m) => !wanted || wanted.has(m.serviceCode)).sort(byServiceStartId));
+    }
     // One service: an equality on both fields of the index; several: the school's, filtered here.
     const only = services && wanted?.size === 1 ? services[0]! : null;
     return findEach(brins, async (brin) => {
@@ -294,7 +328,8 @@ export class MandatesRepository {
   }
 
   /** Each school's aanleverpunten by index. */
-  findAanleverpuntenOfSchools(brins: readonly string[]): Promise<AanleverpuntDocument[]> {
+  async findAanleverpuntenOfSchools(brins: readonly string[]): Promise<AanleverpuntDocument[]> {
+    if (this.schoolCache) return [...(await this.schoolCache.aanleverpuntenOf(brins)).values()].flatMap((docs) => docs.sort((a, b) => a.index - b.index));
     return findEach(brins, async (brin) => (await this.aanleverpunten.find({ brin }, IN_ONE_BATCH).toArray()).sort((a, b) => a.index - b.index));
   }
 

@@ -18,6 +18,12 @@ export interface MandatesOptions {
    * brought forward by the changes since) when asked.
    */
   analyticsRefreshSeconds?: number;
+  /**
+   * Keep each school's mandates and aanleverpunten in memory for up to this many schools,
+   * exact after every write (school-cache.ts); 0 = off. Default 20,000 (the national register
+   * has ~7,500 schools).
+   */
+  schoolCacheSchools?: number;
 }
 
 /** Builds the mandates subgraph (indexes ensured, Apollo started) without listening. */
@@ -27,6 +33,7 @@ export async function createMandatesServer(
 ): Promise<SubgraphServer & { repository: MandatesRepository; follower: FeedFollower }> {
   const repository = new MandatesRepository(database.db, logger);
   await repository.ensureIndexes();
+  const schoolCache = repository.useSchoolCache(options.schoolCacheSchools ?? 20_000);
   const client = (name: 'organisations' | 'agreements') =>
     peers[name] ? createPeerClient({ name, url: peers[name], caller: 'mandates', identitySecret }) : null;
   const organisations = client('organisations');
@@ -53,7 +60,7 @@ export async function createMandatesServer(
         directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
       ]);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ warm: aggregates.warm && directoryState.warm, aggregates, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh }));
+      res.end(JSON.stringify({ warm: aggregates.warm && directoryState.warm, aggregates, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh, schools: schoolCache?.stats() ?? null }));
     },
   };
 

@@ -1,0 +1,109 @@
+/**
+ * The school cache (school-cache.ts) against the real database: a school asked again costs no
+ * mandate or aanleverpunt read, and every write (through the store, by another replica, a write
+ * still in progress, a bulk change without details) is seen by the next request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, databaseName, type Database } from '@osr/common';
+import { buildDemoData } from '../../../scripts/demo-data.js';
+import { seedDemo } from '../../../scripts/seed-lib.js';
+import { databaseUri, freshPrefix } from '../../../test/support/system.js';
+import type { MandateDocument } from '../src/documents.js';
+import { MandatesRepository } from '../src/repository.js';
+
+const ACTOR = { sub: 'u-test', name: 'Test', role: 'SUPPORT' as const };
+
+describe('the school cache', () => {
+  let database: Database;
+  /** the replica whose cache is tested */
+  let cached: MandatesRepository;
+  /** another replica (its own process in production), writing */
+  let other: MandatesRepository;
+  let reads = 0;
+
+  beforeAll(async () => {
+    const prefix = freshPrefix();
+    await seedDemo(databaseUri(), prefix, buildDemoData());
+    database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
+    cached = new MandatesRepository(database.db);
+    await cached.ensureIndexes();
+    cached.useSchoolCache(100);
+    // count the school reads the cache makes
+    const cache = cached.schoolCache!;
+    const readers = (cache as unknown as { readers: { mandates: (b: string) => Promise<unknown[]>; aanleverpunten: (b: string) => Promise<unknown[]> } }).readers;
+    for (const kind of ['mandates', 'aanleverpunten'] as const) {
+      const read = readers[kind];
+      readers[kind] = (brin: string) => {
+        reads++;
+        return read(brin);
+      };
+    }
+    other = new MandatesRepository(database.db);
+  });
+  afterAll(() => database?.close());
+
+  /** A new OSR mandate for the school, written by `repo`'s store as a grant is. */
+  async function grantTo(repo: MandatesRepository, brin: string, startDate: string): Promise<MandateDocument> {
+    const [template] = await repo.mandates.find({ brin, serviceCode: 'OSO_OV' }).toArray();
+    const at = new Date();
+    const mandate: MandateDocument = { ...template!, id: `m-cache-${brin}-${startDate}`, startDate, endDate: startDate, origin: 'OSR', version: 1, createdAt: at, updatedAt: at, reviewReasons: [], reviewBoards: [] };
+    delete (mandate as Partial<MandateDocument & { _id: unknown }>)._id;
+    await repo.store.change(mandate.slotKey, () => [{ mandateId: mandate.id, action: 'CREATED', before: null, after: mandate }], ACTOR);
+    return mandate;
+  }
+
+  it('answers a school asked again from memory: no mandate or aanleverpunt read', async () => {
+    const first = await cached.findMandatesOfSchools(['31EW', '25BE'], null);
+    const points = await cached.findAanleverpuntenOfSchools(['31EW', '25BE']);
+    expect(first.length).toBeGreaterThan(0);
+    expect(points.length).toBeGreaterThan(0);
+    const before = reads;
+    expect(await cached.findMandatesOfSchools(['31EW', '25BE'], null)).toEqual(first);
+    expect(await cached.findAanleverpuntenOfSchools(['31EW', '25BE'])).toEqual(points);
+    expect(reads).toBe(before);
+    // a service filter is applied to what is kept
+    const ov = await cached.findMandatesOfSchools(['31EW'], ['OSO_OV']);
+    expect(ov.length).toBeGreaterThan(0);
+    expect(ov.every((m) => m.serviceCode === 'OSO_OV' && m.brin === '31EW')).toBe(true);
+    expect(reads).toBe(before);
+  });
+
+  it('sees a write by another replica at the next request, and reads only the school it touched again', async () => {
+    await cached.findMandatesOfSchools(['31EW', '25BE'], null);
+    const granted = await grantTo(other, '31EW', '2031-02-03');
+    const before = reads;
+    const after = await cached.findMandatesOfSchools(['31EW', '25BE'], null);
+    expect(after.map((m) => m.id)).toContain(granted.id);
+    expect(reads - before).toBe(1); // 31EW again; 25BE still from memory
+    expect(cached.schoolCache!.stats().dropped).toBeGreaterThan(0);
+  });
+
+  it('while a write is in progress, reads the database and keeps nothing', async () => {
+    await cached.findMandatesOfSchools(['25BE'], null);
+    const intent = await other.journal.begin();
+    const busy = cached.schoolCache!.stats().busy;
+    const before = reads;
+    await cached.findMandatesOfSchools(['25BE'], null);
+    expect(reads - before).toBe(1);
+    expect(cached.schoolCache!.stats().busy).toBe(busy + 1);
+    await intent.end([]);
+  });
+
+  it('after a change without details (a bulk load, a repair), forgets everything', async () => {
+    await cached.findMandatesOfSchools(['31EW', '25BE'], null);
+    await other.mandates.updateOne({ id: (await other.mandates.findOne({ brin: '25BE' }))!.id }, { $set: { endDate: '2040-01-01' } });
+    await other.journal.unknownChange();
+    const before = reads;
+    const after = await cached.findMandatesOfSchools(['31EW', '25BE'], null);
+    expect(reads - before).toBe(2);
+    expect(after.some((m) => m.brin === '25BE' && m.endDate === '2040-01-01')).toBe(true);
+  });
+
+  it('keeps what it hands out from being changed by a caller', async () => {
+    await cached.findMandatesOfSchools(['31EW'], null);
+    const [kept] = await cached.findMandatesOfSchools(['31EW'], null);
+    expect(() => {
+      (kept as { endDate: string | null }).endDate = '1999-01-01';
+    }).toThrow(TypeError);
+  });
+});
