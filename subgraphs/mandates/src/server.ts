@@ -2,6 +2,7 @@ import { buildSubgraphServer, createPeerClient, todayInNetherlands, type Route, 
 import { MandateAnalytics } from './analytics.js';
 import type { Context } from './context.js';
 import { FeedFollower } from './feed-follower.js';
+import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } from './peers.js';
 import { MandatesRepository } from './repository.js';
@@ -40,6 +41,7 @@ export async function createMandatesServer(
     : null;
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
   const analytics = new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal, { logger });
+  const mandateCheck = new MandateCheck(repository, repository.store, organisationsPeer, directory, { logger });
 
   let lastRefresh: { at: string; ms: number; queries: number; directory: number } | null = null;
   // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts
@@ -74,6 +76,7 @@ export async function createMandatesServer(
       service,
       follower,
       analytics,
+      mandateCheck,
     }),
   });
 
@@ -92,8 +95,9 @@ export async function createMandatesServer(
     const started = Date.now();
     refreshing = (async () => {
       analytics.keepWarm(todayInNetherlands());
+      mandateCheck.keepWarm(todayInNetherlands());
       const directoryDone = await directory.refresh();
-      const queries = await analytics.cache.refresh();
+      const queries = (await analytics.cache.refresh()) + (await mandateCheck.cache.refresh());
       if (queries + directoryDone > 0) {
         lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
         logger.info(lastRefresh, 'recomputed cached aggregates');

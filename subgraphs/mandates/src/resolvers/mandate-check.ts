@@ -1,0 +1,111 @@
+/**
+ * The yearly mandate check's fields (mandate-check.ts holds the rules; docs/mandate-check.md).
+ * Every field checks the caller's right to the board (or the figures) before anything is read.
+ */
+import { decodeCursor, encodeCursor, pageSize, toConnection, userError } from '@osr/common';
+import { boardAccess } from '../access.js';
+import { checkScope } from '../mandate-check.js';
+import { schoolYearOrCurrent } from '../school-year.js';
+import type {
+  BoardResolvers,
+  MandateCheckBoardResolvers,
+  MandateCheckDayResolvers,
+  MandateCheckGroupResolvers,
+  MandateCheckProgressResolvers,
+  MandateCheckResolvers,
+  MandateResolvers,
+  MandateYearCheckResolvers,
+  MutationResolvers,
+  QueryResolvers,
+} from '../generated/resolvers.js';
+import { accessTo } from './mandate.js';
+
+const MAX_PAGE = 100;
+
+/** A page of an ordered list by position (the lists here are computed whole, in memory). */
+function page<T>(items: readonly T[], first: number | null | undefined, after: string | null | undefined) {
+  const size = pageSize(first, MAX_PAGE);
+  const from = after ? Number(decodeCursor(after, { n: 'number' })!.n) + 1 : 0;
+  const slice = items.slice(from, from + size + 1).map((item, i) => ({ item, n: from + i }));
+  const connection = toConnection(slice, size, (e) => encodeCursor({ n: e.n }));
+  return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.item })) };
+}
+
+export const MandateCheckBoardField: Pick<BoardResolvers, 'mandateCheck'> = {
+  mandateCheck: async (board, { schoolYear }, { identity, mandateCheck, loaders, today }) => {
+    boardAccess(identity, board.bevoegdGezagNummer);
+    const year = schoolYearOrCurrent(schoolYear, today);
+    const brins = (board.schools ?? []).map((s) => s.brin);
+    return mandateCheck.boardView(board.bevoegdGezagNummer, brins, year, loaders, today);
+  },
+};
+
+export const MandateCheck: MandateCheckResolvers = {
+  schoolYear: (v) => v.year.name,
+  startDate: (v) => v.year.start,
+  endDate: (v) => v.year.end,
+  open: (v) => v.due - v.confirmed,
+  finished: (v) => v.finishedAt !== null,
+  openMandates: (v, { first, after }) => page(v.openMandates.map((m) => ({ ...m, asOf: v.asOf })), first, after),
+};
+
+export const MandateYearCheckField: Pick<MandateResolvers, 'yearCheck'> = {
+  yearCheck: (mandate, { schoolYear }, { mandateCheck, schoolBoards, today }) =>
+    mandateCheck.mandateYearCheck(mandate, schoolYearOrCurrent(schoolYear, today), (brin) => schoolBoards.load(brin)),
+};
+
+export const MandateYearCheck: MandateYearCheckResolvers = {
+  confirmed: (v) => v.check !== null,
+  kind: (v) => v.check?.kind ?? null,
+  confirmedAt: (v) => v.check?.at ?? null,
+  // a person's name: the same rule as the history and lastReviewedBy
+  confirmedBy: async (v, _args, context) => {
+    const access = await accessTo(v.mandate, context);
+    if (access !== 'all' && access !== 'given') throw userError('FORBIDDEN', `You may not see who confirmed mandate ${v.mandate.id}`);
+    return v.check?.by ?? null;
+  },
+};
+
+export const MandateCheckMutation: Pick<MutationResolvers, 'confirmMandates'> = {
+  confirmMandates: async (_p, { board, schoolYear, ids }, { mandateCheck, identity, today }) => {
+    const result = await mandateCheck.confirm(board, schoolYear, ids, identity);
+    return { ...result, mandates: result.mandates.map((m) => ({ ...m, asOf: today })) };
+  },
+};
+
+export const MandateCheckQuery: Pick<QueryResolvers, 'mandateCheckProgress' | 'mandateCheckSeries'> = {
+  mandateCheckProgress: async (_p, { schoolYear, groupBy }, { identity, mandateCheck, today }) => {
+    const scope = checkScope(identity);
+    return mandateCheck.progress(scope, schoolYearOrCurrent(schoolYear, today), groupBy ?? null);
+  },
+  mandateCheckSeries: async (_p, { schoolYear }, { identity, mandateCheck, today }) => {
+    const scope = checkScope(identity);
+    return mandateCheck.series(scope, schoolYearOrCurrent(schoolYear, today));
+  },
+};
+
+export const MandateCheckProgress: MandateCheckProgressResolvers = {
+  schoolYear: (v) => v.year.name,
+  startDate: (v) => v.year.start,
+  endDate: (v) => v.year.end,
+  boardsOpen: (v) => v.boardsDue - v.boardsFinished,
+  mandatesOpen: (v) => v.mandatesDue - v.mandatesConfirmed,
+  boards: (v, { first, after }) => page(v.boards, first, after),
+};
+
+export const MandateCheckGroup: MandateCheckGroupResolvers = {
+  supplier: (g, _args, { loaders }) => (g.supplier ? loaders.supplier.load(g.supplier) : null),
+  samenwerkingsverband: (g) => (g.swv ? { code: g.swv } : null),
+  boardsOpen: (g) => g.boardsDue - g.boardsFinished,
+  mandatesOpen: (g) => g.mandatesDue - g.mandatesConfirmed,
+};
+
+export const MandateCheckBoard: MandateCheckBoardResolvers = {
+  board: (b) => ({ bevoegdGezagNummer: b.board }),
+  mandatesOpen: (b) => b.mandatesDue - b.mandatesConfirmed,
+  finished: (b) => b.finishedOn !== null,
+};
+
+export const MandateCheckDay: MandateCheckDayResolvers = {
+  mandatesOpen: (d) => d.mandatesDue - d.mandatesConfirmed,
+};
