@@ -16,6 +16,7 @@ import { MandateCheck } from '../../subgraphs/mandates/src/mandate-check.js';
 import { organisationsApi } from '../../subgraphs/mandates/src/peers.js';
 import { MandatesRepository } from '../../subgraphs/mandates/src/repository.js';
 import { organisationsSchoolDirectory } from '../../subgraphs/mandates/src/school-directory.js';
+import { parseSchoolYear } from '../../subgraphs/mandates/src/school-year.js';
 import { MOVED_MANDATE, rioDeltaMoving13YZ } from '../support/school-move.js';
 import { bearer, databaseUri, freshPrefix, graphql, identitySecret, startSystem, type GraphQLResponse, type RunningSystem } from '../support/system.js';
 
@@ -305,6 +306,19 @@ describe('the yearly mandate check (issue 20)', () => {
     const history = await graphql<{ mandate: { history: { action: string; schoolYear: string | null }[] } }>(
       system.gatewayUrl, `{ mandate(id: "${id}") { history { action schoolYear } } }`, undefined, support);
     expect(history.data!.mandate.history.filter((h) => h.action === 'CONFIRMED').map((h) => h.schoolYear)).toEqual(['2025-2026', '2026-2027']);
+  });
+
+  it('the kept figures, brought forward by every write since they were computed, equal a fresh computation', async () => {
+    const client = createPeerClient({ name: 'organisations', url: system.subgraphs.organisations.url, caller: 'mandates', identitySecret });
+    const repository = new MandatesRepository(system.subgraphs.mandates.database.db);
+    const fresh = new MandateCheck(repository, repository.store, organisationsApi(client), organisationsSchoolDirectory(client));
+    const kept = (await progress(support, 'SUPPLIER', 100)).data!.mandateCheckProgress;
+    const computed = await fresh.progress({ board: null }, parseSchoolYear(YEAR), 'SUPPLIER');
+    expect({ due: kept.mandatesDue, confirmed: kept.mandatesConfirmed, finished: kept.boardsFinished }).toEqual({ due: computed.mandatesDue, confirmed: computed.mandatesConfirmed, finished: computed.boardsFinished });
+    expect(kept.boards.edges.map((e) => [e.node.board.bevoegdGezagNummer, e.node.mandatesDue, e.node.mandatesOpen, e.node.finishedOn])).toEqual(
+      computed.boards.map((b) => [b.board, b.mandatesDue, b.mandatesDue - b.mandatesConfirmed, b.finishedOn]),
+    );
+    expect(kept.groups.map((g) => [g.mandatesDue, g.mandatesConfirmed, g.boardsDue, g.boardsFinished])).toEqual(computed.groups.map((g) => [g.mandatesDue, g.mandatesConfirmed, g.boardsDue, g.boardsFinished]));
   });
 
   it('support\'s grants by date: a mandate ending on 31 July is not due in the new year, one ending on 1 August is (and support\'s grant counts)', async () => {

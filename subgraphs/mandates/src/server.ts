@@ -50,12 +50,13 @@ export async function createMandatesServer(
     method: 'GET',
     path: '/analytics/cache',
     async handle(_req, res) {
-      const [aggregates, directoryState] = await Promise.all([
+      const [aggregates, checkState, directoryState] = await Promise.all([
         analytics.cache.state(),
+        mandateCheck.cache.state(),
         directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
       ]);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ warm: aggregates.warm && directoryState.warm, aggregates, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh }));
+      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh }));
     },
   };
 
