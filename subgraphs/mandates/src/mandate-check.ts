@@ -179,18 +179,24 @@ export class MandateCheck {
    * One board's check of a school year: the mandates of the schools it holds now (`brins`,
    * from RIO through the gateway) and its board-level ones, due in the year; confirmed or open.
    * Access is checked by the caller (boardAccess) before this reads anything.
+   *
+   * Read by index: the mandates the board gave (one equality find on `boardNummer`), plus, per
+   * school it holds now whose due mandates another board gave (a school that moved to it; the
+   * year's kept rows say which, exactly), that school's mandates. Not one find per school: that
+   * cost ~0.5 s for a board of 85 schools.
    */
   async boardView(board: string, brins: readonly string[], year: SchoolYear, loaders: MandatesLoaders, asOf: string): Promise<MandateCheckView> {
+    const held = new Set(brins);
+    const rows = await this.rows(year);
+    const givenElsewhere = [...new Set(rows.filter((r) => r.brin !== null && r.boardNummer !== board && held.has(r.brin) && dueIn(year, r)).map((r) => r.brin!))];
     const [given, ofSchools] = await Promise.all([
       loaders.mandatesOfBoard(null).load(board),
-      Promise.all(brins.map((brin) => loaders.mandatesOfSchool(null).load(brin))),
+      Promise.all(givenElsewhere.map((brin) => loaders.mandatesOfSchool(null).load(brin))),
     ]);
-    const held = new Set(brins);
     const byId = new Map<string, MandateDocument>();
-    for (const m of ofSchools.flat()) byId.set(m.id, m);
-    // board-level mandates the board gave (those for schools it no longer holds are the new board's to check)
-    for (const m of given) if (m.brin === null) byId.set(m.id, m);
-    const due = [...byId.values()].filter((m) => (m.brin === null || held.has(m.brin)) && dueIn(year, m));
+    for (const m of [...given, ...ofSchools.flat()]) byId.set(m.id, m);
+    // board-level mandates it gave, and those of the schools it holds now (not those of schools that moved away)
+    const due = [...byId.values()].filter((m) => (m.brin === null ? m.boardNummer === board : held.has(m.brin)) && dueIn(year, m));
     const open: MandateDocument[] = [];
     let last: YearCheckDocument | null = null;
     for (const m of due) {
@@ -296,6 +302,11 @@ export class MandateCheck {
     this.cache.keepWarm(this.rowsKey(year), () => this.computeRows(year), this.foldRows(year));
   }
 
+  /** The year's rows, kept and brought forward by every write (computed on the first ask of a year). */
+  private rows(year: SchoolYear): Promise<CheckRow[]> {
+    return this.cache.get(this.rowsKey(year), () => this.computeRows(year), this.foldRows(year));
+  }
+
   private rowsKey(year: SchoolYear): string {
     return JSON.stringify({ q: 'mandate check rows', year: year.name });
   }
@@ -347,7 +358,7 @@ export class MandateCheck {
    */
   private async dueRows(year: SchoolYear, board: string | null) {
     const [rows, schools] = await Promise.all([
-      this.cache.get(this.rowsKey(year), () => this.computeRows(year), this.foldRows(year)),
+      this.rows(year),
       this.directory.schools(null),
     ]);
     const school = new Map(schools.map((s) => [s.brin, s]));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Identity } from '@osr/common';
 import { daysOfYear, dueIn, parseSchoolYear, schoolYearOf, schoolYearOfDay } from '../src/school-year.js';
 import { checksKey, parseChecksKey, withDeliberateCheck, withYearCheck, yearCheckFor } from '../src/year-checks.js';
 import type { YearCheckDocument } from '../src/documents.js';
@@ -59,7 +60,7 @@ describe('a mandate\'s yearly checks', () => {
 
   it('a grant, change or switch by board staff or support is a check; the feed\'s writes are not', () => {
     const at = new Date('2026-10-01T10:00:00Z');
-    const staff = { sub: 's', name: 'Staff', role: 'BOARD' as const, board: '41234', rights: ['OSR_TOEGANG'], supplier: null };
+    const staff: Identity = { sub: 's', name: 'Staff', role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'], supplier: null };
     expect(withDeliberateCheck({ yearChecks: [] }, staff, 'GRANTED', at).yearChecks).toEqual([
       { schoolYear: '2026-2027', kind: 'GRANTED', at, by: 'Staff', byRole: 'BOARD', board: '41234' },
     ]);
