@@ -2,7 +2,7 @@
  * The yearly mandate check's fields (mandate-check.ts holds the rules; docs/mandate-check.md).
  * Every field checks the caller's right to the board (or the figures) before anything is read.
  */
-import { decodeCursor, encodeCursor, pageSize, toConnection, userError } from '@osr/common';
+import { decodeCursor, encodeCursor, pageSize, userError } from '@osr/common';
 import { boardAccess } from '../access.js';
 import { checkScope } from '../mandate-check.js';
 import { schoolYearOrCurrent } from '../school-year.js';
@@ -22,21 +22,23 @@ import { accessTo } from './mandate.js';
 
 const MAX_PAGE = 100;
 
-/** A page of an ordered list by position (the lists here are computed whole, in memory). */
-function page<T>(items: readonly T[], first: number | null | undefined, after: string | null | undefined) {
-  const size = pageSize(first, MAX_PAGE);
-  const from = after ? Number(decodeCursor(after, { n: 'number' })!.n) + 1 : 0;
-  const slice = items.slice(from, from + size + 1).map((item, i) => ({ item, n: from + i }));
-  const connection = toConnection(slice, size, (e) => encodeCursor({ n: e.n }));
-  return { ...connection, edges: connection.edges.map((e) => ({ cursor: e.cursor, node: e.node.item })) };
+/** Where a page starts: after the position in `after` (cursors are positions in the ordered list). */
+function startOf(after: string | null | undefined): number {
+  return after ? Number(decodeCursor(after, { n: 'number' })!.n) + 1 : 0;
+}
+
+/** A connection of the items from position `from`, with `total` items in the whole list. */
+function connectionOf<T>(items: readonly T[], from: number, total: number) {
+  const edges = items.map((node, i) => ({ cursor: encodeCursor({ n: from + i }), node }));
+  return { edges, pageInfo: { hasNextPage: from + items.length < total, endCursor: edges.at(-1)?.cursor ?? null } };
 }
 
 export const MandateCheckBoardField: Pick<BoardResolvers, 'mandateCheck'> = {
-  mandateCheck: async (board, { schoolYear }, { identity, mandateCheck, loaders, today }) => {
+  mandateCheck: async (board, { schoolYear }, { identity, mandateCheck, today }) => {
     boardAccess(identity, board.bevoegdGezagNummer);
     const year = schoolYearOrCurrent(schoolYear, today);
     const brins = (board.schools ?? []).map((s) => s.brin);
-    return mandateCheck.boardView(board.bevoegdGezagNummer, brins, year, loaders, today);
+    return mandateCheck.boardView(board.bevoegdGezagNummer, brins, year, today);
   },
 };
 
@@ -45,8 +47,14 @@ export const MandateCheck: MandateCheckResolvers = {
   startDate: (v) => v.year.start,
   endDate: (v) => v.year.end,
   open: (v) => v.due - v.confirmed,
-  finished: (v) => v.finishedAt !== null,
-  openMandates: (v, { first, after }) => page(v.openMandates.map((m) => ({ ...m, asOf: v.asOf })), first, after),
+  openMandates: async (v, { first, after }) => {
+    const size = pageSize(first, MAX_PAGE);
+    const from = startOf(after);
+    const items = await v.openPage(from, size);
+    return connectionOf(items.map((m) => ({ ...m, asOf: v.asOf })), from, v.due - v.confirmed);
+  },
+  finishedAt: async (v) => (await v.lastCheck())?.at ?? null,
+  finishedBy: async (v) => (await v.lastCheck())?.by ?? null,
 };
 
 export const MandateYearCheckField: Pick<MandateResolvers, 'yearCheck'> = {
@@ -90,7 +98,10 @@ export const MandateCheckProgress: MandateCheckProgressResolvers = {
   endDate: (v) => v.year.end,
   boardsOpen: (v) => v.boardsDue - v.boardsFinished,
   mandatesOpen: (v) => v.mandatesDue - v.mandatesConfirmed,
-  boards: (v, { first, after }) => page(v.boards, first, after),
+  boards: (v, { first, after }) => {
+    const from = startOf(after);
+    return connectionOf(v.boards.slice(from, from + pageSize(first, MAX_PAGE)), from, v.boards.length);
+  },
 };
 
 export const MandateCheckGroup: MandateCheckGroupResolvers = {
