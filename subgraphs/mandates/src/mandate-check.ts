@@ -10,11 +10,11 @@
  *   that moves or closes clears its mandates' checks (feed-follower.ts), and a check made for
  *   another board never counts, so they are open again for the board that holds the school.
  *
- * The board's own view reads the board's mandates by index (the same equality finds as
- * Board.mandates). The national progress reads `mandate_facts` once (the `checks` key is one
- * of the facts), keeps the rows in a result cache under the mandates' change journal and
- * brings them forward by the changes of every later write, like the other aggregates
- * (analytics.md): never a stale figure, and no query again after a confirmation.
+ * The figures, national and per board, come from one read of `mandate_facts` per school year
+ * (the `checks` key is one of the facts), kept in a result cache under the mandates' change
+ * journal and brought forward by the changes of every later write, like the other aggregates
+ * (analytics.md): never a stale figure, and no query again after a confirmation. The board's
+ * open mandates are read by slot (indexed equality), only those of the page asked for.
  */
 import type { Collection } from 'mongodb';
 import {
@@ -327,8 +327,8 @@ export class MandateCheck {
       );
       newlyConfirmed += changed.length;
     }
-    const now = await this.repository.findMandates(unique);
-    return { schoolYear: year.name, mandates: unique.map((id) => now.find((m) => m.id === id)!).filter(Boolean), newlyConfirmed };
+    const stored = await this.repository.findMandates(unique);
+    return { schoolYear: year.name, mandates: unique.flatMap((id) => stored.filter((m) => m.id === id)), newlyConfirmed };
   }
 
   // ---- the progress (support, analysts; a board its own figures)
