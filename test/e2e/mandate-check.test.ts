@@ -283,6 +283,9 @@ describe('the yearly mandate check (issue 20)', () => {
     expect((await confirm('43555', ids, staff43555)).data!.confirmMandates.newlyConfirmed).toBe(4);
     expect(await check('43555', staff43555)).toMatchObject({ due: 4, confirmed: 4, open: 0, finished: true, finishedBy: 'Staff of 43555' });
     expect(await yearCheck(MOVED_MANDATE, staff43555, YEAR, 'confirmed kind')).toEqual({ confirmed: true, kind: 'CONFIRMED' });
+    // the board that gave it sees that it is confirmed, not by whom (the check was made after the school left it)
+    expect(await yearCheck(MOVED_MANDATE, staff41234, YEAR, 'confirmed confirmedBy')).toEqual({ confirmed: true, confirmedBy: null });
+    expect(await yearCheck(MOVED_MANDATE, staff43555, YEAR, 'confirmedBy')).toEqual({ confirmedBy: 'Staff of 43555' });
     expect((await progress(support)).data!.mandateCheckProgress).toMatchObject({ boardsFinished: 2, mandatesConfirmed: 10 });
   });
 

@@ -3,7 +3,7 @@
  * Every field checks the caller's right to the board (or the figures) before anything is read.
  */
 import { decodeCursor, encodeCursor, pageSize, userError } from '@osr/common';
-import { boardAccess } from '../access.js';
+import { boardAccess, inOwnPeriod } from '../access.js';
 import { checkScope } from '../mandate-check.js';
 import { schoolYearOrCurrent } from '../school-year.js';
 import type {
@@ -70,7 +70,13 @@ export const MandateYearCheck: MandateYearCheckResolvers = {
   confirmedBy: async (v, _args, context) => {
     const access = await accessTo(v.mandate, context);
     if (access !== 'all' && access !== 'given') throw userError('FORBIDDEN', `You may not see who confirmed mandate ${v.mandate.id}`);
-    return v.check?.by ?? null;
+    if (!v.check) return null;
+    if (access === 'given') {
+      // a board that gave the mandate and no longer holds the school: only a check made while it held it
+      const school = v.mandate.brin === null ? null : await context.schoolBoards.load(v.mandate.brin);
+      if (!inOwnPeriod(context.identity, school, v.check.at)) return null;
+    }
+    return v.check.by;
   },
 };
 
