@@ -60,6 +60,13 @@ const config: CodegenConfig = {
       CoverageGroup: '../analytics.js#CoverageGroupView',
       CatalogueChange: '../catalogue.js#CatalogueChangeDocument',
       SystemRetirement: '../catalogue.js#SystemRetirementView',
+      MandateCheck: '../mandate-check.js#MandateCheckView',
+      MandateYearCheck: '../mandate-check.js#MandateYearCheckView',
+      MandateConfirmation: '../mandate-check.js#ConfirmationView',
+      MandateCheckProgress: '../mandate-check.js#CheckProgressView',
+      MandateCheckGroup: '../mandate-check.js#CheckGroupRow',
+      MandateCheckBoard: '../mandate-check.js#CheckBoardRow',
+      MandateCheckDay: '../mandate-check.js#CheckDayRow',
     }),
     ...subgraph('agreements', {
       Agreement: '../documents.js#AgreementDocument',

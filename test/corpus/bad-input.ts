@@ -352,6 +352,20 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'end a mandate id with a NUL byte', query: 'mutation { endMandate(input: { id: "m-00AV\\u0000", endDate: "2030-01-01", expectedVersion: 1 }) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'does not exist') },
   { name: 'grant with a NUL byte in the system id', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las\\u0000", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2030-01-01" }) { mandates { id } } }', caller: 'support', expect: bad('NOT_FOUND', 'is not registered') },
   { name: 'review no mandates', query: 'mutation { markMandatesReviewed(ids: []) { mandates { id } } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'give 1 to 200') },
+  // The yearly mandate check (issue 20): refusals reveal nothing, bad years and pages are bad input
+  {
+    name: 'confirm another board\'s mandate and a guessed id: one answer for both',
+    query: 'mutation { confirmMandates(board: "41234", ids: ["m-14AB-OSO_OV-ldd-las-2022-08-15", "m-guess-1"]) { newlyConfirmed } }',
+    caller: 'board',
+    expect: refusedHiding('do not exist or you may not confirm them', ['42001']),
+  },
+  { name: 'confirm for a malformed school year', query: 'mutation { confirmMandates(board: "41234", schoolYear: "2026/27", ids: ["m-00AV-OSO_OV-voorbeeld-las-2022-08-15"]) { newlyConfirmed } }', caller: 'board', expect: bad('BAD_USER_INPUT', 'written like 2026-2027') },
+  { name: 'confirm no mandates', query: 'mutation { confirmMandates(board: "41234", ids: []) { newlyConfirmed } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'give 1 to 200') },
+  { name: 'confirm a mandate id with a NUL byte', query: 'mutation { confirmMandates(board: "41234", ids: ["m-00AV\\u0000"]) { newlyConfirmed } }', caller: 'support', expect: bad('NOT_FOUND', 'do not exist') },
+  { name: 'confirm for a board number that is not one', query: 'mutation { confirmMandates(board: "4123", ids: ["m-00AV-OSO_OV-voorbeeld-las-2022-08-15"]) { newlyConfirmed } }', caller: 'support', expect: bad('BAD_USER_INPUT', 'board') },
+  { name: 'mandate check of a school year with years apart', query: '{ board(bevoegdGezagNummer: "41234") { mandateCheck(schoolYear: "2026-2028") { due } } }', caller: 'board', expect: bad('BAD_USER_INPUT', 'the second year must follow the first') },
+  { name: 'mandate check page with a forged cursor', query: '{ board(bevoegdGezagNummer: "41234") { mandateCheck { openMandates(after: "bm90LWEtY3Vyc29y") { edges { cursor } } } } }', caller: 'board', expect: bad('BAD_USER_INPUT', 'not a cursor') },
+  { name: 'mandate check progress with a page of 0', query: '{ mandateCheckProgress { boards(first: 0) { edges { cursor } } } }', caller: 'analyst', expect: bad('BAD_USER_INPUT', 'from 1 to 100') },
   // Who may do what
   { name: 'grant without a token', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', expect: bad('FORBIDDEN') },
   { name: 'grant by an analyst', query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "ldd-las", brin: "05LM", bevoegdGezagNummer: "41234", startDate: "2027-01-01" }) { mandates { id } } }', caller: 'analyst', expect: bad('FORBIDDEN') },

@@ -110,12 +110,30 @@ const OPERATIONS: Operation[] = [
   { name: 'mandate by id (missing)', query: '{ mandate(id: "m-00AV-OSO_OV-nope-2022-08-15") { id } }', expect: { support: 'null', analyst: 'null', others: 'FORBIDDEN' } },
   { name: 'mandate lastReviewedBy', query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', expect: BOARD_DATA },
   { name: 'agreement by id (missing)', query: '{ agreement(id: "a-99999-none") { status } }', expect: { support: 'null', analyst: 'null', others: 'FORBIDDEN' } },
+  // The yearly mandate check (issue 20): a board's own check, figures (boards their own), a
+  // mandate's state for its supplier too, confirming by the board's staff and support only.
+  { name: 'board mandateCheck', query: '{ board(bevoegdGezagNummer: "41234") { mandateCheck { due openMandates(first: 2) { edges { node { id } } } } } }', expect: BOARD_DATA },
+  { name: 'mandateCheckProgress', query: '{ mandateCheckProgress(groupBy: SECTOR) { mandatesDue groups { sector } boards(first: 3) { edges { node { mandatesOpen } } } } }', expect: { board: 'ok', otherBoard: 'ok', newBoard: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
+  { name: 'mandateCheckSeries', query: '{ mandateCheckSeries { date mandatesConfirmed } }', expect: { board: 'ok', otherBoard: 'ok', newBoard: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
+  { name: 'mandate yearCheck (supplier A\'s system)', query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { yearCheck { due confirmed } } }', expect: { ...BOARD_DATA, supplier: 'ok' } },
+  { name: 'mandate yearCheck confirmedBy', query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { yearCheck { confirmedBy } } }', expect: BOARD_DATA },
+  {
+    name: 'confirmMandates (a past school year)',
+    query: 'mutation { confirmMandates(board: "41234", schoolYear: "2020-2021", ids: ["m-00AV-OSO_OV-voorbeeld-las-2022-08-15"]) { newlyConfirmed } }',
+    expect: { board: 'BAD_USER_INPUT', support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
+  },
   // The "school moved" rows: 13YZ moved from 41234 (board) to 43555 (newBoard); its mandate names supplier B's system.
   { name: 'moved school: its mandates', query: '{ school(brin: "13YZ") { mandates { id } } }', expect: { board: 'ok', newBoard: 'ok', supplier: 'ok', otherSupplier: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
   { name: 'moved school: the new board\'s mandates', query: '{ board(bevoegdGezagNummer: "43555") { mandates { id } } }', expect: { newBoard: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
   { name: 'moved school: mandate by id', query: `{ mandate(id: "${MOVED_MANDATE}") { id } }`, expect: { board: 'ok', newBoard: 'ok', otherSupplier: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
   { name: 'moved school: mandate history', query: `{ mandate(id: "${MOVED_MANDATE}") { history { by } } }`, expect: { board: 'ok', newBoard: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
   { name: 'moved school: lastReviewedBy', query: `{ mandate(id: "${MOVED_MANDATE}") { lastReviewedBy } }`, expect: { board: 'ok', newBoard: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
+  { name: 'moved school: the new board\'s mandateCheck', query: '{ board(bevoegdGezagNummer: "43555") { mandateCheck { due open } } }', expect: { newBoard: 'ok', support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
+  {
+    name: 'moved school: confirmMandates by the old board (not its school now)',
+    query: `mutation { confirmMandates(board: "41234", ids: ["${MOVED_MANDATE}"]) { newlyConfirmed } }`,
+    expect: { support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
+  },
   {
     name: 'moved school: endMandate (stale version)',
     query: `mutation { endMandate(input: { id: "${MOVED_MANDATE}", endDate: "2030-01-01", expectedVersion: 99 }) { mandates { id } } }`,

@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { Identity } from '@osr/common';
 import type { MandateAnalytics } from './analytics.js';
 import type { FeedFollower } from './feed-follower.js';
+import type { MandateCheck } from './mandate-check.js';
 import type { MandateService } from './mandate-service.js';
 import type { SchoolBoards } from './peers.js';
 import type { MandatesLoaders, MandatesRepository } from './repository.js';
@@ -17,6 +18,8 @@ export interface Context {
   follower: FeedFollower;
   /** Aggregates for analysts, support and boards (analytics.ts). */
   analytics: MandateAnalytics;
+  /** The yearly mandate check (mandate-check.ts). */
+  mandateCheck: MandateCheck;
   /** Today in the Netherlands (YYYY-MM-DD), fixed for the whole request. */
   today: string;
 }

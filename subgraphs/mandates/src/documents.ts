@@ -83,6 +83,27 @@ export interface MandateDocument {
   seriesStart?: string;
   /** "<service>|<YYYY-MM>": the first month at whose end the mandate no longer counts; null while open-ended. */
   seriesEnd?: string | null;
+  /**
+   * The yearly mandate check (mandate-check.ts): at most one check per school year, the first
+   * that counted (a confirmation, or a grant, change or switch by the board or support).
+   * Cleared when an organisation change flags the mandate. Absent in documents written before.
+   */
+  yearChecks?: YearCheckDocument[];
+}
+
+/** How a mandate was checked in a school year. */
+export type YearCheckKind = 'CONFIRMED' | 'GRANTED' | 'CHANGED' | 'SWITCHED';
+
+/** One school year's check of a mandate (MandateDocument.yearChecks). */
+export interface YearCheckDocument {
+  /** `2026-2027` */
+  schoolYear: string;
+  kind: YearCheckKind;
+  at: Date;
+  by: string;
+  byRole: string;
+  /** the board the check was made for (board staff: their board); null: support's grant, change or switch */
+  board: string | null;
 }
 
 export type MandateReviewKind = 'SCHOOL_MOVED' | 'SCHOOL_CLOSED' | 'SYSTEM_RETIRED';
@@ -96,7 +117,7 @@ export interface ReviewReasonDocument {
   raisedAt: Date;
 }
 
-export type MandateAction = 'CREATED' | 'ENDED' | 'SWITCHED_FROM' | 'SWITCHED_TO' | 'REVIEWED' | 'FLAGGED_FOR_REVIEW';
+export type MandateAction = 'CREATED' | 'ENDED' | 'SWITCHED_FROM' | 'SWITCHED_TO' | 'REVIEWED' | 'FLAGGED_FOR_REVIEW' | 'CONFIRMED';
 
 /** One mandate's part of a recorded change. */
 export interface MandateChangeDocument {
@@ -107,6 +128,8 @@ export interface MandateChangeDocument {
   after: MandateDocument;
   /** What the change rests on when it is an assumption, e.g. "board taken from the first registration, 2026-11-01". */
   note?: string;
+  /** For a confirmation (action CONFIRMED): the school year confirmed. */
+  schoolYear?: string;
 }
 
 /**
@@ -180,4 +203,5 @@ export interface HistoryEntryView {
   before: MandateDocument | null;
   after: MandateDocument;
   note: string | null;
+  schoolYear: string | null;
 }

@@ -13,6 +13,7 @@
  */
 import type { MandateDocument, MandateOrigin, ServiceCode } from './documents.js';
 import { seriesKeys } from './series-keys.js';
+import { checksKey } from './year-checks.js';
 
 export interface MandateFacts {
   serviceCode: ServiceCode;
@@ -24,6 +25,8 @@ export interface MandateFacts {
   endDate: string | null;
   seriesStart: string;
   seriesEnd: string | null;
+  /** The yearly checks (year-checks.ts checksKey); null when none (also in facts written before they existed). */
+  checks?: string | null;
 }
 
 /** A mandate's facts as stored in `mandate_facts`. */
@@ -32,7 +35,7 @@ export interface MandateFactsDocument extends MandateFacts {
   _id: string;
 }
 
-export function factsOf(m: Pick<MandateDocument, 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin' | 'startDate' | 'endDate'>): MandateFacts {
+export function factsOf(m: Pick<MandateDocument, 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin' | 'startDate' | 'endDate'> & { yearChecks?: MandateDocument['yearChecks'] }): MandateFacts {
   return {
     serviceCode: m.serviceCode,
     systemId: m.systemId,
@@ -42,6 +45,7 @@ export function factsOf(m: Pick<MandateDocument, 'serviceCode' | 'systemId' | 'o
     startDate: m.startDate,
     endDate: m.endDate ?? null,
     ...seriesKeys(m),
+    checks: checksKey(m.yearChecks),
   };
 }
 
@@ -49,7 +53,7 @@ export function factsDocumentOf(m: Parameters<typeof factsOf>[0] & { id: string 
   return { _id: m.id, ...factsOf(m) };
 }
 
-const FACT_FIELDS: readonly (keyof MandateFacts)[] = ['serviceCode', 'systemId', 'origin', 'boardNummer', 'brin', 'startDate', 'endDate', 'seriesStart', 'seriesEnd'];
+const FACT_FIELDS: readonly (keyof MandateFacts)[] = ['serviceCode', 'systemId', 'origin', 'boardNummer', 'brin', 'startDate', 'endDate', 'seriesStart', 'seriesEnd', 'checks'];
 
 /** Same facts (field by field). */
 export function sameFacts(a: MandateFacts, b: MandateFacts): boolean {

@@ -18,6 +18,7 @@ import type { MandateChangeDocument, MandateDocument, ServiceCode, ServiceDocume
 import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './mandate-store.js';
 import { boardOnDate, type AgreementsApi, type OrganisationsApi, type SchoolBoards } from './peers.js';
 import type { MandatesRepository } from './repository.js';
+import { withDeliberateCheck } from './year-checks.js';
 
 /** Services whose mandates need an agreement in force that covers them (managed by the OSR). */
 export const AGREEMENT_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
@@ -219,9 +220,11 @@ export class MandateService {
 
     const actor = actorOf(identity);
     const at = this.now();
-    const mandate = this.newMandate(
-      { serviceCode: service.code, systemId: system.id, brin, boardNummer: board, startDate: input.startDate, endDate, origin: 'OSR' },
-      actor,
+    // a grant is a check of the mandate for the school year it is made in (mandate-check.ts)
+    const mandate = withDeliberateCheck(
+      this.newMandate({ serviceCode: service.code, systemId: system.id, brin, boardNummer: board, startDate: input.startDate, endDate, origin: 'OSR' }, actor, at),
+      identity,
+      'GRANTED',
       at,
     );
     return this.store.change(
@@ -292,7 +295,7 @@ export class MandateService {
           });
         }
         if (input.endDate < current.startDate) throw invalidInput('endDate', input.endDate, `ends before the mandate starts (${current.startDate})`);
-        const after = { ...current, endDate: input.endDate, version: current.version + 1, updatedAt: at };
+        const after = withDeliberateCheck({ ...current, endDate: input.endDate, version: current.version + 1, updatedAt: at }, identity, 'CHANGED', at);
         const clash = state.mandates.find((m) => m.id !== current.id && m.systemId === current.systemId && rangesOverlap(m, after));
         if (clash) throw userError('CONFLICT', `The new end date would overlap mandate ${clash.id} of the same system`, { conflictingMandate: clash.id });
         return [{ mandateId: current.id, action: 'ENDED', before: current, after }];
@@ -329,9 +332,10 @@ export class MandateService {
 
     const actor = actorOf(identity);
     const at = this.now();
-    const created = this.newMandate(
-      { serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' },
-      actor,
+    const created = withDeliberateCheck(
+      this.newMandate({ serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' }, actor, at),
+      identity,
+      'SWITCHED',
       at,
     );
     return this.store.change(
@@ -342,7 +346,7 @@ export class MandateService {
           throw userError('CONFLICT', `Mandate ${old.id} was changed by someone else while switching; reload and try again`);
         }
         if (endOfOld < current.startDate) throw invalidInput('startDate', input.startDate, `the old mandate only starts on ${current.startDate}`);
-        const ended: MandateDocument = { ...current, endDate: endOfOld, version: current.version + 1, updatedAt: at };
+        const ended: MandateDocument = withDeliberateCheck({ ...current, endDate: endOfOld, version: current.version + 1, updatedAt: at }, identity, 'SWITCHED', at);
         const clash = state.mandates.find((m) => m.systemId === toSystem.id && rangesOverlap(m, created));
         if (clash) throw userError('CONFLICT', `System ${toSystem.name} already has a mandate for ${input.brin} in ${service.code} from ${clash.startDate} (${clash.id})`, { conflictingMandate: clash.id });
         const changes: MandateChangeDocument[] = [

@@ -122,7 +122,7 @@ export class MandatesRepository {
    * use repairDerived for that.
    */
   async repairFacts(): Promise<{ inserted: number; replaced: number; removed: number }> {
-    const projection = { _id: 0, id: 1, serviceCode: 1, systemId: 1, origin: 1, boardNummer: 1, brin: 1, startDate: 1, endDate: 1 } as const;
+    const projection = { _id: 0, id: 1, serviceCode: 1, systemId: 1, origin: 1, boardNummer: 1, brin: 1, startDate: 1, endDate: 1, yearChecks: 1 } as const;
     const mandates = await this.mandates.find({}, { projection, batchSize: 100_000 }).toArray();
     const have = new Map((await this.facts.find({}, { batchSize: 100_000 }).toArray()).map((f) => [f._id, f]));
     const missing: MandateFactsDocument[] = [];

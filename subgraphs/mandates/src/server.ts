@@ -2,6 +2,7 @@ import { buildSubgraphServer, createPeerClient, todayInNetherlands, type Route, 
 import { MandateAnalytics } from './analytics.js';
 import type { Context } from './context.js';
 import { FeedFollower } from './feed-follower.js';
+import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } from './peers.js';
 import { MandatesRepository } from './repository.js';
@@ -47,6 +48,7 @@ export async function createMandatesServer(
     : null;
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
   const analytics = new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal, { logger });
+  const mandateCheck = new MandateCheck(repository, repository.store, organisationsPeer, directory, { logger });
 
   let lastRefresh: { at: string; ms: number; queries: number; directory: number } | null = null;
   // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts
@@ -55,12 +57,13 @@ export async function createMandatesServer(
     method: 'GET',
     path: '/analytics/cache',
     async handle(_req, res) {
-      const [aggregates, directoryState] = await Promise.all([
+      const [aggregates, checkState, directoryState] = await Promise.all([
         analytics.cache.state(),
+        mandateCheck.cache.state(),
         directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
       ]);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ warm: aggregates.warm && directoryState.warm, aggregates, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh, schools: schoolCache?.stats() ?? null }));
+      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh, schools: schoolCache?.stats() ?? null }));
     },
   };
 
@@ -81,6 +84,7 @@ export async function createMandatesServer(
       service,
       follower,
       analytics,
+      mandateCheck,
     }),
   });
 
@@ -99,8 +103,9 @@ export async function createMandatesServer(
     const started = Date.now();
     refreshing = (async () => {
       analytics.keepWarm(todayInNetherlands());
+      mandateCheck.keepWarm(todayInNetherlands());
       const directoryDone = await directory.refresh();
-      const queries = await analytics.cache.refresh();
+      const queries = (await analytics.cache.refresh()) + (await mandateCheck.cache.refresh());
       if (queries + directoryDone > 0) {
         lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
         logger.info(lastRefresh, 'recomputed cached aggregates');

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { ServiceDocument, SupplierDocument, SystemDocument, MandateView, HistoryEntryView, MandateDocument, ReviewReasonDocument, AanleverpuntDocument, SchoolRef, BoardRef } from '../documents.js';
 import type { MandateCountRow, MandateMonthRow, CoverageView, CoverageGroupView } from '../analytics.js';
 import type { CatalogueChangeDocument, SystemRetirementView } from '../catalogue.js';
+import type { MandateCheckView, MandateYearCheckView, ConfirmationView, CheckProgressView, CheckGroupRow, CheckBoardRow, CheckDayRow } from '../mandate-check.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -65,6 +66,11 @@ export type Board = {
   __typename?: 'Board';
   bevoegdGezagNummer: Scalars['ID']['output'];
   /**
+   * The board's yearly mandate check of a school year (default: the current one). For the
+   * board's staff with OSR_TOEGANG, support and analysts.
+   */
+  mandateCheck?: Maybe<MandateCheck>;
+  /**
    * The mandates of the board's schools as RIO has them now (whoever gave them: mandates follow
    * the school when it moves), and those this board gave itself: board-level ones, and those
    * for schools that have since moved away (readable, no longer changeable).
@@ -73,6 +79,11 @@ export type Board = {
   mandates?: Maybe<Array<Mandate>>;
   /** The board's schools now, from the organisations subgraph (whose mandates the board manages). */
   schools: Array<School>;
+};
+
+
+export type BoardMandateCheckArgs = {
+  schoolYear?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -206,9 +217,25 @@ export type Mandate = {
   updatedAt: Scalars['DateTime']['output'];
   /** Increases with every change; pass it back as expectedVersion to change the mandate. */
   version: Scalars['Int']['output'];
+  /**
+   * Whether this mandate is confirmed in the yearly check of the school year (default: the
+   * current one). For everyone who sees the mandate, suppliers included.
+   */
+  yearCheck: MandateYearCheck;
+};
+
+
+/**
+ * A mandate (mandaat): the board allows a system to act for a school (or for the board) in a
+ * service, from a start date until an optional end date.
+ */
+export type MandateYearCheckArgs = {
+  schoolYear?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type MandateAction =
+  /** Confirmed by the board (or support) in the yearly mandate check; schoolYear says for which year. */
+  | 'CONFIRMED'
   | 'CREATED'
   | 'ENDED'
   | 'FLAGGED_FOR_REVIEW'
@@ -222,6 +249,169 @@ export type MandateChange = {
   __typename?: 'MandateChange';
   /** The mandates that changed, as they are now. */
   mandates: Array<Mandate>;
+};
+
+/**
+ * One board's yearly mandate check of a school year: the mandates due (running on some day of
+ * the year) of the schools it holds now and its board-level ones, which are confirmed and which
+ * are still open.
+ */
+export type MandateCheck = {
+  __typename?: 'MandateCheck';
+  confirmed: Scalars['Int']['output'];
+  due: Scalars['Int']['output'];
+  /** 31 July. */
+  endDate: Scalars['Date']['output'];
+  /** Every due mandate is confirmed (false when none is due). */
+  finished: Scalars['Boolean']['output'];
+  /** When the board finished: the last confirmation; null while mandates are open. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who made the last confirmation (a person's name). */
+  finishedBy?: Maybe<Scalars['String']['output']>;
+  open: Scalars['Int']['output'];
+  /** The open mandates, by school, service and start date; first: at most 100 (default 20). */
+  openMandates: MandateConnection;
+  /** The school year, e.g. 2026-2027. */
+  schoolYear: Scalars['String']['output'];
+  /** 1 August. */
+  startDate: Scalars['Date']['output'];
+};
+
+
+/**
+ * One board's yearly mandate check of a school year: the mandates due (running on some day of
+ * the year) of the schools it holds now and its board-level ones, which are confirmed and which
+ * are still open.
+ */
+export type MandateCheckOpenMandatesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One board's figures in mandateCheckProgress. */
+export type MandateCheckBoard = {
+  __typename?: 'MandateCheckBoard';
+  board: Board;
+  finished: Scalars['Boolean']['output'];
+  /** The day the last due mandate was confirmed, when all are. */
+  finishedOn?: Maybe<Scalars['Date']['output']>;
+  mandatesConfirmed: Scalars['Int']['output'];
+  mandatesDue: Scalars['Int']['output'];
+  mandatesOpen: Scalars['Int']['output'];
+};
+
+export type MandateCheckBoardConnection = {
+  __typename?: 'MandateCheckBoardConnection';
+  edges: Array<MandateCheckBoardEdge>;
+  pageInfo: PageInfo;
+};
+
+export type MandateCheckBoardEdge = {
+  __typename?: 'MandateCheckBoardEdge';
+  cursor: Scalars['String']['output'];
+  node: MandateCheckBoard;
+};
+
+/** The yearly check's figures at the end of one day. */
+export type MandateCheckDay = {
+  __typename?: 'MandateCheckDay';
+  boardsDue: Scalars['Int']['output'];
+  boardsFinished: Scalars['Int']['output'];
+  date: Scalars['Date']['output'];
+  mandatesConfirmed: Scalars['Int']['output'];
+  mandatesDue: Scalars['Int']['output'];
+  mandatesOpen: Scalars['Int']['output'];
+};
+
+/** What mandateCheckProgress groups by. */
+export type MandateCheckDimension =
+  /** The school's sector (board-level mandates: sector null). */
+  | 'SECTOR'
+  /** The supplier of the mandate's system. */
+  | 'SUPPLIER'
+  /** Samenwerkingsverband: a school's mandates count in each of its SWVs. */
+  | 'SWV';
+
+/** One group of mandateCheckProgress: the field named by groupBy is set. */
+export type MandateCheckGroup = {
+  __typename?: 'MandateCheckGroup';
+  /** Boards with a due mandate in the group. */
+  boardsDue: Scalars['Int']['output'];
+  /** Of those, boards whose due mandates in the group are all confirmed. */
+  boardsFinished: Scalars['Int']['output'];
+  boardsOpen: Scalars['Int']['output'];
+  mandatesConfirmed: Scalars['Int']['output'];
+  mandatesDue: Scalars['Int']['output'];
+  mandatesOpen: Scalars['Int']['output'];
+  samenwerkingsverband?: Maybe<Samenwerkingsverband>;
+  sector?: Maybe<Sector>;
+  supplier?: Maybe<Supplier>;
+};
+
+/** How a mandate was checked in a school year. */
+export type MandateCheckKind =
+  /** Changed (ended) in the year. */
+  | 'CHANGED'
+  /** Confirmed with confirmMandates. */
+  | 'CONFIRMED'
+  /** Granted in the year. */
+  | 'GRANTED'
+  /** Ended or started by a system switch in the year. */
+  | 'SWITCHED';
+
+/**
+ * The yearly mandate check of a school year, nationally (support, analysts) or for the caller's
+ * own board (board staff with OSR_TOEGANG). Example, per sector, with the ten boards to remind:
+ *
+ *     mandateCheckProgress(schoolYear: "2026-2027", groupBy: SECTOR) {
+ *       boardsDue boardsFinished mandatesDue mandatesConfirmed mandatesOpen
+ *       groups { sector mandatesOpen boardsOpen }
+ *       boards(first: 10) { edges { node { board { name } mandatesOpen } } }
+ *     }
+ */
+export type MandateCheckProgress = {
+  __typename?: 'MandateCheckProgress';
+  /** The boards with a due mandate, most open mandates first (then by number); first: at most 100 (default 20). */
+  boards: MandateCheckBoardConnection;
+  /** Boards with at least one due mandate. */
+  boardsDue: Scalars['Int']['output'];
+  /** Boards whose due mandates are all confirmed. */
+  boardsFinished: Scalars['Int']['output'];
+  boardsOpen: Scalars['Int']['output'];
+  endDate: Scalars['Date']['output'];
+  /** One per sector, supplier or SWV (groupBy), most open mandates first; empty without groupBy. */
+  groups: Array<MandateCheckGroup>;
+  mandatesConfirmed: Scalars['Int']['output'];
+  mandatesDue: Scalars['Int']['output'];
+  mandatesOpen: Scalars['Int']['output'];
+  schoolYear: Scalars['String']['output'];
+  startDate: Scalars['Date']['output'];
+};
+
+
+/**
+ * The yearly mandate check of a school year, nationally (support, analysts) or for the caller's
+ * own board (board staff with OSR_TOEGANG). Example, per sector, with the ten boards to remind:
+ *
+ *     mandateCheckProgress(schoolYear: "2026-2027", groupBy: SECTOR) {
+ *       boardsDue boardsFinished mandatesDue mandatesConfirmed mandatesOpen
+ *       groups { sector mandatesOpen boardsOpen }
+ *       boards(first: 10) { edges { node { board { name } mandatesOpen } } }
+ *     }
+ */
+export type MandateCheckProgressBoardsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** What confirmMandates did. */
+export type MandateConfirmation = {
+  __typename?: 'MandateConfirmation';
+  /** The mandates named, as they are now. */
+  mandates: Array<Mandate>;
+  /** How many this call confirmed (the others were confirmed for the year already). */
+  newlyConfirmed: Scalars['Int']['output'];
+  schoolYear: Scalars['String']['output'];
 };
 
 export type MandateConnection = {
@@ -314,6 +504,8 @@ export type MandateHistoryEntry = {
   note?: Maybe<Scalars['String']['output']>;
   /** Why the change was made, when given (required for a correction). */
   reason?: Maybe<Scalars['String']['output']>;
+  /** For a confirmation (CONFIRMED): the school year confirmed, e.g. 2026-2027. */
+  schoolYear?: Maybe<Scalars['String']['output']>;
 };
 
 /** Whether a service's mandates are given per school or per board. */
@@ -379,12 +571,38 @@ export type MandateStatus =
   /** Before the start date. */
   | 'PLANNED';
 
+/**
+ * A mandate's state in the yearly check of one school year (1 August to 31 July), for the board
+ * that holds its school now.
+ */
+export type MandateYearCheck = {
+  __typename?: 'MandateYearCheck';
+  /** Due and checked in the year by (or for) the board that holds the school now. */
+  confirmed: Scalars['Boolean']['output'];
+  confirmedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who checked it (a person's name): for the same callers as the history (FORBIDDEN to suppliers). */
+  confirmedBy?: Maybe<Scalars['String']['output']>;
+  /** The mandate runs on some day of the school year. */
+  due: Scalars['Boolean']['output'];
+  kind?: Maybe<MandateCheckKind>;
+  /** The school year, e.g. 2026-2027. */
+  schoolYear: Scalars['String']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Add a system to a supplier (support only). CONFLICT when the supplier has a system of that name. */
   addSystem: System;
   /** Change the services a system can act in (support only). */
   changeSystemServices: System;
+  /**
+   * The board confirms that these mandates (1 to 200) are right for the school year (the current
+   * one; only it can be confirmed). Each must be due in the year and belong to the board now; an
+   * id that does not exist, is another board's or is not due is refused like one you may not see.
+   * Idempotent: a mandate confirmed for the year already is left as it is. Recorded in each
+   * mandate's history (CONFIRMED, with the school year); clears its review flags.
+   */
+  confirmMandates: MandateConfirmation;
   /** End a mandate on a date (the last day it applies). */
   endMandate: MandateChange;
   /** Read new organisation changes from the RIO change feed and flag affected mandates (support only; also runs on a schedule when configured). */
@@ -420,6 +638,13 @@ export type MutationAddSystemArgs = {
 
 export type MutationChangeSystemServicesArgs = {
   input: ChangeSystemServicesInput;
+};
+
+
+export type MutationConfirmMandatesArgs = {
+  board: Scalars['ID']['input'];
+  ids: Array<Scalars['ID']['input']>;
+  schoolYear?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -471,6 +696,18 @@ export type Query = {
   /** A mandate by id; status is computed for asOf (today when omitted). */
   mandate?: Maybe<Mandate>;
   /**
+   * The yearly mandate check of a school year (default: the current one): boards and mandates
+   * due, confirmed and open, optionally per sector, supplier or SWV, and the boards with the most
+   * open mandates first. Support and analysts: national; board staff with OSR_TOEGANG: their own
+   * board's figures only; others FORBIDDEN.
+   */
+  mandateCheckProgress: MandateCheckProgress;
+  /**
+   * The same figures at the end of every day from 1 August to today (or 31 July for a past
+   * year), as the register knows the due mandates now: the campaign's pace. Same access.
+   */
+  mandateCheckSeries: Array<MandateCheckDay>;
+  /**
    * Active mandates per service at each month end from `from` to `to` (at most 120 months),
    * from the mandates' recorded start and end dates (ended mandates included), so a system
    * switch counts the old mandate until its end date and the new one from its start.
@@ -512,6 +749,17 @@ export type Query = {
 export type QueryMandateArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryMandateCheckProgressArgs = {
+  groupBy?: InputMaybe<MandateCheckDimension>;
+  schoolYear?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryMandateCheckSeriesArgs = {
+  schoolYear?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -811,6 +1059,16 @@ export type ResolversTypes = ResolversObject<{
   Mandate: ResolverTypeWrapper<MandateView>;
   MandateAction: MandateAction;
   MandateChange: ResolverTypeWrapper<Omit<MandateChange, 'mandates'> & { mandates: Array<ResolversTypes['Mandate']> }>;
+  MandateCheck: ResolverTypeWrapper<MandateCheckView>;
+  MandateCheckBoard: ResolverTypeWrapper<CheckBoardRow>;
+  MandateCheckBoardConnection: ResolverTypeWrapper<Omit<MandateCheckBoardConnection, 'edges'> & { edges: Array<ResolversTypes['MandateCheckBoardEdge']> }>;
+  MandateCheckBoardEdge: ResolverTypeWrapper<Omit<MandateCheckBoardEdge, 'node'> & { node: ResolversTypes['MandateCheckBoard'] }>;
+  MandateCheckDay: ResolverTypeWrapper<CheckDayRow>;
+  MandateCheckDimension: MandateCheckDimension;
+  MandateCheckGroup: ResolverTypeWrapper<CheckGroupRow>;
+  MandateCheckKind: MandateCheckKind;
+  MandateCheckProgress: ResolverTypeWrapper<CheckProgressView>;
+  MandateConfirmation: ResolverTypeWrapper<ConfirmationView>;
   MandateConnection: ResolverTypeWrapper<Omit<MandateConnection, 'edges'> & { edges: Array<ResolversTypes['MandateEdge']> }>;
   MandateCount: ResolverTypeWrapper<MandateCountRow>;
   MandateCoverage: ResolverTypeWrapper<CoverageView>;
@@ -824,6 +1082,7 @@ export type ResolversTypes = ResolversObject<{
   MandateReviewReason: ResolverTypeWrapper<ReviewReasonDocument>;
   MandateSnapshot: ResolverTypeWrapper<MandateDocument>;
   MandateStatus: MandateStatus;
+  MandateYearCheck: ResolverTypeWrapper<MandateYearCheckView>;
   Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<{}>;
@@ -863,6 +1122,14 @@ export type ResolversParentTypes = ResolversObject<{
   GrantMandateInput: GrantMandateInput;
   Mandate: MandateView;
   MandateChange: Omit<MandateChange, 'mandates'> & { mandates: Array<ResolversParentTypes['Mandate']> };
+  MandateCheck: MandateCheckView;
+  MandateCheckBoard: CheckBoardRow;
+  MandateCheckBoardConnection: Omit<MandateCheckBoardConnection, 'edges'> & { edges: Array<ResolversParentTypes['MandateCheckBoardEdge']> };
+  MandateCheckBoardEdge: Omit<MandateCheckBoardEdge, 'node'> & { node: ResolversParentTypes['MandateCheckBoard'] };
+  MandateCheckDay: CheckDayRow;
+  MandateCheckGroup: CheckGroupRow;
+  MandateCheckProgress: CheckProgressView;
+  MandateConfirmation: ConfirmationView;
   MandateConnection: Omit<MandateConnection, 'edges'> & { edges: Array<ResolversParentTypes['MandateEdge']> };
   MandateCount: MandateCountRow;
   MandateCoverage: CoverageView;
@@ -871,6 +1138,7 @@ export type ResolversParentTypes = ResolversObject<{
   MandateMonth: MandateMonthRow;
   MandateReviewReason: ReviewReasonDocument;
   MandateSnapshot: MandateDocument;
+  MandateYearCheck: MandateYearCheckView;
   Mutation: {};
   PageInfo: PageInfo;
   Query: {};
@@ -901,6 +1169,7 @@ export type AanleverpuntResolvers<ContextType = Context, ParentType extends Reso
 export type BoardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Board'] = ResolversParentTypes['Board']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Board']>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}>, ContextType>;
   bevoegdGezagNummer?: Resolver<ResolversTypes['ID'], { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}>, ContextType>;
+  mandateCheck?: Resolver<Maybe<ResolversTypes['MandateCheck']>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}> & GraphQLRecursivePick<ParentType, {"schools":{"brin":true}}>, ContextType, Partial<BoardMandateCheckArgs>>;
   mandates?: Resolver<Maybe<Array<ResolversTypes['Mandate']>>, { __typename: 'Board' } & GraphQLRecursivePick<ParentType, {"bevoegdGezagNummer":true}> & GraphQLRecursivePick<ParentType, {"schools":{"brin":true}}>, ContextType, Partial<BoardMandatesArgs>>;
 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -962,11 +1231,93 @@ export type MandateResolvers<ContextType = Context, ParentType extends Resolvers
   system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  yearCheck?: Resolver<ResolversTypes['MandateYearCheck'], ParentType, ContextType, Partial<MandateYearCheckArgs>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type MandateChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateChange'] = ResolversParentTypes['MandateChange']> = ResolversObject<{
   mandates?: Resolver<Array<ResolversTypes['Mandate']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateCheckResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateCheck'] = ResolversParentTypes['MandateCheck']> = ResolversObject<{
+  confirmed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  due?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  endDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  finished?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  finishedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  openMandates?: Resolver<ResolversTypes['MandateConnection'], ParentType, ContextType, Partial<MandateCheckOpenMandatesArgs>>;
+  schoolYear?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateCheckBoardResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateCheckBoard'] = ResolversParentTypes['MandateCheckBoard']> = ResolversObject<{
+  board?: Resolver<ResolversTypes['Board'], ParentType, ContextType>;
+  finished?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  finishedOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  mandatesConfirmed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateCheckBoardConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateCheckBoardConnection'] = ResolversParentTypes['MandateCheckBoardConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['MandateCheckBoardEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateCheckBoardEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateCheckBoardEdge'] = ResolversParentTypes['MandateCheckBoardEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MandateCheckBoard'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateCheckDayResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateCheckDay'] = ResolversParentTypes['MandateCheckDay']> = ResolversObject<{
+  boardsDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  boardsFinished?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  mandatesConfirmed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateCheckGroupResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateCheckGroup'] = ResolversParentTypes['MandateCheckGroup']> = ResolversObject<{
+  boardsDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  boardsFinished?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  boardsOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesConfirmed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  samenwerkingsverband?: Resolver<Maybe<ResolversTypes['Samenwerkingsverband']>, ParentType, ContextType>;
+  sector?: Resolver<Maybe<ResolversTypes['Sector']>, ParentType, ContextType>;
+  supplier?: Resolver<Maybe<ResolversTypes['Supplier']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateCheckProgressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateCheckProgress'] = ResolversParentTypes['MandateCheckProgress']> = ResolversObject<{
+  boards?: Resolver<ResolversTypes['MandateCheckBoardConnection'], ParentType, ContextType, Partial<MandateCheckProgressBoardsArgs>>;
+  boardsDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  boardsFinished?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  boardsOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  endDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  groups?: Resolver<Array<ResolversTypes['MandateCheckGroup']>, ParentType, ContextType>;
+  mandatesConfirmed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mandatesOpen?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  schoolYear?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type MandateConfirmationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateConfirmation'] = ResolversParentTypes['MandateConfirmation']> = ResolversObject<{
+  mandates?: Resolver<Array<ResolversTypes['Mandate']>, ParentType, ContextType>;
+  newlyConfirmed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  schoolYear?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1015,6 +1366,7 @@ export type MandateHistoryEntryResolvers<ContextType = Context, ParentType exten
   correction?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  schoolYear?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1047,9 +1399,20 @@ export type MandateSnapshotResolvers<ContextType = Context, ParentType extends R
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type MandateYearCheckResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MandateYearCheck'] = ResolversParentTypes['MandateYearCheck']> = ResolversObject<{
+  confirmed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  confirmedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  confirmedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  due?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  kind?: Resolver<Maybe<ResolversTypes['MandateCheckKind']>, ParentType, ContextType>;
+  schoolYear?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addSystem?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationAddSystemArgs, 'input'>>;
   changeSystemServices?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationChangeSystemServicesArgs, 'input'>>;
+  confirmMandates?: Resolver<ResolversTypes['MandateConfirmation'], ParentType, ContextType, RequireFields<MutationConfirmMandatesArgs, 'board' | 'ids'>>;
   endMandate?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationEndMandateArgs, 'input'>>;
   followOrganisationChanges?: Resolver<ResolversTypes['FeedFollowReport'], ParentType, ContextType>;
   grantMandate?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationGrantMandateArgs, 'input'>>;
@@ -1068,6 +1431,8 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   mandate?: Resolver<Maybe<ResolversTypes['Mandate']>, ParentType, ContextType, RequireFields<QueryMandateArgs, 'id'>>;
+  mandateCheckProgress?: Resolver<ResolversTypes['MandateCheckProgress'], ParentType, ContextType, Partial<QueryMandateCheckProgressArgs>>;
+  mandateCheckSeries?: Resolver<Array<ResolversTypes['MandateCheckDay']>, ParentType, ContextType, Partial<QueryMandateCheckSeriesArgs>>;
   mandateCountSeries?: Resolver<Array<ResolversTypes['MandateMonth']>, ParentType, ContextType, RequireFields<QueryMandateCountSeriesArgs, 'from' | 'to'>>;
   mandateCounts?: Resolver<Array<ResolversTypes['MandateCount']>, ParentType, ContextType, RequireFields<QueryMandateCountsArgs, 'groupBy'>>;
   mandateCoverage?: Resolver<ResolversTypes['MandateCoverage'], ParentType, ContextType, RequireFields<QueryMandateCoverageArgs, 'service'>>;
@@ -1150,6 +1515,14 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   FeedFollowReport?: FeedFollowReportResolvers<ContextType>;
   Mandate?: MandateResolvers<ContextType>;
   MandateChange?: MandateChangeResolvers<ContextType>;
+  MandateCheck?: MandateCheckResolvers<ContextType>;
+  MandateCheckBoard?: MandateCheckBoardResolvers<ContextType>;
+  MandateCheckBoardConnection?: MandateCheckBoardConnectionResolvers<ContextType>;
+  MandateCheckBoardEdge?: MandateCheckBoardEdgeResolvers<ContextType>;
+  MandateCheckDay?: MandateCheckDayResolvers<ContextType>;
+  MandateCheckGroup?: MandateCheckGroupResolvers<ContextType>;
+  MandateCheckProgress?: MandateCheckProgressResolvers<ContextType>;
+  MandateConfirmation?: MandateConfirmationResolvers<ContextType>;
   MandateConnection?: MandateConnectionResolvers<ContextType>;
   MandateCount?: MandateCountResolvers<ContextType>;
   MandateCoverage?: MandateCoverageResolvers<ContextType>;
@@ -1158,6 +1531,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   MandateMonth?: MandateMonthResolvers<ContextType>;
   MandateReviewReason?: MandateReviewReasonResolvers<ContextType>;
   MandateSnapshot?: MandateSnapshotResolvers<ContextType>;
+  MandateYearCheck?: MandateYearCheckResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

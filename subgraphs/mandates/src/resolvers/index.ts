@@ -2,6 +2,18 @@ import { DateScalar, DateTimeScalar } from '@osr/common';
 import type { Resolvers } from '../generated/resolvers.js';
 import { AnalyticsQuery, CoverageGroup, MandateCount } from './analytics.js';
 import { Board } from './board.js';
+import {
+  MandateCheck,
+  MandateCheckBoard,
+  MandateCheckBoardField,
+  MandateCheckDay,
+  MandateCheckGroup,
+  MandateCheckMutation,
+  MandateCheckProgress,
+  MandateCheckQuery,
+  MandateYearCheck,
+  MandateYearCheckField,
+} from './mandate-check.js';
 import { Aanleverpunt, Service, Supplier, System } from './catalogue.js';
 import { Mandate, MandateHistoryEntry, MandateSnapshot } from './mandate.js';
 import { Mutation } from './mutation.js';
@@ -12,18 +24,24 @@ import { CatalogueChange, CatalogueMutation, CatalogueQuery, SupplierHistory } f
 export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
-  Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery },
+  Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery, ...MandateCheckQuery },
   Service,
   Supplier: { ...Supplier, ...SupplierHistory },
   CatalogueChange,
   System,
-  Mandate,
+  Mandate: { ...Mandate, ...MandateYearCheckField },
   MandateHistoryEntry,
   MandateSnapshot,
-  Mutation: { ...Mutation, ...CatalogueMutation },
+  Mutation: { ...Mutation, ...CatalogueMutation, ...MandateCheckMutation },
   Aanleverpunt,
   School,
-  Board,
+  Board: { ...Board, ...MandateCheckBoardField },
   MandateCount,
   CoverageGroup,
+  MandateCheck,
+  MandateYearCheck,
+  MandateCheckProgress,
+  MandateCheckGroup,
+  MandateCheckBoard,
+  MandateCheckDay,
 };

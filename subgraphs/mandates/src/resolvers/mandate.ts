@@ -84,6 +84,7 @@ export const Mandate: MandateResolvers = {
             correction: entry.correction ?? false,
             reason: entry.reason ?? null,
             note: c.note ?? null,
+            schoolYear: c.schoolYear ?? null,
             before: c.before,
             after: c.after,
           })),
