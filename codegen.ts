@@ -60,6 +60,10 @@ const config: CodegenConfig = {
       CoverageGroup: '../analytics.js#CoverageGroupView',
       CatalogueChange: '../catalogue.js#CatalogueChangeDocument',
       SystemRetirement: '../catalogue.js#SystemRetirementView',
+      Webhook: '../webhooks/store.js#WebhookDocument',
+      WebhookSecret: '../webhooks/subscriptions.js#WebhookWithSecret',
+      WebhookDelivery: '../webhooks/store.js#WebhookDeliveryDocument',
+      WebhookAttempt: '../webhooks/store.js#DeliveryAttempt',
     }),
     ...subgraph('agreements', {
       Agreement: '../documents.js#AgreementDocument',

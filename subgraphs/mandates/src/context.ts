@@ -5,6 +5,7 @@ import type { FeedFollower } from './feed-follower.js';
 import type { MandateService } from './mandate-service.js';
 import type { SchoolBoards } from './peers.js';
 import type { MandatesLoaders, MandatesRepository } from './repository.js';
+import type { WebhookSubscriptions } from './webhooks/subscriptions.js';
 
 export interface Context {
   /** Who is asking (verified by the gateway, signed). */
@@ -17,6 +18,8 @@ export interface Context {
   follower: FeedFollower;
   /** Aggregates for analysts, support and boards (analytics.ts). */
   analytics: MandateAnalytics;
+  /** Suppliers' webhook endpoints and deliveries (webhooks/subscriptions.ts). */
+  webhooks: WebhookSubscriptions;
   /** Today in the Netherlands (YYYY-MM-DD), fixed for the whole request. */
   today: string;
 }

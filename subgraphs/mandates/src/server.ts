@@ -7,6 +7,8 @@ import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } fr
 import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
+import { createWebhooks, type Webhooks } from './webhooks/index.js';
+import type { WebhookSettings } from './webhooks/config.js';
 
 export interface MandatesOptions {
   /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
@@ -18,13 +20,15 @@ export interface MandatesOptions {
    * brought forward by the changes since) when asked.
    */
   analyticsRefreshSeconds?: number;
+  /** Webhook settings over those of the environment (webhooks/config.ts). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 /** Builds the mandates subgraph (indexes ensured, Apollo started) without listening. */
 export async function createMandatesServer(
   { database, logger, identitySecret, peers }: SubgraphDeps,
   options: MandatesOptions = {},
-): Promise<SubgraphServer & { repository: MandatesRepository; follower: FeedFollower }> {
+): Promise<SubgraphServer & { repository: MandatesRepository; follower: FeedFollower; webhooks: Webhooks }> {
   const repository = new MandatesRepository(database.db, logger);
   await repository.ensureIndexes();
   const client = (name: 'organisations' | 'agreements') =>
@@ -57,6 +61,8 @@ export async function createMandatesServer(
     },
   };
 
+  const webhooks = createWebhooks(repository, identitySecret, logger, options.webhooks);
+
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
     typeDefsUrl: new URL('./schema.graphql', import.meta.url),
@@ -64,7 +70,7 @@ export async function createMandatesServer(
     database,
     logger,
     identitySecret,
-    extraRoutes: [cacheRoute],
+    extraRoutes: [cacheRoute, ...webhooks.routes],
     context: async (identity) => ({
       identity,
       repository,
@@ -74,6 +80,7 @@ export async function createMandatesServer(
       service,
       follower,
       analytics,
+      webhooks: webhooks.subscriptions,
     }),
   });
 
@@ -117,7 +124,9 @@ export async function createMandatesServer(
     ...server,
     repository,
     follower,
+    webhooks,
     async stop() {
+      await webhooks.stop();
       if (timer) clearInterval(timer);
       if (refreshTimer) clearInterval(refreshTimer);
       if (firstRefresh) clearTimeout(firstRefresh);

@@ -8,11 +8,12 @@ import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { School } from './school.js';
 import { CatalogueChange, CatalogueMutation, CatalogueQuery, SupplierHistory } from './supplier-catalogue.js';
+import { Webhook, WebhookDelivery, WebhookMutation, WebhookQuery } from './webhooks.js';
 
 export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
-  Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery },
+  Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery, ...WebhookQuery },
   Service,
   Supplier: { ...Supplier, ...SupplierHistory },
   CatalogueChange,
@@ -20,10 +21,12 @@ export const resolvers: Resolvers = {
   Mandate,
   MandateHistoryEntry,
   MandateSnapshot,
-  Mutation: { ...Mutation, ...CatalogueMutation },
+  Mutation: { ...Mutation, ...CatalogueMutation, ...WebhookMutation },
   Aanleverpunt,
   School,
   Board,
   MandateCount,
   CoverageGroup,
+  Webhook,
+  WebhookDelivery,
 };
