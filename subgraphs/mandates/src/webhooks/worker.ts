@@ -129,8 +129,6 @@ export class WebhookWorker {
     const subscribers = new Map<string, WebhookDocument[]>();
     for (const event of events) {
       if (this.stopped) break;
-      // the change the event comes from is applied before anyone hears of it (roll forward)
-      await this.deps.store.readSlot(event.slotKey);
       const supplierOin = await this.deps.supplierOfSystem(event.systemId);
       if (supplierOin) {
         if (!subscribers.has(supplierOin)) subscribers.set(supplierOin, await collections.webhooks.find({ supplierOin }, { projection: { _id: 0 } }).toArray());
@@ -141,6 +139,8 @@ export class WebhookWorker {
             (w.services === null || w.services.includes(event.serviceCode)) &&
             (w.events === null || w.events.includes(event.type)),
         );
+        // the change the event comes from is applied before anyone hears of it (roll forward)
+        if (wanted.length) await this.deps.store.readSlot(event.slotKey);
         const at = new Date(this.now());
         const deliveries = wanted.map((w): WebhookDeliveryDocument => {
           const _id = `${event._id}.${w.id}`;

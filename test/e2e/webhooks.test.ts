@@ -1,0 +1,236 @@
+/**
+ * Webhooks through the gateway (issue 21), with receivers of our own on 127.0.0.1 and the
+ * worker's timings shortened by environment: signed deliveries, one supplier's events never
+ * at another's endpoint, a receiver down and up again (every event once, in order per
+ * mandate), two mandates replicas (each event once), a worker killed mid-delivery (the same
+ * event id again). The signature is checked with docs/examples/webhook-receiver.ts.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from '../../scripts/demo-data.js';
+import { seedDemo } from '../../scripts/seed-lib.js';
+import { verifyOsrSignature } from '../../docs/examples/webhook-receiver.js';
+import type { Webhooks } from '../../subgraphs/mandates/src/webhooks/index.js';
+import { bearer, databaseUri, freshPrefix, graphql, startSubgraph, startSystem, type RunningSubgraph, type RunningSystem } from '../support/system.js';
+
+Object.assign(process.env, {
+  WEBHOOK_WORKER: 'true',
+  WEBHOOK_ALLOW_PRIVATE: 'true',
+  WEBHOOK_POLL_MS: '100',
+  WEBHOOK_RETRY_BASE_MS: '150',
+  WEBHOOK_RETRY_MAX_DELAY_MS: '300',
+  WEBHOOK_TIMEOUT_MS: '1000',
+  WEBHOOK_LEASE_MS: '1500',
+});
+
+interface Received {
+  eventId: string;
+  timestamp: string;
+  signature: string;
+  raw: string;
+  body: { id: string; type: string; supplier: string; system: { id: string }; mandate: { id: string } };
+  answered: number;
+}
+
+/** A receiver that records every request; `mode` says how it answers. */
+async function receiver() {
+  const state = { mode: 'ok' as 'ok' | 'down' | 'hang', received: [] as Received[] };
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+    req.on('end', () => {
+      const entry: Received = {
+        eventId: String(req.headers['x-osr-event-id']),
+        timestamp: String(req.headers['x-osr-timestamp']),
+        signature: String(req.headers['x-osr-signature']),
+        raw,
+        body: JSON.parse(raw) as Received['body'],
+        answered: 0,
+      };
+      state.received.push(entry);
+      if (state.mode === 'hang') return; // never answers
+      entry.answered = state.mode === 'ok' ? 204 : 503;
+      res.writeHead(entry.answered);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    state,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/osr-hook`,
+    delivered: () => state.received.filter((r) => r.answered >= 200 && r.answered < 300),
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let system: RunningSystem;
+let replica: RunningSubgraph | null = null;
+let prefix: string;
+const receivers: Awaited<ReturnType<typeof receiver>>[] = [];
+const SUPPORT = { role: 'SUPPORT' as const, name: 'Support' };
+const AS_A = { role: 'SUPPLIER' as const, supplier: SUPPLIER_A.oin, name: 'Supplier A' };
+const AS_B = { role: 'SUPPLIER' as const, supplier: SUPPLIER_B.oin, name: 'Supplier B' };
+
+async function gql<T>(claims: Parameters<typeof bearer>[0], query: string, variables?: Record<string, unknown>) {
+  return graphql<T>(system.gatewayUrl, query, variables, await bearer(claims));
+}
+
+async function register(claims: Parameters<typeof bearer>[0], url: string, extra: Record<string, unknown> = {}) {
+  const res = await gql<{ registerWebhook: { secret: string; webhook: { id: string } } }>(
+    claims,
+    'mutation ($input: RegisterWebhookInput!) { registerWebhook(input: $input) { secret webhook { id status } } }',
+    { input: { url, ...extra } },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.registerWebhook;
+}
+
+let schoolIndex = 0;
+const SCHOOLS = ['00AV', '01BC', '02DF', '04JK', '06NP', '08ST', '25BE', '31EW', '09UV', '05LM'];
+/** Support grants a new mandate (ROD_PO or VERZUIM, in 2030) to the system; returns its id. */
+async function grant(systemId: string, service: 'ROD_PO' | 'VERZUIM' = 'VERZUIM', brin = SCHOOLS[schoolIndex++ % SCHOOLS.length]!): Promise<string> {
+  const res = await gql<{ grantMandate: { mandates: { id: string }[] } }>(
+    SUPPORT,
+    'mutation ($input: GrantMandateInput!) { grantMandate(input: $input) { mandates { id } } }',
+    { input: { service, systemId, brin, bevoegdGezagNummer: '41234', startDate: `2030-0${1 + (schoolIndex % 9)}-01` } },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!.grantMandate.mandates[0]!.id;
+}
+
+async function end(id: string, endDate: string, expectedVersion: number): Promise<void> {
+  const res = await gql(SUPPORT, 'mutation ($input: EndMandateInput!) { endMandate(input: $input) { mandates { id } } }', { input: { id, endDate, expectedVersion } });
+  expect(res.errors).toBeUndefined();
+}
+
+function webhooksOf(subgraph: RunningSubgraph): Webhooks {
+  return (subgraph.server as unknown as { webhooks: Webhooks }).webhooks;
+}
+
+beforeAll(async () => {
+  prefix = freshPrefix();
+  await seedDemo(databaseUri(), prefix);
+  system = await startSystem(prefix);
+}, 120_000);
+
+afterAll(async () => {
+  await replica?.stop();
+  await system?.stop();
+  await Promise.all(receivers.map((r) => r.close()));
+});
+
+describe('webhooks for suppliers', () => {
+  let a: Awaited<ReturnType<typeof receiver>>;
+  let b: Awaited<ReturnType<typeof receiver>>;
+  let secretA: string;
+  let webhookA: string;
+
+  it('a grant reaches the supplier\'s receiver, signed with its secret (verified by the example in the docs)', async () => {
+    a = await receiver();
+    b = await receiver();
+    receivers.push(a, b);
+    const registered = await register(AS_A, a.url);
+    secretA = registered.secret;
+    webhookA = registered.webhook.id;
+    expect(secretA).toMatch(/^whsec_/);
+    await register(AS_B, b.url);
+
+    const id = await grant(SYSTEM_A);
+    const got = await waitFor('the grant at receiver A', () => a.delivered().find((r) => r.body.mandate.id === id));
+    expect(got.body.type).toBe('MANDATE_GRANTED');
+    expect(got.body.supplier).toBe(SUPPLIER_A.oin);
+    expect(got.eventId).toBe(got.body.id);
+    expect(verifyOsrSignature({ 'x-osr-timestamp': got.timestamp, 'x-osr-signature': got.signature }, got.raw, [secretA])).toBe(true);
+    expect(verifyOsrSignature({ 'x-osr-timestamp': got.timestamp, 'x-osr-signature': got.signature }, got.raw, ['whsec_wrong'])).toBe(false);
+    expect(verifyOsrSignature({ 'x-osr-timestamp': got.timestamp, 'x-osr-signature': got.signature }, got.raw.replace('MANDATE_GRANTED', 'MANDATE_ENDED'), [secretA])).toBe(false);
+
+    const deliveries = await gql<{ webhookDeliveries: { edges: { node: { eventId: string; status: string; attempts: { statusCode: number }[] } }[] } }>(
+      AS_A,
+      'query ($id: ID!) { webhookDeliveries(webhookId: $id, status: DELIVERED, first: 10) { edges { node { eventId status attempts { statusCode } } } } }',
+      { id: webhookA },
+    );
+    expect(deliveries.errors).toBeUndefined();
+    expect(deliveries.data!.webhookDeliveries.edges.map((e) => e.node)).toContainEqual({ eventId: got.eventId, status: 'DELIVERED', attempts: [{ statusCode: 204 }] });
+    // the secret is not shown again
+    const listed = await gql<{ webhooks: { edges: { node: Record<string, unknown> }[] } }>(AS_A, '{ webhooks { edges { node { id url status } } } }');
+    expect(listed.data!.webhooks.edges.map((e) => e.node)).toEqual([{ id: webhookA, url: a.url, status: 'ACTIVE' }]);
+  });
+
+  it('supplier B\'s events go to B\'s endpoint only, and A\'s endpoint never gets them', async () => {
+    const idB = await grant(SYSTEM_B, 'ROD_PO', '03GH');
+    await waitFor('the grant at receiver B', () => b.delivered().find((r) => r.body.mandate.id === idB));
+    const idA = await grant(SYSTEM_A);
+    await waitFor('A\'s next grant at receiver A', () => a.delivered().find((r) => r.body.mandate.id === idA));
+    expect(a.state.received.every((r) => r.body.supplier === SUPPLIER_A.oin && r.body.system.id === SYSTEM_A)).toBe(true);
+    expect(b.state.received.every((r) => r.body.supplier === SUPPLIER_B.oin && r.body.system.id === SYSTEM_B)).toBe(true);
+    expect(a.state.received.some((r) => r.body.mandate.id === idB)).toBe(false);
+  });
+
+  it('while the receiver is down the first event is retried and later ones of the mandate wait; once up, every event arrives once, in order', async () => {
+    a.state.mode = 'down';
+    const id = await grant(SYSTEM_A);
+    await end(id, '2031-01-31', 1);
+    await end(id, '2031-06-30', 2);
+    // several failed attempts of the grant, none of the events after it
+    await waitFor('three failed attempts', () => a.state.received.filter((r) => r.body.mandate.id === id && r.answered === 503).length >= 3);
+    expect(new Set(a.state.received.filter((r) => r.body.mandate.id === id).map((r) => r.body.type))).toEqual(new Set(['MANDATE_GRANTED']));
+    a.state.mode = 'ok';
+    const done = await waitFor('all three delivered', () => {
+      const mine = a.delivered().filter((r) => r.body.mandate.id === id);
+      return mine.length >= 3 && mine;
+    });
+    await new Promise((r) => setTimeout(r, 500)); // nothing more comes
+    const delivered = a.delivered().filter((r) => r.body.mandate.id === id);
+    expect(delivered.map((r) => r.body.type)).toEqual(['MANDATE_GRANTED', 'MANDATE_ENDED', 'MANDATE_END_DATE_CHANGED']);
+    expect(new Set(delivered.map((r) => r.eventId)).size).toBe(done.length);
+    // the failed attempts are visible with their answers
+    const res = await gql<{ webhookDeliveries: { edges: { node: { eventType: string; attemptCount: number; attempts: { statusCode: number }[] } }[] } }>(
+      AS_A,
+      'query ($id: ID!) { webhookDeliveries(webhookId: $id, first: 3) { edges { node { eventType attemptCount attempts { statusCode } } } } }',
+      { id: webhookA },
+    );
+    const grantDelivery = res.data!.webhookDeliveries.edges.map((e) => e.node).find((n) => n.eventType === 'MANDATE_GRANTED')!;
+    expect(grantDelivery.attemptCount).toBeGreaterThanOrEqual(4);
+    expect(grantDelivery.attempts.at(-1)!.statusCode).toBe(204);
+    expect(grantDelivery.attempts[0]!.statusCode).toBe(503);
+  });
+
+  it('with two mandates replicas, each event is delivered once', async () => {
+    replica = await startSubgraph('mandates', prefix, { organisations: system.subgraphs.organisations.url, agreements: system.subgraphs.agreements.url });
+    const before = a.state.received.length;
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await grant(SYSTEM_A, 'ROD_PO'));
+    await waitFor('six grants', () => ids.every((id) => a.delivered().some((r) => r.body.mandate.id === id)));
+    await new Promise((r) => setTimeout(r, 700));
+    const latest = a.state.received.slice(before);
+    expect(latest.length).toBe(6);
+    expect(new Set(latest.map((r) => r.eventId)).size).toBe(6);
+  });
+
+  it('a worker killed mid-delivery: another one sends the same event again after the lease', async () => {
+    // only the replica's worker runs from here: the first one is stopped
+    await webhooksOf(system.subgraphs.mandates).worker.stop();
+    a.state.mode = 'hang';
+    const id = await grant(SYSTEM_A, 'VERZUIM', '09UV');
+    const first = await waitFor('the attempt in flight', () => a.state.received.find((r) => r.body.mandate.id === id));
+    await webhooksOf(replica!).worker.halt(); // dies with the request open: nothing recorded
+    a.state.mode = 'ok';
+    // a fresh process takes over once the lease (1.5 s) ran out
+    await replica!.kill();
+    await replica!.restart();
+    const again = await waitFor('the redelivery', () => a.delivered().find((r) => r.body.mandate.id === id));
+    expect(again.eventId).toBe(first.eventId);
+    expect(a.state.received.filter((r) => r.eventId === first.eventId).length).toBe(2);
+  });
+});
