@@ -99,3 +99,14 @@ describe('retries and secrets', () => {
     expect(verifyOsrSignature({ 'x-osr-timestamp': String(Number(ts) - 3600), 'x-osr-signature': signatureHeader([secret], String(Number(ts) - 3600), '{"a":1}') }, '{"a":1}', [secret])).toBe(false);
   });
 });
+
+describe('the supplier docs', () => {
+  it('show the verification code the tests run', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../../docs/webhooks.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../docs/examples/webhook-receiver.ts', import.meta.url), 'utf8');
+    const start = example.indexOf('export function verifyOsrSignature');
+    const fn = example.slice(start, example.indexOf('\n}\n', start) + 2);
+    expect(doc).toContain(fn);
+  });
+});
