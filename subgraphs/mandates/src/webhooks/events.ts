@@ -143,7 +143,15 @@ export function eventsOf(entry: MandateHistoryDocument): WebhookEventDocument[] 
 
 /** The outbox: the mandate store writes each entry's events here before applying the entry. */
 export class WebhookOutbox {
+  /** told after events were written (the worker of this process starts a round at once) */
+  private readonly listeners = new Set<() => void>();
+
   constructor(readonly events: Collection<WebhookEventDocument>) {}
+
+  onRecorded(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   async ensureIndexes(): Promise<void> {
     await ensureIndexes(this.events, EVENT_INDEXES.webhook_events);
@@ -158,5 +166,6 @@ export class WebhookOutbox {
     } catch (err) {
       if (!duplicateKeysOnly(err)) throw err;
     }
+    for (const listener of this.listeners) listener();
   }
 }

@@ -33,6 +33,10 @@ const DUE_BATCH = 500;
 const QUEUE_CONCURRENCY = 8;
 const MAX_TAKEOVERS = 20;
 const KEEP_ATTEMPTS = 20;
+/** an event whose change is not applied after this long was left by a writer that stopped: roll it forward */
+const ROLL_FORWARD_AFTER_MS = 5_000;
+/** the pause before a round asked for by a write or by a change still being applied */
+const SOON_MS = 20;
 
 export interface WorkerDeps {
   collections: WebhookCollections;
@@ -75,6 +79,9 @@ export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private again = false;
+  private loop: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
   private readonly inFlight = new Set<AbortController>();
   /** per endpoint: nothing is due before this time (what the last look found) */
   private readonly notBefore = new Map<string, number>();
@@ -86,24 +93,42 @@ export class WebhookWorker {
 
   start(): void {
     const loop = () => {
+      this.timer = null;
       if (this.stopped) return;
+      this.again = false;
       this.running = this.tick()
         .catch((err: unknown) => this.deps.logger?.warn({ err }, 'webhook worker round failed; will retry'))
         .finally(() => {
           this.running = null;
           if (!this.stopped) {
-            this.timer = setTimeout(loop, this.deps.settings.pollMs);
+            this.timer = setTimeout(loop, this.again ? SOON_MS : this.deps.settings.pollMs);
             this.timer.unref();
           }
         });
     };
+    this.loop = loop;
+    // events written by this process start a round at once (other replicas find them by polling)
+    this.unsubscribe = this.deps.collections.outbox.onRecorded(() => this.nudge());
     this.timer = setTimeout(loop, 0);
+    this.timer.unref();
+  }
+
+  /** Starts the next round now (or right after the one in progress). */
+  nudge(): void {
+    if (this.stopped || !this.loop) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(this.loop, SOON_MS);
     this.timer.unref();
   }
 
   /** Stops after the round in progress (its attempts are recorded). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -111,6 +136,7 @@ export class WebhookWorker {
   /** Stops at once, abandoning attempts in flight without recording them (as if the process died). */
   async halt(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     for (const controller of this.inFlight) controller.abort();
     await this.running?.catch(() => undefined);
@@ -139,8 +165,16 @@ export class WebhookWorker {
             (w.services === null || w.services.includes(event.serviceCode)) &&
             (w.events === null || w.events.includes(event.type)),
         );
-        // the change the event comes from is applied before anyone hears of it (roll forward)
-        if (wanted.length) await this.deps.store.readSlot(event.slotKey);
+        // the change the event comes from is applied before anyone hears of it: a writer
+        // still applying is waited for; one that stopped half way is completed (roll forward)
+        if (wanted.length && !(await this.applied(event))) {
+          if (this.now() - event.occurredAt.getTime() < ROLL_FORWARD_AFTER_MS) {
+            this.again = true;
+            continue;
+          }
+          await this.deps.store.readSlot(event.slotKey);
+          if (!(await this.applied(event))) continue;
+        }
         const at = new Date(this.now());
         const deliveries = wanted.map((w): WebhookDeliveryDocument => {
           const _id = `${event._id}.${w.id}`;
@@ -177,6 +211,12 @@ export class WebhookWorker {
       await collections.outbox.events.updateOne({ _id: event._id }, { $unset: { pending: '' } });
     }
     return made;
+  }
+
+  /** The event's mandate shows its change (at least the version the change wrote). */
+  private async applied(event: WebhookEventDocument): Promise<boolean> {
+    const mandate = await this.deps.store.mandates.findOne({ id: event.mandateId }, { projection: { version: 1 } });
+    return mandate !== null && mandate.version >= event.after.version;
   }
 
   async deliverDue(): Promise<void> {
