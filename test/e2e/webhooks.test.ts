@@ -22,6 +22,7 @@ Object.assign(process.env, {
   WEBHOOK_RETRY_MAX_DELAY_MS: '300',
   WEBHOOK_TIMEOUT_MS: '1000',
   WEBHOOK_LEASE_MS: '1500',
+  WEBHOOK_PAUSE_AFTER_MS: '2500',
 });
 
 interface Received {
@@ -204,6 +205,77 @@ describe('webhooks for suppliers', () => {
     expect(grantDelivery.attemptCount).toBeGreaterThanOrEqual(4);
     expect(grantDelivery.attempts.at(-1)!.statusCode).toBe(204);
     expect(grantDelivery.attempts[0]!.statusCode).toBe(503);
+  });
+
+  it('a switch tells the old system\'s supplier it was switched from and the new one\'s it was switched to', async () => {
+    const id = await grant(SYSTEM_A, 'ROD_PO', '07QR');
+    await waitFor('the grant', () => a.delivered().find((r) => r.body.mandate.id === id));
+    const res = await gql<{ switchSystem: { mandates: { id: string }[] } }>(
+      SUPPORT,
+      'mutation ($input: SwitchSystemInput!) { switchSystem(input: $input) { mandates { id } } }',
+      { input: { brin: '07QR', service: 'ROD_PO', fromSystemId: SYSTEM_A, toSystemId: SYSTEM_B, startDate: '2032-01-01' } },
+    );
+    expect(res.errors).toBeUndefined();
+    const newId = res.data!.switchSystem.mandates.map((m) => m.id).find((m) => m !== id)!;
+    const from = await waitFor('switched from at A', () => a.delivered().find((r) => r.body.mandate.id === id && r.body.type === 'MANDATE_SWITCHED_FROM'));
+    const to = await waitFor('switched to at B', () => b.delivered().find((r) => r.body.mandate.id === newId));
+    expect(to.body.type).toBe('MANDATE_SWITCHED_TO');
+    expect((from.body as unknown as { mandate: { after: { endDate: string } } }).mandate.after.endDate).toBe('2031-12-31');
+    expect(a.state.received.some((r) => r.body.mandate.id === newId)).toBe(false);
+  });
+
+  it('another supplier cannot see or change A\'s endpoint (answered like a missing one); A can rotate, pause and resume it', async () => {
+    for (const op of ['pauseWebhook(id: $id) { id }', 'rotateWebhookSecret(id: $id) { secret }', 'deleteWebhook(id: $id)']) {
+      const res = await gql(AS_B, `mutation ($id: ID!) { ${op} }`, { id: webhookA });
+      expect(res.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+      expect(res.errors?.[0]?.message).toBe(`Webhook ${webhookA} does not exist or is not yours`);
+    }
+    const deliveries = await gql(AS_B, 'query ($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id } } } }', { id: webhookA });
+    expect(deliveries.errors?.[0]?.message).toBe(`Webhook ${webhookA} does not exist or is not yours`);
+
+    // rotation: deliveries are signed with both secrets during the overlap
+    const rotated = await gql<{ rotateWebhookSecret: { secret: string; webhook: { previousSecretValidUntil: string } } }>(
+      AS_A, 'mutation ($id: ID!) { rotateWebhookSecret(id: $id) { secret webhook { previousSecretValidUntil } } }', { id: webhookA });
+    expect(rotated.errors).toBeUndefined();
+    const newSecret = rotated.data!.rotateWebhookSecret.secret;
+    expect(newSecret).not.toBe(secretA);
+    const id = await grant(SYSTEM_A);
+    const got = await waitFor('a grant after the rotation', () => a.delivered().find((r) => r.body.mandate.id === id));
+    const headers = { 'x-osr-timestamp': got.timestamp, 'x-osr-signature': got.signature };
+    expect(got.signature.split(',')).toHaveLength(2);
+    expect(verifyOsrSignature(headers, got.raw, [newSecret])).toBe(true);
+    expect(verifyOsrSignature(headers, got.raw, [secretA])).toBe(true);
+
+    // paused: nothing goes out; resumed: what waited goes out
+    const paused = await gql<{ pauseWebhook: { status: string; pausedReason: string } }>(AS_A, 'mutation ($id: ID!) { pauseWebhook(id: $id) { status pausedReason } }', { id: webhookA });
+    expect(paused.data!.pauseWebhook).toEqual({ status: 'PAUSED', pausedReason: 'Paused by Supplier A' });
+    const waiting = await grant(SYSTEM_A);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(a.state.received.some((r) => r.body.mandate.id === waiting)).toBe(false);
+    await gql(AS_A, 'mutation ($id: ID!) { resumeWebhook(id: $id) { status } }', { id: webhookA });
+    await waitFor('the held grant after resuming', () => a.delivered().find((r) => r.body.mandate.id === waiting));
+  });
+
+  it('an endpoint failing for longer than allowed is paused with the reason; a redelivery sends the same event id again', async () => {
+    a.state.mode = 'down';
+    const id = await grant(SYSTEM_A);
+    const paused = await waitFor('the automatic pause', async () => {
+      const res = await gql<{ webhooks: { edges: { node: { status: string; pausedReason: string | null; failingSince: string | null } }[] } }>(AS_A, '{ webhooks { edges { node { status pausedReason failingSince } } } }');
+      const node = res.data!.webhooks.edges[0]!.node;
+      return node.status === 'PAUSED' && node;
+    }, 15_000);
+    expect(paused.pausedReason).toMatch(/^No 2xx answer since .* \(last: HTTP 503\); paused automatically/);
+    expect(paused.failingSince).not.toBeNull();
+    a.state.mode = 'ok';
+    const resumed = await gql<{ resumeWebhook: { status: string; failingSince: string | null } }>(AS_A, 'mutation ($id: ID!) { resumeWebhook(id: $id) { status failingSince } }', { id: webhookA });
+    expect(resumed.data!.resumeWebhook).toEqual({ status: 'ACTIVE', failingSince: null });
+    const first = await waitFor('the grant after resuming', () => a.delivered().find((r) => r.body.mandate.id === id));
+    const again = await gql<{ redeliverWebhookEvent: { status: string }[] }>(AS_A, 'mutation ($id: ID!) { redeliverWebhookEvent(id: $id) { status } }', { id: first.eventId });
+    expect(again.data!.redeliverWebhookEvent).toEqual([{ status: 'QUEUED' }]);
+    await waitFor('the redelivery', () => a.delivered().filter((r) => r.eventId === first.eventId).length === 2);
+    // another supplier cannot have it redelivered
+    const refused = await gql(AS_B, 'mutation ($id: ID!) { redeliverWebhookEvent(id: $id) { status } }', { id: first.eventId });
+    expect(refused.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
   });
 
   it('with two mandates replicas, each event is delivered once', async () => {
