@@ -16,7 +16,7 @@ export const webhookEnvSchema = z.object({
   /** Run the delivery worker in this process (default on). */
   WEBHOOK_WORKER: z.preprocess((v) => (v === undefined || v === '' ? 'true' : v), flagSchema),
   /** How often the worker looks for work. */
-  WEBHOOK_POLL_MS: ms(1_000),
+  WEBHOOK_POLL_MS: ms(500),
   /** First retry after this long; each next one twice as long (with jitter). */
   WEBHOOK_RETRY_BASE_MS: ms(30_000),
   /** No wait between retries longer than this. */

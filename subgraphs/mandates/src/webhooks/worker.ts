@@ -37,6 +37,8 @@ const KEEP_ATTEMPTS = 20;
 const ROLL_FORWARD_AFTER_MS = 5_000;
 /** the pause before a round asked for by a write or by a change still being applied */
 const SOON_MS = 20;
+/** an endpoint waiting for a retry is looked at again after at most this long */
+const RECHECK_MS = 5_000;
 
 export interface WorkerDeps {
   collections: WebhookCollections;
@@ -237,14 +239,17 @@ export class WebhookWorker {
       let earliest = Number.POSITIVE_INFINITY;
       const candidates = [...heads.values()];
       for (const d of candidates) earliest = Math.min(earliest, d.nextAttemptAt.getTime());
-      this.notBefore.set(webhook.id, due.length >= DUE_BATCH ? 0 : earliest);
+      // skip this endpoint until its earliest retry, but look again within RECHECK_MS: another
+      // replica may have fanned out new events, or an event was redelivered
+      if (due.length === 0 || due.length >= DUE_BATCH) this.notBefore.delete(webhook.id);
+      else this.notBefore.set(webhook.id, Math.min(earliest, this.now() + RECHECK_MS));
       const ready = candidates.filter((d) => d.nextAttemptAt.getTime() <= this.now());
       let next = 0;
       const work = async () => {
         while (next < ready.length && !this.stopped) {
           const d = ready[next++]!;
           const retryAt = await this.attemptQueue(webhook, d);
-          if (retryAt !== null) this.notBefore.set(webhook.id, Math.min(this.notBefore.get(webhook.id) ?? retryAt, retryAt));
+          if (typeof retryAt === 'number') this.notBefore.set(webhook.id, Math.min(this.notBefore.get(webhook.id) ?? retryAt, retryAt));
         }
       };
       await Promise.all(Array.from({ length: Math.min(QUEUE_CONCURRENCY, ready.length) }, work));
@@ -252,17 +257,27 @@ export class WebhookWorker {
     this.deps.metrics.depth.set(depth);
   }
 
-  /** Tries the head of the delivery's queue; returns when that queue is due next (null: nothing known). */
+  /**
+   * Sends the queue of the delivery, head first, while its heads are due and get answered
+   * (a queue's backlog drains in one round); returns when that queue is due next (null: nothing known).
+   */
   private async attemptQueue(webhook: WebhookDocument, candidate: WebhookDeliveryDocument): Promise<number | null> {
-    const queue = await this.deps.collections.deliveries.find({ queue: candidate.queue }).toArray();
-    const head = queue.filter((d) => d.status === 'QUEUED').sort((a, b) => a.order - b.order)[0];
-    if (!head) return null;
-    if (head.nextAttemptAt.getTime() > this.now()) return head.nextAttemptAt.getTime();
-    return this.attempt(webhook, head);
+    for (let sent = 0; sent < DUE_BATCH && !this.stopped; sent++) {
+      const queue = await this.deps.collections.deliveries.find({ queue: candidate.queue }).toArray();
+      const head = queue.filter((d) => d.status === 'QUEUED').sort((a, b) => a.order - b.order)[0];
+      if (!head) return null;
+      if (head.nextAttemptAt.getTime() > this.now()) return head.nextAttemptAt.getTime();
+      const result = await this.attempt(webhook, head);
+      if (result !== 'done') return result;
+    }
+    return null;
   }
 
-  /** Claims and makes one attempt of a delivery; returns its next attempt time when it stays queued. */
-  async attempt(webhook: WebhookDocument, delivery: WebhookDeliveryDocument): Promise<number | null> {
+  /**
+   * Claims and makes one attempt of a delivery; returns its next attempt time when it stays
+   * queued, 'done' when it left the queue (delivered or failed), null when not attempted here.
+   */
+  async attempt(webhook: WebhookDocument, delivery: WebhookDeliveryDocument): Promise<number | 'done' | null> {
     const { collections } = this.deps;
     const claim = await this.claim(delivery);
     if (claim === null) return null;
@@ -338,7 +353,7 @@ export class WebhookWorker {
     }
   }
 
-  private async record(webhook: WebhookDocument, delivery: WebhookDeliveryDocument, outcome: AttemptOutcome): Promise<number | null> {
+  private async record(webhook: WebhookDocument, delivery: WebhookDeliveryDocument, outcome: AttemptOutcome): Promise<number | 'done' | null> {
     const { collections, settings, metrics } = this.deps;
     const at = this.now();
     const attempt: DeliveryAttempt = { at: new Date(at), statusCode: outcome.statusCode, error: outcome.error, durationMs: outcome.durationMs };
@@ -372,7 +387,7 @@ export class WebhookWorker {
       metrics.retried.inc();
     }
     await this.noteHealth(webhook, outcome, at);
-    return retryAt;
+    return retryAt ?? 'done';
   }
 
   /** Remembers since when the endpoint fails; pauses it when that is longer than allowed. */
