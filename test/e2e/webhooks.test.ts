@@ -163,6 +163,10 @@ describe('webhooks for suppliers', () => {
     );
     expect(deliveries.errors).toBeUndefined();
     expect(deliveries.data!.webhookDeliveries.edges.map((e) => e.node)).toContainEqual({ eventId: got.eventId, status: 'DELIVERED', attempts: [{ statusCode: 204 }] });
+    // the counters on the mandates subgraph's metrics endpoint
+    const metrics = await (await fetch(new URL('/metrics', system.subgraphs.mandates.url))).text();
+    expect(Number(/^osr_webhook_deliveries_delivered_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^osr_webhook_delivery_lag_seconds_count [1-9]/m);
     // the secret is not shown again
     const listed = await gql<{ webhooks: { edges: { node: Record<string, unknown> }[] } }>(AS_A, '{ webhooks { edges { node { id url status } } } }');
     expect(listed.data!.webhooks.edges.map((e) => e.node)).toEqual([{ id: webhookA, url: a.url, status: 'ACTIVE' }]);

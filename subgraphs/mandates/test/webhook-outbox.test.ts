@@ -9,6 +9,10 @@ import { buildDemoData } from '../../../scripts/demo-data.js';
 import { MandateStore } from '../src/mandate-store.js';
 import type { MandatesRepository } from '../src/repository.js';
 import { eventIdOf } from '../src/webhooks/events.js';
+import { webhookSettings } from '../src/webhooks/config.js';
+import { WebhookMetrics } from '../src/webhooks/metrics.js';
+import { SecretBox } from '../src/webhooks/secrets.js';
+import { WebhookWorker } from '../src/webhooks/worker.js';
 import { seededMandates } from './fixtures.js';
 
 const ACTOR = { sub: 'u', name: 'Tester', role: 'SUPPORT' };
@@ -66,5 +70,29 @@ describe('webhook events go with the recorded change', () => {
     const { state, changes } = await endChange(slotKey);
     await repository.store.commit(state, changes, ACTOR, new Date());
     expect(await repository.webhooks.outbox.events.findOne({ _id: eventIdOf(slotKey, state.seq + 1, 0) })).toMatchObject({ type: 'MANDATE_ENDED' });
+  });
+
+  it('removes deliveries that left the queue and fanned-out events after the keep period, never queued ones or pending events', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const base = { webhookId: 'wh_x', supplierOin: 'o', eventId: 'evt_x', eventType: 'MANDATE_GRANTED' as const, mandateId: 'm', occurredAt: old, queue: 'wh_x|m', order: 1, listKey: 'x', sortKey: 'x', attemptCount: 1, attempts: [], giveUpAt: null, nextAttemptAt: old, deliveredAt: old, createdAt: old, body: '{}' };
+    await repository.webhooks.deliveries.insertMany([
+      { ...base, _id: 'old-delivered', status: 'DELIVERED' },
+      { ...base, _id: 'old-queued', status: 'QUEUED', due: 'wh_x' },
+      { ...base, _id: 'new-delivered', status: 'DELIVERED', createdAt: new Date() },
+    ]);
+    const event = (await repository.webhooks.outbox.events.find({}).limit(1).toArray())[0]!;
+    const done = { ...event };
+    delete done.pending;
+    await repository.webhooks.outbox.events.insertMany([
+      { ...done, _id: 'evt_old_done', occurredAt: old },
+      { ...done, _id: 'evt_old_pending', occurredAt: old, pending: true },
+    ]);
+    const worker = new WebhookWorker({
+      collections: repository.webhooks, store: repository.store, box: new SecretBox(null, 'x'.repeat(40)),
+      settings: webhookSettings({}), metrics: new WebhookMetrics(), supplierOfSystem: async () => null,
+    });
+    expect(await worker.prune()).toEqual({ deliveries: 1, events: 1 });
+    expect((await repository.webhooks.deliveries.find({ webhookId: 'wh_x' }).toArray()).map((d) => d._id).sort()).toEqual(['new-delivered', 'old-queued']);
+    expect(await repository.webhooks.outbox.events.findOne({ _id: 'evt_old_pending' })).not.toBeNull();
   });
 });

@@ -29,6 +29,8 @@ export const webhookEnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: ms(10_000),
   /** A claimed attempt that did not finish in this long is taken over by another worker. */
   WEBHOOK_LEASE_MS: ms(60_000),
+  /** Delivered and failed deliveries, and fanned-out events, are removed after this many days. */
+  WEBHOOK_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** The old secret stays valid (deliveries are signed with both) this long after a rotation. */
   WEBHOOK_ROTATION_OVERLAP_MS: ms(24 * 3_600_000),
 });
@@ -46,6 +48,7 @@ export interface WebhookSettings {
   timeoutMs: number;
   leaseMs: number;
   rotationOverlapMs: number;
+  keepDays: number;
 }
 
 export function webhookSettings(env: Record<string, string | undefined> = process.env): WebhookSettings {
@@ -63,5 +66,6 @@ export function webhookSettings(env: Record<string, string | undefined> = proces
     timeoutMs: c.WEBHOOK_TIMEOUT_MS,
     leaseMs: c.WEBHOOK_LEASE_MS,
     rotationOverlapMs: c.WEBHOOK_ROTATION_OVERLAP_MS,
+    keepDays: c.WEBHOOK_KEEP_DAYS,
   };
 }

@@ -39,6 +39,7 @@ const ROLL_FORWARD_AFTER_MS = 5_000;
 const SOON_MS = 20;
 /** an endpoint waiting for a retry is looked at again after at most this long */
 const RECHECK_MS = 5_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface WorkerDeps {
   collections: WebhookCollections;
@@ -81,6 +82,7 @@ export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private lastPrune = 0;
   private again = false;
   private loop: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -144,10 +146,27 @@ export class WebhookWorker {
     await this.running?.catch(() => undefined);
   }
 
-  /** One round: fan out new events, then try what is due. */
+  /** One round: fan out new events, then try what is due; once an hour, remove old ones. */
   async tick(): Promise<void> {
     await this.fanOut();
     await this.deliverDue();
+    if (this.now() - this.lastPrune > PRUNE_EVERY_MS) await this.prune();
+  }
+
+  /**
+   * Removes deliveries that left the queue and events fanned out more than keepDays ago (a
+   * maintenance read of both collections, at most hourly per process; not on a request path).
+   */
+  async prune(): Promise<{ deliveries: number; events: number }> {
+    this.lastPrune = this.now();
+    const cutoff = new Date(this.now() - this.deps.settings.keepDays * 86_400_000);
+    const { collections } = this.deps;
+    const deliveries = await collections.deliveries.deleteMany({ createdAt: { $lt: cutoff }, status: { $ne: 'QUEUED' } });
+    const events = await collections.outbox.events.deleteMany({ occurredAt: { $lt: cutoff }, pending: { $exists: false } });
+    if (deliveries.deletedCount || events.deletedCount) {
+      this.deps.logger?.info({ deliveries: deliveries.deletedCount, events: events.deletedCount }, 'removed old webhook deliveries and events');
+    }
+    return { deliveries: deliveries.deletedCount, events: events.deletedCount };
   }
 
   async fanOut(): Promise<number> {
