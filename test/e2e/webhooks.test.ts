@@ -12,7 +12,7 @@ import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from '../../scripts/demo-d
 import { seedDemo } from '../../scripts/seed-lib.js';
 import { verifyOsrSignature } from '../../docs/examples/webhook-receiver.js';
 import type { Webhooks } from '../../subgraphs/mandates/src/webhooks/index.js';
-import { bearer, databaseUri, freshPrefix, graphql, startSubgraph, startSystem, type RunningSubgraph, type RunningSystem } from '../support/system.js';
+import { bearer, databaseUri, freshPrefix, graphql, identityHeaders, startSubgraph, startSystem, type RunningSubgraph, type RunningSystem } from '../support/system.js';
 
 Object.assign(process.env, {
   WEBHOOK_WORKER: 'true',
@@ -125,7 +125,10 @@ beforeAll(async () => {
   system = await startSystem(prefix);
 }, 120_000);
 
+let production: RunningSubgraph | null = null;
+
 afterAll(async () => {
+  await production?.stop();
   await replica?.stop();
   await system?.stop();
   await Promise.all(receivers.map((r) => r.close()));
@@ -308,5 +311,45 @@ describe('webhooks for suppliers', () => {
     const again = await waitFor('the redelivery', () => a.delivered().find((r) => r.body.mandate.id === id));
     expect(again.eventId).toBe(first.eventId);
     expect(a.state.received.filter((r) => r.eventId === first.eventId).length).toBe(2);
+  });
+
+  it('in production mode a private or loopback address is refused when registering, and again when delivering', async () => {
+    // only a production-mode replica delivers from here
+    await webhooksOf(replica!).worker.stop();
+    const saved = { NODE_ENV: process.env['NODE_ENV'], WEBHOOK_ALLOW_PRIVATE: process.env['WEBHOOK_ALLOW_PRIVATE'] };
+    Object.assign(process.env, { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'false' });
+    try {
+      production = await startSubgraph('mandates', prefix, { organisations: system.subgraphs.organisations.url, agreements: system.subgraphs.agreements.url });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const supplierB = identityHeaders({ sub: 'b', name: 'Supplier B', role: 'SUPPLIER', board: null, rights: [], supplier: SUPPLIER_B.oin });
+    const query = 'mutation ($url: String!) { registerWebhook(input: { url: $url }) { secret } }';
+    for (const [url, reason] of [
+      ['https://127.0.0.1:8443/hook', /private, loopback or link-local address \(127\.0\.0\.1\)/],
+      ['https://[::1]/hook', /private, loopback or link-local/],
+      ['https://169.254.169.254/latest/meta-data', /private, loopback or link-local/],
+      ['https://localhost/hook', /local host/],
+      ['http://hooks.example.com/osr', /must be an https URL/],
+    ] as const) {
+      const res = await graphql(production.url, query, { url }, supplierB);
+      expect(res.errors?.[0]?.extensions?.['code'], url).toBe('BAD_USER_INPUT');
+      expect(res.errors?.[0]?.message, url).toMatch(reason);
+    }
+    // an endpoint registered where private addresses were allowed is refused at delivery time
+    const c = await receiver();
+    receivers.push(c);
+    const { webhook } = await register(AS_B, c.url);
+    const id = await grant(SYSTEM_B, 'ROD_PO', '12WX');
+    const refused = await waitFor('a refused attempt', async () => {
+      const res = await gql<{ webhookDeliveries: { edges: { node: { mandateId: string; attempts: { statusCode: number | null; error: string }[] } }[] } }>(
+        AS_B, 'query ($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { mandateId attempts { statusCode error } } } } }', { id: webhook.id });
+      return res.data?.webhookDeliveries.edges.map((e) => e.node).find((n) => n.mandateId === id && n.attempts.length > 0);
+    });
+    expect(refused.attempts[0]).toEqual({ statusCode: null, error: expect.stringMatching(/^refused: the URL must be an https URL/) });
+    expect(c.state.received).toEqual([]);
   });
 });
