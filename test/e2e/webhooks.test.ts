@@ -2,14 +2,18 @@
  * Webhooks through the gateway (issue 21), with receivers of our own on 127.0.0.1 and the
  * worker's timings shortened by environment: signed deliveries, one supplier's events never
  * at another's endpoint, a receiver down and up again (every event once, in order per
- * mandate), two mandates replicas (each event once), a worker killed mid-delivery (the same
- * event id again). The signature is checked with docs/examples/webhook-receiver.ts.
+ * mandate), switches, rotation, pause and resume, the automatic pause, redelivery, two
+ * mandates replicas (each event once), a worker killed mid-delivery (the same event id
+ * again), a retired system, a school move, and a production-mode replica refusing private
+ * addresses at registration and at delivery. The signature is checked with
+ * docs/examples/webhook-receiver.ts. The tests run in order and share the receivers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
+import { MOVED_MANDATE, moveSchool13YZ } from '../support/school-move.js';
 import { verifyOsrSignature } from '../../docs/examples/webhook-receiver.js';
 import type { Webhooks } from '../../subgraphs/mandates/src/webhooks/index.js';
 import { bearer, databaseUri, freshPrefix, graphql, identityHeaders, startSubgraph, startSystem, type RunningSubgraph, type RunningSystem } from '../support/system.js';
@@ -311,6 +315,31 @@ describe('webhooks for suppliers', () => {
     const again = await waitFor('the redelivery', () => a.delivered().find((r) => r.body.mandate.id === id));
     expect(again.eventId).toBe(first.eventId);
     expect(a.state.received.filter((r) => r.eventId === first.eventId).length).toBe(2);
+  });
+
+  it('retiring a system tells its supplier which mandates are flagged; the board\'s review clears them and says so', async () => {
+    const id = await grant(SYSTEM_A, 'ROD_PO', '08ST');
+    await waitFor('the grant', () => a.delivered().find((r) => r.body.mandate.id === id));
+    const retired = await gql<{ retireSystem: { flaggedMandates: { id: string }[] } }>(
+      SUPPORT, 'mutation { retireSystem(input: { id: "voorbeeld-las", lastDay: "2035-12-31" }) { flaggedMandates { id } } }');
+    expect(retired.errors).toBeUndefined();
+    expect(retired.data!.retireSystem.flaggedMandates.map((m) => m.id)).toContain(id);
+    const flagged = await waitFor('system retired', () => a.delivered().find((r) => r.body.mandate.id === id && r.body.type === 'SYSTEM_RETIRED'));
+    expect((flagged.body as unknown as { reviewReason: string }).reviewReason).toBe('SYSTEM_RETIRED');
+    const reviewed = await gql(
+      { role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'], name: 'Staff 41234' },
+      'mutation ($ids: [ID!]!) { markMandatesReviewed(ids: $ids) { mandates { id } } }', { ids: [id] });
+    expect(reviewed.errors).toBeUndefined();
+    await waitFor('review cleared', () => a.delivered().find((r) => r.body.mandate.id === id && r.body.type === 'MANDATE_REVIEW_CLEARED'));
+    expect(b.state.received.some((r) => r.body.mandate.id === id)).toBe(false);
+  });
+
+  it('a school moving to another board tells the supplier its mandate is flagged for review', async () => {
+    await moveSchool13YZ(system);
+    const flagged = await waitFor('flagged for review', () => b.delivered().find((r) => r.body.mandate.id === MOVED_MANDATE));
+    expect(flagged.body.type).toBe('MANDATE_FLAGGED_FOR_REVIEW');
+    expect((flagged.body as unknown as { reviewReason: string }).reviewReason).toBe('SCHOOL_MOVED');
+    expect(a.state.received.some((r) => r.body.mandate.id === MOVED_MANDATE)).toBe(false);
   });
 
   it('in production mode a private or loopback address is refused when registering, and again when delivering', async () => {
