@@ -284,6 +284,16 @@ describe('webhooks for suppliers', () => {
     const again = await gql<{ redeliverWebhookEvent: { status: string }[] }>(AS_A, 'mutation ($id: ID!) { redeliverWebhookEvent(id: $id) { status } }', { id: first.eventId });
     expect(again.data!.redeliverWebhookEvent).toEqual([{ status: 'QUEUED' }]);
     await waitFor('the redelivery', () => a.delivered().filter((r) => r.eventId === first.eventId).length === 2);
+    // the deliveries page newest first without overlap
+    type Page = { webhookDeliveries: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    const pageQuery = 'query ($id: ID!, $after: String) { webhookDeliveries(webhookId: $id, first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }';
+    const one = await gql<Page>(AS_A, pageQuery, { id: webhookA });
+    const two = await gql<Page>(AS_A, pageQuery, { id: webhookA, after: one.data!.webhookDeliveries.pageInfo.endCursor });
+    expect(one.data!.webhookDeliveries.pageInfo.hasNextPage).toBe(true);
+    const ids = [...one.data!.webhookDeliveries.edges, ...two.data!.webhookDeliveries.edges].map((e) => e.node.id);
+    expect(new Set(ids).size).toBe(4);
+    const bad = await gql(AS_A, pageQuery, { id: webhookA, after: 'not-a-cursor' });
+    expect(bad.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     // another supplier cannot have it redelivered
     const refused = await gql(AS_B, 'mutation ($id: ID!) { redeliverWebhookEvent(id: $id) { status } }', { id: first.eventId });
     expect(refused.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
