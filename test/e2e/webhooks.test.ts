@@ -26,7 +26,7 @@ Object.assign(process.env, {
   WEBHOOK_RETRY_MAX_DELAY_MS: '300',
   WEBHOOK_TIMEOUT_MS: '1000',
   WEBHOOK_LEASE_MS: '1500',
-  WEBHOOK_PAUSE_AFTER_MS: '2500',
+  WEBHOOK_PAUSE_AFTER_MS: '4000',
 });
 
 interface Received {
