@@ -507,7 +507,7 @@ describe('deploy/k8s', () => {
     expect(exampleSecret.kind).toBe('Secret');
     expect(exampleSecret.data).toBeUndefined();
     expect(Object.values(exampleSecret.stringData ?? {}).every((v) => v === '')).toBe(true);
-    expect(Object.keys(exampleSecret.stringData ?? {}).sort()).toEqual(['JWT_JWKS_URL', 'MONGODB_URI', 'OSR_IDENTITY_SECRET', 'RIO_API_KEY', 'RIO_API_URL', 'SIGNING_WEBHOOK_SECRET']);
+    expect(Object.keys(exampleSecret.stringData ?? {}).sort()).toEqual(['JWT_JWKS_URL', 'MONGODB_URI', 'OSR_IDENTITY_SECRET', 'RIO_API_KEY', 'RIO_API_URL', 'SIGNING_WEBHOOK_SECRET', 'WEBHOOK_SECRET_KEY']);
     for (const { file, manifest } of all) {
       for (const c of manifest.spec?.template?.spec.containers ?? []) {
         for (const e of c.env ?? []) {

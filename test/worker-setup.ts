@@ -13,3 +13,7 @@ else delete process.env['FERRETDB_POSTGRESQL_URL'];
 // No test talks to anything outside this machine: @apollo/gateway's usage metrics (and its
 // probe of cloud metadata addresses) stay off, also for the plain gateway of the parity suite.
 process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
+
+// The webhook worker polls the database in the background: off unless a test turns it on
+// (test/e2e/webhooks.test.ts), so that it never adds to what other tests count or wait for.
+process.env['WEBHOOK_WORKER'] ??= 'false';

@@ -154,6 +154,17 @@ const OPERATIONS: Operation[] = [
     query: 'mutation { switchSystem(input: { brin: "13YZ", service: OSO_OV, fromSystemId: "ldd-las", toSystemId: "voorbeeld-las", startDate: "2026-11-15" }) { mandates { id } } }',
     expect: { newBoard: 'BAD_USER_INPUT', support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
   },
+  // Webhooks (issue 21): a supplier its own, support any (naming the supplier); an endpoint or
+  // event of another supplier answers like a missing one.
+  { name: 'webhooks', query: '{ webhooks { edges { node { id } } } }', expect: { supplier: 'ok', otherSupplier: 'ok', support: 'BAD_USER_INPUT', others: 'FORBIDDEN' } },
+  { name: 'webhooks of supplier A', query: `{ webhooks(supplier: "${SUPPLIER_A.oin}") { edges { node { id } } } }`, expect: { supplier: 'ok', support: 'ok', others: 'FORBIDDEN' } },
+  { name: 'webhookDeliveries (missing webhook)', query: '{ webhookDeliveries(webhookId: "wh_missing") { edges { node { id } } } }', expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' } },
+  { name: 'registerWebhook (not an https URL)', query: 'mutation { registerWebhook(input: { url: "ftp://hooks.example.com/osr" }) { secret } }', expect: { supplier: 'BAD_USER_INPUT', otherSupplier: 'BAD_USER_INPUT', support: 'BAD_USER_INPUT', others: 'FORBIDDEN' } },
+  { name: 'rotateWebhookSecret (missing webhook)', query: 'mutation { rotateWebhookSecret(id: "wh_missing") { secret } }', expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' } },
+  { name: 'pauseWebhook (missing webhook)', query: 'mutation { pauseWebhook(id: "wh_missing") { id } }', expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' } },
+  { name: 'resumeWebhook (missing webhook)', query: 'mutation { resumeWebhook(id: "wh_missing") { id } }', expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' } },
+  { name: 'deleteWebhook (missing webhook)', query: 'mutation { deleteWebhook(id: "wh_missing") }', expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' } },
+  { name: 'redeliverWebhookEvent (unknown event)', query: 'mutation { redeliverWebhookEvent(id: "evt_missing") { id } }', expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' } },
 ];
 
 describe('the authorisation matrix through the gateway', () => {

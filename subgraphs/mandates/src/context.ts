@@ -6,6 +6,7 @@ import type { MandateCheck } from './mandate-check.js';
 import type { MandateService } from './mandate-service.js';
 import type { SchoolBoards } from './peers.js';
 import type { MandatesLoaders, MandatesRepository } from './repository.js';
+import type { WebhookSubscriptions } from './webhooks/subscriptions.js';
 
 export interface Context {
   /** Who is asking (verified by the gateway, signed). */
@@ -20,6 +21,8 @@ export interface Context {
   analytics: MandateAnalytics;
   /** The yearly mandate check (mandate-check.ts). */
   mandateCheck: MandateCheck;
+  /** Suppliers' webhook endpoints and deliveries (webhooks/subscriptions.ts). */
+  webhooks: WebhookSubscriptions;
   /** Today in the Netherlands (YYYY-MM-DD), fixed for the whole request. */
   today: string;
 }

@@ -77,6 +77,8 @@ export class MandateStore {
     private readonly journal?: ChangeJournal,
     /** each mandate's facts, written before the mandate (facts.ts; what the aggregates read) */
     private readonly facts?: Collection<MandateFactsDocument>,
+    /** the webhook events of each entry, written before the entry is applied (webhooks/events.ts) */
+    private readonly outbox?: { record(entries: readonly MandateHistoryDocument[]): Promise<void> },
   ) {}
 
   async ensureIndexes(): Promise<void> {
@@ -131,6 +133,8 @@ export class MandateStore {
    * (just recorded) and every write took effect here (not already done by a roll forward).
    */
   private async apply(entry: MandateHistoryDocument, fresh: boolean): Promise<void> {
+    // The events first: a crash before the mandates are written leaves both to the roll forward.
+    await this.outbox?.record([entry]);
     const intent = await this.journal?.begin();
     let exact = false;
     try {
@@ -312,6 +316,7 @@ export class MandateStore {
         const recorded = batch.filter((_e, j) => !failed.has(j));
         for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
         if (recorded.length) {
+          await this.outbox?.record(recorded);
           await this.insertFacts(recorded.map((e) => e.changes[0]!.after));
           try {
             await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
@@ -371,7 +376,7 @@ export class MandateStore {
 }
 
 /** A bulk insert's error in which every failed document was a duplicate key. */
-function duplicateKeysOnly(err: unknown): boolean {
+export function duplicateKeysOnly(err: unknown): boolean {
   const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
   const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
   return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000);

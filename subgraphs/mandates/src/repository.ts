@@ -6,6 +6,7 @@ import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.j
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
 import { seriesKeys, withSeriesKeys } from './series-keys.js';
+import { WebhookCollections } from './webhooks/store.js';
 import type {
   AanleverpuntDocument,
   FeedCursorDocument,
@@ -70,6 +71,8 @@ export class MandatesRepository {
    * the series-key backfill): the aggregates' result cache follows it (change-journal.ts).
    */
   readonly journal: ChangeJournal;
+  /** Webhook endpoints, the events outbox the store writes, deliveries (webhooks/store.ts). */
+  readonly webhooks: WebhookCollections;
 
   constructor(readonly db: Db, logger?: Logger) {
     this.services = db.collection('services');
@@ -81,7 +84,8 @@ export class MandatesRepository {
     this.cursors = db.collection('feed_cursors');
     this.facts = db.collection('mandate_facts');
     this.journal = new ChangeJournal(db.collection('change_marks'), db.collection('mandate_journal'), db.collection('mandate_journal_intents'), 'mandates', { logger });
-    this.store = new MandateStore(this.mandates, this.history, logger, this.journal, this.facts);
+    this.webhooks = new WebhookCollections(db);
+    this.store = new MandateStore(this.mandates, this.history, logger, this.journal, this.facts, this.webhooks.outbox);
     this.logger = logger;
   }
 
@@ -96,6 +100,7 @@ export class MandatesRepository {
     await ensureIndexes(this.cursors, MANDATES_INDEXES.feed_cursors);
     await this.store.ensureIndexes();
     await this.journal.ensureIndexes();
+    await this.webhooks.ensureIndexes();
     await ensureIndexes(this.aanleverpunten, MANDATES_INDEXES.aanleverpunten);
     await this.ensureSeriesKeys();
     await this.ensureFacts();

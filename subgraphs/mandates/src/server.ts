@@ -8,6 +8,8 @@ import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } fr
 import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
+import { createWebhooks, type Webhooks } from './webhooks/index.js';
+import type { WebhookSettings } from './webhooks/config.js';
 
 export interface MandatesOptions {
   /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
@@ -25,13 +27,15 @@ export interface MandatesOptions {
    * has ~7,500 schools).
    */
   schoolCacheSchools?: number;
+  /** Webhook settings over those of the environment (webhooks/config.ts). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 /** Builds the mandates subgraph (indexes ensured, Apollo started) without listening. */
 export async function createMandatesServer(
   { database, logger, identitySecret, peers }: SubgraphDeps,
   options: MandatesOptions = {},
-): Promise<SubgraphServer & { repository: MandatesRepository; follower: FeedFollower }> {
+): Promise<SubgraphServer & { repository: MandatesRepository; follower: FeedFollower; webhooks: Webhooks }> {
   const repository = new MandatesRepository(database.db, logger);
   await repository.ensureIndexes();
   const schoolCache = repository.useSchoolCache(options.schoolCacheSchools ?? 20_000);
@@ -67,6 +71,8 @@ export async function createMandatesServer(
     },
   };
 
+  const webhooks = createWebhooks(repository, identitySecret, logger, options.webhooks);
+
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
     typeDefsUrl: new URL('./schema.graphql', import.meta.url),
@@ -74,7 +80,7 @@ export async function createMandatesServer(
     database,
     logger,
     identitySecret,
-    extraRoutes: [cacheRoute],
+    extraRoutes: [cacheRoute, ...webhooks.routes],
     context: async (identity) => ({
       identity,
       repository,
@@ -85,6 +91,7 @@ export async function createMandatesServer(
       follower,
       analytics,
       mandateCheck,
+      webhooks: webhooks.subscriptions,
     }),
   });
 
@@ -129,7 +136,9 @@ export async function createMandatesServer(
     ...server,
     repository,
     follower,
+    webhooks,
     async stop() {
+      await webhooks.stop();
       if (timer) clearInterval(timer);
       if (refreshTimer) clearInterval(refreshTimer);
       if (firstRefresh) clearTimeout(firstRefresh);

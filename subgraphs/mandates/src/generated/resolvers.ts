@@ -4,6 +4,8 @@ import type { ServiceDocument, SupplierDocument, SystemDocument, MandateView, Hi
 import type { MandateCountRow, MandateMonthRow, CoverageView, CoverageGroupView } from '../analytics.js';
 import type { CatalogueChangeDocument, SystemRetirementView } from '../catalogue.js';
 import type { MandateCheckView, MandateYearCheckView, ConfirmationView, CheckProgressView, CheckGroupRow, CheckBoardRow, CheckDayRow } from '../mandate-check.js';
+import type { WebhookDocument, WebhookDeliveryDocument, DeliveryAttempt } from '../webhooks/store.js';
+import type { WebhookWithSecret } from '../webhooks/subscriptions.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -603,6 +605,8 @@ export type Mutation = {
    * mandate's history (CONFIRMED, with the school year); clears its review flags.
    */
   confirmMandates: MandateConfirmation;
+  /** Remove the endpoint (its queued deliveries are not sent); returns its id. */
+  deleteWebhook: Scalars['ID']['output'];
   /** End a mandate on a date (the last day it applies). */
   endMandate: MandateChange;
   /** Read new organisation changes from the RIO change feed and flag affected mandates (support only; also runs on a schedule when configured). */
@@ -617,15 +621,25 @@ export type Mutation = {
   grantMandate: MandateChange;
   /** The board confirms these mandates are right; clears review flags. */
   markMandatesReviewed: MandateChange;
+  /** Stop sending (deliveries wait). */
+  pauseWebhook: Webhook;
+  /** Send an event again (same event id) to the caller's endpoints that had it. */
+  redeliverWebhookEvent: Array<WebhookDelivery>;
   /** Register a supplier by its OIN (support only; also npm run suppliers:import). CONFLICT when the OIN is registered already. */
   registerSupplier: Supplier;
+  /** Register an endpoint (a supplier for itself, or support). The secret is in the answer once. */
+  registerWebhook: WebhookSecret;
   /** Rename a supplier (support only). */
   renameSupplier: Supplier;
+  /** Send again, starting with the deliveries that waited. */
+  resumeWebhook: Webhook;
   /**
    * Retire a system from a last day (support only): no new mandate may start on it after that
    * day; its mandates that run past it are flagged for review, never ended.
    */
   retireSystem: SystemRetirement;
+  /** A new signing secret; the old one stays valid (deliveries signed with both) for 24 hours. */
+  rotateWebhookSecret: WebhookSecret;
   /** Switch administration system: the old system's mandate ends the day before the new one starts, in one operation. */
   switchSystem: MandateChange;
 };
@@ -648,6 +662,11 @@ export type MutationConfirmMandatesArgs = {
 };
 
 
+export type MutationDeleteWebhookArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationEndMandateArgs = {
   input: EndMandateInput;
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -665,8 +684,23 @@ export type MutationMarkMandatesReviewedArgs = {
 };
 
 
+export type MutationPauseWebhookArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRedeliverWebhookEventArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRegisterSupplierArgs = {
   input: RegisterSupplierInput;
+};
+
+
+export type MutationRegisterWebhookArgs = {
+  input: RegisterWebhookInput;
 };
 
 
@@ -675,8 +709,18 @@ export type MutationRenameSupplierArgs = {
 };
 
 
+export type MutationResumeWebhookArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRetireSystemArgs = {
   input: RetireSystemInput;
+};
+
+
+export type MutationRotateWebhookSecretArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -743,6 +787,10 @@ export type Query = {
   supplierMandates: MandateConnection;
   /** The supplier catalogue, by OIN, cursor-paginated (first: at most 500, default 50). */
   suppliers: SupplierConnection;
+  /** Deliveries of one of the caller's webhooks, newest first; status: only those (first: at most 200). */
+  webhookDeliveries: WebhookDeliveryConnection;
+  /** The supplier's webhooks (a supplier its own; support passes supplier), by id. */
+  webhooks: WebhookConnection;
 };
 
 
@@ -809,10 +857,36 @@ export type QuerySuppliersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+export type QueryWebhookDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<WebhookDeliveryStatus>;
+  webhookId: Scalars['ID']['input'];
+};
+
+
+export type QueryWebhooksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  supplier?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type RegisterSupplierInput = {
   name: Scalars['String']['input'];
   /** OIN, 20 digits; unique. */
   oin: Scalars['ID']['input'];
+};
+
+export type RegisterWebhookInput = {
+  /** Only these events (omit: all). */
+  events?: InputMaybe<Array<WebhookEventType>>;
+  /** Only events of these services (omit: all). */
+  services?: InputMaybe<Array<ServiceCode>>;
+  /** The supplier's OIN: support must name it; a supplier may omit it (its own). */
+  supplier?: InputMaybe<Scalars['ID']['input']>;
+  /** https in production; never a private, loopback or link-local address. */
+  url: Scalars['String']['input'];
 };
 
 export type RenameSupplierInput = {
@@ -955,6 +1029,122 @@ export type SystemRetirement = {
   system: System;
 };
 
+/** An endpoint a supplier registered to be told of changes to mandates naming its systems. */
+export type Webhook = {
+  __typename?: 'Webhook';
+  createdAt: Scalars['DateTime']['output'];
+  /** Only these events; null: every type. */
+  events?: Maybe<Array<WebhookEventType>>;
+  /** Since when no attempt got a 2xx; null while it answers. */
+  failingSince?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  pausedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Why it is paused (by whom, or the failures that paused it). */
+  pausedReason?: Maybe<Scalars['String']['output']>;
+  /** Until then deliveries are signed with the previous secret too (after rotateWebhookSecret). */
+  previousSecretValidUntil?: Maybe<Scalars['DateTime']['output']>;
+  /** Only events of these services; null: every service. */
+  services?: Maybe<Array<ServiceCode>>;
+  status: WebhookStatus;
+  /** The supplier's OIN. */
+  supplier: Scalars['ID']['output'];
+  url: Scalars['String']['output'];
+};
+
+/** One POST of a delivery. */
+export type WebhookAttempt = {
+  __typename?: 'WebhookAttempt';
+  at: Scalars['DateTime']['output'];
+  durationMs: Scalars['Int']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  /** The HTTP status answered; null when there was no answer (refused, timed out, address not allowed). */
+  statusCode?: Maybe<Scalars['Int']['output']>;
+};
+
+export type WebhookConnection = {
+  __typename?: 'WebhookConnection';
+  edges: Array<WebhookEdge>;
+  pageInfo: PageInfo;
+};
+
+/** One event sent to one endpoint. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  attemptCount: Scalars['Int']['output'];
+  /** The last 20 attempts, oldest first. */
+  attempts: Array<WebhookAttempt>;
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The event id (x-osr-event-id): the same in every attempt and redelivery. */
+  eventId: Scalars['ID']['output'];
+  eventType: WebhookEventType;
+  id: Scalars['ID']['output'];
+  mandateId: Scalars['ID']['output'];
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  occurredAt: Scalars['DateTime']['output'];
+  /** The JSON body as sent. */
+  payload: Scalars['String']['output'];
+  status: WebhookDeliveryStatus;
+  webhookId: Scalars['ID']['output'];
+};
+
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  edges: Array<WebhookDeliveryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookDelivery;
+};
+
+export type WebhookDeliveryStatus =
+  /** Answered with a 2xx. */
+  | 'DELIVERED'
+  /** No 2xx within the retry window (24 h by default). */
+  | 'FAILED'
+  /** Waiting for its (next) attempt, or for an earlier event of the same mandate. */
+  | 'QUEUED';
+
+export type WebhookEdge = {
+  __typename?: 'WebhookEdge';
+  cursor: Scalars['String']['output'];
+  node: Webhook;
+};
+
+/** What happened to a mandate that names one of the supplier's systems. */
+export type WebhookEventType =
+  /** An open-ended mandate got an end date. */
+  | 'MANDATE_ENDED'
+  /** The end date of a mandate that had one was changed. */
+  | 'MANDATE_END_DATE_CHANGED'
+  /** An organisation change (school moved to another board, school closed) flagged the mandate for review. */
+  | 'MANDATE_FLAGGED_FOR_REVIEW'
+  /** A mandate was given (by a board, by support, or by the OSO migration). */
+  | 'MANDATE_GRANTED'
+  /** The board reviewed the mandate and cleared its review flags. */
+  | 'MANDATE_REVIEW_CLEARED'
+  /** The school switched away from this system: this mandate ends the day before the new one starts. */
+  | 'MANDATE_SWITCHED_FROM'
+  /** The school switched to this system: the new mandate. */
+  | 'MANDATE_SWITCHED_TO'
+  /** The system was retired and this mandate runs past its last day: flagged for review. */
+  | 'SYSTEM_RETIRED';
+
+/** A webhook with its signing secret: shown this once, never again. */
+export type WebhookSecret = {
+  __typename?: 'WebhookSecret';
+  /** Verify x-osr-signature with it (docs/webhooks.md). */
+  secret: Scalars['String']['output'];
+  webhook: Webhook;
+};
+
+export type WebhookStatus =
+  | 'ACTIVE'
+  /** No deliveries go out (queued ones wait); see pausedReason. */
+  | 'PAUSED';
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -1087,6 +1277,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<{}>;
   RegisterSupplierInput: RegisterSupplierInput;
+  RegisterWebhookInput: RegisterWebhookInput;
   RenameSupplierInput: RenameSupplierInput;
   RetireSystemInput: RetireSystemInput;
   Samenwerkingsverband: ResolverTypeWrapper<Samenwerkingsverband>;
@@ -1101,6 +1292,17 @@ export type ResolversTypes = ResolversObject<{
   System: ResolverTypeWrapper<SystemDocument>;
   SystemKind: SystemKind;
   SystemRetirement: ResolverTypeWrapper<SystemRetirementView>;
+  Webhook: ResolverTypeWrapper<WebhookDocument>;
+  WebhookAttempt: ResolverTypeWrapper<DeliveryAttempt>;
+  WebhookConnection: ResolverTypeWrapper<Omit<WebhookConnection, 'edges'> & { edges: Array<ResolversTypes['WebhookEdge']> }>;
+  WebhookDelivery: ResolverTypeWrapper<WebhookDeliveryDocument>;
+  WebhookDeliveryConnection: ResolverTypeWrapper<Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversTypes['WebhookDeliveryEdge']> }>;
+  WebhookDeliveryEdge: ResolverTypeWrapper<Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversTypes['WebhookDelivery'] }>;
+  WebhookDeliveryStatus: WebhookDeliveryStatus;
+  WebhookEdge: ResolverTypeWrapper<Omit<WebhookEdge, 'node'> & { node: ResolversTypes['Webhook'] }>;
+  WebhookEventType: WebhookEventType;
+  WebhookSecret: ResolverTypeWrapper<WebhookWithSecret>;
+  WebhookStatus: WebhookStatus;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1143,6 +1345,7 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Query: {};
   RegisterSupplierInput: RegisterSupplierInput;
+  RegisterWebhookInput: RegisterWebhookInput;
   RenameSupplierInput: RenameSupplierInput;
   RetireSystemInput: RetireSystemInput;
   Samenwerkingsverband: Samenwerkingsverband;
@@ -1154,6 +1357,14 @@ export type ResolversParentTypes = ResolversObject<{
   SwitchSystemInput: SwitchSystemInput;
   System: SystemDocument;
   SystemRetirement: SystemRetirementView;
+  Webhook: WebhookDocument;
+  WebhookAttempt: DeliveryAttempt;
+  WebhookConnection: Omit<WebhookConnection, 'edges'> & { edges: Array<ResolversParentTypes['WebhookEdge']> };
+  WebhookDelivery: WebhookDeliveryDocument;
+  WebhookDeliveryConnection: Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversParentTypes['WebhookDeliveryEdge']> };
+  WebhookDeliveryEdge: Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversParentTypes['WebhookDelivery'] };
+  WebhookEdge: Omit<WebhookEdge, 'node'> & { node: ResolversParentTypes['Webhook'] };
+  WebhookSecret: WebhookWithSecret;
 }>;
 
 export type AanleverpuntResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Aanleverpunt'] = ResolversParentTypes['Aanleverpunt']> = ResolversObject<{
@@ -1413,13 +1624,19 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   addSystem?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationAddSystemArgs, 'input'>>;
   changeSystemServices?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationChangeSystemServicesArgs, 'input'>>;
   confirmMandates?: Resolver<ResolversTypes['MandateConfirmation'], ParentType, ContextType, RequireFields<MutationConfirmMandatesArgs, 'board' | 'ids'>>;
+  deleteWebhook?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   endMandate?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationEndMandateArgs, 'input'>>;
   followOrganisationChanges?: Resolver<ResolversTypes['FeedFollowReport'], ParentType, ContextType>;
   grantMandate?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationGrantMandateArgs, 'input'>>;
   markMandatesReviewed?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationMarkMandatesReviewedArgs, 'ids'>>;
+  pauseWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationPauseWebhookArgs, 'id'>>;
+  redeliverWebhookEvent?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType, RequireFields<MutationRedeliverWebhookEventArgs, 'id'>>;
   registerSupplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType, RequireFields<MutationRegisterSupplierArgs, 'input'>>;
+  registerWebhook?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRegisterWebhookArgs, 'input'>>;
   renameSupplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType, RequireFields<MutationRenameSupplierArgs, 'input'>>;
+  resumeWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationResumeWebhookArgs, 'id'>>;
   retireSystem?: Resolver<ResolversTypes['SystemRetirement'], ParentType, ContextType, RequireFields<MutationRetireSystemArgs, 'input'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id'>>;
   switchSystem?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationSwitchSystemArgs, 'input'>>;
 }>;
 
@@ -1441,6 +1658,8 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   supplier?: Resolver<Maybe<ResolversTypes['Supplier']>, ParentType, ContextType, RequireFields<QuerySupplierArgs, 'oin'>>;
   supplierMandates?: Resolver<ResolversTypes['MandateConnection'], ParentType, ContextType, Partial<QuerySupplierMandatesArgs>>;
   suppliers?: Resolver<ResolversTypes['SupplierConnection'], ParentType, ContextType, Partial<QuerySuppliersArgs>>;
+  webhookDeliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'webhookId'>>;
+  webhooks?: Resolver<ResolversTypes['WebhookConnection'], ParentType, ContextType, Partial<QueryWebhooksArgs>>;
 }>;
 
 export type SamenwerkingsverbandResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Samenwerkingsverband'] = ResolversParentTypes['Samenwerkingsverband']> = ResolversObject<{
@@ -1505,6 +1724,75 @@ export type SystemRetirementResolvers<ContextType = Context, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type WebhookResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  events?: Resolver<Maybe<Array<ResolversTypes['WebhookEventType']>>, ParentType, ContextType>;
+  failingSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  pausedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pausedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  previousSecretValidUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  services?: Resolver<Maybe<Array<ResolversTypes['ServiceCode']>>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookStatus'], ParentType, ContextType>;
+  supplier?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WebhookAttemptResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookAttempt'] = ResolversParentTypes['WebhookAttempt']> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WebhookConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookConnection'] = ResolversParentTypes['WebhookConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['WebhookEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
+  attemptCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['WebhookEventType'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mandateId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+  webhookId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookDeliveryConnection'] = ResolversParentTypes['WebhookDeliveryConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['WebhookDeliveryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookDeliveryEdge'] = ResolversParentTypes['WebhookDeliveryEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WebhookEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookEdge'] = ResolversParentTypes['WebhookEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WebhookSecretResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookSecret'] = ResolversParentTypes['WebhookSecret']> = ResolversObject<{
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Aanleverpunt?: AanleverpuntResolvers<ContextType>;
   Board?: BoardResolvers<ContextType>;
@@ -1543,5 +1831,13 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   SupplierEdge?: SupplierEdgeResolvers<ContextType>;
   System?: SystemResolvers<ContextType>;
   SystemRetirement?: SystemRetirementResolvers<ContextType>;
+  Webhook?: WebhookResolvers<ContextType>;
+  WebhookAttempt?: WebhookAttemptResolvers<ContextType>;
+  WebhookConnection?: WebhookConnectionResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookDeliveryConnection?: WebhookDeliveryConnectionResolvers<ContextType>;
+  WebhookDeliveryEdge?: WebhookDeliveryEdgeResolvers<ContextType>;
+  WebhookEdge?: WebhookEdgeResolvers<ContextType>;
+  WebhookSecret?: WebhookSecretResolvers<ContextType>;
 }>;
 

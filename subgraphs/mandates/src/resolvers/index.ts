@@ -20,11 +20,12 @@ import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { School } from './school.js';
 import { CatalogueChange, CatalogueMutation, CatalogueQuery, SupplierHistory } from './supplier-catalogue.js';
+import { Webhook, WebhookDelivery, WebhookMutation, WebhookQuery } from './webhooks.js';
 
 export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
-  Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery, ...MandateCheckQuery },
+  Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery, ...MandateCheckQuery, ...WebhookQuery },
   Service,
   Supplier: { ...Supplier, ...SupplierHistory },
   CatalogueChange,
@@ -32,7 +33,7 @@ export const resolvers: Resolvers = {
   Mandate: { ...Mandate, ...MandateYearCheckField },
   MandateHistoryEntry,
   MandateSnapshot,
-  Mutation: { ...Mutation, ...CatalogueMutation, ...MandateCheckMutation },
+  Mutation: { ...Mutation, ...CatalogueMutation, ...MandateCheckMutation, ...WebhookMutation },
   Aanleverpunt,
   School,
   Board: { ...Board, ...MandateCheckBoardField },
@@ -44,4 +45,6 @@ export const resolvers: Resolvers = {
   MandateCheckGroup,
   MandateCheckBoard,
   MandateCheckDay,
+  Webhook,
+  WebhookDelivery,
 };
