@@ -204,8 +204,8 @@ async function main() {
     await stores.close();
   }
 
-  // The write: staff of the largest board grant a mandate for one of its schools from a later
-  // day, then end it on that day (one-day mandates on days never used before: no overlaps).
+  // The write: staff of the largest board grant a two-day mandate for one of its schools from a
+  // later day, then end it on its first day (days never used before for that school: no overlaps).
   const writer = { authorization: `Bearer ${await token(boardClaims(data.largestBoard.nummer))}` };
   const today = todayInNetherlands();
   const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -230,16 +230,18 @@ async function main() {
     if (!data.writable.length) throw new Error('no school of the largest board can take a new OSO OV mandate');
     const k = writes++;
     const school = data.writable[k % data.writable.length]!;
-    ctx.day = addDays(today, 1 + Math.floor(k / data.writable.length));
+    // two days each: a grant whose end was never sent (the window closed between them) ends
+    // on its second day, so the next round on that school (two days on) does not overlap it
+    ctx.day = addDays(today, 1 + 2 * Math.floor(k / data.writable.length));
     return JSON.stringify({
       query: GRANT,
       operationName: 'BenchGrant',
-      variables: { input: { service: school.service, systemId: school.systemId, brin: school.brin, bevoegdGezagNummer: school.board, startDate: ctx.day } },
+      variables: { input: { service: school.service, systemId: school.systemId, brin: school.brin, bevoegdGezagNummer: school.board, startDate: ctx.day, endDate: addDays(ctx.day, 1) } },
     });
   };
   const grantRight = (text: string, ctx: WriteContext) => {
     const m = changed(text, 'grantMandate');
-    if (!m || m.startDate !== ctx.day || m.endDate !== null || m.status !== 'PLANNED') return false;
+    if (!m || m.startDate !== ctx.day || m.endDate !== addDays(ctx.day!, 1) || m.status !== 'PLANNED') return false;
     ctx.id = m.id;
     ctx.version = m.version;
     return true;

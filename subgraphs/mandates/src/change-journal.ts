@@ -38,6 +38,8 @@ import type { MandateFacts } from './facts.js';
 export interface MandateDelta {
   before: MandateFacts | null;
   after: MandateFacts | null;
+  /** the mandate (links written before it was recorded lack it: readers that need it start again) */
+  mandateId?: string;
 }
 
 export interface JournalLinkDocument {

@@ -383,5 +383,5 @@ export function duplicateKeysOnly(err: unknown): boolean {
 }
 
 function deltasOf(changes: readonly MandateChangeDocument[]): MandateDelta[] {
-  return changes.map((c) => ({ before: c.before ? factsOf(c.before) : null, after: factsOf(c.after) }));
+  return changes.map((c) => ({ before: c.before ? factsOf(c.before) : null, after: factsOf(c.after), mandateId: c.mandateId }));
 }

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { declareIndexes, ensureIndexes, findEach, groupLoader, uniqueLoader } from '@osr/common';
+import { FeedCache } from './feed-cache.js';
 import { SchoolCache } from './school-cache.js';
 import { ChangeJournal } from './change-journal.js';
 import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.js';
@@ -271,6 +272,19 @@ export class MandatesRepository {
 
   schoolCache: SchoolCache | null = null;
 
+  /** Keeps the supplier feed's change order in memory, exact after every write (feed-cache.ts). */
+  useFeedCache(on: boolean): FeedCache | null {
+    this.feedCache = on
+      ? new FeedCache(this.journal, {
+          ofSystem: (systemId) => this.mandates.find({ systemId }, NO_ID).toArray(),
+          byIds: (ids) => this.findMandates(ids),
+        })
+      : null;
+    return this.feedCache;
+  }
+
+  feedCache: FeedCache | null = null;
+
   /** Mandates of these schools, optionally only for some services; per school by service, start, id. */
   async findMandatesOfSchools(brins: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
     const wanted = services ? new Set(services) : null;
@@ -312,6 +326,17 @@ export class MandatesRepository {
     limit: number;
   }): Promise<{ items: MandateDocument[]; cursorOf: (m: MandateDocument) => string }> {
     const position = decodeCursor(options.after, { t: 'time', id: 'string' });
+    const cursorOf = (m: MandateDocument) => encodeCursor({ t: m.updatedAt.getTime(), id: m.id });
+    if (this.feedCache) {
+      const items = await this.feedCache.page({
+        systemIds: options.systemIds,
+        service: options.service,
+        since: options.changedSince?.getTime() ?? null,
+        after: position ? { t: position.t as number, id: position.id as string } : null,
+        limit: options.limit,
+      });
+      if (items) return { items, cursorOf };
+    }
     // Per system one equality find (with the service when given), answered by an index; the
     // change order and the keyset are applied here (FerretDB would filter ranges in Go anyway).
     const service = options.service;

@@ -27,6 +27,8 @@ export interface MandatesOptions {
    * has ~7,500 schools).
    */
   schoolCacheSchools?: number;
+  /** Keep the supplier feed's change order in memory, exact after every write (feed-cache.ts); default on. */
+  feedCache?: boolean;
   /** Webhook settings over those of the environment (webhooks/config.ts). */
   webhooks?: Partial<WebhookSettings>;
 }
@@ -39,6 +41,7 @@ export async function createMandatesServer(
   const repository = new MandatesRepository(database.db, logger);
   await repository.ensureIndexes();
   const schoolCache = repository.useSchoolCache(options.schoolCacheSchools ?? 20_000);
+  const feedCache = repository.useFeedCache(options.feedCache ?? true);
   const client = (name: 'organisations' | 'agreements') =>
     peers[name] ? createPeerClient({ name, url: peers[name], caller: 'mandates', identitySecret }) : null;
   const organisations = client('organisations');
@@ -67,7 +70,7 @@ export async function createMandatesServer(
         directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
       ]);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh, schools: schoolCache?.stats() ?? null }));
+      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh, schools: schoolCache?.stats() ?? null, feed: feedCache?.stats() ?? null }));
     },
   };
 
