@@ -16,6 +16,7 @@ import {
   createPeerClient,
   databaseName,
   listen,
+  todayInNetherlands,
   type Database,
   type SubgraphName,
 } from '@osr/common';
@@ -406,7 +407,7 @@ const GENERATED_TODAY = '2026-11-01';
  * never overlaps; schools without one are left out.
  */
 async function writableSchools(mandates: MandatesRepository, board: string, brins: readonly string[], systems: readonly SystemDocument[]): Promise<LoadedData['writable']> {
-  const today = new Date().toISOString().slice(0, 10);
+  const today = todayInNetherlands();
   const ov = systems.filter((s) => s.services.includes('OSO_OV')).map((s) => s.id).sort();
   const out: LoadedData['writable'] = [];
   for (const brin of [...brins].sort()) {

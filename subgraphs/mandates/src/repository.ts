@@ -253,8 +253,9 @@ export class MandatesRepository {
     this.schoolCache = new SchoolCache(
       this.journal,
       {
-        mandates: (brin) => this.mandates.find({ brin }, IN_ONE_BATCH).toArray(),
-        aanleverpunten: (brin) => this.aanleverpunten.find({ brin }, IN_ONE_BATCH).toArray(),
+        // kept in the order the readers below answer in: sorted once, when read
+        mandates: async (brin) => (await this.mandates.find({ brin }, IN_ONE_BATCH).toArray()).sort(byServiceStartId),
+        aanleverpunten: async (brin) => (await this.aanleverpunten.find({ brin }, IN_ONE_BATCH).toArray()).sort((a, b) => a.index - b.index),
         each: async <T>(brins: readonly string[], read: (brin: string) => Promise<T[]>) => {
           const out = new Map<string, T[]>(brins.map((b) => [b, []]));
           await findEach(brins, async (brin) => {
@@ -290,7 +291,7 @@ export class MandatesRepository {
     const wanted = services ? new Set(services) : null;
     if (this.schoolCache) {
       const found = await this.schoolCache.mandatesOf(brins);
-      return [...found.values()].flatMap((docs) => docs.filter((m) => !wanted || wanted.has(m.serviceCode)).sort(byServiceStartId));
+      return [...found.values()].flatMap((docs) => (wanted ? docs.filter((m) => wanted.has(m.serviceCode)) : docs));
     }
     // One service: an equality on both fields of the index; several: the school's, filtered here.
     const only = services && wanted?.size === 1 ? services[0]! : null;
@@ -359,7 +360,7 @@ export class MandatesRepository {
 
   /** Each school's aanleverpunten by index. */
   async findAanleverpuntenOfSchools(brins: readonly string[]): Promise<AanleverpuntDocument[]> {
-    if (this.schoolCache) return [...(await this.schoolCache.aanleverpuntenOf(brins)).values()].flatMap((docs) => docs.sort((a, b) => a.index - b.index));
+    if (this.schoolCache) return [...(await this.schoolCache.aanleverpuntenOf(brins)).values()].flat();
     return findEach(brins, async (brin) => (await this.aanleverpunten.find({ brin }, IN_ONE_BATCH).toArray()).sort((a, b) => a.index - b.index));
   }
 

@@ -92,7 +92,7 @@ export class SchoolCache {
       // the least recently asked go first: asking moves a school to the end
       kept.delete(brin);
       kept.set(brin, docs);
-      out.set(brin, [...(docs as T[])]);
+      out.set(brin, docs as T[]); // frozen: no caller can change what is kept
     }
     this.counts.hits += unique.length - missing.length;
     if (missing.length === 0) return out;
