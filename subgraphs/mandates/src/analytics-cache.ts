@@ -51,9 +51,17 @@ function tokensOnly<C>(readToken: () => Promise<string>): ChangeSource<C> {
 /** Adds changes to a kept result; must not modify `value` (other requests may hold it). */
 export type Fold<T, C> = (value: T, changes: readonly C[]) => T;
 
+/**
+ * A result kept elsewhere (e.g. stored by an earlier process) with the token it is exact for;
+ * null when there is none. The cache brings it forward by the changes since, or computes
+ * when they are not all known.
+ */
+export type Restore<T> = () => Promise<{ token: string; value: T } | null>;
+
 interface Entry {
   compute: () => Promise<unknown>;
   fold?: Fold<unknown, unknown>;
+  restore?: Restore<unknown>;
   lastUsed: number;
   /** The token `value` is the result for (undefined while there is none). */
   token?: string;
@@ -71,6 +79,8 @@ export interface CacheStats {
   joined: number;
   /** brought forward by the changes since (no query) */
   folded: number;
+  /** taken from a kept result (`restore`) and brought forward, instead of computed */
+  restored: number;
   refreshed: number;
   entries: number;
 }
@@ -81,7 +91,7 @@ export class ResultCache<C = never> {
   private readonly maxEntries: number;
   private readonly keepWarmMs: number;
   private readonly now: () => number;
-  readonly stats: CacheStats = { hits: 0, misses: 0, joined: 0, folded: 0, refreshed: 0, entries: 0 };
+  readonly stats: CacheStats = { hits: 0, misses: 0, joined: 0, folded: 0, restored: 0, refreshed: 0, entries: 0 };
   private readonly source: ChangeSource<C>;
 
   constructor(
@@ -97,20 +107,27 @@ export class ResultCache<C = never> {
 
   /**
    * The query's result under the current token: from memory, brought forward by the changes
-   * since (when `fold` is given), from a run in progress, or run now.
+   * since (when `fold` is given), from a run in progress, from a kept result brought forward
+   * (`restore`, with `fold`, when there is none in memory), or run now.
    */
-  async get<T>(key: string, compute: () => Promise<T>, fold?: Fold<T, C>): Promise<T> {
+  async get<T>(key: string, compute: () => Promise<T>, fold?: Fold<T, C>, restore?: Restore<T>): Promise<T> {
     const token = await this.source.head();
-    return this.resolve(key, compute, fold as Fold<unknown, unknown> | undefined, token, true) as Promise<T>;
+    return this.resolve(key, compute, fold as Fold<unknown, unknown> | undefined, token, true, restore) as Promise<T>;
+  }
+
+  /** What the entry holds (no query, no token read): for code that stores results elsewhere. */
+  peek<T>(key: string): { token: string; value: T; exact: boolean } | null {
+    const entry = this.entries.get(key);
+    return entry?.token === undefined ? null : { token: entry.token, value: entry.value as T, exact: entry.exact };
   }
 
   /**
    * Registers a query to keep warm without waiting for it (e.g. at start): the next
    * `refresh` computes it unless a request has done so first.
    */
-  keepWarm<T>(key: string, compute: () => Promise<T>, fold?: Fold<T, C>): void {
+  keepWarm<T>(key: string, compute: () => Promise<T>, fold?: Fold<T, C>, restore?: Restore<T>): void {
     if (this.entries.has(key)) return;
-    this.entries.set(key, { compute, fold: fold as Fold<unknown, unknown> | undefined, lastUsed: this.now(), seq: 0, exact: false });
+    this.entries.set(key, { compute, fold: fold as Fold<unknown, unknown> | undefined, restore: restore as Restore<unknown> | undefined, lastUsed: this.now(), seq: 0, exact: false });
     this.evict();
   }
 
@@ -130,7 +147,7 @@ export class ResultCache<C = never> {
       const token = await this.source.head();
       if (entry.token === token || entry.pending?.token === token) continue;
       try {
-        await this.resolve(key, entry.compute, entry.fold, token, false);
+        await this.resolve(key, entry.compute, entry.fold, token, false, entry.restore);
         done++;
         this.stats.refreshed++;
       } catch (err) {
@@ -161,10 +178,17 @@ export class ResultCache<C = never> {
     this.stats.entries = 0;
   }
 
-  private resolve(key: string, compute: () => Promise<unknown>, fold: Fold<unknown, unknown> | undefined, token: string, asked: boolean): Promise<unknown> {
+  private resolve(
+    key: string,
+    compute: () => Promise<unknown>,
+    fold: Fold<unknown, unknown> | undefined,
+    token: string,
+    asked: boolean,
+    restore?: Restore<unknown>,
+  ): Promise<unknown> {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { compute, fold, lastUsed: this.now(), seq: 0, exact: false };
+      entry = { compute, fold, restore, lastUsed: this.now(), seq: 0, exact: false };
       this.entries.set(key, entry);
       this.evict();
     }
@@ -201,6 +225,22 @@ export class ResultCache<C = never> {
         if (since) {
           if (asked) this.stats.folded++;
           return keep({ token: since.token, value: fold(base.value, since.changes), exact: true });
+        }
+      }
+      // Nothing exact in memory: a kept result exact for its token, with every change since known,
+      // is as good as a computation (and costs no query); otherwise compute.
+      if (fold && restore) {
+        let restored: { token: string; value: unknown } | null = null;
+        try {
+          const kept = await restore();
+          const since = kept ? await this.source.since(kept.token) : null;
+          if (kept && since) restored = { token: since.token, value: fold(kept.value, since.changes) };
+        } catch (err) {
+          this.options.logger?.warn({ err, cache: this.options.name, key }, 'reading a kept result failed; computing it instead');
+        }
+        if (restored) {
+          this.stats.restored++;
+          return keep({ ...restored, exact: true });
         }
       }
       if (asked) this.stats.misses++;

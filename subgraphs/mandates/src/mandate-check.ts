@@ -10,13 +10,15 @@
  *   that moves or closes clears its mandates' checks (feed-follower.ts), and a check made for
  *   another board never counts, so they are open again for the board that holds the school.
  *
- * The figures, national and per board, come from one read of `mandate_facts` per school year
- * (the `checks` key is one of the facts), kept in a result cache under the mandates' change
- * journal and brought forward by the changes of every later write, like the other aggregates
- * (analytics.md): never a stale figure, and no query again after a confirmation. The board's
- * open mandates are read by slot (indexed equality), only those of the page asked for.
+ * The figures, national and per board, come from the check rows (check-rows.ts: the facts of
+ * every mandate counted per distinct system, school, board, dates and checks; one set for all
+ * school years), kept in a result cache under the mandates' change journal and brought forward
+ * by the changes of every later write, like the other aggregates (analytics.md): never a stale
+ * figure, and no query again after a confirmation. A process without them in memory takes the
+ * copy stored in the database and brings it forward the same way, or reads `mandate_facts`
+ * when that cannot be done exactly. The board's open mandates are read by slot (indexed
+ * equality), only those of the page asked for.
  */
-import type { Collection } from 'mongodb';
 import {
   bevoegdGezagNummerProblem,
   canManageBoard,
@@ -28,10 +30,10 @@ import {
   type Logger,
 } from '@osr/common';
 import { boardStaff } from './access.js';
-import { ResultCache, type Fold } from './analytics-cache.js';
+import { ResultCache } from './analytics-cache.js';
 import type { MandateDelta } from './change-journal.js';
-import type { MandateDocument, ServiceCode, SystemDocument, YearCheckDocument } from './documents.js';
-import type { MandateFacts, MandateFactsDocument } from './facts.js';
+import { computeCheckRows, foldCheckRows, type CheckRow } from './check-rows.js';
+import type { MandateDocument, SystemDocument, YearCheckDocument } from './documents.js';
 import { actorOf } from './mandate-service.js';
 import { slotKeyOf, type MandateStore } from './mandate-store.js';
 import type { OrganisationsApi, SchoolBoards } from './peers.js';
@@ -113,20 +115,27 @@ export interface CheckDayRow {
   boardsFinished: number;
 }
 
-/** One group of the facts the progress counts: the fields it needs, and how many mandates share them. */
-interface CheckRow {
-  serviceCode: ServiceCode;
-  systemId: string;
-  brin: string | null;
-  boardNummer: string;
-  startDate: string;
-  endDate: string | null;
-  checks: string | null;
-  count: number;
-}
+/** The cache key of the check rows (one set for every school year). */
+const ROWS_KEY = 'mandate check rows';
+/** How often at most a process stores its rows when they changed (check-rows.ts). */
+const KEEP_ROWS_EVERY_MS = 5 * 60 * 1000;
 
-const ROW_FIELDS = ['serviceCode', 'systemId', 'brin', 'boardNummer', 'startDate', 'endDate', 'checks'] as const;
-const rowKey = (f: Pick<MandateFacts, (typeof ROW_FIELDS)[number]>) => JSON.stringify(ROW_FIELDS.map((k) => f[k] ?? null));
+/** The rows per place: a school's BRIN, or `board:<nummer>` for a board's own mandates. */
+const placesOf = new WeakMap<readonly CheckRow[], Map<string, CheckRow[]>>();
+function rowsByPlace(rows: readonly CheckRow[]): Map<string, CheckRow[]> {
+  let places = placesOf.get(rows);
+  if (!places) {
+    places = new Map();
+    for (const r of rows) {
+      const place = r.brin ?? `board:${r.boardNummer}`;
+      const list = places.get(place);
+      if (list) list.push(r);
+      else places.set(place, [r]);
+    }
+    placesOf.set(rows, places);
+  }
+  return places;
+}
 
 /** Only board staff (their own board) and support confirm; anyone else is refused before anything is read. */
 function requireConfirmer(identity: Identity, board: string): void {
@@ -195,7 +204,8 @@ export class MandateCheck {
    */
   async boardView(board: string, brins: readonly string[], year: SchoolYear, asOf: string): Promise<MandateCheckView> {
     const held = new Set(brins);
-    const mine = (await this.rows(year)).filter((r) => (r.brin === null ? r.boardNummer === board : held.has(r.brin)) && dueIn(year, r));
+    const places = rowsByPlace(await this.rows());
+    const mine = [...held, `board:${board}`].flatMap((place) => places.get(place) ?? []).filter((r) => dueIn(year, r));
     const checkOf = (r: CheckRow) => parseChecksKey(r.checks).find((c) => c.schoolYear === year.name && countsFor(c, board));
     // open mandates per slot, slots in list order (school, service); within a slot by start date and id
     const openBySlot = new Map<string, number>();
@@ -333,58 +343,39 @@ export class MandateCheck {
 
   // ---- the progress (support, analysts; a board its own figures)
 
-  /** Registers the current school year's rows to be computed by the background refresh. */
-  keepWarm(today: string): void {
-    const year = schoolYearOfDay(today);
-    this.cache.keepWarm(this.rowsKey(year), () => this.computeRows(year), this.foldRows(year));
+  /** Registers the check rows to be computed (or taken from the stored copy) by the background refresh. */
+  keepWarm(): void {
+    this.cache.keepWarm(ROWS_KEY, () => this.computeRows(), foldCheckRows, () => this.repository.checkRows.load());
   }
 
-  /** The year's rows, kept and brought forward by every write (computed on the first ask of a year). */
-  private rows(year: SchoolYear): Promise<CheckRow[]> {
-    return this.cache.get(this.rowsKey(year), () => this.computeRows(year), this.foldRows(year));
+  /** The rows of every school year, kept and brought forward by every write. */
+  private rows(): Promise<CheckRow[]> {
+    return this.cache.get(ROWS_KEY, () => this.computeRows(), foldCheckRows, () => this.repository.checkRows.load());
   }
 
-  private rowsKey(year: SchoolYear): string {
-    return JSON.stringify({ q: 'mandate check rows', year: year.name });
+  private computeRows(): Promise<CheckRow[]> {
+    return computeCheckRows(this.repository.facts);
   }
+
+  private keptAt: { token: string; at: number } | null = null;
 
   /**
-   * The facts of every mandate that starts by the end of the year, counted per distinct
-   * (system, school, board, dates, checks). One read of `mandate_facts` (the range is filtered
-   * by FerretDB after reading, as every aggregate here); the counting is done here because
-   * FerretDB's $group compares each document with every group (nearly one per mandate here).
+   * Stores the rows held in memory in the database (check-rows.ts) when they are exact, differ
+   * from the stored copy and this process did not store any in the last five minutes; the
+   * background refresh calls it after each round. Returns whether it stored them.
    */
-  private async computeRows(year: SchoolYear): Promise<CheckRow[]> {
-    const projection = { _id: 0, serviceCode: 1, systemId: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, checks: 1 } as const;
-    const facts = await this.repository.facts
-      .find({ startDate: { $lte: year.end } } as Parameters<Collection<MandateFactsDocument>['find']>[0], { projection, batchSize: 100_000 })
-      .toArray();
-    const rows = new Map<string, CheckRow>();
-    for (const f of facts) {
-      const k = rowKey(f);
-      const row = rows.get(k);
-      if (row) row.count++;
-      else rows.set(k, { serviceCode: f.serviceCode, systemId: f.systemId, brin: f.brin ?? null, boardNummer: f.boardNummer, startDate: f.startDate, endDate: f.endDate ?? null, checks: f.checks ?? null, count: 1 });
+  async keepRows(now = Date.now()): Promise<boolean> {
+    const held = this.cache.peek<CheckRow[]>(ROWS_KEY);
+    if (!held?.exact || held.token === this.keptAt?.token) return false;
+    if (this.keptAt && now - this.keptAt.at < KEEP_ROWS_EVERY_MS) return false;
+    if ((await this.repository.checkRows.token()) === held.token) {
+      // stored already (by another process, or the copy these rows were taken from)
+      this.keptAt = { token: held.token, at: now };
+      return false;
     }
-    return [...rows.values()];
-  }
-
-  /** Adds the changes since to kept rows (−1 for a mandate's facts before, +1 after). */
-  private foldRows(year: SchoolYear): Fold<CheckRow[], MandateDelta> {
-    return (rows, changes) => {
-      const byKey = new Map(rows.map((r) => [rowKey(r), r]));
-      const add = (f: MandateFacts | null, n: number) => {
-        if (!f || f.startDate > year.end) return;
-        const k = rowKey(f);
-        const row = byKey.get(k);
-        byKey.set(k, row ? { ...row, count: row.count + n } : { serviceCode: f.serviceCode, systemId: f.systemId, brin: f.brin ?? null, boardNummer: f.boardNummer, startDate: f.startDate, endDate: f.endDate ?? null, checks: f.checks ?? null, count: n });
-      };
-      for (const change of changes) {
-        add(change.before, -1);
-        add(change.after, 1);
-      }
-      return [...byKey.values()].filter((r) => r.count !== 0);
-    };
+    await this.repository.checkRows.save(held.token, held.value);
+    this.keptAt = { token: held.token, at: now };
+    return true;
   }
 
   /**
@@ -394,10 +385,7 @@ export class MandateCheck {
    * with the board that gave the mandate.
    */
   private async dueRows(year: SchoolYear, board: string | null) {
-    const [rows, schools] = await Promise.all([
-      this.rows(year),
-      this.directory.schools(null),
-    ]);
+    const [rows, schools] = await Promise.all([this.rows(), this.directory.schools(null)]);
     const school = new Map(schools.map((s) => [s.brin, s]));
     const due: { row: CheckRow; holder: string; confirmedOn: string | null; sector: Sector | null; swvs: string[] }[] = [];
     for (const row of rows) {

@@ -3,6 +3,7 @@ import { declareIndexes, ensureIndexes, findEach, groupLoader, uniqueLoader } fr
 import { FeedCache } from './feed-cache.js';
 import { SchoolCache } from './school-cache.js';
 import { ChangeJournal } from './change-journal.js';
+import { KeptCheckRows } from './check-rows.js';
 import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.js';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
@@ -52,6 +53,8 @@ export const MANDATES_INDEXES = declareIndexes({
   /** The supplier catalogue's change history (catalogue.ts), read per supplier. */
   catalogue_history: { indexes: [{ name: 'supplier_at', keys: { supplierOin: 1, at: 1 }, gin: ['supplierOin'] }] },
   aanleverpunten: { indexes: [{ name: 'brin_index', keys: { brin: 1, index: 1 }, unique: true, gin: ['brin'] }] },
+  /** The yearly mandate check's rows as last computed (check-rows.ts), read by `_id` only. */
+  mandate_check_rows: { indexes: [], byId: true },
 });
 
 /** The only code that touches the mandates collections. */
@@ -74,6 +77,8 @@ export class MandatesRepository {
   readonly journal: ChangeJournal;
   /** Webhook endpoints, the events outbox the store writes, deliveries (webhooks/store.ts). */
   readonly webhooks: WebhookCollections;
+  /** The mandate check's rows as last computed, with their journal token (check-rows.ts). */
+  readonly checkRows: KeptCheckRows;
 
   constructor(readonly db: Db, logger?: Logger) {
     this.services = db.collection('services');
@@ -86,6 +91,7 @@ export class MandatesRepository {
     this.facts = db.collection('mandate_facts');
     this.journal = new ChangeJournal(db.collection('change_marks'), db.collection('mandate_journal'), db.collection('mandate_journal_intents'), 'mandates', { logger });
     this.webhooks = new WebhookCollections(db);
+    this.checkRows = new KeptCheckRows(db.collection('mandate_check_rows'), logger);
     this.store = new MandateStore(this.mandates, this.history, logger, this.journal, this.facts, this.webhooks.outbox);
     this.logger = logger;
   }
@@ -103,6 +109,7 @@ export class MandatesRepository {
     await this.journal.ensureIndexes();
     await this.webhooks.ensureIndexes();
     await ensureIndexes(this.aanleverpunten, MANDATES_INDEXES.aanleverpunten);
+    await ensureIndexes(this.db.collection('mandate_check_rows'), MANDATES_INDEXES.mandate_check_rows);
     await this.ensureSeriesKeys();
     await this.ensureFacts();
   }
@@ -153,18 +160,22 @@ export class MandatesRepository {
   /**
    * For code that wrote mandates or aanleverpunten around the store: gives mandates without
    * series keys their keys, brings the facts in step and records a change that is not known
-   * exactly, so every kept aggregate is computed again.
+   * exactly, so every kept aggregate is computed again; then stores the mandate check's rows
+   * computed afresh (check-rows.ts), so the next start need not read the facts for them
+   * (`checkRows`: false when a write ran meanwhile and nothing was stored).
    */
-  async repairDerived(): Promise<{ seriesKeys: number; inserted: number; replaced: number; removed: number }> {
+  async repairDerived(): Promise<{ seriesKeys: number; inserted: number; replaced: number; removed: number; checkRows: boolean }> {
     const seriesKeys = await this.fillSeriesKeys();
     const result = await this.repairFacts();
     await this.journal.unknownChange();
-    return { seriesKeys, ...result };
+    const checkRows = await this.checkRows.rebuild(this.facts, this.journal);
+    return { seriesKeys, ...result, checkRows };
   }
 
   /**
    * Inserts new mandates as a bulk load does (a fresh store, no history written here): the
    * documents with their series keys, and their facts. Records an unknown change at the end.
+   * (A loader stores the mandate check's rows when it is done: checkRows.rebuild.)
    */
   async insertLoaded(docs: readonly MandateDocument[], progress?: (written: number) => void): Promise<void> {
     try {

@@ -113,9 +113,11 @@ export async function createMandatesServer(
     const started = Date.now();
     refreshing = (async () => {
       analytics.keepWarm(todayInNetherlands());
-      mandateCheck.keepWarm(todayInNetherlands());
+      mandateCheck.keepWarm();
       const directoryDone = await directory.refresh();
-      const queries = (await analytics.cache.refresh()) + (await mandateCheck.cache.refresh());
+      // the check rows first: usually taken from their stored copy in well under a second
+      const queries = (await mandateCheck.cache.refresh()) + (await analytics.cache.refresh());
+      await mandateCheck.keepRows();
       if (queries + directoryDone > 0) {
         lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
         logger.info(lastRefresh, 'recomputed cached aggregates');

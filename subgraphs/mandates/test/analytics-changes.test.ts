@@ -28,7 +28,7 @@ describe('aggregates brought forward by the writes since (against the real datab
     },
     refresh: async () => 0,
     keepWarm: () => undefined,
-    state: async () => ({ warm: true, entries: 1, current: 1, running: 0, stats: { hits: 0, misses: 0, joined: 0, folded: 0, refreshed: 0, entries: 1 } }),
+    state: async () => ({ warm: true, entries: 1, current: 1, running: 0, stats: { hits: 0, misses: 0, joined: 0, folded: 0, restored: 0, refreshed: 0, entries: 1 } }),
   };
   const analytics = () => new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal);
   /** Aggregations that start 20 ms late: a write is likely to land between the token read and the query. */
