@@ -3,7 +3,8 @@
  * After mandates were written around the mandate store (a fix by hand, a bulk load): gives
  * mandates without series keys their keys, brings `mandate_facts` (what the aggregates read)
  * in step with `mandates` and records a change that is not known exactly, so every running
- * mandates replica computes its kept aggregates again.
+ * mandates replica computes its kept aggregates again; then stores the yearly mandate check's
+ * rows (check-rows.ts), so a replica that starts need not read every mandate's facts for them.
  * Uses MONGODB_URI (production) or the embedded database, like the other scripts. Run it
  * while no mandate is being written (or run it again afterwards). Exit code 0 when done, 1
  * when nothing was done (cli-outcome.ts); --json: one JSON document on stdout either way.
@@ -34,7 +35,7 @@ try {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       out.finish(
         0,
-        `series keys ${result.seriesKeys} filled in; facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); kept aggregates will be computed again`,
+        `series keys ${result.seriesKeys} filled in; facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); ${result.checkRows ? 'mandate check rows stored' : 'mandate check rows not stored (a mandate was written meanwhile: run it again)'}; kept aggregates will be computed again`,
         { ...result, seconds: Number(seconds) },
       );
     } finally {
