@@ -2,7 +2,7 @@
  * Issue 20, item 5, across processes: the mandate check's rows stored by `npm run
  * mandates:repair` are what a mandates subgraph that starts answers from (no read of every
  * mandate's facts), brought forward by the writes made since, so a restart never shows a stale
- * figure.
+ * figure; with none stored, the start computes and stores them before its first request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName } from '@osr/common';
@@ -16,7 +16,7 @@ const PROGRESS = `{ mandateCheckProgress(groupBy: SECTOR) { boardsDue boardsFini
   groups { sector mandatesDue mandatesConfirmed } boards(first: 20) { edges { node { board { bevoegdGezagNummer } mandatesDue mandatesOpen } } } } }`;
 
 interface CacheState {
-  mandateCheck: { stats: { misses: number; restored: number } };
+  mandateCheck: { stats: { misses: number; restored: number; hits: number } };
 }
 
 describe('the mandate check rows stored across restarts (issue 20)', () => {
@@ -90,5 +90,25 @@ describe('the mandate check rows stored across restarts (issue 20)', () => {
     await restart();
     expect(await progress()).toEqual(after);
     expect((await cacheState()).mandateCheck.stats).toMatchObject({ restored: 1, misses: 0 });
+  }, 60_000);
+
+  it('a start with no stored rows computes them before its first request and stores them', async () => {
+    const figures = await progress();
+    await system!.stop();
+    system = null;
+    const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
+    try {
+      const repository = new MandatesRepository(database.db);
+      await repository.db.collection('mandate_check_rows').deleteMany({});
+      expect(await repository.checkRows.token()).toBeNull();
+      await restart();
+      // stored during the start, exact for the journal's end
+      expect(await repository.checkRows.token()).toBe(await repository.journal.head());
+    } finally {
+      await database.close();
+    }
+    expect((await cacheState()).mandateCheck.stats).toMatchObject({ restored: 0, misses: 1 });
+    expect(await progress()).toEqual(figures);
+    expect((await cacheState()).mandateCheck.stats).toMatchObject({ misses: 1, hits: 1 });
   }, 60_000);
 });

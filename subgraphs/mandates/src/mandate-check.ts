@@ -357,6 +357,18 @@ export class MandateCheck {
     return computeCheckRows(this.repository.facts);
   }
 
+  /**
+   * Brings the rows into memory before the first request (the server awaits this at its start):
+   * from the stored copy brought forward (a fraction of a second for the national set), or
+   * computed from the facts and stored at once (seconds on FerretDB, once: the first start of
+   * this version, or after a load around the store without its repair). So the first progress
+   * question after a start never waits for the read of every mandate's facts.
+   */
+  async prepare(): Promise<void> {
+    await this.rows();
+    await this.keepRows();
+  }
+
   private keptAt: { token: string; at: number } | null = null;
 
   /**

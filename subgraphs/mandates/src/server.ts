@@ -56,6 +56,11 @@ export async function createMandatesServer(
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
   const analytics = new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal, { logger });
   const mandateCheck = new MandateCheck(repository, repository.store, organisationsPeer, directory, { logger });
+  // The mandate check's rows before the first request (mandate-check.ts prepare); a failure
+  // leaves them to the first question or the background refresh.
+  const preparing = Date.now();
+  await mandateCheck.prepare().catch((err: unknown) => logger.warn({ err }, 'preparing the mandate check rows failed; the first question computes them'));
+  logger.info({ ms: Date.now() - preparing, cache: mandateCheck.cache.stats }, 'mandate check rows ready');
 
   let lastRefresh: { at: string; ms: number; queries: number; directory: number } | null = null;
   // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts
