@@ -111,6 +111,11 @@ describe('cached aggregates follow every change (through the gateway)', () => {
     expect(count(countsAfter, SYSTEM_B, 'ACTIVE')).toBe(count(countsBefore, SYSTEM_B, 'ACTIVE') + 1);
     expect(count(countsAfter, SYSTEM_A, 'ACTIVE')).toBe(count(countsBefore, SYSTEM_A, 'ACTIVE'));
     // ...and current again once the questions were answered anew
+    const current = await cacheState();
+    expect(current.aggregates.current).toBe(current.aggregates.entries);
+    // (the mandate check's rows, in memory since the start, are brought forward when next asked)
+    expect(current.warm).toBe(false);
+    await ask('{ mandateCheckProgress { mandatesDue } }');
     expect((await cacheState()).warm).toBe(true);
   });
 
