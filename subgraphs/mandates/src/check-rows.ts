@@ -27,20 +27,11 @@ import type { ChangeJournal, MandateDelta } from './change-journal.js';
 import type { ServiceCode } from './documents.js';
 import type { MandateFacts, MandateFactsDocument } from './facts.js';
 
-/** One group of the facts the check counts: the fields it needs, and how many mandates share them. */
-export interface CheckRow {
-  serviceCode: ServiceCode;
-  systemId: string;
-  brin: string | null;
-  boardNummer: string;
-  startDate: string;
-  endDate: string | null;
-  checks: string | null;
-  count: number;
-}
-
 const ROW_FIELDS = ['serviceCode', 'systemId', 'brin', 'boardNummer', 'startDate', 'endDate', 'checks'] as const;
 type RowFields = Pick<MandateFacts, (typeof ROW_FIELDS)[number]>;
+
+/** One group of the facts the check counts: the fields it needs (none left out), and how many mandates share them. */
+export type CheckRow = Required<RowFields> & { count: number };
 
 export const rowKey = (f: RowFields) => JSON.stringify(ROW_FIELDS.map((k) => f[k] ?? null));
 

@@ -343,18 +343,18 @@ export class MandateCheck {
 
   // ---- the progress (support, analysts; a board its own figures)
 
+  /** How the rows are had: computed from the facts, brought forward by changes, or taken from the stored copy. */
+  private readonly computeRows = () => computeCheckRows(this.repository.facts);
+  private readonly restoreRows = () => this.repository.checkRows.load();
+
   /** Registers the check rows to be computed (or taken from the stored copy) by the background refresh. */
   keepWarm(): void {
-    this.cache.keepWarm(ROWS_KEY, () => this.computeRows(), foldCheckRows, () => this.repository.checkRows.load());
+    this.cache.keepWarm(ROWS_KEY, this.computeRows, foldCheckRows, this.restoreRows);
   }
 
   /** The rows of every school year, kept and brought forward by every write. */
   private rows(): Promise<CheckRow[]> {
-    return this.cache.get(ROWS_KEY, () => this.computeRows(), foldCheckRows, () => this.repository.checkRows.load());
-  }
-
-  private computeRows(): Promise<CheckRow[]> {
-    return computeCheckRows(this.repository.facts);
+    return this.cache.get(ROWS_KEY, this.computeRows, foldCheckRows, this.restoreRows);
   }
 
   /**
