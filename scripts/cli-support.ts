@@ -1,7 +1,7 @@
 /**
- * Shared plumbing for the import and migration commands: which database server to use
- * (MONGODB_URI, the embedded one `npm start` is running, or a new embedded one), and
- * progress output (a bar on a terminal, plain lines otherwise).
+ * Shared plumbing of the command line (scripts/osr.ts) and the scripts that load data: which
+ * database server to use (MONGODB_URI, the embedded one `npm start` is running, or a new
+ * embedded one). Progress bars, tables and the exit codes are in @osr/common/cli.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,25 +68,4 @@ export async function withDatabaseServer<T>(work: (uri: string) => Promise<T>, l
   } finally {
     await own?.stop();
   }
-}
-
-/** Progress for long jobs: a bar that redraws on a terminal, a line per 10% otherwise. */
-export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr) {
-  let lastDecile = -1;
-  const started = Date.now();
-  return (done: number, total: number) => {
-    const share = total === 0 ? 1 : done / total;
-    if (stream.isTTY) {
-      const width = 30;
-      const filled = Math.round(share * width);
-      stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${done}/${total}`);
-      if (done >= total) stream.write(` (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-      return;
-    }
-    const decile = Math.floor(share * 10);
-    if (decile > lastDecile) {
-      lastDecile = decile;
-      stream.write(`${label}: ${done}/${total} (${decile * 10}%)\n`);
-    }
-  };
 }

@@ -10,10 +10,10 @@
  */
 import { parseArgs } from 'node:util';
 import { loadBenchData, type LoadedData } from './bench/data.js';
-import { dbPrefix, progressReporter, withDatabaseServer } from './cli-support.js';
-import { commandOutput, messageOf } from './cli-outcome.js';
+import { commandOutput, messageOf, progressReporter } from '@osr/common/cli';
+import { dbPrefix, withDatabaseServer } from './cli-support.js';
 
-const out = commandOutput('data:national');
+const out = commandOutput('data:national', process.argv.includes('--json'));
 const USAGE =
   'usage: npm run data:national -- [--boards 1..5000] [--schools 1..50000] [--mandates 0..500000] [--moves 0..1000] [--migrate all|0..50000] [--seed N] [--json]';
 

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { bevoegdGezagNummerProblem, oinProblem, rights as knownRights } from '@osr/common';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 
-/** Nothing done: exit 1, as every one-off command (scripts/cli-outcome.ts). */
+/** Nothing done: exit 1, as every operator command (@osr/common/cli). */
 function fail(message: string): never {
   console.error(`token: ${message}`);
   process.exit(1);

@@ -100,7 +100,7 @@ describe('rio:import of DUO\'s two files of one sector', () => {
       { args: [bad, '--json'], error: 'SECTOR (or give the sector: --sector PO)' },
       { args: [bad, '--sector', 'HO', '--json'], error: '--sector "HO" is invalid' },
       { args: [join(dir, 'absent.csv'), '--json'], error: 'Cannot read' },
-      { args: [bad, '--jsn', '--json'], error: "Unknown option '--jsn'" },
+      { args: [bad, '--jsn', '--json'], error: "unknown option '--jsn'" },
     ];
     for (const c of cases) {
       const run = await runCommand('rio-import', c.args, prefix);

@@ -17,11 +17,12 @@ import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../scripts/demo-data.j
 import { repoRoot } from '../../scripts/ferretdb.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../support/system.js';
+import { commandLine } from '../support/commands.js';
 
 /** Runs the migration command; with killAt, kills it (SIGKILL) once progress reaches that share. */
 function migrate(prefix: string, file: string, killAt?: number): Promise<{ code: number | null; signal: string | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'oso-migrate.ts'), file, '--batch-size', '40'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...commandLine('oso-migrate'), file, '--batch-size', '40'], {
       cwd: repoRoot,
       env: { ...process.env, MONGODB_URI: databaseUri(), DB_PREFIX: prefix, ORGANISATIONS_URL: '', OSR_IDENTITY_SECRET: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

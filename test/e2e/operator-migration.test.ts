@@ -159,7 +159,7 @@ describe('OSO migration on a register loaded from DUO files, with an unknown sup
       expect(json.json).toMatchObject({ command: 'oso:migrate', exitCode: 1, outcome: 'nothing done' });
       const usage = await runCommand('oso-migrate', ['--json'], prefix);
       expect(usage.code).toBe(1);
-      expect(usage.json).toMatchObject({ command: 'oso:migrate', exitCode: 1, error: expect.stringContaining('usage: npm run oso:migrate') });
+      expect(usage.json).toMatchObject({ command: 'oso:migrate', exitCode: 1, error: expect.stringContaining('usage: osr oso migrate') });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,6 +14,7 @@ import { repoRoot } from '../../scripts/ferretdb.js';
 import { feedRows, freshRepository } from '../../subgraphs/organisations/test/support.js';
 import { startRioApiServer, type RioApiServer } from '../support/rio-api-server.js';
 import { databaseUri, logger } from '../support/system.js';
+import { commandLine } from '../support/commands.js';
 
 const API_KEY = 'kill-key-0123456789';
 const set = generateNationalSet({ boards: 40, schools: 300, largestBoard: 30, seed: 3 });
@@ -50,7 +51,7 @@ describe('rio:sync killed halfway', () => {
     const syncs = new RioSyncRepository(killed.database.db);
     await syncs.ensureIndexes();
     server.faults.delayMs = 100;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/rio-sync.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...commandLine('rio-sync')], {
       cwd: repoRoot,
       env: {
         ...process.env,

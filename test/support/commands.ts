@@ -1,4 +1,8 @@
-/** Runs a one-off command (scripts/<name>.ts) as a user runs it: a child process, its exit code and output. */
+/**
+ * Runs an operator command as a user runs it: a child process, its exit code and output. The
+ * commands of the `osr` command line by their npm name's words ('rio-import' runs
+ * `osr rio import`); the other scripts (data-national) as scripts/<name>.ts.
+ */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/ferretdb.js';
@@ -12,9 +16,17 @@ export interface CommandResult {
   json: Record<string, unknown> | undefined;
 }
 
+const OSR_COMMANDS = new Set(['rio-import', 'rio-sync', 'oso-migrate', 'suppliers-import', 'mandates-repair', 'agreements-import']);
+
+/** The node arguments that run a command: scripts/osr.ts <group> <name>, or scripts/<name>.ts. */
+export function commandLine(script: string): string[] {
+  if (OSR_COMMANDS.has(script)) return [join(repoRoot, 'scripts', 'osr.ts'), ...script.split('-')];
+  return [join(repoRoot, 'scripts', `${script}.ts`)];
+}
+
 export function runCommand(script: string, args: string[], prefix: string, env: Record<string, string> = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', `${script}.ts`), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...commandLine(script), ...args], {
       cwd: repoRoot,
       env: { ...process.env, MONGODB_URI: databaseUri(), DB_PREFIX: prefix, ORGANISATIONS_URL: '', OSR_IDENTITY_SECRET: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

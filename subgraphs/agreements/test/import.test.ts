@@ -92,12 +92,12 @@ describe('importing agreements signed before 15 August 2022', () => {
     expect(report.rejected).toEqual([{ line: 1, field: '(file)', value: '', reason: 'missing column(s): BEVOEGD GEZAG NUMMER, SERVICES, SIGNED DATE, SIGNER NAME' }]);
   });
 
-  it('npm run agreements:import runs as a command: report, exit code, idempotent', async () => {
+  it('osr agreements import (npm run agreements:import) runs as a command: report, exit code, idempotent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'osr-import-'));
     const file = join(dir, 'agreements.csv');
     writeFileSync(file, 'BEVOEGD GEZAG NUMMER;TYPE;SERVICES;SIGNED DATE;SIGNER NAME\n50200;OSO;OSO_OV;2020-02-02;D. Visser\n');
     const run = () =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/agreements-import.ts'), file], {
+      promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/osr.ts'), 'agreements', 'import', file], {
         cwd: repoRoot,
         env: { ...process.env, MONGODB_URI: databaseUri(), DB_PREFIX: prefix },
       });

@@ -1,70 +1,40 @@
 /**
- * npm run rio:sync -- [--reference-date <YYYY-MM-DD>] [--json] [--allow-mass-end]
- * npm run rio:sync -- --board <bevoegd gezag nummer>   (one board, by its relation links, as a delta)
+ * osr rio sync [--reference-date <YYYY-MM-DD>] [--json] [--allow-mass-end]   (npm run rio:sync)
+ * osr rio sync --board <bevoegd gezag nummer>   (one board, by its relation links, as a delta)
  *
  * One full sync from the RIO API (RIO_API_URL, RIO_API_KEY, RIO_SYNC_* as for the
- * organisations service) into the organisations database: MONGODB_URI when set, else the
- * embedded database of a running `npm start`, else the embedded database in OSR_DATA_DIR,
- * started for this run. A sync that stopped early (crash, Ctrl-C, give-up) is continued.
- * Exit codes as every one-off command (cli-outcome.ts): 0 all records taken; 2 some records
+ * organisations service) into the organisations database (the one the command line names).
+ * A sync that stopped early (crash, Ctrl-C, give-up) is continued.
+ * Exit codes as every operator command (@osr/common/cli): 0 all records taken; 2 some records
  * rejected (the rest imported); 1 the sync did not finish or nothing was done (see the report;
  * the next run continues from the pages stored). --json: one JSON document on stdout for
  * every outcome, errors included.
  */
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, connectDatabase, createLogger, databaseName, isoDateProblem, parseConfig, redactUri } from '@osr/common';
-import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
-import { ImportBusyError, ImportFileError, formatReport } from '@osr/subgraph-organisations/rio';
-import { syncBoard } from '@osr/subgraph-organisations/rio/board-sync';
-import { RioApiError } from '@osr/subgraph-organisations/rio/api-client';
-import { RioSyncBusyError, runRioSync, type RioSyncProgress } from '@osr/subgraph-organisations/rio/sync';
-import { rioSyncConfig, rioSyncEnvSchema } from '@osr/subgraph-organisations/rio/sync-config';
-import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
-import { progressReporter, withDatabaseServer } from './cli-support.js';
-import { commandOutput, exitCodeOf, messageOf, type ExitCode } from './cli-outcome.js';
-import { repoRoot } from './ferretdb.js';
+import { exitCodeOf, messageOf, type CommandSpec, type ExitCode } from '@osr/common/cli';
+import { OrganisationsRepository } from '../repository.js';
+import { ImportBusyError, ImportFileError, formatReport } from '../rio/import.js';
+import { syncBoard } from '../rio/board-sync.js';
+import { RioApiError } from '../rio/api-client.js';
+import { RioSyncBusyError, runRioSync, type RioSyncProgress } from '../rio/sync.js';
+import { rioSyncConfig, rioSyncEnvSchema } from '../rio/sync-config.js';
+import { RioSyncRepository } from '../rio/sync-repository.js';
 
-const USAGE =
-  'usage: npm run rio:sync -- [--board 41234] [--reference-date 2026-11-01] [--json] [--allow-mass-end]   (needs RIO_API_URL, RIO_API_KEY)';
+const USAGE = 'usage: osr rio sync [--board 41234] [--reference-date 2026-11-01] [--json] [--allow-mass-end]   (needs RIO_API_URL, RIO_API_KEY)';
 
-const env = rioSyncEnvSchema.extend({
-  MONGODB_URI: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string').optional(),
-  ),
-  OSR_DATA_DIR: z.string().default(join(repoRoot, '.data')),
-  DB_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20').default('osr_'),
+const environment = rioSyncEnvSchema.extend({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
 
-const out = commandOutput('rio:sync');
-
-function fail(message: string): never {
-  return out.fail(message);
-}
-
-async function main() {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        'reference-date': { type: 'string' },
-        board: { type: 'string' },
-        json: { type: 'boolean' },
-        'allow-mass-end': { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`);
-  }
-  const { values } = args;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+async function run(options: Record<string, unknown>, { out, env, withDatabase, progress }: Parameters<CommandSpec['run']>[2]): Promise<void> {
+  const fail: (message: string) => never = (message) => out.fail(message);
+  const values = {
+    board: options['board'] as string | undefined,
+    'reference-date': options['referenceDate'] as string | undefined,
+    'allow-mass-end': options['allowMassEnd'] === true,
+    json: out.json,
+  };
   const board = values.board;
   if (board !== undefined && !/^\d{5}$/.test(board)) fail(`--board ${JSON.stringify(board)} is invalid: a bevoegd gezag nummer has 5 digits`);
   const referenceDate = values['reference-date'];
@@ -73,7 +43,7 @@ async function main() {
   }
   let config;
   try {
-    config = parseConfig(env);
+    config = parseConfig(environment);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -92,14 +62,14 @@ async function main() {
   });
   process.once('SIGTERM', () => stop.abort());
 
-  const fetching = progressReporter('[rio:sync] fetching pages');
+  const fetching = progress('[rio:sync] fetching pages');
   const onProgress = (p: RioSyncProgress) => {
     if (p.phase === 'fetching') fetching(p.done, p.total);
     else if (p.phase === 'importing') console.error('[rio:sync] importing');
   };
   let exitCode = 0;
-  await withDatabaseServer(async (uri) => {
-    const database = await connectDatabase(uri, databaseName(config.DB_PREFIX, 'organisations')).catch((err: Error) =>
+  await withDatabase(async (uri) => {
+    const database = await connectDatabase(uri, databaseName(env.prefix, 'organisations')).catch((err: Error) =>
       fail(`Cannot reach the database at ${redactUri(uri)}: ${err.message}`),
     );
     try {
@@ -150,8 +120,21 @@ async function main() {
     } finally {
       await database.close();
     }
-  }, (line) => console.error(`[rio:sync] ${line}`)).catch((err: unknown) => fail(`Nothing synced: ${messageOf(err)}`));
+  }).catch((err: unknown) => fail(`Nothing synced: ${messageOf(err)}`));
   process.exitCode = exitCode;
 }
 
-await main().catch((err: unknown) => fail(`Nothing synced: ${messageOf(err)}`));
+export const rioSync: CommandSpec = {
+  group: 'rio',
+  name: 'sync',
+  alias: 'rio:sync',
+  summary: 'one sync from the RIO API (RIO_API_URL, RIO_API_KEY), continuing one that stopped early; or one board',
+  help: `Environment: RIO_API_URL, RIO_API_KEY and RIO_SYNC_* as for the organisations service (docs/rio.md).
+${USAGE}`,
+  options: [
+    { flags: '--board <nummer>', description: 'sync one board (bevoegd gezag nummer, 5 digits) by its relation links, as a delta' },
+    { flags: '--reference-date <date>', description: 'the RIO date to read (datumGeldigOp, YYYY-MM-DD); default today' },
+    { flags: '--allow-mass-end', description: 'allow ending more organisations than the safety limit' },
+  ],
+  run: (_args, options, ctx) => run(options, ctx).catch((err: unknown) => ctx.out.fail(`Nothing synced: ${messageOf(err)}`)),
+};

@@ -1,8 +1,8 @@
 /**
- * npm run suppliers:import -- <catalogue.csv> [--json]
- * npm run suppliers:import -- --oin <OIN> --supplier <name> --system <name> --kind LAS --services OSO_OV,OSO_SWV [--json]
+ * osr suppliers import <catalogue.csv> [--json]   (npm run suppliers:import)
+ * osr suppliers import --oin <OIN> --supplier <name> --system <name> --kind LAS --services OSO_OV,OSO_SWV [--json]
  *
- * Puts suppliers and their systems into the supplier catalogue (subgraphs/mandates/src/catalogue.ts),
+ * Puts suppliers and their systems into the supplier catalogue (../catalogue.ts),
  * as Kennisnet support would through the registerSupplier / renameSupplier / addSystem /
  * changeSystemServices mutations, each change recorded in the catalogue's history. The file:
  * a header row, `;` or `,` separated, UTF-8 or Windows-1252, columns (any case; spaces,
@@ -16,24 +16,21 @@
  * system (same name, case aside) with other services gets the file's services, what is
  * already so is left alone. A line that cannot be taken is reported and the rest still lands.
  * The flag form is one such line (what oso:migrate prints for an unknown supplier or system).
- * Exit codes as every one-off command (cli-outcome.ts): 0 every line taken; 2 some lines
+ * Exit codes as every operator command (@osr/common/cli): 0 every line taken; 2 some lines
  * rejected; 1 nothing done.
  */
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { connectDatabase, databaseName, decodeText, oinProblem, parseDelimited, todayInNetherlands } from '@osr/common';
-import { SupplierCatalogue, SYSTEM_KINDS } from '@osr/subgraph-mandates/catalogue';
-import type { ServiceCode, SystemKind } from '@osr/subgraph-mandates/documents';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
-import { dbPrefix, withDatabaseServer } from './cli-support.js';
-import { commandOutput, exitCodeOf, messageOf, type CommandOutput } from './cli-outcome.js';
+import { exitCodeOf, messageOf, type CommandOutput, type CommandSpec } from '@osr/common/cli';
+import { SupplierCatalogue, SYSTEM_KINDS } from '../catalogue.js';
+import type { ServiceCode, SystemKind } from '../documents.js';
+import { MandatesRepository } from '../repository.js';
 
-const out: CommandOutput = commandOutput('suppliers:import');
 const USAGE =
-  'usage: npm run suppliers:import -- <catalogue.csv> [--json]\n' +
-  '       npm run suppliers:import -- --oin 00000003301234560000 --supplier "Name B.V." --system Esis --kind LAS --services OSO_OV,OSO_SWV [--json]';
+  'usage: osr suppliers import <catalogue.csv> [--json]\n' +
+  '       osr suppliers import --oin 00000003301234560000 --supplier "Name B.V." --system Esis --kind LAS --services OSO_OV,OSO_SWV [--json]';
 const COLUMNS = { oin: 'OIN', supplier: 'LEVERANCIER', system: 'SYSTEEM', kind: 'SOORT', services: 'DIENSTEN' } as const;
 type Column = keyof typeof COLUMNS;
 const KIND_ALIASES: Record<string, SystemKind> = { LAS: 'LAS', TEST_SYSTEM: 'TEST_SYSTEM', TOETS: 'TEST_SYSTEM', TOETSSYSTEEM: 'TEST_SYSTEM', SWV_SYSTEM: 'SWV_SYSTEM', SWV: 'SWV_SYSTEM' };
@@ -54,23 +51,9 @@ export interface LineReport {
   reason?: string;
 }
 
-function parseOptions() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      oin: { type: 'string' },
-      supplier: { type: 'string' },
-      system: { type: 'string' },
-      kind: { type: 'string', default: 'LAS' },
-      services: { type: 'string' },
-    },
-  });
-}
-
 const columnKey = (name: string) => name.toUpperCase().replace(/[\s_-]+/g, '');
 
-function readFile(path: string): { lines: CatalogueLine[]; encoding: string } {
+function readFile(path: string, out: CommandOutput): { lines: CatalogueLine[]; encoding: string } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -147,51 +130,67 @@ async function applyLine(catalogue: SupplierCatalogue, line: CatalogueLine, know
   return { ...report, outcome: report.actions.length ? 'changed' : 'unchanged' };
 }
 
-let parsed!: ReturnType<typeof parseOptions>;
-try {
-  parsed = parseOptions();
-} catch (err) {
-  out.fail(`${messageOf(err)}\n${USAGE}`);
-}
-const { values, positionals } = parsed;
-const flagForm = values.oin !== undefined || values.system !== undefined;
-if (flagForm ? positionals.length > 0 || !values.oin || !values.system || !values.services : positionals.length !== 1) out.fail(USAGE);
-const source = flagForm
-  ? {
-      lines: [{ record: 'arguments', values: { oin: values.oin!, supplier: values.supplier ?? '', system: values.system!, kind: values.kind!, services: values.services! } }],
-      encoding: 'utf-8',
-      name: 'arguments',
-    }
-  : { ...readFile(positionals[0]!), name: positionals[0]! };
+export const suppliersImport: CommandSpec = {
+  group: 'suppliers',
+  name: 'import',
+  alias: 'suppliers:import',
+  summary: 'put suppliers and their systems into the supplier catalogue, from a CSV file or one line of flags',
+  help: `File: a header row OIN;LEVERANCIER;SYSTEEM;SOORT;DIENSTEN, ; or , separated, UTF-8 or Windows-1252, e.g.
+  00000003301234560000;Voorbeeld Leverancier B.V.;Esis;LAS;OSO_OV,OSO_SWV
+SOORT: LAS, TEST_SYSTEM (TOETS) or SWV_SYSTEM (SWV). Re-runnable: what is already so is left alone.
 
-try {
-  const lines = await withDatabaseServer(async (uri) => {
-    const database = await connectDatabase(uri, databaseName(dbPrefix(), 'mandates'));
+${USAGE}`,
+  arguments: [{ name: '[catalogue.csv]', description: 'the catalogue file (or use the flags for one line)' }],
+  options: [
+    { flags: '--oin <oin>', description: "the supplier's OIN (flag form)" },
+    { flags: '--supplier <name>', description: "the supplier's name (needed for a new supplier)" },
+    { flags: '--system <name>', description: "the system's name" },
+    { flags: '--kind <kind>', description: 'LAS, TEST_SYSTEM or SWV_SYSTEM', default: 'LAS' },
+    { flags: '--services <codes>', description: 'service codes, e.g. OSO_OV,OSO_SWV' },
+  ],
+  async run(args, options, { out, env, withDatabase }) {
+    const values = options as { oin?: string; supplier?: string; system?: string; kind?: string; services?: string };
+    const positionals = args;
+    const flagForm = values.oin !== undefined || values.system !== undefined;
+    if (flagForm ? positionals.length > 0 || !values.oin || !values.system || !values.services : positionals.length !== 1) out.fail(`give a catalogue file, or --oin, --system and --services (and --supplier for a new supplier)\n${USAGE}`);
+    const source = flagForm
+      ? {
+          lines: [{ record: 'arguments', values: { oin: values.oin!, supplier: values.supplier ?? '', system: values.system!, kind: values.kind!, services: values.services! } }],
+          encoding: 'utf-8',
+          name: 'arguments',
+        }
+      : { ...readFile(positionals[0]!, out), name: positionals[0]! };
+
     try {
-      const repository = new MandatesRepository(database.db);
-      await repository.ensureIndexes();
-      const catalogue = new SupplierCatalogue(repository);
-      const known = new Set((await repository.findServices()).map((s) => s.code));
-      const today = todayInNetherlands();
-      const reports: LineReport[] = [];
-      for (const line of source.lines) reports.push(await applyLine(catalogue, line, known, today));
-      return reports;
-    } finally {
-      await database.close();
+      const lines = await withDatabase(async (uri) => {
+        const database = await connectDatabase(uri, databaseName(env.prefix, 'mandates'));
+        try {
+          const repository = new MandatesRepository(database.db);
+          await repository.ensureIndexes();
+          const catalogue = new SupplierCatalogue(repository);
+          const known = new Set((await repository.findServices()).map((s) => s.code));
+          const today = todayInNetherlands();
+          const reports: LineReport[] = [];
+          for (const line of source.lines) reports.push(await applyLine(catalogue, line, known, today));
+          return reports;
+        } finally {
+          await database.close();
+        }
+      });
+      const rejected = lines.filter((l) => l.outcome === 'rejected').length;
+      const changed = lines.filter((l) => l.outcome === 'changed').length;
+      const summary = `${lines.length} lines: ${changed} changed the catalogue, ${lines.length - changed - rejected} unchanged, ${rejected} rejected`;
+      const text = [
+        `Supplier catalogue from ${source.name} (${source.encoding}, ${lines.length} lines)`,
+        ...lines.map((l) =>
+          l.outcome === 'rejected'
+            ? `  ${l.record}: rejected: ${l.reason}${l.actions.length ? ` (done before that: ${l.actions.join('; ')})` : ''}`
+            : `  ${l.record}: ${l.oin} ${l.system}: ${l.actions.length ? l.actions.join('; ') : 'unchanged'}`,
+        ),
+      ];
+      out.finish(exitCodeOf(lines.length, rejected), summary, { source: source.name, encoding: source.encoding, lines }, text);
+    } catch (err) {
+      out.fail(`nothing imported: ${messageOf(err)}`);
     }
-  });
-  const rejected = lines.filter((l) => l.outcome === 'rejected').length;
-  const changed = lines.filter((l) => l.outcome === 'changed').length;
-  const summary = `${lines.length} lines: ${changed} changed the catalogue, ${lines.length - changed - rejected} unchanged, ${rejected} rejected`;
-  const text = [
-    `Supplier catalogue from ${source.name} (${source.encoding}, ${lines.length} lines)`,
-    ...lines.map((l) =>
-      l.outcome === 'rejected'
-        ? `  ${l.record}: rejected: ${l.reason}${l.actions.length ? ` (done before that: ${l.actions.join('; ')})` : ''}`
-        : `  ${l.record}: ${l.oin} ${l.system}: ${l.actions.length ? l.actions.join('; ') : 'unchanged'}`,
-    ),
-  ];
-  out.finish(exitCodeOf(lines.length, rejected), summary, { source: source.name, encoding: source.encoding, lines }, text);
-} catch (err) {
-  out.fail(`nothing imported: ${messageOf(err)}`);
-}
+  },
+};

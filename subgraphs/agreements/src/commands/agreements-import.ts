@@ -1,0 +1,66 @@
+/**
+ * osr agreements import <agreements.csv> [--dry-run] [--json]   (npm run agreements:import)
+ * Imports agreements signed before 15 August 2022 into the agreements subgraph's database
+ * (format in ../import.ts and docs/agreements-and-support.md). Exit codes: 0 every row landed
+ * or was there already; 2 some rows rejected, skipped or differing (the good rows still
+ * landed); 1 nothing done (usage or file error, database unreachable, every row rejected).
+ */
+import { readFileSync } from 'node:fs';
+import { connectDatabase, databaseName } from '@osr/common';
+import { messageOf, type CommandSpec } from '@osr/common/cli';
+import { importAgreements, type ImportReport } from '../import.js';
+import { AgreementsRepository } from '../repository.js';
+
+export function formatReport(report: ImportReport): string {
+  const ref = (r: { line: number; id: string; board: string; type: string }) => `    line ${r.line}: ${r.id} (board ${r.board}, ${r.type})`;
+  return [
+    `Import of agreements signed before 15 August 2022${report.dryRun ? ' (dry run: nothing written)' : ''} from ${report.file} (${report.encoding ?? 'unreadable'}, ${report.rows} rows)`,
+    `  imported:  ${report.imported.length}`,
+    ...report.imported.map(ref),
+    `  already imported, unchanged: ${report.unchanged.length}`,
+    `  already imported with other data (left as it is): ${report.differing.length}`,
+    ...report.differing.map((r) => `${ref(r)}: ${r.reason}`),
+    `  skipped (the board already has such an agreement): ${report.skipped.length}`,
+    ...report.skipped.map((r) => `${ref(r)}: ${r.reason}`),
+    `  rejected rows: ${report.rejected.length}`,
+    ...report.rejected.map((r) => `    line ${r.line}: ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`),
+  ].join('\n');
+}
+
+export const agreementsImport: CommandSpec = {
+  group: 'agreements',
+  name: 'import',
+  alias: 'agreements:import',
+  summary: 'import agreements signed before 15 August 2022 from a CSV file',
+  arguments: [{ name: '<agreements.csv>', description: 'the file (format in docs/agreements-and-support.md)' }],
+  options: [{ flags: '--dry-run', description: 'report what would be imported, write nothing' }],
+  async run(args, options, { out, env, withDatabase }) {
+    const path = args[0] ?? '';
+    let bytes!: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      out.fail(`cannot read ${path}: ${(err as Error).message}`);
+    }
+    try {
+      const report = await withDatabase(async (uri) => {
+        const database = await connectDatabase(uri, databaseName(env.prefix, 'agreements'));
+        try {
+          const repository = new AgreementsRepository(database.db);
+          await repository.ensureIndexes();
+          return await importAgreements(bytes, { repository, file: path, dryRun: options['dryRun'] === true });
+        } finally {
+          await database.close();
+        }
+      });
+      const notTaken = report.rejected.length + report.skipped.length + report.differing.length;
+      const exitCode = notTaken === 0 ? 0 : report.imported.length + report.unchanged.length > 0 ? 2 : 1;
+      const summary =
+        `${report.dryRun ? 'dry run, nothing written: ' : ''}${report.rows} rows: ${report.imported.length} imported, ${report.unchanged.length} unchanged, ` +
+        `${report.differing.length} differing, ${report.skipped.length} skipped, ${report.rejected.length} rejected`;
+      out.finish(exitCode, summary, report, [formatReport(report)]);
+    } catch (err) {
+      out.fail(`nothing imported: ${messageOf(err)}`);
+    }
+  },
+};
