@@ -5,16 +5,18 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dbPrefixSchema } from '@osr/common';
 import { repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 
 export function dataDir(): string {
   return process.env['OSR_DATA_DIR'] || join(repoRoot, '.data');
 }
 
+/** DB_PREFIX checked by the one rule (@osr/common's dbPrefixSchema); the osr command line checks it before any command. */
 export function dbPrefix(): string {
-  const prefix = process.env['DB_PREFIX'] || 'osr_';
-  if (!/^[a-z0-9_]{1,20}$/.test(prefix)) throw new Error('DB_PREFIX: lower-case letters, digits and _ only, at most 20');
-  return prefix;
+  const parsed = dbPrefixSchema.safeParse(process.env['DB_PREFIX'] || undefined);
+  if (!parsed.success) throw new Error(`DB_PREFIX: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
 }
 
 /** The embedded database's folder (PostgreSQL cluster and password) under a data folder. */

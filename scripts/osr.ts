@@ -15,17 +15,17 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
-import { ConfigError, connectDatabase, createLogger, databaseName, listen, parseConfig } from '@osr/common';
+import { ConfigError, connectDatabase, createLogger, databaseName, dbPrefixSchema, listen, parseConfig } from '@osr/common';
 import { commandOutput, messageOf, progressReporter, type CommandContext, type CommandEnvironment, type CommandSpec } from '@osr/common/cli';
 import { agreementsCommands } from '@osr/subgraph-agreements/commands';
 import { mandatesCommands } from '@osr/subgraph-mandates/commands';
 import { organisationsCommands } from '@osr/subgraph-organisations/commands';
-import { createOrganisationsServer } from '@osr/subgraph-organisations';
 import { withDatabaseServer } from './cli-support.js';
+import { dataNational } from './data-national.js';
 import { repoRoot } from './ferretdb.js';
 
 /** Every operator command, in the order of `osr --help`. */
-export const COMMANDS: readonly CommandSpec[] = [...organisationsCommands, ...mandatesCommands, ...agreementsCommands];
+export const COMMANDS: readonly CommandSpec[] = [...organisationsCommands, ...mandatesCommands, ...agreementsCommands, dataNational];
 
 const environment = z.object({
   // An empty MONGODB_URI counts as unset.
@@ -34,7 +34,7 @@ const environment = z.object({
     z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string').optional(),
   ),
   OSR_DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default(join(repoRoot, '.data'))),
-  DB_PREFIX: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20').default('osr_')),
+  DB_PREFIX: z.preprocess((v) => (v === '' ? undefined : v), dbPrefixSchema),
 });
 
 const ENVIRONMENT_HELP = `
@@ -59,6 +59,7 @@ function context(spec: CommandSpec, json: boolean, env: CommandEnvironment): Com
       const secret = process.env['OSR_IDENTITY_SECRET'];
       if (url && secret) return { url, identitySecret: secret, close: async () => {} };
       // No running system named: serve the subgraph's API in-process for this run.
+      const { createOrganisationsServer } = await import('@osr/subgraph-organisations');
       const identitySecret = randomBytes(32).toString('base64url');
       const database = await connectDatabase(uri, databaseName(env.prefix, name));
       const server = await createOrganisationsServer({ database, logger: createLogger(name, 'warn'), identitySecret, peers: {} });

@@ -3,11 +3,11 @@
  * schema/api.graphql to schema/released/api.graphql and turns CHANGELOG.md's "## Unreleased"
  * into the new version (semantic versioning from the schema diff: major for a breaking change,
  * minor for an addition, patch otherwise), with today's date and a fresh "## Unreleased" above.
- * Refuses while the contract check fails or when nothing changed.
+ * Refuses while the contract check fails, when nothing changed, or when the changelog says nothing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checkContract, registeredOperations, UNRELEASED_HEADING } from './api-contract-lib.js';
+import { checkContract, registeredOperations, unreleasedSection, UNRELEASED_HEADING } from './api-contract-lib.js';
 import { apiSchemaPath, releasedApiSchemaPath } from './compose-lib.js';
 import { repoRoot } from './ferretdb.js';
 import { CriticalityLevel } from '@graphql-inspector/core';
@@ -31,6 +31,7 @@ try {
   if (report.problems.length) throw new Error(`not released: npm run api:check fails:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`);
   if (api === released) throw new Error('not released: schema/api.graphql equals schema/released/api.graphql');
   if (!changelog.includes(`\n${UNRELEASED_HEADING}\n`)) throw new Error(`not released: CHANGELOG.md has no "${UNRELEASED_HEADING}" section`);
+  if (unreleasedSection(changelog).trim() === '') throw new Error(`not released: say what changed under "${UNRELEASED_HEADING}" in CHANGELOG.md first (client teams read it)`);
   const level = report.breaking.length ? 'major' : report.other.some((c) => c.criticality.level !== CriticalityLevel.NonBreaking || c.type.endsWith('_ADDED')) ? 'minor' : 'patch';
   const version = nextVersion(changelog, level);
   const today = new Date().toISOString().slice(0, 10);

@@ -27,7 +27,7 @@ function osr(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-const EXPECTED = ['rio import', 'rio sync', 'oso migrate', 'suppliers import', 'mandates repair', 'agreements import'];
+const EXPECTED = ['rio import', 'rio sync', 'oso migrate', 'suppliers import', 'mandates repair', 'agreements import', 'data national'];
 
 describe('osr', () => {
   it('mounts every operator command, each under its npm run name as an alias', () => {
@@ -39,7 +39,7 @@ describe('osr', () => {
   it('osr --help lists every command and the shared environment, exit 0', async () => {
     const { code, stdout } = await osr(['--help']);
     expect(code).toBe(0);
-    for (const group of ['rio', 'oso', 'suppliers', 'mandates', 'agreements']) expect(stdout).toMatch(new RegExp(`^  ${group} `, 'm'));
+    for (const group of ['rio', 'oso', 'suppliers', 'mandates', 'agreements', 'data']) expect(stdout).toMatch(new RegExp(`^  ${group} `, 'm'));
     for (const command of EXPECTED) expect(stdout).toContain(`${command}: `);
     expect(stdout).toContain('DB_PREFIX');
     expect(stdout).toContain('Exit codes: 0 every row taken; 2 some rows rejected, the rest written; 1 nothing done.');

@@ -38,6 +38,12 @@ export const logLevelSchema = z
 /** The secret the gateway and subgraphs share to sign identities. */
 export const identitySecretSchema = z.string().min(32, 'must be at least 32 characters (a random secret shared by the gateway and the subgraphs)');
 
+/** DB_PREFIX: the prefix of every database name (osr_organisations, ...); one rule for every process and command. */
+export const dbPrefixSchema = z
+  .string()
+  .regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20')
+  .default('osr_');
+
 /** Settings every subgraph shares: where it listens and where its database is. */
 export const subgraphEnvSchema = z.object({
   PORT: portSchema,
@@ -45,10 +51,7 @@ export const subgraphEnvSchema = z.object({
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string'),
-  DB_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20')
-    .default('osr_'),
+  DB_PREFIX: dbPrefixSchema,
   /**
    * When MONGODB_URI is FerretDB over PostgreSQL: that PostgreSQL database (postgres://...),
    * so the subgraph also creates the GIN indexes FerretDB's filters use. Unset on MongoDB.

@@ -86,6 +86,6 @@ describe('npm run data:national', () => {
     const word = await runCommand('data-national', ['--mandates', 'many'], freshPrefix());
     expect(word.code).toBe(1);
     expect(word.stderr).toMatch(/--mandates "many": a whole number/);
-  });
+  }, 60_000);
 });
 

@@ -1,7 +1,7 @@
 /**
  * Runs an operator command as a user runs it: a child process, its exit code and output. The
  * commands of the `osr` command line by their npm name's words ('rio-import' runs
- * `osr rio import`); the other scripts (data-national) as scripts/<name>.ts.
+ * `osr rio import`); any other as scripts/<name>.ts.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ export interface CommandResult {
   json: Record<string, unknown> | undefined;
 }
 
-const OSR_COMMANDS = new Set(['rio-import', 'rio-sync', 'oso-migrate', 'suppliers-import', 'mandates-repair', 'agreements-import']);
+const OSR_COMMANDS = new Set(['rio-import', 'rio-sync', 'oso-migrate', 'suppliers-import', 'mandates-repair', 'agreements-import', 'data-national']);
 
 /** The node arguments that run a command: scripts/osr.ts <group> <name>, or scripts/<name>.ts. */
 export function commandLine(script: string): string[] {
