@@ -37,6 +37,8 @@ export const gatewayEnvSchema = z.object({
   MAX_FIELDS: z.coerce.number().int().min(1).max(100_000).default(400),
   MAX_COST: z.coerce.number().int().min(1).default(50_000),
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Page a field with `first` is priced at when the request omits it (the API's default page). */
+  DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(50),
   /** Most lexical tokens in one document (refused while parsing past it). */
   MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(3_000),
   /** Most selections the limit check visits in one document (its own work bound). */

@@ -43,6 +43,7 @@ const gateway = await createGateway({
     maxFields: config.MAX_FIELDS,
     maxCost: config.MAX_COST,
     defaultListSize: config.DEFAULT_LIST_SIZE,
+    defaultPageSize: config.DEFAULT_PAGE_SIZE,
     maxVisits: config.MAX_SELECTIONS_VISITED,
   },
   maxTokens: config.MAX_TOKENS,
