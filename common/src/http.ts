@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { databaseCommands } from './db.js';
+import { jsonShapeExcess, type JsonShapeLimits } from './json-shape.js';
 import type { Logger } from './logger.js';
 
 export interface Route {
@@ -28,6 +29,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * parameters) before Apollo Server does; a refusal is answered as it is.
    */
   precheck?(req: http.IncomingMessage, body: unknown, search: URLSearchParams): Promise<Refusal | null>;
+  /**
+   * Bounds on the shape of a GraphQL request's JSON (the POST body; GET's `variables` and
+   * `extensions`), measured on the text before it is parsed: past one, 400.
+   */
+  jsonShape?: JsonShapeLimits;
 }
 
 /** An answer given instead of running a GraphQL request. */
@@ -61,6 +67,8 @@ export class HttpError extends Error {
     message: string,
     /** extensions.code of the error in the answer, when there is one. */
     readonly code?: string,
+    /** More of extensions beside the code. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -91,6 +99,24 @@ export function hasLoneSurrogate(root: unknown): boolean {
     }
   }
   return false;
+}
+
+const SHAPE_WORDS = {
+  depth: (where: string, max: number) => `${where} nests objects and arrays deeper than ${max} levels`,
+  keys: (where: string, max: number) => `An object in ${where} has more than ${max} keys`,
+  values: (where: string, max: number) => `${where} holds more than ${max} values`,
+};
+
+/** Refuses (400, QUERY_LIMIT_EXCEEDED) a JSON text whose shape passes a limit, before it is parsed. */
+function checkJsonShape(text: string, limits: JsonShapeLimits | undefined, where: string): void {
+  const excess = limits ? jsonShapeExcess(text, limits) : null;
+  if (!excess) return;
+  const message = SHAPE_WORDS[excess.limit](where, excess.max);
+  throw new HttpError(400, message.charAt(0).toUpperCase() + message.slice(1), 'QUERY_LIMIT_EXCEEDED', {
+    limit: `json${excess.limit.charAt(0).toUpperCase()}${excess.limit.slice(1)}`,
+    value: excess.value,
+    max: excess.max,
+  });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -158,6 +184,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
         throw new HttpError(415, `Send GraphQL requests in UTF-8, not ${charset}`);
       }
+      checkJsonShape(text, options.jsonShape, 'the request body');
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch {
@@ -172,6 +199,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       for (const name of ['variables', 'extensions']) {
         const text = url.searchParams.get(name);
         if (text === null) continue;
+        checkJsonShape(text, options.jsonShape, `the ${name} parameter`);
         let value: unknown;
         try {
           value = JSON.parse(text);
@@ -239,7 +267,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     };
     work().catch((err: unknown) => {
       if (err instanceof HttpError) {
-        const error = err.code ? { message: err.message, extensions: { code: err.code } } : { message: err.message };
+        const error = err.code ? { message: err.message, extensions: { code: err.code, ...err.extensions } } : { message: err.message };
         if (!res.headersSent) sendJson(res, err.status, { errors: [error] });
         else res.end();
         return;

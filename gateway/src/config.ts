@@ -39,6 +39,10 @@ export const gatewayEnvSchema = z.object({
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Page a field with `first` is priced at when the request omits it (the API's default page). */
   DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Shape of the request's JSON (POST body; GET variables and extensions), checked before parsing. */
+  MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(1_000).default(32),
+  MAX_JSON_KEYS: z.coerce.number().int().min(10).max(1_000_000).default(1_000),
+  MAX_JSON_VALUES: z.coerce.number().int().min(10).max(10_000_000).default(10_000),
   /** Most lexical tokens in one document (refused while parsing past it). */
   MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(3_000),
   /** Most selections the limit check visits in one document (its own work bound). */

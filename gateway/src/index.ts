@@ -46,6 +46,7 @@ const gateway = await createGateway({
     defaultPageSize: config.DEFAULT_PAGE_SIZE,
     maxVisits: config.MAX_SELECTIONS_VISITED,
   },
+  jsonShape: { maxDepth: config.MAX_JSON_DEPTH, maxKeys: config.MAX_JSON_KEYS, maxValues: config.MAX_JSON_VALUES },
   maxTokens: config.MAX_TOKENS,
   rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
   safelist: { mode: config.SAFELIST_MODE, operations: config.SAFELIST_FILE ? loadSafelist(config.SAFELIST_FILE) : [] },

@@ -37,7 +37,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from '@osr/common';
+import { DEFAULT_PAGE_SIZE, type JsonShapeLimits } from '@osr/common';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -64,6 +64,15 @@ export const DEFAULT_LIMITS: QueryLimits = {
   defaultPageSize: DEFAULT_PAGE_SIZE,
   maxVisits: 5_000,
 };
+
+/**
+ * Bounds on the shape of a request's JSON (the POST body, whose outermost object is level 1;
+ * GET's `variables` and `extensions`), measured on the text before it is parsed, so that
+ * nothing after it (parsing, the lone-surrogate check, variable coercion, the subgraph
+ * requests that carry variables on) meets a deep or wide value. The deepest input of this
+ * API nests a few levels, the longest list it takes holds 200 ids.
+ */
+export const DEFAULT_JSON_SHAPE: JsonShapeLimits = { maxDepth: 32, maxKeys: 1_000, maxValues: 10_000 };
 
 /**
  * The fixed cost of an introspection field, whatever it selects: its answer is bounded by the

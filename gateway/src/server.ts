@@ -18,6 +18,7 @@ import {
   requestIdOf,
   signIdentity,
   type Identity,
+  type JsonShapeLimits,
   type Logger,
   type Refusal,
   type Route,
@@ -26,7 +27,7 @@ import { TokenVerifier, type TokenSettings } from './auth.js';
 import { ResilientDataSource, SubgraphUnavailableError } from './data-source.js';
 import { explorerRoutes } from './explorer.js';
 import { checkOperation } from './input-check.js';
-import { DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, type QueryLimits } from './limits.js';
+import { DEFAULT_JSON_SHAPE, DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, type QueryLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   identitySecret: string;
   tokens: TokenSettings;
   limits?: Partial<QueryLimits>;
+  /** Bounds on the shape of the request's JSON, checked before it is parsed. */
+  jsonShape?: Partial<JsonShapeLimits>;
   rateLimit?: RateLimitSettings;
   safelist?: { mode: SafelistMode; operations: SafelistedOperation[] };
   introspection?: boolean;
@@ -348,6 +351,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes,
+    jsonShape: { ...DEFAULT_JSON_SHAPE, ...options.jsonShape },
     extraRoutes: routes,
     precheck,
     async authenticate(req) {

@@ -34,6 +34,7 @@ export interface BadInputCase {
 const bad = (code: string, message?: string, status = 200): Expected => ({ status, code, ...(message ? { message } : {}) });
 const refusedHiding = (message: string, hides: string[]): Expected => ({ status: 200, code: 'FORBIDDEN', message, hides });
 const VALIDATION = (message: string): Expected => ({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message });
+const JSON_SHAPE = (message: string): Expected => ({ status: 400, code: 'QUERY_LIMIT_EXCEEDED', message });
 const BAD_VARIABLE = (message: string): Expected => ({ status: 400, code: 'BAD_USER_INPUT', message });
 
 /** Strings that must never be taken for anything but text. */
@@ -265,7 +266,16 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'body is an empty object', raw: '{}', expect: { status: 400, code: null } },
   { name: 'query is a number', raw: '{"query": 5}', expect: { status: 400, code: null } },
   { name: 'variables is a string', raw: '{"query": "{ services { code } }", "variables": "x"}', expect: { status: 400, code: null } },
-  { name: 'deeply nested JSON arrays', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(5000)}${']'.repeat(5000)}}}`, expect: { status: 200, code: null } },
+  // The shape of variables and extensions is bounded (depth 32 from the body, 1,000 keys in
+  // an object, 10,000 values), measured on the text before it is parsed (issue 29.3)
+  { name: 'deeply nested JSON arrays', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(5000)}${']'.repeat(5000)}}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'variables nested 500,000 levels (under 1 MiB)', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(500_000)}${']'.repeat(500_000)}}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'variables of objects nested 150,000 levels', raw: `{"query": "{ services { code } }", "variables": ${'{"a":'.repeat(150_000)}1${'}'.repeat(150_000)}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'extensions nested 500,000 levels', raw: `{"query": "{ services { code } }", "extensions": {"a": ${'['.repeat(500_000)}${']'.repeat(500_000)}}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'variables with 110,000 keys (under 1 MiB)', raw: `{"query": "{ services { code } }", "variables": {${Array.from({ length: 110_000 }, (_, i) => `"${i.toString(36)}":0`).join(',')}}}`, expect: JSON_SHAPE('more than 1000 keys') },
+  { name: 'extensions with 110,000 keys', raw: `{"query": "{ services { code } }", "extensions": {${Array.from({ length: 110_000 }, (_, i) => `"${i.toString(36)}":0`).join(',')}}}`, expect: JSON_SHAPE('more than 1000 keys') },
+  { name: 'variables of 240,000 values in small objects', raw: `{"query": "{ services { code } }", "variables": {"a": [${Array.from({ length: 80_000 }, () => '{"b":[1]}').join(',')}]}}`, expect: JSON_SHAPE('more than 10000 values') },
+  { name: 'variables nested 30 levels, 1,000 keys, 5,000 values (within the bounds)', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(30)}${']'.repeat(30)}, "b": {${Array.from({ length: 999 }, (_, i) => `"k${i}":"x"`).join(',')}}, "c": [${Array.from({ length: 3_900 }, () => '1').join(',')}]}}`, expect: { status: 200, code: null } },
   { name: 'text/plain content type', raw: '{"query": "{ services { code } }"}', contentType: 'text/plain', expect: { status: 415, code: null } },
   { name: 'oversized body (2 MB)', raw: JSON.stringify({ query: `{ services { code } } #${'x'.repeat(2 * 1024 * 1024)}` }), expect: { status: 413, code: null } },
   // Bodies that are not well-formed UTF-8 text (issue 17.7): refused, never stored as U+FFFD
