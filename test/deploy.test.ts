@@ -409,6 +409,11 @@ describe('deploy/compose.yaml', () => {
     expect(upstream.sort()).toEqual(gatewayNames.map((n) => `${n}:${ports.gateway}`).sort());
     const listen = /listen (\d+);/.exec(conf)?.[1];
     expect(lb.ports?.[0]).toMatch(new RegExp(`:${listen}$`));
+    // The gateways believe X-Forwarded-For from nginx's fixed address only (and nginx sets it).
+    const address = (lb as { networks?: { default?: { ipv4_address?: string } } }).networks?.default?.ipv4_address;
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    for (const name of gatewayNames) expect(composeEnv(services[name]!)['TRUSTED_PROXIES'], name).toBe(address);
+    expect(conf).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
     // nginx never resends a request that reached a gateway unless told to: no non_idempotent.
     expect(conf).not.toContain('non_idempotent');
   });

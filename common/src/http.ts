@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +35,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * `extensions`), measured on the text before it is parsed: past one, 400.
    */
   jsonShape?: JsonShapeLimits;
+  /**
+   * Longest time a client may take to send a whole request (headers and body); past it the
+   * server answers 408 and closes the connection. Default 20 s.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** An answer given instead of running a GraphQL request. */
@@ -75,6 +81,7 @@ export class HttpError extends Error {
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const LONE_SURROGATE_MESSAGE = 'The request holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape): send well-formed Unicode text';
@@ -128,7 +135,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-/** Reads a request body up to a limit; rejects with 413 past it. */
+/** Reads a request body up to a limit; rejects with 413 past it, with 400 when it is not UTF-8. */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
@@ -148,7 +155,13 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      // Decoding would turn each invalid byte into U+FFFD, which would then be stored as if
+      // the client had sent it.
+      if (!isUtf8(bytes)) reject(new HttpError(400, 'The request body is not valid UTF-8 text', 'BAD_USER_INPUT'));
+      else resolve(bytes.toString('utf8'));
+    });
     req.on('error', reject);
   });
 }
@@ -232,7 +245,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     res.end();
   }
 
-  return http.createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Node checks the request timeouts every `connectionsCheckingInterval` (30 s by default),
+  // which would let a slow client hold a connection for up to twice the timeout.
+  const timeouts = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1_000, requestTimeout) };
+  const server = http.createServer(timeouts, (req, res) => {
     res.setHeader(REQUEST_ID_HEADER, requestIdOf(req));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const work = async () => {
@@ -277,6 +294,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       else res.end();
     });
   });
+  return server;
 }
 
 /** Listens on host:port (0 = any free port) and resolves with the actual URL. */

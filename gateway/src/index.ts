@@ -28,6 +28,7 @@ const gateway = await createGateway({
   supergraphFile: supergraph.file,
   watchSupergraph: supergraph.watch && { intervalMs: supergraph.intervalMs },
   maxBodyBytes: config.MAX_BODY_BYTES,
+  requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
   identitySecret: config.OSR_IDENTITY_SECRET,
   tokens: {
     issuer: config.JWT_ISSUER,
@@ -49,10 +50,12 @@ const gateway = await createGateway({
   jsonShape: { maxDepth: config.MAX_JSON_DEPTH, maxKeys: config.MAX_JSON_KEYS, maxValues: config.MAX_JSON_VALUES },
   maxTokens: config.MAX_TOKENS,
   rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE, burst: config.RATE_LIMIT_BURST },
+  trustedProxies: config.TRUSTED_PROXIES,
   safelist: { mode: config.SAFELIST_MODE, operations: config.SAFELIST_FILE ? loadSafelist(config.SAFELIST_FILE) : [] },
   introspection: config.INTROSPECTION,
   explorer: config.EXPLORER,
   subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  metricsOperations: config.METRICS_OPERATIONS,
   processMetrics: true,
   separateMetrics: config.METRICS_PORT !== undefined,
 }).catch((err: unknown) => {

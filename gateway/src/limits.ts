@@ -431,6 +431,19 @@ export function graphQLParams(
   };
 }
 
+/** Most characters of a client-chosen operation name that a log line holds. */
+export const MAX_LOGGED_NAME = 100;
+
+/**
+ * An operation name as the request log holds it. A name is one token whatever its length (a
+ * 900 kB name passes the token limit): past MAX_LOGGED_NAME characters it is cut, and the
+ * line says how long it was.
+ */
+export function loggedName(name: string | null | undefined): string | null {
+  if (name === null || name === undefined) return null;
+  return name.length <= MAX_LOGGED_NAME ? name : `${name.slice(0, MAX_LOGGED_NAME)}… (${name.length} characters)`;
+}
+
 /**
  * Parsed documents by their text, so that the limit check does not parse again what it saw
  * before (small documents only, a bounded number, least recently used first out). The

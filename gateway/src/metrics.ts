@@ -43,25 +43,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  private readonly operations = new Set<string>();
+  private readonly operations: ReadonlySet<string>;
 
-  constructor(options: { processMetrics?: boolean; maxOperationLabels?: number } = {}) {
+  constructor(options: { processMetrics?: boolean; operations?: Iterable<string> } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
-    this.maxOperationLabels = options.maxOperationLabels ?? 200;
+    this.operations = new Set(options.operations);
   }
 
-  private readonly maxOperationLabels: number;
-
   /**
-   * Operation names are chosen by clients: as label values they are bounded in form and in
-   * number (the first N distinct names; later ones count as "other").
+   * Operation names are chosen by clients: only the names the gateway knows (the safelist's,
+   * and those it is told of) become label values. Any other named operation counts as
+   * "other", so that no client can fill the label with names of its own.
    */
   operationLabel(name: string | null | undefined): string {
     if (!name) return 'anonymous';
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'invalid';
-    if (this.operations.has(name)) return name;
-    if (this.operations.size >= this.maxOperationLabels) return 'other';
-    this.operations.add(name);
-    return name;
+    return this.operations.has(name) ? name : 'other';
   }
 }

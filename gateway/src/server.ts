@@ -7,7 +7,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import {
   IDENTITY_HEADER,
   PUBLIC_IDENTITY,
@@ -27,11 +27,12 @@ import { TokenVerifier, type TokenSettings } from './auth.js';
 import { ResilientDataSource, SubgraphUnavailableError } from './data-source.js';
 import { explorerRoutes } from './explorer.js';
 import { checkOperation } from './input-check.js';
-import { DEFAULT_JSON_SHAPE, DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, type QueryLimits } from './limits.js';
+import { DEFAULT_JSON_SHAPE, DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, loggedName, type QueryLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
-import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { RateLimiter, TrustedProxies, type RateLimitSettings } from './rate-limit.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
 import { subgraphState } from './readiness.js';
+import { withoutSchemaDetails } from './schema-details.js';
 import { SupergraphSource } from './supergraph.js';
 import './no-telemetry.js';
 
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   /** Follow the file and load a changed supergraph while running (SUPERGRAPH_WATCH). */
   watchSupergraph?: boolean | { intervalMs: number };
   maxBodyBytes?: number;
+  /** Longest time a client may take to send a whole request (408 past it; default 20 s). */
+  requestTimeoutMs?: number;
   /** Signs the identity passed to subgraphs. */
   identitySecret: string;
   tokens: TokenSettings;
@@ -55,6 +58,8 @@ export interface GatewayOptions {
   /** Bounds on the shape of the request's JSON, checked before it is parsed. */
   jsonShape?: Partial<JsonShapeLimits>;
   rateLimit?: RateLimitSettings;
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  trustedProxies?: string[];
   safelist?: { mode: SafelistMode; operations: SafelistedOperation[] };
   introspection?: boolean;
   /** Most lexical tokens in one document: a longer one is refused while it is parsed. */
@@ -65,6 +70,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** Serve the in-browser explorer at /explorer. */
   explorer?: boolean;
+  /** Operation names the metrics label besides the safelist's; every other name counts as "other". */
+  metricsOperations?: string[];
   /** Collect Node.js process metrics too (off in tests that run several gateways). */
   processMetrics?: boolean;
 }
@@ -107,12 +114,6 @@ export const DEFAULT_MAX_TOKENS = 3_000;
 /** Apollo Server's own limit on selections with fragments expanded, behind ours. */
 const APOLLO_MAX_RECURSIVE_SELECTIONS = 100_000;
 
-/** Removes "Did you mean …?" from a message: with introspection off, names are not suggested. */
-function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const message = formatted.message.replace(/ ?Did you mean(.+?)\?$/, '');
-  return message === formatted.message ? formatted : { ...formatted, message };
-}
-
 /** A server that answers GET /metrics only (its own port, kept off the public network). */
 function createMetricsServer(route: Route, logger: Logger): http.Server {
   return createServer((req, res) => {
@@ -130,10 +131,6 @@ function createMetricsServer(route: Route, logger: Logger): http.Server {
   });
 }
 
-function clientAddress(req: http.IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
  * Builds the gateway over the static supergraph (composed ahead of time, never at run
  * time). Does not listen.
@@ -141,7 +138,10 @@ function clientAddress(req: http.IncomingMessage): string {
 export async function createGateway(options: GatewayOptions): Promise<GatewayServer> {
   const { logger } = options;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const metrics = new GatewayMetrics({ processMetrics: options.processMetrics });
+  const metrics = new GatewayMetrics({
+    processMetrics: options.processMetrics,
+    operations: [...(options.safelist?.operations ?? []).map((o) => o.name), ...(options.metricsOperations ?? [])],
+  });
   const subgraphs: Record<string, string> = {};
   const watch = options.watchSupergraph;
   const supergraph = await SupergraphSource.open({
@@ -158,6 +158,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     },
   });
   const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 0, burst: 0 });
+  const proxies = new TrustedProxies(options.trustedProxies ?? []);
   const safelist = options.safelist ?? { mode: 'off' as const, operations: [] };
   const safelisted = new Set(safelist.operations.map((o) => o.sha256));
   const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
@@ -242,7 +243,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     logger.info(
       {
         requestId: context.requestId,
-        operationName: operationName ?? null,
+        operationName: loggedName(operationName),
         role: context.identity.role,
         durationMs: Math.round(seconds * 1000),
         status,
@@ -318,12 +319,13 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const apollo = new ApolloServer<GatewayContext>({
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects.
     gateway: gateway as unknown as GatewayInterface,
-    formatError: introspection ? mask : (formatted, error) => withoutSuggestions(mask(formatted, error)),
+    formatError: introspection ? mask : (formatted, error) => withoutSchemaDetails(mask(formatted, error)),
     includeStacktraceInErrorResponses: false,
     // The entry point handles SIGINT/SIGTERM itself (and tests stop servers explicitly).
     stopOnTerminationSignals: false,
     introspection,
-    // Without introspection, error messages do not suggest field, type or value names either.
+    // Without introspection, error messages do not suggest field, type or value names either,
+    // nor name the arguments, input fields and types the caller did not write (formatError).
     hideSchemaDetailsFromClientErrors: !introspection,
     // Bounds before our own limits run: the parser's token count, and Apollo's own count of
     // selections with fragments expanded (a second line behind checkDocumentLimits).
@@ -351,6 +353,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes,
+    requestTimeoutMs: options.requestTimeoutMs,
     jsonShape: { ...DEFAULT_JSON_SHAPE, ...options.jsonShape },
     extraRoutes: routes,
     precheck,
@@ -360,7 +363,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
         metrics.refused.inc({ reason: 'unauthenticated' });
         return result;
       }
-      const key = result.identity.role === 'PUBLIC' ? `ip:${clientAddress(req)}` : `sub:${result.identity.sub}`;
+      const key = result.identity.role === 'PUBLIC' ? `ip:${proxies.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for'])}` : `sub:${result.identity.sub}`;
       const taken = limiter.take(key);
       if (!taken.ok) {
         metrics.refused.inc({ reason: 'rate_limited' });
@@ -385,7 +388,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
         Object.entries(subgraphs).map(async ([name, url]) => [name, await subgraphState(url, () => signIdentity(PUBLIC_IDENTITY, options.identitySecret))] as const),
       );
       const detail = Object.fromEntries(checks);
-      return { ok: checks.every(([, state]) => state === 'up'), detail: { subgraphs: detail, supergraph: supergraph.describe() } };
+      return { ok: checks.every(([, state]) => state === 'up'), detail: { subgraphs: detail, supergraph: supergraph.readiness() } };
     },
   });
 

@@ -23,6 +23,8 @@ export interface BadInputCase {
   name: string;
   /** a raw request body, sent as is */
   raw?: string;
+  /** a raw request body as bytes (for bytes that are no UTF-8), sent as is */
+  bytes?: Uint8Array<ArrayBuffer>;
   query?: string;
   variables?: Record<string, unknown>;
   operationName?: string;
@@ -34,6 +36,9 @@ export interface BadInputCase {
 const bad = (code: string, message?: string, status = 200): Expected => ({ status, code, ...(message ? { message } : {}) });
 const refusedHiding = (message: string, hides: string[]): Expected => ({ status: 200, code: 'FORBIDDEN', message, hides });
 const VALIDATION = (message: string): Expected => ({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message });
+/** UTF-8 text with raw bytes between its parts. */
+const utf8With = (before: string, bytes: number[], after: string): Uint8Array<ArrayBuffer> =>
+  new Uint8Array(Buffer.concat([Buffer.from(before, 'utf8'), Buffer.from(bytes), Buffer.from(after, 'utf8')]));
 const JSON_SHAPE = (message: string): Expected => ({ status: 400, code: 'QUERY_LIMIT_EXCEEDED', message });
 const BAD_VARIABLE = (message: string): Expected => ({ status: 400, code: 'BAD_USER_INPUT', message });
 
@@ -281,6 +286,11 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   // Bodies that are not well-formed UTF-8 text (issue 17.7): refused, never stored as U+FFFD
   { name: 'JSON declared as latin-1', raw: '{"query": "{ services { code } }"}', contentType: 'application/json; charset=iso-8859-1', expect: { status: 415, code: null, message: 'UTF-8' } },
   { name: 'JSON declared as UTF-16', raw: '{"query": "{ services { code } }"}', contentType: 'application/json; charset="utf-16"', expect: { status: 415, code: null, message: 'UTF-8' } },
+  { name: 'invalid UTF-8 byte (0xff) in a variable', bytes: utf8With('{"query": "query ($v: ID!) { mandate(id: $v) { id } }", "variables": {"v": "m-', [0xff], '"}}'), caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'truncated UTF-8 sequence in a mutation input', bytes: utf8With('{"query": "mutation ($r: String) { endMandate(input: {id: \\"x\\", endDate: \\"2030-01-01\\", expectedVersion: 1}, reason: $r) { mandates { id } } }", "variables": {"r": "caf', [0xc3], '"}}'), caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'overlong UTF-8 encoding of "/" in the query', bytes: utf8With('{"query": "{ services { code } } #', [0xc0, 0xaf], '"}'), expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'UTF-8 encoded surrogate (CESU) in a variable name', bytes: utf8With('{"query": "{ services { code } }", "variables": {"', [0xed, 0xa0, 0x80], '": 1}}'), expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'well-formed multi-byte UTF-8 passes', bytes: utf8With('{"query": "{ services { code } } # caf\u00e9 ', [0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80], '"}'), expect: { status: 200, code: null } },
   { name: 'lone high surrogate in a variable', raw: '{"query": "query ($v: ID!) { mandate(id: $v) { id } }", "variables": {"v": "m-\\ud800"}}', caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },
   { name: 'lone low surrogate in a mutation input', raw: '{"query": "mutation ($i: GrantMandateInput!) { grantMandate(input: $i) { mandates { id } } }", "variables": {"i": {"service": "OSO_OV", "systemId": "\\udc00las", "brin": "05LM", "bevoegdGezagNummer": "41234", "startDate": "2027-01-01"}}}', caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },
   { name: 'lone surrogate in a variable name', raw: '{"query": "{ services { code } }", "variables": {"\\ud800": 1}}', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },

@@ -31,7 +31,7 @@ describe('the bad-input corpus through the gateway', () => {
   });
 
   async function send(c: BadInputCase) {
-    const body = c.raw ?? JSON.stringify({ query: c.query, variables: c.variables, operationName: c.operationName });
+    const body = c.bytes ?? c.raw ?? JSON.stringify({ query: c.query, variables: c.variables, operationName: c.operationName });
     const res = await fetch(system.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': c.contentType ?? 'application/json', ...headers[c.caller ?? 'none'] },
