@@ -50,6 +50,8 @@ export const gatewayEnvSchema = z.object({
   INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   EXPLORER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Most open keep-alive connections to each subgraph. */
+  SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1_000).default(32),
   /** The supergraph to serve instead of schema/supergraph.graphql (the --supergraph flag wins). */
   SUPERGRAPH_FILE: z.string().min(1).optional(),
   /** Load a changed supergraph file while running; default on unless NODE_ENV=production. */

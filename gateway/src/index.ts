@@ -51,6 +51,7 @@ const gateway = await createGateway({
   introspection: config.INTROSPECTION,
   explorer: config.EXPLORER,
   subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  subgraphConnections: config.SUBGRAPH_CONNECTIONS,
   processMetrics: true,
   separateMetrics: config.METRICS_PORT !== undefined,
 }).catch((err: unknown) => {
