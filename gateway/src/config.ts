@@ -29,6 +29,8 @@ export const gatewayEnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   /** Development: a file with the PEM public key (npm start writes one under .data/dev-keys). */
   JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  /** Verified tokens remembered until they expire (least recently used dropped first); 0: none. */
+  JWT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   /** Longest token lifetime accepted (exp − iat), in seconds. */
   JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
   /** Query limits (see gateway/src/limits.ts). */

@@ -30,11 +30,16 @@ export class SubgraphUnavailableError extends Error {
 /** What the data source needs of the gateway's context. */
 export interface SubgraphCallContext extends Record<string, unknown> {
   requestId: string;
-  subgraphIdentity: RequestIdentity;
 }
 
-/** Called after each fetch: its duration and outcome (ok, http_<status>, timeout, unreachable). */
-export type FetchObserver = (subgraph: string, seconds: number, outcome: string) => void;
+export interface DataSourceSettings<TContext> {
+  /** Longest wait, as the pool applies it (for the message). */
+  timeoutMs: number;
+  /** Called after each fetch: its duration and outcome (ok, http_<status>, timeout, unreachable). */
+  observe: (subgraph: string, seconds: number, outcome: string) => void;
+  /** The signed identity of the client request a fetch is part of. */
+  identity: (context: TContext) => RequestIdentity;
+}
 
 /** Only queries are shared: a mutation is carried out once per request that asks it. */
 const shareable = (body: string) => body.startsWith('{"query":"query') || body.startsWith('{"query":"{');
@@ -43,14 +48,17 @@ export class ResilientDataSource<TContext extends SubgraphCallContext> implement
   constructor(
     readonly subgraphName: string,
     private readonly client: SubgraphClient,
-    private readonly timeoutMs: number,
-    private readonly observe: FetchObserver,
+    private readonly settings: DataSourceSettings<TContext>,
   ) {}
 
   async process(options: GraphQLDataSourceProcessOptions<TContext>): Promise<GatewayGraphQLResponse> {
-    const { request, context } = options;
+    const { request } = options;
+    // Health checks and schema loading (which this gateway never asks: its supergraph is
+    // static) would come without the client request's context.
+    const context = options.context as TContext;
     if (!request.query) throw new Error('Missing query');
-    const identity = context.subgraphIdentity.header();
+    const subgraphIdentity = this.settings.identity(context);
+    const identity = subgraphIdentity.header();
     const headers: Record<string, string> = { 'content-type': 'application/json', [IDENTITY_HEADER]: identity, [REQUEST_ID_HEADER]: context.requestId };
     // e.g. the trace request header @apollo/gateway adds when usage reporting is on
     if (request.http?.headers) for (const [name, value] of request.http.headers) headers[name] = value;
@@ -59,16 +67,16 @@ export class ResilientDataSource<TContext extends SubgraphCallContext> implement
     const started = process.hrtime.bigint();
     let answer: SubgraphAnswer;
     try {
-      answer = await this.client.post(body, headers, shareable(body) ? context.subgraphIdentity.key() : null);
+      answer = await this.client.post(body, headers, shareable(body) ? subgraphIdentity.key() : null);
     } catch (err) {
       if (!(err instanceof SubgraphFetchError)) throw err;
-      this.observe(this.subgraphName, Number(process.hrtime.bigint() - started) / 1e9, err.reason);
+      this.settings.observe(this.subgraphName, Number(process.hrtime.bigint() - started) / 1e9, err.reason);
       const name = this.subgraphName;
-      const message = err.reason === 'timeout' ? `The ${name} service did not answer within ${this.timeoutMs} ms` : `The ${name} service is unreachable`;
+      const message = err.reason === 'timeout' ? `The ${name} service did not answer within ${this.settings.timeoutMs} ms` : `The ${name} service is unreachable`;
       return this.unavailable(options, new SubgraphUnavailableError(name, err.reason, message));
     }
     const ok = answer.status >= 200 && answer.status < 300;
-    this.observe(this.subgraphName, Number(process.hrtime.bigint() - started) / 1e9, ok ? 'ok' : `http_${answer.status}`);
+    this.settings.observe(this.subgraphName, Number(process.hrtime.bigint() - started) / 1e9, ok ? 'ok' : `http_${answer.status}`);
 
     const parsed = parseBody(answer);
     if (!ok) {

@@ -36,6 +36,7 @@ const gateway = await createGateway({
     jwksUrl: config.JWT_JWKS_URL,
     publicKeyPem: config.JWT_PUBLIC_KEY_FILE ? TokenVerifier.readPublicKeyFile(config.JWT_PUBLIC_KEY_FILE) : undefined,
     maxLifetimeSeconds: config.JWT_MAX_AGE_SECONDS,
+    cacheSize: config.JWT_CACHE_SIZE,
   },
   limits: {
     maxDepth: config.MAX_DEPTH,

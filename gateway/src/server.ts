@@ -70,8 +70,6 @@ export interface GatewayOptions {
 export interface GatewayContext extends Record<string, unknown> {
   identity: Identity;
   requestId: string;
-  /** The identity the subgraphs receive, signed once for all fetches of this request. */
-  subgraphIdentity: RequestIdentity;
 }
 
 export interface GatewayServer {
@@ -165,6 +163,16 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
 
   const clients = new SubgraphClients({ timeoutMs, connections: options.subgraphConnections ?? DEFAULT_SUBGRAPH_CONNECTIONS });
   const observeFetch = metrics.subgraphFetchObserver();
+  // The identity the subgraphs receive, signed once for all the fetches of one client request.
+  const signed = new WeakMap<GatewayContext, RequestIdentity>();
+  const subgraphIdentity = (context: GatewayContext) => {
+    let identity = signed.get(context);
+    if (!identity) {
+      identity = new RequestIdentity(context.identity, options.identitySecret);
+      signed.set(context, identity);
+    }
+    return identity;
+  };
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,
@@ -172,7 +180,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     validateSupergraph: true,
     // Spans (when tracing is on) never carry operation documents: they may hold personal data.
     telemetry: { includeDocument: false, recordExceptions: false },
-    buildService: ({ name, url }) => new ResilientDataSource<GatewayContext>(name, clients.for(options.subgraphUrls?.[name] ?? url!), timeoutMs, observeFetch),
+    buildService: ({ name, url }) => new ResilientDataSource<GatewayContext>(name, clients.for(options.subgraphUrls?.[name] ?? url!), { timeoutMs, observe: observeFetch, identity: subgraphIdentity }),
   });
   const identities = new WeakMap<http.IncomingMessage, Identity>();
 
@@ -327,7 +335,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     async context(req) {
       const identity = identities.get(req);
       if (!identity) throw new Error('request reached the context without authentication');
-      return { identity, requestId: requestIdOf(req), subgraphIdentity: new RequestIdentity(identity, options.identitySecret) };
+      return { identity, requestId: requestIdOf(req) };
     },
     async ready() {
       const checks = await Promise.all(
