@@ -32,6 +32,8 @@ export const gatewayEnvSchema = z.object({
   JWT_JWKS_URL: url.optional(),
   /** Development: a file with the PEM public key (npm start writes one under .data/dev-keys). */
   JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  /** Verified tokens remembered until they expire (least recently used dropped first); 0: none. */
+  JWT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   /** Longest token lifetime accepted (exp − iat), in seconds. */
   JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
   /** Query limits (see gateway/src/limits.ts). */
@@ -73,6 +75,8 @@ export const gatewayEnvSchema = z.object({
   INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   EXPLORER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Most open keep-alive connections to each subgraph. */
+  SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(1_000).default(32),
   /** The supergraph to serve instead of schema/supergraph.graphql (the --supergraph flag wins). */
   SUPERGRAPH_FILE: z.string().min(1).optional(),
   /** Load a changed supergraph file while running; default on unless NODE_ENV=production. */

@@ -37,6 +37,7 @@ const gateway = await createGateway({
     jwksUrl: config.JWT_JWKS_URL,
     publicKeyPem: config.JWT_PUBLIC_KEY_FILE ? TokenVerifier.readPublicKeyFile(config.JWT_PUBLIC_KEY_FILE) : undefined,
     maxLifetimeSeconds: config.JWT_MAX_AGE_SECONDS,
+    cacheSize: config.JWT_CACHE_SIZE,
   },
   limits: {
     maxDepth: config.MAX_DEPTH,
@@ -56,6 +57,7 @@ const gateway = await createGateway({
   explorer: config.EXPLORER,
   subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   metricsOperations: config.METRICS_OPERATIONS,
+  subgraphConnections: config.SUBGRAPH_CONNECTIONS,
   processMetrics: true,
   separateMetrics: config.METRICS_PORT !== undefined,
 }).catch((err: unknown) => {

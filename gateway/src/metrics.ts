@@ -45,6 +45,23 @@ export class GatewayMetrics {
 
   private readonly operations: ReadonlySet<string>;
 
+  /**
+   * Records subgraph fetches: the histogram's child for each subgraph and outcome is looked
+   * up once and kept, instead of a labels object and its hash on every fetch.
+   */
+  subgraphFetchObserver(): (subgraph: string, seconds: number, outcome: string) => void {
+    const children = new Map<string, { observe(seconds: number): void }>();
+    return (subgraph, seconds, outcome) => {
+      const key = `${subgraph}\n${outcome}`;
+      let child = children.get(key);
+      if (!child) {
+        child = this.subgraphFetch.labels(subgraph, outcome);
+        children.set(key, child);
+      }
+      child.observe(seconds);
+    };
+  }
+
   constructor(options: { processMetrics?: boolean; operations?: Iterable<string> } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
     this.operations = new Set(options.operations);

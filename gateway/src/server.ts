@@ -5,13 +5,10 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import {
-  IDENTITY_HEADER,
   PUBLIC_IDENTITY,
-  REQUEST_ID_HEADER,
   closeServer,
   createGraphQLHttpServer,
   maskUnexpectedErrors,
@@ -24,12 +21,14 @@ import {
   type Route,
 } from '@osr/common';
 import { TokenVerifier, type TokenSettings } from './auth.js';
-import { ResilientDataSource, SubgraphUnavailableError } from './data-source.js';
+import { ResilientDataSource } from './data-source.js';
 import { explorerRoutes } from './explorer.js';
 import { checkOperation } from './input-check.js';
 import { DEFAULT_JSON_SHAPE, DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, loggedName, type QueryLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter, TrustedProxies, type RateLimitSettings } from './rate-limit.js';
+import { RequestIdentity } from './request-identity.js';
+import { DEFAULT_SUBGRAPH_CONNECTIONS, SubgraphClients } from './subgraph-fetch.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
 import { subgraphState } from './readiness.js';
 import { withoutSchemaDetails } from './schema-details.js';
@@ -68,6 +67,8 @@ export interface GatewayOptions {
   separateMetrics?: boolean;
   /** Longest wait for one subgraph fetch. */
   subgraphTimeoutMs?: number;
+  /** Most open connections from this gateway to one subgraph. */
+  subgraphConnections?: number;
   /** Serve the in-browser explorer at /explorer. */
   explorer?: boolean;
   /** Operation names the metrics label besides the safelist's; every other name counts as "other". */
@@ -164,46 +165,18 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
   const verifier = await TokenVerifier.create(options.tokens);
 
-  // Identical subgraph queries in flight at the same moment for the same caller (same URL,
-  // same signed identity, same body) share one fetch: many clients asking the same headline
-  // at once cost the subgraphs and the database one request. Mutations are never shared.
-  type Answer = { status: number; statusText: string; headers: [string, string][]; body: string };
-  const inFlight = new Map<string, Promise<Answer>>();
-  const shareable = (body: unknown): body is string =>
-    typeof body === 'string' && (body.startsWith('{"query":"query') || body.startsWith('{"query":"{'));
-  const answerOf = (a: Answer) => new Response(a.body, { status: a.status, statusText: a.statusText, headers: a.headers });
-
-  // Subgraph fetches: Node's fetch (keep-alive connection pool), a timeout, and timing.
-  const fetcherFor = (name: string): Fetcher =>
-    (async (url: string, init?: RequestInit) => {
-      const end = metrics.subgraphFetch.startTimer({ subgraph: name });
-      try {
-        const key = shareable(init?.body) ? `${url}\n${new Headers(init?.headers).get(IDENTITY_HEADER)}\n${init.body}` : null;
-        if (key === null) {
-          const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-          end({ outcome: response.ok ? 'ok' : `http_${response.status}` });
-          return response;
-        }
-        let shared = inFlight.get(key);
-        if (!shared) {
-          shared = fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
-            .then(async (r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: await r.text() }))
-            .finally(() => inFlight.delete(key));
-          inFlight.set(key, shared);
-        }
-        const answer = await shared;
-        end({ outcome: answer.status >= 200 && answer.status < 300 ? 'ok' : `http_${answer.status}` });
-        return answerOf(answer);
-      } catch (err) {
-        const timedOut = (err as Error).name === 'TimeoutError';
-        end({ outcome: timedOut ? 'timeout' : 'unreachable' });
-        throw new SubgraphUnavailableError(
-          name,
-          timedOut ? 'timeout' : 'unreachable',
-          timedOut ? `The ${name} service did not answer within ${timeoutMs} ms` : `The ${name} service is unreachable`,
-        );
-      }
-    }) as unknown as Fetcher;
+  const clients = new SubgraphClients({ timeoutMs, connections: options.subgraphConnections ?? DEFAULT_SUBGRAPH_CONNECTIONS });
+  const observeFetch = metrics.subgraphFetchObserver();
+  // The identity the subgraphs receive, signed once for all the fetches of one client request.
+  const signed = new WeakMap<GatewayContext, RequestIdentity>();
+  const subgraphIdentity = (context: GatewayContext) => {
+    let identity = signed.get(context);
+    if (!identity) {
+      identity = new RequestIdentity(context.identity, options.identitySecret);
+      signed.set(context, identity);
+    }
+    return identity;
+  };
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,
@@ -211,19 +184,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     validateSupergraph: true,
     // Spans (when tracing is on) never carry operation documents: they may hold personal data.
     telemetry: { includeDocument: false, recordExceptions: false },
-    buildService: ({ name, url }) => {
-      const source = new ResilientDataSource<GatewayContext & Record<string, unknown>>({
-        url: options.subgraphUrls?.[name] ?? url,
-        fetcher: fetcherFor(name),
-        willSendRequest({ request, context }) {
-          // Every subgraph call carries the caller's identity, signed, valid for a minute.
-          request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity, options.identitySecret));
-          request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-        },
-      });
-      source.subgraphName = name;
-      return source;
-    },
+    buildService: ({ name, url }) => new ResilientDataSource<GatewayContext>(name, clients.for(options.subgraphUrls?.[name] ?? url!), { timeoutMs, observe: observeFetch, identity: subgraphIdentity }),
   });
   const identities = new WeakMap<http.IncomingMessage, Identity>();
 
@@ -234,7 +195,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const introspection = options.introspection ?? true;
 
   /** One JSON log line and the request metrics, for every answered GraphQL request. */
-  const record = (context: GatewayContext, started: bigint, operationName: string | null | undefined, status: number, codes: string[]) => {
+  const record = (context: Pick<GatewayContext, 'identity' | 'requestId'>, started: bigint, operationName: string | null | undefined, status: number, codes: string[]) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const label = metrics.operationLabel(operationName);
     for (const code of codes) metrics.errors.inc({ code });
@@ -403,6 +364,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       await closeServer(httpServer);
       if (metricsServer) await closeServer(metricsServer);
       await apollo.stop();
+      await clients.close();
     },
   };
 }
