@@ -33,6 +33,15 @@ function subgraph(name: string, mappers: Record<string, string>) {
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
+    // The typed client example (docs/clients.md): built from the published API schema only,
+    // as a front-end team outside this repository would.
+    'examples/front-end/src/gql/': {
+      schema: 'schema/api.graphql',
+      documents: ['examples/front-end/src/**/*.ts', '!examples/front-end/src/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: { documentMode: 'string', useTypeImports: true, enumsAsTypes: true, scalars: { Date: 'string', DateTime: 'string' } },
+    },
     ...subgraph('organisations', {
       Board: '../documents.js#BoardDocument',
       School: '../documents.js#SchoolDocument',

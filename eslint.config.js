@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.cache/**', '.data/**', '**/generated/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.cache/**', '.data/**', '**/generated/**', 'examples/front-end/src/gql/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

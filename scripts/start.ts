@@ -14,6 +14,7 @@ import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
 import { embeddedDatabaseDir, forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
 import { firstRequestHint } from './first-request.js';
 import { largestBoard, loadDemoIfEmpty } from './seed-lib.js';
+import { logFormat, prettyLogStream } from './log-output.js';
 
 const env = z.object({
   // An empty MONGODB_URI counts as unset.
@@ -67,13 +68,17 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
+const pretty = logFormat(process.stdout) === 'pretty';
+
 function startService(name: string, entry: string, serviceEnv: Record<string, string>): void {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
     cwd: repoRoot,
     env: { ...process.env, ...serviceEnv, OSR_EXIT_ON_STDIN_CLOSE: '1' },
     // stdin is a pipe: when this process dies, the child sees it close and stops itself.
-    stdio: ['pipe', 'inherit', 'inherit'],
+    // stdout (the JSON log lines) is pretty-printed on a terminal, passed through otherwise.
+    stdio: ['pipe', pretty ? 'pipe' : 'inherit', 'inherit'],
   });
+  if (pretty) child.stdout?.pipe(prettyLogStream());
   children.push({ name, child });
   child.on('exit', (code, signal) => {
     if (shuttingDown) return;

@@ -37,9 +37,12 @@ export type AgeBucket =
   /** More than 90 days. */
   | 'OVER_90_DAYS';
 
+/** A count of items by age. */
 export type AgeCount = {
   __typename?: 'AgeCount';
+  /** The age bracket (e.g. under a week, a week to a month). */
   age: AgeBucket;
+  /** How many items are in it. */
   count: Scalars['Int']['output'];
 };
 
@@ -53,9 +56,11 @@ export type AgeCount = {
  */
 export type Agreement = {
   __typename?: 'Agreement';
+  /** The board (bevoegd gezag) that is party to the agreement. */
   board: Board;
   /** Per service, from which day the agreement covers it (null: from validFrom). */
   coverage: Array<ServiceCoverage>;
+  /** When the agreement was requested or imported. */
   createdAt: Scalars['DateTime']['output'];
   /** The agreement text, every version, oldest first (private). */
   documents: Array<ContractDocument>;
@@ -65,6 +70,7 @@ export type Agreement = {
   extensions: Array<Agreement>;
   /** Every change, oldest first (private). */
   history: Array<AgreementEvent>;
+  /** The agreement's identifier. */
   id: Scalars['ID']['output'];
   /** True for agreements signed before 15 August 2022 and imported into the OSR. */
   imported: Scalars['Boolean']['output'];
@@ -78,13 +84,17 @@ export type Agreement = {
   services: Array<ServiceCode>;
   /** Who signed what, when (private); null before signing and for imported agreements. */
   signature?: Maybe<Signature>;
+  /** When the board signed it; null while unsigned. */
   signedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Name of the person who signed. */
   signedBy?: Maybe<Scalars['String']['output']>;
   /** What was sent for signature (private); null before sending. */
   signing?: Maybe<SigningRequest>;
+  /** Where the agreement stands: requested, awaiting signature, signed, terminated. */
   status: AgreementStatus;
+  /** The kind of agreement. */
   type: AgreementType;
+  /** When the agreement last changed. */
   updatedAt: Scalars['DateTime']['output'];
   /** First day in force (the signing date for agreements signed in the OSR). */
   validFrom?: Maybe<Scalars['Date']['output']>;
@@ -134,9 +144,12 @@ export type AgreementAction =
   | 'TERMINATED'
   | 'WITHDRAWN';
 
+/** A page of agreements. */
 export type AgreementConnection = {
   __typename?: 'AgreementConnection';
+  /** The agreements of this page. */
   edges: Array<AgreementEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
@@ -152,6 +165,7 @@ export type AgreementConnection = {
  */
 export type AgreementCounts = {
   __typename?: 'AgreementCounts';
+  /** The date the counts are for. */
   asOf: Scalars['Date']['output'];
   /** Boards with an OSO agreement in force on asOf (signed, asOf within its validity). */
   boardsWithOsoAgreement: Scalars['Int']['output'];
@@ -169,40 +183,56 @@ export type AgreementCounts = {
   waitingForSignature: Scalars['Int']['output'];
 };
 
+/** Whether an agreement covers a school for a service on a date. */
 export type AgreementCoverage = {
   __typename?: 'AgreementCoverage';
   /** The agreement that covers it, when covered. */
   agreement?: Maybe<Agreement>;
+  /** True when an agreement in force covers it. */
   covered: Scalars['Boolean']['output'];
 };
 
+/** One agreement in a page of agreements. */
 export type AgreementEdge = {
   __typename?: 'AgreementEdge';
+  /** The agreement's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The agreement. */
   node: Agreement;
 };
 
+/** One step in an agreement's history. */
 export type AgreementEvent = {
   __typename?: 'AgreementEvent';
+  /** What happened (requested, sent for signature, signed, terminated, ...). */
   action: AgreementAction;
+  /** When it happened. */
   at: Scalars['DateTime']['output'];
   /** Name of who did it. */
   by: Scalars['String']['output'];
+  /** The status before; null for the first step. */
   from?: Maybe<AgreementStatus>;
+  /** A note given with the step, if any. */
   note?: Maybe<Scalars['String']['output']>;
   /** Role of who did it (BOARD, SUPPORT, SERVICE, ...). */
   role: Scalars['String']['output'];
+  /** The status after. */
   to: AgreementStatus;
   /** The agreement's version after this change. */
   version: Scalars['Int']['output'];
 };
 
+/** Which agreements to list. */
 export type AgreementFilter = {
+  /** Only this board's agreements. */
   bevoegdGezagNummer?: InputMaybe<Scalars['ID']['input']>;
+  /** Only imported (true) or only requested in OSR (false) agreements. */
   imported?: InputMaybe<Scalars['Boolean']['input']>;
   /** Agreements whose services include this one. */
   service?: InputMaybe<ServiceCode>;
+  /** Only agreements in this status. */
   status?: InputMaybe<Array<AgreementStatus>>;
+  /** Only agreements of this kind. */
   type?: InputMaybe<AgreementType>;
 };
 
@@ -220,6 +250,7 @@ export type AgreementStatus =
   /** Withdrawn before it was signed. */
   | 'WITHDRAWN';
 
+/** The kind of agreement a board signs with Kennisnet. */
 export type AgreementType =
   | 'ENTREE'
   | 'NUMMERVOORZIENING'
@@ -252,16 +283,21 @@ export type BoardReviewItemsArgs = {
 /** A version of the agreement text. */
 export type ContractDocument = {
   __typename?: 'ContractDocument';
+  /** When the document was added to the agreement. */
   addedAt: Scalars['DateTime']['output'];
+  /** Who added it (a person's name). */
   addedBy: Scalars['String']['output'];
+  /** The document's text. */
   content: Scalars['String']['output'];
   /** SHA-256 of the content (UTF-8), hex. */
   contentHash: Scalars['String']['output'];
+  /** The document's title. */
   title: Scalars['String']['output'];
   /** 1, 2, ... in the order the versions were made. */
   version: Scalars['Int']['output'];
 };
 
+/** A contract document added to an agreement. */
 export type DocumentInput = {
   /** The agreement text; at most 100,000 characters. */
   content: Scalars['String']['input'];
@@ -276,6 +312,7 @@ export type FollowResult = {
   cursor?: Maybe<Scalars['String']['output']>;
   /** Review items created (items that already existed are not counted again). */
   itemsCreated: Scalars['Int']['output'];
+  /** How many pages of the organisation change feed were read. */
   pages: Scalars['Int']['output'];
   /** Changes read from the feed. */
   processed: Scalars['Int']['output'];
@@ -283,6 +320,7 @@ export type FollowResult = {
   reviewItems: Array<ReviewItem>;
 };
 
+/** The changes the graph makes. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Marks signed agreements whose last day lies before asOf (today when omitted) EXPIRED (support). */
@@ -311,28 +349,33 @@ export type Mutation = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationExpireAgreementsArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
 
+/** The changes the graph makes. */
 export type MutationFollowOrganisationChangesForAgreementsArgs = {
   fromStart?: InputMaybe<Scalars['Boolean']['input']>;
   maxPages?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** The changes the graph makes. */
 export type MutationRequestAgreementArgs = {
   input: RequestAgreementInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationRequestSwvExtensionArgs = {
   agreementId: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** The changes the graph makes. */
 export type MutationResolveReviewItemArgs = {
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
@@ -340,12 +383,14 @@ export type MutationResolveReviewItemArgs = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationSendForSignatureArgs = {
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
 };
 
 
+/** The changes the graph makes. */
 export type MutationSignAgreementArgs = {
   contentHash: Scalars['String']['input'];
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
@@ -353,6 +398,7 @@ export type MutationSignAgreementArgs = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationTerminateAgreementArgs = {
   endDate: Scalars['Date']['input'];
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
@@ -361,6 +407,7 @@ export type MutationTerminateAgreementArgs = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationUpdateAgreementDocumentArgs = {
   document: DocumentInput;
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
@@ -368,12 +415,14 @@ export type MutationUpdateAgreementDocumentArgs = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationWithdrawAgreementArgs = {
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What changed about an organisation in RIO. */
 export type OrganisationChangeKind =
   | 'BOARD_ADDED'
   | 'BOARD_CHANGED'
@@ -387,12 +436,16 @@ export type OrganisationChangeKind =
   | 'SWV_CHANGED'
   | 'SWV_MEMBERSHIP_CHANGED';
 
+/** Where a page of a list ends and whether more follow (cursor pagination). */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** Pass as after to get the next page; null on an empty page. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when another page follows. */
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** The questions the graph answers. */
 export type Query = {
   __typename?: 'Query';
   /** An agreement by id; FORBIDDEN for who may not read its board. */
@@ -418,16 +471,19 @@ export type Query = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryAgreementArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QueryAgreementCountsArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
 
+/** The questions the graph answers. */
 export type QueryAgreementCoverageArgs = {
   bevoegdGezagNummer: Scalars['ID']['input'];
   date: Scalars['Date']['input'];
@@ -435,6 +491,7 @@ export type QueryAgreementCoverageArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryAgreementsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AgreementFilter>;
@@ -442,17 +499,22 @@ export type QueryAgreementsArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryReviewItemCountsArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/** A board's request for a new agreement. */
 export type RequestAgreementInput = {
+  /** The board that requests it. */
   bevoegdGezagNummer: Scalars['ID']['input'];
   /** The agreement text; the standard text for the type when omitted. */
   document?: InputMaybe<DocumentInput>;
+  /** A note for Kennisnet with the request. */
   note?: InputMaybe<Scalars['String']['input']>;
   /** The services to cover (an OSO agreement: OSO_OV; OSO_SWV comes with the SWV extension). */
   services: Array<ServiceCode>;
+  /** The kind of agreement requested. */
   type: AgreementType;
   /** Last day in force for a fixed-term agreement; open-ended when omitted. */
   validUntil?: InputMaybe<Scalars['Date']['input']>;
@@ -463,25 +525,35 @@ export type ReviewItem = {
   __typename?: 'ReviewItem';
   /** The board's agreements to check (those in force or under way when the item was made). */
   agreements: Array<Agreement>;
+  /** The board whose agreements should be checked. */
   board: Board;
   /** The RIO change that caused it (organisations change feed). */
   changeId: Scalars['ID']['output'];
+  /** The kind of the organisation change that raised it. */
   changeKind: OrganisationChangeKind;
+  /** When the item was raised. */
   createdAt: Scalars['DateTime']['output'];
   /** What changed, in words. */
   description: Scalars['String']['output'];
+  /** The day the organisation change takes effect. */
   effectiveDate: Scalars['Date']['output'];
+  /** The review item's identifier. */
   id: Scalars['ID']['output'];
+  /** Why the item was raised. */
   reason: ReviewReason;
   /** The board's note on how it was resolved. */
   resolution?: Maybe<Scalars['String']['output']>;
+  /** When it was resolved; null while open. */
   resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who resolved it (a person's name); null while open. */
   resolvedBy?: Maybe<Scalars['String']['output']>;
   /** The schools concerned: check their mandates (School.mandates). */
   schools: Array<School>;
+  /** Open until someone resolves it. */
   status: ReviewItemStatus;
   /** What to do, e.g. check the agreement still covers these schools, contact your supplier. */
   suggestedActions: Array<Scalars['String']['output']>;
+  /** Optimistic concurrency: pass it back as expectedVersion to resolve the item. */
   version: Scalars['Int']['output'];
 };
 
@@ -490,10 +562,13 @@ export type ReviewItemCount = {
   __typename?: 'ReviewItemCount';
   /** Age since the item was raised, on asOf. */
   age: AgeBucket;
+  /** How many open items have this reason. */
   count: Scalars['Int']['output'];
+  /** The reason the items were raised. */
   reason: ReviewReason;
 };
 
+/** Whether a review item still needs attention. */
 export type ReviewItemStatus =
   | 'OPEN'
   | 'RESOLVED';
@@ -530,37 +605,48 @@ export type ServiceCode =
   | 'VERZUIM'
   | 'VVA';
 
+/** One education-chain service an agreement covers, and from which day. */
 export type ServiceCoverage = {
   __typename?: 'ServiceCoverage';
   /** First day this service is covered; null: from the agreement's validFrom. */
   from?: Maybe<Scalars['Date']['output']>;
+  /** The service covered. */
   service: ServiceCode;
 };
 
+/** A board's signature on a version of the agreement's document. */
 export type Signature = {
   __typename?: 'Signature';
+  /** The board signed for. */
   board: Scalars['ID']['output'];
   /** SHA-256 of the document signed. */
   contentHash: Scalars['String']['output'];
+  /** The version of the contract document signed. */
   documentVersion: Scalars['Int']['output'];
   /** How it was signed: LOCAL or WEBHOOK. */
   provider: Scalars['String']['output'];
+  /** When it was signed. */
   signedAt: Scalars['DateTime']['output'];
   /** The signer's stable identifier (token subject, or the provider's signer id). */
   signerId: Scalars['String']['output'];
+  /** The name of the person who signed for the board. */
   signerName: Scalars['String']['output'];
 };
 
+/** A request to the board to sign a version of the agreement's document. */
 export type SigningRequest = {
   __typename?: 'SigningRequest';
   /** SHA-256 of the document that was sent; only this exact text can be signed. */
   contentHash: Scalars['String']['output'];
+  /** The version of the contract document to sign. */
   documentVersion: Scalars['Int']['output'];
   /** The e-signing provider: LOCAL (signing in the OSR) or WEBHOOK (an external provider). */
   provider: Scalars['String']['output'];
   /** The provider's reference for this signing request. */
   reference: Scalars['String']['output'];
+  /** When the request was sent. */
   sentAt: Scalars['DateTime']['output'];
+  /** Who sent it (a person's name). */
   sentBy: Scalars['String']['output'];
   /** The board whose staff with KENNISNET_ONDERTEKENEN must sign. */
   signerBoard: Scalars['ID']['output'];

@@ -38,9 +38,11 @@ export type Aanleverpunt = {
   __typename?: 'Aanleverpunt';
   /** True when the school completed the OSO connection process. */
   active: Scalars['Boolean']['output'];
+  /** The school (BRIN) the aanleverpunt belongs to. */
   brin: Scalars['ID']['output'];
   /** Number of the point within the school's BRIN: 1, 2, ... */
   index: Scalars['Int']['output'];
+  /** Which OSO service it delivers for. */
   kind: AanleverpuntKind;
   /** The mandate this point migrated to; null for inactive points. */
   mandate?: Maybe<Mandate>;
@@ -48,13 +50,16 @@ export type Aanleverpunt = {
   system?: Maybe<System>;
 };
 
+/** Which OSO service an aanleverpunt delivers for. */
 export type AanleverpuntKind =
   /** OSO Overstap. */
   | 'OV'
   /** OSO Samenwerkingsverbanden. */
   | 'SWV';
 
+/** A new system of a supplier. */
 export type AddSystemInput = {
+  /** What kind of system it is. */
   kind: SystemKind;
   /** Unique per supplier (case, spaces and punctuation aside). */
   name: Scalars['String']['input'];
@@ -105,10 +110,13 @@ export type CatalogueAction =
 /** One change to the supplier catalogue. */
 export type CatalogueChange = {
   __typename?: 'CatalogueChange';
+  /** What was done to the catalogue. */
   action: CatalogueAction;
+  /** When it was done. */
   at: Scalars['DateTime']['output'];
   /** Name of who made the change (support staff, or the suppliers:import command). */
   by: Scalars['String']['output'];
+  /** The role of who made the change (SUPPORT, or the import command). */
   byRole: Scalars['String']['output'];
   /** What changed, e.g. "System Esis: services OSO_OV → OSO_OV, OSO_SWV". */
   description: Scalars['String']['output'];
@@ -116,7 +124,9 @@ export type CatalogueChange = {
   system?: Maybe<System>;
 };
 
+/** The services a system takes part in, replaced as a whole. */
 export type ChangeSystemServicesInput = {
+  /** The system's identifier. */
   id: Scalars['ID']['input'];
   /** The full new list (at least one). A service with mandates that have not ended cannot be dropped. */
   services: Array<ServiceCode>;
@@ -132,14 +142,21 @@ export type CoverageDimension =
 /** One board, sector or SWV of mandateCoverage; the field named by groupBy is set. */
 export type CoverageGroup = {
   __typename?: 'CoverageGroup';
+  /** The board (when grouped by board). */
   board?: Maybe<Board>;
+  /** How many of them have an active mandate for the service. */
   covered: Scalars['Int']['output'];
+  /** The samenwerkingsverband (when grouped by SWV). */
   samenwerkingsverband?: Maybe<Samenwerkingsverband>;
+  /** How many schools are in the group. */
   schools: Scalars['Int']['output'];
+  /** The sector (when grouped by sector). */
   sector?: Maybe<Sector>;
+  /** How many of them have none. */
   uncovered: Scalars['Int']['output'];
   /** The uncovered schools, ordered by BRIN; first: at most 500 (default 20). */
   uncoveredSchools: Array<School>;
+  /** How many uncovered schools had an inactive aanleverpunt at the migration. */
   uncoveredWithInactiveAanleverpunt: Scalars['Int']['output'];
 };
 
@@ -149,14 +166,17 @@ export type CoverageGroupUncoveredSchoolsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The end of a mandate. */
 export type EndMandateInput = {
   /** Last day the mandate applies: yesterday or later for a board; support may set an earlier date with a reason (a correction). */
   endDate: Scalars['Date']['input'];
   /** The version you last saw; a newer one means someone else changed it (CONFLICT). */
   expectedVersion: Scalars['Int']['input'];
+  /** The mandate to end. */
   id: Scalars['ID']['input'];
 };
 
+/** What one pass over the organisation change feed did. */
 export type FeedFollowReport = {
   __typename?: 'FeedFollowReport';
   /** Organisation changes read from the feed in this run. */
@@ -167,15 +187,19 @@ export type FeedFollowReport = {
   mandatesFlagged: Scalars['Int']['output'];
 };
 
+/** A board's grant of a mandate to a supplier's system. */
 export type GrantMandateInput = {
   /** The board giving the mandate (a board user's own board): the board that holds the school on the start date. */
   bevoegdGezagNummer: Scalars['ID']['input'];
   /** The school; omit for a board-level service. */
   brin?: InputMaybe<Scalars['ID']['input']>;
+  /** The last day; omitted: open-ended. */
   endDate?: InputMaybe<Scalars['Date']['input']>;
+  /** The service the mandate is for. */
   service: ServiceCode;
   /** Today or later for a board; support may set an earlier date with a reason (a correction). */
   startDate: Scalars['Date']['input'];
+  /** The system that may act for the school. */
   systemId: Scalars['ID']['input'];
 };
 
@@ -187,6 +211,7 @@ export type Mandate = {
   __typename?: 'Mandate';
   /** The board that gave the mandate. */
   board: Board;
+  /** When it was recorded. */
   createdAt: Scalars['DateTime']['output'];
   /** Last day the mandate applies; null while open-ended. */
   endDate?: Maybe<Scalars['Date']['output']>;
@@ -196,6 +221,7 @@ export type Mandate = {
    * holds the school sees the changes made while it held it. FORBIDDEN to suppliers.
    */
   history?: Maybe<Array<MandateHistoryEntry>>;
+  /** The mandate's identifier. */
   id: Scalars['ID']['output'];
   /** When the board last confirmed this mandate (start of the school year, after a change). */
   lastReviewedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -206,16 +232,21 @@ export type Mandate = {
   lastReviewedBy?: Maybe<Scalars['String']['output']>;
   /** True while an organisation change asks the board(s) to check this mandate. */
   needsReview: Scalars['Boolean']['output'];
+  /** How the mandate came to be (migrated from OSO, or granted in OSR). */
   origin: MandateOrigin;
   /** Why the mandate must be checked, e.g. the school moved to another board. */
   reviewReasons: Array<MandateReviewReason>;
   /** The school the mandate is for; null for a board-level mandate. */
   school?: Maybe<School>;
+  /** The education-chain service the mandate is for. */
   service: Service;
+  /** The first day the mandate is in force. */
   startDate: Scalars['Date']['output'];
   /** Status on the date the enclosing query asked about (today by default). */
   status: MandateStatus;
+  /** The supplier's system that may act for the school. */
   system: System;
+  /** When it last changed (the supplier feed's order). */
   updatedAt: Scalars['DateTime']['output'];
   /** Increases with every change; pass it back as expectedVersion to change the mandate. */
   version: Scalars['Int']['output'];
@@ -235,6 +266,7 @@ export type MandateYearCheckArgs = {
   schoolYear?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What happened to a mandate in one step of its history. */
 export type MandateAction =
   /** Confirmed by the board (or support) in the yearly mandate check; schoolYear says for which year. */
   | 'CONFIRMED'
@@ -247,6 +279,7 @@ export type MandateAction =
   /** Created because the school switched administration system. */
   | 'SWITCHED_TO';
 
+/** The mandates a write created or changed. */
 export type MandateChange = {
   __typename?: 'MandateChange';
   /** The mandates that changed, as they are now. */
@@ -260,7 +293,9 @@ export type MandateChange = {
  */
 export type MandateCheck = {
   __typename?: 'MandateCheck';
+  /** How many of them were checked. */
   confirmed: Scalars['Int']['output'];
+  /** How many mandates are due for the check. */
   due: Scalars['Int']['output'];
   /** 31 July. */
   endDate: Scalars['Date']['output'];
@@ -270,6 +305,7 @@ export type MandateCheck = {
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Who made the last confirmation (a person's name). */
   finishedBy?: Maybe<Scalars['String']['output']>;
+  /** How many are still to check. */
   open: Scalars['Int']['output'];
   /** The open mandates, by school, service and start date; first: at most 100 (default 20). */
   openMandates: MandateConnection;
@@ -293,35 +329,52 @@ export type MandateCheckOpenMandatesArgs = {
 /** One board's figures in mandateCheckProgress. */
 export type MandateCheckBoard = {
   __typename?: 'MandateCheckBoard';
+  /** The board. */
   board: Board;
+  /** True when none is left to check. */
   finished: Scalars['Boolean']['output'];
   /** The day the last due mandate was confirmed, when all are. */
   finishedOn?: Maybe<Scalars['Date']['output']>;
+  /** How many of them were checked. */
   mandatesConfirmed: Scalars['Int']['output'];
+  /** How many of its mandates are due. */
   mandatesDue: Scalars['Int']['output'];
+  /** How many are still to check. */
   mandatesOpen: Scalars['Int']['output'];
 };
 
+/** A page of the check's boards. */
 export type MandateCheckBoardConnection = {
   __typename?: 'MandateCheckBoardConnection';
+  /** The boards of this page. */
   edges: Array<MandateCheckBoardEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
+/** One board in a page of the check's boards. */
 export type MandateCheckBoardEdge = {
   __typename?: 'MandateCheckBoardEdge';
+  /** The board's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The board's progress. */
   node: MandateCheckBoard;
 };
 
 /** The yearly check's figures at the end of one day. */
 export type MandateCheckDay = {
   __typename?: 'MandateCheckDay';
+  /** How many boards had mandates due. */
   boardsDue: Scalars['Int']['output'];
+  /** How many of them had checked them all. */
   boardsFinished: Scalars['Int']['output'];
+  /** The day. */
   date: Scalars['Date']['output'];
+  /** How many of them were checked by then. */
   mandatesConfirmed: Scalars['Int']['output'];
+  /** How many mandates were due at the end of the day. */
   mandatesDue: Scalars['Int']['output'];
+  /** How many were still to check. */
   mandatesOpen: Scalars['Int']['output'];
 };
 
@@ -341,12 +394,19 @@ export type MandateCheckGroup = {
   boardsDue: Scalars['Int']['output'];
   /** Of those, boards whose due mandates in the group are all confirmed. */
   boardsFinished: Scalars['Int']['output'];
+  /** How many boards in the group still have mandates to check. */
   boardsOpen: Scalars['Int']['output'];
+  /** How many of them were checked. */
   mandatesConfirmed: Scalars['Int']['output'];
+  /** How many mandates in the group are due. */
   mandatesDue: Scalars['Int']['output'];
+  /** How many are still to check. */
   mandatesOpen: Scalars['Int']['output'];
+  /** The samenwerkingsverband (when grouped by SWV). */
   samenwerkingsverband?: Maybe<Samenwerkingsverband>;
+  /** The sector (when grouped by sector). */
   sector?: Maybe<Sector>;
+  /** The supplier (when grouped by supplier). */
   supplier?: Maybe<Supplier>;
 };
 
@@ -379,14 +439,21 @@ export type MandateCheckProgress = {
   boardsDue: Scalars['Int']['output'];
   /** Boards whose due mandates are all confirmed. */
   boardsFinished: Scalars['Int']['output'];
+  /** How many boards still have mandates to check. */
   boardsOpen: Scalars['Int']['output'];
+  /** The school year's last day. */
   endDate: Scalars['Date']['output'];
   /** One per sector, supplier or SWV (groupBy), most open mandates first; empty without groupBy. */
   groups: Array<MandateCheckGroup>;
+  /** How many of them were checked. */
   mandatesConfirmed: Scalars['Int']['output'];
+  /** How many mandates are due. */
   mandatesDue: Scalars['Int']['output'];
+  /** How many are still to check. */
   mandatesOpen: Scalars['Int']['output'];
+  /** The school year of the check (e.g. 2025-2026). */
   schoolYear: Scalars['String']['output'];
+  /** The school year's first day. */
   startDate: Scalars['Date']['output'];
 };
 
@@ -413,12 +480,16 @@ export type MandateConfirmation = {
   mandates: Array<Mandate>;
   /** How many this call confirmed (the others were confirmed for the year already). */
   newlyConfirmed: Scalars['Int']['output'];
+  /** The school year confirmed for (e.g. 2025-2026). */
   schoolYear: Scalars['String']['output'];
 };
 
+/** A page of mandates. */
 export type MandateConnection = {
   __typename?: 'MandateConnection';
+  /** The mandates of this page. */
   edges: Array<MandateEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
@@ -434,14 +505,21 @@ export type MandateConnection = {
  */
 export type MandateCount = {
   __typename?: 'MandateCount';
+  /** The board counted (when grouped by board). */
   board?: Maybe<Board>;
   /** Number of mandates in this group. */
   count: Scalars['Int']['output'];
+  /** The origin counted (when grouped by origin). */
   origin?: Maybe<MandateOrigin>;
+  /** The sector counted (when grouped by sector). */
   sector?: Maybe<Sector>;
+  /** The service counted (when grouped by service). */
   service?: Maybe<ServiceCode>;
+  /** The status counted (when grouped by status). */
   status?: Maybe<MandateStatus>;
+  /** The supplier counted (when grouped by supplier). */
   supplier?: Maybe<Supplier>;
+  /** The system counted (when grouped by system). */
   system?: Maybe<System>;
 };
 
@@ -455,6 +533,7 @@ export type MandateCount = {
  */
 export type MandateCoverage = {
   __typename?: 'MandateCoverage';
+  /** The date the coverage is for. */
   asOf: Scalars['Date']['output'];
   /** Schools with at least one mandate for the service active on asOf. */
   covered: Scalars['Int']['output'];
@@ -462,6 +541,7 @@ export type MandateCoverage = {
   groups: Array<CoverageGroup>;
   /** Schools in the register on asOf (only the board's own schools for a board user). */
   schools: Scalars['Int']['output'];
+  /** The service whose coverage is counted. */
   service: ServiceCode;
   /** Schools without one: the coverage gap. */
   uncovered: Scalars['Int']['output'];
@@ -483,16 +563,23 @@ export type MandateDimension =
   | 'SUPPLIER'
   | 'SYSTEM';
 
+/** One mandate in a page of mandates. */
 export type MandateEdge = {
   __typename?: 'MandateEdge';
+  /** The mandate's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The mandate. */
   node: Mandate;
 };
 
+/** One step in a mandate's history. */
 export type MandateHistoryEntry = {
   __typename?: 'MandateHistoryEntry';
+  /** What happened. */
   action: MandateAction;
+  /** The mandate as it was after the step. */
   after: MandateSnapshot;
+  /** When it happened. */
   at: Scalars['DateTime']['output'];
   /** Null for a creation. */
   before?: Maybe<MandateSnapshot>;
@@ -524,15 +611,18 @@ export type MandateMonth = {
   date: Scalars['Date']['output'];
   /** The month, YYYY-MM. */
   month: Scalars['String']['output'];
+  /** The service counted. */
   service: ServiceCode;
 };
 
+/** How a mandate came to be. */
 export type MandateOrigin =
   /** Created automatically from an active Mijn OSO aanleverpunt on 15 August 2022. */
   | 'OSO_MIGRATION'
   /** Issued in the OSR by the board or support. */
   | 'OSR';
 
+/** Why a mandate was flagged for review. */
 export type MandateReviewKind =
   | 'SCHOOL_CLOSED'
   | 'SCHOOL_MOVED'
@@ -546,21 +636,32 @@ export type MandateReviewReason = {
   boards: Array<Scalars['String']['output']>;
   /** The organisation change (from the RIO change feed) that raised it. */
   changeId: Scalars['ID']['output'];
+  /** The reason in words. */
   description: Scalars['String']['output'];
+  /** The day the change behind it takes effect. */
   effectiveDate: Scalars['Date']['output'];
+  /** Why the mandate needs review. */
   kind: MandateReviewKind;
+  /** When the flag was raised. */
   raisedAt: Scalars['DateTime']['output'];
 };
 
 /** The recorded state of a mandate before or after a change. */
 export type MandateSnapshot = {
   __typename?: 'MandateSnapshot';
+  /** The board at that point. */
   bevoegdGezagNummer: Scalars['ID']['output'];
+  /** The school (BRIN); null for a board-level mandate. */
   brin?: Maybe<Scalars['ID']['output']>;
+  /** The last day at that point; null for open-ended. */
   endDate?: Maybe<Scalars['Date']['output']>;
+  /** The service at that point. */
   service: ServiceCode;
+  /** The first day at that point. */
   startDate: Scalars['Date']['output'];
+  /** The system's identifier at that point. */
   systemId: Scalars['ID']['output'];
+  /** The mandate's version at that point. */
   version: Scalars['Int']['output'];
 };
 
@@ -581,16 +682,19 @@ export type MandateYearCheck = {
   __typename?: 'MandateYearCheck';
   /** Due and checked in the year by (or for) the board that holds the school now. */
   confirmed: Scalars['Boolean']['output'];
+  /** When it was checked; null while open. */
   confirmedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Who checked it (a person's name): for the same callers as the history (FORBIDDEN to suppliers). */
   confirmedBy?: Maybe<Scalars['String']['output']>;
   /** The mandate runs on some day of the school year. */
   due: Scalars['Boolean']['output'];
+  /** How it was checked (confirmed as it is, or by a change in the year); null while open. */
   kind?: Maybe<MandateCheckKind>;
   /** The school year, e.g. 2026-2027. */
   schoolYear: Scalars['String']['output'];
 };
 
+/** The changes the graph makes. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Add a system to a supplier (support only). CONFLICT when the supplier has a system of that name. */
@@ -645,16 +749,19 @@ export type Mutation = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationAddSystemArgs = {
   input: AddSystemInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationChangeSystemServicesArgs = {
   input: ChangeSystemServicesInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationConfirmMandatesArgs = {
   board: Scalars['ID']['input'];
   ids: Array<Scalars['ID']['input']>;
@@ -662,79 +769,96 @@ export type MutationConfirmMandatesArgs = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationDeleteWebhookArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The changes the graph makes. */
 export type MutationEndMandateArgs = {
   input: EndMandateInput;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** The changes the graph makes. */
 export type MutationGrantMandateArgs = {
   input: GrantMandateInput;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** The changes the graph makes. */
 export type MutationMarkMandatesReviewedArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/** The changes the graph makes. */
 export type MutationPauseWebhookArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The changes the graph makes. */
 export type MutationRedeliverWebhookEventArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The changes the graph makes. */
 export type MutationRegisterSupplierArgs = {
   input: RegisterSupplierInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationRegisterWebhookArgs = {
   input: RegisterWebhookInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationRenameSupplierArgs = {
   input: RenameSupplierInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationResumeWebhookArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The changes the graph makes. */
 export type MutationRetireSystemArgs = {
   input: RetireSystemInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationRotateWebhookSecretArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The changes the graph makes. */
 export type MutationSwitchSystemArgs = {
   input: SwitchSystemInput;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Where a page of a list ends and whether more follow (cursor pagination). */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** Pass as after to get the next page; null on an empty page. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when another page follows. */
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** The questions the graph answers. */
 export type Query = {
   __typename?: 'Query';
   /** A mandate by id; status is computed for asOf (today when omitted). */
@@ -773,6 +897,7 @@ export type Query = {
    * mandateCounts (a board sees its own schools).
    */
   mandateCoverage: MandateCoverage;
+  /** One education-chain service by its code; null when unknown. */
   service?: Maybe<Service>;
   /** The service catalogue, ordered by code. */
   services: Array<Service>;
@@ -794,23 +919,27 @@ export type Query = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryMandateArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   id: Scalars['ID']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QueryMandateCheckProgressArgs = {
   groupBy?: InputMaybe<MandateCheckDimension>;
   schoolYear?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** The questions the graph answers. */
 export type QueryMandateCheckSeriesArgs = {
   schoolYear?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** The questions the graph answers. */
 export type QueryMandateCountSeriesArgs = {
   from: Scalars['Date']['input'];
   services?: InputMaybe<Array<ServiceCode>>;
@@ -818,6 +947,7 @@ export type QueryMandateCountSeriesArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryMandateCountsArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   groupBy: Array<MandateDimension>;
@@ -825,6 +955,7 @@ export type QueryMandateCountsArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryMandateCoverageArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   groupBy?: InputMaybe<CoverageDimension>;
@@ -832,16 +963,19 @@ export type QueryMandateCoverageArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryServiceArgs = {
   code: ServiceCode;
 };
 
 
+/** The questions the graph answers. */
 export type QuerySupplierArgs = {
   oin: Scalars['ID']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QuerySupplierMandatesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   asOf?: InputMaybe<Scalars['Date']['input']>;
@@ -852,12 +986,14 @@ export type QuerySupplierMandatesArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QuerySuppliersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** The questions the graph answers. */
 export type QueryWebhookDeliveriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -866,18 +1002,22 @@ export type QueryWebhookDeliveriesArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryWebhooksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   supplier?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A new supplier in the catalogue. */
 export type RegisterSupplierInput = {
+  /** The supplier's name. */
   name: Scalars['String']['input'];
   /** OIN, 20 digits; unique. */
   oin: Scalars['ID']['input'];
 };
 
+/** A new webhook endpoint of a supplier. */
 export type RegisterWebhookInput = {
   /** Only these events (omit: all). */
   events?: InputMaybe<Array<WebhookEventType>>;
@@ -889,12 +1029,17 @@ export type RegisterWebhookInput = {
   url: Scalars['String']['input'];
 };
 
+/** A supplier's new name. */
 export type RenameSupplierInput = {
+  /** The new name. */
   name: Scalars['String']['input'];
+  /** The supplier's OIN. */
   oin: Scalars['ID']['input'];
 };
 
+/** A system's retirement: it takes no new mandates after its last day. */
 export type RetireSystemInput = {
+  /** The system's identifier. */
   id: Scalars['ID']['input'];
   /** The last day a new mandate may start on the system. */
   lastDay: Scalars['Date']['input'];
@@ -946,9 +1091,13 @@ export type Sector =
 /** A service (dienst) in the education chain. */
 export type Service = {
   __typename?: 'Service';
+  /** The service's code, the key it is known by. */
   code: ServiceCode;
+  /** What the service is for. */
   description: Scalars['String']['output'];
+  /** Whether a mandate for it is given per school or per board. */
   mandateLevel: MandateLevel;
+  /** The service's name for people. */
   name: Scalars['String']['output'];
 };
 
@@ -974,47 +1123,64 @@ export type Supplier = {
    * what. For support, analysts and the supplier itself.
    */
   history?: Maybe<Array<CatalogueChange>>;
+  /** The supplier's name. */
   name: Scalars['String']['output'];
   /** OIN, 20 digits. */
   oin: Scalars['ID']['output'];
+  /** The supplier's systems (retired ones included). */
   systems: Array<System>;
 };
 
+/** A page of suppliers. */
 export type SupplierConnection = {
   __typename?: 'SupplierConnection';
+  /** The suppliers of this page. */
   edges: Array<SupplierEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
+/** One supplier in a page of suppliers. */
 export type SupplierEdge = {
   __typename?: 'SupplierEdge';
+  /** The supplier's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The supplier. */
   node: Supplier;
 };
 
+/** A school's switch of a service to another system: the current mandate ends, a new one starts. */
 export type SwitchSystemInput = {
+  /** The school (BRIN). */
   brin: Scalars['ID']['input'];
   /** The system whose mandate ends the day before startDate. */
   fromSystemId: Scalars['ID']['input'];
+  /** The service switched. */
   service: ServiceCode;
   /** First day of the new system's mandate: today or later for a board; support may set an earlier date with a reason (a correction). */
   startDate: Scalars['Date']['input'];
+  /** The system switched to. */
   toSystemId: Scalars['ID']['input'];
 };
 
 /** A system offered by a supplier, e.g. a LAS. */
 export type System = {
   __typename?: 'System';
+  /** The system's identifier. */
   id: Scalars['ID']['output'];
+  /** What kind of system it is. */
   kind: SystemKind;
   /** Retired: the last day a new mandate may start on it; null while it is not retired. */
   lastDay?: Maybe<Scalars['Date']['output']>;
+  /** The system's name. */
   name: Scalars['String']['output'];
   /** Services this system can act in. */
   services: Array<Service>;
+  /** The supplier that offers it. */
   supplier: Supplier;
 };
 
+/** What kind of system a supplier offers. */
 export type SystemKind =
   /** Leerlingadministratiesysteem (pupil administration). */
   | 'LAS'
@@ -1026,18 +1192,22 @@ export type SystemRetirement = {
   __typename?: 'SystemRetirement';
   /** Mandates newly flagged for review by this retirement (none when it was retired on this day before). */
   flaggedMandates: Array<Mandate>;
+  /** The retired system. */
   system: System;
 };
 
 /** An endpoint a supplier registered to be told of changes to mandates naming its systems. */
 export type Webhook = {
   __typename?: 'Webhook';
+  /** When it was registered. */
   createdAt: Scalars['DateTime']['output'];
   /** Only these events; null: every type. */
   events?: Maybe<Array<WebhookEventType>>;
   /** Since when no attempt got a 2xx; null while it answers. */
   failingSince?: Maybe<Scalars['DateTime']['output']>;
+  /** The webhook's identifier. */
   id: Scalars['ID']['output'];
+  /** When it was paused; null while active. */
   pausedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Why it is paused (by whom, or the failures that paused it). */
   pausedReason?: Maybe<Scalars['String']['output']>;
@@ -1045,60 +1215,84 @@ export type Webhook = {
   previousSecretValidUntil?: Maybe<Scalars['DateTime']['output']>;
   /** Only events of these services; null: every service. */
   services?: Maybe<Array<ServiceCode>>;
+  /** Whether it receives deliveries. */
   status: WebhookStatus;
   /** The supplier's OIN. */
   supplier: Scalars['ID']['output'];
+  /** Where deliveries are posted (https). */
   url: Scalars['String']['output'];
 };
 
 /** One POST of a delivery. */
 export type WebhookAttempt = {
   __typename?: 'WebhookAttempt';
+  /** When the attempt was made. */
   at: Scalars['DateTime']['output'];
+  /** How long the attempt took, in milliseconds. */
   durationMs: Scalars['Int']['output'];
+  /** Why it failed; null when delivered. */
   error?: Maybe<Scalars['String']['output']>;
   /** The HTTP status answered; null when there was no answer (refused, timed out, address not allowed). */
   statusCode?: Maybe<Scalars['Int']['output']>;
 };
 
+/** A page of webhooks. */
 export type WebhookConnection = {
   __typename?: 'WebhookConnection';
+  /** The webhooks of this page. */
   edges: Array<WebhookEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
 /** One event sent to one endpoint. */
 export type WebhookDelivery = {
   __typename?: 'WebhookDelivery';
+  /** How many attempts were made. */
   attemptCount: Scalars['Int']['output'];
   /** The last 20 attempts, oldest first. */
   attempts: Array<WebhookAttempt>;
+  /** When it was delivered; null until then. */
   deliveredAt?: Maybe<Scalars['DateTime']['output']>;
   /** The event id (x-osr-event-id): the same in every attempt and redelivery. */
   eventId: Scalars['ID']['output'];
+  /** The event delivered. */
   eventType: WebhookEventType;
+  /** The delivery's identifier (also sent in the request). */
   id: Scalars['ID']['output'];
+  /** The mandate the event is about. */
   mandateId: Scalars['ID']['output'];
+  /** When the next attempt is due; null when none is. */
   nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the event happened. */
   occurredAt: Scalars['DateTime']['output'];
   /** The JSON body as sent. */
   payload: Scalars['String']['output'];
+  /** Where the delivery stands. */
   status: WebhookDeliveryStatus;
+  /** The webhook it is for. */
   webhookId: Scalars['ID']['output'];
 };
 
+/** A page of deliveries. */
 export type WebhookDeliveryConnection = {
   __typename?: 'WebhookDeliveryConnection';
+  /** The deliveries of this page. */
   edges: Array<WebhookDeliveryEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
+/** One delivery in a page of deliveries. */
 export type WebhookDeliveryEdge = {
   __typename?: 'WebhookDeliveryEdge';
+  /** The delivery's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The delivery. */
   node: WebhookDelivery;
 };
 
+/** Where a delivery stands. */
 export type WebhookDeliveryStatus =
   /** Answered with a 2xx. */
   | 'DELIVERED'
@@ -1107,9 +1301,12 @@ export type WebhookDeliveryStatus =
   /** Waiting for its (next) attempt, or for an earlier event of the same mandate. */
   | 'QUEUED';
 
+/** One webhook in a page of webhooks. */
 export type WebhookEdge = {
   __typename?: 'WebhookEdge';
+  /** The webhook's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The webhook. */
   node: Webhook;
 };
 
@@ -1137,9 +1334,11 @@ export type WebhookSecret = {
   __typename?: 'WebhookSecret';
   /** Verify x-osr-signature with it (docs/webhooks.md). */
   secret: Scalars['String']['output'];
+  /** The webhook the secret signs for. */
   webhook: Webhook;
 };
 
+/** Whether a webhook receives deliveries. */
 export type WebhookStatus =
   | 'ACTIVE'
   /** No deliveries go out (queued ones wait); see pausedReason. */

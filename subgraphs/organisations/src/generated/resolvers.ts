@@ -25,11 +25,16 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** A postal address. */
 export type Address = {
   __typename?: 'Address';
+  /** The city. */
   city?: Maybe<Scalars['String']['output']>;
+  /** The house number, with any addition. */
   houseNumber?: Maybe<Scalars['String']['output']>;
+  /** The postcode. */
   postcode?: Maybe<Scalars['String']['output']>;
+  /** The street. */
   street?: Maybe<Scalars['String']['output']>;
 };
 
@@ -45,11 +50,13 @@ export type Board = {
   endDate?: Maybe<Scalars['Date']['output']>;
   /** KvK number, 8 digits. */
   kvkNummer?: Maybe<Scalars['String']['output']>;
+  /** The board's name as registered in RIO. */
   name: Scalars['String']['output'];
   /** RIO onderwijsbestuur code, 3 digits + B + 3 digits, e.g. 101B584. */
   rioCode?: Maybe<Scalars['String']['output']>;
   /** When RIO last confirmed this board. */
   rioSyncedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The board's RSIN (legal entity number), when RIO has it. */
   rsin?: Maybe<Scalars['String']['output']>;
   /** All schools of this board, ordered by BRIN. Returned whole (the headline request needs every school). */
   schools: Array<School>;
@@ -57,18 +64,25 @@ export type Board = {
   startDate?: Maybe<Scalars['Date']['output']>;
 };
 
+/** A page of boards. */
 export type BoardConnection = {
   __typename?: 'BoardConnection';
+  /** The boards of this page. */
   edges: Array<BoardEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
+/** One board in a page of boards. */
 export type BoardEdge = {
   __typename?: 'BoardEdge';
+  /** The board's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The board. */
   node: Board;
 };
 
+/** Which boards to list. */
 export type BoardFilter = {
   /** Case-insensitive part of the name (matched literally). */
   nameContains?: InputMaybe<Scalars['String']['input']>;
@@ -81,8 +95,11 @@ export type BoardFilter = {
 /** A period in which a school belonged to a board (dates inclusive, null = open). */
 export type BoardPeriod = {
   __typename?: 'BoardPeriod';
+  /** The board in this period. */
   board: Board;
+  /** The first day; null when from before the register recorded it. */
   from?: Maybe<Scalars['Date']['output']>;
+  /** The last day; null while current. */
   until?: Maybe<Scalars['Date']['output']>;
 };
 
@@ -99,6 +116,7 @@ export type DirectoryEntry = {
   swvCodes: Array<Scalars['ID']['output']>;
 };
 
+/** The changes the graph makes. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -114,34 +132,49 @@ export type OrganisationChange = {
   __typename?: 'OrganisationChange';
   /** The board concerned; for school changes the school's board after the change. */
   bevoegdGezagNummer?: Maybe<Scalars['String']['output']>;
+  /** The school concerned (BRIN); null for a board or SWV change. */
   brin?: Maybe<Scalars['String']['output']>;
   /** Human-readable, e.g. 'School 25BE moved from board 41234 to 42001'. */
   description: Scalars['String']['output'];
+  /** The day the change takes effect. */
   effectiveDate: Scalars['Date']['output'];
   /** SCHOOL_MOVED: the board the school left and the board it joined. */
   fromBoard?: Maybe<Scalars['String']['output']>;
+  /** The change's identifier. */
   id: Scalars['ID']['output'];
+  /** The import or RIO sync that recorded it. */
   importId: Scalars['String']['output'];
+  /** What changed. */
   kind: OrganisationChangeKind;
+  /** When it was recorded. */
   recordedAt: Scalars['DateTime']['output'];
   /** Position in the feed, strictly increasing. */
   sequence: Scalars['Int']['output'];
+  /** The samenwerkingsverband concerned (SWV changes). */
   swvCode?: Maybe<Scalars['String']['output']>;
+  /** The board a school moved to (SCHOOL_MOVED). */
   toBoard?: Maybe<Scalars['String']['output']>;
 };
 
+/** A page of the organisation change feed. */
 export type OrganisationChangeConnection = {
   __typename?: 'OrganisationChangeConnection';
+  /** The changes of this page. */
   edges: Array<OrganisationChangeEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
+/** One change in a page of the organisation change feed. */
 export type OrganisationChangeEdge = {
   __typename?: 'OrganisationChangeEdge';
+  /** The change's position in the feed (for after). */
   cursor: Scalars['String']['output'];
+  /** The change. */
   node: OrganisationChange;
 };
 
+/** What changed about an organisation in RIO. */
 export type OrganisationChangeKind =
   | 'BOARD_ADDED'
   | 'BOARD_CHANGED'
@@ -155,12 +188,16 @@ export type OrganisationChangeKind =
   | 'SWV_CHANGED'
   | 'SWV_MEMBERSHIP_CHANGED';
 
+/** Where a page of a list ends and whether more follow (cursor pagination). */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** Pass as after to get the next page; null on an empty page. */
   endCursor?: Maybe<Scalars['String']['output']>;
+  /** True when another page follows. */
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** The questions the graph answers. */
 export type Query = {
   __typename?: 'Query';
   /** A board by its bevoegd gezag nummer; null when RIO does not know it. */
@@ -195,11 +232,13 @@ export type Query = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryBoardArgs = {
   bevoegdGezagNummer: Scalars['ID']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QueryBoardsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<BoardFilter>;
@@ -207,6 +246,7 @@ export type QueryBoardsArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryOrganisationChangesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -214,16 +254,19 @@ export type QueryOrganisationChangesArgs = {
 };
 
 
+/** The questions the graph answers. */
 export type QuerySamenwerkingsverbandArgs = {
   code: Scalars['ID']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QuerySchoolArgs = {
   brin: Scalars['ID']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QuerySchoolsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SchoolFilter>;
@@ -235,12 +278,19 @@ export type RioSyncCounts = {
   __typename?: 'RioSyncCounts';
   /** Change-feed entries appended. */
   changes: Scalars['Int']['output'];
+  /** How many organisations were created. */
   created: Scalars['Int']['output'];
+  /** How many were ended. */
   ended: Scalars['Int']['output'];
+  /** How many schools moved to another board. */
   moved: Scalars['Int']['output'];
+  /** How many records were read from RIO. */
   recordsRead: Scalars['Int']['output'];
+  /** How many records were rejected. */
   rejected: Scalars['Int']['output'];
+  /** How many records changed nothing. */
   unchanged: Scalars['Int']['output'];
+  /** How many were updated. */
   updated: Scalars['Int']['output'];
 };
 
@@ -261,8 +311,11 @@ export type RioSyncOutcome =
 /** A record the sync did not take, named by its RIO API item (self link). */
 export type RioSyncRejection = {
   __typename?: 'RioSyncRejection';
+  /** The field that was refused. */
   field: Scalars['String']['output'];
+  /** Why it was refused. */
   reason: Scalars['String']['output'];
+  /** The rejected record's identifier. */
   record: Scalars['String']['output'];
   /** The offending value as JSON. */
   value?: Maybe<Scalars['String']['output']>;
@@ -273,35 +326,50 @@ export type RioSyncRun = {
   __typename?: 'RioSyncRun';
   /** The RIO API read (without credentials). */
   apiUrl: Scalars['String']['output'];
+  /** How many attempts it took. */
   attempts: Scalars['Int']['output'];
+  /** What the run changed. */
   counts?: Maybe<RioSyncCounts>;
+  /** Why it failed; null when it did not. */
   error?: Maybe<Scalars['String']['output']>;
+  /** When it finished; null while running. */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The import that ended the sync (its change-feed entries carry this id). */
   importId?: Maybe<Scalars['String']['output']>;
+  /** When its last attempt started. */
   lastAttemptStartedAt: Scalars['DateTime']['output'];
+  /** How it ended (RUNNING while it runs). */
   outcome: RioSyncOutcome;
+  /** How many pages of the RIO API were read. */
   pagesFetched: Scalars['Int']['output'];
+  /** How many pages the RIO API announced. */
   pagesTotal?: Maybe<Scalars['Int']['output']>;
   /** The date the data describes (datumGeldigOp). */
   referenceDate: Scalars['Date']['output'];
+  /** How many records were rejected. */
   rejected: Scalars['Int']['output'];
   /** The first 200 rejections; rejected counts them all. */
   rejections: Array<RioSyncRejection>;
   /** HTTP requests and retries of the last attempt. */
   requests: Scalars['Int']['output'];
+  /** How many requests to the RIO API were retried. */
   retries: Scalars['Int']['output'];
   /** Start of the first attempt: the moment RIO's data was taken (rioSyncedAt). */
   startedAt: Scalars['DateTime']['output'];
+  /** The run's identifier. */
   syncId: Scalars['ID']['output'];
+  /** What started it (the schedule or a person). */
   trigger: RioSyncTrigger;
 };
 
+/** The state of the sync from the RIO API. */
 export type RioSyncStatus = {
   __typename?: 'RioSyncStatus';
   /** Whether this service has a RIO API to sync from (RIO_API_URL). */
   configured: Scalars['Boolean']['output'];
+  /** The latest run; null before the first. */
   lastRun?: Maybe<RioSyncRun>;
+  /** The latest run that succeeded; null before the first. */
   lastSuccess?: Maybe<RioSyncRun>;
   /** The last 10 runs, newest first. */
   recentRuns: Array<RioSyncRun>;
@@ -329,11 +397,13 @@ export type Samenwerkingsverband = {
   displayCode: Scalars['String']['output'];
   /** Last day of the samenwerkingsverband; set when DUO no longer publishes it. */
   endDate?: Maybe<Scalars['Date']['output']>;
+  /** The samenwerkingsverband's name. */
   name: Scalars['String']['output'];
   /** When the register last confirmed this samenwerkingsverband. */
   rioSyncedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Member schools, ordered by BRIN. */
   schools: Array<School>;
+  /** The sector it serves (PO or VO). */
   sector: Sector;
 };
 
@@ -351,9 +421,11 @@ export type School = {
   boardOn?: Maybe<Board>;
   /** BRIN: 2 digits and 2 capital letters or digits, e.g. 25BE. */
   brin: Scalars['ID']['output'];
+  /** The last day of the school in RIO; null while it exists. */
   endDate?: Maybe<Scalars['Date']['output']>;
   /** RIO kind code, e.g. BAS, SBAS, SPEC, VOS. */
   kindCode: Scalars['String']['output'];
+  /** The school's name as registered in RIO. */
   name: Scalars['String']['output'];
   /** The school's OIN, derived from the BRIN: 00000007 + 000 + BRIN + 00000. */
   oin: Scalars['String']['output'];
@@ -361,7 +433,9 @@ export type School = {
   rioSyncedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The samenwerkingsverbanden passend onderwijs this school belongs to (one per sector). */
   samenwerkingsverbanden: Array<Samenwerkingsverband>;
+  /** The school's education sector (PO, VO, ...). */
   sector: Sector;
+  /** The first day of the school in RIO. */
   startDate?: Maybe<Scalars['Date']['output']>;
   /** Branches (vestigingen); the main one has number BRIN + 00. */
   vestigingen: Array<Vestiging>;
@@ -373,9 +447,12 @@ export type SchoolBoardOnArgs = {
   date: Scalars['Date']['input'];
 };
 
+/** A page of schools. */
 export type SchoolConnection = {
   __typename?: 'SchoolConnection';
+  /** The schools of this page. */
   edges: Array<SchoolEdge>;
+  /** Where this page ends and whether more follow. */
   pageInfo: PageInfo;
 };
 
@@ -390,12 +467,16 @@ export type SchoolDirectory = {
   version: Scalars['String']['output'];
 };
 
+/** One school in a page of schools. */
 export type SchoolEdge = {
   __typename?: 'SchoolEdge';
+  /** The school's position in the list (for after). */
   cursor: Scalars['String']['output'];
+  /** The school. */
   node: School;
 };
 
+/** Which schools to list. */
 export type SchoolFilter = {
   /** Schools that exist on this date (started on or before it, not ended before it). */
   activeOn?: InputMaybe<Scalars['Date']['input']>;
@@ -403,6 +484,7 @@ export type SchoolFilter = {
   board?: InputMaybe<Scalars['ID']['input']>;
   /** Case-insensitive part of the name (matched literally). */
   nameContains?: InputMaybe<Scalars['String']['input']>;
+  /** Only schools of this sector. */
   sector?: InputMaybe<Sector>;
   /** Code of a samenwerkingsverband the school belongs to. */
   swv?: InputMaybe<Scalars['ID']['input']>;
@@ -422,10 +504,13 @@ export type Sector =
 /** A branch (vestiging) of a school. */
 export type Vestiging = {
   __typename?: 'Vestiging';
+  /** The vestiging's address. */
   address?: Maybe<Address>;
   /** Last day of the vestiging; set when RIO ends it or a full snapshot no longer holds it. */
   endDate?: Maybe<Scalars['Date']['output']>;
+  /** The municipality it is in. */
   municipality?: Maybe<Scalars['String']['output']>;
+  /** The vestiging's name. */
   name: Scalars['String']['output'];
   /** BRIN + 2 digits, e.g. 25BE00 (main) or 25BE01. */
   vestigingsnummer: Scalars['ID']['output'];

@@ -22,7 +22,9 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/** A new support contact. */
 export type AddSupportContactInput = {
+  /** How the contact is reached. */
   channel: ContactChannel;
   /** Lower-case letters, digits and -, 3 to 64; made up when omitted. */
   id?: InputMaybe<Scalars['ID']['input']>;
@@ -40,6 +42,7 @@ export type AddSupportContactInput = {
   value: Scalars['String']['input'];
 };
 
+/** How a support contact is reached. */
 export type ContactChannel =
   | 'EMAIL'
   | 'PHONE'
@@ -48,6 +51,7 @@ export type ContactChannel =
 /** What the register knows about an address, number or page, including retired ones. */
 export type ContactResolution = {
   __typename?: 'ContactResolution';
+  /** The contact the value names; null when unknown. */
   contact?: Maybe<SupportContact>;
   /** True when it is in use on the date asked. */
   inUse: Scalars['Boolean']['output'];
@@ -63,6 +67,7 @@ export type ContactResolution = {
   value: Scalars['String']['output'];
 };
 
+/** The changes the graph makes. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a contact (support only). Refused when the value is already in use in an overlapping period. */
@@ -75,11 +80,13 @@ export type Mutation = {
 };
 
 
+/** The changes the graph makes. */
 export type MutationAddSupportContactArgs = {
   input: AddSupportContactInput;
 };
 
 
+/** The changes the graph makes. */
 export type MutationRetireSupportContactArgs = {
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
@@ -87,6 +94,7 @@ export type MutationRetireSupportContactArgs = {
   replacedById?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** The questions the graph answers. */
 export type Query = {
   __typename?: 'Query';
   /**
@@ -102,17 +110,20 @@ export type Query = {
 };
 
 
+/** The questions the graph answers. */
 export type QueryResolveContactArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   value: Scalars['String']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QuerySupportContactArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** The questions the graph answers. */
 export type QuerySupportContactsArgs = {
   asOf?: InputMaybe<Scalars['Date']['input']>;
   topic?: InputMaybe<SupportTopic>;
@@ -120,6 +131,7 @@ export type QuerySupportContactsArgs = {
 
 export type Service = {
   __typename?: 'Service';
+  /** The service's code, the key it is known by. */
   code: ServiceCode;
   /**
    * Where to get help for this service (contacts valid today); topic: only contacts for that
@@ -150,6 +162,7 @@ export type ServiceCode =
 /** A way to reach support, valid for a period; retired ones stay answerable. */
 export type SupportContact = {
   __typename?: 'SupportContact';
+  /** How the contact is reached. */
   channel: ContactChannel;
   /** A stable id, e.g. kennisnet-support-email. */
   id: Scalars['ID']['output'];
@@ -163,6 +176,7 @@ export type SupportContact = {
   retiredSince?: Maybe<Scalars['Date']['output']>;
   /** Services this contact helps with; empty means every service. */
   services: Array<ServiceCode>;
+  /** What the contact helps with. */
   topics: Array<SupportTopic>;
   /** First day in use; null when in use since before the register recorded it. */
   validFrom?: Maybe<Scalars['Date']['output']>;
