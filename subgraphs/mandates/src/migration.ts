@@ -463,7 +463,8 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const key = `${row.brin}|${row.kind}`;
     if (activeKinds.has(key) || listed.has(key)) continue;
     listed.add(key);
-    report.schoolsToIssueMandate.push({ brin: row.brin, kind: row.kind, board: holderOf.get(row.brin) ?? null });
+    // the board that holds the school today; for a closed school the board of its points' date
+    report.schoolsToIssueMandate.push({ brin: row.brin, kind: row.kind, board: holderOf.get(row.brin) ?? boardOn.get(`${row.brin}@${startOf(row)}`) ?? null });
   }
   report.assumptions.sort((a, b) => a.line - b.line || a.kind.localeCompare(b.kind));
   report.schoolsToIssueMandate.sort((a, b) => a.brin.localeCompare(b.brin) || a.kind.localeCompare(b.kind));

@@ -176,16 +176,18 @@ export async function importRio(
     const plan = planImport(snapshot, stored, options.mode);
     progress({ phase: 'comparing', done: 1, total: 1 });
     if (!source.read) {
-      // A file's snapshot must describe a later day than the last one imported for its scope:
+      // A file's full snapshot must describe a later day than the last one imported for its scope:
       // otherwise its changes would be dated before what the register already holds (periods
       // that end before they start). A file that changes nothing may be imported again.
       const last = await repository.lastSnapshotDate(snapshot.sectorScope ?? null);
       const c = plan.counts;
       const changesSomething =
         plan.changes.length > 0 || [c.boards, c.schools, c.samenwerkingsverbanden].some((e) => e.created + e.updated + e.ended > 0);
-      if (last && snapshot.referenceDate <= last.referenceDate && changesSomething) {
+      // A delta adds to a day's snapshot: the same day is fine, an earlier one is not.
+      const tooEarly = last && (options.mode === 'full' ? snapshot.referenceDate <= last.referenceDate : snapshot.referenceDate < last.referenceDate);
+      if (last && tooEarly && changesSomething) {
         throw new ImportFileError(
-          `this snapshot describes ${snapshot.referenceDate}, which is not later than the last one imported (${last.referenceDate}, import ${last.importId}), ` +
+          `this ${options.mode === 'full' ? 'snapshot' : 'delta'} describes ${snapshot.referenceDate}, which is ${options.mode === 'full' ? 'not later than' : 'before'} the last one imported (${last.referenceDate}, import ${last.importId}), ` +
             'and it changes the register: give the date the data describes with --reference-date (nothing was written)',
         );
       }

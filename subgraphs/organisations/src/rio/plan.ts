@@ -344,11 +344,16 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     if (old.endDate && old.endDate !== next.endDate) fields.push(next.endDate ? 'endDate' : 'endDate (reopened)');
     const oldV = new Map(old.vestigingen.map((v) => [v.vestigingsnummer, v]));
     let vChanged = false;
+    const closing = !old.endDate && next.endDate ? next.endDate : null;
     for (const v of vestigingen) {
       const was = oldV.get(v.vestigingsnummer);
       if (was === undefined) {
         plan.counts.vestigingen.created++;
         vChanged = true;
+      } else if (closing && !was.endDate && v.endDate === closing && canonical({ ...was, endDate: closing }) === canonical(v)) {
+        // ended with its school: part of SCHOOL_CLOSED, not a change of its own
+        plan.counts.vestigingen.updated++;
+        plan.counts.vestigingen.ended++;
       } else if (canonical(was) !== canonical(v)) {
         vChanged = true;
         plan.counts.vestigingen.updated++;
@@ -379,7 +384,9 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       const problem = periodProblem(old.brin, closedHistory);
       if (problem) plan.periodProblems.push(problem);
       plan.schools.replacements.push({ ...old, endDate: absentEnd, vestigingen: closingLocations(old.vestigingen, absentEnd), boardHistory: closedHistory });
-      plan.counts.vestigingen.ended += old.vestigingen.filter((v) => !v.endDate).length;
+      const endedWithIt = old.vestigingen.filter((v) => !v.endDate || v.endDate > absentEnd).length;
+      plan.counts.vestigingen.updated += endedWithIt;
+      plan.counts.vestigingen.ended += endedWithIt;
       plan.endedByAbsence++;
       plan.counts.schools.updated++;
       plan.counts.schools.ended++;
@@ -401,7 +408,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       plan.endedByAbsence++;
       plan.counts.boards.updated++;
       plan.counts.boards.ended++;
-      boardClosures.push(change('BOARD_CLOSED', nr, absentEnd, null, { bevoegdGezagNummer: nr }, `Board ${nr} closed on ${absentEnd} (no longer in RIO and no open school left)`));
+      boardClosures.push(change('BOARD_CLOSED', nr, absentEnd, null, { bevoegdGezagNummer: nr }, `Board ${nr} closed on ${absentEnd} (no longer in RIO)`));
     }
   }
   // A merger reads as: each school moved, then the old board closed.
