@@ -1,5 +1,5 @@
 /**
- * npm run oso:migrate -- <export.csv> [--dry-run] [--json] [--batch-size 500]
+ * npm run oso:migrate -- <export.csv> [--dry-run] [--json] [--batch-size 500] [--columns LAS=SYSTEEM,...]
  * Migrates a Mijn OSO export of aanleverpunten into the mandates subgraph (format in
  * subgraphs/mandates/src/migration.ts and docs/mandates.md). Schools are checked against RIO
  * through the organisations subgraph's API (ORGANISATIONS_URL + OSR_IDENTITY_SECRET of a
@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { connectDatabase, createLogger, createPeerClient, databaseName, listen } from '@osr/common';
-import { migrateOsoExport, type MigrationReport } from '@osr/subgraph-mandates/migration';
+import { migrateOsoExport, parseColumnMap, type MigrationReport } from '@osr/subgraph-mandates/migration';
 import { organisationsApi } from '@osr/subgraph-mandates/peers';
 import { MandatesRepository } from '@osr/subgraph-mandates/repository';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
@@ -20,13 +20,13 @@ import { dbPrefix, progressReporter, withDatabaseServer } from './cli-support.js
 import { commandOutput, messageOf, type ExitCode } from './cli-outcome.js';
 
 const out = commandOutput('oso:migrate');
-const USAGE = 'usage: npm run oso:migrate -- <export.csv> [--dry-run] [--json] [--batch-size 1..5000]';
+const USAGE = 'usage: npm run oso:migrate -- <export.csv> [--dry-run] [--json] [--batch-size 1..5000] [--columns EXPECTED=NAME,...]';
 
 let parsed!: ReturnType<typeof parseOptions>;
 function parseOptions() {
   return parseArgs({
     allowPositionals: true,
-    options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, 'batch-size': { type: 'string', default: '500' } },
+    options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, 'batch-size': { type: 'string', default: '500' }, columns: { type: 'string' } },
   });
 }
 try {
@@ -38,6 +38,12 @@ const { values, positionals } = parsed;
 const path = positionals[0] ?? '';
 const batchSize = Number(values['batch-size']);
 if (!path || positionals.length > 1 || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) out.fail(USAGE);
+let columns: ReturnType<typeof parseColumnMap> | undefined;
+try {
+  columns = values.columns === undefined ? undefined : parseColumnMap(values.columns);
+} catch (err) {
+  out.fail(`${messageOf(err)}\n${USAGE}`);
+}
 let bytes: Buffer;
 try {
   bytes = readFileSync(path);
@@ -71,6 +77,7 @@ function linesOf(report: MigrationReport): string[] {
     `  aanleverpunten: ${report.aanleverpunten.created} created, ${report.aanleverpunten.updated} updated, ${report.aanleverpunten.unchanged} unchanged`,
     `  rejected rows:  ${report.rejected.length}`,
     ...report.rejected.map((r) => `    line ${r.line}: ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`),
+    ...(report.duplicates.length ? [`  duplicate rows, taken once: ${report.duplicates.length}`, ...report.duplicates.map((d) => `    line ${d.line}: the same as line ${d.of}`)] : []),
     `  unknown suppliers: ${report.unknownSuppliers.length}`,
     ...report.unknownSuppliers.flatMap((u) => [
       `    ${u.oin} (systems ${u.systems.map((n) => JSON.stringify(n)).join(', ')}; lines ${u.lines.join(', ')}); register it with:`,
@@ -83,6 +90,8 @@ function linesOf(report: MigrationReport): string[] {
     ]),
     `  boards assumed: ${report.assumptions.length}`,
     ...report.assumptions.map((a) => `    line ${a.line}: ${a.brin} ${a.kind} from ${a.startDate}: board ${a.board} (${a.note})`),
+    `  ${report.dryRun ? 'to be flagged' : 'flagged'} for the review of the board that holds the school now: ${report.flaggedForReview.length}`,
+    ...report.flaggedForReview.map((f) => `    ${f.brin} ${f.kind}: given by board ${f.givenBy}, held by board ${f.heldBy} today`),
     `  not migrated (overlapping mandate): ${report.notMigrated.length}`,
     ...report.notMigrated.map((n) => `    ${n.brin} ${n.kind} ${n.systemId}: ${n.reason}`),
     `  schools that must issue a mandate themselves (inactive aanleverpunt only): ${report.schoolsToIssueMandate.length}`,
@@ -117,8 +126,8 @@ try {
       const repository = new MandatesRepository(mandatesDb.db);
       await repository.ensureIndexes();
       const organisations = organisationsApi(createPeerClient({ name: 'organisations', url, caller: 'oso-migration', identitySecret: secret, timeoutMs: 30_000 }));
-      const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: values['dry-run'], batchSize, progress: progressReporter('migrating') });
-      out.finish(exitCodeOf(report), summaryOf(report), report, linesOf(report));
+      const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: values['dry-run'], batchSize, columns, progress: progressReporter('migrating') });
+      out.finish(exitCodeOf(report), summaryOf(report), report, linesOf(report), { dryRun: report.dryRun });
     } finally {
       await stopOrganisations();
       await mandatesDb.close();

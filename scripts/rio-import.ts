@@ -1,5 +1,7 @@
 /**
  * npm run rio:import -- <file> [--delta] [--dry-run] [--synced-at <moment>] [--reference-date <date>] [--json] [--allow-mass-end]
+ * (a CSV file describes --reference-date, default today; a snapshot not later than the last
+ * one imported is refused when it changes anything)
  * npm run rio:import -- --boards besturen.csv vestigingen.csv --sector PO [...]   (DUO's two files of one sector)
  *
  * Imports a RIO JSON bundle (.json), a DUO CSV file (.csv), or DUO's pair of a boards file and
@@ -11,11 +13,11 @@
  * unreachable, import running, every record rejected). With --json, stdout is one JSON
  * document for every outcome.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, connectDatabase, databaseName, isoDateProblem, parseConfig, redactUri } from '@osr/common';
+import { ConfigError, connectDatabase, databaseName, isoDateProblem, parseConfig, redactUri, todayInNetherlands } from '@osr/common';
 import { SECTORS, type Sector } from '@osr/subgraph-organisations/documents';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import {
@@ -102,12 +104,12 @@ async function main() {
   const read = (file: string) => {
     const path = resolve(file);
     try {
-      return { bytes: readFileSync(path), modified: statSync(path).mtime };
+      return { bytes: readFileSync(path) };
     } catch (err) {
       return fail(`Cannot read ${path}: ${(err as Error).message}`);
     }
   };
-  const { bytes, modified } = read(positionals[0]!);
+  const { bytes } = read(positionals[0]!);
   const boardsFile = values.boards === undefined ? undefined : { name: values.boards, ...read(values.boards) };
   let sector: Sector | undefined;
   if (values.sector !== undefined) {
@@ -123,9 +125,15 @@ async function main() {
       fail(`--synced-at ${JSON.stringify(values['synced-at'])} is invalid: an ISO moment such as 2026-11-01T06:00:00Z`);
     }
   }
-  const referenceDate = values['reference-date'];
+  let referenceDate = values['reference-date'];
   if (referenceDate !== undefined && isoDateProblem(referenceDate)) {
     fail(`--reference-date ${JSON.stringify(referenceDate)} is invalid: ${isoDateProblem(referenceDate)}`);
+  }
+  // A CSV file does not say which day it describes: --reference-date does, else today (said).
+  const csv = boardsFile !== undefined || !positionals[0]!.toLowerCase().endsWith('.json');
+  if (csv && referenceDate === undefined && syncedAt === undefined) {
+    referenceDate = todayInNetherlands();
+    console.error(`[rio:import] the files are taken to describe today, ${referenceDate}: give --reference-date for the day they describe`);
   }
 
   let config;
@@ -153,8 +161,8 @@ async function main() {
           dryRun: values['dry-run'] ?? false,
           ...(values['allow-mass-end'] ? { maxEnded: Infinity } : {}),
           ...(syncedAt ? { syncedAt } : {}),
-          // A CSV file does not say when its data was taken: its modification time stands in.
-          fileModifiedAt: boardsFile && boardsFile.modified < modified ? boardsFile.modified : modified,
+          // A CSV file does not say when its data was taken: the moment of this run stands in.
+          fileModifiedAt: new Date(),
           ...(referenceDate ? { referenceDate } : {}),
           onProgress: progressPrinter(process.stderr.isTTY === true),
         },
@@ -165,6 +173,7 @@ async function main() {
           `created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}; ${report.changes} change-feed entries`,
         report,
         formatReport(report),
+        { dryRun: report.dryRun },
       );
     } catch (err) {
       if (err instanceof ImportFileError || err instanceof ImportBusyError || err instanceof SetupError) {

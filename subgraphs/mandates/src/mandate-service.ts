@@ -13,6 +13,7 @@ import {
   type Identity,
 } from '@osr/common';
 import { assertSystemOpenOn } from './catalogue.js';
+import { assertServiceOpenOn } from './service-catalogue.js';
 import { boardStaff } from './access.js';
 import type { MandateChangeDocument, MandateDocument, ServiceCode, ServiceDocument, SystemDocument } from './documents.js';
 import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './mandate-store.js';
@@ -199,6 +200,7 @@ export class MandateService {
     if (service.mandateLevel === 'BOARD' && brin !== null) throw invalidInput('brin', brin, `${service.code} mandates are given per board: omit the school`);
     const system = await this.system('systemId', input.systemId, service.code);
     assertSystemOpenOn(system, input.startDate);
+    assertServiceOpenOn(service, input.startDate);
 
     // The caller's right to the school (now and on the start date) before the school's mandates are read.
     if (brin !== null) {
@@ -319,6 +321,7 @@ export class MandateService {
     checkId('fromSystemId', input.fromSystemId);
     const toSystem = await this.system('toSystemId', input.toSystemId, service.code);
     assertSystemOpenOn(toSystem, input.startDate);
+    assertServiceOpenOn(service, input.startDate);
     const boardOn = boardOnDate(school, input.startDate);
     if (!boardOn) throw userError('NOT_FOUND', `School ${input.brin} is not in RIO on ${input.startDate}`);
     const slotKey = slotKeyOf({ brin: input.brin, boardNummer: '', serviceCode: service.code });

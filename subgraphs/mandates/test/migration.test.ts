@@ -54,8 +54,10 @@ describe('the OSO → OSR migration', () => {
   const expectedReport = {
     encoding: 'utf-8',
     rows: 13,
+    // line 7 repeats line 6 exactly: taken once, not rejected
+    duplicates: [{ line: 7, of: 6 }],
+    flaggedForReview: [],
     rejected: [
-      { line: 7, field: 'AANLEVERPUNT', value: '03GH/1', reason: 'duplicate of line 6' },
       { line: 8, field: 'BRIN', value: '99ZZ', reason: 'unknown BRIN: the school is not in RIO' },
       { line: 9, field: 'LEVERANCIER_OIN', value: '00000009999999999999', reason: 'unknown supplier: register it (see unknownSuppliers)' },
       { line: 10, field: 'AANLEVERPUNT', value: 'x', reason: 'an aanleverpunt is numbered 1 to 99' },

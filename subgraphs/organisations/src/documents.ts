@@ -116,6 +116,10 @@ export interface ImportRunDocument {
   startedAt: Date;
   finishedAt: Date | null;
   counts: Record<string, number> | null;
+  /** The date the snapshot describes (absent in runs recorded before it was kept). */
+  referenceDate?: string;
+  /** The sector a one-sector file covered; null for the whole register. */
+  sectorScope?: string | null;
 }
 
 export type RioSyncOutcome = 'RUNNING' | 'SUCCEEDED' | 'SUCCEEDED_WITH_REJECTIONS' | 'FAILED' | 'GAVE_UP' | 'INTERRUPTED';

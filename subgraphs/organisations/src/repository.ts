@@ -389,6 +389,23 @@ export class OrganisationsRepository {
     await this.imports.insertOne({ ...run });
   }
 
+  /**
+   * The latest date of a finished file import that covered this sector (a one-sector file) or
+   * the whole register (null scope: every import counts). The runs are few (one per import):
+   * read whole.
+   */
+  async lastSnapshotDate(sector: string | null): Promise<{ referenceDate: string; importId: string } | null> {
+    const runs = await this.imports
+      .find({ finishedAt: { $ne: null }, referenceDate: { $exists: true } }, { projection: { _id: 0, importId: 1, referenceDate: 1, sectorScope: 1 } })
+      .toArray();
+    let last: { referenceDate: string; importId: string } | null = null;
+    for (const run of runs) {
+      const covers = sector === null || !run.sectorScope || run.sectorScope === sector;
+      if (covers && run.referenceDate && (!last || run.referenceDate > last.referenceDate)) last = { referenceDate: run.referenceDate, importId: run.importId };
+    }
+    return last;
+  }
+
   async recordImportEnd(importId: string, finishedAt: Date, counts: Record<string, number>): Promise<void> {
     await this.imports.updateOne({ importId }, { $set: { finishedAt, counts } });
   }
