@@ -48,6 +48,9 @@ export interface WebhookWithSecret {
 }
 
 export class WebhookSubscriptions {
+  /** Told when deliveries of an endpoint are due now (a resume, a redelivery): the process's worker tries them at once. */
+  onDue: (webhookId: string) => void = () => undefined;
+
   constructor(
     private readonly collections: WebhookCollections,
     private readonly box: SecretBox,
@@ -130,11 +133,17 @@ export class WebhookSubscriptions {
     return this.update(current, { status: 'PAUSED', pausedAt: this.now(), pausedReason: `Paused by ${identity.name}` });
   }
 
-  /** Deliveries held while paused go out again, oldest first per mandate. */
+  /**
+   * Deliveries held while paused go out again at once, oldest first per mandate: a queue that
+   * was backing off before the pause does not keep its wait.
+   */
   async resume(id: string, identity: Identity): Promise<WebhookDocument> {
     const current = await this.load(id, identity);
     if (current.status === 'ACTIVE') return current;
-    return this.update(current, { status: 'ACTIVE', pausedAt: null, pausedReason: null, failingSince: null });
+    const resumed = await this.update(current, { status: 'ACTIVE', pausedAt: null, pausedReason: null, failingSince: null });
+    await this.collections.deliveries.updateMany({ due: id }, { $set: { nextAttemptAt: resumed.updatedAt } });
+    this.onDue(id);
+    return resumed;
   }
 
   /** Marks it deleted (its deliveries stay readable to support) and forgets its secrets. */
@@ -178,8 +187,9 @@ export class WebhookSubscriptions {
   }
 
   /**
-   * Sends an event again to the caller's endpoints that had it (delivered or failed ones are
-   * queued again; queued ones stay). FORBIDDEN/NOT_FOUND when the caller had no delivery of it.
+   * Sends an event again, at once, to the caller's endpoints that had it (delivered or failed
+   * ones are queued again; queued ones are tried now instead of after their wait).
+   * FORBIDDEN/NOT_FOUND when the caller had no delivery of it.
    */
   async redeliver(eventId: string, identity: Identity): Promise<WebhookDeliveryDocument[]> {
     requireWebhookCaller(identity);
@@ -194,14 +204,13 @@ export class WebhookSubscriptions {
     const at = this.now();
     const result: WebhookDeliveryDocument[] = [];
     for (const d of mine) {
-      if (d.status === 'QUEUED') {
-        result.push(d);
-        continue;
-      }
-      const next: WebhookDeliveryDocument = { ...d, status: 'QUEUED', due: d.webhookId, listKey: `${d.webhookId}|QUEUED`, nextAttemptAt: at, giveUpAt: null };
+      const next: WebhookDeliveryDocument = d.status === 'QUEUED'
+        ? { ...d, nextAttemptAt: at, sendAgain: true }
+        : { ...d, status: 'QUEUED', due: d.webhookId, listKey: `${d.webhookId}|QUEUED`, nextAttemptAt: at, giveUpAt: null };
       const written = await this.collections.deliveries.replaceOne({ _id: d._id, attemptCount: d.attemptCount, status: d.status }, next);
       result.push(written.matchedCount ? next : ((await this.collections.deliveries.findOne({ _id: d._id })) ?? next));
     }
+    for (const webhookId of new Set(mine.map((d) => d.webhookId))) this.onDue(webhookId);
     return result;
   }
 }
