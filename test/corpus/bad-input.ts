@@ -234,6 +234,18 @@ const PAST_CASES: BadInputCase[] = [
     expect: bad('BAD_USER_INPUT', 'reason'),
   },
   {
+    name: 'reopening by a board: a later end date for a mandate that ended in 2024',
+    query: 'mutation { endMandate(input: { id: "m-31EW-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-12-31", expectedVersion: 2 }) { mandates { id } } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'ended before yesterday'),
+  },
+  {
+    name: 'reopening by support without a reason',
+    query: 'mutation { endMandate(input: { id: "m-31EW-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-12-31", expectedVersion: 2 }) { mandates { id } } }',
+    caller: 'support',
+    expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+  {
     name: 'backdated switch by a board',
     query: 'mutation { switchSystem(input: { brin: "01BC", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2023-01-01" }) { mandates { id } } }',
     caller: 'board',
