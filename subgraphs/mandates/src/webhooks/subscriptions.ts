@@ -203,12 +203,22 @@ export class WebhookSubscriptions {
     }
     const at = this.now();
     const result: WebhookDeliveryDocument[] = [];
-    for (const d of mine) {
-      const next: WebhookDeliveryDocument = d.status === 'QUEUED'
-        ? { ...d, nextAttemptAt: at, sendAgain: true }
-        : { ...d, status: 'QUEUED', due: d.webhookId, listKey: `${d.webhookId}|QUEUED`, nextAttemptAt: at, giveUpAt: null };
-      const written = await this.collections.deliveries.replaceOne({ _id: d._id, attemptCount: d.attemptCount, status: d.status }, next);
-      result.push(written.matchedCount ? next : ((await this.collections.deliveries.findOne({ _id: d._id })) ?? next));
+    for (const found of mine) {
+      // a worker may record an attempt meanwhile: then apply the redelivery to what it wrote
+      let d: WebhookDeliveryDocument | null = found;
+      for (let round = 0; d && round < 5; round++) {
+        const next: WebhookDeliveryDocument = d.status === 'QUEUED'
+          ? { ...d, nextAttemptAt: at, sendAgain: true }
+          : { ...d, status: 'QUEUED', due: d.webhookId, listKey: `${d.webhookId}|QUEUED`, nextAttemptAt: at, giveUpAt: null };
+        const written = await this.collections.deliveries.replaceOne({ _id: d._id, attemptCount: d.attemptCount, status: d.status }, next);
+        if (written.matchedCount) {
+          result.push(next);
+          d = null;
+        } else {
+          d = await this.collections.deliveries.findOne({ _id: d._id });
+        }
+      }
+      if (d) throw userError('CONFLICT', `Event ${eventId} is being delivered right now and kept changing; try again`);
     }
     for (const webhookId of new Set(mine.map((d) => d.webhookId))) this.onDue(webhookId);
     return result;
