@@ -377,6 +377,17 @@ describe('webhooks for suppliers', () => {
     expect(a.state.received.some((r) => r.body.mandate.id === MOVED_MANDATE)).toBe(false);
   });
 
+  it('the new board confirming the flagged mandate in the yearly check clears the flag and tells the supplier so', async () => {
+    const newBoard = { role: 'BOARD' as const, board: '43555', rights: ['OSR_TOEGANG'], name: 'Staff of 43555' };
+    const confirmed = await gql<{ confirmMandates: { newlyConfirmed: number } }>(newBoard, `mutation { confirmMandates(board: "43555", ids: ["${MOVED_MANDATE}"]) { newlyConfirmed } }`);
+    expect(confirmed.errors).toBeUndefined();
+    expect(confirmed.data!.confirmMandates.newlyConfirmed).toBe(1);
+    const cleared = await waitFor('review cleared by the confirmation', () => b.delivered().find((r) => r.body.mandate.id === MOVED_MANDATE && r.body.type === 'MANDATE_REVIEW_CLEARED'));
+    const change = (cleared.body as unknown as { mandate: { before: { reviewReasons: unknown[] }; after: { reviewReasons: unknown[] } } }).mandate;
+    expect(change.before.reviewReasons).toHaveLength(1);
+    expect(change.after.reviewReasons).toEqual([]);
+  });
+
   it('in production mode a private or loopback address is refused when registering, and again when delivering', async () => {
     // only a production-mode replica delivers from here
     await webhooksOf(replica!).worker.stop();

@@ -59,6 +59,8 @@ describe('events from recorded changes', () => {
       eventsOf(entry(5, [{ mandateId: 'm1', action: 'FLAGGED_FOR_REVIEW', before: moved, after: retired }])),
       eventsOf(entry(6, [{ mandateId: 'm1', action: 'REVIEWED', before: retired, after: { ...retired, reviewReasons: [] } }])),
       eventsOf(entry(7, [{ mandateId: 'm1', action: 'REVIEWED', before: m, after: m }])),
+      eventsOf(entry(7, [{ mandateId: 'm1', action: 'CONFIRMED', before: retired, after: { ...retired, reviewReasons: [] } }])),
+      eventsOf(entry(7, [{ mandateId: 'm1', action: 'CONFIRMED', before: m, after: m }])),
       eventsOf(entry(8, [
         { mandateId: 'm1', action: 'SWITCHED_FROM', before: m, after: ended },
         { mandateId: 'm2', action: 'SWITCHED_TO', before: null, after: mandate({ id: 'm2', systemId: 's2' }) },
@@ -66,6 +68,7 @@ describe('events from recorded changes', () => {
     ].map((events) => events.map((e) => e.type));
     expect(types).toEqual([
       ['MANDATE_GRANTED'], ['MANDATE_ENDED'], ['MANDATE_END_DATE_CHANGED'], ['MANDATE_FLAGGED_FOR_REVIEW'], ['SYSTEM_RETIRED'], ['MANDATE_REVIEW_CLEARED'], [],
+      ['MANDATE_REVIEW_CLEARED'], [],
       ['MANDATE_SWITCHED_FROM', 'MANDATE_SWITCHED_TO'],
     ]);
     const once = eventsOf(entry(1, [{ mandateId: 'm1', action: 'CREATED', before: null, after: m }]))[0]!;
