@@ -16,6 +16,7 @@ import { WebhookMetrics } from '../src/webhooks/metrics.js';
 import { SecretBox } from '../src/webhooks/secrets.js';
 import { WebhookSubscriptions } from '../src/webhooks/subscriptions.js';
 import { WebhookWorker } from '../src/webhooks/worker.js';
+import { verifyOsrSignature } from '../../../docs/examples/webhook-receiver.js';
 import { seededMandates, support } from './fixtures.js';
 
 const ACTOR = { sub: 'u', name: 'Tester', role: 'SUPPORT' };
@@ -27,11 +28,13 @@ const ACTOR = { sub: 'u', name: 'Tester', role: 'SUPPORT' };
 async function receiver() {
   const events = new EventEmitter();
   const held: (() => void)[] = [];
-  const state = { mode: 'ok' as 'ok' | 'down' | 'hang' | 'hold', delivered: new Set<string>() };
+  const state = { mode: 'ok' as 'ok' | 'down' | 'hang' | 'hold', delivered: new Set<string>(), signatures: new Map<string, { header: string; timestamp: string; body: string }>() };
   const server = http.createServer((req, res) => {
     const id = String(req.headers['x-osr-event-id']);
-    req.resume();
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
+      state.signatures.set(id, { header: String(req.headers['x-osr-signature']), timestamp: String(req.headers['x-osr-timestamp']), body });
       const mode = state.mode;
       if (mode === 'ok') {
         state.delivered.add(id);
@@ -160,5 +163,30 @@ describe('the webhook worker', () => {
     const again = b.next((id, mode) => id === eventId && mode === 'ok');
     b.release();
     await again;
+  }, 20_000);
+
+  it('rotating a secret that can no longer be read (the key changed) drops it: deliveries go out signed with the new one only', async () => {
+    b.state.mode = 'ok';
+    // the stored secret was encrypted under another key (WEBHOOK_SECRET_KEY changed)
+    const unreadable = new SecretBox('a key that is no longer configured, 32+ chars', 'x'.repeat(40)).seal(SecretBox.generate());
+    await repository.webhooks.webhooks.updateOne({ id: webhookB }, { $set: { secrets: [unreadable] } });
+    const { webhook, secret } = await subscriptions.rotate(webhookB, support);
+    expect(webhook.secrets).toHaveLength(1);
+    expect(webhook.previousSecretValidUntil).toBeNull();
+    const arrived = b.next((_id, mode) => mode === 'ok');
+    await change(SYSTEM_B);
+    const id = await arrived;
+    const signed = b.state.signatures.get(id)!;
+    expect(signed.header.split(',')).toHaveLength(1);
+    expect(verifyOsrSignature({ 'x-osr-timestamp': signed.timestamp, 'x-osr-signature': signed.header }, signed.body, [secret])).toBe(true);
+    // and keepOld: false drops a readable old secret too
+    const again = await subscriptions.rotate(webhookB, support, false);
+    expect(again.webhook.secrets).toHaveLength(1);
+    const next = b.next((_id, mode) => mode === 'ok');
+    await change(SYSTEM_B);
+    const second = await next;
+    const signedAgain = b.state.signatures.get(second)!;
+    expect(signedAgain.header.split(',')).toHaveLength(1);
+    expect(verifyOsrSignature({ 'x-osr-timestamp': signedAgain.timestamp, 'x-osr-signature': signedAgain.header }, signedAgain.body, [again.secret])).toBe(true);
   }, 20_000);
 });

@@ -638,7 +638,11 @@ export type Mutation = {
    * day; its mandates that run past it are flagged for review, never ended.
    */
   retireSystem: SystemRetirement;
-  /** A new signing secret; the old one stays valid (deliveries signed with both) for 24 hours. */
+  /**
+   * A new signing secret; the old one stays valid (deliveries signed with both) for 24 hours,
+   * unless keepOld is false or the old one can no longer be read (the encryption key changed):
+   * then it is dropped at once.
+   */
   rotateWebhookSecret: WebhookSecret;
   /** Switch administration system: the old system's mandate ends the day before the new one starts, in one operation. */
   switchSystem: MandateChange;
@@ -721,6 +725,7 @@ export type MutationRetireSystemArgs = {
 
 export type MutationRotateWebhookSecretArgs = {
   id: Scalars['ID']['input'];
+  keepOld?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1636,7 +1641,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   renameSupplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType, RequireFields<MutationRenameSupplierArgs, 'input'>>;
   resumeWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationResumeWebhookArgs, 'id'>>;
   retireSystem?: Resolver<ResolversTypes['SystemRetirement'], ParentType, ContextType, RequireFields<MutationRetireSystemArgs, 'input'>>;
-  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id' | 'keepOld'>>;
   switchSystem?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationSwitchSystemArgs, 'input'>>;
 }>;
 

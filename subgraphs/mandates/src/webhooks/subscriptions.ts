@@ -115,14 +115,20 @@ export class WebhookSubscriptions {
     return { webhook, secret };
   }
 
-  /** A new secret; the old one stays valid (deliveries signed with both) for the overlap. */
-  async rotate(id: string, identity: Identity): Promise<WebhookWithSecret> {
+  /**
+   * A new secret; the old one stays valid (deliveries signed with both) for the overlap, unless
+   * `keepOld` is false or it cannot be read (encrypted under another WEBHOOK_SECRET_KEY):
+   * then it is dropped, and only the new one signs from now on.
+   */
+  async rotate(id: string, identity: Identity, keepOld = true): Promise<WebhookWithSecret> {
     const current = await this.load(id, identity);
     const at = this.now();
     const secret = SecretBox.generate();
+    const old = current.secrets[0];
+    const keep = keepOld && old !== undefined && this.box.canOpen(old);
     const webhook = await this.update(current, {
-      secrets: [this.box.seal(secret), current.secrets[0]!],
-      previousSecretValidUntil: new Date(at.getTime() + this.policy.rotationOverlapMs),
+      secrets: keep ? [this.box.seal(secret), old] : [this.box.seal(secret)],
+      previousSecretValidUntil: keep ? new Date(at.getTime() + this.policy.rotationOverlapMs) : null,
     });
     return { webhook, secret };
   }

@@ -405,7 +405,8 @@ export class WebhookWorker {
     let secrets: string[];
     try {
       const validOld = webhook.previousSecretValidUntil !== null && webhook.previousSecretValidUntil.getTime() > started;
-      secrets = (validOld ? webhook.secrets : webhook.secrets.slice(0, 1)).map((s) => box.open(s));
+      // the current secret must be readable; a previous one that is not (the key changed) is left out
+      secrets = [box.open(webhook.secrets[0]!), ...(validOld ? webhook.secrets.slice(1).filter((s) => box.canOpen(s)).map((s) => box.open(s)) : [])];
     } catch (err) {
       return { ok: false, statusCode: null, error: err instanceof Error ? err.message : String(err), durationMs: 0 };
     }
