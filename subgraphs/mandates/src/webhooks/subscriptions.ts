@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeCursor, encodeCursor, invalidInput, pageSize, toConnection, userError, type Identity } from '@osr/common';
 import type { ServiceCode } from '../documents.js';
-import { resolveTarget, urlProblem, type AddressPolicy } from './addresses.js';
+import { NOT_PUBLIC, resolveTarget, urlProblem, type AddressPolicy } from './addresses.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.js';
 import { SecretBox } from './secrets.js';
 import type { DeliveryStatus, WebhookCollections, WebhookDeliveryDocument, WebhookDocument } from './store.js';
@@ -79,8 +79,8 @@ export class WebhookSubscriptions {
     // the name must resolve to a public address now (and will be checked again at every delivery)
     try {
       await resolveTarget(input.url, this.policy);
-    } catch (err) {
-      throw invalidInput('url', input.url, err instanceof Error ? err.message : String(err));
+    } catch {
+      throw invalidInput('url', input.url, NOT_PUBLIC);
     }
     const services = input.services?.length ? [...new Set(input.services)].sort() : null;
     const events = input.events?.length ? [...new Set(input.events)].sort() : null;
