@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from '@osr/common';
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { randomBytes } from 'node:crypto';
-import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
+import { defaultKeyDir, ensureDevKeys, ensureWebhookSecretKey } from './dev-keys.js';
 import { embeddedDatabaseDir, forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
 import { firstRequestHint } from './first-request.js';
 import { largestBoard, loadDemoIfEmpty } from './seed-lib.js';
@@ -38,6 +38,8 @@ const env = z.object({
   JWT_JWKS_URL: z.string().url().optional(),
   /** 1: start without the demo data (as --no-demo). */
   OSR_NO_DEMO: z.enum(['', '0', '1']).default(''),
+  /** Encrypts webhook signing secrets; kept under <data dir>/dev-keys unless set. */
+  WEBHOOK_SECRET_KEY: z.string().min(32).optional(),
 });
 
 const say = (line: string) => console.log(`[osr] ${line}`);
@@ -146,6 +148,8 @@ async function main() {
   }
 
   const identitySecret = config.OSR_IDENTITY_SECRET ?? randomBytes(32).toString('base64url');
+  // the same at every start, as the token keys are: registered endpoints keep working
+  const webhookSecretKey = config.WEBHOOK_SECRET_KEY ?? ensureWebhookSecretKey(defaultKeyDir(config.OSR_DATA_DIR));
   const tokenEnv: Record<string, string> = {};
   if (!config.JWT_JWKS_URL) {
     const keys = await ensureDevKeys(defaultKeyDir(config.OSR_DATA_DIR));
@@ -167,6 +171,7 @@ async function main() {
       DB_PREFIX: config.DB_PREFIX,
       LOG_LEVEL: config.LOG_LEVEL,
       OSR_IDENTITY_SECRET: identitySecret,
+      ...(s.name === 'mandates' ? { WEBHOOK_SECRET_KEY: webhookSecretKey } : {}),
     });
   }
   await Promise.all(subgraphs.map((s) => waitReady(s.name, `http://127.0.0.1:${s.port}/ready`)));

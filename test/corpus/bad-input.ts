@@ -4,7 +4,7 @@
  * checks that the database is byte-for-byte unchanged afterwards and no process crashed.
  */
 
-export type Caller = 'none' | 'board' | 'boardWithoutRight' | 'otherBoard' | 'support' | 'analyst' | 'supplier';
+export type Caller = 'none' | 'board' | 'boardWithoutRight' | 'otherBoard' | 'otherBoardSigner' | 'support' | 'analyst' | 'supplier';
 
 export interface Expected {
   /** HTTP status */
@@ -209,6 +209,18 @@ const LEAK_CASES: BadInputCase[] = [
   { name: 'agreement by id that does not exist answers the same to a board', query: '{ agreement(id: "a-99999-none") { status } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not read it', []) },
   { name: 'agreement by id with a NUL byte is not found', query: '{ agreement(id: "a-41234-oso\\u0000") { status } }', caller: 'support', expect: { status: 200, code: null, data: { agreement: null } } },
   { name: 'agreement by id without a token', query: '{ agreement(id: "a-41234-oso") { status } }', expect: refusedHiding('You may not read agreements', ['board 41234']) },
+  // Agreement changes: the caller's rights before the lookup; missing and another board's answer alike, naming no board.
+  ...([
+    ['terminateAgreement', (id: string) => `mutation { terminateAgreement(id: "${id}", endDate: "2099-12-31", reason: "ends") { id } }`, 'not yours to change'],
+    ['withdrawAgreement', (id: string) => `mutation { withdrawAgreement(id: "${id}") { id } }`, 'not yours to change'],
+    ['requestSwvExtension', (id: string) => `mutation { requestSwvExtension(agreementId: "${id}") { id } }`, 'not yours to change'],
+    ['signAgreement', (id: string) => `mutation { signAgreement(id: "${id}", contentHash: "${'0'.repeat(64)}") { id } }`, 'not yours to sign'],
+  ] as const).flatMap(([name, query, answer]): BadInputCase[] => [
+    { name: `${name} of another board's agreement names no board`, query: query('a-41234-oso'), caller: name === 'signAgreement' ? 'otherBoardSigner' : 'otherBoard', expect: refusedHiding(answer, ['board 41234', "41234's", 'OSO']) },
+    { name: `${name} of an id that does not exist answers the same`, query: query('a-99999-none'), caller: name === 'signAgreement' ? 'otherBoardSigner' : 'otherBoard', expect: refusedHiding(answer, []) },
+    { name: `${name} without a token is refused before the lookup`, query: query('a-41234-oso'), expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['board 41234', 'a-41234-oso']) },
+    { name: `${name} by a supplier is refused before the lookup`, query: query('a-99999-none'), caller: 'supplier', expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['a-99999-none']) },
+  ]),
   // Issue 17.7: who reviewed a mandate (a person's name) follows the history's rule.
   { name: "supplier asks who reviewed its system's mandate", query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', caller: 'supplier', expect: bad('FORBIDDEN', 'who reviewed') },
 ];
@@ -236,6 +248,18 @@ const PAST_CASES: BadInputCase[] = [
   {
     name: 'backdated end by support without a reason',
     query: 'mutation { endMandate(input: { id: "m-08ST-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2023-01-31", expectedVersion: 1 }) { mandates { id } } }',
+    caller: 'support',
+    expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+  {
+    name: 'reopening by a board: a later end date for a mandate that ended in 2024',
+    query: 'mutation { endMandate(input: { id: "m-31EW-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-12-31", expectedVersion: 2 }) { mandates { id } } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'ended before yesterday'),
+  },
+  {
+    name: 'reopening by support without a reason',
+    query: 'mutation { endMandate(input: { id: "m-31EW-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-12-31", expectedVersion: 2 }) { mandates { id } } }',
     caller: 'support',
     expect: bad('BAD_USER_INPUT', 'reason'),
   },

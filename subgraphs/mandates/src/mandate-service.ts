@@ -283,7 +283,13 @@ export class MandateService {
       if (on !== null && on !== identity.board) notYourSchoolOn(school.brin, input.endDate);
     }
     if (input.endDate < mandate.startDate) throw invalidInput('endDate', input.endDate, `ends before the mandate starts (${mandate.startDate})`);
-    const note = this.pastRule(identity, 'endDate', input.endDate, input.endDate < dayBefore(this.today()), 'a board cannot end a mandate before yesterday', reason);
+    // Moving the end of a mandate that ended before yesterday changes the past as much as an
+    // end date before yesterday does (a later one reopens it on past dates).
+    const yesterday = dayBefore(this.today());
+    const reopensPast = (m: MandateDocument) => m.endDate !== null && m.endDate < yesterday && m.endDate !== input.endDate;
+    const note = reopensPast(mandate)
+      ? this.pastRule(identity, 'endDate', input.endDate, true, `a board cannot change the end date of a mandate that ended before yesterday (${mandate.endDate})`, reason)
+      : this.pastRule(identity, 'endDate', input.endDate, input.endDate < yesterday, 'a board cannot end a mandate before yesterday', reason);
     const actor = actorOf(identity);
     const at = this.now();
     return this.store.change(
@@ -297,6 +303,9 @@ export class MandateService {
           });
         }
         if (input.endDate < current.startDate) throw invalidInput('endDate', input.endDate, `ends before the mandate starts (${current.startDate})`);
+        if (!note.correction && reopensPast(current)) {
+          throw invalidInput('endDate', input.endDate, `a board cannot change the end date of a mandate that ended before yesterday (${current.endDate}); ask support to correct the past`);
+        }
         const after = withDeliberateCheck({ ...current, endDate: input.endDate, version: current.version + 1, updatedAt: at }, identity, 'CHANGED', at);
         const clash = state.mandates.find((m) => m.id !== current.id && m.systemId === current.systemId && rangesOverlap(m, after));
         if (clash) throw userError('CONFLICT', `The new end date would overlap mandate ${clash.id} of the same system`, { conflictingMandate: clash.id });

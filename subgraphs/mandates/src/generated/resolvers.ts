@@ -760,7 +760,11 @@ export type Mutation = {
    * day; its mandates that run past it are flagged for review, never ended.
    */
   retireSystem: SystemRetirement;
-  /** A new signing secret; the old one stays valid (deliveries signed with both) for 24 hours. */
+  /**
+   * A new signing secret; the old one stays valid (deliveries signed with both) for 24 hours,
+   * unless keepOld is false or the old one can no longer be read (the encryption key changed):
+   * then it is dropped at once.
+   */
   rotateWebhookSecret: WebhookSecret;
   /** Switch administration system: the old system's mandate ends the day before the new one starts, in one operation. */
   switchSystem: MandateChange;
@@ -876,6 +880,7 @@ export type MutationRetireSystemArgs = {
 /** The changes the graph makes. */
 export type MutationRotateWebhookSecretArgs = {
   id: Scalars['ID']['input'];
+  keepOld?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1923,7 +1928,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   resumeWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationResumeWebhookArgs, 'id'>>;
   retireService?: Resolver<ResolversTypes['Service'], ParentType, ContextType, RequireFields<MutationRetireServiceArgs, 'input'>>;
   retireSystem?: Resolver<ResolversTypes['SystemRetirement'], ParentType, ContextType, RequireFields<MutationRetireSystemArgs, 'input'>>;
-  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id' | 'keepOld'>>;
   switchSystem?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationSwitchSystemArgs, 'input'>>;
 }>;
 

@@ -11,7 +11,7 @@ export const WebhookMutation: Pick<
   'registerWebhook' | 'rotateWebhookSecret' | 'pauseWebhook' | 'resumeWebhook' | 'deleteWebhook' | 'redeliverWebhookEvent'
 > = {
   registerWebhook: (_p, { input }, { webhooks, identity }) => webhooks.register(input, identity),
-  rotateWebhookSecret: (_p, { id }, { webhooks, identity }) => webhooks.rotate(id, identity),
+  rotateWebhookSecret: (_p, { id, keepOld }, { webhooks, identity }) => webhooks.rotate(id, identity, keepOld ?? true),
   pauseWebhook: (_p, { id }, { webhooks, identity }) => webhooks.pause(id, identity),
   resumeWebhook: (_p, { id }, { webhooks, identity }) => webhooks.resume(id, identity),
   deleteWebhook: (_p, { id }, { webhooks, identity }) => webhooks.delete(id, identity),

@@ -65,6 +65,11 @@ export interface WebhookDeliveryDocument {
   /** the retries stop (FAILED) after this time */
   giveUpAt: Date | null;
   nextAttemptAt: Date;
+  /**
+   * A redelivery was asked while it was queued, perhaps with an attempt in flight: that
+   * attempt's outcome is recorded, and it is sent once more at once (absent otherwise).
+   */
+  sendAgain?: boolean;
   deliveredAt: Date | null;
   createdAt: Date;
   /** the JSON body, the same in every attempt */

@@ -129,6 +129,26 @@ function periodProblem(brin: string, history: BoardPeriodDocument[]): string | n
   return bad ? `school ${brin}: board ${bad.boardNummer} would hold it from ${bad.from} until ${bad.until}` : null;
 }
 
+/**
+ * The board that holds the school on `date` (a day, YYYY-MM-DD): the last period begun by
+ * then, so a move registered for a later date hands the school over on that date without
+ * any import; a closed school stays with its last board, and a school before its first
+ * period with its first board.
+ */
+export function holderOn(school: Pick<SchoolDocument, 'boardNummer' | 'boardHistory'>, date: string): string {
+  const history = school.boardHistory;
+  if (!history?.length) return school.boardNummer;
+  let holder = history[0]!.boardNummer;
+  for (const period of history) if (period.from === null || period.from <= date) holder = period.boardNummer;
+  return holder;
+}
+
+/** The `historyBoards` field of a school with this history: absent unless it names more than one board. */
+export function historyBoardsOf(history: BoardPeriodDocument[]): { historyBoards?: string[] } {
+  const boards = [...new Set(history.map((p) => p.boardNummer))];
+  return boards.length > 1 ? { historyBoards: boards } : {};
+}
+
 /** The history with its last period ending on the school's end date (open when it has none). */
 function endingOn(history: BoardPeriodDocument[], endDate: string | null): BoardPeriodDocument[] {
   const last = history.at(-1);
@@ -324,12 +344,15 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       vestigingen,
       rioSyncedAt: syncedAt,
       boardHistory: endingOn(history, src.endDate),
+      ...historyBoardsOf(history),
     };
     const problem = periodProblem(brin, next.boardHistory!);
     if (problem) plan.periodProblems.push(problem);
-    const before = { ...old, boardHistory: boardHistoryOf(old) };
+    const { historyBoards: _stored, ...oldContent } = old;
+    const before = { ...oldContent, boardHistory: boardHistoryOf(old), ...historyBoardsOf(boardHistoryOf(old)) };
     if (sameContent(before, next)) {
-      if (old.rioSyncedAt?.getTime() !== syncedAt.getTime() || !old.boardHistory) plan.schools.replacements.push({ ...next, _id: old._id });
+      const storedAsNext = !!old.boardHistory && canonical(old.historyBoards ?? null) === canonical(next.historyBoards ?? null);
+      if (old.rioSyncedAt?.getTime() !== syncedAt.getTime() || !storedAsNext) plan.schools.replacements.push({ ...next, _id: old._id });
       plan.counts.schools.unchanged++;
       continue;
     }
@@ -362,7 +385,8 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     }
     if (vChanged) fields.push('vestigingen');
     if (fields.length) {
-      const detail = { fields, next: { ...next, rioSyncedAt: null, boardHistory: null } };
+      const { historyBoards: _boards, ...described } = next;
+      const detail = { fields, next: { ...described, rioSyncedAt: null, boardHistory: null } };
       plan.changes.push(change('SCHOOL_CHANGED', brin, ref, detail, { bevoegdGezagNummer: board, brin }, `School ${brin} changed: ${fields.join(', ')}`));
     }
     for (const code of src.swvCodes.filter((c) => !old.swvCodes.includes(c))) {
