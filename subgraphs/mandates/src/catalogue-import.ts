@@ -132,7 +132,7 @@ async function checkLine(catalogue: SupplierCatalogue, line: CatalogueLine, know
   if (services.length === 0) return 'DIENSTEN is empty: name the services the system can act in, e.g. OSO_OV,OSO_SWV';
   const unknown = services.filter((s) => !known.has(s));
   if (unknown.length) {
-    return `DIENSTEN: not in the service catalogue: ${unknown.map(shown).join(', ')} (known: ${known.size ? [...known].sort().join(', ') : 'none: the service catalogue is empty'})`;
+    return `DIENSTEN: not in the service catalogue: ${unknown.map((u) => (u.length > 40 ? `${u.slice(0, 40)}…` : u)).join(', ')} (known: ${known.size ? [...known].sort().join(', ') : 'none: the service catalogue is empty'})`;
   }
   const supplier = await catalogue.supplier(v.oin).catch((err: unknown) => {
     if (err instanceof GraphQLError && err.extensions['code'] === 'NOT_FOUND') return null;
