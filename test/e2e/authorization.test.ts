@@ -113,6 +113,19 @@ const OPERATIONS: Operation[] = [
     query: 'mutation { retireSystem(input: { id: "no-such-system", lastDay: "2026-06-30" }) { system { id } } }',
     expect: { support: 'NOT_FOUND', others: 'FORBIDDEN' },
   },
+  // The service catalogue: public to read, its history for support and analysts, changes for support only.
+  { name: 'service catalogue history', query: '{ service(code: OSO_OV) { history { action } } }', expect: { support: 'ok', analyst: 'ok', others: 'FORBIDDEN' } },
+  {
+    name: 'registerService (in the catalogue already)',
+    query: 'mutation { registerService(input: { code: OSO_OV, name: "x", description: "x", mandateLevel: SCHOOL }) { code } }',
+    expect: { support: 'CONFLICT', others: 'FORBIDDEN' },
+  },
+  {
+    name: 'changeService (nothing to change)',
+    query: 'mutation { changeService(input: { code: OSO_OV }) { code } }',
+    expect: { support: 'BAD_USER_INPUT', others: 'FORBIDDEN' },
+  },
+  // (retireService has no refusal after the access check that writes nothing: service-catalogue.test.ts checks who may)
   // Issue 17.5: a missing id answers as one the caller may not see; 17.7: who reviewed, as the history.
   { name: 'mandate by id (missing)', query: '{ mandate(id: "m-00AV-OSO_OV-nope-2022-08-15") { id } }', expect: { support: 'null', analyst: 'null', others: 'FORBIDDEN' } },
   { name: 'mandate lastReviewedBy', query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', expect: BOARD_DATA },
