@@ -83,6 +83,8 @@ function checkNote(field: string, note: string | null | undefined, required = fa
   const text = note?.trim() ?? '';
   if (required && !text) throw invalidInput(field, note ?? null, 'must not be empty');
   if (text.length > MAX_NOTE) throw invalidInput(field, `${text.slice(0, 40)}…`, `at most ${MAX_NOTE} characters`);
+  // control characters other than tab and line breaks are no text (and PostgreSQL cannot store NUL)
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) throw invalidInput(field, null, 'must be text without control characters');
   return text || null;
 }
 

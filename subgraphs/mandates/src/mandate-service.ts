@@ -69,10 +69,14 @@ function checkId(field: string, value: string): void {
   if (value.length === 0 || value.length > MAX_ID_LENGTH) throw invalidInput(field, value, `must be 1 to ${MAX_ID_LENGTH} characters`);
 }
 
+/** Control characters other than tab and line breaks: not text a person writes (and PostgreSQL cannot store NUL). */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 function checkReason(reason: string | null | undefined): string | null {
   if (reason === null || reason === undefined) return null;
   const trimmed = reason.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_REASON_LENGTH) throw invalidInput('reason', reason, `must be 1 to ${MAX_REASON_LENGTH} characters of text`);
+  if (CONTROL.test(trimmed)) throw invalidInput('reason', reason, 'must be text without control characters');
   return trimmed;
 }
 
