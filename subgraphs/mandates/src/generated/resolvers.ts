@@ -1076,6 +1076,8 @@ export type WebhookConnection = {
 export type WebhookDelivery = {
   __typename?: 'WebhookDelivery';
   attemptCount: Scalars['Int']['output'];
+  /** An attempt is being made since then (its outcome is not recorded yet); null when none is. */
+  attemptInFlightSince?: Maybe<Scalars['DateTime']['output']>;
   /** The last 20 attempts, oldest first. */
   attempts: Array<WebhookAttempt>;
   deliveredAt?: Maybe<Scalars['DateTime']['output']>;
@@ -1084,11 +1086,18 @@ export type WebhookDelivery = {
   eventType: WebhookEventType;
   id: Scalars['ID']['output'];
   mandateId: Scalars['ID']['output'];
+  /**
+   * When the next attempt is due (a time passed: as soon as a worker gets to it). Null when it
+   * is delivered or failed, while an attempt is in flight, while the endpoint is paused, and
+   * while an earlier event of the same mandate is still queued (waitingForEarlierEvent).
+   */
   nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
   occurredAt: Scalars['DateTime']['output'];
   /** The JSON body as sent. */
   payload: Scalars['String']['output'];
   status: WebhookDeliveryStatus;
+  /** An earlier event of the same mandate is still queued: this one goes out after it (order per mandate). */
+  waitingForEarlierEvent: Scalars['Boolean']['output'];
   webhookId: Scalars['ID']['output'];
 };
 
@@ -1760,6 +1769,7 @@ export type WebhookConnectionResolvers<ContextType = Context, ParentType extends
 
 export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
   attemptCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attemptInFlightSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   attempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
   deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1770,6 +1780,7 @@ export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends R
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+  waitingForEarlierEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   webhookId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
