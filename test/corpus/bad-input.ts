@@ -264,6 +264,18 @@ const PAST_CASES: BadInputCase[] = [
     expect: bad('BAD_USER_INPUT', 'reason'),
   },
   {
+    name: "a NUL in a board's reason is bad input, not a server error",
+    query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "00AV", bevoegdGezagNummer: "41234", startDate: "2031-01-01" }, reason: "moved\\u0000on") { mandates { id } } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'without control characters'),
+  },
+  {
+    name: 'a NUL in the reason of an agreement termination is bad input',
+    query: 'mutation { terminateAgreement(id: "a-41234-oso", endDate: "2099-12-31", reason: "ends\\u0000now") { id } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'without control characters'),
+  },
+  {
     name: 'backdated switch by a board',
     query: 'mutation { switchSystem(input: { brin: "01BC", service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2023-01-01" }) { mandates { id } } }',
     caller: 'board',

@@ -83,6 +83,11 @@ function checkNote(field: string, note: string | null | undefined, required = fa
   const text = note?.trim() ?? '';
   if (required && !text) throw invalidInput(field, note ?? null, 'must not be empty');
   if (text.length > MAX_NOTE) throw invalidInput(field, `${text.slice(0, 40)}…`, `at most ${MAX_NOTE} characters`);
+  // control characters other than tab and line breaks are no text (and PostgreSQL cannot store NUL)
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) throw invalidInput(field, null, 'must be text without control characters');
+  }
   return text || null;
 }
 

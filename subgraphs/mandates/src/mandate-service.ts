@@ -70,10 +70,20 @@ function checkId(field: string, value: string): void {
   if (value.length === 0 || value.length > MAX_ID_LENGTH) throw invalidInput(field, value, `must be 1 to ${MAX_ID_LENGTH} characters`);
 }
 
+/** Control characters other than tab and line breaks: not text a person writes (and PostgreSQL cannot store NUL). */
+function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return true;
+  }
+  return false;
+}
+
 function checkReason(reason: string | null | undefined): string | null {
   if (reason === null || reason === undefined) return null;
   const trimmed = reason.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_REASON_LENGTH) throw invalidInput('reason', reason, `must be 1 to ${MAX_REASON_LENGTH} characters of text`);
+  if (hasControlCharacters(trimmed)) throw invalidInput('reason', reason, 'must be text without control characters');
   return trimmed;
 }
 

@@ -93,11 +93,11 @@ describe('the webhook worker', () => {
     await database?.close();
   });
 
-  /** Ends the first open mandate of the system on a new date; returns the mandate's id. */
+  /** Ends the first open mandate of the system (or the one named) on a new date; returns the mandate's id. */
   let day = 1;
-  async function change(systemId: string): Promise<string> {
+  async function change(systemId: string, mandateId?: string): Promise<string> {
     const open = await repository.mandates.find({ systemId, endDate: null }).toArray();
-    const mandate = open.find((m) => m.brin !== null)!;
+    const mandate = mandateId ? (await repository.mandates.findOne({ id: mandateId }))! : open.find((m) => m.brin !== null)!;
     const state = await repository.store.readSlot(mandate.slotKey);
     const current = state.mandates.find((m) => m.id === mandate.id)!;
     const after = { ...current, endDate: `2040-01-${String(day++).padStart(2, '0')}`, version: current.version + 1, updatedAt: new Date() };
@@ -105,11 +105,16 @@ describe('the webhook worker', () => {
     return current.id;
   }
 
-  /** The event's delivery to B once its failed attempt is recorded (the worker writes it right after the answer). */
+  /**
+   * The event's delivery to B once its failed attempt is recorded, and the endpoint's health
+   * after it (the worker writes both right after the answer; a pause written meanwhile would
+   * meet a CONFLICT).
+   */
   async function recorded(eventId: string) {
     for (;;) {
       const queued = (await repository.webhooks.deliveries.find({ due: webhookB }).toArray()).find((d) => d.eventId === eventId);
-      if (queued && queued.attemptCount === 1) return queued;
+      const endpoint = await repository.webhooks.webhooks.findOne({ id: webhookB });
+      if (queued && queued.attemptCount === 1 && endpoint?.failingSince) return queued;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -188,5 +193,37 @@ describe('the webhook worker', () => {
     const signedAgain = b.state.signatures.get(second)!;
     expect(signedAgain.header.split(',')).toHaveLength(1);
     expect(verifyOsrSignature({ 'x-osr-timestamp': signedAgain.timestamp, 'x-osr-signature': signedAgain.header }, signedAgain.body, [again.secret])).toBe(true);
+  }, 20_000);
+
+  it('webhookDeliveries shows the attempt in flight, and no next attempt time for it, for the event queued behind it, or while paused', async () => {
+    b.state.mode = 'hold';
+    const inFlight = b.next((_id, mode) => mode === 'hold');
+    const mandateId = await change(SYSTEM_B);
+    const eventId = await inFlight;
+    await change(SYSTEM_B, mandateId); // a second event of the same mandate: it waits for the first
+    const states = async () => {
+      const page = await subscriptions.deliveries(support, webhookB, 'QUEUED', 10, null);
+      return page.edges.map((e) => e.node).filter((d) => d.mandateId === mandateId).sort((x, y) => x.order - y.order);
+    };
+    let [first, second] = await states();
+    for (; !second || !first!.state?.attemptInFlightSince; [first, second] = await states()) await new Promise((r) => setTimeout(r, 20));
+    expect(first!.eventId).toBe(eventId);
+    expect(first!.state).toEqual({ attemptInFlightSince: expect.any(Date), nextAttemptAt: null, waitingForEarlierEvent: false });
+    expect(second!.state).toEqual({ attemptInFlightSince: null, nextAttemptAt: null, waitingForEarlierEvent: true });
+    // paused: nothing is due, whatever the stored time says
+    await subscriptions.pause(webhookB, support);
+    b.state.mode = 'ok';
+    b.release();
+    for (;;) {
+      const [only, ...rest] = await states();
+      if (only && rest.length === 0 && only.state?.attemptInFlightSince === null) {
+        expect(only.state).toEqual({ attemptInFlightSince: null, nextAttemptAt: null, waitingForEarlierEvent: false });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const last = b.next((_id, mode) => mode === 'ok');
+    await subscriptions.resume(webhookB, support);
+    await last;
   }, 20_000);
 });

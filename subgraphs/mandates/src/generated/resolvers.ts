@@ -1331,6 +1331,8 @@ export type WebhookDelivery = {
   __typename?: 'WebhookDelivery';
   /** How many attempts were made. */
   attemptCount: Scalars['Int']['output'];
+  /** An attempt is being made since then (its outcome is not recorded yet); null when none is. */
+  attemptInFlightSince?: Maybe<Scalars['DateTime']['output']>;
   /** The last 20 attempts, oldest first. */
   attempts: Array<WebhookAttempt>;
   /** When it was delivered; null until then. */
@@ -1343,7 +1345,11 @@ export type WebhookDelivery = {
   id: Scalars['ID']['output'];
   /** The mandate the event is about. */
   mandateId: Scalars['ID']['output'];
-  /** When the next attempt is due; null when none is. */
+  /**
+   * When the next attempt is due (a time passed: as soon as a worker gets to it). Null when it
+   * is delivered or failed, while an attempt is in flight, while the endpoint is paused, and
+   * while an earlier event of the same mandate is still queued (waitingForEarlierEvent).
+   */
   nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the event happened. */
   occurredAt: Scalars['DateTime']['output'];
@@ -1351,6 +1357,8 @@ export type WebhookDelivery = {
   payload: Scalars['String']['output'];
   /** Where the delivery stands. */
   status: WebhookDeliveryStatus;
+  /** An earlier event of the same mandate is still queued: this one goes out after it (order per mandate). */
+  waitingForEarlierEvent: Scalars['Boolean']['output'];
   /** The webhook it is for. */
   webhookId: Scalars['ID']['output'];
 };
@@ -2058,6 +2066,7 @@ export type WebhookConnectionResolvers<ContextType = Context, ParentType extends
 
 export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
   attemptCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attemptInFlightSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   attempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
   deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2068,6 +2077,7 @@ export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends R
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+  waitingForEarlierEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   webhookId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;

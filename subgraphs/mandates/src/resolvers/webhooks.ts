@@ -26,5 +26,7 @@ export const Webhook: WebhookResolvers = {
 export const WebhookDelivery: WebhookDeliveryResolvers = {
   id: (d) => d._id,
   payload: (d) => d.body,
-  nextAttemptAt: (d) => (d.status === 'QUEUED' ? d.nextAttemptAt : null),
+  nextAttemptAt: (d) => (d.status !== 'QUEUED' ? null : d.state ? d.state.nextAttemptAt : d.nextAttemptAt),
+  attemptInFlightSince: (d) => d.state?.attemptInFlightSince ?? null,
+  waitingForEarlierEvent: (d) => d.state?.waitingForEarlierEvent ?? false,
 };

@@ -5,7 +5,7 @@
  * before anything is read, and an endpoint of another supplier answers like a missing one.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeCursor, encodeCursor, invalidInput, pageSize, toConnection, userError, type Identity } from '@osr/common';
+import { decodeCursor, encodeCursor, findEach, invalidInput, pageSize, toConnection, userError, type Identity } from '@osr/common';
 import type { ServiceCode } from '../documents.js';
 import { NOT_PUBLIC, resolveTarget, urlProblem, type AddressPolicy } from './addresses.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.js';
@@ -54,7 +54,7 @@ export class WebhookSubscriptions {
   constructor(
     private readonly collections: WebhookCollections,
     private readonly box: SecretBox,
-    private readonly policy: AddressPolicy & { rotationOverlapMs: number },
+    private readonly policy: AddressPolicy & { rotationOverlapMs: number; leaseMs: number },
     private readonly supplierExists: (oin: string) => Promise<boolean>,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -189,7 +189,28 @@ export class WebhookSubscriptions {
       .sort({ sortKey: -1 })
       .limit(size + 1)
       .toArray();
-    return toConnection(items, size, (d) => encodeCursor({ k: d.sortKey }));
+    return toConnection(await this.withState(webhook, items), size, (d) => encodeCursor({ k: d.sortKey }));
+  }
+
+  /**
+   * The state of each queued delivery now: an attempt in flight (claimed within its lease),
+   * or when the next one is due, which is never while the endpoint is paused or an earlier
+   * event of the same mandate is queued (one equality find per queue on the page).
+   */
+  private async withState(webhook: WebhookDocument, items: WebhookDeliveryDocument[]): Promise<WebhookDeliveryDocument[]> {
+    const queued = items.filter((d) => d.status === 'QUEUED');
+    const queues = await findEach([...new Set(queued.map((d) => d.queue))], (queue) =>
+      this.collections.deliveries.find({ queue }, { projection: { queue: 1, order: 1, status: 1 } }).toArray());
+    const head = new Map<string, number>();
+    for (const d of queues) if (d.status === 'QUEUED') head.set(d.queue, Math.min(head.get(d.queue) ?? Number.POSITIVE_INFINITY, d.order));
+    const now = this.now().getTime();
+    return items.map((d) => {
+      if (d.status !== 'QUEUED') return d;
+      const started = d.attemptStartedAt && d.attemptStartedAt.getTime() + this.policy.leaseMs > now ? d.attemptStartedAt : null;
+      const waiting = (head.get(d.queue) ?? d.order) < d.order;
+      const nextAttemptAt = started || waiting || webhook.status !== 'ACTIVE' ? null : d.nextAttemptAt;
+      return { ...d, state: { attemptInFlightSince: started, nextAttemptAt, waitingForEarlierEvent: waiting } };
+    });
   }
 
   /**

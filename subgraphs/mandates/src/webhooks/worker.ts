@@ -369,6 +369,8 @@ export class WebhookWorker {
       if (!fresh || fresh.status !== 'QUEUED' || fresh.attemptCount !== delivery.attemptCount) return null;
       const current = await collections.webhooks.findOne({ id: webhook.id }, { projection: { _id: 0 } });
       if (!current || current.status !== 'ACTIVE') return null;
+      // shown by webhookDeliveries as the attempt in flight, until its outcome is recorded
+      await collections.deliveries.updateOne({ _id: delivery._id, attemptCount: delivery.attemptCount }, { $set: { attemptStartedAt: new Date(this.now()) } });
       const outcome = await this.send(current, fresh);
       if (outcome === null) {
         abandoned = true; // halted mid-attempt: record nothing, keep the claim (as a killed process would)
@@ -458,6 +460,7 @@ export class WebhookWorker {
       }
     }
     delete next.sendAgain;
+    delete next.attemptStartedAt;
     // a redelivery asked meanwhile (sendAgain) must not be lost under this outcome
     const filter = { _id: delivery._id, attemptCount: delivery.attemptCount, ...(delivery.sendAgain ? {} : { sendAgain: { $ne: true } }) };
     const written = await collections.deliveries.replaceOne(filter, next);
@@ -467,6 +470,7 @@ export class WebhookWorker {
       // redelivery asked during the attempt: record the attempt, and send once more now
       next = { ...fresh, status: 'QUEUED', due: fresh.webhookId, listKey: `${fresh.webhookId}|QUEUED`, attemptCount, attempts, giveUpAt: outcome.ok ? null : giveUpAt, nextAttemptAt: new Date(at) };
       delete next.sendAgain;
+      delete next.attemptStartedAt;
       retryAt = at;
       const again = await collections.deliveries.replaceOne({ _id: delivery._id, attemptCount: delivery.attemptCount, sendAgain: true }, next);
       if (again.matchedCount === 0) return null;
