@@ -2,7 +2,7 @@
  * npm run bench:gateway -- [options]   (see --help and docs/performance.md)
  *
  * The gateway's own cost beside a plain @apollo/gateway: both compiled to JavaScript and run
- * with plain `node`, each in a process of its own, over the same four in-memory subgraphs of
+ * with plain `node` (ours from its build output, as its image runs it), each in a process of its own, over the same four in-memory subgraphs of
  * ours (test/federation/library.ts, in a third process), asked the same two queries of four
  * subgraph fetches each. Two modes: nothing shared (a new token, with its own subject, on
  * every request: no cache or shared fetch can help) and shared (one token, identical
@@ -148,12 +148,12 @@ async function main(): Promise<number> {
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
   }
-  say('compiling the gateways and the subgraphs (esbuild)');
-  const [oursJs, plainJs, libraryJs] = await Promise.all([
-    compile('gateway/src/index.ts', 'ours'),
-    compile('scripts/bench/plain-gateway.ts', 'plain'),
-    compile('scripts/bench/library-server.ts', 'library'),
-  ]);
+  // Ours as its image runs it: the build output (npm run build; turbo reuses an unchanged
+  // one), with the packages' `compiled` exports. Plain and the subgraphs: compiled here.
+  say('building our packages (npm run build) and compiling the plain gateway and the subgraphs (esbuild)');
+  execFileSync('npm', ['run', '--silent', 'build', '--', '--output-logs=errors-only'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  const oursJs = join(repoRoot, 'gateway', 'dist', 'index.js');
+  const [plainJs, libraryJs] = await Promise.all([compile('scripts/bench/plain-gateway.ts', 'plain'), compile('scripts/bench/library-server.ts', 'library')]);
 
   const supergraphFile = join(workDir, 'supergraph.graphql');
   const library = fork(libraryJs, [], { env: { ...process.env, BENCH_SUPERGRAPH_FILE: supergraphFile }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -176,7 +176,7 @@ async function main(): Promise<number> {
   // explorer, metrics on a port of their own), with the rate limit off: the load comes
   // from one address and, in the shared mode, one subject.
   const oursPort = await freePort();
-  const oursChild = spawn(process.execPath, [...nodeArgs('ours'), oursJs], {
+  const oursChild = spawn(process.execPath, [...nodeArgs('ours'), '--conditions=compiled', oursJs], {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -45,21 +45,26 @@ export class GatewayMetrics {
 
   private readonly operations: ReadonlySet<string>;
 
+  /** Label values → the metric's child for them, looked up once (see subgraphFetchObserver). */
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly durationChildren = new Map<string, { observe(seconds: number): void }>();
+  private readonly errorChildren = new Map<string, { inc(): void }>();
+
+  /** One answered GraphQL request: its count by operation and outcome, its duration, its error codes. */
+  recordRequest(operation: string, errorCodes: string[], seconds: number): void {
+    for (const code of errorCodes) cached(this.errorChildren, code, () => this.errors.labels(code)).inc();
+    const outcome = errorCodes.length ? 'error' : 'ok';
+    cached(this.requestChildren, `${operation}\n${outcome}`, () => this.requests.labels(operation, outcome)).inc();
+    cached(this.durationChildren, operation, () => this.duration.labels(operation)).observe(seconds);
+  }
+
   /**
    * Records subgraph fetches: the histogram's child for each subgraph and outcome is looked
    * up once and kept, instead of a labels object and its hash on every fetch.
    */
   subgraphFetchObserver(): (subgraph: string, seconds: number, outcome: string) => void {
     const children = new Map<string, { observe(seconds: number): void }>();
-    return (subgraph, seconds, outcome) => {
-      const key = `${subgraph}\n${outcome}`;
-      let child = children.get(key);
-      if (!child) {
-        child = this.subgraphFetch.labels(subgraph, outcome);
-        children.set(key, child);
-      }
-      child.observe(seconds);
-    };
+    return (subgraph, seconds, outcome) => cached(children, `${subgraph}\n${outcome}`, () => this.subgraphFetch.labels(subgraph, outcome)).observe(seconds);
   }
 
   constructor(options: { processMetrics?: boolean; operations?: Iterable<string> } = {}) {
@@ -76,4 +81,17 @@ export class GatewayMetrics {
     if (!name) return 'anonymous';
     return this.operations.has(name) ? name : 'other';
   }
+}
+
+/**
+ * The child of a metric for some label values, made on first use. Bounded as the label
+ * values are: operation labels by maxOperationLabels, the others by the code.
+ */
+function cached<T>(children: Map<string, T>, key: string, make: () => T): T {
+  let child = children.get(key);
+  if (child === undefined) {
+    child = make();
+    children.set(key, child);
+  }
+  return child;
 }

@@ -198,9 +198,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const record = (context: Pick<GatewayContext, 'identity' | 'requestId'>, started: bigint, operationName: string | null | undefined, status: number, codes: string[]) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const label = metrics.operationLabel(operationName);
-    for (const code of codes) metrics.errors.inc({ code });
-    metrics.requests.inc({ operation: label, outcome: codes.length ? 'error' : 'ok' });
-    metrics.duration.observe({ operation: label }, seconds);
+    metrics.recordRequest(label, codes, seconds);
     logger.info(
       {
         requestId: context.requestId,
