@@ -68,6 +68,7 @@ const config: CodegenConfig = {
       MandateCoverage: '../analytics.js#CoverageView',
       CoverageGroup: '../analytics.js#CoverageGroupView',
       CatalogueChange: '../catalogue.js#CatalogueChangeDocument',
+      ServiceChange: '../service-catalogue.js#ServiceChangeDocument',
       SystemRetirement: '../catalogue.js#SystemRetirementView',
       MandateCheck: '../mandate-check.js#MandateCheckView',
       MandateYearCheck: '../mandate-check.js#MandateYearCheckView',

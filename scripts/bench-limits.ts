@@ -1,7 +1,7 @@
 /**
  * npm run bench:limits -- [--repeat 5] [--target-ms 50]
  *
- * The gateway's CPU time per hostile request (issue 17.2): starts the gateway alone as a
+ * The gateway's CPU time per hostile request (hostile documents and JSON bodies): starts the gateway alone as a
  * child process (default limits; its subgraph URLs point at a closed port, so a request that
  * passes the limits is planned and then fails fast at the fetch), sends each shape of request
  * `repeat` times, and reads the gateway's own CPU counter (process_cpu_seconds_total from its
@@ -32,6 +32,8 @@ const nest = (levels: number) => {
 const doubling = (levels: number) =>
   ['{ services { ...F0 } }', ...Array.from({ length: levels }, (_, i) => `fragment F${i} on Service { ${i === levels - 1 ? 'code' : `...F${i + 1} ...F${i + 1}`} }`)].join('\n');
 const MiB = 1024 * 1024;
+/** `n` keys of an object's text ("0":0,"1":0,…, base 36). */
+const keys = (n: number) => times(n, (i) => `"${i.toString(36)}":0`, ',');
 /** Fills a body up to just under 1 MiB with a comment. */
 const padded = (query: string) => `${query}\n#${'x'.repeat(MiB - query.length - 200)}`;
 
@@ -55,7 +57,22 @@ const SHAPES: { name: string; body: string }[] = [
   { name: '700 variables', body: JSON.stringify({ query: `query (${times(700, (i) => `$v${i}: Int`)}) { services { code } }` }) },
   { name: 'a 1 MiB comment', body: JSON.stringify({ query: padded('{ services { code } }') }) },
   { name: 'a 1 MiB string argument', body: JSON.stringify({ query: `{ school(brin: "${'x'.repeat(MiB - 200)}") { name } }` }) },
+  // The shape of the JSON body (variables, extensions): bounded before it is parsed.
   { name: 'variables: arrays nested 100,000 deep', body: `{"query":"{ services { code } }","variables":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}` },
+  { name: 'variables: arrays nested 500,000 deep (0.95 MiB)', body: `{"query":"{ services { code } }","variables":{"a":${'['.repeat(500_000)}${']'.repeat(500_000)}}}` },
+  { name: 'variables: objects nested 150,000 deep (0.86 MiB)', body: `{"query":"{ services { code } }","variables":${'{"a":'.repeat(150_000)}1${'}'.repeat(150_000)}}` },
+  { name: 'extensions: arrays nested 500,000 deep (0.95 MiB)', body: `{"query":"{ services { code } }","extensions":{"a":${'['.repeat(500_000)}${']'.repeat(500_000)}}}` },
+  { name: 'variables: 110,000 keys (0.94 MiB)', body: `{"query":"{ services { code } }","variables":{${keys(110_000)}}}` },
+  { name: 'extensions: 110,000 keys (0.94 MiB)', body: `{"query":"{ services { code } }","extensions":{${keys(110_000)}}}` },
+  { name: 'variables: 240,000 values in small objects (0.92 MiB)', body: `{"query":"{ services { code } }","variables":{"a":[${times(80_000, () => '{"b":[1]}', ',')}]}}` },
+  {
+    name: 'variables at every bound: 32 levels, 1,000 keys, 10,000 values (accepted)',
+    body: `{"query":"{ services { code } }","variables":{"a":${'['.repeat(30)}${']'.repeat(30)},"b":{${keys(999)}},"c":[${times(8_900, () => '1', ',')}]}}`,
+  },
+  {
+    name: 'a used list variable of 9,990 enum values (accepted)',
+    body: JSON.stringify({ query: 'query ($s: [ServiceCode!]) { mandateCounts(services: $s, groupBy: [SERVICE]) { count } }', variables: { s: Array.from({ length: 9_990 }, () => 'OSO_OV') } }),
+  },
 ];
 
 const group = new ProcessGroup();

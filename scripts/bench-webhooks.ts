@@ -8,6 +8,10 @@
  *    from the change's time to the receiver's 2xx (target p95 <= 1 s), twice: the worker in
  *    the process that wrote (it starts a round at once) and a worker of another replica
  *    (it finds the events by polling, WEBHOOK_POLL_MS, 500 ms by default).
+ * 3. a slow receiver beside a quick one: supplier A's receiver answers after 8 s (and, in a
+ *    second run, never: each attempt cut off by WEBHOOK_TIMEOUT_MS), supplier B's at once;
+ *    changes of both suppliers' mandates alternate; B's lag p50/p95, beside B's lag with A
+ *    answering at once in the same run (target: B's p95 unchanged, at most 1 s).
  * Database: MONGODB_URI (databases of a random prefix), else an embedded FerretDB in a
  * temporary folder.
  */
@@ -19,7 +23,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName, type Database, type Identity } from '@osr/common';
-import { SUPPLIER_A, SYSTEM_A } from './demo-data.js';
+import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from './demo-data.js';
 import { letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { seedDemo } from './seed-lib.js';
 import { percentile } from './bench/cli.js';
@@ -89,6 +93,67 @@ async function lagRun(repository: MandatesRepository, sameProcess: boolean, box:
   return deliveries.filter((d) => received.has(d.eventId)).map((d) => received.get(d.eventId)! - d.occurredAt.getTime()).sort((a, b) => a - b);
 }
 
+/** Ends the mandate on another date through the store (its slot read first). */
+async function endMandateChange(store: MandateStore, repository: MandatesRepository, mandateId: string, i: number): Promise<void> {
+  const mandate = (await repository.mandates.findOne({ id: mandateId }))!;
+  const state = await store.readSlot(mandate.slotKey);
+  const current = state.mandates.find((m) => m.id === mandateId)!;
+  const after = { ...current, endDate: `2041-01-${String(1 + (i % 28)).padStart(2, '0')}`, version: current.version + 1, updatedAt: new Date() };
+  await store.commit(state, [{ mandateId, action: 'ENDED', before: current, after }], ACTOR, new Date());
+}
+
+/**
+ * B's lag while A's receiver answers after `slowMs` (null: never; 0: at once): changes of A's
+ * and B's mandates alternate, one every 50 ms; returns B's lags.
+ */
+async function slowNeighbourRun(repository: MandatesRepository, box: SecretBox, count: number, slowMs: number | null): Promise<number[]> {
+  const received = new Map<string, number>();
+  const quick = http.createServer((req, res) => {
+    const id = String(req.headers['x-osr-event-id']);
+    req.resume();
+    req.on('end', () => {
+      if (!received.has(id)) received.set(id, Date.now());
+      res.writeHead(204).end();
+    });
+  });
+  const slow = http.createServer((req, res) => {
+    req.resume();
+    if (slowMs === null) return; // never answers
+    req.on('end', () => setTimeout(() => res.writeHead(204).end(), slowMs).unref());
+  });
+  await Promise.all([quick, slow].map((server) => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))));
+  const settings = { ...webhookSettings({ WEBHOOK_ALLOW_PRIVATE: 'true' }), allowPrivate: true };
+  const subscriptions = new WebhookSubscriptions(repository.webhooks, box, settings, async () => true);
+  const urlOf = (server: http.Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const a = await subscriptions.register({ url: urlOf(slow), supplier: SUPPLIER_A.oin }, BENCH_SUPPORT);
+  const b = await subscriptions.register({ url: urlOf(quick), supplier: SUPPLIER_B.oin }, BENCH_SUPPORT);
+  const suppliers = new Map([[SYSTEM_A, SUPPLIER_A.oin], [SYSTEM_B, SUPPLIER_B.oin]]);
+  const worker = new WebhookWorker({
+    collections: repository.webhooks, store: repository.store, box, settings, metrics: new WebhookMetrics(),
+    supplierOfSystem: async (id) => suppliers.get(id) ?? null,
+  });
+  const open = async (systemId: string) => (await repository.mandates.find({ systemId }).toArray()).filter((m) => m.brin !== null).map((m) => m.id);
+  const [ofA, ofB] = await Promise.all([open(SYSTEM_A), open(SYSTEM_B)]);
+  worker.start();
+  for (let i = 0; i < count; i++) {
+    await endMandateChange(repository.store, repository, ofA[i % ofA.length]!, i);
+    await endMandateChange(repository.store, repository, ofB[i % ofB.length]!, i);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const deadline = Date.now() + 30_000;
+  const deliveriesOfB = () => repository.webhooks.deliveries.find({ webhookId: b.webhook.id }).toArray();
+  while ((await deliveriesOfB()).some((d) => !received.has(d.eventId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await worker.halt();
+  await subscriptions.delete(a.webhook.id, BENCH_SUPPORT);
+  await subscriptions.delete(b.webhook.id, BENCH_SUPPORT);
+  for (const server of [quick, slow]) {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+  const deliveries = await deliveriesOfB();
+  return deliveries.filter((d) => received.has(d.eventId)).map((d) => received.get(d.eventId)! - d.occurredAt.getTime()).sort((x, y) => x - y);
+}
+
 let embedded: RunningDatabase | null = null;
 let dataDir: string | null = null;
 let database: Database | null = null;
@@ -124,6 +189,11 @@ try {
   for (const sameProcess of [true, false]) {
     const lags = await lagRun(repository, sameProcess, box, count);
     say(`delivery lag, ${sameProcess ? 'worker in the writing process' : `worker of another replica (polling every ${settingsPollMs} ms)`}: ${lags.length}/${count} delivered, p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, max ${ms(lags.at(-1) ?? 0)} (target p95 <= 1000 ms)`);
+  }
+  const neighbours = Math.min(writes, 60);
+  for (const [label, slowMs] of [['answering at once', 0], ['answering after 8 s', 8_000], [`never answering (cut off after ${webhookSettings().timeoutMs} ms)`, null]] as const) {
+    const lags = await slowNeighbourRun(repository, box, neighbours, slowMs);
+    say(`supplier B's lag with supplier A's receiver ${label}: ${lags.length}/${neighbours} delivered, p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, max ${ms(lags.at(-1) ?? 0)} (target p95 <= 1000 ms)`);
   }
 } finally {
   await database?.close();

@@ -13,6 +13,7 @@
 import type { AgreementsSeed } from '@osr/subgraph-agreements/seed';
 import type { MandatesSeed, SeedMandate } from '@osr/subgraph-mandates/seed';
 import type { AanleverpuntDocument } from '@osr/subgraph-mandates/documents';
+import { REFERENCE_SERVICES } from '@osr/subgraph-mandates/service-catalogue';
 import type { OrganisationsSeed } from '@osr/subgraph-organisations/seed';
 import type { SchoolDocument } from '@osr/subgraph-organisations/documents';
 import type { SupportSeed } from '@osr/subgraph-support/seed';
@@ -235,14 +236,5 @@ export function buildDemoData(): DemoData {
 }
 
 /** The service catalogue. Codes and the board-level choice for RIO are this project's decisions. */
-export const SERVICES: MandatesSeed['services'] = [
-  { code: 'OSO_OV', name: 'OSO Overstap', description: 'Transfer dossiers (overstapdossiers) when a pupil changes school.', mandateLevel: 'SCHOOL' },
-  { code: 'OSO_SWV', name: 'OSO Samenwerkingsverbanden', description: 'Support requests from a school to its samenwerkingsverband, e.g. a toelaatbaarheidsverklaring.', mandateLevel: 'SCHOOL' },
-  { code: 'DOORSTROOMTOETS_PO', name: 'Doorstroomtoets PO', description: 'Results of the primary-school doorstroomtoets.', mandateLevel: 'SCHOOL' },
-  { code: 'CENTRAAL_EXAMEN_VO', name: 'Centraal Eindexamen VO', description: 'Central final examinations in secondary education.', mandateLevel: 'SCHOOL' },
-  { code: 'ROD_PO', name: 'ROD PO', description: 'Pupil registrations for primary education (register onderwijsdeelnemers).', mandateLevel: 'SCHOOL' },
-  { code: 'ROD_VO', name: 'ROD VO', description: 'Pupil registrations for secondary education (register onderwijsdeelnemers).', mandateLevel: 'SCHOOL' },
-  { code: 'VERZUIM', name: 'Verzuim', description: 'Absence reports (verzuimmeldingen).', mandateLevel: 'SCHOOL' },
-  { code: 'RIO', name: 'RIO', description: 'Registrations in RIO, the register of institutions and programmes, made for the board.', mandateLevel: 'BOARD' },
-  { code: 'VVA', name: 'VVA', description: 'The VVA chain exchange.', mandateLevel: 'SCHOOL' },
-];
+/** The demo's services are the register's reference catalogue (put in place on every start). */
+export const SERVICES: MandatesSeed['services'] = [...REFERENCE_SERVICES];

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { SignJWT, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8 } from 'jose';
 import { repoRoot } from './ferretdb.js';
 
@@ -31,6 +32,21 @@ export async function ensureDevKeys(dir = defaultKeyDir()): Promise<DevKeys> {
     writeFileSync(publicKeyPath, await exportSPKI(publicKey));
   }
   return { privateKeyPath, publicKeyPath };
+}
+
+/**
+ * The key that encrypts webhook signing secrets in a local run (WEBHOOK_SECRET_KEY), made on
+ * the first start and kept beside the token keys: without it the key would follow the
+ * identity secret, which is new at every start, and a restart would leave every registered
+ * endpoint with a secret nobody can read.
+ */
+export function ensureWebhookSecretKey(dir = defaultKeyDir()): string {
+  const path = join(dir, 'webhook-secret-key');
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(path, 'utf8').trim();
 }
 
 export interface TokenClaims {

@@ -18,10 +18,13 @@ const SEED_MARK = 'demo-seed';
 const SEEDING_MARK = 'demo-seed-started';
 const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
 
-/** The collections that hold each subgraph's data (not bookkeeping such as marks, locks, counters). */
+/**
+ * The collections that hold each subgraph's data (not bookkeeping such as marks, locks, counters,
+ * nor reference data such as the service catalogue, which every start puts in place).
+ */
 const DATA_COLLECTIONS: Record<SubgraphName, string[]> = {
   organisations: ['boards', 'schools', 'samenwerkingsverbanden', 'organisation_changes', 'rio_imports'],
-  mandates: ['services', 'suppliers', 'systems', 'mandates', 'aanleverpunten', 'mandate_history'],
+  mandates: ['suppliers', 'systems', 'mandates', 'aanleverpunten', 'mandate_history'],
   agreements: ['agreements', 'agreement_history', 'review_items'],
   support: ['contacts', 'contact_history'],
 };

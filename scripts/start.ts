@@ -1,16 +1,18 @@
 /**
- * npm start: the whole system on this machine. Starts the embedded database (unless
- * MONGODB_URI is set), loads the demo data on first start, starts the four subgraphs and the
- * gateway as child processes, prints the gateway URL. Ctrl-C stops every process it started.
+ * npm start [-- --no-demo]: the whole system on this machine. Starts the embedded database
+ * (unless MONGODB_URI is set), loads the demo data on first start (not with --no-demo or
+ * OSR_NO_DEMO=1: a real install starts empty), starts the four subgraphs and the gateway as
+ * child processes, prints the gateway URL. Ctrl-C stops every process it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, logLevelSchema, parseConfig, portSchema, redactUri } from '@osr/common';
 import { SetupError, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { randomBytes } from 'node:crypto';
-import { defaultKeyDir, ensureDevKeys } from './dev-keys.js';
+import { defaultKeyDir, ensureDevKeys, ensureWebhookSecretKey } from './dev-keys.js';
 import { embeddedDatabaseDir, forgetEmbeddedUri, recordEmbeddedUri } from './cli-support.js';
 import { firstRequestHint } from './first-request.js';
 import { largestBoard, loadDemoIfEmpty } from './seed-lib.js';
@@ -34,6 +36,10 @@ const env = z.object({
   OSR_IDENTITY_SECRET: z.string().min(32).optional(),
   /** Production-style token verification; without it a local development key is used. */
   JWT_JWKS_URL: z.string().url().optional(),
+  /** 1: start without the demo data (as --no-demo). */
+  OSR_NO_DEMO: z.enum(['', '0', '1']).default(''),
+  /** Encrypts webhook signing secrets; kept under <data dir>/dev-keys unless set. */
+  WEBHOOK_SECRET_KEY: z.string().min(32).optional(),
 });
 
 const say = (line: string) => console.log(`[osr] ${line}`);
@@ -103,7 +109,14 @@ async function waitReady(name: string, url: string, timeoutMs = 60_000): Promise
 }
 
 async function main() {
+  let noDemoFlag = false;
+  try {
+    noDemoFlag = parseArgs({ options: { 'no-demo': { type: 'boolean', default: false } } }).values['no-demo'] === true;
+  } catch (err) {
+    throw new SetupError(`${(err as Error).message}\nusage: npm start [-- --no-demo]`);
+  }
   const config = parseConfig(env);
+  const noDemo = noDemoFlag || config.OSR_NO_DEMO === '1';
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
@@ -126,14 +139,17 @@ async function main() {
     say(`embedded database (FerretDB over PostgreSQL) at ${uri}, data in ${database.clusterDir}`);
   }
 
-  const demo = await loadDemoIfEmpty(uri, config.DB_PREFIX, say);
-  if (demo.action === 'kept') say('demo data already loaded; keeping the data as it is');
+  const demo = noDemo ? ({ action: 'none' } as const) : await loadDemoIfEmpty(uri, config.DB_PREFIX, say);
+  if (demo.action === 'none') say('starting without the demo data (--no-demo): the store keeps only what you import; the service catalogue is put in place');
+  else if (demo.action === 'kept') say('demo data already loaded; keeping the data as it is');
   else if (demo.action === 'loaded') say('demo data loaded');
   else {
     say(`the store already holds data (${demo.holdingData.join(', ')}): starting without loading the demo data; nothing was changed`);
   }
 
   const identitySecret = config.OSR_IDENTITY_SECRET ?? randomBytes(32).toString('base64url');
+  // the same at every start, as the token keys are: registered endpoints keep working
+  const webhookSecretKey = config.WEBHOOK_SECRET_KEY ?? ensureWebhookSecretKey(defaultKeyDir(config.OSR_DATA_DIR));
   const tokenEnv: Record<string, string> = {};
   if (!config.JWT_JWKS_URL) {
     const keys = await ensureDevKeys(defaultKeyDir(config.OSR_DATA_DIR));
@@ -155,6 +171,7 @@ async function main() {
       DB_PREFIX: config.DB_PREFIX,
       LOG_LEVEL: config.LOG_LEVEL,
       OSR_IDENTITY_SECRET: identitySecret,
+      ...(s.name === 'mandates' ? { WEBHOOK_SECRET_KEY: webhookSecretKey } : {}),
     });
   }
   await Promise.all(subgraphs.map((s) => waitReady(s.name, `http://127.0.0.1:${s.port}/ready`)));

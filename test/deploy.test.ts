@@ -1,10 +1,12 @@
 /**
- * The deployment files (deploy/) agree with the code: the Dockerfiles, the compose file and
- * the Kubernetes manifests name the env vars the services parse (zod schemas), the ports
- * they listen on by default, the routes they serve for probes, the commands that start
- * them and the package scripts the jobs run. No Docker engine or cluster here: structural
- * checks of our own (in the spirit of hadolint and kubeconform), on the parsed files.
+ * The deployment files (deploy/) agree with the code: the one image recipe and its bake
+ * file, the compose file and the Kubernetes manifests name the env vars the services parse
+ * (zod schemas), the ports they listen on by default, the routes they serve for probes, the
+ * images the recipe builds and the package scripts the jobs run. No Docker engine or cluster
+ * here: lint checks of our own (in the spirit of hadolint and kubeconform) on the parsed
+ * files, and the build output started with plain node as the image's command starts it.
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +17,8 @@ import { gatewayEnvSchema } from '../gateway/src/config.js';
 import { checkSupergraph } from '../gateway/src/supergraph.js';
 import { agreementsEnvSchema } from '../subgraphs/agreements/src/config.js';
 import { rioSyncEnvSchema } from '../subgraphs/organisations/src/rio/sync-config.js';
-import { repoRoot } from '../scripts/ferretdb.js';
-import { freshPrefix, startSubgraph, type RunningSubgraph } from './support/system.js';
+import { freePort, repoRoot } from '../scripts/ferretdb.js';
+import { freshPrefix, databaseUri, startSubgraph, type RunningSubgraph } from './support/system.js';
 
 const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
 type Service = 'gateway' | SubgraphName;
@@ -98,14 +100,6 @@ for (const name of SUBGRAPHS) {
   ports[name] = Number(m?.[1]);
 }
 
-const entries: Record<Service, string> = {
-  gateway: 'gateway/src/index.ts',
-  organisations: 'subgraphs/organisations/src/index.ts',
-  mandates: 'subgraphs/mandates/src/index.ts',
-  agreements: 'subgraphs/agreements/src/index.ts',
-  support: 'subgraphs/support/src/index.ts',
-};
-
 const rootPackage = JSON.parse(read('package.json')) as { scripts: Record<string, string>; workspaces: string[] };
 
 /** A dummy value of the right shape for a secret, so values can be checked with the schemas. */
@@ -137,7 +131,10 @@ function expectEnvNames(service: Service, names: string[], where: string) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Dockerfiles
+// The image recipe: one Dockerfile for the five services and the jobs, one bake file
+
+const RECIPE = 'deploy/docker/Dockerfile';
+const BAKE = 'deploy/docker/docker-bake.json';
 
 interface Instruction {
   keyword: string;
@@ -173,59 +170,25 @@ function execForm(args: string): string[] {
   return value as string[];
 }
 
-/** The checks hadolint would make that matter here, and our own. */
-function lintDockerfile(path: string): { instructions: Instruction[]; finalStage: Instruction[] } {
-  const instructions = parseDockerfile(read(path));
-  const froms = instructions.filter((i) => i.keyword === 'FROM');
-  expect(froms.length, `${path}: multi-stage`).toBeGreaterThanOrEqual(2);
-  const args = new Map(instructions.filter((i) => i.keyword === 'ARG' && i.stage === -1).map((i) => i.args.split('=') as [string, string]));
-  for (const from of froms) {
-    const image = from.args.split(/\s+/)[0]!.replace(/^\$\{(\w+)\}$/, (_m, name: string) => args.get(name) ?? '');
-    if (from.args.includes(' AS ') && !image.includes(':')) continue; // a previous stage
-    const known = froms.some((f) => f.args.endsWith(` AS ${image}`));
-    if (known) continue;
-    expect(image, `${path}: base image pinned to a tag (DL3006/DL3007)`).toMatch(/^[a-z0-9./-]+:[\w.-]+$/);
-    expect(image, `${path}: not :latest`).not.toMatch(/:latest$/);
-  }
-  const last = froms.length - 1;
-  const finalStage = instructions.filter((i) => i.stage === last);
-  const user = finalStage.filter((i) => i.keyword === 'USER').at(-1);
-  expect(user, `${path}: the final stage sets a USER`).toBeDefined();
-  expect(user!.args, `${path}: not root (DL3002)`).not.toMatch(/^(root|0)(:|$)/);
-  const userIndex = finalStage.indexOf(user!);
-  for (const later of finalStage.slice(userIndex)) expect(later.keyword, `${path}: nothing runs as root after USER`).not.toBe('RUN');
-  for (const i of instructions) {
-    expect(i.keyword, `${path}: COPY rather than ADD (DL3020)`).not.toBe('ADD');
-    if (i.keyword === 'WORKDIR') expect(i.args, `${path}: absolute WORKDIR (DL3000)`).toMatch(/^\//);
-    if (i.keyword === 'RUN') {
-      expect(i.args, `${path}: no sudo (DL3004)`).not.toMatch(/\bsudo\b/);
-      expect(i.args, `${path}: npm ci from the lockfile, not npm install`).not.toMatch(/\bnpm (install|i)\b/);
-    }
-    if (i.keyword === 'ENV' || i.keyword === 'ARG') {
-      expect(i.args, `${path}: no secrets baked in`).not.toMatch(/\b(\w*SECRET\w*|\w*PASSWORD\w*|\w*TOKEN\w*|MONGODB_URI|JWT_JWKS_URL)\s*=/i);
-    }
-    if (i.keyword === 'COPY' && !i.args.includes('--from=')) {
-      const parts = i.args.split(/\s+/).filter((p) => !p.startsWith('--'));
-      for (const source of parts.slice(0, -1)) expect(existsSync(join(repoRoot, source)), `${path}: COPY ${source} exists`).toBe(true);
-    }
-  }
-  for (const keyword of ['CMD', 'ENTRYPOINT']) {
-    for (const i of instructions.filter((x) => x.keyword === keyword)) expect(() => execForm(i.args), `${path}: ${keyword} in exec form (DL3025)`).not.toThrow();
-  }
-  // npm ci needs every workspace's package.json.
-  const workspaces = rootPackage.workspaces.flatMap((w) => (w.endsWith('/*') ? readdirSync(join(repoRoot, w.slice(0, -2))).map((d) => `${w.slice(0, -2)}/${d}`) : [w]));
-  const copied = instructions.filter((i) => i.keyword === 'COPY' && i.stage === 0).map((i) => i.args);
-  for (const w of workspaces) {
-    if (!existsSync(join(repoRoot, w, 'package.json'))) continue;
-    expect(copied.some((c) => c.startsWith(`${w}/package.json `)), `${path}: copies ${w}/package.json before npm ci`).toBe(true);
-  }
-  expect(copied.some((c) => c.includes('package-lock.json')), `${path}: copies the lockfile`).toBe(true);
-  const ignore = `${path}.dockerignore`;
-  expect(existsSync(join(repoRoot, ignore)), `${ignore} exists`).toBe(true);
-  const ignored = read(ignore).split('\n').map((l) => l.trim());
-  for (const pattern of ['**/node_modules', '.data', '**/.env', '**/*.pem']) expect(ignored, `${ignore} keeps ${pattern} out of the image`).toContain(pattern);
-  return { instructions, finalStage };
+const recipe = parseDockerfile(read(RECIPE));
+/** Stage name → its instructions (FROM included). */
+const stages = new Map<string, Instruction[]>();
+for (const from of recipe.filter((i) => i.keyword === 'FROM')) {
+  const name = / AS (\S+)$/i.exec(from.args)?.[1];
+  if (name) stages.set(name, recipe.filter((i) => i.stage === from.stage));
 }
+
+interface BakeTarget {
+  context: string;
+  dockerfile: string;
+  target: string;
+  args?: Record<string, string>;
+  tags: string[];
+}
+const bake = JSON.parse(read(BAKE)) as { group: Record<string, { targets: string[] }>; target: Record<string, BakeTarget> };
+/** The image repositories the recipe builds (tags without their version). */
+const builtImages = new Set(Object.values(bake.target).flatMap((t) => t.tags.map((tag) => tag.replace(/:[\w.-]+$/, ''))));
+const repository = (image: string) => image.replace(/:[\w.-]+$/, '');
 
 /** Workspace folder of each @osr package. */
 const workspaceOf = new Map<string, string>();
@@ -235,16 +198,17 @@ for (const pattern of ['common', 'gateway', 'subgraphs/*']) {
     if (existsSync(join(repoRoot, dir, 'package.json'))) workspaceOf.set((JSON.parse(read(`${dir}/package.json`)) as { name: string }).name, dir);
   }
 }
+const serviceDir = (service: Service) => (service === 'gateway' ? 'gateway' : `subgraphs/${service}`);
 
-/** The repository folders a service's process reads at run time. */
-function runtimeFolders(service: Service): string[] {
-  const start = service === 'gateway' ? 'gateway' : `subgraphs/${service}`;
+/** The workspaces a service's process loads, and the other repository folders it reads files from. */
+function runtimeFolders(service: Service): { workspaces: string[]; folders: string[] } {
+  const workspaces = new Set<string>();
   const folders = new Set<string>();
-  const queue = [start];
+  const queue = [serviceDir(service)];
   while (queue.length) {
     const dir = queue.pop()!;
-    if (folders.has(dir)) continue;
-    folders.add(dir);
+    if (workspaces.has(dir)) continue;
+    workspaces.add(dir);
     for (const file of filesUnder(`${dir}/src`, '.ts')) {
       const text = read(file);
       for (const m of text.matchAll(/from '(@osr\/[\w-]+)/g)) {
@@ -258,40 +222,165 @@ function runtimeFolders(service: Service): string[] {
       }
     }
   }
-  return [...folders];
+  return { workspaces: [...workspaces], folders: [...folders] };
 }
 
-describe('the Dockerfiles', () => {
-  for (const service of SERVICES) {
-    it(`${service}: multi-stage, non-root, HEALTHCHECK on /health, its port and its entry point, no secrets`, () => {
-      const path = `deploy/docker/${service}/Dockerfile`;
-      const { finalStage } = lintDockerfile(path);
-      const env = finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
-      const envNames = [...env.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]!);
-      expect(envNames.filter((n) => !accepted[service].has(n)), `${path}: ENV names the service reads`).toEqual([]);
-      expect(env).toMatch(new RegExp(`\\bPORT=${ports[service]}\\b`));
-      expect(env, 'listens on all interfaces in a container').toMatch(/\bHOST=0\.0\.0\.0\b/);
-      expect(finalStage.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args)).toEqual([String(ports[service])]);
-      const health = finalStage.find((i) => i.keyword === 'HEALTHCHECK');
-      expect(health?.args).toMatch(/\/health'/);
-      expect(health?.args).toContain('process.env.PORT');
-      const cmd = execForm(finalStage.find((i) => i.keyword === 'CMD')!.args);
-      expect(cmd).toEqual(['node', '--import', 'tsx', entries[service]]);
-      expect(existsSync(join(repoRoot, entries[service]))).toBe(true);
-      // The runtime has the sources the entry point needs: its workspace, the workspaces it
-      // imports (@osr/...), and the folders it reads files from (new URL('../../schema/...')).
-      const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-      for (const dir of runtimeFolders(service)) expect(copies, `${path}: COPY ${dir}/`).toContain(`${dir}/ ${dir}/`);
-    });
-  }
-
-  it('jobs: multi-stage, non-root, runs the root package scripts', () => {
-    const { finalStage } = lintDockerfile('deploy/docker/jobs/Dockerfile');
-    expect(execForm(finalStage.find((i) => i.keyword === 'ENTRYPOINT')!.args).slice(0, 2)).toEqual(['npm', 'run']);
-    expect(finalStage.find((i) => i.keyword === 'HEALTHCHECK')?.args).toBe('NONE');
-    const copies = finalStage.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-    expect(copies).toContain('scripts/ scripts/');
+describe('the image recipe (deploy/docker/Dockerfile) and its bake file', () => {
+  it('lint: pinned base image, COPY not ADD, absolute WORKDIR, npm ci from the lockfile with every workspace, no sudo, no secret baked in, a .dockerignore', () => {
+    const froms = recipe.filter((i) => i.keyword === 'FROM');
+    const args = new Map(recipe.filter((i) => i.keyword === 'ARG' && i.stage === -1).map((i) => i.args.split('=') as [string, string]));
+    for (const from of froms) {
+      const image = from.args.split(/\s+/)[0]!.replace(/^\$\{(\w+)\}$/, (_m, name: string) => args.get(name) ?? '');
+      if (stages.has(image)) continue; // a previous stage
+      expect(image, 'base image pinned to a tag (DL3006/DL3007)').toMatch(/^[a-z0-9./-]+:[\w.-]+$/);
+      expect(image, 'not :latest').not.toMatch(/:latest$/);
+    }
+    for (const i of recipe) {
+      expect(i.keyword, 'COPY rather than ADD (DL3020)').not.toBe('ADD');
+      if (i.keyword === 'WORKDIR') expect(i.args, 'absolute WORKDIR (DL3000)').toMatch(/^\//);
+      if (i.keyword === 'RUN') {
+        expect(i.args, 'no sudo (DL3004)').not.toMatch(/\bsudo\b/);
+        expect(i.args, 'npm ci from the lockfile, not npm install').not.toMatch(/\bnpm (install|i)\b/);
+      }
+      if (i.keyword === 'ENV' || i.keyword === 'ARG') {
+        expect(i.args, 'no secrets baked in').not.toMatch(/\b(\w*SECRET\w*|\w*PASSWORD\w*|\w*TOKEN\w*|MONGODB_URI|JWT_JWKS_URL)\s*=/i);
+      }
+      if (i.keyword === 'COPY' && !i.args.includes('--from=')) {
+        const parts = i.args.split(/\s+/).filter((p) => !p.startsWith('--'));
+        for (const source of parts.slice(0, -1)) expect(existsSync(join(repoRoot, source)), `COPY ${source} exists`).toBe(true);
+      }
+    }
+    for (const keyword of ['CMD', 'ENTRYPOINT']) {
+      for (const i of recipe.filter((x) => x.keyword === keyword)) expect(() => execForm(i.args), `${keyword} in exec form (DL3025)`).not.toThrow();
+    }
+    // npm ci needs every workspace's package.json.
+    const workspaces = rootPackage.workspaces.flatMap((w) => (w.endsWith('/*') ? readdirSync(join(repoRoot, w.slice(0, -2))).map((d) => `${w.slice(0, -2)}/${d}`) : [w]));
+    const copied = stages.get('deps')!.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    for (const w of workspaces) {
+      if (existsSync(join(repoRoot, w, 'package.json'))) expect(copied.some((c) => c.startsWith(`${w}/package.json `)), `copies ${w}/package.json before npm ci`).toBe(true);
+    }
+    expect(copied.some((c) => c.includes('package-lock.json')), 'copies the lockfile').toBe(true);
+    const ignored = read(`${RECIPE}.dockerignore`).split('\n').map((l) => l.trim());
+    for (const pattern of ['**/node_modules', '**/dist', '.data', '**/.env', '**/*.pem']) expect(ignored, `the .dockerignore keeps ${pattern} out`).toContain(pattern);
   });
+
+  it('the bake file builds every service and the jobs from this one recipe, each service with its name and default port', () => {
+    expect(Object.keys(bake.target).sort()).toEqual([...SERVICES, 'jobs'].sort());
+    expect(bake.group['default']?.targets.sort()).toEqual(Object.keys(bake.target).sort());
+    for (const [name, target] of Object.entries(bake.target)) {
+      expect(join(target.context, target.dockerfile), name).toBe(RECIPE);
+      expect(stages.has(target.target), `${name}: stage ${target.target} exists`).toBe(true);
+      expect(target.tags.every((t) => t.startsWith(`osr/${name}`)), name).toBe(true);
+    }
+    for (const service of SERVICES) {
+      expect(bake.target[service]!.target).toBe('service');
+      expect(bake.target[service]!.args).toEqual({ SERVICE: service, PORT: String(ports[service]) });
+    }
+    expect(bake.target['jobs']!.target).toBe('jobs');
+  });
+
+  it('service stage: non-root, listens on all interfaces at the PORT it is built with, HEALTHCHECK on /health, nothing but the build output and what it reads', () => {
+    const service = stages.get('service')!;
+    const user = service.filter((i) => i.keyword === 'USER').at(-1);
+    expect(user?.args, 'not root (DL3002)').toMatch(/^(?!root|0)/);
+    for (const later of service.slice(service.indexOf(user!))) expect(later.keyword, 'nothing runs as root after USER').not.toBe('RUN');
+    const env = service.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    for (const s of SERVICES) expect([...env.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]!).filter((n) => !accepted[s].has(n)), `ENV names ${s} reads`).toEqual([]);
+    expect(env).toMatch(/\bPORT=\$\{PORT\}/);
+    expect(env).toMatch(/\bHOST=0\.0\.0\.0\b/);
+    expect(service.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args)).toEqual(['${PORT}']);
+    const health = service.find((i) => i.keyword === 'HEALTHCHECK')?.args;
+    expect(health).toMatch(/\/health'/);
+    expect(health).toContain('process.env.PORT');
+    // What every service loads is in the image: the build output of its workspaces and the
+    // folders it reads files from (the gateway's schema/).
+    const copies = service.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    for (const s of SERVICES) {
+      const { workspaces, folders } = runtimeFolders(s);
+      for (const w of workspaces) expect(copies, `${s}: ${w}/dist`).toContain(`--from=build /app/${w}/dist/ ${w}/dist/`);
+      for (const f of folders) expect(copies, `${s}: ${f}/`).toContain(`${f}/ ${f}/`);
+    }
+    expect(copies.some((c) => /\bsrc\//.test(c)), 'no TypeScript sources in a service image').toBe(false);
+  });
+
+  it('jobs stage: non-root, runs the root package scripts, no HEALTHCHECK', () => {
+    const jobs = stages.get('jobs')!;
+    expect(jobs.filter((i) => i.keyword === 'USER').at(-1)?.args).toMatch(/^(?!root|0)/);
+    expect(execForm(jobs.find((i) => i.keyword === 'ENTRYPOINT')!.args).slice(0, 2)).toEqual(['npm', 'run']);
+    expect(jobs.find((i) => i.keyword === 'HEALTHCHECK')?.args).toBe('NONE');
+    expect(jobs.filter((i) => i.keyword === 'COPY').map((i) => i.args)).toContain('scripts/ scripts/');
+  });
+
+  it('the images compose and Kubernetes run are the images the bake file builds', () => {
+    const compose = parse(read('deploy/compose.yaml'), { merge: true }) as { services: Record<string, { image?: string; build?: { dockerfile: string; target?: string; args?: Record<string, string> } }> };
+    const ours = Object.entries(compose.services).filter(([, s]) => s.image?.startsWith('osr/'));
+    expect(ours.length).toBeGreaterThanOrEqual(SERVICES.length + 1);
+    for (const [name, s] of ours) {
+      expect(builtImages, `compose ${name}: ${s.image}`).toContain(repository(s.image!));
+      if (!s.build) continue;
+      // Built as the bake file builds that image.
+      const target = Object.values(bake.target).find((t) => t.tags.some((tag) => repository(tag) === repository(s.image!)))!;
+      expect(s.build.dockerfile, `compose ${name}`).toBe(RECIPE);
+      expect(s.build.target, `compose ${name}`).toBe(target.target);
+      expect(s.build.args ?? {}, `compose ${name}`).toEqual(target.args ?? {});
+    }
+    const images = loadManifests('deploy/k8s').flatMap(({ manifest }) => (manifest.spec?.template?.spec.containers ?? []).map((c) => c.image));
+    expect(images.length).toBeGreaterThanOrEqual(SERVICES.length + 1);
+    for (const image of images) expect(builtImages, `k8s ${image}`).toContain(repository(image));
+  });
+});
+
+describe('the build output (npm run build) runs as the image runs it', () => {
+  const started: ChildProcess[] = [];
+  beforeAll(() => {
+    // turbo builds what changed since its last build and restores the rest from its cache.
+    execFileSync('npm', ['run', '--silent', 'build', '--', '--output-logs=errors-only'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  }, 600_000);
+  afterAll(() => {
+    for (const child of started) child.kill('SIGTERM');
+  });
+
+  for (const service of SERVICES) {
+    it(`${service}: the image's command starts the compiled entry with plain node, and it answers /health`, async () => {
+      const cmd = execForm(stages.get('service')!.find((i) => i.keyword === 'CMD')!.args);
+      // The recipe links service/ to the service's dist/ folder.
+      const args = cmd.slice(1).map((a) => a.replace(/^service\//, `${serviceDir(service)}/dist/`));
+      expect(cmd[0]).toBe('node');
+      expect(args.some((a) => /\.ts$|tsx/.test(a)), 'no TypeScript at run time').toBe(false);
+      const entry = args.at(-1)!;
+      expect(existsSync(join(repoRoot, entry)), `${entry} built`).toBe(true);
+      const port = await freePort();
+      const child = spawn(process.execPath, args, {
+        cwd: repoRoot,
+        env: {
+          PATH: process.env['PATH'],
+          NODE_ENV: 'production',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          OSR_IDENTITY_SECRET: 'x'.repeat(48),
+          MONGODB_URI: databaseUri(),
+          DB_PREFIX: freshPrefix(),
+          LOG_LEVEL: 'warn',
+          MANDATES_FEED_POLL_SECONDS: '0',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      started.push(child);
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<string>((resolve) => child.once('exit', (code) => resolve(`exited with ${code}: ${stderr}`)));
+      const healthy = (async () => {
+        // Polls until the server listens (the process says nothing on stdout at warn level).
+        for (;;) {
+          const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => null);
+          if (res) return res.status;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      expect(await Promise.race([healthy, exited])).toBe(200);
+      child.kill('SIGTERM');
+    }, 60_000);
+  }
 });
 
 // ---------------------------------------------------------------------------------------
@@ -299,7 +388,7 @@ describe('the Dockerfiles', () => {
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
   command?: string[] | string;
   entrypoint?: string[];
   environment?: Record<string, string | number | boolean>;
@@ -326,7 +415,7 @@ function composeEnv(service: ComposeService): Record<string, string> {
 describe('deploy/compose.yaml', () => {
   const compose = parse(read('deploy/compose.yaml'), { merge: true }) as ComposeFile;
   const services = compose.services;
-  const gatewayNames = Object.keys(services).filter((n) => services[n]!.build?.dockerfile === 'deploy/docker/gateway/Dockerfile' || services[n]!.image === services['gateway-1']?.image);
+  const gatewayNames = Object.keys(services).filter((n) => services[n]!.build?.args?.['SERVICE'] === 'gateway' || services[n]!.image === services['gateway-1']?.image);
 
   it('has a 3-node MongoDB replica set, initiated once by a job', () => {
     const mongos = ['mongo1', 'mongo2', 'mongo3'];
@@ -341,7 +430,8 @@ describe('deploy/compose.yaml', () => {
   it('runs each subgraph from its Dockerfile with the env vars, port and peers the code reads', () => {
     for (const name of SUBGRAPHS) {
       const service = services[name]!;
-      expect(service.build?.dockerfile).toBe(`deploy/docker/${name}/Dockerfile`);
+      expect(service.build?.dockerfile).toBe(RECIPE);
+      expect(service.build?.args?.['SERVICE']).toBe(name);
       expect(existsSync(join(repoRoot, 'deploy', service.build!.context, service.build!.dockerfile))).toBe(true);
       const env = composeEnv(service);
       expectEnvNames(name, Object.keys(env), `compose ${name}`);
@@ -361,7 +451,8 @@ describe('deploy/compose.yaml', () => {
     expect(gatewayNames.length).toBeGreaterThanOrEqual(2);
     for (const name of gatewayNames) {
       const service = services[name]!;
-      expect(service.build?.dockerfile).toBe('deploy/docker/gateway/Dockerfile');
+      expect(service.build?.dockerfile).toBe(RECIPE);
+      expect(service.build?.args?.['SERVICE']).toBe('gateway');
       const env = composeEnv(service);
       expectEnvNames('gateway', Object.keys(env), `compose ${name}`);
       expect(parseProblems('gateway', env), `compose ${name}`).toEqual([]);
@@ -409,6 +500,11 @@ describe('deploy/compose.yaml', () => {
     expect(upstream.sort()).toEqual(gatewayNames.map((n) => `${n}:${ports.gateway}`).sort());
     const listen = /listen (\d+);/.exec(conf)?.[1];
     expect(lb.ports?.[0]).toMatch(new RegExp(`:${listen}$`));
+    // The gateways believe X-Forwarded-For from nginx's fixed address only (and nginx sets it).
+    const address = (lb as { networks?: { default?: { ipv4_address?: string } } }).networks?.default?.ipv4_address;
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    for (const name of gatewayNames) expect(composeEnv(services[name]!)['TRUSTED_PROXIES'], name).toBe(address);
+    expect(conf).toContain('proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
     // nginx never resends a request that reached a gateway unless told to: no non_idempotent.
     expect(conf).not.toContain('non_idempotent');
   });

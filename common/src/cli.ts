@@ -27,6 +27,13 @@ export const OUTCOMES: Record<ExitCode, string> = {
   1: 'nothing done',
 };
 
+/** The same outcomes said of a dry run, which writes nothing. */
+export const DRY_RUN_OUTCOMES: Record<ExitCode, string> = {
+  0: 'every row would be taken',
+  2: 'some rows rejected, the rest would be written',
+  1: 'nothing would be done',
+};
+
 /** The exit code from how many rows were read and how many of them were rejected. */
 export function exitCodeOf(rows: number, rejected: number): ExitCode {
   if (rejected === 0) return 0;
@@ -46,7 +53,7 @@ export interface CommandOutput {
    * Prints the result: the text lines and the summary (or the JSON document) and sets the
    * exit code. Returns the exit code.
    */
-  finish(exitCode: ExitCode, summary: string, report: unknown, lines?: readonly string[]): ExitCode;
+  finish(exitCode: ExitCode, summary: string, report: unknown, lines?: readonly string[], options?: { dryRun?: boolean }): ExitCode;
 }
 
 export function commandOutput(command: string, json: boolean): CommandOutput {
@@ -57,11 +64,12 @@ export function commandOutput(command: string, json: boolean): CommandOutput {
       console.error(`${command}: ${message}`);
       process.exit(1);
     },
-    finish(exitCode, summary, report, lines = []) {
-      if (json) console.log(JSON.stringify({ command, exitCode, outcome: OUTCOMES[exitCode], summary, report }, null, 2));
+    finish(exitCode, summary, report, lines = [], options = {}) {
+      const outcome = options.dryRun ? DRY_RUN_OUTCOMES[exitCode] : OUTCOMES[exitCode];
+      if (json) console.log(JSON.stringify({ command, exitCode, outcome, summary, report }, null, 2));
       else {
         for (const line of lines) console.log(line);
-        console.log(`${command}: ${summary} (exit ${exitCode}: ${OUTCOMES[exitCode]})`);
+        console.log(`${command}: ${summary} (exit ${exitCode}: ${outcome})`);
       }
       process.exitCode = exitCode;
       return exitCode;

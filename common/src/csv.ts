@@ -107,12 +107,28 @@ export interface CsvTable {
   malformed: { line: number; reason: string }[];
 }
 
+/** A column name as compared: upper case, without a byte order mark, spaces, hyphens and underscores. */
+export function csvColumnKey(name: string): string {
+  return name.replace(/^\uFEFF/, '').toUpperCase().replace(/[\s_-]+/g, '');
+}
+
+export interface CsvColumnOptions {
+  /** Other names a required column may have in a file (e.g. SYSTEEM for LAS), compared as csvColumnKey does. */
+  synonyms?: Readonly<Record<string, readonly string[]>>;
+  /** The file's own name for a required column, given by the person running the import (wins over synonyms). */
+  columns?: Readonly<Record<string, string>>;
+}
+
 /**
- * Reads a delimited file with a header row and checks that the required columns are there
- * (case and surrounding spaces ignored). Throws CsvSyntaxError for a file that is not such
- * a table at all (no header, wrong delimiter, missing columns, binary data).
+ * Reads a delimited file with a header row and checks that the required columns are there.
+ * Column names are matched without regard to case, spaces, hyphens and underscores
+ * (`LEVERANCIER OIN` = `leverancier-oin`), and through the synonyms and the caller's own
+ * names. Rows are keyed by the required names (upper-case) and by the file's own (trimmed,
+ * upper-case). Throws CsvSyntaxError for a file that is not such a table at all (no header,
+ * wrong delimiter, missing columns, binary data); a missing column is named beside the
+ * columns the file has.
  */
-export function readCsvTable(bytes: Uint8Array, required: readonly string[], delimiter = ';'): CsvTable {
+export function readCsvTable(bytes: Uint8Array, required: readonly string[], delimiter = ';', options: CsvColumnOptions = {}): CsvTable {
   const { text, encoding } = decodeText(bytes);
   if (text.includes('\u0000')) throw new CsvSyntaxError(1, 'the file holds binary data, not text');
   const records = parseDelimited(text, delimiter);
@@ -122,8 +138,20 @@ export function readCsvTable(bytes: Uint8Array, required: readonly string[], del
   if (header.length === 1 && required.length > 1) {
     throw new CsvSyntaxError(1, `expected columns separated by "${delimiter}"; found one column: ${JSON.stringify(headerRecord.fields[0]!.slice(0, 80))}`);
   }
-  const missing = required.filter((r) => !header.includes(r.toUpperCase()));
-  if (missing.length) throw new CsvSyntaxError(1, `missing column(s): ${missing.join(', ')}`);
+  const keys = header.map(csvColumnKey);
+  const position = new Map<string, number>();
+  const missing: string[] = [];
+  for (const name of required) {
+    const own = options.columns?.[name];
+    const names = own !== undefined ? [own] : [name, ...(options.synonyms?.[name] ?? [])];
+    const at = names.map((n) => keys.indexOf(csvColumnKey(n))).find((i) => i >= 0);
+    if (at === undefined) missing.push(own !== undefined ? `${name} (given as ${own})` : name);
+    else position.set(name.toUpperCase(), at);
+  }
+  if (missing.length) {
+    const found = headerRecord.fields.map((h) => h.trim()).filter(Boolean);
+    throw new CsvSyntaxError(1, `missing column(s): ${missing.join(', ')}; the file has ${found.length ? found.join(', ') : 'no named columns'}; expected ${required.join(', ')}`);
+  }
   const rows: CsvTable['rows'] = [];
   const malformed: CsvTable['malformed'] = [];
   for (const record of records.slice(1)) {
@@ -133,6 +161,7 @@ export function readCsvTable(bytes: Uint8Array, required: readonly string[], del
     }
     const values: Record<string, string> = {};
     header.forEach((name, i) => (values[name] = record.fields[i]!.trim()));
+    for (const [name, i] of position) values[name] = record.fields[i]!.trim();
     rows.push({ line: record.line, values });
   }
   return { encoding, header, rows, malformed };

@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { databaseCommands } from './db.js';
+import { jsonShapeExcess, type JsonShapeLimits } from './json-shape.js';
 import type { Logger } from './logger.js';
 
 export interface Route {
@@ -28,6 +30,16 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * parameters) before Apollo Server does; a refusal is answered as it is.
    */
   precheck?(req: http.IncomingMessage, body: unknown, search: URLSearchParams): Promise<Refusal | null>;
+  /**
+   * Bounds on the shape of a GraphQL request's JSON (the POST body; GET's `variables` and
+   * `extensions`), measured on the text before it is parsed: past one, 400.
+   */
+  jsonShape?: JsonShapeLimits;
+  /**
+   * Longest time a client may take to send a whole request (headers and body); past it the
+   * server answers 408 and closes the connection. Default 20 s.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** An answer given instead of running a GraphQL request. */
@@ -61,12 +73,15 @@ export class HttpError extends Error {
     message: string,
     /** extensions.code of the error in the answer, when there is one. */
     readonly code?: string,
+    /** More of extensions beside the code. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
   }
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const LONE_SURROGATE_MESSAGE = 'The request holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape): send well-formed Unicode text';
@@ -93,6 +108,24 @@ export function hasLoneSurrogate(root: unknown): boolean {
   return false;
 }
 
+const SHAPE_WORDS = {
+  depth: (where: string, max: number) => `${where} nests objects and arrays deeper than ${max} levels`,
+  keys: (where: string, max: number) => `An object in ${where} has more than ${max} keys`,
+  values: (where: string, max: number) => `${where} holds more than ${max} values`,
+};
+
+/** Refuses (400, QUERY_LIMIT_EXCEEDED) a JSON text whose shape passes a limit, before it is parsed. */
+function checkJsonShape(text: string, limits: JsonShapeLimits | undefined, where: string): void {
+  const excess = limits ? jsonShapeExcess(text, limits) : null;
+  if (!excess) return;
+  const message = SHAPE_WORDS[excess.limit](where, excess.max);
+  throw new HttpError(400, message.charAt(0).toUpperCase() + message.slice(1), 'QUERY_LIMIT_EXCEEDED', {
+    limit: `json${excess.limit.charAt(0).toUpperCase()}${excess.limit.slice(1)}`,
+    value: excess.value,
+    max: excess.max,
+  });
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -102,7 +135,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-/** Reads a request body up to a limit; rejects with 413 past it. */
+/** Reads a request body up to a limit; rejects with 413 past it, with 400 when it is not UTF-8. */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
@@ -122,7 +155,13 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      // Decoding would turn each invalid byte into U+FFFD, which would then be stored as if
+      // the client had sent it.
+      if (!isUtf8(bytes)) reject(new HttpError(400, 'The request body is not valid UTF-8 text', 'BAD_USER_INPUT'));
+      else resolve(bytes.toString('utf8'));
+    });
     req.on('error', reject);
   });
 }
@@ -158,6 +197,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
         throw new HttpError(415, `Send GraphQL requests in UTF-8, not ${charset}`);
       }
+      checkJsonShape(text, options.jsonShape, 'the request body');
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch {
@@ -172,6 +212,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       for (const name of ['variables', 'extensions']) {
         const text = url.searchParams.get(name);
         if (text === null) continue;
+        checkJsonShape(text, options.jsonShape, `the ${name} parameter`);
         let value: unknown;
         try {
           value = JSON.parse(text);
@@ -204,7 +245,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     res.end();
   }
 
-  return http.createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Node checks the request timeouts every `connectionsCheckingInterval` (30 s by default),
+  // which would let a slow client hold a connection for up to twice the timeout.
+  const timeouts = { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1_000, requestTimeout) };
+  const server = http.createServer(timeouts, (req, res) => {
     res.setHeader(REQUEST_ID_HEADER, requestIdOf(req));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const work = async () => {
@@ -239,7 +284,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     };
     work().catch((err: unknown) => {
       if (err instanceof HttpError) {
-        const error = err.code ? { message: err.message, extensions: { code: err.code } } : { message: err.message };
+        const error = err.code ? { message: err.message, extensions: { code: err.code, ...err.extensions } } : { message: err.message };
         if (!res.headersSent) sendJson(res, err.status, { errors: [error] });
         else res.end();
         return;
@@ -249,6 +294,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       else res.end();
     });
   });
+  return server;
 }
 
 /** Listens on host:port (0 = any free port) and resolves with the actual URL. */

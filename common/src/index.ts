@@ -15,3 +15,4 @@ export * from './pagination.js';
 export * from './csv.js';
 export * from './change-mark.js';
 export * from './indexes.js';
+export * from './json-shape.js';

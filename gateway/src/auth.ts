@@ -2,9 +2,11 @@
  * Bearer tokens: verified with jose (issuer, audience, expiry, algorithm pinned), keys from a
  * JWKS URL (production) or a local public key (development). No token: public data only.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, errors, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { PUBLIC_IDENTITY, identitySchema, type Identity } from '@osr/common';
 
 export interface TokenSettings {
@@ -18,7 +20,11 @@ export interface TokenSettings {
   publicKeyPem?: string;
   /** Longest lifetime (exp − iat) of a token accepted, in seconds (default 3600). */
   maxLifetimeSeconds?: number;
+  /** Verified tokens remembered until they expire (default 10,000; 0: none). */
+  cacheSize?: number;
 }
+
+export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 
 export const DEFAULT_TOKEN_MAX_LIFETIME_SECONDS = 3600;
 /** Clock difference between the identity broker and the gateway tolerated, in seconds. */
@@ -27,10 +33,23 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export type Authentication = { ok: true; identity: Identity } | { ok: false; reason: string };
 
 export class TokenVerifier {
+  /**
+   * Tokens verified before, by the SHA-256 of the token (the token itself is not kept), each
+   * until its exp: a client sends the same token with every request, and checking its
+   * signature again costs more than the rest of the gateway's own work on a request. A
+   * token refused is not remembered. Bounded: the least recently used go first.
+   */
+  private readonly verified: LRUCache<string, { identity: Identity; expiresAt: number }> | null;
+  /** Tokens checked with their signature, and tokens found among those verified before. */
+  readonly stats = { verified: 0, remembered: 0 };
+
   private constructor(
     private readonly settings: TokenSettings,
     private readonly key: KeyLike | JWTVerifyGetKey | null,
-  ) {}
+  ) {
+    const size = settings.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE;
+    this.verified = size > 0 ? new LRUCache<string, { identity: Identity; expiresAt: number }>({ max: size }) : null;
+  }
 
   static async create(settings: TokenSettings): Promise<TokenVerifier> {
     if (settings.jwksUrl) return new TokenVerifier(settings, createRemoteJWKSet(new URL(settings.jwksUrl)));
@@ -59,10 +78,30 @@ export class TokenVerifier {
     const match = /^Bearer +([A-Za-z0-9_\-.]+)$/i.exec(header.trim());
     if (!match) return { ok: false, reason: 'The Authorization header must be "Bearer <token>"' };
     if (!this.key) return { ok: false, reason: 'This gateway accepts no tokens: no verification key is configured' };
+    const token = match[1]!;
+    const hash = this.verified ? createHash('sha256').update(token).digest('base64url') : '';
+    const known = this.verified?.get(hash);
+    // The entry leaves the cache at exp; the check here does not rely on the cache's clock.
+    if (known && known.expiresAt > Date.now()) {
+      this.stats.remembered++;
+      return { ok: true, identity: known.identity };
+    }
+    this.stats.verified++;
+    const result = await this.verify(token);
+    if (result.ok && this.verified) {
+      const ttl = result.expiresAt - Date.now();
+      // Shared by every request with this token: frozen, so that none can change it for the others.
+      if (ttl > 0) this.verified.set(hash, { identity: deepFreeze(result.identity), expiresAt: result.expiresAt }, { ttl });
+    }
+    return result.ok ? { ok: true, identity: result.identity } : result;
+  }
+
+  /** Checks signature and claims (jose); the identity and when the token expires (ms). */
+  private async verify(token: string): Promise<{ ok: true; identity: Identity; expiresAt: number } | { ok: false; reason: string }> {
     const maxLifetime = this.settings.maxLifetimeSeconds ?? DEFAULT_TOKEN_MAX_LIFETIME_SECONDS;
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(match[1]!, this.key as Parameters<typeof jwtVerify>[1], {
+      const verified = await jwtVerify(token, this.key as Parameters<typeof jwtVerify>[1], {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: this.settings.algorithms,
@@ -85,8 +124,14 @@ export class TokenVerifier {
     if (payload.exp! - payload.iat! > maxLifetime) {
       return { ok: false, reason: `The token is not valid here: its lifetime exceeds ${maxLifetime} s` };
     }
-    return claimsToIdentity(payload);
+    const identity = claimsToIdentity(payload);
+    return identity.ok ? { ok: true, identity: identity.identity, expiresAt: payload.exp! * 1000 } : identity;
   }
+}
+
+function deepFreeze(identity: Identity): Identity {
+  Object.freeze(identity.rights);
+  return Object.freeze(identity);
 }
 
 /** Maps the claims this project relies on (architecture.md) to an identity. */

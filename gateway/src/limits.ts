@@ -37,14 +37,20 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { DEFAULT_PAGE_SIZE, type JsonShapeLimits } from '@osr/common';
 
 export interface QueryLimits {
   maxDepth: number;
   maxAliases: number;
   maxFields: number;
   maxCost: number;
-  /** Assumed size of a list field without a `first` argument. */
+  /** Assumed size of a list field that takes no `first` argument. */
   defaultListSize: number;
+  /**
+   * Size of the page a field that takes `first` answers when it is omitted or null (the
+   * API's default page), unless the schema gives the argument a default of its own.
+   */
+  defaultPageSize: number;
   /** Most selections the limit check itself visits in one document (its own work bound). */
   maxVisits: number;
 }
@@ -55,8 +61,18 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxFields: 400,
   maxCost: 50_000,
   defaultListSize: 20,
+  defaultPageSize: DEFAULT_PAGE_SIZE,
   maxVisits: 5_000,
 };
+
+/**
+ * Bounds on the shape of a request's JSON (the POST body, whose outermost object is level 1;
+ * GET's `variables` and `extensions`), measured on the text before it is parsed, so that
+ * nothing after it (parsing, the lone-surrogate check, variable coercion, the subgraph
+ * requests that carry variables on) meets a deep or wide value. The deepest input of this
+ * API nests a few levels, the longest list it takes holds 200 ids.
+ */
+export const DEFAULT_JSON_SHAPE: JsonShapeLimits = { maxDepth: 32, maxKeys: 1_000, maxValues: 10_000 };
 
 /**
  * The fixed cost of an introspection field, whatever it selects: its answer is bounded by the
@@ -140,16 +156,32 @@ class Walk {
   ) {}
 
   /**
-   * The `first` argument's value, or null when the field has none or it is no 32-bit Int
-   * (validation refuses it then, with its own message).
+   * Int defaults of the operation being measured, for its variables the request gives no
+   * value: `query ($n: Int = 500) { … (first: $n) }` runs with 500. Remembered measures
+   * depend on them, so they are part of the memo's key.
    */
-  private firstOf(node: FieldNode): number | null {
+  private defaults = new Map<string, number>();
+  private defaultsKey = '';
+
+  /**
+   * The size of the page a field's `first` argument asks for: its value (a literal, a
+   * variable, or the variable's default), else, when the field takes `first`, the
+   * argument's default in the schema or the API's default page. Null for a field without
+   * `first`. A value that is no 32-bit Int is priced as omitted (validation refuses it).
+   */
+  private firstOf(node: FieldNode, field: GraphQLField<unknown, unknown> | undefined): number | null {
     const arg = node.arguments?.find((a) => a.name.value === 'first');
-    if (!arg) return null;
     let value: unknown = null;
-    if (arg.value.kind === Kind.INT) value = Number(arg.value.value);
-    else if (arg.value.kind === Kind.VARIABLE) value = this.variables[arg.value.name.value];
-    return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 ? value : null;
+    if (arg?.value.kind === Kind.INT) value = Number(arg.value.value);
+    else if (arg?.value.kind === Kind.VARIABLE) {
+      const name = arg.value.name.value;
+      value = Object.hasOwn(this.variables, name) ? this.variables[name] : this.defaults.get(name);
+    }
+    if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1) return value;
+    const declared = field?.args.find((a) => a.name === 'first');
+    if (!declared) return null;
+    const schemaDefault = declared.defaultValue;
+    return typeof schemaDefault === 'number' && Number.isInteger(schemaDefault) && schemaDefault >= 0 ? schemaDefault : this.limits.defaultPageSize;
   }
 
   private countField(aliased: boolean, depth: number): void {
@@ -173,7 +205,7 @@ class Walk {
    * `edges`/`nodes` list is not multiplied again. `paid`: no multiplier of 0 lies above.
    */
   set(set: SelectionSetNode, parent: GraphQLNamedType | undefined, depth: number, pageSized: boolean, paid: boolean): SetMeasure {
-    const key = `${parent?.name ?? '?'}|${pageSized ? 'p' : ''}`;
+    const key = `${parent?.name ?? '?'}|${pageSized ? 'p' : ''}|${this.defaultsKey}`;
     let byKey = this.memo.get(set);
     const known = byKey?.get(key);
     if (known) {
@@ -209,7 +241,7 @@ class Walk {
         this.countField(selection.alias !== undefined, flat ? 0 : depth);
         if (!flat) levels = Math.max(levels, 1);
         const field = fieldOf(this.schema, parent, name);
-        const first = this.firstOf(selection);
+        const first = this.firstOf(selection, field);
         const list = field !== undefined && isList(field.type);
         const pageList = pageSized && (name === 'edges' || name === 'nodes');
         const multiplier = first !== null ? Math.max(0, first) : list && !pageList ? this.limits.defaultListSize : 1;
@@ -301,6 +333,13 @@ class Walk {
     this.fields = 0;
     this.aliases = 0;
     this.depth = 0;
+    this.defaults = new Map();
+    for (const definition of operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      const value = definition.defaultValue;
+      if (value?.kind === Kind.INT && !Object.hasOwn(this.variables, name)) this.defaults.set(name, Number(value.value));
+    }
+    this.defaultsKey = [...this.defaults].map(([name, value]) => `${name}=${value}`).sort().join(',');
     let root: GraphQLNamedType | undefined | null;
     if (operation.operation === 'mutation') root = this.schema.getMutationType();
     else if (operation.operation === 'subscription') root = this.schema.getSubscriptionType();
@@ -390,6 +429,19 @@ export function graphQLParams(
     variables: isRecord(source['variables']) ? source['variables'] : {},
     operationName: typeof source['operationName'] === 'string' ? source['operationName'] : undefined,
   };
+}
+
+/** Most characters of a client-chosen operation name that a log line holds. */
+export const MAX_LOGGED_NAME = 100;
+
+/**
+ * An operation name as the request log holds it. A name is one token whatever its length (a
+ * 900 kB name passes the token limit): past MAX_LOGGED_NAME characters it is cut, and the
+ * line says how long it was.
+ */
+export function loggedName(name: string | null | undefined): string | null {
+  if (name === null || name === undefined) return null;
+  return name.length <= MAX_LOGGED_NAME ? name : `${name.slice(0, MAX_LOGGED_NAME)}… (${name.length} characters)`;
 }
 
 /**

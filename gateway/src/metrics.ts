@@ -43,25 +43,55 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  private readonly operations = new Set<string>();
+  private readonly operations: ReadonlySet<string>;
 
-  constructor(options: { processMetrics?: boolean; maxOperationLabels?: number } = {}) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
-    this.maxOperationLabels = options.maxOperationLabels ?? 200;
+  /** Label values → the metric's child for them, looked up once (see subgraphFetchObserver). */
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly durationChildren = new Map<string, { observe(seconds: number): void }>();
+  private readonly errorChildren = new Map<string, { inc(): void }>();
+
+  /** One answered GraphQL request: its count by operation and outcome, its duration, its error codes. */
+  recordRequest(operation: string, errorCodes: string[], seconds: number): void {
+    for (const code of errorCodes) cached(this.errorChildren, code, () => this.errors.labels(code)).inc();
+    const outcome = errorCodes.length ? 'error' : 'ok';
+    cached(this.requestChildren, `${operation}\n${outcome}`, () => this.requests.labels(operation, outcome)).inc();
+    cached(this.durationChildren, operation, () => this.duration.labels(operation)).observe(seconds);
   }
 
-  private readonly maxOperationLabels: number;
+  /**
+   * Records subgraph fetches: the histogram's child for each subgraph and outcome is looked
+   * up once and kept, instead of a labels object and its hash on every fetch.
+   */
+  subgraphFetchObserver(): (subgraph: string, seconds: number, outcome: string) => void {
+    const children = new Map<string, { observe(seconds: number): void }>();
+    return (subgraph, seconds, outcome) => cached(children, `${subgraph}\n${outcome}`, () => this.subgraphFetch.labels(subgraph, outcome)).observe(seconds);
+  }
+
+  constructor(options: { processMetrics?: boolean; operations?: Iterable<string> } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    this.operations = new Set(options.operations);
+  }
 
   /**
-   * Operation names are chosen by clients: as label values they are bounded in form and in
-   * number (the first N distinct names; later ones count as "other").
+   * Operation names are chosen by clients: only the names the gateway knows (the safelist's,
+   * and those it is told of) become label values. Any other named operation counts as
+   * "other", so that no client can fill the label with names of its own.
    */
   operationLabel(name: string | null | undefined): string {
     if (!name) return 'anonymous';
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return 'invalid';
-    if (this.operations.has(name)) return name;
-    if (this.operations.size >= this.maxOperationLabels) return 'other';
-    this.operations.add(name);
-    return name;
+    return this.operations.has(name) ? name : 'other';
   }
+}
+
+/**
+ * The child of a metric for some label values, made on first use. Bounded as the label
+ * values are: operation labels by maxOperationLabels, the others by the code.
+ */
+function cached<T>(children: Map<string, T>, key: string, make: () => T): T {
+  let child = children.get(key);
+  if (child === undefined) {
+    child = make();
+    children.set(key, child);
+  }
+  return child;
 }

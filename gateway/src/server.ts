@@ -5,32 +5,33 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import {
-  IDENTITY_HEADER,
   PUBLIC_IDENTITY,
-  REQUEST_ID_HEADER,
   closeServer,
   createGraphQLHttpServer,
   maskUnexpectedErrors,
   requestIdOf,
   signIdentity,
   type Identity,
+  type JsonShapeLimits,
   type Logger,
   type Refusal,
   type Route,
 } from '@osr/common';
 import { TokenVerifier, type TokenSettings } from './auth.js';
-import { ResilientDataSource, SubgraphUnavailableError } from './data-source.js';
+import { ResilientDataSource } from './data-source.js';
 import { explorerRoutes } from './explorer.js';
 import { checkOperation } from './input-check.js';
-import { DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, type QueryLimits } from './limits.js';
+import { DEFAULT_JSON_SHAPE, DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, loggedName, type QueryLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
-import { RateLimiter, type RateLimitSettings } from './rate-limit.js';
+import { RateLimiter, TrustedProxies, type RateLimitSettings } from './rate-limit.js';
+import { RequestIdentity } from './request-identity.js';
+import { DEFAULT_SUBGRAPH_CONNECTIONS, SubgraphClients } from './subgraph-fetch.js';
 import { safelistApplies, type SafelistMode, type SafelistedOperation } from './safelist.js';
 import { subgraphState } from './readiness.js';
+import { withoutSchemaDetails } from './schema-details.js';
 import { SupergraphSource } from './supergraph.js';
 import './no-telemetry.js';
 
@@ -47,11 +48,17 @@ export interface GatewayOptions {
   /** Follow the file and load a changed supergraph while running (SUPERGRAPH_WATCH). */
   watchSupergraph?: boolean | { intervalMs: number };
   maxBodyBytes?: number;
+  /** Longest time a client may take to send a whole request (408 past it; default 20 s). */
+  requestTimeoutMs?: number;
   /** Signs the identity passed to subgraphs. */
   identitySecret: string;
   tokens: TokenSettings;
   limits?: Partial<QueryLimits>;
+  /** Bounds on the shape of the request's JSON, checked before it is parsed. */
+  jsonShape?: Partial<JsonShapeLimits>;
   rateLimit?: RateLimitSettings;
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  trustedProxies?: string[];
   safelist?: { mode: SafelistMode; operations: SafelistedOperation[] };
   introspection?: boolean;
   /** Most lexical tokens in one document: a longer one is refused while it is parsed. */
@@ -60,8 +67,12 @@ export interface GatewayOptions {
   separateMetrics?: boolean;
   /** Longest wait for one subgraph fetch. */
   subgraphTimeoutMs?: number;
+  /** Most open connections from this gateway to one subgraph. */
+  subgraphConnections?: number;
   /** Serve the in-browser explorer at /explorer. */
   explorer?: boolean;
+  /** Operation names the metrics label besides the safelist's; every other name counts as "other". */
+  metricsOperations?: string[];
   /** Collect Node.js process metrics too (off in tests that run several gateways). */
   processMetrics?: boolean;
 }
@@ -104,12 +115,6 @@ export const DEFAULT_MAX_TOKENS = 3_000;
 /** Apollo Server's own limit on selections with fragments expanded, behind ours. */
 const APOLLO_MAX_RECURSIVE_SELECTIONS = 100_000;
 
-/** Removes "Did you mean …?" from a message: with introspection off, names are not suggested. */
-function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const message = formatted.message.replace(/ ?Did you mean(.+?)\?$/, '');
-  return message === formatted.message ? formatted : { ...formatted, message };
-}
-
 /** A server that answers GET /metrics only (its own port, kept off the public network). */
 function createMetricsServer(route: Route, logger: Logger): http.Server {
   return createServer((req, res) => {
@@ -127,10 +132,6 @@ function createMetricsServer(route: Route, logger: Logger): http.Server {
   });
 }
 
-function clientAddress(req: http.IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
  * Builds the gateway over the static supergraph (composed ahead of time, never at run
  * time). Does not listen.
@@ -138,7 +139,10 @@ function clientAddress(req: http.IncomingMessage): string {
 export async function createGateway(options: GatewayOptions): Promise<GatewayServer> {
   const { logger } = options;
   const limits: QueryLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const metrics = new GatewayMetrics({ processMetrics: options.processMetrics });
+  const metrics = new GatewayMetrics({
+    processMetrics: options.processMetrics,
+    operations: [...(options.safelist?.operations ?? []).map((o) => o.name), ...(options.metricsOperations ?? [])],
+  });
   const subgraphs: Record<string, string> = {};
   const watch = options.watchSupergraph;
   const supergraph = await SupergraphSource.open({
@@ -155,51 +159,24 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     },
   });
   const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 0, burst: 0 });
+  const proxies = new TrustedProxies(options.trustedProxies ?? []);
   const safelist = options.safelist ?? { mode: 'off' as const, operations: [] };
   const safelisted = new Set(safelist.operations.map((o) => o.sha256));
   const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
   const verifier = await TokenVerifier.create(options.tokens);
 
-  // Identical subgraph queries in flight at the same moment for the same caller (same URL,
-  // same signed identity, same body) share one fetch: many clients asking the same headline
-  // at once cost the subgraphs and the database one request. Mutations are never shared.
-  type Answer = { status: number; statusText: string; headers: [string, string][]; body: string };
-  const inFlight = new Map<string, Promise<Answer>>();
-  const shareable = (body: unknown): body is string =>
-    typeof body === 'string' && (body.startsWith('{"query":"query') || body.startsWith('{"query":"{'));
-  const answerOf = (a: Answer) => new Response(a.body, { status: a.status, statusText: a.statusText, headers: a.headers });
-
-  // Subgraph fetches: Node's fetch (keep-alive connection pool), a timeout, and timing.
-  const fetcherFor = (name: string): Fetcher =>
-    (async (url: string, init?: RequestInit) => {
-      const end = metrics.subgraphFetch.startTimer({ subgraph: name });
-      try {
-        const key = shareable(init?.body) ? `${url}\n${new Headers(init?.headers).get(IDENTITY_HEADER)}\n${init.body}` : null;
-        if (key === null) {
-          const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-          end({ outcome: response.ok ? 'ok' : `http_${response.status}` });
-          return response;
-        }
-        let shared = inFlight.get(key);
-        if (!shared) {
-          shared = fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
-            .then(async (r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: await r.text() }))
-            .finally(() => inFlight.delete(key));
-          inFlight.set(key, shared);
-        }
-        const answer = await shared;
-        end({ outcome: answer.status >= 200 && answer.status < 300 ? 'ok' : `http_${answer.status}` });
-        return answerOf(answer);
-      } catch (err) {
-        const timedOut = (err as Error).name === 'TimeoutError';
-        end({ outcome: timedOut ? 'timeout' : 'unreachable' });
-        throw new SubgraphUnavailableError(
-          name,
-          timedOut ? 'timeout' : 'unreachable',
-          timedOut ? `The ${name} service did not answer within ${timeoutMs} ms` : `The ${name} service is unreachable`,
-        );
-      }
-    }) as unknown as Fetcher;
+  const clients = new SubgraphClients({ timeoutMs, connections: options.subgraphConnections ?? DEFAULT_SUBGRAPH_CONNECTIONS });
+  const observeFetch = metrics.subgraphFetchObserver();
+  // The identity the subgraphs receive, signed once for all the fetches of one client request.
+  const signed = new WeakMap<GatewayContext, RequestIdentity>();
+  const subgraphIdentity = (context: GatewayContext) => {
+    let identity = signed.get(context);
+    if (!identity) {
+      identity = new RequestIdentity(context.identity, options.identitySecret);
+      signed.set(context, identity);
+    }
+    return identity;
+  };
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,
@@ -207,19 +184,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     validateSupergraph: true,
     // Spans (when tracing is on) never carry operation documents: they may hold personal data.
     telemetry: { includeDocument: false, recordExceptions: false },
-    buildService: ({ name, url }) => {
-      const source = new ResilientDataSource<GatewayContext & Record<string, unknown>>({
-        url: options.subgraphUrls?.[name] ?? url,
-        fetcher: fetcherFor(name),
-        willSendRequest({ request, context }) {
-          // Every subgraph call carries the caller's identity, signed, valid for a minute.
-          request.http?.headers.set(IDENTITY_HEADER, signIdentity(context.identity, options.identitySecret));
-          request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-        },
-      });
-      source.subgraphName = name;
-      return source;
-    },
+    buildService: ({ name, url }) => new ResilientDataSource<GatewayContext>(name, clients.for(options.subgraphUrls?.[name] ?? url!), { timeoutMs, observe: observeFetch, identity: subgraphIdentity }),
   });
   const identities = new WeakMap<http.IncomingMessage, Identity>();
 
@@ -230,16 +195,14 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const introspection = options.introspection ?? true;
 
   /** One JSON log line and the request metrics, for every answered GraphQL request. */
-  const record = (context: GatewayContext, started: bigint, operationName: string | null | undefined, status: number, codes: string[]) => {
+  const record = (context: Pick<GatewayContext, 'identity' | 'requestId'>, started: bigint, operationName: string | null | undefined, status: number, codes: string[]) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const label = metrics.operationLabel(operationName);
-    for (const code of codes) metrics.errors.inc({ code });
-    metrics.requests.inc({ operation: label, outcome: codes.length ? 'error' : 'ok' });
-    metrics.duration.observe({ operation: label }, seconds);
+    metrics.recordRequest(label, codes, seconds);
     logger.info(
       {
         requestId: context.requestId,
-        operationName: operationName ?? null,
+        operationName: loggedName(operationName),
         role: context.identity.role,
         durationMs: Math.round(seconds * 1000),
         status,
@@ -315,12 +278,13 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
   const apollo = new ApolloServer<GatewayContext>({
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects.
     gateway: gateway as unknown as GatewayInterface,
-    formatError: introspection ? mask : (formatted, error) => withoutSuggestions(mask(formatted, error)),
+    formatError: introspection ? mask : (formatted, error) => withoutSchemaDetails(mask(formatted, error)),
     includeStacktraceInErrorResponses: false,
     // The entry point handles SIGINT/SIGTERM itself (and tests stop servers explicitly).
     stopOnTerminationSignals: false,
     introspection,
-    // Without introspection, error messages do not suggest field, type or value names either.
+    // Without introspection, error messages do not suggest field, type or value names either,
+    // nor name the arguments, input fields and types the caller did not write (formatError).
     hideSchemaDetailsFromClientErrors: !introspection,
     // Bounds before our own limits run: the parser's token count, and Apollo's own count of
     // selections with fragments expanded (a second line behind checkDocumentLimits).
@@ -348,6 +312,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     apollo,
     logger,
     maxBodyBytes: options.maxBodyBytes,
+    requestTimeoutMs: options.requestTimeoutMs,
+    jsonShape: { ...DEFAULT_JSON_SHAPE, ...options.jsonShape },
     extraRoutes: routes,
     precheck,
     async authenticate(req) {
@@ -356,7 +322,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
         metrics.refused.inc({ reason: 'unauthenticated' });
         return result;
       }
-      const key = result.identity.role === 'PUBLIC' ? `ip:${clientAddress(req)}` : `sub:${result.identity.sub}`;
+      const key = result.identity.role === 'PUBLIC' ? `ip:${proxies.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for'])}` : `sub:${result.identity.sub}`;
       const taken = limiter.take(key);
       if (!taken.ok) {
         metrics.refused.inc({ reason: 'rate_limited' });
@@ -381,7 +347,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
         Object.entries(subgraphs).map(async ([name, url]) => [name, await subgraphState(url, () => signIdentity(PUBLIC_IDENTITY, options.identitySecret))] as const),
       );
       const detail = Object.fromEntries(checks);
-      return { ok: checks.every(([, state]) => state === 'up'), detail: { subgraphs: detail, supergraph: supergraph.describe() } };
+      return { ok: checks.every(([, state]) => state === 'up'), detail: { subgraphs: detail, supergraph: supergraph.readiness() } };
     },
   });
 
@@ -396,6 +362,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       await closeServer(httpServer);
       if (metricsServer) await closeServer(metricsServer);
       await apollo.stop();
+      await clients.close();
     },
   };
 }

@@ -112,6 +112,16 @@ export class SupergraphSource implements SupergraphManager {
     return { ...this.inUse, watching: this.timer !== null, ...(this.refused ? { lastRefused: this.refused } : {}) };
   }
 
+  /**
+   * What GET /ready, which answers anyone, tells of the supergraph: its hash, load time and
+   * whether the file is followed, and when the last file was refused; not where the file
+   * lies nor why it was refused (both in the log line and the metrics).
+   */
+  readiness(): { sha256: string; loadedAt: string; watching: boolean; lastRefused?: { sha256: string | null; at: string } } {
+    const { sha256, loadedAt } = this.inUse;
+    return { sha256, loadedAt, watching: this.timer !== null, ...(this.refused ? { lastRefused: { sha256: this.refused.sha256, at: this.refused.at } } : {}) };
+  }
+
   /** Called by ApolloGateway.load(): hands over the first supergraph and starts following the file. */
   async initialize({ update }: SupergraphSdlHookOptions) {
     this.update = update;

@@ -6,9 +6,13 @@
  */
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+// A CommonJS package whose exports Node's ESM loader cannot list: named imports fail when
+// the compiled output runs under plain node, so the exports object is read instead.
+import otelResources from '@opentelemetry/resources';
 import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+
+const { resourceFromAttributes } = otelResources;
 
 export interface Tracing {
   shutdown(): Promise<void>;

@@ -204,6 +204,50 @@ describe('alternatives under type conditions (issue 19.1)', () => {
   });
 });
 
+describe('default values count (issue 29.4)', () => {
+  const wide = 'edges { node { oin name systems { name services { code } } } }';
+  // per supplier: edges 1 + node 1 + oin, name 2 + systems (1 + 20 × (name 1 + services (1 + 20 × 1))) = 448
+  const perSupplier = 1 + 1 + 2 + (1 + 20 * (1 + (1 + 20 * 1)));
+
+  it("prices a variable's default value as the literal it stands for, and refuses what the literal is refused for", () => {
+    const literal = `{ suppliers(first: 500) { ${wide} } }`;
+    const byDefault = `query ($n: Int = 500) { suppliers(first: $n) { ${wide} } }`;
+    expect(measure(literal).cost).toBe(1 + 500 * perSupplier);
+    expect(measure(byDefault).cost).toBe(1 + 500 * perSupplier);
+    expect(refusal(byDefault)).toEqual(refusal(literal));
+    expect(refusal(byDefault).limit).toBe('cost');
+    // a value the request gives wins over the default
+    expect(measure(byDefault, { n: 10 }).cost).toBe(1 + 10 * perSupplier);
+    // an explicit null (as an omitted argument) is the API's default page of 50
+    expect(measure(byDefault, { n: null }).cost).toBe(1 + 50 * perSupplier);
+  });
+
+  it('prices an omitted or null first at the default page of 50, the page the API answers', () => {
+    expect(DEFAULT_LIMITS.defaultPageSize).toBe(50);
+    expect(measure(`{ suppliers { ${wide} } }`).cost).toBe(1 + 50 * perSupplier);
+    expect(measure(`{ suppliers(first: null) { ${wide} } }`).cost).toBe(1 + 50 * perSupplier);
+    expect(measure('query ($n: Int) { suppliers(first: $n) { edges { node { oin } } } }').cost).toBe(1 + 50 * 3);
+    // a nested connection without first: 50 boards of a check, each costed in full
+    expect(measure('{ mandateCheckProgress { boards { edges { node { mandatesOpen } } } } }').cost).toBe(1 + 1 + 50 * 3);
+  });
+
+  it("takes the schema's own default for first when it declares one", () => {
+    const own = buildSchema('type Query { items(first: Int = 7): [Item!]! } type Item { id: ID }');
+    expect(measureIn(own, '{ items { id } }').cost).toBe(1 + 7 * 1);
+    expect(measureIn(own, '{ items(first: 2) { id } }').cost).toBe(1 + 2 * 1);
+  });
+
+  it('measures a fragment shared by operations with different defaults under each operation', () => {
+    const doc = parse(`
+      query Small($n: Int = 1) { suppliers(first: $n) { ...Page } }
+      query Large($n: Int = 400) { suppliers(first: $n) { ...Page } }
+      fragment Page on SupplierConnection { edges { node { oin } } }`);
+    const operations = checkDocumentLimits(schema, doc, {}, UNLIMITED);
+    expect(operations.get('Small')!.cost).toBe(1 + 1 * 3);
+    expect(operations.get('Large')!.cost).toBe(1 + 400 * 3);
+  });
+});
+
 describe('rate limiter', () => {
   it('allows a burst, then one request per interval, per caller; forgets the least recent callers past its size', () => {
     const limiter = new RateLimiter({ perMinute: 60, burst: 2, maxCallers: 2 });

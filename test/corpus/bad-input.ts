@@ -4,7 +4,7 @@
  * checks that the database is byte-for-byte unchanged afterwards and no process crashed.
  */
 
-export type Caller = 'none' | 'board' | 'boardWithoutRight' | 'otherBoard' | 'support' | 'analyst' | 'supplier';
+export type Caller = 'none' | 'board' | 'boardWithoutRight' | 'otherBoard' | 'otherBoardSigner' | 'support' | 'analyst' | 'supplier';
 
 export interface Expected {
   /** HTTP status */
@@ -23,6 +23,8 @@ export interface BadInputCase {
   name: string;
   /** a raw request body, sent as is */
   raw?: string;
+  /** a raw request body as bytes (for bytes that are no UTF-8), sent as is */
+  bytes?: Uint8Array<ArrayBuffer>;
   query?: string;
   variables?: Record<string, unknown>;
   operationName?: string;
@@ -34,6 +36,10 @@ export interface BadInputCase {
 const bad = (code: string, message?: string, status = 200): Expected => ({ status, code, ...(message ? { message } : {}) });
 const refusedHiding = (message: string, hides: string[]): Expected => ({ status: 200, code: 'FORBIDDEN', message, hides });
 const VALIDATION = (message: string): Expected => ({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED', message });
+/** UTF-8 text with raw bytes between its parts. */
+const utf8With = (before: string, bytes: number[], after: string): Uint8Array<ArrayBuffer> =>
+  new Uint8Array(Buffer.concat([Buffer.from(before, 'utf8'), Buffer.from(bytes), Buffer.from(after, 'utf8')]));
+const JSON_SHAPE = (message: string): Expected => ({ status: 400, code: 'QUERY_LIMIT_EXCEEDED', message });
 const BAD_VARIABLE = (message: string): Expected => ({ status: 400, code: 'BAD_USER_INPUT', message });
 
 /** Strings that must never be taken for anything but text. */
@@ -203,6 +209,18 @@ const LEAK_CASES: BadInputCase[] = [
   { name: 'agreement by id that does not exist answers the same to a board', query: '{ agreement(id: "a-99999-none") { status } }', caller: 'otherBoard', expect: refusedHiding('does not exist or you may not read it', []) },
   { name: 'agreement by id with a NUL byte is not found', query: '{ agreement(id: "a-41234-oso\\u0000") { status } }', caller: 'support', expect: { status: 200, code: null, data: { agreement: null } } },
   { name: 'agreement by id without a token', query: '{ agreement(id: "a-41234-oso") { status } }', expect: refusedHiding('You may not read agreements', ['board 41234']) },
+  // Agreement changes: the caller's rights before the lookup; missing and another board's answer alike, naming no board.
+  ...([
+    ['terminateAgreement', (id: string) => `mutation { terminateAgreement(id: "${id}", endDate: "2099-12-31", reason: "ends") { id } }`, 'not yours to change'],
+    ['withdrawAgreement', (id: string) => `mutation { withdrawAgreement(id: "${id}") { id } }`, 'not yours to change'],
+    ['requestSwvExtension', (id: string) => `mutation { requestSwvExtension(agreementId: "${id}") { id } }`, 'not yours to change'],
+    ['signAgreement', (id: string) => `mutation { signAgreement(id: "${id}", contentHash: "${'0'.repeat(64)}") { id } }`, 'not yours to sign'],
+  ] as const).flatMap(([name, query, answer]): BadInputCase[] => [
+    { name: `${name} of another board's agreement names no board`, query: query('a-41234-oso'), caller: name === 'signAgreement' ? 'otherBoardSigner' : 'otherBoard', expect: refusedHiding(answer, ['board 41234', "41234's", 'OSO']) },
+    { name: `${name} of an id that does not exist answers the same`, query: query('a-99999-none'), caller: name === 'signAgreement' ? 'otherBoardSigner' : 'otherBoard', expect: refusedHiding(answer, []) },
+    { name: `${name} without a token is refused before the lookup`, query: query('a-41234-oso'), expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['board 41234', 'a-41234-oso']) },
+    { name: `${name} by a supplier is refused before the lookup`, query: query('a-99999-none'), caller: 'supplier', expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['a-99999-none']) },
+  ]),
   // Issue 17.7: who reviewed a mandate (a person's name) follows the history's rule.
   { name: "supplier asks who reviewed its system's mandate", query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', caller: 'supplier', expect: bad('FORBIDDEN', 'who reviewed') },
 ];
@@ -232,6 +250,30 @@ const PAST_CASES: BadInputCase[] = [
     query: 'mutation { endMandate(input: { id: "m-08ST-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2023-01-31", expectedVersion: 1 }) { mandates { id } } }',
     caller: 'support',
     expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+  {
+    name: 'reopening by a board: a later end date for a mandate that ended in 2024',
+    query: 'mutation { endMandate(input: { id: "m-31EW-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-12-31", expectedVersion: 2 }) { mandates { id } } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'ended before yesterday'),
+  },
+  {
+    name: 'reopening by support without a reason',
+    query: 'mutation { endMandate(input: { id: "m-31EW-OSO_OV-voorbeeld-las-2022-08-15", endDate: "2030-12-31", expectedVersion: 2 }) { mandates { id } } }',
+    caller: 'support',
+    expect: bad('BAD_USER_INPUT', 'reason'),
+  },
+  {
+    name: "a NUL in a board's reason is bad input, not a server error",
+    query: 'mutation { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: "00AV", bevoegdGezagNummer: "41234", startDate: "2031-01-01" }, reason: "moved\\u0000on") { mandates { id } } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'without control characters'),
+  },
+  {
+    name: 'a NUL in the reason of an agreement termination is bad input',
+    query: 'mutation { terminateAgreement(id: "a-41234-oso", endDate: "2099-12-31", reason: "ends\\u0000now") { id } }',
+    caller: 'board',
+    expect: bad('BAD_USER_INPUT', 'without control characters'),
   },
   {
     name: 'backdated switch by a board',
@@ -265,12 +307,26 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'body is an empty object', raw: '{}', expect: { status: 400, code: null } },
   { name: 'query is a number', raw: '{"query": 5}', expect: { status: 400, code: null } },
   { name: 'variables is a string', raw: '{"query": "{ services { code } }", "variables": "x"}', expect: { status: 400, code: null } },
-  { name: 'deeply nested JSON arrays', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(5000)}${']'.repeat(5000)}}}`, expect: { status: 200, code: null } },
+  // The shape of variables and extensions is bounded (depth 32 from the body, 1,000 keys in
+  // an object, 10,000 values), measured on the text before it is parsed (issue 29.3)
+  { name: 'deeply nested JSON arrays', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(5000)}${']'.repeat(5000)}}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'variables nested 500,000 levels (under 1 MiB)', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(500_000)}${']'.repeat(500_000)}}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'variables of objects nested 150,000 levels', raw: `{"query": "{ services { code } }", "variables": ${'{"a":'.repeat(150_000)}1${'}'.repeat(150_000)}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'extensions nested 500,000 levels', raw: `{"query": "{ services { code } }", "extensions": {"a": ${'['.repeat(500_000)}${']'.repeat(500_000)}}}`, expect: JSON_SHAPE('deeper than 32 levels') },
+  { name: 'variables with 110,000 keys (under 1 MiB)', raw: `{"query": "{ services { code } }", "variables": {${Array.from({ length: 110_000 }, (_, i) => `"${i.toString(36)}":0`).join(',')}}}`, expect: JSON_SHAPE('more than 1000 keys') },
+  { name: 'extensions with 110,000 keys', raw: `{"query": "{ services { code } }", "extensions": {${Array.from({ length: 110_000 }, (_, i) => `"${i.toString(36)}":0`).join(',')}}}`, expect: JSON_SHAPE('more than 1000 keys') },
+  { name: 'variables of 240,000 values in small objects', raw: `{"query": "{ services { code } }", "variables": {"a": [${Array.from({ length: 80_000 }, () => '{"b":[1]}').join(',')}]}}`, expect: JSON_SHAPE('more than 10000 values') },
+  { name: 'variables nested 30 levels, 1,000 keys, 5,000 values (within the bounds)', raw: `{"query": "{ services { code } }", "variables": {"a": ${'['.repeat(30)}${']'.repeat(30)}, "b": {${Array.from({ length: 999 }, (_, i) => `"k${i}":"x"`).join(',')}}, "c": [${Array.from({ length: 3_900 }, () => '1').join(',')}]}}`, expect: { status: 200, code: null } },
   { name: 'text/plain content type', raw: '{"query": "{ services { code } }"}', contentType: 'text/plain', expect: { status: 415, code: null } },
   { name: 'oversized body (2 MB)', raw: JSON.stringify({ query: `{ services { code } } #${'x'.repeat(2 * 1024 * 1024)}` }), expect: { status: 413, code: null } },
   // Bodies that are not well-formed UTF-8 text (issue 17.7): refused, never stored as U+FFFD
   { name: 'JSON declared as latin-1', raw: '{"query": "{ services { code } }"}', contentType: 'application/json; charset=iso-8859-1', expect: { status: 415, code: null, message: 'UTF-8' } },
   { name: 'JSON declared as UTF-16', raw: '{"query": "{ services { code } }"}', contentType: 'application/json; charset="utf-16"', expect: { status: 415, code: null, message: 'UTF-8' } },
+  { name: 'invalid UTF-8 byte (0xff) in a variable', bytes: utf8With('{"query": "query ($v: ID!) { mandate(id: $v) { id } }", "variables": {"v": "m-', [0xff], '"}}'), caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'truncated UTF-8 sequence in a mutation input', bytes: utf8With('{"query": "mutation ($r: String) { endMandate(input: {id: \\"x\\", endDate: \\"2030-01-01\\", expectedVersion: 1}, reason: $r) { mandates { id } } }", "variables": {"r": "caf', [0xc3], '"}}'), caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'overlong UTF-8 encoding of "/" in the query', bytes: utf8With('{"query": "{ services { code } } #', [0xc0, 0xaf], '"}'), expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'UTF-8 encoded surrogate (CESU) in a variable name', bytes: utf8With('{"query": "{ services { code } }", "variables": {"', [0xed, 0xa0, 0x80], '": 1}}'), expect: { status: 400, code: 'BAD_USER_INPUT', message: 'not valid UTF-8' } },
+  { name: 'well-formed multi-byte UTF-8 passes', bytes: utf8With('{"query": "{ services { code } } # caf\u00e9 ', [0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80], '"}'), expect: { status: 200, code: null } },
   { name: 'lone high surrogate in a variable', raw: '{"query": "query ($v: ID!) { mandate(id: $v) { id } }", "variables": {"v": "m-\\ud800"}}', caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },
   { name: 'lone low surrogate in a mutation input', raw: '{"query": "mutation ($i: GrantMandateInput!) { grantMandate(input: $i) { mandates { id } } }", "variables": {"i": {"service": "OSO_OV", "systemId": "\\udc00las", "brin": "05LM", "bevoegdGezagNummer": "41234", "startDate": "2027-01-01"}}}', caller: 'support', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },
   { name: 'lone surrogate in a variable name', raw: '{"query": "{ services { code } }", "variables": {"\\ud800": 1}}', expect: { status: 400, code: 'BAD_USER_INPUT', message: 'lone UTF-16 surrogate' } },

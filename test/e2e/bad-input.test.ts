@@ -18,6 +18,7 @@ describe('the bad-input corpus through the gateway', () => {
     headers.board = await bearer({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] });
     headers.boardWithoutRight = await bearer({ role: 'BOARD', board: '41234' });
     headers.otherBoard = await bearer({ role: 'BOARD', board: '42001', rights: ['OSR_TOEGANG'] });
+    headers.otherBoardSigner = await bearer({ role: 'BOARD', board: '42001', rights: ['OSR_TOEGANG', 'KENNISNET_ONDERTEKENEN'] });
     headers.support = await bearer({ role: 'SUPPORT' });
     headers.analyst = await bearer({ role: 'ANALYST' });
     headers.supplier = await bearer({ role: 'SUPPLIER', supplier: SUPPLIER_A.oin });
@@ -31,7 +32,7 @@ describe('the bad-input corpus through the gateway', () => {
   });
 
   async function send(c: BadInputCase) {
-    const body = c.raw ?? JSON.stringify({ query: c.query, variables: c.variables, operationName: c.operationName });
+    const body = c.bytes ?? c.raw ?? JSON.stringify({ query: c.query, variables: c.variables, operationName: c.operationName });
     const res = await fetch(system.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': c.contentType ?? 'application/json', ...headers[c.caller ?? 'none'] },

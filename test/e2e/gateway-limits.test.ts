@@ -93,6 +93,22 @@ describe('gateway limits against hostile shapes (issue 17.2, 17.3, 17.4)', () =>
     expect(standard.data!.__schema.types.length).toBeGreaterThan(50);
   });
 
+  it("refuses a variable's default value as the literal it stands for, and prices an omitted first at the default page (issue 29.4)", async () => {
+    const page = 'edges { node { oin name systems { name services { code } } } }';
+    const literal = await graphql(system.gatewayUrl, `{ suppliers(first: 500) { ${page} } }`);
+    const byDefault = await graphql(system.gatewayUrl, `query ($n: Int = 500) { suppliers(first: $n) { ${page} } }`);
+    expect(literal.status).toBe(400);
+    expect(limitOf(literal)).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'cost' });
+    expect(byDefault.status).toBe(400);
+    expect(limitOf(byDefault)).toEqual(limitOf(literal));
+    // 50 suppliers (the page the API answers without first) of 448 each: 22,401, under the limit;
+    // five such lists in one query are 112,005, over it (at 20 they were 44,805)
+    const five = `{ ${Array.from({ length: 5 }, (_, i) => `s${i}: suppliers { ${page} }`).join(' ')} }`;
+    expect(limitOf(await graphql(system.gatewayUrl, five))).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'cost' });
+    const one = await graphql<{ suppliers: { edges: unknown[] } }>(system.gatewayUrl, `{ suppliers { ${page} } }`);
+    expect(one.errors).toBeUndefined();
+  });
+
   it('after all of it, answers a plain query', async () => {
     const res = await graphql<{ services: unknown[] }>(system.gatewayUrl, '{ services { code } }');
     expect(res.errors).toBeUndefined();

@@ -24,6 +24,7 @@ describe('the gateway: limits, persisted queries, safelist, observability, parti
       limits: { maxDepth: 8, maxAliases: 5, maxFields: 60, maxCost: 20_000, defaultListSize: 20 },
       safelist: { mode: 'suppliers', operations: [{ name: 'SupplierFeed', query: SUPPLIER_FEED, sha256: sha256(SUPPLIER_FEED) }] },
       subgraphTimeoutMs: 2_000,
+      metricsOperations: ['Catalogue'],
     });
   });
   afterAll(() => system?.stop());

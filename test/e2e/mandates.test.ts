@@ -131,4 +131,22 @@ describe('mandates through the gateway', () => {
     expect(fromToday.errors).toBeUndefined();
     expect(fromToday.data!.grantMandate.mandates[0]!.history).toEqual([{ action: 'CREATED', by: 'test user', correction: false, reason: null }]);
   });
+
+  it('a board cannot reopen a mandate that ended in 2024 by a later end date; support may, with a reason, recorded as a correction', async () => {
+    const board = await bearer({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] });
+    const support = await bearer({ role: 'SUPPORT', name: 'K. Support' });
+    const END = `mutation End($input: EndMandateInput!, $reason: String) {
+      endMandate(input: $input, reason: $reason) { mandates { id endDate history { action by correction reason } } }
+    }`;
+    const ended = { id: 'm-31EW-OSO_OV-voorbeeld-las-2022-08-15', expectedVersion: 2 };
+    const byBoard = await graphql(system.gatewayUrl, END, { input: { ...ended, endDate: '2030-12-31' }, reason: 'still in use' }, board);
+    expect(byBoard.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(byBoard.errors?.[0]?.message).toContain('ended before yesterday (2024-07-31)');
+    type Ended = { endMandate: { mandates: { id: string; endDate: string; history: { action: string; by: string; correction: boolean; reason: string | null }[] }[] } };
+    const corrected = await graphql<Ended>(system.gatewayUrl, END, { input: { ...ended, endDate: '2024-08-15' }, reason: 'the old LAS ran two weeks longer (ticket 4712)' }, support);
+    expect(corrected.errors).toBeUndefined();
+    const mandate = corrected.data!.endMandate.mandates[0]!;
+    expect(mandate.endDate).toBe('2024-08-15');
+    expect(mandate.history.at(-1)).toEqual({ action: 'ENDED', by: 'K. Support', correction: true, reason: 'the old LAS ran two weeks longer (ticket 4712)' });
+  });
 });

@@ -3,6 +3,9 @@
  * a real process tree, stopped with Ctrl-C (SIGINT).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,8 @@ import { OrganisationsRepository } from '@osr/subgraph-organisations/repository'
 import { importRio } from '@osr/subgraph-organisations/rio';
 import { FIRST } from '../../subgraphs/organisations/test/rio-fixtures.js';
 import { databaseUri, freshPrefix, graphql } from '../support/system.js';
+import { SUPPLIER_A, SYSTEM_A } from '../../scripts/demo-data.js';
+import { verifyOsrSignature } from '../../docs/examples/webhook-receiver.js';
 
 /** Every live descendant of a process, with its command line (from /proc). */
 function descendants(pid: number): { pid: number; cmd: string }[] {
@@ -114,8 +119,26 @@ describe('the run command', () => {
   letPostgresIn(dataDir); // so the cluster lives inside it (the postgres user must reach it)
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts the embedded database, seeds once, serves the headline data, and leaves no process behind; a restart keeps the data', async () => {
-    const first = await start({ OSR_DATA_DIR: dataDir });
+  it('starts the embedded database, seeds once, serves the headline data, and leaves no process behind; a restart keeps the data and the webhook secrets', async () => {
+    // a supplier's receiver on this machine (allowed by WEBHOOK_ALLOW_PRIVATE, as in a local trial)
+    const received: { signature: string; timestamp: string; body: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push({ signature: String(req.headers['x-osr-signature']), timestamp: String(req.headers['x-osr-timestamp']), body });
+        res.writeHead(204).end();
+        receiver.emit('delivery');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    const hooks = { OSR_DATA_DIR: dataDir, WEBHOOK_WORKER: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' };
+    const token = async (...args: string[]) =>
+      (await promisify(execFile)('npm', ['run', '-s', 'token', '--', ...args], { cwd: repoRoot, env: { ...process.env, OSR_DATA_DIR: dataDir } })).stdout.trim();
+    const asSupplier = { authorization: `Bearer ${await token('--role', 'SUPPLIER', '--supplier', SUPPLIER_A.oin)}` };
+    const asSupport = { authorization: `Bearer ${await token('--role', 'SUPPORT')}` };
+
+    const first = await start(hooks);
     expect(first.output()).toContain('embedded database (FerretDB over PostgreSQL)');
     expect(first.output()).toContain(`data in ${join(dataDir, 'database', 'cluster')}`);
     expect(first.output()).toContain('loading the demo data (first start)');
@@ -142,19 +165,35 @@ describe('the run command', () => {
     expect([...services].sort()).toEqual(['OSO_OV', 'OSO_SWV']);
     expect(headline.data.board.agreements).not.toBeNull();
 
+    const registered = await graphql<{ registerWebhook: { secret: string } }>(first.gatewayUrl,
+      'mutation ($url: String!) { registerWebhook(input: { url: $url, services: [VERZUIM] }) { secret } }',
+      { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/osr` }, asSupplier);
+    expect(registered.errors).toBeUndefined();
+    const secret = registered.data!.registerWebhook.secret;
+
     const stopped = await stop(first);
     expect(stopped.code).toBe(0);
     expect(stopped.leftRunning).toEqual([]);
 
-    const second = await start({ OSR_DATA_DIR: dataDir });
+    const second = await start(hooks);
     expect(second.output()).toContain('demo data already loaded');
     expect(second.output()).not.toContain('loading the demo data');
     const again = await graphql<{ board: { schools: unknown[] } }>(second.gatewayUrl, SCHOOL_COUNT);
     expect(again.data!.board.schools).toHaveLength(14);
+    // after the restart the endpoint registered before it still gets its events, signed with its secret
+    const delivery = once(receiver, 'delivery');
+    const granted = await graphql(second.gatewayUrl,
+      `mutation { grantMandate(input: { service: VERZUIM, systemId: "${SYSTEM_A}", brin: "00AV", bevoegdGezagNummer: "41234", startDate: "2030-01-01" }) { mandates { id } } }`,
+      undefined, asSupport);
+    expect(granted.errors).toBeUndefined();
+    await delivery;
+    const got = received[0]!;
+    expect(verifyOsrSignature({ 'x-osr-timestamp': got.timestamp, 'x-osr-signature': got.signature }, got.body, [secret])).toBe(true);
+    await new Promise<void>((r) => { receiver.closeAllConnections(); receiver.close(() => r()); });
     const stoppedAgain = await stop(second);
     expect(stoppedAgain.code).toBe(0);
     expect(stoppedAgain.leftRunning).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
   it('uses MONGODB_URI when it is set and starts no embedded database', async () => {
     const started = await start({ MONGODB_URI: databaseUri(), DB_PREFIX: freshPrefix(), OSR_DATA_DIR: dataDir });

@@ -9,6 +9,7 @@
  * docs/examples/webhook-receiver.ts. The tests run in order and share the receivers.
  */
 import http from 'node:http';
+import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from '../../scripts/demo-data.js';
@@ -38,6 +39,10 @@ interface Received {
   answered: number;
 }
 
+/** Every receiver's requests, as they come: what the tests wait on. */
+const requests = new EventEmitter();
+requests.setMaxListeners(0);
+
 /** A receiver that records every request; `mode` says how it answers. */
 async function receiver() {
   const state = { mode: 'ok' as 'ok' | 'down' | 'hang', received: [] as Received[] };
@@ -54,10 +59,14 @@ async function receiver() {
         answered: 0,
       };
       state.received.push(entry);
-      if (state.mode === 'hang') return; // never answers
+      if (state.mode === 'hang') {
+        requests.emit('request');
+        return; // never answers
+      }
       entry.answered = state.mode === 'ok' ? 204 : 503;
       res.writeHead(entry.answered);
       res.end();
+      requests.emit('request');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -69,13 +78,25 @@ async function receiver() {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
+/**
+ * Waits until the probe holds: checked again at each request a receiver gets (the event the
+ * tests wait for), and every API_POLL_MS for what only the API shows (an automatic pause).
+ * No deadline of its own: the test's timeout bounds it, so a slow machine only runs longer.
+ */
+const API_POLL_MS = 100;
+async function waitFor<T>(_what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
   for (;;) {
+    const stop = new AbortController();
+    const next = once(requests, 'request', { signal: stop.signal }).catch(() => undefined);
     const value = await probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (value) {
+      stop.abort();
+      return value;
+    }
+    const timer = setTimeout(() => stop.abort(), API_POLL_MS);
+    await next;
+    clearTimeout(timer);
+    stop.abort();
   }
 }
 
@@ -163,13 +184,17 @@ describe('webhooks for suppliers', () => {
     expect(verifyOsrSignature({ 'x-osr-timestamp': got.timestamp, 'x-osr-signature': got.signature }, got.raw, ['whsec_wrong'])).toBe(false);
     expect(verifyOsrSignature({ 'x-osr-timestamp': got.timestamp, 'x-osr-signature': got.signature }, got.raw.replace('MANDATE_GRANTED', 'MANDATE_ENDED'), [secretA])).toBe(false);
 
-    const deliveries = await gql<{ webhookDeliveries: { edges: { node: { eventId: string; status: string; attempts: { statusCode: number }[] } }[] } }>(
-      AS_A,
-      'query ($id: ID!) { webhookDeliveries(webhookId: $id, status: DELIVERED, first: 10) { edges { node { eventId status attempts { statusCode } } } } }',
-      { id: webhookA },
-    );
-    expect(deliveries.errors).toBeUndefined();
-    expect(deliveries.data!.webhookDeliveries.edges.map((e) => e.node)).toContainEqual({ eventId: got.eventId, status: 'DELIVERED', attempts: [{ statusCode: 204 }] });
+    // recorded right after the receiver's answer (which the receiver saw first)
+    const recorded = await waitFor('the delivery recorded as delivered', async () => {
+      const deliveries = await gql<{ webhookDeliveries: { edges: { node: { eventId: string; status: string; attempts: { statusCode: number }[] } }[] } }>(
+        AS_A,
+        'query ($id: ID!) { webhookDeliveries(webhookId: $id, status: DELIVERED, first: 10) { edges { node { eventId status attempts { statusCode } } } } }',
+        { id: webhookA },
+      );
+      expect(deliveries.errors).toBeUndefined();
+      return deliveries.data!.webhookDeliveries.edges.map((e) => e.node).find((n) => n.eventId === got.eventId);
+    });
+    expect(recorded).toEqual({ eventId: got.eventId, status: 'DELIVERED', attempts: [{ statusCode: 204 }] });
     // the counters on the mandates subgraph's metrics endpoint
     const metrics = await (await fetch(new URL('/metrics', system.subgraphs.mandates.url))).text();
     expect(Number(/^osr_webhook_deliveries_delivered_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
@@ -274,7 +299,7 @@ describe('webhooks for suppliers', () => {
       const res = await gql<{ webhooks: { edges: { node: { status: string; pausedReason: string | null; failingSince: string | null } }[] } }>(AS_A, '{ webhooks { edges { node { status pausedReason failingSince } } } }');
       const node = res.data!.webhooks.edges[0]!.node;
       return node.status === 'PAUSED' && node;
-    }, 15_000);
+    });
     expect(paused.pausedReason).toMatch(/^No 2xx answer since .* \(last: HTTP 503\); paused automatically/);
     expect(paused.failingSince).not.toBeNull();
     a.state.mode = 'ok';
@@ -352,6 +377,17 @@ describe('webhooks for suppliers', () => {
     expect(a.state.received.some((r) => r.body.mandate.id === MOVED_MANDATE)).toBe(false);
   });
 
+  it('the new board confirming the flagged mandate in the yearly check clears the flag and tells the supplier so', async () => {
+    const newBoard = { role: 'BOARD' as const, board: '43555', rights: ['OSR_TOEGANG'], name: 'Staff of 43555' };
+    const confirmed = await gql<{ confirmMandates: { newlyConfirmed: number } }>(newBoard, `mutation { confirmMandates(board: "43555", ids: ["${MOVED_MANDATE}"]) { newlyConfirmed } }`);
+    expect(confirmed.errors).toBeUndefined();
+    expect(confirmed.data!.confirmMandates.newlyConfirmed).toBe(1);
+    const cleared = await waitFor('review cleared by the confirmation', () => b.delivered().find((r) => r.body.mandate.id === MOVED_MANDATE && r.body.type === 'MANDATE_REVIEW_CLEARED'));
+    const change = (cleared.body as unknown as { mandate: { before: { reviewReasons: unknown[] }; after: { reviewReasons: unknown[] } } }).mandate;
+    expect(change.before.reviewReasons).toHaveLength(1);
+    expect(change.after.reviewReasons).toEqual([]);
+  });
+
   it('in production mode a private or loopback address is refused when registering, and again when delivering', async () => {
     // only a production-mode replica delivers from here
     await webhooksOf(replica!).worker.stop();
@@ -368,15 +404,20 @@ describe('webhooks for suppliers', () => {
     const supplierB = identityHeaders({ sub: 'b', name: 'Supplier B', role: 'SUPPLIER', board: null, rights: [], supplier: SUPPLIER_B.oin });
     const query = 'mutation ($url: String!) { registerWebhook(input: { url: $url }) { secret } }';
     for (const [url, reason] of [
-      ['https://127.0.0.1:8443/hook', /private, loopback or link-local address \(127\.0\.0\.1\)/],
-      ['https://[::1]/hook', /private, loopback or link-local/],
-      ['https://169.254.169.254/latest/meta-data', /private, loopback or link-local/],
-      ['https://localhost/hook', /local host/],
+      ['https://127.0.0.1:8443/hook', /is not a public address$/],
+      ['https://[::1]/hook', /is not a public address$/],
+      ['https://169.254.169.254/latest/meta-data', /is not a public address$/],
+      ['https://localhost/hook', /is not a public address$/],
+      // IPv6 forms embedding loopback, and site-local
+      ...['[::7f00:1]', '[::127.0.0.1]', '[2002:7f00:1::1]', '[::ffff:0:7f00:1]', '[64:ff9b:1::7f00:1]', '[fec0::1]'].map((host) => [`https://${host}/hook`, /is not a public address$/] as const),
+      // a name that does not resolve: no lookup error in the answer
+      ['https://no-such-host.invalid/hook', /is not a public address$/],
       ['http://hooks.example.com/osr', /must be an https URL/],
     ] as const) {
       const res = await graphql(production.url, query, { url }, supplierB);
       expect(res.errors?.[0]?.extensions?.['code'], url).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0]?.message, url).toMatch(reason);
+      expect(JSON.stringify(res), url).not.toMatch(/ENOTFOUND|EAI_AGAIN|private|loopback|resolves/);
     }
     // an endpoint registered where private addresses were allowed is refused at delivery time
     const c = await receiver();

@@ -83,6 +83,11 @@ function checkNote(field: string, note: string | null | undefined, required = fa
   const text = note?.trim() ?? '';
   if (required && !text) throw invalidInput(field, note ?? null, 'must not be empty');
   if (text.length > MAX_NOTE) throw invalidInput(field, `${text.slice(0, 40)}…`, `at most ${MAX_NOTE} characters`);
+  // control characters other than tab and line breaks are no text (and PostgreSQL cannot store NUL)
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) throw invalidInput(field, null, 'must be text without control characters');
+  }
   return text || null;
 }
 
@@ -167,11 +172,21 @@ export class AgreementsService implements WebhookSigner {
     return agreement;
   }
 
+  /**
+   * An agreement the caller may change: support (NOT_FOUND for a missing id) or staff with
+   * OSR_TOEGANG of the agreement's board. Anyone else is refused before anything is read,
+   * and board staff get one answer, naming no board, for a missing id and another board's.
+   */
   private async getManaged(identity: Identity, id: string): Promise<AgreementDocument> {
-    const agreement = await this.get(id);
-    if (!canManageBoard(identity, agreement.boardNummer)) {
-      throw forbidden(`Only staff of board ${agreement.boardNummer} with the right OSR_TOEGANG, or support, may change agreement ${id}`);
+    const staff = identity.role === 'BOARD' && identity.board !== null && canManageBoard(identity, identity.board);
+    if (identity.role !== 'SUPPORT' && !staff) throw forbidden('Only staff of a board with the right OSR_TOEGANG, or support, may change agreements');
+    if (id.length > 64) throw invalidInput('id', id, 'an agreement id is at most 64 characters');
+    const agreement = await this.repo.findAgreement(id);
+    if (identity.role === 'SUPPORT') {
+      if (!agreement) throw notFound(id);
+      return agreement;
     }
+    if (!agreement || !canManageBoard(identity, agreement.boardNummer)) throw forbidden(`Agreement ${id} does not exist or is not yours to change`);
     return agreement;
   }
 
@@ -381,11 +396,17 @@ export class AgreementsService implements WebhookSigner {
     return { id: signed.id, status: signed.status, version: signed.version };
   }
 
+  /**
+   * The signer's right is checked before anything is read; a missing id and another board's
+   * agreement get one answer, naming no board.
+   */
   private async sign(signer: Signer, id: string, contentHash: string, expectedVersion: number | null | undefined): Promise<AgreementDocument> {
-    const agreement = await this.get(id);
-    if (signer.role !== 'BOARD' || signer.board !== agreement.boardNummer || !signer.rights.includes(SIGNING_RIGHT)) {
-      throw forbidden(`Only staff of board ${agreement.boardNummer} with the right ${SIGNING_RIGHT} may sign agreement ${id}`);
+    if (signer.role !== 'BOARD' || signer.board === null || !signer.rights.includes(SIGNING_RIGHT)) {
+      throw forbidden(`Only board staff with the right ${SIGNING_RIGHT} may sign agreements`);
     }
+    if (id.length > 64) throw invalidInput('id', id, 'an agreement id is at most 64 characters');
+    const agreement = await this.repo.findAgreement(id);
+    if (!agreement || agreement.boardNummer !== signer.board) throw forbidden(`Agreement ${id} does not exist or is not yours to sign`);
     if (!HASH.test(contentHash)) throw invalidInput('contentHash', contentHash, 'the SHA-256 of the signed text: 64 lower-case hex digits');
     const check = checkTransition(agreement.status, 'SIGN');
     if (!check.ok) {

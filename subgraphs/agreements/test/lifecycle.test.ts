@@ -210,11 +210,17 @@ describe('agreements subgraph: lifecycle, signing and concurrency', () => {
   it('refuses signing without KENNISNET_ONDERTEKENEN for that board: staff without it, another board, support, analysts', async () => {
     const a = await request('50010');
     const sent = await send(a.id);
-    for (const who of [staff('50010'), signer('50011'), support, analyst]) {
+    for (const who of [staff('50010'), support, analyst]) {
       const res = await sg.call(who, SIGN, { id: a.id, hash: sent.signing!.contentHash });
       expect(codeOf(res), who.name).toBe('FORBIDDEN');
       expect(res.errors![0]!.message).toContain('KENNISNET_ONDERTEKENEN');
     }
+    // another board's signer: the same answer as for an id that does not exist, naming no board
+    const other = await sg.call(signer('50011'), SIGN, { id: a.id, hash: sent.signing!.contentHash });
+    const missing = await sg.call(signer('50011'), SIGN, { id: 'a-50010-none', hash: sent.signing!.contentHash });
+    expect(codeOf(other)).toBe('FORBIDDEN');
+    expect(other.errors![0]!.message).toBe(`Agreement ${a.id} does not exist or is not yours to sign`);
+    expect(missing.errors![0]!.message).toBe('Agreement a-50010-none does not exist or is not yours to sign');
     const read = await sg.call<{ agreement: AgreementView }>(support, GET, { id: a.id });
     expect(read.data!.agreement.status).toBe('SENT_FOR_SIGNATURE');
   });

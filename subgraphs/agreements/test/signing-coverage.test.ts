@@ -112,7 +112,8 @@ describe('signing through the provider webhook', () => {
     expect(otherBoard.status).toBe(403);
     expect((await post(callback(a, { reference: 'someone-else' }))).status).toBe(409);
     expect((await post(callback(a, { contentHash: 'b'.repeat(64) }))).status).toBe(409);
-    expect((await post(callback(a, { agreementId: 'nope' }))).status).toBe(404);
+    // an id that does not exist answers as another board's agreement does
+    expect((await post(callback(a, { agreementId: 'nope' }))).status).toBe(403);
     const malformed = await post({ event: 'SIGNED', agreementId: a.id });
     expect(malformed.status).toBe(400);
     expect(malformed.body['issues']).toBeDefined();

@@ -94,8 +94,19 @@ export function systemIdOf(oin: string, name: string): string {
   return `sys-${oin}-${key.slice(0, 64 - 26 - 9)}-${hash}`;
 }
 
+/** Why a supplier's or system's name cannot be taken (a spreadsheet formula, control characters), or null. */
+export function nameProblem(name: string): string | null {
+  if (/^[=+\-@]/.test(name)) return 'may not start with =, +, - or @ (a spreadsheet would run it as a formula)';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'may not hold control characters (tabs, line breaks and the like)';
+  return null;
+}
+
 function checkName(field: string, value: string): string {
-  const name = value.trim().replace(/\s+/g, ' ');
+  // control characters are refused, not folded away as spaces
+  const problem = nameProblem(value.trim());
+  if (problem) throw invalidInput(field, value, problem);
+  const name = value.trim().replace(/ +/g, ' ');
   if (name.length === 0 || name.length > MAX_NAME) throw invalidInput(field, value, `must be 1 to ${MAX_NAME} characters`);
   return name;
 }

@@ -21,6 +21,12 @@ export interface ServiceDocument {
   name: string;
   description: string;
   mandateLevel: MandateLevel;
+  /** Retired: the last day a new mandate in it may start (service-catalogue.ts); null or absent while not retired. */
+  lastDay?: string | null;
+  /** Set by the service catalogue; absent in services seeded before it existed. */
+  version?: number;
+  createdAt?: Date;
+  updatedAt?: Date;
 }
 
 export interface SupplierDocument {

@@ -13,6 +13,7 @@ import {
   type Identity,
 } from '@osr/common';
 import { assertSystemOpenOn } from './catalogue.js';
+import { assertServiceOpenOn } from './service-catalogue.js';
 import { boardStaff } from './access.js';
 import type { MandateChangeDocument, MandateDocument, ServiceCode, ServiceDocument, SystemDocument } from './documents.js';
 import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './mandate-store.js';
@@ -69,10 +70,20 @@ function checkId(field: string, value: string): void {
   if (value.length === 0 || value.length > MAX_ID_LENGTH) throw invalidInput(field, value, `must be 1 to ${MAX_ID_LENGTH} characters`);
 }
 
+/** Control characters other than tab and line breaks: not text a person writes (and PostgreSQL cannot store NUL). */
+function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return true;
+  }
+  return false;
+}
+
 function checkReason(reason: string | null | undefined): string | null {
   if (reason === null || reason === undefined) return null;
   const trimmed = reason.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_REASON_LENGTH) throw invalidInput('reason', reason, `must be 1 to ${MAX_REASON_LENGTH} characters of text`);
+  if (hasControlCharacters(trimmed)) throw invalidInput('reason', reason, 'must be text without control characters');
   return trimmed;
 }
 
@@ -199,6 +210,7 @@ export class MandateService {
     if (service.mandateLevel === 'BOARD' && brin !== null) throw invalidInput('brin', brin, `${service.code} mandates are given per board: omit the school`);
     const system = await this.system('systemId', input.systemId, service.code);
     assertSystemOpenOn(system, input.startDate);
+    assertServiceOpenOn(service, input.startDate);
 
     // The caller's right to the school (now and on the start date) before the school's mandates are read.
     if (brin !== null) {
@@ -281,7 +293,13 @@ export class MandateService {
       if (on !== null && on !== identity.board) notYourSchoolOn(school.brin, input.endDate);
     }
     if (input.endDate < mandate.startDate) throw invalidInput('endDate', input.endDate, `ends before the mandate starts (${mandate.startDate})`);
-    const note = this.pastRule(identity, 'endDate', input.endDate, input.endDate < dayBefore(this.today()), 'a board cannot end a mandate before yesterday', reason);
+    // Moving the end of a mandate that ended before yesterday changes the past as much as an
+    // end date before yesterday does (a later one reopens it on past dates).
+    const yesterday = dayBefore(this.today());
+    const reopensPast = (m: MandateDocument) => m.endDate !== null && m.endDate < yesterday && m.endDate !== input.endDate;
+    const note = reopensPast(mandate)
+      ? this.pastRule(identity, 'endDate', input.endDate, true, `a board cannot change the end date of a mandate that ended before yesterday (${mandate.endDate})`, reason)
+      : this.pastRule(identity, 'endDate', input.endDate, input.endDate < yesterday, 'a board cannot end a mandate before yesterday', reason);
     const actor = actorOf(identity);
     const at = this.now();
     return this.store.change(
@@ -295,6 +313,9 @@ export class MandateService {
           });
         }
         if (input.endDate < current.startDate) throw invalidInput('endDate', input.endDate, `ends before the mandate starts (${current.startDate})`);
+        if (!note.correction && reopensPast(current)) {
+          throw invalidInput('endDate', input.endDate, `a board cannot change the end date of a mandate that ended before yesterday (${current.endDate}); ask support to correct the past`);
+        }
         const after = withDeliberateCheck({ ...current, endDate: input.endDate, version: current.version + 1, updatedAt: at }, identity, 'CHANGED', at);
         const clash = state.mandates.find((m) => m.id !== current.id && m.systemId === current.systemId && rangesOverlap(m, after));
         if (clash) throw userError('CONFLICT', `The new end date would overlap mandate ${clash.id} of the same system`, { conflictingMandate: clash.id });
@@ -319,6 +340,7 @@ export class MandateService {
     checkId('fromSystemId', input.fromSystemId);
     const toSystem = await this.system('toSystemId', input.toSystemId, service.code);
     assertSystemOpenOn(toSystem, input.startDate);
+    assertServiceOpenOn(service, input.startDate);
     const boardOn = boardOnDate(school, input.startDate);
     if (!boardOn) throw userError('NOT_FOUND', `School ${input.brin} is not in RIO on ${input.startDate}`);
     const slotKey = slotKeyOf({ brin: input.brin, boardNummer: '', serviceCode: service.code });

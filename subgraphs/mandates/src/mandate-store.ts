@@ -244,17 +244,16 @@ export class MandateStore {
     const lastSeq = new Map<string, number>();
     const lastEntry = new Map<string, MandateHistoryDocument>();
     const pendingSlots = new Set<string>();
-    for (let i = 0; i < slotKeys.length; i += 1000) {
-      const batch = slotKeys.slice(i, i + 1000);
-      for (const m of await this.mandates.find({ slotKey: { $in: batch } }, NO_ID).toArray()) {
-        inSlot.set(m.slotKey, [...(inSlot.get(m.slotKey) ?? []), m]);
-      }
-      for (const e of await this.history.find({ slotKey: { $in: batch } }, NO_ID).toArray()) {
-        if (e.slotSeq > (lastSeq.get(e.slotKey) ?? 0)) {
-          lastSeq.set(e.slotKey, e.slotSeq);
-          lastEntry.set(e.slotKey, e);
-        }
-      }
+    // Equality finds per slot (the slot index answers each, on MongoDB and on FerretDB over
+    // PostgreSQL, where one `$in` reads the whole collection: a re-run over a full store would
+    // read every mandate and history entry once per batch). Of the history only each slot's
+    // last entry is needed.
+    for (const m of await findEach(slotKeys, (slotKey) => this.mandates.find({ slotKey }, NO_ID).toArray())) {
+      inSlot.set(m.slotKey, [...(inSlot.get(m.slotKey) ?? []), m]);
+    }
+    for (const e of await findEach(slotKeys, (slotKey) => this.history.find({ slotKey }, NO_ID).sort({ slotSeq: -1 }).limit(1).toArray())) {
+      lastSeq.set(e.slotKey, e.slotSeq);
+      lastEntry.set(e.slotKey, e);
     }
     // A slot whose last entry the mandates do not show yet goes the careful way.
     for (const [slotKey, entry] of lastEntry) if (!reflects(entry, inSlot.get(slotKey) ?? [])) pendingSlots.add(slotKey);

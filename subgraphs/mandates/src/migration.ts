@@ -10,10 +10,14 @@
  *   25BE;1;OV;00000003272448340204;Voorbeeld LAS;actief;2019-04-01
  * SOORT is OV or SWV; STATUS actief or inactief; AANSLUITDATUM YYYY-MM-DD or DD-MM-YYYY
  * (empty allowed); LAS is the system's name as registered for that supplier.
+ * Column names are matched without regard to case, spaces, hyphens and underscores; the known
+ * other names (EXPORT_SYNONYMS: SYSTEEM for LAS, ...) are taken too, and the operator names
+ * any other with `--columns LAS=PAKKET,...` (parseColumnMap).
  */
 import { randomUUID } from 'node:crypto';
 import {
   brinProblem,
+  csvColumnKey,
   CsvSyntaxError,
   isoDateProblem,
   oinProblem,
@@ -28,6 +32,44 @@ import type { MandatesRepository } from './repository.js';
 
 export const MIGRATION_DATE = '2022-08-15';
 export const EXPORT_COLUMNS = ['BRIN', 'AANLEVERPUNT', 'SOORT', 'LEVERANCIER_OIN', 'LAS', 'STATUS', 'AANSLUITDATUM'] as const;
+export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
+/** Names Mijn OSO exports and supplier lists use for the same columns. */
+export const EXPORT_SYNONYMS: Readonly<Record<ExportColumn, readonly string[]>> = {
+  BRIN: ['BRINNUMMER', 'BRIN CODE', 'INSTELLINGSCODE'],
+  AANLEVERPUNT: ['AANLEVERPUNTNUMMER', 'AANLEVERPUNT NUMMER', 'INDEX'],
+  SOORT: ['TYPE', 'DIENST'],
+  LEVERANCIER_OIN: ['OIN', 'OIN LEVERANCIER', 'LEVERANCIER OIN NUMMER'],
+  LAS: ['SYSTEEM', 'SYSTEEMNAAM', 'PAKKET', 'LAS NAAM'],
+  STATUS: ['ACTIEF'],
+  AANSLUITDATUM: ['DATUM AANSLUITING', 'STARTDATUM', 'AANGESLOTEN OP'],
+};
+
+/**
+ * An optional column: the supplier's name. When the export has it, the command printed for an
+ * unknown supplier carries the name and runs as printed; otherwise it says '<supplier name>'.
+ */
+export const SUPPLIER_NAME_COLUMN = 'LEVERANCIER_NAAM';
+const SUPPLIER_NAME_NAMES = [SUPPLIER_NAME_COLUMN, 'LEVERANCIERSNAAM', 'LEVERANCIER', 'NAAM LEVERANCIER'];
+
+/**
+ * `LAS=PAKKET,AANSLUITDATUM=Datum` (the --columns option): the file's own name for expected
+ * columns. Throws a user error naming what is wrong.
+ */
+export function parseColumnMap(text: string): Partial<Record<ExportColumn | typeof SUPPLIER_NAME_COLUMN, string>> {
+  const map: Partial<Record<ExportColumn | typeof SUPPLIER_NAME_COLUMN, string>> = {};
+  const known: readonly string[] = [...EXPORT_COLUMNS, SUPPLIER_NAME_COLUMN];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const expected = (eq > 0 ? part.slice(0, eq) : '').trim().toUpperCase().replace(/[\s-]+/g, '_');
+    const own = eq > 0 ? part.slice(eq + 1).trim() : '';
+    if (!known.includes(expected) || own === '' || own.length > 100) {
+      throw userError('BAD_USER_INPUT', `--columns: ${JSON.stringify(part)} is not EXPECTED=NAME with EXPECTED one of ${known.join(', ')}`);
+    }
+    map[expected as ExportColumn | typeof SUPPLIER_NAME_COLUMN] = own;
+  }
+  if (Object.keys(map).length === 0) throw userError('BAD_USER_INPUT', `--columns: give EXPECTED=NAME pairs, e.g. LAS=SYSTEEM`);
+  return map;
+}
 const ACTOR: Actor = { sub: 'service:oso-migration', name: 'OSO migration', role: 'SERVICE' };
 const SERVICE_OF: Record<AanleverpuntKind, ServiceCode> = { OV: 'OSO_OV', SWV: 'OSO_SWV' };
 
@@ -45,9 +87,11 @@ export interface MigrationReport {
   aanleverpunten: { created: number; updated: number; unchanged: number };
   mandates: { created: number; alreadyMigrated: number };
   rejected: Rejection[];
+  /** rows identical to an earlier row: taken once, not rejected */
+  duplicates: { line: number; of: number }[];
   /** active points that could not become a mandate because another mandate overlaps */
   notMigrated: { brin: string; kind: AanleverpuntKind; systemId: string; reason: string }[];
-  /** schools with only inactive points of a kind: they must issue the mandate themselves */
+  /** schools with only inactive points of a kind: they must issue the mandate themselves (board: the one holding the school today) */
   schoolsToIssueMandate: { brin: string; kind: AanleverpuntKind; board: string | null }[];
   /**
    * Mandates whose board rests on an assumption: the register knows the school only from a
@@ -55,6 +99,8 @@ export interface MigrationReport {
    * taken. The same note is in each mandate's history.
    */
   assumptions: { line: number; brin: string; kind: AanleverpuntKind; board: string; startDate: string; note: string }[];
+  /** Mandates created for a board that no longer holds the school: flagged for the board that holds it now. */
+  flaggedForReview: { brin: string; kind: AanleverpuntKind; givenBy: string; heldBy: string }[];
   /** Suppliers the catalogue does not know, each once, with the lines naming it and the command that registers it. */
   unknownSuppliers: { oin: string; systems: string[]; lines: number[]; command: string }[];
   /** Systems a known supplier does not have (or that lack the OSO service), each once, with the command that registers it. */
@@ -70,6 +116,8 @@ interface Row {
   systemName: string;
   active: boolean;
   connectedOn: string | null;
+  /** the supplier's name, when the export has a column for it */
+  supplierName: string | null;
   system?: SystemDocument;
 }
 
@@ -82,7 +130,7 @@ function parseDate(value: string): { date: string | null; problem: string | null
 }
 
 /** Checks one export row; returns the parsed row or the reasons it is rejected. */
-function parseRow(line: number, v: Record<string, string>): Row | Rejection {
+function parseRow(line: number, v: Record<string, string>, nameColumn: string | null): Row | Rejection {
   const reject = (field: string, reason: string): Rejection => ({ line, field, value: v[field] ?? '', reason });
   const brin = v['BRIN']!.toUpperCase();
   const bp = brinProblem(brin);
@@ -99,7 +147,9 @@ function parseRow(line: number, v: Record<string, string>): Row | Rejection {
   if (status !== 'actief' && status !== 'inactief') return reject('STATUS', 'must be actief or inactief');
   const { date, problem } = parseDate(v['AANSLUITDATUM']!);
   if (problem) return reject('AANSLUITDATUM', problem);
-  return { line, brin, index, kind, supplierOin: v['LEVERANCIER_OIN']!, systemName, active: status === 'actief', connectedOn: date };
+  const supplierName = nameColumn ? (v[nameColumn] ?? '').trim().replace(/\s+/g, ' ') : '';
+  if (supplierName.length > 100) return reject(nameColumn!, 'the supplier name must be at most 100 characters');
+  return { line, brin, index, kind, supplierOin: v['LEVERANCIER_OIN']!, systemName, active: status === 'actief', connectedOn: date, supplierName: supplierName || null };
 }
 
 export interface MigrationOptions {
@@ -111,6 +161,8 @@ export interface MigrationOptions {
   now?: () => Date;
   /** mandates created per batch (default 500) */
   batchSize?: number;
+  /** the export's own names for expected columns (parseColumnMap) */
+  columns?: Partial<Record<ExportColumn | typeof SUPPLIER_NAME_COLUMN, string>>;
 }
 
 /** The mandate an earlier run migrated for the same school, service and system (the slot holds school and service). */
@@ -124,7 +176,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const now = options.now ?? (() => new Date());
   let table;
   try {
-    table = readCsvTable(bytes, EXPORT_COLUMNS);
+    table = readCsvTable(bytes, EXPORT_COLUMNS, ';', { synonyms: EXPORT_SYNONYMS, columns: options.columns });
   } catch (err) {
     if (err instanceof CsvSyntaxError) throw userError('BAD_USER_INPUT', `The export cannot be read: ${err.message}`);
     throw err;
@@ -136,18 +188,23 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     aanleverpunten: { created: 0, updated: 0, unchanged: 0 },
     mandates: { created: 0, alreadyMigrated: 0 },
     rejected: table.malformed.map((m) => ({ line: m.line, field: '(row)', value: '', reason: m.reason })),
+    duplicates: [],
     notMigrated: [],
     schoolsToIssueMandate: [],
     assumptions: [],
+    flaggedForReview: [],
     unknownSuppliers: [],
     unknownSystems: [],
   };
 
   // 1. Each row on its own.
+  const ownName = options.columns?.[SUPPLIER_NAME_COLUMN];
+  const nameKeys = (ownName ? [ownName] : SUPPLIER_NAME_NAMES).map(csvColumnKey);
+  const nameColumn = table.header.find((h) => nameKeys.includes(csvColumnKey(h))) ?? null;
   const rows: Row[] = [];
   const seen = new Map<string, Row>();
   for (const { line, values } of table.rows) {
-    const parsed = parseRow(line, values);
+    const parsed = parseRow(line, values, nameColumn);
     if (!('brin' in parsed)) {
       report.rejected.push(parsed);
       continue;
@@ -156,12 +213,9 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const earlier = seen.get(key);
     if (earlier) {
       const same = earlier.kind === parsed.kind && earlier.supplierOin === parsed.supplierOin && earlier.systemName === parsed.systemName && earlier.active === parsed.active && earlier.connectedOn === parsed.connectedOn;
-      report.rejected.push({
-        line,
-        field: 'AANLEVERPUNT',
-        value: key,
-        reason: same ? `duplicate of line ${earlier.line}` : `aanleverpunt ${key} is also on line ${earlier.line} with other values`,
-      });
+      // An exact repeat is taken (once): it says nothing new. A differing one is a conflict.
+      if (same) report.duplicates.push({ line, of: earlier.line });
+      else report.rejected.push({ line, field: 'AANLEVERPUNT', value: key, reason: `aanleverpunt ${key} is also on line ${earlier.line} with other values` });
       continue;
     }
     seen.set(key, parsed);
@@ -174,12 +228,13 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const systems = await repository.findSystemsOfSuppliers(oins);
   const known: Row[] = [];
   // What the catalogue lacks, gathered so that each supplier and system is named once.
-  const missingSuppliers = new Map<string, { systems: Map<string, Set<ServiceCode>>; lines: number[] }>();
+  const missingSuppliers = new Map<string, { name: string | null; systems: Map<string, Set<ServiceCode>>; lines: number[] }>();
   const missingSystems = new Map<string, { oin: string; system: string; kind: SystemKind; have: ServiceCode[]; services: Set<ServiceCode>; reason: string; lines: number[] }>();
   for (const row of rows) {
     const service = SERVICE_OF[row.kind];
     if (!suppliers.has(row.supplierOin)) {
-      const entry = missingSuppliers.get(row.supplierOin) ?? { systems: new Map<string, Set<ServiceCode>>(), lines: [] as number[] };
+      const entry = missingSuppliers.get(row.supplierOin) ?? { name: row.supplierName, systems: new Map<string, Set<ServiceCode>>(), lines: [] as number[] };
+      entry.name ??= row.supplierName;
       const name = entry.systems.has(row.systemName) ? row.systemName : ([...entry.systems.keys()].find((n) => n.toLowerCase() === row.systemName.toLowerCase()) ?? row.systemName);
       entry.systems.set(name, (entry.systems.get(name) ?? new Set()).add(service));
       entry.lines.push(row.line);
@@ -206,7 +261,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
       oin,
       systems: list.map(([name]) => name),
       lines: entry.lines,
-      command: list.map(([name, services]) => registerCommand(oin, '<supplier name>', name, [...services])).join(' && '),
+      command: list.map(([name, services]) => registerCommand(oin, entry.name ?? '<supplier name>', name, [...services])).join(' && '),
     });
   }
   for (const entry of missingSystems.values()) {
@@ -229,10 +284,13 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   /** the note when the board of `brin@date` was taken from the school's first registration */
   const assumed = new Map<string, string>();
   const ended = new Map<string, string>();
+  /** the board that holds each school today (absent once it has closed) */
+  const holderOf = new Map<string, string>();
   for (const [date, brins] of byDate) {
     const found = await options.organisations.schoolsOn(brins, date);
     for (const [brin, school] of found) {
       inRio.add(brin);
+      if (school.holder) holderOf.set(brin, school.holder);
       let board = school.boardOn;
       const first = school.firstRegistration;
       if (!board && school.endDate && school.endDate < date) ended.set(`${brin}@${date}`, school.endDate);
@@ -274,6 +332,8 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const at = now();
   const candidates: { key: string; first: Row; mandate: MandateDocument }[] = [];
   const notes = new Map<string, string>();
+  /** assumptions of the mandates this run creates (one an earlier run created was reported then) */
+  const pendingAssumptions = new Map<string, MigrationReport['assumptions'][number]>();
   for (const [key, group] of groups) {
     const first = group[0]!;
     const service = SERVICE_OF[first.kind];
@@ -284,8 +344,13 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const note = assumed.get(`${first.brin}@${startOf(first)}`);
     if (note) {
       notes.set(id, note);
-      report.assumptions.push({ line: first.line, brin: first.brin, kind: first.kind, board, startDate, note });
+      pendingAssumptions.set(id, { line: first.line, brin: first.brin, kind: first.kind, board, startDate, note });
     }
+    // The board that gave the mandate no longer holds the school: the board that holds it now
+    // reviews it, as a move flags any other mandate (mandates that exist are flagged by the
+    // change feed's follower).
+    const holder = holderOf.get(first.brin);
+    const moved = holder && holder !== board;
     candidates.push({
       key,
       first,
@@ -304,8 +369,19 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
         updatedAt: at,
         lastReviewedAt: null,
         lastReviewedBy: null,
-        reviewReasons: [],
-        reviewBoards: [],
+        reviewReasons: moved
+          ? [
+              {
+                changeId: `oso-migration:${first.brin}:${board}:${holder}`,
+                kind: 'SCHOOL_MOVED',
+                description: `School ${first.brin} is held by board ${holder} now; this mandate was migrated as given by board ${board}, which held it on ${startDate}: board ${holder} reviews it`,
+                boards: [board, holder],
+                effectiveDate: startDate,
+                raisedAt: at,
+              },
+            ]
+          : [],
+        reviewBoards: moved ? [holder] : [],
         slotKey: slotKeyOf({ brin: first.brin, boardNummer: board, serviceCode: service }),
       },
     });
@@ -319,6 +395,13 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const outcome = await repository.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun, notes, sameAs: sameMigratedMandate });
     const created = new Set(outcome.created);
     report.mandates.created += created.size;
+    for (const id of created) {
+      const assumption = pendingAssumptions.get(id);
+      if (assumption) report.assumptions.push(assumption);
+      const candidate = chunk.find((c) => c.mandate.id === id)!.mandate;
+      const heldBy = candidate.reviewBoards[0];
+      if (heldBy) report.flaggedForReview.push({ brin: candidate.brin!, kind: candidate.serviceCode === 'OSO_OV' ? 'OV' : 'SWV', givenBy: candidate.boardNummer, heldBy });
+    }
     report.mandates.alreadyMigrated += outcome.existing.length;
     for (const c of chunk) {
       const stored = created.has(c.mandate.id) ? c.mandate.id : outcome.storedAs.get(c.mandate.id);
@@ -380,8 +463,10 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const key = `${row.brin}|${row.kind}`;
     if (activeKinds.has(key) || listed.has(key)) continue;
     listed.add(key);
-    report.schoolsToIssueMandate.push({ brin: row.brin, kind: row.kind, board: boardOn.get(`${row.brin}@${startOf(row)}`) ?? null });
+    // the board that holds the school today; for a closed school the board of its points' date
+    report.schoolsToIssueMandate.push({ brin: row.brin, kind: row.kind, board: holderOf.get(row.brin) ?? boardOn.get(`${row.brin}@${startOf(row)}`) ?? null });
   }
+  report.assumptions.sort((a, b) => a.line - b.line || a.kind.localeCompare(b.kind));
   report.schoolsToIssueMandate.sort((a, b) => a.brin.localeCompare(b.brin) || a.kind.localeCompare(b.kind));
   return report;
 }

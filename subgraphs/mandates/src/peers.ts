@@ -17,6 +17,8 @@ export interface SchoolOnDate {
    * register loaded from DUO files knows each school only from the import's reference date).
    */
   firstRegistration?: { board: string; from: string | null } | null;
+  /** Only from schoolsOn: the board that holds the school today (null once it has closed). */
+  holder?: string | null;
 }
 
 /** A school's boards as RIO has them: the current one and every period, with the school's own dates. */
@@ -96,11 +98,13 @@ export function organisationsApi(client: PeerClient | null): OrganisationsApi {
         for (const school of data._entities) {
           if (!school) continue;
           const first = school.boardHistory[0];
+          const last = school.boardHistory.at(-1);
           found.set(school.brin, {
             brin: school.brin,
             boardOn: school.boardOn?.bevoegdGezagNummer ?? null,
             endDate: school.endDate,
             firstRegistration: first ? { board: first.board.bevoegdGezagNummer, from: first.from } : null,
+            holder: school.endDate === null && last ? last.board.bevoegdGezagNummer : null,
           });
         }
       }

@@ -7,6 +7,7 @@ import { KeptCheckRows } from './check-rows.js';
 import { factsDocumentOf, sameFacts, type MandateFactsDocument } from './facts.js';
 import { decodeCursor, encodeCursor, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
+import { ServiceCatalogue, type ServiceChangeDocument } from './service-catalogue.js';
 import { seriesKeys, withSeriesKeys } from './series-keys.js';
 import { WebhookCollections } from './webhooks/store.js';
 import type {
@@ -52,6 +53,8 @@ export const MANDATES_INDEXES = declareIndexes({
   feed_cursors: { indexes: [{ name: 'feed', keys: { feed: 1 }, unique: true }] },
   /** The supplier catalogue's change history (catalogue.ts), read per supplier. */
   catalogue_history: { indexes: [{ name: 'supplier_at', keys: { supplierOin: 1, at: 1 }, gin: ['supplierOin'] }] },
+  /** The service catalogue's change history (service-catalogue.ts), read per service. */
+  service_history: { indexes: [{ name: 'code_at', keys: { code: 1, at: 1 }, gin: ['code'] }] },
   aanleverpunten: { indexes: [{ name: 'brin_index', keys: { brin: 1, index: 1 }, unique: true, gin: ['brin'] }] },
   /** The yearly mandate check's rows as last computed (check-rows.ts), read by `_id` only. */
   mandate_check_rows: { indexes: [], byId: true },
@@ -60,6 +63,8 @@ export const MANDATES_INDEXES = declareIndexes({
 /** The only code that touches the mandates collections. */
 export class MandatesRepository {
   readonly services: Collection<ServiceDocument>;
+  /** The service catalogue's changes (service-catalogue.ts). */
+  readonly serviceHistory: Collection<ServiceChangeDocument>;
   readonly suppliers: Collection<SupplierDocument>;
   readonly systems: Collection<SystemDocument>;
   readonly mandates: Collection<MandateDocument>;
@@ -82,6 +87,7 @@ export class MandatesRepository {
 
   constructor(readonly db: Db, logger?: Logger) {
     this.services = db.collection('services');
+    this.serviceHistory = db.collection('service_history');
     this.suppliers = db.collection('suppliers');
     this.systems = db.collection('systems');
     this.mandates = db.collection('mandates');
@@ -98,11 +104,18 @@ export class MandatesRepository {
 
   private readonly logger: Logger | undefined;
 
+  /**
+   * Indexes, and the reference data of the register (the service catalogue, added where
+   * missing): everything that opens the store for writing starts here, so an empty store
+   * takes a supplier catalogue and a migration at once.
+   */
   async ensureIndexes(): Promise<void> {
     await ensureIndexes(this.services, MANDATES_INDEXES.services);
+    await new ServiceCatalogue(this).putInPlace();
     await ensureIndexes(this.suppliers, MANDATES_INDEXES.suppliers);
     await ensureIndexes(this.systems, MANDATES_INDEXES.systems);
     await ensureIndexes(this.db.collection('catalogue_history'), MANDATES_INDEXES.catalogue_history);
+    await ensureIndexes(this.serviceHistory, MANDATES_INDEXES.service_history);
     await ensureIndexes(this.mandates, MANDATES_INDEXES.mandates);
     await ensureIndexes(this.cursors, MANDATES_INDEXES.feed_cursors);
     await this.store.ensureIndexes();

@@ -65,7 +65,10 @@ export async function seedMandates(repo: MandatesRepository, seed: MandatesSeed)
     const ops = docs.map((d) => ({ replaceOne: { filter: filterOf(d), replacement: d, upsert: true } }));
     await collection.bulkWrite(ops as never[]);
   };
-  await replaceAll(repo.services, seed.services, (d) => ({ code: d.code }));
+  // Services are reference data: a data set adds what is missing, never overwrites what support changed.
+  if (seed.services.length) {
+    await repo.services.bulkWrite(seed.services.map((d) => ({ updateOne: { filter: { code: d.code }, update: { $setOnInsert: d }, upsert: true } })));
+  }
   await replaceAll(repo.suppliers, seed.suppliers, (d) => ({ oin: d.oin }));
   await replaceAll(repo.systems, seed.systems, (d) => ({ id: d.id }));
   const mandates: MandateDocument[] = seed.mandates.map((m) => ({

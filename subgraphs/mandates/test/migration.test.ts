@@ -3,7 +3,7 @@ import { connectDatabase, databaseName, type Database } from '@osr/common';
 import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
-import { migrateOsoExport } from '../src/migration.js';
+import { migrateOsoExport, parseColumnMap } from '../src/migration.js';
 import { MandatesRepository } from '../src/repository.js';
 import { FakeOrganisations, failure } from './fixtures.js';
 
@@ -54,8 +54,10 @@ describe('the OSO → OSR migration', () => {
   const expectedReport = {
     encoding: 'utf-8',
     rows: 13,
+    // line 7 repeats line 6 exactly: taken once, not rejected
+    duplicates: [{ line: 7, of: 6 }],
+    flaggedForReview: [],
     rejected: [
-      { line: 7, field: 'AANLEVERPUNT', value: '03GH/1', reason: 'duplicate of line 6' },
       { line: 8, field: 'BRIN', value: '99ZZ', reason: 'unknown BRIN: the school is not in RIO' },
       { line: 9, field: 'LEVERANCIER_OIN', value: '00000009999999999999', reason: 'unknown supplier: register it (see unknownSuppliers)' },
       { line: 10, field: 'AANLEVERPUNT', value: 'x', reason: 'an aanleverpunt is numbered 1 to 99' },
@@ -127,7 +129,26 @@ describe('the OSO → OSR migration', () => {
     const wrong = await failure(migrateOsoExport(new TextEncoder().encode('BRIN,AANLEVERPUNT\n00AV,1\n'), { repository, organisations }));
     expect(wrong).toEqual({ code: 'BAD_USER_INPUT', message: 'The export cannot be read: line 1: expected columns separated by ";"; found one column: "BRIN,AANLEVERPUNT"' });
     const missing = await failure(migrateOsoExport(new TextEncoder().encode('BRIN;AANLEVERPUNT\n00AV;1\n'), { repository, organisations }));
-    expect(missing.message).toContain('missing column(s): SOORT, LEVERANCIER_OIN, LAS, STATUS, AANSLUITDATUM');
+    expect(missing.message).toBe(
+      'The export cannot be read: line 1: missing column(s): SOORT, LEVERANCIER_OIN, LAS, STATUS, AANSLUITDATUM; the file has BRIN, AANLEVERPUNT; ' +
+        'expected BRIN, AANLEVERPUNT, SOORT, LEVERANCIER_OIN, LAS, STATUS, AANSLUITDATUM',
+    );
+  });
+
+  it('matches column names as the RIO importer does, takes the known synonyms (SYSTEEM for LAS), and the operator names the rest', async () => {
+    const row = `00AV;1;OV;${A};Voorbeeld LAS;actief;2019-04-01`;
+    const read = (header: string, columns?: Record<string, string>) =>
+      migrateOsoExport(new TextEncoder().encode(`${header}\n${row}\n`), { repository, organisations, dryRun: true, ...(columns ? { columns: parseColumnMap(Object.entries(columns).map(([k, v]) => `${k}=${v}`).join(',')) } : {}) });
+    for (const header of ['brin;Aanleverpunt;soort;Leverancier-OIN;SYSTEEM;status;aansluitdatum', 'BRIN;AANLEVERPUNT;SOORT;LEVERANCIER OIN;Systeemnaam;STATUS;Datum aansluiting']) {
+      const report = await read(header);
+      // (00AV's OV mandate was migrated by an earlier test: found, not created again)
+      expect([report.rejected, report.mandates.created + report.mandates.alreadyMigrated], header).toEqual([[], 1]);
+    }
+    const own = 'BRIN;AANLEVERPUNT;SOORT;LEVERANCIER_OIN;Mijn pakket;STATUS;AANSLUITDATUM';
+    expect((await failure(read(own))).message).toContain('missing column(s): LAS; the file has BRIN, AANLEVERPUNT, SOORT, LEVERANCIER_OIN, Mijn pakket, STATUS, AANSLUITDATUM');
+    expect((await read(own, { LAS: 'mijn_pakket' })).rejected).toEqual([]);
+    expect((await failure(read(own, { LAS: 'Ander pakket' }))).message).toContain('missing column(s): LAS (given as Ander pakket)');
+    expect(() => parseColumnMap('PAKKET=LAS')).toThrow('--columns: "PAKKET=LAS" is not EXPECTED=NAME with EXPECTED one of BRIN, AANLEVERPUNT');
   });
 
   it('names each unknown system once (a name the supplier lacks, a system without the OSO service), with the command that registers it', async () => {

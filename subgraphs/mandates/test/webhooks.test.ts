@@ -18,6 +18,11 @@ describe('where a webhook may point', () => {
     for (const url of ['https://127.0.0.1/hook', 'https://10.1.2.3/hook', 'https://192.168.1.5/', 'https://169.254.169.254/latest', 'https://[::1]/', 'https://[fe80::1]/', 'https://[::ffff:127.0.0.1]/', 'https://localhost/hook']) {
       expect(urlProblem(url, PRODUCTION), url).not.toBeNull();
     }
+    // IPv6 forms that embed a loopback or private IPv4 address, and deprecated site-local ones
+    for (const host of ['[::7f00:1]', '[::127.0.0.1]', '[2002:7f00:1::1]', '[::ffff:0:7f00:1]', '[64:ff9b:1::7f00:1]', '[fec0::1]', '[::ffff:7f00:1]', '[64:ff9b::a00:1]']) {
+      expect(urlProblem(`https://${host}/hook`, PRODUCTION), host).toBe('is not a public address');
+    }
+    expect(urlProblem('https://[2001:4860:4860::8888]/hook', PRODUCTION)).toBeNull();
     expect(urlProblem('http://hooks.example.com/osr', PRODUCTION)).toMatch(/https/);
     expect(urlProblem('https://hooks.example.com/osr', PRODUCTION)).toBeNull();
     // allowed only with WEBHOOK_ALLOW_PRIVATE (and http only then, outside production)
@@ -27,7 +32,10 @@ describe('where a webhook may point', () => {
 
   it('checks what the name resolves to at delivery time (a public name that now points inside is refused)', async () => {
     const rebinding = (async () => [{ address: '127.0.0.1', family: 4 }]) as unknown as Parameters<typeof resolveTarget>[2];
-    await expect(resolveTarget('https://hooks.example.com/osr', PRODUCTION, rebinding)).rejects.toThrow(/private, loopback or link-local/);
+    // the refusal names neither the address the name resolves to nor the lookup's error
+    await expect(resolveTarget('https://hooks.example.com/osr', PRODUCTION, rebinding)).rejects.toThrow(/^the URL is not a public address$/);
+    const missing = (async () => { throw Object.assign(new Error('getaddrinfo ENOTFOUND hooks.example.com'), { code: 'ENOTFOUND' }); }) as unknown as Parameters<typeof resolveTarget>[2];
+    await expect(resolveTarget('https://hooks.example.com/osr', PRODUCTION, missing)).rejects.toThrow(/^the URL is not a public address$/);
     const publicAnswer = (async () => [{ address: '93.184.216.34', family: 4 }]) as unknown as Parameters<typeof resolveTarget>[2];
     await expect(resolveTarget('https://hooks.example.com/osr', PRODUCTION, publicAnswer)).resolves.toEqual({ address: '93.184.216.34', family: 4 });
   });
@@ -59,6 +67,8 @@ describe('events from recorded changes', () => {
       eventsOf(entry(5, [{ mandateId: 'm1', action: 'FLAGGED_FOR_REVIEW', before: moved, after: retired }])),
       eventsOf(entry(6, [{ mandateId: 'm1', action: 'REVIEWED', before: retired, after: { ...retired, reviewReasons: [] } }])),
       eventsOf(entry(7, [{ mandateId: 'm1', action: 'REVIEWED', before: m, after: m }])),
+      eventsOf(entry(7, [{ mandateId: 'm1', action: 'CONFIRMED', before: retired, after: { ...retired, reviewReasons: [] } }])),
+      eventsOf(entry(7, [{ mandateId: 'm1', action: 'CONFIRMED', before: m, after: m }])),
       eventsOf(entry(8, [
         { mandateId: 'm1', action: 'SWITCHED_FROM', before: m, after: ended },
         { mandateId: 'm2', action: 'SWITCHED_TO', before: null, after: mandate({ id: 'm2', systemId: 's2' }) },
@@ -66,6 +76,7 @@ describe('events from recorded changes', () => {
     ].map((events) => events.map((e) => e.type));
     expect(types).toEqual([
       ['MANDATE_GRANTED'], ['MANDATE_ENDED'], ['MANDATE_END_DATE_CHANGED'], ['MANDATE_FLAGGED_FOR_REVIEW'], ['SYSTEM_RETIRED'], ['MANDATE_REVIEW_CLEARED'], [],
+      ['MANDATE_REVIEW_CLEARED'], [],
       ['MANDATE_SWITCHED_FROM', 'MANDATE_SWITCHED_TO'],
     ]);
     const once = eventsOf(entry(1, [{ mandateId: 'm1', action: 'CREATED', before: null, after: m }]))[0]!;

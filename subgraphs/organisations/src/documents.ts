@@ -46,7 +46,10 @@ export interface SchoolDocument {
   name: string;
   sector: Sector;
   kindCode: string;
-  /** bevoegd gezag nummer of the board the school belongs to */
+  /**
+   * bevoegd gezag nummer of the board of the latest registration. A move registered for a
+   * later date is here at once; the board holding the school today is `holderOn` (plan.ts).
+   */
   boardNummer: string;
   /** codes of the samenwerkingsverbanden the school belongs to (one per sector) */
   swvCodes: string[];
@@ -60,6 +63,12 @@ export interface SchoolDocument {
    * current board is taken to hold since the school's start.
    */
   boardHistory?: BoardPeriodDocument[];
+  /**
+   * Every board of `boardHistory`, written only when it names more than one: lets a board
+   * find, by one indexed equality, a school it still holds while a move to another board
+   * is registered for a later date (`boardNummer` already names the board it moves to).
+   */
+  historyBoards?: string[];
 }
 
 export interface SwvDocument {
@@ -116,6 +125,10 @@ export interface ImportRunDocument {
   startedAt: Date;
   finishedAt: Date | null;
   counts: Record<string, number> | null;
+  /** The date the snapshot describes (absent in runs recorded before it was kept). */
+  referenceDate?: string;
+  /** The sector a one-sector file covered; null for the whole register. */
+  sectorScope?: string | null;
 }
 
 export type RioSyncOutcome = 'RUNNING' | 'SUCCEEDED' | 'SUCCEEDED_WITH_REJECTIONS' | 'FAILED' | 'GAVE_UP' | 'INTERRUPTED';

@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { ChangeMark, declareIndexes, ensureIndexes, findEach, groupLoader, uniqueLoader } from '@osr/common';
+import { ChangeMark, declareIndexes, ensureIndexes, findEach, groupLoader, todayInNetherlands, uniqueLoader } from '@osr/common';
 import type {
   BoardDocument,
   ImportRunDocument,
@@ -8,6 +8,7 @@ import type {
   Sector,
   SwvDocument,
 } from './documents.js';
+import { holderOn } from './rio/plan.js';
 
 /** A stored document together with the store's own `_id` (only the import sees it). */
 export type Stored<T> = T & { _id: StoreId };
@@ -89,6 +90,7 @@ export const ORGANISATIONS_INDEXES = declareIndexes({
     indexes: [
       { name: 'brin', keys: { brin: 1 }, unique: true },
       { name: 'board_brin', keys: { boardNummer: 1, brin: 1 } },
+      { name: 'historyBoards', keys: { historyBoards: 1 } },
       { name: 'swv', keys: { swvCodes: 1 } },
     ],
   },
@@ -154,9 +156,21 @@ export class OrganisationsRepository {
     return findEach(brins, (brin) => this.schools.find({ brin }, IN_ONE_BATCH).toArray());
   }
 
-  /** Each board's schools in BRIN order. */
-  findSchoolsOfBoards(boardNummers: readonly string[]): Promise<SchoolDocument[]> {
-    return findEach(boardNummers, async (boardNummer) => byBrin(await this.schools.find({ boardNummer }, IN_ONE_BATCH).toArray()));
+  /**
+   * Each board's schools on `today` in BRIN order: those registered to it (less any it hands
+   * over on a later date) and those it holds until a move registered for a later date. Two
+   * equality finds per board.
+   */
+  findSchoolsOfBoards(boardNummers: readonly string[], today = todayInNetherlands()): Promise<SchoolDocument[]> {
+    return findEach(boardNummers, async (boardNummer) => {
+      const [registered, moving] = await Promise.all([
+        this.schools.find({ boardNummer }, IN_ONE_BATCH).toArray(),
+        this.schools.find({ historyBoards: boardNummer }, IN_ONE_BATCH).toArray(),
+      ]);
+      const held = new Map<string, SchoolDocument>();
+      for (const school of [...registered, ...moving]) if (holderOn(school, today) === boardNummer) held.set(school.brin, school);
+      return byBrin([...held.values()]);
+    });
   }
 
   /** Each SWV's schools in BRIN order. */
@@ -187,11 +201,28 @@ export class OrganisationsRepository {
     return this.boards.find(query, { projection: { _id: 0 } }).sort({ bevoegdGezagNummer: 1 }).limit(limit).toArray();
   }
 
-  /** One page of schools ordered by BRIN (keyset: after the given BRIN). */
-  pageSchools(filter: SchoolFilter, limit: number, after: string | null): Promise<SchoolDocument[]> {
+  /**
+   * One page of schools ordered by BRIN (keyset: after the given BRIN). `board` selects the
+   * schools the board holds on `today` (a school it hands over on a later date included).
+   */
+  async pageSchools(filter: SchoolFilter, limit: number, after: string | null, today = todayInNetherlands()): Promise<SchoolDocument[]> {
+    if (!filter.board) return this.pageSchoolsWhere(filter, limit, after);
+    const board = filter.board;
+    const page: SchoolDocument[] = [];
+    // A school registered to the board but handed over later (or the reverse) is read and
+    // dropped here; read on until the page is full or the schools run out.
+    for (let from = after; ; ) {
+      const read = await this.pageSchoolsWhere(filter, limit, from, { $or: [{ boardNummer: board }, { historyBoards: board }] });
+      page.push(...read.filter((s) => holderOn(s, today) === board));
+      if (page.length >= limit || read.length < limit) return page.slice(0, limit);
+      from = read.at(-1)!.brin;
+    }
+  }
+
+  private pageSchoolsWhere(filter: SchoolFilter, limit: number, after: string | null, boardQuery?: Filter<SchoolDocument>): Promise<SchoolDocument[]> {
     const and: Filter<SchoolDocument>[] = [];
     if (after !== null) and.push({ brin: { $gt: after } });
-    if (filter.board) and.push({ boardNummer: filter.board });
+    if (boardQuery) and.push(boardQuery);
     if (filter.sector) and.push({ sector: filter.sector });
     if (filter.swv) and.push({ swvCodes: filter.swv });
     if (filter.nameContains) and.push({ name: { $regex: escapeRegex(filter.nameContains), $options: 'i' } });
@@ -208,13 +239,22 @@ export class OrganisationsRepository {
    * pass over the collection: paging would read it once per page on FerretDB). The version
    * is read first, so a list is never newer than its version says.
    */
-  async schoolDirectory(): Promise<{ version: string; schools: Pick<SchoolDocument, 'brin' | 'sector' | 'boardNummer' | 'swvCodes' | 'startDate' | 'endDate'>[] }> {
-    const version = await this.registerMark.read();
-    const schools = await this.schools
-      .find({}, { projection: { _id: 0, brin: 1, sector: 1, boardNummer: 1, swvCodes: 1, startDate: 1, endDate: 1 }, batchSize: 100_000 })
+  async schoolDirectory(today = todayInNetherlands()): Promise<{ version: string; schools: Pick<SchoolDocument, 'brin' | 'sector' | 'boardNummer' | 'swvCodes' | 'startDate' | 'endDate'>[] }> {
+    const version = await this.directoryVersion(today);
+    const stored = await this.schools
+      .find({}, { projection: { _id: 0, brin: 1, sector: 1, boardNummer: 1, boardHistory: 1, swvCodes: 1, startDate: 1, endDate: 1 }, batchSize: 100_000 })
       .sort({ brin: 1 })
       .toArray();
+    const schools = stored.map(({ boardHistory: _history, ...s }) => ({ ...s, boardNummer: holderOn({ boardNummer: s.boardNummer, boardHistory: _history }, today) }));
     return { version, schools };
+  }
+
+  /**
+   * The school directory's version: the register's, and the day, since the board holding a
+   * school changes on a move's date without any write.
+   */
+  async directoryVersion(today = todayInNetherlands()): Promise<string> {
+    return `${await this.registerMark.read()}/${today}`;
   }
 
   /** One page of the change feed in sequence order, optionally recorded at or after `since`. */
@@ -227,10 +267,11 @@ export class OrganisationsRepository {
 
   /** Loaders for one request: never shared across requests. */
   createLoaders() {
+    const today = todayInNetherlands();
     return {
       board: uniqueLoader((ids) => this.findBoards(ids), (d) => d.bevoegdGezagNummer),
       school: uniqueLoader((ids) => this.findSchools(ids), (d) => d.brin),
-      schoolsOfBoard: groupLoader((ids) => this.findSchoolsOfBoards(ids), (d) => d.boardNummer),
+      schoolsOfBoard: groupLoader((ids) => this.findSchoolsOfBoards(ids, today), (d) => holderOn(d, today)),
       schoolsOfSwv: groupLoader((ids) => this.findSchoolsOfSwvs(ids), (d) => d.swvCodes),
       swv: uniqueLoader((ids) => this.findSwvs(ids), (d) => d.code),
     };
@@ -387,6 +428,23 @@ export class OrganisationsRepository {
 
   async recordImportStart(run: ImportRunDocument): Promise<void> {
     await this.imports.insertOne({ ...run });
+  }
+
+  /**
+   * The latest date of a finished file import that covered this sector (a one-sector file) or
+   * the whole register (null scope: every import counts). The runs are few (one per import):
+   * read whole.
+   */
+  async lastSnapshotDate(sector: string | null): Promise<{ referenceDate: string; importId: string } | null> {
+    const runs = await this.imports
+      .find({ finishedAt: { $ne: null }, referenceDate: { $exists: true } }, { projection: { _id: 0, importId: 1, referenceDate: 1, sectorScope: 1 } })
+      .toArray();
+    let last: { referenceDate: string; importId: string } | null = null;
+    for (const run of runs) {
+      const covers = sector === null || !run.sectorScope || run.sectorScope === sector;
+      if (covers && run.referenceDate && (!last || run.referenceDate > last.referenceDate)) last = { referenceDate: run.referenceDate, importId: run.importId };
+    }
+    return last;
   }
 
   async recordImportEnd(importId: string, finishedAt: Date, counts: Record<string, number>): Promise<void> {

@@ -56,8 +56,8 @@ describe('RIO import of JSON bundles: a first snapshot, then one with a merger, 
     expect(second.boards).toEqual({ created: 0, updated: 2, ended: 1, unchanged: 1 });
     expect(second.schools).toEqual({ created: 1, updated: 7, ended: 2, unchanged: 0, moved: 3 });
     expect(second.samenwerkingsverbanden).toEqual({ created: 0, updated: 0, ended: 0, unchanged: 3 });
-    // 14AB00 takes the school's new name; 25BE01 ended
-    expect(second.vestigingen).toEqual({ created: 1, updated: 2, ended: 1 });
+    // 14AB00 takes the school's new name; 25BE01 ended; 31EW00 and 09UV00 end with their schools
+    expect(second.vestigingen).toEqual({ created: 1, updated: 4, ended: 3 });
     expect([second.created, second.updated, second.ended, second.moved, second.unchanged, second.rejected]).toEqual([1, 9, 3, 3, 4, 5]);
     expect(second.rejections).toEqual([
       { record: 'onderwijsbesturen[3]', field: 'bevoegdGezagNummer', value: '4123', reason: 'a bevoegd gezag nummer is 5 digits, e.g. 41234' },
@@ -153,7 +153,8 @@ describe('RIO import of JSON bundles: a first snapshot, then one with a merger, 
 
   it('a dry run reports the changes it would make and writes nothing', async () => {
     const feed = await repo.changes.countDocuments();
-    const report = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { mode: 'full', dryRun: true });
+    // Dated after the snapshots already imported (an earlier date is refused, dry run or not).
+    const report = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { mode: 'full', dryRun: true, referenceDate: '2026-12-01' });
     expect(report.dryRun).toBe(true);
     expect(report.moved).toBe(3);
     expect(report.changes).toBeGreaterThan(0);
@@ -222,10 +223,13 @@ describe('RIO import safety net', () => {
       const feed = await repo.changes.countDocuments();
       const open = await repo.schools.countDocuments({ endDate: null });
       expect(open).toBeGreaterThan(50);
-      await expect(importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, full)).rejects.toThrow(ImportFileError);
+      // (dated after the generated set, so that only the mass ending is the question)
+      const refusal = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { ...full, referenceDate: '2026-12-01' }).catch((err: unknown) => err);
+      expect(refusal).toBeInstanceOf(ImportFileError);
+      expect((refusal as Error).message).toMatch(/would end \d+ of the \d+ open organisations/);
       expect(await repo.changes.countDocuments()).toBe(feed);
       expect(await repo.schools.countDocuments({ endDate: null })).toBe(open);
-      const allowed = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { mode: 'full', maxEnded: Infinity });
+      const allowed = await importRio(repo, { name: 'first.json', bytes: jsonBytes(FIRST) }, { mode: 'full', maxEnded: Infinity, referenceDate: '2026-12-01' });
       expect(allowed.schools.ended).toBe(open);
       expect(allowed.schools.created).toBe(7);
     } finally {

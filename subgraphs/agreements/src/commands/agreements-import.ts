@@ -58,7 +58,7 @@ export const agreementsImport: CommandSpec = {
       const summary =
         `${report.dryRun ? 'dry run, nothing written: ' : ''}${report.rows} rows: ${report.imported.length} imported, ${report.unchanged.length} unchanged, ` +
         `${report.differing.length} differing, ${report.skipped.length} skipped, ${report.rejected.length} rejected`;
-      out.finish(exitCode, summary, report, [formatReport(report)]);
+      out.finish(exitCode, summary, report, [formatReport(report)], { dryRun: report.dryRun });
     } catch (err) {
       out.fail(`nothing imported: ${messageOf(err)}`);
     }

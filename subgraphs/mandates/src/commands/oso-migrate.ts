@@ -1,5 +1,5 @@
 /**
- * osr oso migrate <export.csv> [--dry-run] [--json] [--batch-size 500]   (npm run oso:migrate)
+ * osr oso migrate <export.csv> [--dry-run] [--json] [--batch-size 500] [--columns LAS=SYSTEEM,...]   (npm run oso:migrate)
  * Migrates a Mijn OSO export of aanleverpunten into the mandates subgraph (format in
  * ../migration.ts and docs/mandates.md). Schools are checked against RIO through the
  * organisations subgraph's API (ORGANISATIONS_URL + OSR_IDENTITY_SECRET of a running system,
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import { connectDatabase, createPeerClient, databaseName } from '@osr/common';
 import type { CommandSpec, ExitCode } from '@osr/common/cli';
-import { migrateOsoExport, type MigrationReport } from '../migration.js';
+import { migrateOsoExport, parseColumnMap, type MigrationReport } from '../migration.js';
 import { organisationsApi } from '../peers.js';
 import { MandatesRepository } from '../repository.js';
 
@@ -41,6 +41,7 @@ function linesOf(report: MigrationReport, path: string): string[] {
     `  aanleverpunten: ${report.aanleverpunten.created} created, ${report.aanleverpunten.updated} updated, ${report.aanleverpunten.unchanged} unchanged`,
     `  rejected rows:  ${report.rejected.length}`,
     ...report.rejected.map((r) => `    line ${r.line}: ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`),
+    ...(report.duplicates.length ? [`  duplicate rows, taken once: ${report.duplicates.length}`, ...report.duplicates.map((d) => `    line ${d.line}: the same as line ${d.of}`)] : []),
     `  unknown suppliers: ${report.unknownSuppliers.length}`,
     ...report.unknownSuppliers.flatMap((u) => [
       `    ${u.oin} (systems ${u.systems.map((n) => JSON.stringify(n)).join(', ')}; lines ${u.lines.join(', ')}); register it with:`,
@@ -53,6 +54,8 @@ function linesOf(report: MigrationReport, path: string): string[] {
     ]),
     `  boards assumed: ${report.assumptions.length}`,
     ...report.assumptions.map((a) => `    line ${a.line}: ${a.brin} ${a.kind} from ${a.startDate}: board ${a.board} (${a.note})`),
+    `  ${report.dryRun ? 'to be flagged' : 'flagged'} for the review of the board that holds the school now: ${report.flaggedForReview.length}`,
+    ...report.flaggedForReview.map((f) => `    ${f.brin} ${f.kind}: given by board ${f.givenBy}, held by board ${f.heldBy} today`),
     `  not migrated (overlapping mandate): ${report.notMigrated.length}`,
     ...report.notMigrated.map((n) => `    ${n.brin} ${n.kind} ${n.systemId}: ${n.reason}`),
     `  schools that must issue a mandate themselves (inactive aanleverpunt only): ${report.schoolsToIssueMandate.length}`,
@@ -74,12 +77,19 @@ export const osoMigrate: CommandSpec = {
   options: [
     { flags: '--dry-run', description: 'report what would be migrated, write nothing' },
     { flags: '--batch-size <rows>', description: 'rows written per batch (1..5000)', default: '500' },
+    { flags: '--columns <map>', description: "the file's own column names where they differ from the expected ones, as EXPECTED=NAME,... (e.g. LAS=SYSTEEM)" },
   ],
   async run(args, options, ctx) {
     const { out, env, withDatabase } = ctx;
     const path = args[0] ?? '';
     const batchSize = Number(options['batchSize']);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) out.fail(`--batch-size ${JSON.stringify(options['batchSize'])} is invalid: a whole number from 1 to 5000`);
+    let columns: ReturnType<typeof parseColumnMap> | undefined;
+    try {
+      columns = typeof options['columns'] === 'string' ? parseColumnMap(options['columns']) : undefined;
+    } catch (err) {
+      out.fail(`--columns: ${(err as Error).message}`);
+    }
     let bytes!: Buffer;
     try {
       bytes = readFileSync(path);
@@ -97,8 +107,8 @@ export const osoMigrate: CommandSpec = {
           const repository = new MandatesRepository(mandatesDb.db);
           await repository.ensureIndexes();
           const organisations = organisationsApi(createPeerClient({ name: 'organisations', url, caller: 'oso-migration', identitySecret: secret, timeoutMs: 30_000 }));
-          const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: options['dryRun'] === true, batchSize, progress: ctx.progress('migrating') });
-          out.finish(exitCodeOf(report), summaryOf(report), report, linesOf(report, path));
+          const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: options['dryRun'] === true, batchSize, columns, progress: ctx.progress('migrating') });
+          out.finish(exitCodeOf(report), summaryOf(report), report, linesOf(report, path), { dryRun: report.dryRun });
         } finally {
           await stopOrganisations();
           await mandatesDb.close();

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { ServiceDocument, SupplierDocument, SystemDocument, MandateView, HistoryEntryView, MandateDocument, ReviewReasonDocument, AanleverpuntDocument, SchoolRef, BoardRef } from '../documents.js';
 import type { MandateCountRow, MandateMonthRow, CoverageView, CoverageGroupView } from '../analytics.js';
 import type { CatalogueChangeDocument, SystemRetirementView } from '../catalogue.js';
+import type { ServiceChangeDocument } from '../service-catalogue.js';
 import type { MandateCheckView, MandateYearCheckView, ConfirmationView, CheckProgressView, CheckGroupRow, CheckBoardRow, CheckDayRow } from '../mandate-check.js';
 import type { WebhookDocument, WebhookDeliveryDocument, DeliveryAttempt } from '../webhooks/store.js';
 import type { WebhookWithSecret } from '../webhooks/subscriptions.js';
@@ -122,6 +123,14 @@ export type CatalogueChange = {
   description: Scalars['String']['output'];
   /** The system changed; null for a change of the supplier itself. */
   system?: Maybe<System>;
+};
+
+export type ChangeServiceInput = {
+  code: ServiceCode;
+  /** The new description (omit to keep it). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The new name (omit to keep it). */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The services a system takes part in, replaced as a whole. */
@@ -699,6 +708,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Add a system to a supplier (support only). CONFLICT when the supplier has a system of that name. */
   addSystem: System;
+  /** Change a service's name or description (support only). */
+  changeService: Service;
   /** Change the services a system can act in (support only). */
   changeSystemServices: System;
   /**
@@ -729,6 +740,8 @@ export type Mutation = {
   pauseWebhook: Webhook;
   /** Send an event again (same event id) to the caller's endpoints that had it. */
   redeliverWebhookEvent: Array<WebhookDelivery>;
+  /** Put a service into the catalogue (support only). CONFLICT when the catalogue has it already. */
+  registerService: Service;
   /** Register a supplier by its OIN (support only; also npm run suppliers:import). CONFLICT when the OIN is registered already. */
   registerSupplier: Supplier;
   /** Register an endpoint (a supplier for itself, or support). The secret is in the answer once. */
@@ -738,11 +751,20 @@ export type Mutation = {
   /** Send again, starting with the deliveries that waited. */
   resumeWebhook: Webhook;
   /**
+   * Retire a service from a last day (support only): no new mandate in it may start after that
+   * day; its running mandates are left as they are.
+   */
+  retireService: Service;
+  /**
    * Retire a system from a last day (support only): no new mandate may start on it after that
    * day; its mandates that run past it are flagged for review, never ended.
    */
   retireSystem: SystemRetirement;
-  /** A new signing secret; the old one stays valid (deliveries signed with both) for 24 hours. */
+  /**
+   * A new signing secret; the old one stays valid (deliveries signed with both) for 24 hours,
+   * unless keepOld is false or the old one can no longer be read (the encryption key changed):
+   * then it is dropped at once.
+   */
   rotateWebhookSecret: WebhookSecret;
   /** Switch administration system: the old system's mandate ends the day before the new one starts, in one operation. */
   switchSystem: MandateChange;
@@ -752,6 +774,12 @@ export type Mutation = {
 /** The changes the graph makes. */
 export type MutationAddSystemArgs = {
   input: AddSystemInput;
+};
+
+
+/** The changes the graph makes. */
+export type MutationChangeServiceArgs = {
+  input: ChangeServiceInput;
 };
 
 
@@ -808,6 +836,12 @@ export type MutationRedeliverWebhookEventArgs = {
 
 
 /** The changes the graph makes. */
+export type MutationRegisterServiceArgs = {
+  input: RegisterServiceInput;
+};
+
+
+/** The changes the graph makes. */
 export type MutationRegisterSupplierArgs = {
   input: RegisterSupplierInput;
 };
@@ -832,6 +866,12 @@ export type MutationResumeWebhookArgs = {
 
 
 /** The changes the graph makes. */
+export type MutationRetireServiceArgs = {
+  input: RetireServiceInput;
+};
+
+
+/** The changes the graph makes. */
 export type MutationRetireSystemArgs = {
   input: RetireSystemInput;
 };
@@ -840,6 +880,7 @@ export type MutationRetireSystemArgs = {
 /** The changes the graph makes. */
 export type MutationRotateWebhookSecretArgs = {
   id: Scalars['ID']['input'];
+  keepOld?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1009,6 +1050,14 @@ export type QueryWebhooksArgs = {
   supplier?: InputMaybe<Scalars['ID']['input']>;
 };
 
+export type RegisterServiceInput = {
+  /** A code the schema knows that the catalogue lacks. */
+  code: ServiceCode;
+  description: Scalars['String']['input'];
+  mandateLevel: MandateLevel;
+  name: Scalars['String']['input'];
+};
+
 /** A new supplier in the catalogue. */
 export type RegisterSupplierInput = {
   /** The supplier's name. */
@@ -1035,6 +1084,12 @@ export type RenameSupplierInput = {
   name: Scalars['String']['input'];
   /** The supplier's OIN. */
   oin: Scalars['ID']['input'];
+};
+
+export type RetireServiceInput = {
+  code: ServiceCode;
+  /** The last day a new mandate in the service may start. */
+  lastDay: Scalars['Date']['input'];
 };
 
 /** A system's retirement: it takes no new mandates after its last day. */
@@ -1088,17 +1143,43 @@ export type Sector =
   /** Voortgezet onderwijs */
   | 'VO';
 
-/** A service (dienst) in the education chain. */
+/**
+ * A service (dienst) in the education chain. The catalogue is reference data of the register:
+ * every start puts the services of the chain in place (adding only what is missing); support
+ * manages it with registerService, changeService and retireService.
+ */
 export type Service = {
   __typename?: 'Service';
   /** The service's code, the key it is known by. */
   code: ServiceCode;
   /** What the service is for. */
   description: Scalars['String']['output'];
+  /** Every change to this service in the catalogue, oldest first. For support and analysts. */
+  history?: Maybe<Array<ServiceChange>>;
+  /** Retired: the last day a new mandate in this service may start; null while it is not retired. */
+  lastDay?: Maybe<Scalars['Date']['output']>;
   /** Whether a mandate for it is given per school or per board. */
   mandateLevel: MandateLevel;
   /** The service's name for people. */
   name: Scalars['String']['output'];
+};
+
+/** What a change to the service catalogue did. */
+export type ServiceAction =
+  | 'SERVICE_CHANGED'
+  | 'SERVICE_REGISTERED'
+  | 'SERVICE_RETIRED';
+
+/** One change to the service catalogue. */
+export type ServiceChange = {
+  __typename?: 'ServiceChange';
+  action: ServiceAction;
+  at: Scalars['DateTime']['output'];
+  /** Name of who made the change (support staff, or "reference data" for a service put in place at a start). */
+  by: Scalars['String']['output'];
+  byRole: Scalars['String']['output'];
+  /** What changed, e.g. "Service VVA: name VVA → VVA keten". */
+  description: Scalars['String']['output'];
 };
 
 /** Services (diensten) in the education chain that route through the OSR. */
@@ -1250,6 +1331,8 @@ export type WebhookDelivery = {
   __typename?: 'WebhookDelivery';
   /** How many attempts were made. */
   attemptCount: Scalars['Int']['output'];
+  /** An attempt is being made since then (its outcome is not recorded yet); null when none is. */
+  attemptInFlightSince?: Maybe<Scalars['DateTime']['output']>;
   /** The last 20 attempts, oldest first. */
   attempts: Array<WebhookAttempt>;
   /** When it was delivered; null until then. */
@@ -1262,7 +1345,11 @@ export type WebhookDelivery = {
   id: Scalars['ID']['output'];
   /** The mandate the event is about. */
   mandateId: Scalars['ID']['output'];
-  /** When the next attempt is due; null when none is. */
+  /**
+   * When the next attempt is due (a time passed: as soon as a worker gets to it). Null when it
+   * is delivered or failed, while an attempt is in flight, while the endpoint is paused, and
+   * while an earlier event of the same mandate is still queued (waitingForEarlierEvent).
+   */
   nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
   /** When the event happened. */
   occurredAt: Scalars['DateTime']['output'];
@@ -1270,6 +1357,8 @@ export type WebhookDelivery = {
   payload: Scalars['String']['output'];
   /** Where the delivery stands. */
   status: WebhookDeliveryStatus;
+  /** An earlier event of the same mandate is still queued: this one goes out after it (order per mandate). */
+  waitingForEarlierEvent: Scalars['Boolean']['output'];
   /** The webhook it is for. */
   webhookId: Scalars['ID']['output'];
 };
@@ -1437,6 +1526,7 @@ export type ResolversTypes = ResolversObject<{
   Board: ResolverTypeWrapper<BoardRef>;
   CatalogueAction: CatalogueAction;
   CatalogueChange: ResolverTypeWrapper<CatalogueChangeDocument>;
+  ChangeServiceInput: ChangeServiceInput;
   ChangeSystemServicesInput: ChangeSystemServicesInput;
   CoverageDimension: CoverageDimension;
   CoverageGroup: ResolverTypeWrapper<CoverageGroupView>;
@@ -1475,14 +1565,18 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<{}>;
+  RegisterServiceInput: RegisterServiceInput;
   RegisterSupplierInput: RegisterSupplierInput;
   RegisterWebhookInput: RegisterWebhookInput;
   RenameSupplierInput: RenameSupplierInput;
+  RetireServiceInput: RetireServiceInput;
   RetireSystemInput: RetireSystemInput;
   Samenwerkingsverband: ResolverTypeWrapper<Samenwerkingsverband>;
   School: ResolverTypeWrapper<SchoolRef>;
   Sector: Sector;
   Service: ResolverTypeWrapper<ServiceDocument>;
+  ServiceAction: ServiceAction;
+  ServiceChange: ResolverTypeWrapper<ServiceChangeDocument>;
   ServiceCode: ServiceCode;
   Supplier: ResolverTypeWrapper<SupplierDocument>;
   SupplierConnection: ResolverTypeWrapper<Omit<SupplierConnection, 'edges'> & { edges: Array<ResolversTypes['SupplierEdge']> }>;
@@ -1514,6 +1608,7 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   Board: BoardRef;
   CatalogueChange: CatalogueChangeDocument;
+  ChangeServiceInput: ChangeServiceInput;
   ChangeSystemServicesInput: ChangeSystemServicesInput;
   CoverageGroup: CoverageGroupView;
   Date: Scalars['Date']['output'];
@@ -1543,13 +1638,16 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: {};
   PageInfo: PageInfo;
   Query: {};
+  RegisterServiceInput: RegisterServiceInput;
   RegisterSupplierInput: RegisterSupplierInput;
   RegisterWebhookInput: RegisterWebhookInput;
   RenameSupplierInput: RenameSupplierInput;
+  RetireServiceInput: RetireServiceInput;
   RetireSystemInput: RetireSystemInput;
   Samenwerkingsverband: Samenwerkingsverband;
   School: SchoolRef;
   Service: ServiceDocument;
+  ServiceChange: ServiceChangeDocument;
   Supplier: SupplierDocument;
   SupplierConnection: Omit<SupplierConnection, 'edges'> & { edges: Array<ResolversParentTypes['SupplierEdge']> };
   SupplierEdge: Omit<SupplierEdge, 'node'> & { node: ResolversParentTypes['Supplier'] };
@@ -1821,6 +1919,7 @@ export type MandateYearCheckResolvers<ContextType = Context, ParentType extends 
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addSystem?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationAddSystemArgs, 'input'>>;
+  changeService?: Resolver<ResolversTypes['Service'], ParentType, ContextType, RequireFields<MutationChangeServiceArgs, 'input'>>;
   changeSystemServices?: Resolver<ResolversTypes['System'], ParentType, ContextType, RequireFields<MutationChangeSystemServicesArgs, 'input'>>;
   confirmMandates?: Resolver<ResolversTypes['MandateConfirmation'], ParentType, ContextType, RequireFields<MutationConfirmMandatesArgs, 'board' | 'ids'>>;
   deleteWebhook?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
@@ -1830,12 +1929,14 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   markMandatesReviewed?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationMarkMandatesReviewedArgs, 'ids'>>;
   pauseWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationPauseWebhookArgs, 'id'>>;
   redeliverWebhookEvent?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType, RequireFields<MutationRedeliverWebhookEventArgs, 'id'>>;
+  registerService?: Resolver<ResolversTypes['Service'], ParentType, ContextType, RequireFields<MutationRegisterServiceArgs, 'input'>>;
   registerSupplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType, RequireFields<MutationRegisterSupplierArgs, 'input'>>;
   registerWebhook?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRegisterWebhookArgs, 'input'>>;
   renameSupplier?: Resolver<ResolversTypes['Supplier'], ParentType, ContextType, RequireFields<MutationRenameSupplierArgs, 'input'>>;
   resumeWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationResumeWebhookArgs, 'id'>>;
+  retireService?: Resolver<ResolversTypes['Service'], ParentType, ContextType, RequireFields<MutationRetireServiceArgs, 'input'>>;
   retireSystem?: Resolver<ResolversTypes['SystemRetirement'], ParentType, ContextType, RequireFields<MutationRetireSystemArgs, 'input'>>;
-  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'id' | 'keepOld'>>;
   switchSystem?: Resolver<ResolversTypes['MandateChange'], ParentType, ContextType, RequireFields<MutationSwitchSystemArgs, 'input'>>;
 }>;
 
@@ -1880,8 +1981,19 @@ export type ServiceResolvers<ContextType = Context, ParentType extends Resolvers
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Service']>, { __typename: 'Service' } & GraphQLRecursivePick<ParentType, {"code":true}>, ContextType>;
   code?: Resolver<ResolversTypes['ServiceCode'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Maybe<Array<ResolversTypes['ServiceChange']>>, ParentType, ContextType>;
+  lastDay?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   mandateLevel?: Resolver<ResolversTypes['MandateLevel'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ServiceChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ServiceChange'] = ResolversParentTypes['ServiceChange']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['ServiceAction'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  byRole?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -1954,6 +2066,7 @@ export type WebhookConnectionResolvers<ContextType = Context, ParentType extends
 
 export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
   attemptCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attemptInFlightSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   attempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
   deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1964,6 +2077,7 @@ export type WebhookDeliveryResolvers<ContextType = Context, ParentType extends R
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+  waitingForEarlierEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   webhookId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -2025,6 +2139,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Samenwerkingsverband?: SamenwerkingsverbandResolvers<ContextType>;
   School?: SchoolResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
+  ServiceChange?: ServiceChangeResolvers<ContextType>;
   Supplier?: SupplierResolvers<ContextType>;
   SupplierConnection?: SupplierConnectionResolvers<ContextType>;
   SupplierEdge?: SupplierEdgeResolvers<ContextType>;

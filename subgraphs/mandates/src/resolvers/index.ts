@@ -20,20 +20,21 @@ import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { School } from './school.js';
 import { CatalogueChange, CatalogueMutation, CatalogueQuery, SupplierHistory } from './supplier-catalogue.js';
+import { ServiceCatalogueMutation, ServiceHistory } from './service-catalogue.js';
 import { Webhook, WebhookDelivery, WebhookMutation, WebhookQuery } from './webhooks.js';
 
 export const resolvers: Resolvers = {
   Date: DateScalar,
   DateTime: DateTimeScalar,
   Query: { ...Query, ...AnalyticsQuery, ...CatalogueQuery, ...MandateCheckQuery, ...WebhookQuery },
-  Service,
+  Service: { ...Service, ...ServiceHistory },
   Supplier: { ...Supplier, ...SupplierHistory },
   CatalogueChange,
   System,
   Mandate: { ...Mandate, ...MandateYearCheckField },
   MandateHistoryEntry,
   MandateSnapshot,
-  Mutation: { ...Mutation, ...CatalogueMutation, ...MandateCheckMutation, ...WebhookMutation },
+  Mutation: { ...Mutation, ...CatalogueMutation, ...ServiceCatalogueMutation, ...MandateCheckMutation, ...WebhookMutation },
   Aanleverpunt,
   School,
   Board: { ...Board, ...MandateCheckBoardField },

@@ -4,11 +4,14 @@ import type { SchoolRef } from '../documents.js';
 import type { SchoolResolvers } from '../generated/resolvers.js';
 import { schoolAccess } from '../access.js';
 
-/** Whether the caller's board held the school at some time (asked only for another board's staff). */
-function heldBefore(identity: Identity, brin: string, { schoolBoards }: Context): () => Promise<boolean> {
+/**
+ * Whether the caller's board held the school at some time up to today (asked only for another
+ * board's staff): a period that begins later, a move registered for a later date, gives nothing yet.
+ */
+function heldBefore(identity: Identity, brin: string, { schoolBoards, today }: Context): () => Promise<boolean> {
   return async () => {
     const school = await schoolBoards.load(brin);
-    return school !== null && school.periods.some((p) => p.board === identity.board);
+    return school !== null && school.periods.some((p) => p.board === identity.board && (p.from === null || p.from <= today));
   };
 }
 

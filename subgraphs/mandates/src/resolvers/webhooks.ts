@@ -11,7 +11,7 @@ export const WebhookMutation: Pick<
   'registerWebhook' | 'rotateWebhookSecret' | 'pauseWebhook' | 'resumeWebhook' | 'deleteWebhook' | 'redeliverWebhookEvent'
 > = {
   registerWebhook: (_p, { input }, { webhooks, identity }) => webhooks.register(input, identity),
-  rotateWebhookSecret: (_p, { id }, { webhooks, identity }) => webhooks.rotate(id, identity),
+  rotateWebhookSecret: (_p, { id, keepOld }, { webhooks, identity }) => webhooks.rotate(id, identity, keepOld ?? true),
   pauseWebhook: (_p, { id }, { webhooks, identity }) => webhooks.pause(id, identity),
   resumeWebhook: (_p, { id }, { webhooks, identity }) => webhooks.resume(id, identity),
   deleteWebhook: (_p, { id }, { webhooks, identity }) => webhooks.delete(id, identity),
@@ -26,5 +26,7 @@ export const Webhook: WebhookResolvers = {
 export const WebhookDelivery: WebhookDeliveryResolvers = {
   id: (d) => d._id,
   payload: (d) => d.body,
-  nextAttemptAt: (d) => (d.status === 'QUEUED' ? d.nextAttemptAt : null),
+  nextAttemptAt: (d) => (d.status !== 'QUEUED' ? null : d.state ? d.state.nextAttemptAt : d.nextAttemptAt),
+  attemptInFlightSince: (d) => d.state?.attemptInFlightSince ?? null,
+  waitingForEarlierEvent: (d) => d.state?.waitingForEarlierEvent ?? false,
 };

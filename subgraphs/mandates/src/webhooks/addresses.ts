@@ -14,14 +14,36 @@ for (const [net, bits] of [
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
   ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) blocked.addSubnet(net, bits, 'ipv4');
+// IPv6 ranges that are not public, or that embed an IPv4 address (which may be loopback or
+// private): IPv4-compatible (::/96, e.g. [::7f00:1] = [::127.0.0.1]), IPv4-mapped and
+// -translated (::ffff:0:0/96, ::ffff:0:0:0/96), NAT64 (64:ff9b::/96 and the local-use
+// 64:ff9b:1::/48), 6to4 (2002::/16), site-local (fec0::/10, deprecated), unique local,
+// link-local, multicast, documentation, discard.
+// (The mapped range ::ffff:0:0/96 is judged by the IPv4 address it holds, below: BlockList
+// would match every IPv4 address against it.)
 for (const [net, bits] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96], ['100::', 64],
+  ['::', 96], ['::ffff:0:0:0', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16],
+  ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['2001:db8::', 32], ['100::', 64],
 ] as const) blocked.addSubnet(net, bits, 'ipv6');
+
+/** The IPv4 address an IPv4-mapped IPv6 address holds, in either form (::ffff:1.2.3.4, ::ffff:102:304); null otherwise. */
+function mappedIPv4(address: string): string | null {
+  const dotted = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted) return dotted[1]!;
+  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex) return null;
+  const high = parseInt(hex[1]!, 16);
+  const low = parseInt(hex[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}
+
+/** The one answer for any endpoint that may not be reached: it names no address and no lookup error. */
+export const NOT_PUBLIC = 'is not a public address';
 
 /** An address no webhook may reach without WEBHOOK_ALLOW_PRIVATE (IPv4-mapped IPv6 judged as IPv4). */
 export function isNonPublic(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
+  const mapped = mappedIPv4(address);
+  if (mapped) return blocked.check(mapped, 'ipv4');
   const family = isIP(address);
   if (family === 0) return true;
   return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
@@ -46,8 +68,8 @@ export function urlProblem(raw: string, policy: AddressPolicy): string | null {
   if (url.username || url.password) return 'must not hold a user name or password';
   if (url.hash) return 'must not have a fragment';
   const host = hostOf(url);
-  if (isIP(host) && isNonPublic(host) && !policy.allowPrivate) return `points at a private, loopback or link-local address (${host}), which is refused`;
-  if (!isIP(host) && !policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || !host.includes('.'))) return `names a local host (${host}), which is refused`;
+  if (isIP(host) && isNonPublic(host) && !policy.allowPrivate) return NOT_PUBLIC;
+  if (!isIP(host) && !policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || !host.includes('.'))) return NOT_PUBLIC;
   return null;
 }
 
@@ -69,12 +91,11 @@ export async function resolveTarget(raw: string, policy: AddressPolicy, resolve:
   if (problem) throw new Error(`the URL ${problem}`);
   const host = hostOf(new URL(raw));
   const family = isIP(host);
-  const addresses = family ? [{ address: host, family }] : await resolve(host, { all: true, verbatim: true });
-  if (!addresses.length) throw new Error(`${host} does not resolve`);
-  if (!policy.allowPrivate) {
-    const refused = addresses.find((a) => isNonPublic(a.address));
-    if (refused) throw new Error(`${host} resolves to a private, loopback or link-local address (${refused.address}), which is refused`);
-  }
+  // a name that does not resolve, or resolves (also) to a non-public address, gets the one
+  // answer: what it resolves to, or why not, would tell a caller about the network inside
+  const addresses = family ? [{ address: host, family }] : await resolve(host, { all: true, verbatim: true }).catch(() => []);
+  if (!addresses.length) throw new Error(`the URL ${NOT_PUBLIC}`);
+  if (!policy.allowPrivate && addresses.some((a) => isNonPublic(a.address))) throw new Error(`the URL ${NOT_PUBLIC}`);
   const first = addresses[0]!;
   return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }

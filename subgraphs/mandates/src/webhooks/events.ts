@@ -110,9 +110,10 @@ export function typeOf(change: MandateChangeDocument): { type: WebhookEventType;
       return { type: raised.kind === 'SYSTEM_RETIRED' ? 'SYSTEM_RETIRED' : 'MANDATE_FLAGGED_FOR_REVIEW', reviewKind: raised.kind };
     }
     case 'CONFIRMED':
-      // the yearly check (mandate-check.ts): the mandate itself is unchanged; suppliers read
-      // Mandate.yearCheck when they need it
-      return null;
+      // the yearly check (mandate-check.ts): suppliers read Mandate.yearCheck when they need
+      // it; a confirmation is also a review, and one that cleared flags is told as
+      // markMandatesReviewed tells it
+      return before && before.reviewReasons.length > 0 && after.reviewReasons.length === 0 ? { type: 'MANDATE_REVIEW_CLEARED' } : null;
   }
 }
 

@@ -24,6 +24,7 @@ export function createWebhooks(repository: MandatesRepository, identitySecret: s
   const supplierOfSystem = async (systemId: string) => (await repository.findSystems([systemId]))[0]?.supplierOin ?? null;
   const subscriptions = new WebhookSubscriptions(repository.webhooks, box, settings, async (oin) => (await repository.suppliers.findOne({ oin })) !== null);
   const worker = new WebhookWorker({ collections: repository.webhooks, store: repository.store, box, settings, metrics, supplierOfSystem, logger });
+  subscriptions.onDue = (webhookId) => worker.wake(webhookId);
   if (settings.worker) worker.start();
   const metricsRoute: Route = {
     method: 'GET',

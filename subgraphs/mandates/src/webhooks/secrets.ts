@@ -39,6 +39,16 @@ export class SecretBox {
     return { keyId: this.keyId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
   }
 
+  /** Whether `open` can read it (this key encrypted it, and it is intact). */
+  canOpen(sealed: EncryptedSecret): boolean {
+    try {
+      this.open(sealed);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   open(sealed: EncryptedSecret): string {
     if (sealed.keyId !== this.keyId) throw new Error(`webhook secret was encrypted with another key (${sealed.keyId}); rotate the secret or restore WEBHOOK_SECRET_KEY`);
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(sealed.iv, 'base64'));

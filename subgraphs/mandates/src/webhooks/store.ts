@@ -65,10 +65,29 @@ export interface WebhookDeliveryDocument {
   /** the retries stop (FAILED) after this time */
   giveUpAt: Date | null;
   nextAttemptAt: Date;
+  /**
+   * A redelivery was asked while it was queued, perhaps with an attempt in flight: that
+   * attempt's outcome is recorded, and it is sent once more at once (absent otherwise).
+   */
+  sendAgain?: boolean;
+  /** when the attempt in flight was claimed (absent when none is; a claim past its lease is dead) */
+  attemptStartedAt?: Date;
+  /** what webhookDeliveries shows of its state now: computed when read, never stored */
+  state?: DeliveryState;
   deliveredAt: Date | null;
   createdAt: Date;
   /** the JSON body, the same in every attempt */
   body: string;
+}
+
+/** A queued delivery's state as webhookDeliveries shows it. */
+export interface DeliveryState {
+  /** an attempt is being made since then (null: none) */
+  attemptInFlightSince: Date | null;
+  /** when the next attempt is due; null while one is in flight, the endpoint is paused, or an earlier event of the mandate is still queued */
+  nextAttemptAt: Date | null;
+  /** an earlier event of the same mandate is still queued: this one goes after it */
+  waitingForEarlierEvent: boolean;
 }
 
 export interface ClaimDocument {

@@ -5,9 +5,9 @@
  * before anything is read, and an endpoint of another supplier answers like a missing one.
  */
 import { randomBytes } from 'node:crypto';
-import { decodeCursor, encodeCursor, invalidInput, pageSize, toConnection, userError, type Identity } from '@osr/common';
+import { decodeCursor, encodeCursor, findEach, invalidInput, pageSize, toConnection, userError, type Identity } from '@osr/common';
 import type { ServiceCode } from '../documents.js';
-import { resolveTarget, urlProblem, type AddressPolicy } from './addresses.js';
+import { NOT_PUBLIC, resolveTarget, urlProblem, type AddressPolicy } from './addresses.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.js';
 import { SecretBox } from './secrets.js';
 import type { DeliveryStatus, WebhookCollections, WebhookDeliveryDocument, WebhookDocument } from './store.js';
@@ -48,10 +48,13 @@ export interface WebhookWithSecret {
 }
 
 export class WebhookSubscriptions {
+  /** Told when deliveries of an endpoint are due now (a resume, a redelivery): the process's worker tries them at once. */
+  onDue: (webhookId: string) => void = () => undefined;
+
   constructor(
     private readonly collections: WebhookCollections,
     private readonly box: SecretBox,
-    private readonly policy: AddressPolicy & { rotationOverlapMs: number },
+    private readonly policy: AddressPolicy & { rotationOverlapMs: number; leaseMs: number },
     private readonly supplierExists: (oin: string) => Promise<boolean>,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -76,8 +79,8 @@ export class WebhookSubscriptions {
     // the name must resolve to a public address now (and will be checked again at every delivery)
     try {
       await resolveTarget(input.url, this.policy);
-    } catch (err) {
-      throw invalidInput('url', input.url, err instanceof Error ? err.message : String(err));
+    } catch {
+      throw invalidInput('url', input.url, NOT_PUBLIC);
     }
     const services = input.services?.length ? [...new Set(input.services)].sort() : null;
     const events = input.events?.length ? [...new Set(input.events)].sort() : null;
@@ -112,14 +115,20 @@ export class WebhookSubscriptions {
     return { webhook, secret };
   }
 
-  /** A new secret; the old one stays valid (deliveries signed with both) for the overlap. */
-  async rotate(id: string, identity: Identity): Promise<WebhookWithSecret> {
+  /**
+   * A new secret; the old one stays valid (deliveries signed with both) for the overlap, unless
+   * `keepOld` is false or it cannot be read (encrypted under another WEBHOOK_SECRET_KEY):
+   * then it is dropped, and only the new one signs from now on.
+   */
+  async rotate(id: string, identity: Identity, keepOld = true): Promise<WebhookWithSecret> {
     const current = await this.load(id, identity);
     const at = this.now();
     const secret = SecretBox.generate();
+    const old = current.secrets[0];
+    const keep = keepOld && old !== undefined && this.box.canOpen(old);
     const webhook = await this.update(current, {
-      secrets: [this.box.seal(secret), current.secrets[0]!],
-      previousSecretValidUntil: new Date(at.getTime() + this.policy.rotationOverlapMs),
+      secrets: keep ? [this.box.seal(secret), old] : [this.box.seal(secret)],
+      previousSecretValidUntil: keep ? new Date(at.getTime() + this.policy.rotationOverlapMs) : null,
     });
     return { webhook, secret };
   }
@@ -130,11 +139,17 @@ export class WebhookSubscriptions {
     return this.update(current, { status: 'PAUSED', pausedAt: this.now(), pausedReason: `Paused by ${identity.name}` });
   }
 
-  /** Deliveries held while paused go out again, oldest first per mandate. */
+  /**
+   * Deliveries held while paused go out again at once, oldest first per mandate: a queue that
+   * was backing off before the pause does not keep its wait.
+   */
   async resume(id: string, identity: Identity): Promise<WebhookDocument> {
     const current = await this.load(id, identity);
     if (current.status === 'ACTIVE') return current;
-    return this.update(current, { status: 'ACTIVE', pausedAt: null, pausedReason: null, failingSince: null });
+    const resumed = await this.update(current, { status: 'ACTIVE', pausedAt: null, pausedReason: null, failingSince: null });
+    await this.collections.deliveries.updateMany({ due: id }, { $set: { nextAttemptAt: resumed.updatedAt } });
+    this.onDue(id);
+    return resumed;
   }
 
   /** Marks it deleted (its deliveries stay readable to support) and forgets its secrets. */
@@ -174,12 +189,34 @@ export class WebhookSubscriptions {
       .sort({ sortKey: -1 })
       .limit(size + 1)
       .toArray();
-    return toConnection(items, size, (d) => encodeCursor({ k: d.sortKey }));
+    return toConnection(await this.withState(webhook, items), size, (d) => encodeCursor({ k: d.sortKey }));
   }
 
   /**
-   * Sends an event again to the caller's endpoints that had it (delivered or failed ones are
-   * queued again; queued ones stay). FORBIDDEN/NOT_FOUND when the caller had no delivery of it.
+   * The state of each queued delivery now: an attempt in flight (claimed within its lease),
+   * or when the next one is due, which is never while the endpoint is paused or an earlier
+   * event of the same mandate is queued (one equality find per queue on the page).
+   */
+  private async withState(webhook: WebhookDocument, items: WebhookDeliveryDocument[]): Promise<WebhookDeliveryDocument[]> {
+    const queued = items.filter((d) => d.status === 'QUEUED');
+    const queues = await findEach([...new Set(queued.map((d) => d.queue))], (queue) =>
+      this.collections.deliveries.find({ queue }, { projection: { queue: 1, order: 1, status: 1 } }).toArray());
+    const head = new Map<string, number>();
+    for (const d of queues) if (d.status === 'QUEUED') head.set(d.queue, Math.min(head.get(d.queue) ?? Number.POSITIVE_INFINITY, d.order));
+    const now = this.now().getTime();
+    return items.map((d) => {
+      if (d.status !== 'QUEUED') return d;
+      const started = d.attemptStartedAt && d.attemptStartedAt.getTime() + this.policy.leaseMs > now ? d.attemptStartedAt : null;
+      const waiting = (head.get(d.queue) ?? d.order) < d.order;
+      const nextAttemptAt = started || waiting || webhook.status !== 'ACTIVE' ? null : d.nextAttemptAt;
+      return { ...d, state: { attemptInFlightSince: started, nextAttemptAt, waitingForEarlierEvent: waiting } };
+    });
+  }
+
+  /**
+   * Sends an event again, at once, to the caller's endpoints that had it (delivered or failed
+   * ones are queued again; queued ones are tried now instead of after their wait).
+   * FORBIDDEN/NOT_FOUND when the caller had no delivery of it.
    */
   async redeliver(eventId: string, identity: Identity): Promise<WebhookDeliveryDocument[]> {
     requireWebhookCaller(identity);
@@ -193,15 +230,24 @@ export class WebhookSubscriptions {
     }
     const at = this.now();
     const result: WebhookDeliveryDocument[] = [];
-    for (const d of mine) {
-      if (d.status === 'QUEUED') {
-        result.push(d);
-        continue;
+    for (const found of mine) {
+      // a worker may record an attempt meanwhile: then apply the redelivery to what it wrote
+      let d: WebhookDeliveryDocument | null = found;
+      for (let round = 0; d && round < 5; round++) {
+        const next: WebhookDeliveryDocument = d.status === 'QUEUED'
+          ? { ...d, nextAttemptAt: at, sendAgain: true }
+          : { ...d, status: 'QUEUED', due: d.webhookId, listKey: `${d.webhookId}|QUEUED`, nextAttemptAt: at, giveUpAt: null };
+        const written = await this.collections.deliveries.replaceOne({ _id: d._id, attemptCount: d.attemptCount, status: d.status }, next);
+        if (written.matchedCount) {
+          result.push(next);
+          d = null;
+        } else {
+          d = await this.collections.deliveries.findOne({ _id: d._id });
+        }
       }
-      const next: WebhookDeliveryDocument = { ...d, status: 'QUEUED', due: d.webhookId, listKey: `${d.webhookId}|QUEUED`, nextAttemptAt: at, giveUpAt: null };
-      const written = await this.collections.deliveries.replaceOne({ _id: d._id, attemptCount: d.attemptCount, status: d.status }, next);
-      result.push(written.matchedCount ? next : ((await this.collections.deliveries.findOne({ _id: d._id })) ?? next));
+      if (d) throw userError('CONFLICT', `Event ${eventId} is being delivered right now and kept changing; try again`);
     }
+    for (const webhookId of new Set(mine.map((d) => d.webhookId))) this.onDue(webhookId);
     return result;
   }
 }

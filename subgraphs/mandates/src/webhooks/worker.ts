@@ -7,9 +7,12 @@
  *    event). Delivery ids are `<event id>.<webhook id>`, so two replicas fanning out the same
  *    event make each delivery once. The slot is read (rolled forward) first, so an event goes
  *    out only after its change is applied.
- * 2. Delivery: per active endpoint, its queued deliveries (`due` = webhook id). Deliveries of
- *    one mandate form a queue (`<webhook>|<mandate>`) sent in order: only the lowest queued
- *    one of a queue is tried. An attempt is claimed by inserting `<delivery>#<attempt>#<n>`
+ * 2. Delivery: per active endpoint, its queued deliveries (`due` = webhook id). Endpoints are
+ *    sent to at the same time (at most ENDPOINT_CONCURRENCY), each by its own task that a
+ *    round starts and does not wait for: a slow or hanging receiver holds up only its own
+ *    deliveries (each attempt is cut off after WEBHOOK_TIMEOUT_MS), never another supplier's.
+ *    Deliveries of one mandate form a queue (`<webhook>|<mandate>`) sent in order: only the
+ *    lowest queued one of a queue is tried. An attempt is claimed by inserting `<delivery>#<attempt>#<n>`
  *    into `webhook_claims` (unique `_id`: one worker wins); a claim older than the lease is
  *    taken over with the next n. After the claim the delivery is read again: when another
  *    worker recorded that attempt meanwhile, nothing is sent.
@@ -31,6 +34,8 @@ import type { WebhookMetrics } from './metrics.js';
 const FAN_OUT_BATCH = 200;
 const DUE_BATCH = 500;
 const QUEUE_CONCURRENCY = 8;
+/** endpoints sent to at the same time by one process */
+const ENDPOINT_CONCURRENCY = 16;
 const MAX_TAKEOVERS = 20;
 const KEEP_ATTEMPTS = 20;
 /** an event whose change is not applied after this long was left by a writer that stopped: roll it forward */
@@ -89,6 +94,13 @@ export class WebhookWorker {
   private readonly inFlight = new Set<AbortController>();
   /** per endpoint: nothing is due before this time (what the last look found) */
   private readonly notBefore = new Map<string, number>();
+  /** per endpoint: the version notBefore was found for (a resume changes it: look again at once) */
+  private readonly seenVersion = new Map<string, number>();
+  /** endpoints whose task is sending now: a round starts no second one and does not wait for it */
+  private readonly sending = new Map<string, Promise<void>>();
+  /** per endpoint: its queued deliveries at its last look (the depth metric is their sum) */
+  private readonly depths = new Map<string, number>();
+  private rotation = 0;
 
   constructor(private readonly deps: WorkerDeps) {
     this.now = deps.now ?? Date.now;
@@ -129,12 +141,28 @@ export class WebhookWorker {
     this.timer.unref();
   }
 
-  /** Stops after the round in progress (its attempts are recorded). */
+  /**
+   * Something for this endpoint (or any, without an id) is due now: a resume, a redelivery.
+   * Forgets the wait found at its last look and starts a round.
+   */
+  wake(webhookId?: string): void {
+    if (webhookId === undefined) this.notBefore.clear();
+    else this.notBefore.delete(webhookId);
+    this.nudge();
+  }
+
+  /** Stops after the round and the attempts in progress (they are recorded). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.settled();
+  }
+
+  /** Resolves when no endpoint's task is sending. */
+  async settled(): Promise<void> {
+    while (this.sending.size) await Promise.all([...this.sending.values()]);
   }
 
   /** Stops at once, abandoning attempts in flight without recording them (as if the process died). */
@@ -144,9 +172,13 @@ export class WebhookWorker {
     if (this.timer) clearTimeout(this.timer);
     for (const controller of this.inFlight) controller.abort();
     await this.running?.catch(() => undefined);
+    await this.settled();
   }
 
-  /** One round: fan out new events, then try what is due; once an hour, remove old ones. */
+  /**
+   * One round: fan out new events, then start sending what is due (without waiting for the
+   * endpoints' tasks); once an hour, remove old ones.
+   */
   async tick(): Promise<void> {
     await this.fanOut();
     await this.deliverDue();
@@ -240,40 +272,70 @@ export class WebhookWorker {
     return mandate !== null && mandate.version >= event.after.version;
   }
 
+  /**
+   * Starts a task for each active endpoint with something due that has none running, at most
+   * ENDPOINT_CONCURRENCY at once, starting each round one endpoint further (so that with more
+   * endpoints than tasks each gets its turn). Does not wait for the tasks: a task that sent
+   * something starts the next round when it ends.
+   */
   async deliverDue(): Promise<void> {
     const { collections } = this.deps;
     const active = await collections.webhooks.find({ status: 'ACTIVE' }, { projection: { _id: 0 } }).toArray();
-    let depth = 0;
-    for (const webhook of active) {
-      if (this.stopped) return;
-      if ((this.notBefore.get(webhook.id) ?? 0) > this.now()) continue;
-      const due = await collections.deliveries.find({ due: webhook.id }).limit(DUE_BATCH).toArray();
-      depth += due.length;
-      // the lowest of each queue among those read; checked against the whole queue before sending
-      const heads = new Map<string, WebhookDeliveryDocument>();
-      for (const d of due) {
-        const head = heads.get(d.queue);
-        if (!head || d.order < head.order) heads.set(d.queue, d);
+    const ids = new Set(active.map((w) => w.id));
+    for (const id of this.depths.keys()) if (!ids.has(id)) this.depths.delete(id);
+    const start = active.length ? this.rotation++ % active.length : 0;
+    for (let i = 0; i < active.length; i++) {
+      if (this.stopped || this.sending.size >= ENDPOINT_CONCURRENCY) break;
+      const webhook = active[(start + i) % active.length]!;
+      if (this.sending.has(webhook.id)) continue;
+      if (this.seenVersion.get(webhook.id) !== webhook.version) {
+        this.notBefore.delete(webhook.id);
+        this.seenVersion.set(webhook.id, webhook.version);
       }
-      let earliest = Number.POSITIVE_INFINITY;
-      const candidates = [...heads.values()];
-      for (const d of candidates) earliest = Math.min(earliest, d.nextAttemptAt.getTime());
-      // skip this endpoint until its earliest retry, but look again within RECHECK_MS: another
-      // replica may have fanned out new events, or an event was redelivered
-      if (due.length === 0 || due.length >= DUE_BATCH) this.notBefore.delete(webhook.id);
-      else this.notBefore.set(webhook.id, Math.min(earliest, this.now() + RECHECK_MS));
-      const ready = candidates.filter((d) => d.nextAttemptAt.getTime() <= this.now());
-      let next = 0;
-      const work = async () => {
-        while (next < ready.length && !this.stopped) {
-          const d = ready[next++]!;
-          const retryAt = await this.attemptQueue(webhook, d);
-          if (typeof retryAt === 'number') this.notBefore.set(webhook.id, Math.min(this.notBefore.get(webhook.id) ?? retryAt, retryAt));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(QUEUE_CONCURRENCY, ready.length) }, work));
+      if ((this.notBefore.get(webhook.id) ?? 0) > this.now()) continue;
+      const task = this.deliverTo(webhook).then(
+        (sent) => {
+          this.sending.delete(webhook.id);
+          if (sent) this.nudge();
+        },
+        (err: unknown) => {
+          this.sending.delete(webhook.id);
+          this.deps.logger?.warn({ err, webhook: webhook.id }, 'webhook deliveries to an endpoint failed; will retry');
+        },
+      );
+      this.sending.set(webhook.id, task);
     }
-    this.deps.metrics.depth.set(depth);
+    this.deps.metrics.depth.set([...this.depths.values()].reduce((a, b) => a + b, 0));
+  }
+
+  /** Sends the endpoint's due queues (QUEUE_CONCURRENCY at a time); returns whether it attempted anything. */
+  private async deliverTo(webhook: WebhookDocument): Promise<boolean> {
+    const due = await this.deps.collections.deliveries.find({ due: webhook.id }).limit(DUE_BATCH).toArray();
+    this.depths.set(webhook.id, due.length);
+    // the lowest of each queue among those read; checked against the whole queue before sending
+    const heads = new Map<string, WebhookDeliveryDocument>();
+    for (const d of due) {
+      const head = heads.get(d.queue);
+      if (!head || d.order < head.order) heads.set(d.queue, d);
+    }
+    let earliest = Number.POSITIVE_INFINITY;
+    const candidates = [...heads.values()];
+    for (const d of candidates) earliest = Math.min(earliest, d.nextAttemptAt.getTime());
+    // skip this endpoint until its earliest retry, but look again within RECHECK_MS: another
+    // replica may have fanned out new events, or an event was redelivered there
+    if (due.length === 0 || due.length >= DUE_BATCH) this.notBefore.delete(webhook.id);
+    else this.notBefore.set(webhook.id, Math.min(earliest, this.now() + RECHECK_MS));
+    const ready = candidates.filter((d) => d.nextAttemptAt.getTime() <= this.now());
+    let next = 0;
+    const work = async () => {
+      while (next < ready.length && !this.stopped) {
+        const d = ready[next++]!;
+        const retryAt = await this.attemptQueue(webhook, d);
+        if (typeof retryAt === 'number') this.notBefore.set(webhook.id, Math.min(this.notBefore.get(webhook.id) ?? retryAt, retryAt));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(QUEUE_CONCURRENCY, ready.length) }, work));
+    return ready.length > 0;
   }
 
   /**
@@ -307,6 +369,8 @@ export class WebhookWorker {
       if (!fresh || fresh.status !== 'QUEUED' || fresh.attemptCount !== delivery.attemptCount) return null;
       const current = await collections.webhooks.findOne({ id: webhook.id }, { projection: { _id: 0 } });
       if (!current || current.status !== 'ACTIVE') return null;
+      // shown by webhookDeliveries as the attempt in flight, until its outcome is recorded
+      await collections.deliveries.updateOne({ _id: delivery._id, attemptCount: delivery.attemptCount }, { $set: { attemptStartedAt: new Date(this.now()) } });
       const outcome = await this.send(current, fresh);
       if (outcome === null) {
         abandoned = true; // halted mid-attempt: record nothing, keep the claim (as a killed process would)
@@ -343,7 +407,8 @@ export class WebhookWorker {
     let secrets: string[];
     try {
       const validOld = webhook.previousSecretValidUntil !== null && webhook.previousSecretValidUntil.getTime() > started;
-      secrets = (validOld ? webhook.secrets : webhook.secrets.slice(0, 1)).map((s) => box.open(s));
+      // the current secret must be readable; a previous one that is not (the key changed) is left out
+      secrets = [box.open(webhook.secrets[0]!), ...(validOld ? webhook.secrets.slice(1).filter((s) => box.canOpen(s)).map((s) => box.open(s)) : [])];
     } catch (err) {
       return { ok: false, statusCode: null, error: err instanceof Error ? err.message : String(err), durationMs: 0 };
     }
@@ -394,8 +459,22 @@ export class WebhookWorker {
         next = { ...delivery, attemptCount, attempts, giveUpAt, nextAttemptAt: new Date(retryAt) };
       }
     }
-    const written = await collections.deliveries.replaceOne({ _id: delivery._id, attemptCount: delivery.attemptCount }, next);
-    if (written.matchedCount === 0) return null; // another worker recorded it (took over after our lease)
+    delete next.sendAgain;
+    delete next.attemptStartedAt;
+    // a redelivery asked meanwhile (sendAgain) must not be lost under this outcome
+    const filter = { _id: delivery._id, attemptCount: delivery.attemptCount, ...(delivery.sendAgain ? {} : { sendAgain: { $ne: true } }) };
+    const written = await collections.deliveries.replaceOne(filter, next);
+    if (written.matchedCount === 0) {
+      const fresh = await collections.deliveries.findOne({ _id: delivery._id });
+      if (!fresh || fresh.status !== 'QUEUED' || fresh.attemptCount !== delivery.attemptCount || !fresh.sendAgain) return null; // another worker recorded it (took over after our lease)
+      // redelivery asked during the attempt: record the attempt, and send once more now
+      next = { ...fresh, status: 'QUEUED', due: fresh.webhookId, listKey: `${fresh.webhookId}|QUEUED`, attemptCount, attempts, giveUpAt: outcome.ok ? null : giveUpAt, nextAttemptAt: new Date(at) };
+      delete next.sendAgain;
+      delete next.attemptStartedAt;
+      retryAt = at;
+      const again = await collections.deliveries.replaceOne({ _id: delivery._id, attemptCount: delivery.attemptCount, sendAgain: true }, next);
+      if (again.matchedCount === 0) return null;
+    }
     if (next.status === 'DELIVERED') {
       metrics.delivered.inc();
       metrics.lag.observe((at - delivery.occurredAt.getTime()) / 1000);

@@ -10,9 +10,9 @@
  * unreachable, import running, every record rejected). With --json, stdout is one JSON
  * document for every outcome.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { connectDatabase, databaseName, isoDateProblem, redactUri } from '@osr/common';
+import { connectDatabase, databaseName, isoDateProblem, redactUri, todayInNetherlands } from '@osr/common';
 import { exitCodeOf, messageOf, type CommandContext, type CommandSpec, type Progress } from '@osr/common/cli';
 import { SECTORS, type Sector } from '../documents.js';
 import { OrganisationsRepository } from '../repository.js';
@@ -55,12 +55,12 @@ async function run(positionals: string[], options: Record<string, unknown>, { ou
   const read = (file: string) => {
     const path = resolve(file);
     try {
-      return { bytes: readFileSync(path), modified: statSync(path).mtime };
+      return { bytes: readFileSync(path) };
     } catch (err) {
       return fail(`Cannot read ${path}: ${(err as Error).message}`);
     }
   };
-  const { bytes, modified } = read(positionals[0]!);
+  const { bytes } = read(positionals[0]!);
   const boardsFile = values.boards === undefined ? undefined : { name: values.boards, ...read(values.boards) };
   let sector: Sector | undefined;
   if (values.sector !== undefined) {
@@ -76,9 +76,15 @@ async function run(positionals: string[], options: Record<string, unknown>, { ou
       fail(`--synced-at ${JSON.stringify(values['synced-at'])} is invalid: an ISO moment such as 2026-11-01T06:00:00Z`);
     }
   }
-  const referenceDate = values['reference-date'];
+  let referenceDate = values['reference-date'];
   if (referenceDate !== undefined && isoDateProblem(referenceDate)) {
     fail(`--reference-date ${JSON.stringify(referenceDate)} is invalid: ${isoDateProblem(referenceDate)}`);
+  }
+  // A CSV file does not say which day it describes: --reference-date does, else today (said).
+  const csv = boardsFile !== undefined || !positionals[0]!.toLowerCase().endsWith('.json');
+  if (csv && referenceDate === undefined && syncedAt === undefined) {
+    referenceDate = todayInNetherlands();
+    console.error(`[rio:import] the files are taken to describe today, ${referenceDate}: give --reference-date for the day they describe`);
   }
 
   let exitCode = 0;
@@ -99,8 +105,8 @@ async function run(positionals: string[], options: Record<string, unknown>, { ou
           dryRun: values['dry-run'] ?? false,
           ...(values['allow-mass-end'] ? { maxEnded: Infinity } : {}),
           ...(syncedAt ? { syncedAt } : {}),
-          // A CSV file does not say when its data was taken: its modification time stands in.
-          fileModifiedAt: boardsFile && boardsFile.modified < modified ? boardsFile.modified : modified,
+          // A CSV file does not say when its data was taken: the moment of this run stands in.
+          fileModifiedAt: new Date(),
           ...(referenceDate ? { referenceDate } : {}),
           onProgress: progressPrinter(progress),
         },
@@ -111,6 +117,7 @@ async function run(positionals: string[], options: Record<string, unknown>, { ou
           `created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}; ${report.changes} change-feed entries`,
         report,
         formatReport(report),
+        { dryRun: report.dryRun },
       );
     } catch (err) {
       if (err instanceof ImportFileError || err instanceof ImportBusyError) {
@@ -135,7 +142,7 @@ ${USAGE}`,
     { flags: '--delta', description: 'the file holds changes only: what it does not name stays' },
     { flags: '--dry-run', description: 'report what would change, write nothing' },
     { flags: '--synced-at <moment>', description: 'when the data was taken from RIO (ISO moment); default the file\'s own, or its modification time' },
-    { flags: '--reference-date <date>', description: 'the day the import is as of (YYYY-MM-DD); default today' },
+    { flags: '--reference-date <date>', description: 'the day the files describe (YYYY-MM-DD); default today, said on stderr; a snapshot not later than the last one imported is refused when it changes anything' },
     { flags: '--allow-mass-end', description: 'allow ending more organisations than the safety limit' },
     { flags: '--boards <file>', description: "DUO's boards file (besturen) of the same sector" },
     { flags: '--sector <sector>', description: 'the sector of DUO\'s two files: PO, SO, VO or MBO' },

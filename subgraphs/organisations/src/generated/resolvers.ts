@@ -58,7 +58,10 @@ export type Board = {
   rioSyncedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The board's RSIN (legal entity number), when RIO has it. */
   rsin?: Maybe<Scalars['String']['output']>;
-  /** All schools of this board, ordered by BRIN. Returned whole (the headline request needs every school). */
+  /**
+   * The schools this board holds today (as School.board: a school it hands over on a later date
+   * is listed until then), ordered by BRIN. Returned whole (the headline request needs every school).
+   */
   schools: Array<School>;
   /** First day the board exists in RIO (inBedrijfdatum). */
   startDate?: Maybe<Scalars['Date']['output']>;
@@ -106,7 +109,7 @@ export type BoardPeriod = {
 /** One school of the directory. */
 export type DirectoryEntry = {
   __typename?: 'DirectoryEntry';
-  /** bevoegd gezag nummer of its current board */
+  /** bevoegd gezag nummer of the board that holds it today (as School.board) */
   boardNummer: Scalars['ID']['output'];
   brin: Scalars['ID']['output'];
   endDate?: Maybe<Scalars['Date']['output']>;
@@ -410,7 +413,10 @@ export type Samenwerkingsverband = {
 /** A school (onderwijsinstelling), keyed by its BRIN. */
 export type School = {
   __typename?: 'School';
-  /** The board the school belongs to. */
+  /**
+   * The board that holds the school today (Europe/Amsterdam). A move RIO registers for a later
+   * date takes effect on that date: until then the school stays with the board it leaves.
+   */
   board: Board;
   /** The boards the school belonged to, oldest first, as far as the register knows. */
   boardHistory: Array<BoardPeriod>;
@@ -458,8 +464,9 @@ export type SchoolConnection = {
 
 /**
  * The register's schools for other subgraphs' aggregates. `version` changes whenever a RIO
- * import or sync writes boards, schools or SWVs: a caller may keep the list while the version
- * it gets from schoolDirectoryVersion is the same.
+ * import or sync writes boards, schools or SWVs, and each day (a move registered for a later
+ * date hands a school over on that date): a caller may keep the list while the version it
+ * gets from schoolDirectoryVersion is the same.
  */
 export type SchoolDirectory = {
   __typename?: 'SchoolDirectory';
@@ -480,7 +487,7 @@ export type SchoolEdge = {
 export type SchoolFilter = {
   /** Schools that exist on this date (started on or before it, not ended before it). */
   activeOn?: InputMaybe<Scalars['Date']['input']>;
-  /** Bevoegd gezag nummer of the school's current board. */
+  /** Bevoegd gezag nummer of the board that holds the school today (as School.board). */
   board?: InputMaybe<Scalars['ID']['input']>;
   /** Case-insensitive part of the name (matched literally). */
   nameContains?: InputMaybe<Scalars['String']['input']>;

@@ -73,6 +73,6 @@ export const Query: QueryResolvers = {
 
   schoolDirectoryVersion: (_parent, _args, { identity, repository }) => {
     servicesOnly(identity);
-    return repository.registerMark.read();
+    return repository.directoryVersion();
   },
 };

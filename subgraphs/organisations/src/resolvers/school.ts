@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
-import { schoolOin } from '@osr/common';
+import { schoolOin, todayInNetherlands } from '@osr/common';
 import type { BoardPeriodDocument, SchoolDocument } from '../documents.js';
 import type { SchoolResolvers } from '../generated/resolvers.js';
-import { boardHistoryOf } from '../rio/plan.js';
+import { boardHistoryOf, holderOn } from '../rio/plan.js';
 
 /** The board period holding `date`, or null when the school did not exist or was unknown then. */
 export function boardPeriodOn(school: SchoolDocument, date: string): BoardPeriodDocument | null {
@@ -14,10 +14,12 @@ export function boardPeriodOn(school: SchoolDocument, date: string): BoardPeriod
 export const School: SchoolResolvers = {
   __resolveReference: (ref, { loaders }) => loaders.school.load(ref.brin),
   oin: (school) => schoolOin(school.brin),
+  // The board holding the school today: a move registered for a later date takes effect on that date.
   board: async (school, _args, { loaders }) => {
-    const board = await loaders.board.load(school.boardNummer);
+    const holder = holderOn(school, todayInNetherlands());
+    const board = await loaders.board.load(holder);
     // The import never stores a school whose board is unknown; this is a broken store.
-    if (!board) throw new GraphQLError(`Board ${school.boardNummer} of school ${school.brin} is missing`);
+    if (!board) throw new GraphQLError(`Board ${holder} of school ${school.brin} is missing`);
     return board;
   },
   boardOn: (school, { date }, { loaders }) => {

@@ -48,7 +48,7 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** When RIO's data was taken. JSON: default the bundle's peilmoment. CSV: required. */
   syncedAt?: Date;
-  /** The file's modification time: stands in for syncedAt of a CSV file that has none. */
+  /** When the file was read: stands in for syncedAt of a CSV file that has none. */
   fileModifiedAt?: Date;
   /** The date the data describes. Default: the bundle's peildatum, else the date of syncedAt. */
   referenceDate?: string;
@@ -95,6 +95,10 @@ export interface ImportReport {
   /** Change-feed entries appended (dry run: that would be appended). */
   changes: number;
   rejections: Rejection[];
+  /** Rows identical to one taken before (counted as taken once, not rejected). */
+  duplicates: { record: string; of: string }[];
+  /** What was assumed about the file (e.g. locations named by INSTELLINGSNAAM). */
+  notices: string[];
   /** Bulk writes of a crashed earlier import completed first. */
   recoveredWrites: number;
   durationMs: number;
@@ -171,6 +175,29 @@ export async function importRio(
     progress({ phase: 'comparing', done: 0, total: 1 });
     const plan = planImport(snapshot, stored, options.mode);
     progress({ phase: 'comparing', done: 1, total: 1 });
+    if (!source.read) {
+      // A file's full snapshot must describe a later day than the last one imported for its scope:
+      // otherwise its changes would be dated before what the register already holds (periods
+      // that end before they start). A file that changes nothing may be imported again.
+      const last = await repository.lastSnapshotDate(snapshot.sectorScope ?? null);
+      const c = plan.counts;
+      const changesSomething =
+        plan.changes.length > 0 || [c.boards, c.schools, c.samenwerkingsverbanden].some((e) => e.created + e.updated + e.ended > 0);
+      // A delta adds to a day's snapshot: the same day is fine, an earlier one is not.
+      const tooEarly = last && (options.mode === 'full' ? snapshot.referenceDate <= last.referenceDate : snapshot.referenceDate < last.referenceDate);
+      if (last && tooEarly && changesSomething) {
+        throw new ImportFileError(
+          `this ${options.mode === 'full' ? 'snapshot' : 'delta'} describes ${snapshot.referenceDate}, which is ${options.mode === 'full' ? 'not later than' : 'before'} the last one imported (${last.referenceDate}, import ${last.importId}), ` +
+            'and it changes the register: give the date the data describes with --reference-date (nothing was written)',
+        );
+      }
+    }
+    if (plan.periodProblems.length) {
+      throw new ImportFileError(
+        `this snapshot (of ${snapshot.referenceDate}) would end board periods before they start (${plan.periodProblems.slice(0, 3).join('; ')}${plan.periodProblems.length > 3 ? '; ...' : ''}): ` +
+          'give the date the data describes with --reference-date (nothing was written)',
+      );
+    }
     const ending = plan.endedByAbsence;
     const open = [...stored.boards, ...stored.schools, ...stored.swvs].filter((d) => !d.endDate).length;
     if (!dryRun && ending > (options.maxEnded ?? 50) && ending > open / 10) {
@@ -190,6 +217,8 @@ export async function importRio(
         startedAt: started,
         finishedAt: null,
         counts: null,
+        referenceDate: snapshot.referenceDate,
+        sectorScope: snapshot.sectorScope ?? null,
       });
       const existing = await repository.existingChangeKeys(plan.changes.map((c) => c.key));
       const fresh = plan.changes.filter((c) => !existing.has(c.key));
@@ -251,6 +280,8 @@ export async function importRio(
       vestigingen: c.vestigingen,
       changes: appended,
       rejections: snapshot.rejections,
+      duplicates: snapshot.duplicates,
+      notices: snapshot.notices,
       recoveredWrites,
       durationMs: Date.now() - clock,
     };
@@ -285,6 +316,14 @@ export function formatReport(report: ImportReport): string[] {
     `  vestigingen: ${c(report.vestigingen)}`,
     `  change feed: ${report.changes} ${report.dryRun ? 'entries would be added' : 'entries added'}`,
   ];
+  if (report.notices.length) {
+    lines.push(`  notices (${report.notices.length}):`);
+    for (const n of report.notices) lines.push(`    ${n}`);
+  }
+  if (report.duplicates.length) {
+    lines.push(`  duplicate rows, taken once (${report.duplicates.length}):`);
+    for (const d of report.duplicates) lines.push(`    ${d.record}: the same as ${d.of}`);
+  }
   if (report.recoveredWrites) lines.push(`  completed ${report.recoveredWrites} writes left by an interrupted import`);
   if (report.rejections.length) {
     lines.push(`  rejected records (${report.rejected}):`);

@@ -50,6 +50,8 @@ export interface ImportPlan {
   counts: PlanCounts;
   /** Organisations a full snapshot ends because it lacks them (not closed by RIO itself). */
   endedByAbsence: number;
+  /** Board periods this plan would end before they start: the import refuses such a plan. */
+  periodProblems: string[];
 }
 
 export interface StoredState {
@@ -115,6 +117,38 @@ export function boardHistoryOf(school: SchoolDocument): BoardPeriodDocument[] {
   return endingOn(school.boardHistory ?? [{ boardNummer: school.boardNummer, from: school.startDate, until: null }], school.endDate);
 }
 
+/** A closed school's locations end with it (those that ended earlier keep their own date). */
+function closingLocations(vestigingen: VestigingDocument[], endDate: string | null): VestigingDocument[] {
+  if (!endDate) return vestigingen;
+  return vestigingen.map((v) => (v.endDate && v.endDate <= endDate ? v : { ...v, endDate }));
+}
+
+/** A board period that would end before it starts (the import refuses a plan with one). */
+function periodProblem(brin: string, history: BoardPeriodDocument[]): string | null {
+  const bad = history.find((p) => p.from !== null && p.until !== null && p.until < p.from);
+  return bad ? `school ${brin}: board ${bad.boardNummer} would hold it from ${bad.from} until ${bad.until}` : null;
+}
+
+/**
+ * The board that holds the school on `date` (a day, YYYY-MM-DD): the last period begun by
+ * then, so a move registered for a later date hands the school over on that date without
+ * any import; a closed school stays with its last board, and a school before its first
+ * period with its first board.
+ */
+export function holderOn(school: Pick<SchoolDocument, 'boardNummer' | 'boardHistory'>, date: string): string {
+  const history = school.boardHistory;
+  if (!history?.length) return school.boardNummer;
+  let holder = history[0]!.boardNummer;
+  for (const period of history) if (period.from === null || period.from <= date) holder = period.boardNummer;
+  return holder;
+}
+
+/** The `historyBoards` field of a school with this history: absent unless it names more than one board. */
+export function historyBoardsOf(history: BoardPeriodDocument[]): { historyBoards?: string[] } {
+  const boards = [...new Set(history.map((p) => p.boardNummer))];
+  return boards.length > 1 ? { historyBoards: boards } : {};
+}
+
 /** The history with its last period ending on the school's end date (open when it has none). */
 function endingOn(history: BoardPeriodDocument[], endDate: string | null): BoardPeriodDocument[] {
   const last = history.at(-1);
@@ -166,6 +200,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       vestigingen: { created: 0, updated: 0, ended: 0 },
     },
     endedByAbsence: 0,
+    periodProblems: [],
   };
   const boardClosures: PlannedChange[] = [];
 
@@ -217,19 +252,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       boardClosures.push(change('BOARD_CLOSED', nr, next.endDate, null, { bevoegdGezagNummer: nr }, `Board ${nr} closed on ${next.endDate}`));
     }
   }
-  // A one-sector file ends no board or SWV by absence (they may live on in other sectors).
   const scope = snapshot.sectorScope ?? null;
-  if (full && !scope) {
-    for (const old of stored.boards) {
-      const nr = old.bevoegdGezagNummer;
-      if (snapshot.boards.has(nr) || old.endDate || snapshot.protectedKeys.boards.has(nr) || referencedBoards.has(nr)) continue;
-      plan.boards.replacements.push({ ...old, endDate: absentEnd });
-      plan.endedByAbsence++;
-      plan.counts.boards.updated++;
-      plan.counts.boards.ended++;
-      boardClosures.push(change('BOARD_CLOSED', nr, absentEnd, null, { bevoegdGezagNummer: nr }, `Board ${nr} closed on ${absentEnd} (no longer in RIO)`));
-    }
-  }
 
   // Samenwerkingsverbanden.
   const storedSwvs = new Map(stored.swvs.map((s) => [s.code, s]));
@@ -270,7 +293,7 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
   for (const src of sources) {
     const brin = src.brin;
     const old = storedSchools.get(brin);
-    const vestigingen = mergeVestigingen(old?.vestigingen ?? [], src, full, absentEnd, snapshot.protectedKeys.vestigingen);
+    const vestigingen = closingLocations(mergeVestigingen(old?.vestigingen ?? [], src, full, absentEnd, snapshot.protectedKeys.vestigingen), src.endDate);
     if (!old) {
       const next: SchoolDocument = {
         brin,
@@ -321,10 +344,15 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
       vestigingen,
       rioSyncedAt: syncedAt,
       boardHistory: endingOn(history, src.endDate),
+      ...historyBoardsOf(history),
     };
-    const before = { ...old, boardHistory: boardHistoryOf(old) };
+    const problem = periodProblem(brin, next.boardHistory!);
+    if (problem) plan.periodProblems.push(problem);
+    const { historyBoards: _stored, ...oldContent } = old;
+    const before = { ...oldContent, boardHistory: boardHistoryOf(old), ...historyBoardsOf(boardHistoryOf(old)) };
     if (sameContent(before, next)) {
-      if (old.rioSyncedAt?.getTime() !== syncedAt.getTime() || !old.boardHistory) plan.schools.replacements.push({ ...next, _id: old._id });
+      const storedAsNext = !!old.boardHistory && canonical(old.historyBoards ?? null) === canonical(next.historyBoards ?? null);
+      if (old.rioSyncedAt?.getTime() !== syncedAt.getTime() || !storedAsNext) plan.schools.replacements.push({ ...next, _id: old._id });
       plan.counts.schools.unchanged++;
       continue;
     }
@@ -339,11 +367,16 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     if (old.endDate && old.endDate !== next.endDate) fields.push(next.endDate ? 'endDate' : 'endDate (reopened)');
     const oldV = new Map(old.vestigingen.map((v) => [v.vestigingsnummer, v]));
     let vChanged = false;
+    const closing = !old.endDate && next.endDate ? next.endDate : null;
     for (const v of vestigingen) {
       const was = oldV.get(v.vestigingsnummer);
       if (was === undefined) {
         plan.counts.vestigingen.created++;
         vChanged = true;
+      } else if (closing && !was.endDate && v.endDate === closing && canonical({ ...was, endDate: closing }) === canonical(v)) {
+        // ended with its school: part of SCHOOL_CLOSED, not a change of its own
+        plan.counts.vestigingen.updated++;
+        plan.counts.vestigingen.ended++;
       } else if (canonical(was) !== canonical(v)) {
         vChanged = true;
         plan.counts.vestigingen.updated++;
@@ -352,7 +385,8 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     }
     if (vChanged) fields.push('vestigingen');
     if (fields.length) {
-      const detail = { fields, next: { ...next, rioSyncedAt: null, boardHistory: null } };
+      const { historyBoards: _boards, ...described } = next;
+      const detail = { fields, next: { ...described, rioSyncedAt: null, boardHistory: null } };
       plan.changes.push(change('SCHOOL_CHANGED', brin, ref, detail, { bevoegdGezagNummer: board, brin }, `School ${brin} changed: ${fields.join(', ')}`));
     }
     for (const code of src.swvCodes.filter((c) => !old.swvCodes.includes(c))) {
@@ -370,11 +404,35 @@ export function planImport(snapshot: Snapshot, stored: StoredState, mode: 'full'
     for (const old of [...stored.schools].sort((a, b) => a.brin.localeCompare(b.brin))) {
       if (snapshot.schools.has(old.brin) || old.endDate || snapshot.protectedKeys.schools.has(old.brin)) continue;
       if (scope && old.sector !== scope) continue;
-      plan.schools.replacements.push({ ...old, endDate: absentEnd, boardHistory: boardHistoryOf({ ...old, endDate: absentEnd }) });
+      const closedHistory = boardHistoryOf({ ...old, endDate: absentEnd });
+      const problem = periodProblem(old.brin, closedHistory);
+      if (problem) plan.periodProblems.push(problem);
+      plan.schools.replacements.push({ ...old, endDate: absentEnd, vestigingen: closingLocations(old.vestigingen, absentEnd), boardHistory: closedHistory });
+      const endedWithIt = old.vestigingen.filter((v) => !v.endDate || v.endDate > absentEnd).length;
+      plan.counts.vestigingen.updated += endedWithIt;
+      plan.counts.vestigingen.ended += endedWithIt;
       plan.endedByAbsence++;
       plan.counts.schools.updated++;
       plan.counts.schools.ended++;
       plan.changes.push(change('SCHOOL_CLOSED', old.brin, absentEnd, null, { bevoegdGezagNummer: old.boardNummer, brin: old.brin }, `School ${old.brin} closed on ${absentEnd} (no longer in RIO)`));
+    }
+  }
+  // Boards a full snapshot lacks: closed once they hold no open school in any sector (a
+  // merger: the absorbed board's schools moved to the other board above). A one-sector file
+  // leaves a board open while it holds schools of another sector.
+  if (full) {
+    const holders = new Set<string>();
+    const inPlan = new Map([...plan.schools.inserts, ...plan.schools.replacements].map((d) => [d.brin, d]));
+    for (const school of inPlan.values()) if (!school.endDate) holders.add(school.boardNummer);
+    for (const school of stored.schools) if (!inPlan.has(school.brin) && !school.endDate) holders.add(school.boardNummer);
+    for (const old of stored.boards) {
+      const nr = old.bevoegdGezagNummer;
+      if (snapshot.boards.has(nr) || old.endDate || snapshot.protectedKeys.boards.has(nr) || referencedBoards.has(nr) || holders.has(nr)) continue;
+      plan.boards.replacements.push({ ...old, endDate: absentEnd });
+      plan.endedByAbsence++;
+      plan.counts.boards.updated++;
+      plan.counts.boards.ended++;
+      boardClosures.push(change('BOARD_CLOSED', nr, absentEnd, null, { bevoegdGezagNummer: nr }, `Board ${nr} closed on ${absentEnd} (no longer in RIO)`));
     }
   }
   // A merger reads as: each school moved, then the old board closed.

@@ -198,12 +198,16 @@ export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions)
 
   interface Row {
     record: string;
+    /** the row's fields as read, to tell an exact duplicate from a conflicting row */
+    raw: string;
     board: SourceBoard | null;
     boardNummer: string;
     school: SourceSchool;
     swv: SourceSwv | null;
   }
   const valid: Row[] = [];
+  /** Without VESTIGINGSNAAM, INSTELLINGSNAAM names each row's location (nameSchoolsAfterMainLocation). */
+  const namesLocations = !has('vestigingName');
   const protect = (check: RecordCheck, keys: { board?: string | null; brin?: string | null; vestiging?: string | null; swv?: string | null }) => {
     if (keys.board) snap.protectedKeys.boards.add(keys.board);
     if (keys.brin) snap.protectedKeys.schools.add(keys.brin);
@@ -271,6 +275,7 @@ export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions)
     const hasAddress = Object.values(address).some((v) => v !== null);
     valid.push({
       record: check.record,
+      raw: row.fields.join('\u0000'),
       board,
       boardNummer,
       swv: swvCode && swvName ? { record: check.record, code: swvCode, name: swvName, sector: swvCode.slice(0, 2) as 'PO' | 'VO' } : null,
@@ -317,7 +322,10 @@ export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions)
         return { field: CSV_COLUMNS[differs[1]], value: row.board[differs[0]], reason: `differs from ${first.record} for the same ${CSV_COLUMNS.boardNummer}` };
       }
     } else if (!snap.boards.has(row.boardNummer) && !known.boards.has(row.boardNummer)) {
-      return { field: CSV_COLUMNS.boardNummer, value: row.boardNummer, reason: `unknown board: no row gives its ${CSV_COLUMNS.boardName} and it is not in the register` };
+      const reason = options.boards
+        ? `unknown board: not in the boards file ${options.boards.name} and not in the register`
+        : `unknown board: no row gives its ${CSV_COLUMNS.boardName} and it is not in the register`;
+      return { field: CSV_COLUMNS.boardNummer, value: row.boardNummer, reason };
     }
     const swvCode = row.school.swvCodes[0];
     if (row.swv) {
@@ -330,7 +338,7 @@ export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions)
     }
     const first = snap.schools.get(row.school.brin);
     if (first) {
-      const differs = SCHOOL_FIELDS.find(([f]) => first[f] !== row.school[f]);
+      const differs = SCHOOL_FIELDS.find(([f]) => first[f] !== row.school[f] && !(f === 'name' && namesLocations));
       if (differs) {
         return { field: CSV_COLUMNS[differs[1]], value: row.school[differs[0]], reason: `differs from ${first.record} for the same ${CSV_COLUMNS.brin}` };
       }
@@ -339,18 +347,26 @@ export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions)
       }
       const nummer = row.school.vestigingen[0]!.vestigingsnummer;
       const same = first.vestigingen.find((v) => v.vestigingsnummer === nummer);
-      if (same) return { field: CSV_COLUMNS.vestiging, value: nummer, reason: `duplicate: ${same.record} has the same ${CSV_COLUMNS.vestiging}` };
+      if (same) return { field: CSV_COLUMNS.vestiging, value: nummer, reason: `${same.record} has the same ${CSV_COLUMNS.vestiging} with other values` };
     }
     return null;
   };
+  /** the first row taken of each exact row text: a repeat is a duplicate, taken once */
+  const taken = new Map<string, string>();
   const accept = (row: Row) => {
+    const earlier = taken.get(row.raw);
+    if (earlier) {
+      snap.duplicates.push({ record: row.record, of: earlier });
+      return;
+    }
     const conflict = conflictOf(row);
     if (conflict) return rejectRow(row, conflict.field, conflict.value, conflict.reason);
     if (row.board && !snap.boards.has(row.boardNummer)) snap.boards.set(row.boardNummer, row.board);
     if (row.swv && !snap.swvs.has(row.swv.code)) snap.swvs.set(row.swv.code, row.swv);
+    taken.set(row.raw, row.record);
     const first = snap.schools.get(row.school.brin);
     if (first) first.vestigingen.push(row.school.vestigingen[0]!);
-    else snap.schools.set(row.school.brin, row.school);
+    else snap.schools.set(row.school.brin, { ...row.school, vestigingen: [...row.school.vestigingen] });
   };
   const waiting: Row[] = [];
   for (const row of valid) {
@@ -358,7 +374,27 @@ export function readCsv(text: string, known: KnownKeys, options: CsvReadOptions)
     else accept(row);
   }
   for (const row of waiting) accept(row);
+  if (namesLocations) nameSchoolsAfterMainLocation(snap);
   return snap;
+}
+
+/**
+ * A file without VESTIGINGSNAAM (DUO's vestigingen files of some years) names each location
+ * in INSTELLINGSNAAM: every location keeps its row's name and the school takes the name of
+ * its main location (BRIN + 00, else the lowest number). Said in the report as a notice.
+ */
+function nameSchoolsAfterMainLocation(snap: Snapshot): void {
+  for (const school of snap.schools.values()) {
+    const names = new Set(school.vestigingen.map((v) => v.name));
+    if (names.size < 2) continue;
+    const sorted = [...school.vestigingen].sort((a, b) => a.vestigingsnummer.localeCompare(b.vestigingsnummer));
+    const main = sorted.find((v) => v.vestigingsnummer === `${school.brin}00`) ?? sorted[0]!;
+    school.name = main.name;
+    snap.notices.push(
+      `school ${school.brin}: the file has no ${CSV_COLUMNS.vestigingName} and its ${school.vestigingen.length} locations have different ${CSV_COLUMNS.schoolName}s; ` +
+        `each location keeps its own, the school is named after its main location ${main.vestigingsnummer} (${main.name})`,
+    );
+  }
 }
 
 /** The kind code from ONDERWIJSSTRUCTUUR (a file without SOORT), or a rejection. */

@@ -73,6 +73,10 @@ export interface Snapshot {
   schools: Map<string, SourceSchool>;
   swvs: Map<string, SourceSwv>;
   rejections: Rejection[];
+  /** Rows identical to one taken before: counted as taken, named here (not rejections). */
+  duplicates: { record: string; of: string }[];
+  /** What the reader assumed about the file, for the report (not rejections). */
+  notices: string[];
   /**
    * Keys named by rejected records: a full snapshot does not end these organisations just
    * because their record was bad.
@@ -96,6 +100,8 @@ export function emptySnapshot(format: 'json' | 'csv', syncedAt: Date, referenceD
     schools: new Map(),
     swvs: new Map(),
     rejections: [],
+    duplicates: [],
+    notices: [],
     protectedKeys: { boards: new Set(), schools: new Set(), vestigingen: new Set(), swvs: new Set() },
   };
 }

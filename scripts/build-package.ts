@@ -1,0 +1,23 @@
+/**
+ * `npm run build` of one workspace package (run from its folder, by turbo after the packages
+ * it depends on): dist/ emptied, the sources compiled by tsc (tsconfig.build.json), then the
+ * files src/ holds besides TypeScript (GraphQL schemas, the explorer's page) copied beside
+ * the output, where the compiled code looks for them. The package's exports name dist/
+ * under the `compiled` condition (`node --conditions=compiled`, as the images run), src/ otherwise.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+if (!existsSync('tsconfig.build.json') || !existsSync('src')) {
+  console.error('build-package: run from a package folder with src/ and tsconfig.build.json');
+  process.exit(2);
+}
+rmSync('dist', { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+try {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+} catch {
+  process.exit(1);
+}
+cpSync('src', 'dist', { recursive: true, filter: (path) => !path.endsWith('.ts') });
