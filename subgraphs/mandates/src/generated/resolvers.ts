@@ -125,7 +125,9 @@ export type CatalogueChange = {
   system?: Maybe<System>;
 };
 
+/** A change to a service's name or description. */
 export type ChangeServiceInput = {
+  /** The service to change. */
   code: ServiceCode;
   /** The new description (omit to keep it). */
   description?: InputMaybe<Scalars['String']['input']>;
@@ -1050,11 +1052,15 @@ export type QueryWebhooksArgs = {
   supplier?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A service to put into the catalogue. */
 export type RegisterServiceInput = {
   /** A code the schema knows that the catalogue lacks. */
   code: ServiceCode;
+  /** What the service is for. */
   description: Scalars['String']['input'];
+  /** Whether mandates in it are given per school or per board. */
   mandateLevel: MandateLevel;
+  /** The service's name as people read it, e.g. "OSO Overstap". */
   name: Scalars['String']['input'];
 };
 
@@ -1086,7 +1092,9 @@ export type RenameSupplierInput = {
   oin: Scalars['ID']['input'];
 };
 
+/** A service to retire from a last day. */
 export type RetireServiceInput = {
+  /** The service to retire. */
   code: ServiceCode;
   /** The last day a new mandate in the service may start. */
   lastDay: Scalars['Date']['input'];
@@ -1173,10 +1181,13 @@ export type ServiceAction =
 /** One change to the service catalogue. */
 export type ServiceChange = {
   __typename?: 'ServiceChange';
+  /** What was done: registered, changed or retired. */
   action: ServiceAction;
+  /** When the change was made. */
   at: Scalars['DateTime']['output'];
   /** Name of who made the change (support staff, or "reference data" for a service put in place at a start). */
   by: Scalars['String']['output'];
+  /** The role of who made the change (SUPPORT, or SERVICE for reference data put in place at a start). */
   byRole: Scalars['String']['output'];
   /** What changed, e.g. "Service VVA: name VVA → VVA keten". */
   description: Scalars['String']['output'];
