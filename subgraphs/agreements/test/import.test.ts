@@ -89,7 +89,7 @@ describe('importing agreements signed before 15 August 2022', () => {
 
   it('rejects a file that is not such a table, naming the missing columns', async () => {
     const report = await importAgreements(Buffer.from('board;type\n41234;OSO\n'), { repository, file: 'bad.csv' });
-    expect(report.rejected).toEqual([{ line: 1, field: '(file)', value: '', reason: 'missing column(s): BEVOEGD GEZAG NUMMER, SERVICES, SIGNED DATE, SIGNER NAME' }]);
+    expect(report.rejected).toEqual([{ line: 1, field: '(file)', value: '', reason: 'missing column(s): BEVOEGD GEZAG NUMMER, SERVICES, SIGNED DATE, SIGNER NAME; the file has board, type; expected BEVOEGD GEZAG NUMMER, TYPE, SERVICES, SIGNED DATE, SIGNER NAME' }]);
   });
 
   it('osr agreements import (npm run agreements:import) runs as a command: report, exit code, idempotent', async () => {
