@@ -38,8 +38,9 @@ import {
   type Snapshot,
 } from './bench/analytics-reference.js';
 import { loadBenchData, timed, type LoadedData } from './bench/data.js';
-import { parseOptions, percentile, runAndExit } from './bench/cli.js';
-import { post, ProcessGroup, startGateway, startSubgraphs, waitFor } from './bench/processes.js';
+import { parseOptions, percentile, runAndExit } from '@osr/common/cli';
+import { post, startGateway, startSubgraphs } from './bench/processes.js';
+import { ProcessGroup, waitFor } from './processes.js';
 import { canonical } from './bench/read.js';
 
 /** The latency budget per query (the lead may adjust): p95 of the repeated requests, and the first request. */

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import autocannon, { type Request as LoadRequest, type Result as LoadResult } from 'autocannon';
 import { build, type Plugin } from 'esbuild';
 import { freePort, repoRoot } from './ferretdb.js';
-import { parseOptions, runAndExit } from './bench/cli.js';
+import { parseOptions, runAndExit } from '@osr/common/cli';
 import { profileByLibrary } from './bench/profile.js';
 
 const USAGE = `usage: npm run bench:gateway -- [--window 10] [--warmup 15] [--connections 10] [--modes nothing-shared,shared]

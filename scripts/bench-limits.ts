@@ -12,8 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { getIntrospectionQuery } from 'graphql';
 import { freePort } from './ferretdb.js';
-import { parseOptions, runAndExit } from './bench/cli.js';
-import { ProcessGroup, SUBGRAPH_NAMES, post, waitFor } from './bench/processes.js';
+import { parseOptions, runAndExit } from '@osr/common/cli';
+import { SUBGRAPH_NAMES, post } from './bench/processes.js';
+import { ProcessGroup, waitFor } from './processes.js';
 
 const USAGE = 'usage: npm run bench:limits -- [--repeat 5] [--target-ms 50]';
 const { values, wholeNumber } = parseOptions(() => parseArgs({

@@ -29,8 +29,9 @@ import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from '.
 import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { addGeneratedMandates, seededRandom } from './bench/analytics-data.js';
 import { loadBenchData, timed, type LoadedData } from './bench/data.js';
-import { parseOptions, percentile, runAndExit } from './bench/cli.js';
-import { post, ProcessGroup, startGateway, startSubgraphs, waitFor } from './bench/processes.js';
+import { parseOptions, percentile, runAndExit } from '@osr/common/cli';
+import { post, startGateway, startSubgraphs } from './bench/processes.js';
+import { ProcessGroup, waitFor } from './processes.js';
 import { canonical } from './bench/read.js';
 
 /** Issue 20, item 5. */

@@ -26,7 +26,7 @@ import { connectDatabase, databaseName, type Database, type Identity } from '@os
 import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from './demo-data.js';
 import { letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { seedDemo } from './seed-lib.js';
-import { percentile } from './bench/cli.js';
+import { percentile } from '@osr/common/cli';
 import { MandateStore } from '../subgraphs/mandates/src/mandate-store.js';
 import { MandatesRepository } from '../subgraphs/mandates/src/repository.js';
 import { webhookSettings } from '../subgraphs/mandates/src/webhooks/config.js';

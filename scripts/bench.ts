@@ -19,8 +19,9 @@ import { todayInNetherlands } from '@osr/common';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { freePort, letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { loadBenchData, type LoadedData } from './bench/data.js';
-import { parseOptions, percentile, runAndExit } from './bench/cli.js';
-import { post, ProcessGroup, startGateway, startSubgraphs, waitFor, type RunningSubgraphs } from './bench/processes.js';
+import { parseOptions, percentile, runAndExit } from '@osr/common/cli';
+import { post, startGateway, startSubgraphs, type RunningSubgraphs } from './bench/processes.js';
+import { ProcessGroup, waitFor } from './processes.js';
 import { answer, canonical, OPERATION, openStores, type QueryKind } from './bench/read.js';
 
 const USAGE = `usage: npm run bench -- [--duration 8] [--warmup 2] [--connections 1,4] [--targets gateway,monolith,hive,floor]
@@ -185,7 +186,7 @@ async function main() {
   const items = {} as Record<Exclude<QueryName, 'write'>, Item[]>;
   const stores = await openStores(database.uri, prefix);
   try {
-    const { TokenVerifier } = await import('../gateway/src/auth.js');
+    const { TokenVerifier } = await import('@osr/gateway/auth');
     const verifier = await TokenVerifier.create({ issuer: 'osr-dev', audience: 'osr-graph', algorithms: ['ES256'], publicKeyPem: readFileSync(keys.publicKeyPath, 'utf8'), maxLifetimeSeconds: 7200 });
     for (const q of queryNames) {
       if (q === 'write') continue;

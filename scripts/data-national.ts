@@ -8,7 +8,7 @@
  * through the importers, so it lives here rather than in one package. Progress bars on a
  * terminal, a line per 10% otherwise. Exit 0 when loaded, 1 when nothing could be done.
  */
-import { formatTable, messageOf, type CommandSpec } from '@osr/common/cli';
+import { formatTable, messageOf, wholeNumberProblem, type CommandSpec } from '@osr/common/cli';
 import type { LoadedData } from './bench/data.js';
 
 export const dataNational: CommandSpec = {
@@ -27,9 +27,9 @@ export const dataNational: CommandSpec = {
   ],
   async run(_args, values, { out, env, withDatabase, progress }) {
     const wholeNumber = (name: string, text: string, min: number, max: number): number => {
-      const n = Number(text);
-      if (!/^\d+$/.test(text) || n < min || n > max) out.fail(`--${name} ${JSON.stringify(text)}: a whole number from ${min} to ${max}`);
-      return n;
+      const problem = wholeNumberProblem(text, min, max);
+      if (problem) out.fail(`--${name} ${problem}`);
+      return Number(text);
     };
     const boards = wholeNumber('boards', String(values['boards']), 1, 5000);
     const schools = wholeNumber('schools', String(values['schools']), 1, 50_000);
@@ -70,7 +70,7 @@ export const dataNational: CommandSpec = {
       [
         formatTable(['step', 'seconds', 'what'], data.steps.map((s) => [s.step, s.seconds.toFixed(1), s.detail])),
         `The largest board is ${data.largestBoard.nummer} (${data.largestBoard.schools} schools); a typical one ${data.typicalBoard.nummer} (${data.typicalBoard.schools}). Its headline, with npm start running:`,
-        `  TOKEN=$(npm run -s token -- --role BOARD --board ${data.largestBoard.nummer} --rights OSR_TOEGANG)`,
+        `  TOKEN=$(npx osr token --role BOARD --board ${data.largestBoard.nummer} --rights OSR_TOEGANG)`,
         `  (then the curl command of the README with "nummer": "${data.largestBoard.nummer}")`,
         '(counts are of the whole database, the demo data included)',
       ],

@@ -1,6 +1,6 @@
 /**
  * Development signing keys: an ES256 key pair in <data dir>/dev-keys, made on first use.
- * `npm run token` signs with the private key; the gateway verifies with the public key.
+ * `osr token` signs with the private key; the gateway verifies with the public key.
  * Production uses the identity broker's JWKS URL instead (JWT_JWKS_URL).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The first request a newcomer copies: a board-staff token, then the headline query (a board,
- * its schools, their aanleverpunten and both OSO mandates). `npm start` prints it for the
+ * its schools, their aanleverpunten and both OSO mandates). `osr start` (`npm start`) prints it for the
  * largest board in the store when it is ready; README.md shows it for the demo's board 41234
  * (test/readme.test.ts checks the two agree).
  */
@@ -15,7 +15,7 @@ export function firstRequestHint(url: string, board: string, dataDir: string = j
   const quote = (v: string) => (/^[\w./:@%+=,-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
   const dirEnv = resolve(dataDir) === join(repoRoot, '.data') ? '' : `OSR_DATA_DIR=${quote(resolve(dataDir))} `;
   return [
-    `TOKEN=$(${dirEnv}npm run -s token -- --role BOARD --board ${board} --rights OSR_TOEGANG)`,
+    `TOKEN=$(${dirEnv}npx osr token --role BOARD --board ${board} --rights OSR_TOEGANG)`,
     `curl -s ${url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `  --data "$(node -e 'console.log(JSON.stringify({query: require("fs").readFileSync("test/queries/board-overview.graphql","utf8"), variables: {nummer: "${board}"}}))')"`,
   ];

@@ -78,7 +78,7 @@ function sortRows(rows: IndexRow[]): IndexRow[] {
   );
 }
 
-export const TABLE_START = '<!-- indexes:start (npm run docs:indexes -- --write) -->';
+export const TABLE_START = '<!-- indexes:start (npx osr docs indexes --write) -->';
 export const TABLE_END = '<!-- indexes:end -->';
 const HEADER = ['| database | collection | index | keys | unique | GIN in PostgreSQL (FerretDB) | why |', '|---|---|---|---|---|---|---|'];
 

@@ -1,48 +1,54 @@
 /**
- * npm run rio:generate -- <outdir> [--boards N] [--schools N] [--seed N]
+ * osr rio generate <outdir> [--boards N] [--schools N] [--seed N] [--json]   (npm run rio:generate)
+ *
  * Writes a deterministic national RIO data set in both import formats:
  * <outdir>/rio-national.json (RIO bundle) and <outdir>/rio-national.csv (DUO CSV, UTF-8).
+ * It writes files, not the register's data, so it lives with the scripts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
+import { messageOf, wholeNumberProblem, type CommandSpec } from '@osr/common/cli';
 
-function positive(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} ${JSON.stringify(value)} is invalid: a whole number of at least 1`);
-    process.exit(1);
-  }
-  return n;
-}
-
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { boards: { type: 'string' }, schools: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' } },
-});
-if (values.help || positionals.length !== 1) {
-  console.error('usage: npm run rio:generate -- <outdir> [--boards 1100] [--schools 7500] [--seed 20261101]');
-  process.exit(values.help ? 0 : 1);
-}
-const outdir = resolve(positionals[0]!);
-const boards = positive('boards', values.boards);
-const schools = positive('schools', values.schools);
-const seed = positive('seed', values.seed);
-if (boards !== undefined && schools !== undefined && schools < boards) {
-  console.error(`--schools ${schools} is invalid: every board needs a school, so at least --boards (${boards})`);
-  process.exit(1);
-}
-const set = generateNationalSet({
-  ...(boards !== undefined ? { boards } : {}),
-  ...(schools !== undefined ? { schools } : {}),
-  ...(seed !== undefined ? { seed } : {}),
-});
-mkdirSync(outdir, { recursive: true });
-writeFileSync(join(outdir, 'rio-national.json'), `${JSON.stringify(set.bundle)}\n`);
-writeFileSync(join(outdir, 'rio-national.csv'), set.csv);
-const s = set.stats;
-console.log(`Wrote ${join(outdir, 'rio-national.json')} and ${join(outdir, 'rio-national.csv')}`);
-console.log(`  ${s.boards} boards, ${s.schools} schools, ${s.vestigingen} vestigingen, ${s.swvs} samenwerkingsverbanden`);
-console.log(`  largest board ${s.largestBoard.bevoegdGezagNummer} with ${s.largestBoard.schools} schools`);
+export const rioGenerate: CommandSpec = {
+  group: 'rio',
+  name: 'generate',
+  alias: 'rio:generate',
+  summary: 'write a generated national RIO data set (JSON bundle and DUO CSV) to a folder',
+  arguments: [{ name: '<outdir>', description: 'the folder to write rio-national.json and rio-national.csv to (made if missing)' }],
+  options: [
+    { flags: '--boards <n>', description: 'boards (1..5000)', default: '1100' },
+    { flags: '--schools <n>', description: 'schools (1..50000, at least one per board)', default: '7500' },
+    { flags: '--seed <n>', description: 'the generator seed (the same seed, the same set)', default: '20261101' },
+  ],
+  async run(args, values, { out }) {
+    const number = (name: string, min: number, max: number): number => {
+      const text = String(values[name]);
+      const problem = wholeNumberProblem(text, min, max);
+      if (problem) out.fail(`--${name} ${problem}`);
+      return Number(text);
+    };
+    const boards = number('boards', 1, 5000);
+    const schools = number('schools', 1, 50_000);
+    const seed = number('seed', 1, 2 ** 31 - 1);
+    if (schools < boards) out.fail(`--schools ${schools} is fewer than --boards ${boards}: every board needs a school`);
+    const outdir = resolve(args[0]!);
+    const { generateNationalSet } = await import('@osr/subgraph-organisations/rio/generate');
+    const set = generateNationalSet({ boards, schools, seed });
+    const files = [join(outdir, 'rio-national.json'), join(outdir, 'rio-national.csv')];
+    try {
+      mkdirSync(outdir, { recursive: true });
+      writeFileSync(files[0]!, `${JSON.stringify(set.bundle)}\n`);
+      writeFileSync(files[1]!, set.csv);
+    } catch (err) {
+      out.fail(`cannot write to ${outdir}: ${messageOf(err)}`);
+    }
+    const s = set.stats;
+    out.finish(
+      0,
+      `wrote ${files.join(' and ')}: ${s.boards} boards, ${s.schools} schools, ${s.vestigingen} vestigingen, ${s.swvs} samenwerkingsverbanden`,
+      { files, stats: s },
+      [`  largest board ${s.largestBoard.bevoegdGezagNummer} with ${s.largestBoard.schools} schools`],
+      { outcome: 'files written' },
+    );
+  },
+};

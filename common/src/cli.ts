@@ -53,7 +53,14 @@ export interface CommandOutput {
    * Prints the result: the text lines and the summary (or the JSON document) and sets the
    * exit code. Returns the exit code.
    */
-  finish(exitCode: ExitCode, summary: string, report: unknown, lines?: readonly string[], options?: { dryRun?: boolean }): ExitCode;
+  finish(exitCode: ExitCode, summary: string, report: unknown, lines?: readonly string[], options?: FinishOptions): ExitCode;
+}
+
+export interface FinishOptions {
+  /** a dry run: the outcome said in the conditional (DRY_RUN_OUTCOMES) */
+  dryRun?: boolean;
+  /** the outcome in words for a command that does not take rows (e.g. "token issued") */
+  outcome?: string;
 }
 
 export function commandOutput(command: string, json: boolean): CommandOutput {
@@ -65,7 +72,7 @@ export function commandOutput(command: string, json: boolean): CommandOutput {
       process.exit(1);
     },
     finish(exitCode, summary, report, lines = [], options = {}) {
-      const outcome = options.dryRun ? DRY_RUN_OUTCOMES[exitCode] : OUTCOMES[exitCode];
+      const outcome = options.outcome ?? (options.dryRun ? DRY_RUN_OUTCOMES[exitCode] : OUTCOMES[exitCode]);
       if (json) console.log(JSON.stringify({ command, exitCode, outcome, summary, report }, null, 2));
       else {
         for (const line of lines) console.log(line);
@@ -80,6 +87,83 @@ export function commandOutput(command: string, json: boolean): CommandOutput {
 /** The message of anything thrown, for a one-line error. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The problem with a whole-number option's text, or null: digits only (no sign, no exponent,
+ * no blanks), within [min, max]. Every command and benchmark checks its numbers with it.
+ */
+export function wholeNumberProblem(text: string | undefined, min: number, max: number): string | null {
+  const n = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || n < min || n > max) return `${JSON.stringify(text ?? '')} is invalid: a whole number from ${min} to ${max}`;
+  return null;
+}
+
+/** Nearest-rank percentile of sorted values (0 for none). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Options of a script outside \`osr\` (the benchmarks) parsed with the same outcomes as a
+ * command's: --help prints the usage (exit 0); an unknown or malformed option, a number out
+ * of range or an unknown name prints the message and the usage, and nothing is done (exit 1).
+ */
+export function parseOptions<T extends { help?: boolean | undefined }>(parse: () => { values: T }, usage: string) {
+  const usageError = (message: string): never => {
+    console.error(`${message}\n${usage}`);
+    process.exit(1);
+  };
+  let values!: T;
+  try {
+    values = parse().values;
+  } catch (err) {
+    usageError(messageOf(err));
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return {
+    values,
+    /** A whole number within [min, max]. */
+    wholeNumber(name: string, text: string | undefined, min: number, max: number): number {
+      const problem = wholeNumberProblem(text, min, max);
+      if (problem) usageError(`--${name} ${problem}`);
+      return Number(text);
+    },
+    /** A comma-separated list of known names (at least one). */
+    names<N extends string>(name: string, text: string, known: readonly N[]): N[] {
+      const list = text.split(',').map((t) => t.trim()).filter(Boolean);
+      const unknown = list.filter((t) => !(known as readonly string[]).includes(t));
+      if (unknown.length || !list.length) usageError(`--${name}: ${unknown.length ? `unknown ${unknown.join(', ')}` : 'name at least one'} (known: ${known.join(', ')})`);
+      return list as N[];
+    },
+  };
+}
+
+/**
+ * Runs main, then stop (every process it started), then exits with main's status (1 when it
+ * throws). Ctrl-C (and SIGTERM) stop everything too and exit with interruptedCode() (130
+ * unless told otherwise).
+ */
+export async function runAndExit(main: () => Promise<number>, stop: () => Promise<void>, say: (line: string) => void, interruptedCode: () => number = () => 130): Promise<never> {
+  const interrupted = () => {
+    say('interrupted: stopping every process started');
+    void stop().finally(() => process.exit(interruptedCode()));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  let code = 1;
+  try {
+    code = await main();
+  } catch (err) {
+    console.error(err);
+  } finally {
+    await stop();
+  }
+  process.exit(code);
 }
 
 /** Progress callback of a long job: (done, total). */
@@ -177,10 +261,13 @@ export interface CommandContext {
   progress(label: string): Progress & { stop(): void };
 }
 
-/** An operator command, mounted by the command line as `osr <group> <name>`. */
+/**
+ * An operator command, mounted by the command line as `osr <group> <name>`, or `osr <group>`
+ * for one without a name (`osr start`, `osr token`).
+ */
 export interface CommandSpec {
   group: string;
-  name: string;
+  name?: string;
   /** the npm run name kept as an alias, and the command named in outputs (e.g. rio:import) */
   alias: string;
   summary: string;
@@ -188,5 +275,10 @@ export interface CommandSpec {
   help?: string;
   arguments?: ArgumentSpec[];
   options?: OptionSpec[];
+  /**
+   * Whether the command takes --json (default true). A command that serves until Ctrl-C
+   * (`osr start`) reports nothing at the end, so it has none.
+   */
+  json?: boolean;
   run(args: string[], options: Record<string, string | boolean | string[] | undefined>, ctx: CommandContext): Promise<void>;
 }

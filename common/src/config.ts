@@ -44,13 +44,14 @@ export const dbPrefixSchema = z
   .regex(/^[a-z0-9_]{1,20}$/, 'lower-case letters, digits and _ only, at most 20')
   .default('osr_');
 
+/** MONGODB_URI: a MongoDB connection string; one rule for every process and command. */
+export const mongodbUriSchema = z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string');
+
 /** Settings every subgraph shares: where it listens and where its database is. */
 export const subgraphEnvSchema = z.object({
   PORT: portSchema,
   HOST: z.string().default('127.0.0.1'),
-  MONGODB_URI: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string'),
+  MONGODB_URI: mongodbUriSchema,
   DB_PREFIX: dbPrefixSchema,
   /**
    * When MONGODB_URI is FerretDB over PostgreSQL: that PostgreSQL database (postgres://...),

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { countDatabaseCommands, databaseCommands, exitWhenStdinCloses, listen, readBody } from '@osr/common';
-import { TokenVerifier } from '../../gateway/src/auth.js';
+import { TokenVerifier } from '@osr/gateway/auth';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../dev-keys.js';
 import { answer, openStores } from './read.js';
 

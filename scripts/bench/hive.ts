@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
 import { exitWhenStdinCloses, listen, PUBLIC_IDENTITY, signIdentity, IDENTITY_HEADER, type Identity } from '@osr/common';
-import { TokenVerifier } from '../../gateway/src/auth.js';
+import { TokenVerifier } from '@osr/gateway/auth';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../dev-keys.js';
 
 const secret = process.env['OSR_IDENTITY_SECRET']!;

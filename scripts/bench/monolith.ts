@@ -24,7 +24,7 @@ import {
 import type { AgreementDocument } from '@osr/subgraph-agreements/documents';
 import type { MandateDocument, ServiceCode, SystemDocument } from '@osr/subgraph-mandates/documents';
 import type { BoardDocument, SchoolDocument } from '@osr/subgraph-organisations/documents';
-import { TokenVerifier } from '../../gateway/src/auth.js';
+import { TokenVerifier } from '@osr/gateway/auth';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../dev-keys.js';
 import { openStores, type Stores } from './read.js';
 

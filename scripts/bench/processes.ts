@@ -1,65 +1,15 @@
 /**
  * Starting the system for the benchmarks, in one process tree: the four subgraphs and our
  * gateway as child processes (as `npm start` runs them: separate processes, `LOG_LEVEL=warn`,
- * rate limit off), each stopping itself when its stdin closes (OSR_EXIT_ON_STDIN_CLOSE).
+ * rate limit off) in a ProcessGroup (../processes.ts).
  * Used by `npm run bench` (scripts/bench.ts) and `npm run bench:analytics`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { freePort, repoRoot } from '../ferretdb.js';
+import type { ChildProcess } from 'node:child_process';
+import { freePort } from '../ferretdb.js';
+import { ProcessGroup, answers, waitFor } from '../processes.js';
 
 export const SUBGRAPH_NAMES = ['organisations', 'mandates', 'agreements', 'support'] as const;
 export type BenchSubgraph = (typeof SUBGRAPH_NAMES)[number];
-
-/** The child processes started, stopped together. */
-export class ProcessGroup {
-  readonly children: { name: string; child: ChildProcess }[] = [];
-
-  /** cpuProfileDir: write a V8 CPU profile of every process there. */
-  constructor(private readonly cpuProfileDir: string | null = null) {}
-
-  start(name: string, entry: string, env: Record<string, string>): ChildProcess {
-    const profile = this.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', this.cpuProfileDir, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(repoRoot, entry)], {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env, OSR_EXIT_ON_STDIN_CLOSE: '1' },
-      stdio: ['pipe', 'ignore', 'inherit'],
-    });
-    this.children.push({ name, child });
-    return child;
-  }
-
-  /** Closes every child's stdin (they stop themselves), SIGKILL after 10 s. */
-  async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(
-        ({ child }) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-            child.once('exit', () => {
-              clearTimeout(force);
-              resolve();
-            });
-            child.stdin?.end();
-          }),
-      ),
-    );
-  }
-}
-
-export async function waitFor(name: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
-}
 
 export interface RunningSubgraphs {
   ports: Record<BenchSubgraph, number>;
@@ -86,7 +36,7 @@ export async function startSubgraphs(group: ProcessGroup, options: { uri: string
       MANDATES_FEED_POLL_SECONDS: '0',
     }),
   );
-  for (const name of SUBGRAPH_NAMES) await waitFor(name, async () => (await fetch(`http://127.0.0.1:${ports[name]}/ready`)).ok);
+  for (const name of SUBGRAPH_NAMES) await waitFor(name, () => answers(`http://127.0.0.1:${ports[name]}/ready`));
   return { ports, url, processes, counters: SUBGRAPH_NAMES.map((n) => `http://127.0.0.1:${ports[n]}/db-commands`) };
 }
 

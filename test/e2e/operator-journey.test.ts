@@ -93,7 +93,7 @@ describe('a real install from an empty store, through the commands and the API o
       return { code: e.code, output: e.stdout + e.stderr };
     }
   };
-  const token = async (args: string) => (await shell(`npm run -s token -- ${args}`)).output.trim();
+  const token = async (args: string) => (await shell(`npx osr token ${args}`)).output.trim();
   const ask = async <T,>(query: string, variables: Record<string, unknown>, bearerToken?: string) =>
     graphql<T>(gateway, query, variables, bearerToken ? { authorization: `Bearer ${bearerToken}` } : {});
 
@@ -101,7 +101,7 @@ describe('a real install from an empty store, through the commands and the API o
     const ports = { GATEWAY_PORT: 0, ORGANISATIONS_PORT: 0, MANDATES_PORT: 0, AGREEMENTS_PORT: 0, SUPPORT_PORT: 0 };
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
     // What `npm start -- --no-demo` runs.
-    system = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'start.ts'), '--no-demo'], {
+    system = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'osr.ts'), 'start', '--no-demo'], {
       cwd: repoRoot,
       // The feed is followed when support asks (below), not on the minute's schedule.
       env: { ...process.env, ...store, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOG_LEVEL: 'warn', MANDATES_FEED_POLL_SECONDS: '0' },

@@ -1,5 +1,5 @@
 /**
- * The README's run command (scripts/start.ts, what `npm start` runs), as a user runs it:
+ * The README's run command (`osr start`, what `npm start` runs; scripts/start.ts), as a user runs it:
  * a real process tree, stopped with Ctrl-C (SIGINT).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -71,7 +71,7 @@ const launched: Started[] = [];
 async function start(env: Record<string, string>): Promise<Started> {
   const ports = { GATEWAY_PORT: 0, ORGANISATIONS_PORT: 0, MANDATES_PORT: 0, AGREEMENTS_PORT: 0, SUPPORT_PORT: 0 };
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'start.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'osr.ts'), 'start'], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -154,7 +154,7 @@ describe('the run command', () => {
     for (let i = 0; i < 50 && !first.output().includes('--data "$('); i++) await new Promise((r) => setTimeout(r, 100));
     const pasted = first.output().split('\n').filter((l) => /^(TOKEN=|curl | {2}--data )/.test(l));
     expect(pasted).toHaveLength(3);
-    expect(pasted[0]).toBe(`TOKEN=$(OSR_DATA_DIR=${dataDir} npm run -s token -- --role BOARD --board 41234 --rights OSR_TOEGANG)`);
+    expect(pasted[0]).toBe(`TOKEN=$(OSR_DATA_DIR=${dataDir} npx osr token --role BOARD --board 41234 --rights OSR_TOEGANG)`);
     const { stdout } = await promisify(execFile)('sh', ['-c', pasted.join('\n')], { cwd: repoRoot });
     type Headline = { board: { schools: { brin: string; aanleverpunten: unknown[] | null; mandates: { service: { code: string } }[] | null }[]; agreements: unknown[] | null } };
     const headline = JSON.parse(stdout) as { data: Headline; errors?: unknown[] };
@@ -242,7 +242,7 @@ describe('the run command', () => {
       expect(started.output()).not.toContain('loading the demo data (first start)');
       // The token hint names the largest board of this store (41234 has 4 open schools in FIRST)
       // and carries the data folder, which is not the default one.
-      expect(started.output()).toContain(`TOKEN=$(OSR_DATA_DIR=${dataDir} npm run -s token -- --role BOARD --board 41234 --rights OSR_TOEGANG)`);
+      expect(started.output()).toContain(`TOKEN=$(OSR_DATA_DIR=${dataDir} npx osr token --role BOARD --board 41234 --rights OSR_TOEGANG)`);
     } finally {
       await database.close();
     }
