@@ -38,7 +38,7 @@ import {
   type Snapshot,
 } from './bench/analytics-reference.js';
 import { loadBenchData, timed, type LoadedData } from './bench/data.js';
-import { parseOptions, percentile, runAndExit } from '@osr/common/cli';
+import { formatTable, parseOptions, percentile, runAndExit } from '@osr/common/cli';
 import { post, startGateway, startSubgraphs } from './bench/processes.js';
 import { ProcessGroup, waitFor } from './processes.js';
 import { canonical } from './bench/read.js';
@@ -450,7 +450,7 @@ async function main(): Promise<number> {
       budget: errors === 0 && wrong === 0 && firstMs <= BUDGET.firstMs && p95 <= BUDGET.repeatP95Ms ? 'PASS' : 'FAIL',
     };
     rows.push(row);
-    say(`${def.name.padEnd(22)} first ${fmt(row.firstMs).padStart(7)} ms  p50 ${fmt(row.p50Ms)}  p95 ${fmt(row.p95Ms)}  max ${fmt(row.maxMs)}  ${row.bytes} bytes  errors ${errors}  wrong ${wrong}  ${row.budget}`);
+    say(`${def.name}: first ${fmt(row.firstMs)} ms, p50 ${fmt(row.p50Ms)} ms, p95 ${fmt(row.p95Ms)} ms, max ${fmt(row.maxMs)} ms, ${row.bytes} bytes, errors ${errors}, wrong ${wrong}, ${row.budget}`);
   }
 
   // The change phase: a board user ends one OSO OV mandate of one of its schools yesterday.
@@ -524,7 +524,7 @@ async function main(): Promise<number> {
             budget: !result.error && !result.wrong && answer.ms <= BUDGET.firstMs ? 'PASS' : 'FAIL',
           };
           changeRows.push(row);
-          say(`after change ${def.name.padEnd(22)} ${fmt(row.firstAfterChangeMs).padStart(7)} ms  changes: ${row.expectedToChange ? 'yes' : 'no'}  errors ${row.errors}  wrong ${row.wrong}${stale ? ' (stale)' : ''}  ${row.budget}`);
+          say(`after change, ${def.name}: ${fmt(row.firstAfterChangeMs)} ms, changes: ${row.expectedToChange ? 'yes' : 'no'}, errors ${row.errors}, wrong ${row.wrong}${stale ? ' (stale)' : ''}, ${row.budget}`);
         }
       }
     }
@@ -556,6 +556,21 @@ async function main(): Promise<number> {
     );
   }
   lines.push('', 'Data load:', '', '| step | seconds | detail |', '|---|---|---|', ...data.steps.map((s) => `| ${s.step} | ${s.seconds.toFixed(1)} | ${s.detail} |`));
+  // for people at the terminal, then the same as markdown for docs/benchmarks/
+  console.log(
+    formatTable(
+      ['query', 'first ms', 'p50 ms', 'p95 ms', 'max ms', 'bytes', 'errors', 'wrong', 'budget'],
+      rows.map((r) => [r.query, fmt(r.firstMs), fmt(r.p50Ms), fmt(r.p95Ms), fmt(r.maxMs), r.bytes, r.errors, r.wrong, r.budget]),
+    ),
+  );
+  if (changeRows.length) {
+    console.log(
+      formatTable(
+        ['query', 'first after change ms', 'answer changes', 'errors', 'wrong', 'budget (first)'],
+        changeRows.map((r) => [r.query, fmt(r.firstAfterChangeMs), r.expectedToChange ? 'yes' : 'no', r.errors, `${r.wrong}${r.stale ? ' (stale)' : ''}`, r.budget]),
+      ),
+    );
+  }
   console.log(`\n${lines.join('\n')}\n`);
   for (const note of notes) say(`note: ${note}`);
 

@@ -1,13 +1,17 @@
 /**
  * npm run bench:webhooks [-- --writes 200]
- * What webhooks cost and how fast they arrive (issue 21), on the demo data:
- * 1. write cost: the same end-date change committed through the mandate store with the
- *    events outbox and without it, alternating, on the same slots; p50/p95 of each and of the
- *    difference of the medians (target: at most 5 ms more at p50);
+ * What webhooks cost and how fast they arrive, on the demo data, through the mandates API only
+ * (the subgraph's server factory, GraphQL over HTTP as support, live local receivers):
+ * 1. write cost: the same end-date change (endMandate) on two copies of the demo data, one
+ *    with an endpoint for each demo supplier and its worker delivering, one with no endpoint,
+ *    alternating; p50/p95 of each and the difference of the medians (target: at most 5 ms more
+ *    at p50). Both record the change's events in the outbox (every write does): the
+ *    difference is what endpoints and deliveries add to a write;
  * 2. delivery lag: one endpoint on a live local receiver, changes written one every 50 ms;
- *    from the change's time to the receiver's 2xx (target p95 <= 1 s), twice: the worker in
- *    the process that wrote (it starts a round at once) and a worker of another replica
- *    (it finds the events by polling, WEBHOOK_POLL_MS, 500 ms by default).
+ *    from the change's time (the event's occurredAt) to the receiver's 2xx (target p95 <= 1 s),
+ *    twice: the worker in the process that wrote (it starts a round at once) and a worker of
+ *    another replica (a second server on the same database, which finds the events by
+ *    polling, WEBHOOK_POLL_MS, 500 ms by default);
  * 3. a slow receiver beside a quick one: supplier A's receiver answers after 8 s (and, in a
  *    second run, never: each attempt cut off by WEBHOOK_TIMEOUT_MS), supplier B's at once;
  *    changes of both suppliers' mandates alternate; B's lag p50/p95, beside B's lag with A
@@ -22,142 +26,187 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { connectDatabase, databaseName, type Database, type Identity } from '@osr/common';
-import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from './demo-data.js';
+import { IDENTITY_HEADER, connectDatabase, createLogger, databaseName, listen, signIdentity, type Identity } from '@osr/common';
+import { parseOptions, percentile, runAndExit } from '@osr/common/cli';
+import { createMandatesServer } from '@osr/subgraph-mandates';
+import { createOrganisationsServer } from '@osr/subgraph-organisations';
+import { SUPPLIER_A, SUPPLIER_B } from './demo-data.js';
 import { letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { seedDemo } from './seed-lib.js';
-import { percentile } from '@osr/common/cli';
-import { MandateStore } from '../subgraphs/mandates/src/mandate-store.js';
-import { MandatesRepository } from '../subgraphs/mandates/src/repository.js';
-import { webhookSettings } from '../subgraphs/mandates/src/webhooks/config.js';
-import { WebhookOutbox } from '../subgraphs/mandates/src/webhooks/events.js';
-import { WebhookMetrics } from '../subgraphs/mandates/src/webhooks/metrics.js';
-import { SecretBox } from '../subgraphs/mandates/src/webhooks/secrets.js';
-import { WebhookSubscriptions } from '../subgraphs/mandates/src/webhooks/subscriptions.js';
-import { WebhookWorker } from '../subgraphs/mandates/src/webhooks/worker.js';
 
-const { values } = parseArgs({ options: { writes: { type: 'string', default: '200' } }, strict: true });
-const writes = Number(values.writes);
-if (!Number.isInteger(writes) || writes < 10 || writes > 10_000) throw new Error('--writes must be a whole number from 10 to 10000');
-const settingsPollMs = webhookSettings().pollMs;
+const USAGE = 'usage: npm run bench:webhooks [-- --writes 200]   (10..10000 end-date changes per side of the write cost)';
+const { values, wholeNumber } = parseOptions(() => parseArgs({ options: { writes: { type: 'string', default: '200' }, help: { type: 'boolean' } }, strict: true }), USAGE);
+const writes = wholeNumber('writes', values.writes, 10, 10_000);
 const say = (line: string) => console.log(`[bench:webhooks] ${line}`);
-const ACTOR = { sub: 'bench', name: 'Benchmark', role: 'SUPPORT' };
-const BENCH_SUPPORT: Identity = { sub: 'bench', name: 'Benchmark', role: 'SUPPORT', board: null, rights: [], supplier: null };
-const SLOTS = ['school:00AV|OSO_OV', 'school:01BC|OSO_OV', 'school:02DF|OSO_OV', 'school:04JK|OSO_OV', 'school:06NP|OSO_OV', 'school:08ST|OSO_OV', 'school:25BE|OSO_OV', 'school:31EW|OSO_OV'];
+const SUPPORT: Identity = { sub: 'bench', name: 'Benchmark', role: 'SUPPORT', board: null, rights: [], supplier: null };
+const identitySecret = randomBytes(32).toString('base64url');
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+const logger = createLogger('bench-webhooks', 'warn');
+/** Timings small enough for a run of minutes; the rest as the environment says (webhooks/config.ts). */
+const WEBHOOKS = { allowPrivate: true } as const;
 
-/** Changes the end date of the slot's first mandate through the store; returns the time it took. */
-async function endDateChange(store: MandateStore, slotKey: string, i: number): Promise<number> {
-  const state = await store.readSlot(slotKey);
-  const current = state.mandates[0]!;
-  const after = { ...current, endDate: `2040-01-${String(1 + (i % 28)).padStart(2, '0')}`, version: current.version + 1, updatedAt: new Date() };
-  const started = performance.now();
-  await store.commit(state, [{ mandateId: current.id, action: 'ENDED', before: current, after }], ACTOR, new Date());
-  return performance.now() - started;
+/** One mandates API over a database: the subgraph as its server factory builds it, listening on a free port. */
+interface MandatesApi {
+  url: string;
+  pollMs: number;
+  timeoutMs: number;
+  ask<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
 }
 
-async function lagRun(repository: MandatesRepository, sameProcess: boolean, box: SecretBox, count: number): Promise<number[]> {
-  const received = new Map<string, number>();
+async function mandatesApi(uri: string, prefix: string, organisationsUrl: string, worker: boolean): Promise<MandatesApi> {
+  const database = await connectDatabase(uri, databaseName(prefix, 'mandates'));
+  const server = await createMandatesServer({ database, logger, identitySecret, peers: { organisations: organisationsUrl } }, { webhooks: { ...WEBHOOKS, worker } });
+  const url = await listen(server.httpServer, 0);
+  return {
+    url,
+    pollMs: server.webhooks.settings.pollMs,
+    timeoutMs: server.webhooks.settings.timeoutMs,
+    async ask<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: signIdentity(SUPPORT, identitySecret) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+      if (body.errors?.length || !body.data) throw new Error(`mandates API: ${body.errors?.map((e) => e.message).join('; ') ?? res.status}`);
+      return body.data;
+    },
+    async stop() {
+      server.httpServer.closeAllConnections();
+      await server.stop();
+      await database.close();
+    },
+  };
+}
+
+/** The organisations API the mandates API asks about schools and boards. */
+async function organisationsApi(uri: string, prefix: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const database = await connectDatabase(uri, databaseName(prefix, 'organisations'));
+  const server = await createOrganisationsServer({ database, logger, identitySecret, peers: {} });
+  const url = await listen(server.httpServer, 0);
+  return {
+    url,
+    async stop() {
+      await server.stop();
+      await database.close();
+    },
+  };
+}
+
+/** A mandate to change, with the version the next change must expect. */
+interface Target {
+  id: string;
+  version: number;
+}
+
+/** Up to `count` of the supplier's school mandates (support asks the supplier feed on the supplier's behalf). */
+async function schoolMandates(api: MandatesApi, supplier: string, count: number): Promise<Target[]> {
+  const data = await api.ask<{ supplierMandates: { edges: { node: { id: string; version: number; school: { brin: string } | null } }[] } }>(
+    'query($supplier: ID!) { supplierMandates(supplier: $supplier, first: 100) { edges { node { id version school { brin } } } } }',
+    { supplier },
+  );
+  return data.supplierMandates.edges.filter((e) => e.node.school).slice(0, count).map((e) => ({ id: e.node.id, version: e.node.version }));
+}
+
+/** Changes the mandate's end date (a day in 2040 from i) through the API; returns the time the request took. */
+async function endDateChange(api: MandatesApi, target: Target, i: number): Promise<number> {
+  const started = performance.now();
+  const data = await api.ask<{ endMandate: { mandates: { id: string; version: number }[] } }>(
+    'mutation($input: EndMandateInput!) { endMandate(input: $input) { mandates { id version } } }',
+    { input: { id: target.id, endDate: `2040-${String(1 + (Math.floor(i / 28) % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`, expectedVersion: target.version } },
+  );
+  const took = performance.now() - started;
+  target.version = data.endMandate.mandates.find((m) => m.id === target.id)!.version;
+  return took;
+}
+
+/** A local receiver: answers 204 after delayMs (null: never), records the first arrival of each event with its lag. */
+async function receiver(delayMs: number | null = 0) {
+  const lags = new Map<string, number>();
   const server = http.createServer((req, res) => {
-    const id = String(req.headers['x-osr-event-id']);
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (!received.has(id)) received.set(id, Date.now());
-      res.writeHead(204).end();
+      const answer = () => {
+        const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; occurredAt: string };
+        if (!lags.has(event.id)) lags.set(event.id, Date.now() - Date.parse(event.occurredAt));
+        res.writeHead(204).end();
+      };
+      if (delayMs === null) return; // never answers
+      if (delayMs === 0) answer();
+      else setTimeout(answer, delayMs).unref();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const settings = { ...webhookSettings({ WEBHOOK_ALLOW_PRIVATE: 'true' }), allowPrivate: true };
-  const subscriptions = new WebhookSubscriptions(repository.webhooks, box, settings, async () => true);
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  const { webhook } = await subscriptions.register({ url, supplier: SUPPLIER_A.oin }, BENCH_SUPPORT);
-  const worker = new WebhookWorker({
-    collections: repository.webhooks, store: repository.store, box, settings, metrics: new WebhookMetrics(),
-    supplierOfSystem: async (id) => (id === SYSTEM_A ? SUPPLIER_A.oin : null),
-  });
-  // the other replica's writes: a store whose outbox does not wake this worker
-  const writer = sameProcess ? repository.store : new MandateStore(repository.mandates, repository.history, undefined, repository.journal, repository.facts, new WebhookOutbox(repository.webhooks.outbox.events));
-  worker.start();
-  for (let i = 0; i < count; i++) {
-    const slotKey = SLOTS[i % SLOTS.length]!;
-    await endDateChange(writer, slotKey, i + 7);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const deadline = Date.now() + 30_000;
-  while (received.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await worker.stop();
-  await subscriptions.delete(webhook.id, BENCH_SUPPORT);
-  await new Promise<void>((r) => server.close(() => r()));
-  // lag per delivered event: from the change's recorded time to the first 2xx
-  const deliveries = await repository.webhooks.deliveries.find({ webhookId: webhook.id }).toArray();
-  return deliveries.filter((d) => received.has(d.eventId)).map((d) => received.get(d.eventId)! - d.occurredAt.getTime()).sort((a, b) => a - b);
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    lags,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
 
-/** Ends the mandate on another date through the store (its slot read first). */
-async function endMandateChange(store: MandateStore, repository: MandatesRepository, mandateId: string, i: number): Promise<void> {
-  const mandate = (await repository.mandates.findOne({ id: mandateId }))!;
-  const state = await store.readSlot(mandate.slotKey);
-  const current = state.mandates.find((m) => m.id === mandateId)!;
-  const after = { ...current, endDate: `2041-01-${String(1 + (i % 28)).padStart(2, '0')}`, version: current.version + 1, updatedAt: new Date() };
-  await store.commit(state, [{ mandateId, action: 'ENDED', before: current, after }], ACTOR, new Date());
+async function register(api: MandatesApi, url: string, supplier: string): Promise<string> {
+  const data = await api.ask<{ registerWebhook: { webhook: { id: string } } }>('mutation($input: RegisterWebhookInput!) { registerWebhook(input: $input) { webhook { id } } }', { input: { url, supplier } });
+  return data.registerWebhook.webhook.id;
+}
+
+async function unregister(api: MandatesApi, id: string): Promise<void> {
+  await api.ask('mutation($id: ID!) { deleteWebhook(id: $id) }', { id });
+}
+
+/** Waits until `done()` or 30 s, looking every 50 ms. */
+async function settle(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+const sorted = (values: Iterable<number>) => [...values].sort((a, b) => a - b);
+const lagLine = (lags: number[], count: number) => `${lags.length}/${count} delivered, p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, max ${ms(lags.at(-1) ?? 0)}`;
+
+/** Lag of `count` changes of supplier A's mandates, written through `writer`, delivered by `deliverer`'s worker. */
+async function lagRun(writer: MandatesApi, deliverer: MandatesApi, targets: Target[], count: number, offset: number): Promise<number[]> {
+  const quick = await receiver();
+  const webhook = await register(deliverer, quick.url, SUPPLIER_A.oin);
+  for (let i = 0; i < count; i++) {
+    await endDateChange(writer, targets[i % targets.length]!, offset + i);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await settle(() => quick.lags.size >= count);
+  await unregister(deliverer, webhook);
+  await quick.close();
+  return sorted(quick.lags.values());
 }
 
 /**
  * B's lag while A's receiver answers after `slowMs` (null: never; 0: at once): changes of A's
- * and B's mandates alternate, one every 50 ms; returns B's lags.
+ * and B's mandates alternate, one pair every 50 ms; returns B's lags.
  */
-async function slowNeighbourRun(repository: MandatesRepository, box: SecretBox, count: number, slowMs: number | null): Promise<number[]> {
-  const received = new Map<string, number>();
-  const quick = http.createServer((req, res) => {
-    const id = String(req.headers['x-osr-event-id']);
-    req.resume();
-    req.on('end', () => {
-      if (!received.has(id)) received.set(id, Date.now());
-      res.writeHead(204).end();
-    });
-  });
-  const slow = http.createServer((req, res) => {
-    req.resume();
-    if (slowMs === null) return; // never answers
-    req.on('end', () => setTimeout(() => res.writeHead(204).end(), slowMs).unref());
-  });
-  await Promise.all([quick, slow].map((server) => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))));
-  const settings = { ...webhookSettings({ WEBHOOK_ALLOW_PRIVATE: 'true' }), allowPrivate: true };
-  const subscriptions = new WebhookSubscriptions(repository.webhooks, box, settings, async () => true);
-  const urlOf = (server: http.Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  const a = await subscriptions.register({ url: urlOf(slow), supplier: SUPPLIER_A.oin }, BENCH_SUPPORT);
-  const b = await subscriptions.register({ url: urlOf(quick), supplier: SUPPLIER_B.oin }, BENCH_SUPPORT);
-  const suppliers = new Map([[SYSTEM_A, SUPPLIER_A.oin], [SYSTEM_B, SUPPLIER_B.oin]]);
-  const worker = new WebhookWorker({
-    collections: repository.webhooks, store: repository.store, box, settings, metrics: new WebhookMetrics(),
-    supplierOfSystem: async (id) => suppliers.get(id) ?? null,
-  });
-  const open = async (systemId: string) => (await repository.mandates.find({ systemId }).toArray()).filter((m) => m.brin !== null).map((m) => m.id);
-  const [ofA, ofB] = await Promise.all([open(SYSTEM_A), open(SYSTEM_B)]);
-  worker.start();
+async function slowNeighbourRun(api: MandatesApi, ofA: Target[], ofB: Target[], count: number, slowMs: number | null, offset: number): Promise<number[]> {
+  const [slow, quick] = await Promise.all([receiver(slowMs), receiver()]);
+  const a = await register(api, slow.url, SUPPLIER_A.oin);
+  const b = await register(api, quick.url, SUPPLIER_B.oin);
   for (let i = 0; i < count; i++) {
-    await endMandateChange(repository.store, repository, ofA[i % ofA.length]!, i);
-    await endMandateChange(repository.store, repository, ofB[i % ofB.length]!, i);
+    await endDateChange(api, ofA[i % ofA.length]!, offset + i);
+    await endDateChange(api, ofB[i % ofB.length]!, offset + i);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const deadline = Date.now() + 30_000;
-  const deliveriesOfB = () => repository.webhooks.deliveries.find({ webhookId: b.webhook.id }).toArray();
-  while ((await deliveriesOfB()).some((d) => !received.has(d.eventId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await worker.halt();
-  await subscriptions.delete(a.webhook.id, BENCH_SUPPORT);
-  await subscriptions.delete(b.webhook.id, BENCH_SUPPORT);
-  for (const server of [quick, slow]) {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-  }
-  const deliveries = await deliveriesOfB();
-  return deliveries.filter((d) => received.has(d.eventId)).map((d) => received.get(d.eventId)! - d.occurredAt.getTime()).sort((x, y) => x - y);
+  await settle(() => quick.lags.size >= count);
+  await unregister(api, a);
+  await unregister(api, b);
+  await Promise.all([slow.close(), quick.close()]);
+  return sorted(quick.lags.values());
 }
 
 let embedded: RunningDatabase | null = null;
 let dataDir: string | null = null;
-let database: Database | null = null;
-try {
+const running: { stop(): Promise<void> }[] = [];
+const receivers: { close(): Promise<void> }[] = [];
+
+async function main(): Promise<number> {
   let uri = process.env['MONGODB_URI'] || '';
   if (!uri) {
     dataDir = mkdtempSync(join(tmpdir(), 'osr-bench-webhooks-'));
@@ -165,38 +214,73 @@ try {
     embedded = await startFerretdb({ dataDir, ephemeral: true, log: () => undefined });
     uri = embedded.uri;
   }
-  const prefix = `bw${randomBytes(3).toString('hex')}_`;
-  await seedDemo(uri, prefix);
-  database = await connectDatabase(uri, databaseName(prefix, 'mandates'));
-  const repository = new MandatesRepository(database.db);
-  await repository.ensureIndexes();
-  const without = new MandateStore(repository.mandates, repository.history, undefined, repository.journal, repository.facts);
-  say(`write cost: ${writes} end-date changes with the events outbox and ${writes} without, alternating`);
-  for (let i = 0; i < 20; i++) await endDateChange(i % 2 ? repository.store : without, SLOTS[i % SLOTS.length]!, i); // warm up
-  const withEvents: number[] = [];
+  // two copies of the demo data: one with endpoints, one without
+  const prefixes = [`bw${randomBytes(3).toString('hex')}_`, `bw${randomBytes(3).toString('hex')}_`] as const;
+  const apis: MandatesApi[] = [];
+  for (const prefix of prefixes) {
+    await seedDemo(uri, prefix);
+    const organisations = await organisationsApi(uri, prefix);
+    running.push(organisations);
+    const api = await mandatesApi(uri, prefix, organisations.url, true);
+    running.push(api);
+    apis.push(api);
+  }
+  const [withEndpoints, without] = apis as [MandatesApi, MandatesApi];
+
+  // 1. write cost
+  const sinks = [await receiver(), await receiver()];
+  receivers.push(...sinks);
+  const endpoints = [await register(withEndpoints, sinks[0]!.url, SUPPLIER_A.oin), await register(withEndpoints, sinks[1]!.url, SUPPLIER_B.oin)];
+  const targets = [await schoolMandates(withEndpoints, SUPPLIER_A.oin, 8), await schoolMandates(without, SUPPLIER_A.oin, 8)] as const;
+  if (!targets[0].length || targets[0].length !== targets[1].length) throw new Error('the demo data has no school mandates of supplier A to change');
+  say(`write cost: ${writes} end-date changes through the API with an endpoint per supplier delivering, and ${writes} on a copy without endpoints, alternating`);
+  for (let i = 0; i < 20; i++) await endDateChange(i % 2 ? withEndpoints : without, targets[i % 2 ? 0 : 1][i % targets[0].length]!, i); // warm up
+  const delivering: number[] = [];
   const plain: number[] = [];
   for (let i = 0; i < 2 * writes; i++) {
-    const store = i % 2 === 0 ? repository.store : without;
-    (store === without ? plain : withEvents).push(await endDateChange(store, SLOTS[Math.floor(i / 2) % SLOTS.length]!, i));
+    const slot = Math.floor(i / 2) % targets[0].length;
+    if (i % 2 === 0) delivering.push(await endDateChange(withEndpoints, targets[0][slot]!, 20 + i));
+    else plain.push(await endDateChange(without, targets[1][slot]!, 20 + i));
   }
-  withEvents.sort((a, b) => a - b);
-  plain.sort((a, b) => a - b);
-  say(`  without events: p50 ${ms(percentile(plain, 50))}, p95 ${ms(percentile(plain, 95))}`);
-  say(`  with events:    p50 ${ms(percentile(withEvents, 50))}, p95 ${ms(percentile(withEvents, 95))}`);
-  say(`  extra at p50: ${ms(percentile(withEvents, 50) - percentile(plain, 50))} (target <= 5 ms)`);
-  const box = new SecretBox(null, randomBytes(32).toString('hex'));
+  for (const id of endpoints) await unregister(withEndpoints, id);
+  const [d, p] = [sorted(delivering), sorted(plain)];
+  say(`  without endpoints:          p50 ${ms(percentile(p, 50))}, p95 ${ms(percentile(p, 95))}`);
+  say(`  with endpoints, delivering: p50 ${ms(percentile(d, 50))}, p95 ${ms(percentile(d, 95))}`);
+  say(`  extra at p50: ${ms(percentile(d, 50) - percentile(p, 50))} (target <= 5 ms)`);
+
+  // 2. delivery lag: the worker of the writing process, then another replica's
   const count = Math.min(writes, 200);
-  for (const sameProcess of [true, false]) {
-    const lags = await lagRun(repository, sameProcess, box, count);
-    say(`delivery lag, ${sameProcess ? 'worker in the writing process' : `worker of another replica (polling every ${settingsPollMs} ms)`}: ${lags.length}/${count} delivered, p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, max ${ms(lags.at(-1) ?? 0)} (target p95 <= 1000 ms)`);
-  }
+  const organisationsUrl = await organisationsApi(uri, prefixes[0]);
+  running.push(organisationsUrl);
+  const writer = await mandatesApi(uri, prefixes[0], organisationsUrl.url, false);
+  running.push(writer);
+  let offset = 20 + 2 * writes;
+  const sameProcess = await lagRun(withEndpoints, withEndpoints, targets[0], count, offset);
+  say(`delivery lag, worker in the writing process: ${lagLine(sameProcess, count)} (target p95 <= 1000 ms)`);
+  offset += count;
+  const otherReplica = await lagRun(writer, withEndpoints, targets[0], count, offset);
+  say(`delivery lag, worker of another replica (polling every ${withEndpoints.pollMs} ms): ${lagLine(otherReplica, count)} (target p95 <= 1000 ms)`);
+  offset += count;
+
+  // 3. a slow receiver beside a quick one
   const neighbours = Math.min(writes, 60);
-  for (const [label, slowMs] of [['answering at once', 0], ['answering after 8 s', 8_000], [`never answering (cut off after ${webhookSettings().timeoutMs} ms)`, null]] as const) {
-    const lags = await slowNeighbourRun(repository, box, neighbours, slowMs);
-    say(`supplier B's lag with supplier A's receiver ${label}: ${lags.length}/${neighbours} delivered, p50 ${ms(percentile(lags, 50))}, p95 ${ms(percentile(lags, 95))}, max ${ms(lags.at(-1) ?? 0)} (target p95 <= 1000 ms)`);
+  const ofB = await schoolMandates(withEndpoints, SUPPLIER_B.oin, 8);
+  if (!ofB.length) throw new Error('the demo data has no school mandates of supplier B to change');
+  for (const [label, slowMs] of [['answering at once', 0], ['answering after 8 s', 8_000], [`never answering (cut off after ${withEndpoints.timeoutMs} ms)`, null]] as const) {
+    const lags = await slowNeighbourRun(withEndpoints, targets[0], ofB, neighbours, slowMs, offset);
+    offset += neighbours;
+    say(`supplier B's lag with supplier A's receiver ${label}: ${lagLine(lags, neighbours)} (target p95 <= 1000 ms)`);
   }
-} finally {
-  await database?.close();
-  await embedded?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  return 0;
 }
+
+async function stopAll(): Promise<void> {
+  for (const r of receivers.splice(0)) await r.close();
+  for (const s of running.splice(0).reverse()) await s.stop().catch(() => undefined);
+  await embedded?.stop();
+  embedded = null;
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  dataDir = null;
+}
+
+await runAndExit(main, stopAll, say);

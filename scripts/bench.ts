@@ -19,7 +19,7 @@ import { todayInNetherlands } from '@osr/common';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { freePort, letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { loadBenchData, type LoadedData } from './bench/data.js';
-import { parseOptions, percentile, runAndExit } from '@osr/common/cli';
+import { formatTable, parseOptions, percentile, runAndExit } from '@osr/common/cli';
 import { post, startGateway, startSubgraphs, type RunningSubgraphs } from './bench/processes.js';
 import { ProcessGroup, waitFor } from './processes.js';
 import { answer, canonical, OPERATION, openStores, type QueryKind } from './bench/read.js';
@@ -427,7 +427,7 @@ async function main() {
     else await new Promise((r) => setTimeout(r, 1000));
     if (tally.firstWrong) notes.push(`${t.name} ${q} ×${connections}: first wrong response: ${tally.firstWrong}`);
     rows.push(row);
-    say(`${q.padEnd(16)} ×${connections} ${t.name.padEnd(8)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50.toFixed(1)} ms  p95 ${row.p95.toFixed(1)}  p99 ${row.p99.toFixed(1)}  errors ${row.errors}  wrong ${row.wrong}  round trips ${row.roundTrips}`);
+    say(`${q} ×${connections} ${t.name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, errors ${row.errors}, wrong ${row.wrong}, round trips ${row.roundTrips}`);
   }
 
   // Soak: the gateway under the headline query for a while, its RSS sampled every 5 s.
@@ -483,6 +483,13 @@ async function main() {
     '|---|---|---|---|---|',
     ...ratios.map((r) => `| ${r.query} | ${r.connections} | ${r.gatewayVsMonolith?.toFixed(2) ?? 'n/a'} | ${r.gatewayVsHive?.toFixed(2) ?? 'n/a'} | ${r.gatewayVsFloor?.toFixed(2) ?? 'n/a'} |`),
   ];
+  // for people at the terminal, then the same as markdown for docs/benchmarks/
+  console.log(
+    formatTable(
+      ['query', 'connections', 'target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'wrong', 'peak RSS MiB', 'round trips'],
+      rows.map((r) => [r.query, r.connections, r.target, Math.round(r.rps), r.p50.toFixed(1), r.p95.toFixed(1), r.p99.toFixed(1), r.errors, r.wrong, `${r.peakRssMiB.toFixed(0)}${r.behindRssMiB ? ` + ${r.behindRssMiB.toFixed(0)}` : ''}`, r.roundTrips]),
+    ),
+  );
   console.log(`\n${lines.join('\n')}\n`);
   for (const note of notes) say(`note: ${note}`);
   const out = values.out ?? join(repoRoot, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

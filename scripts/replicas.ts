@@ -19,49 +19,48 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
+import { formatTable, parseOptions } from '@osr/common/cli';
 import { SetupError, letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { seedDemo } from './seed-lib.js';
 import { proveStatelessness, stopEveryCluster, SUBGRAPHS, type ProofReport } from './replicas-lib.js';
 
-const { values } = parseArgs({
+const USAGE = 'usage: npm run replicas [-- --seconds 15] [--json] [--no-restart]';
+const { values, wholeNumber } = parseOptions(() => parseArgs({
   options: {
     seconds: { type: 'string', default: '15' },
     json: { type: 'boolean', default: false },
     'no-restart': { type: 'boolean', default: false },
+    help: { type: 'boolean' },
   },
   strict: true,
-});
-const seconds = Number(values.seconds);
-if (!Number.isInteger(seconds) || seconds < 5 || seconds > 300) {
-  console.error('replicas: --seconds must be a whole number from 5 to 300');
-  process.exit(2);
-}
+}), USAGE);
+const seconds = wholeNumber('seconds', values.seconds, 5, 300);
 const say = (line: string) => console.error(`[replicas] ${line}`);
 
 function print(report: ProofReport): void {
   const { load, writes } = report;
-  const lines = [
-    `requests sent:            ${load.sent} (${load.requestsPerSecond}/s)`,
-    ...Object.entries(load.byKind).map(([k, v]) => `  ${k.padEnd(22)}${v.sent} sent, ${v.failed} failed`),
-    `replicas killed:          ${report.kills.map((k) => `${k.kind}[${k.index}]`).join(', ')}`,
-    `in flight at the kills:   ${load.inFlightAtKills}`,
-    `failed:                   ${load.failed} (all in flight at a kill: ${load.failedInFlight === load.failed ? 'yes' : 'NO'})`,
-    `retried by the LBs:       ${load.retriedByLoadBalancers} (sent again to another replica)`,
-    `answered 502 by the LBs:  ${load.failedByLoadBalancers} (a mutation lost in flight is not retried)`,
-    `writes acknowledged:      ${writes.acknowledged}, found in the database: ${writes.found}, lost: ${writes.lost.length}`,
-    `writes without answer:    ${writes.unacknowledged.length} (applied anyway: ${writes.unacknowledged.filter((u) => u.applied).length})`,
-    `APQ, other replica:       ${String(report.apq.otherReplicaCode)}; retry with the query ${report.apq.retryWithQueryOk ? 'succeeded' : 'FAILED'}`,
-    `APQ through the LB:       ${report.apq.throughLoadBalancer.ok}/${report.apq.throughLoadBalancer.sent} answered, ${report.apq.throughLoadBalancer.hadToRegister} had to send the query`,
-    `rate limit (burst ${report.rateLimit.burst}):    ${report.rateLimit.perReplica.map((r, i) => `gateway ${i}: ${r.ok} allowed, ${r.limited} refused`).join('; ')} (counters are per replica)`,
+  const rows: [string, string][] = [
+    ['requests sent', `${load.sent} (${load.requestsPerSecond}/s)`],
+    ...Object.entries(load.byKind).map(([k, v]): [string, string] => [`  ${k}`, `${v.sent} sent, ${v.failed} failed`]),
+    ['replicas killed', report.kills.map((k) => `${k.kind}[${k.index}]`).join(', ')],
+    ['in flight at the kills', String(load.inFlightAtKills)],
+    ['failed', `${load.failed} (all in flight at a kill: ${load.failedInFlight === load.failed ? 'yes' : 'NO'})`],
+    ['retried by the LBs', `${load.retriedByLoadBalancers} (sent again to another replica)`],
+    ['answered 502 by the LBs', `${load.failedByLoadBalancers} (a mutation lost in flight is not retried)`],
+    ['writes acknowledged', `${writes.acknowledged}, found in the database: ${writes.found}, lost: ${writes.lost.length}`],
+    ['writes without answer', `${writes.unacknowledged.length} (applied anyway: ${writes.unacknowledged.filter((u) => u.applied).length})`],
+    ['APQ, other replica', `${String(report.apq.otherReplicaCode)}; retry with the query ${report.apq.retryWithQueryOk ? 'succeeded' : 'FAILED'}`],
+    ['APQ through the LB', `${report.apq.throughLoadBalancer.ok}/${report.apq.throughLoadBalancer.sent} answered, ${report.apq.throughLoadBalancer.hadToRegister} had to send the query`],
+    [`rate limit (burst ${report.rateLimit.burst})`, `${report.rateLimit.perReplica.map((r, i) => `gateway ${i}: ${r.ok} allowed, ${r.limited} refused`).join('; ')} (counters are per replica)`],
   ];
   if (report.afterRestart) {
     const after = report.afterRestart;
-    lines.push(
-      `after restarting them:    ${after.load.sent} requests, ${after.load.failed} failed; writes ${after.writes.acknowledged} acknowledged, ${after.writes.found} found`,
-      `  requests the restarted replicas took: ${Object.entries(after.requestsPerRestartedReplica).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    rows.push(
+      ['after restarting them', `${after.load.sent} requests, ${after.load.failed} failed; writes ${after.writes.acknowledged} acknowledged, ${after.writes.found} found`],
+      ['  requests the restarted replicas took', Object.entries(after.requestsPerRestartedReplica).map(([k, v]) => `${k} ${v}`).join(', ')],
     );
   }
-  console.log(lines.join('\n'));
+  console.log(formatTable(['measured', 'result'], rows));
   for (const f of report.failures) console.log(`  failed ${f.kind} (HTTP ${f.status}): ${f.error}`);
 }
 

@@ -209,6 +209,8 @@ export function formatTable(head: readonly string[], rows: readonly (readonly (s
   const table = new Table({
     head: [...head],
     style: { head: [], border: [] },
+    // one line per row: no rule between rows
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     colAligns: head.map((_, i) => (rows.length > 0 && rows.every((r) => typeof r[i] === 'number') ? 'right' : 'left')),
   });
   for (const row of rows) table.push(row.map((cell) => (typeof cell === 'number' ? cell.toLocaleString('en-US') : cell)));

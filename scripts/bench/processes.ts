@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../ferretdb.js';
-import { ProcessGroup, answers, waitFor } from '../processes.js';
+import { answers, waitFor, type ProcessGroup } from '../processes.js';
 
 export const SUBGRAPH_NAMES = ['organisations', 'mandates', 'agreements', 'support'] as const;
 export type BenchSubgraph = (typeof SUBGRAPH_NAMES)[number];

@@ -102,10 +102,10 @@ describe('importing agreements signed before 15 August 2022', () => {
         env: { ...process.env, MONGODB_URI: databaseUri(), DB_PREFIX: prefix },
       });
     const first = await run();
-    expect(first.stdout).toContain('imported:  1');
+    expect(first.stdout).toMatch(/│ imported +│ +1 │/);
     expect(first.stdout).toContain('line 2: imp-50200-oso (board 50200, OSO)');
     const second = await run();
-    expect(second.stdout).toContain('imported:  0');
-    expect(second.stdout).toContain('already imported, unchanged: 1');
+    expect(second.stdout).toMatch(/│ imported +│ +0 │/);
+    expect(second.stdout).toMatch(/│ already imported, unchanged +│ +1 │/);
   }, 60_000);
 });

@@ -7,23 +7,27 @@
  */
 import { readFileSync } from 'node:fs';
 import { connectDatabase, databaseName } from '@osr/common';
-import { messageOf, type CommandSpec } from '@osr/common/cli';
+import { formatTable, messageOf, type CommandSpec } from '@osr/common/cli';
 import { importAgreements, type ImportReport } from '../import.js';
 import { AgreementsRepository } from '../repository.js';
 
 export function formatReport(report: ImportReport): string {
   const ref = (r: { line: number; id: string; board: string; type: string }) => `    line ${r.line}: ${r.id} (board ${r.board}, ${r.type})`;
+  const counts = formatTable(['rows', 'count'], [
+    ['imported', report.imported.length],
+    ['already imported, unchanged', report.unchanged.length],
+    ['already imported with other data (left as it is)', report.differing.length],
+    ['skipped (the board already has such an agreement)', report.skipped.length],
+    ['rejected', report.rejected.length],
+  ]);
+  const section = (title: string, lines: string[]) => (lines.length ? [`  ${title}:`, ...lines] : []);
   return [
     `Import of agreements signed before 15 August 2022${report.dryRun ? ' (dry run: nothing written)' : ''} from ${report.file} (${report.encoding ?? 'unreadable'}, ${report.rows} rows)`,
-    `  imported:  ${report.imported.length}`,
-    ...report.imported.map(ref),
-    `  already imported, unchanged: ${report.unchanged.length}`,
-    `  already imported with other data (left as it is): ${report.differing.length}`,
-    ...report.differing.map((r) => `${ref(r)}: ${r.reason}`),
-    `  skipped (the board already has such an agreement): ${report.skipped.length}`,
-    ...report.skipped.map((r) => `${ref(r)}: ${r.reason}`),
-    `  rejected rows: ${report.rejected.length}`,
-    ...report.rejected.map((r) => `    line ${r.line}: ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`),
+    ...counts.split('\n').map((line) => `  ${line}`),
+    ...section('imported', report.imported.map(ref)),
+    ...section('already imported with other data', report.differing.map((r) => `${ref(r)}: ${r.reason}`)),
+    ...section('skipped', report.skipped.map((r) => `${ref(r)}: ${r.reason}`)),
+    ...section('rejected rows', report.rejected.map((r) => `    line ${r.line}: ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`)),
   ].join('\n');
 }
 

@@ -8,6 +8,7 @@
  * bulk replacements go through a journal that the next import completes after a crash.
  */
 import { randomBytes } from 'node:crypto';
+import { formatTable } from '@osr/common/cli';
 import type { OrganisationChangeDocument, Sector } from '../documents.js';
 import { SWAP_CHUNK, type DocumentWrites, type ImportCollection, type OrganisationsRepository } from '../repository.js';
 import { planImport, type EntityCounts, type PlanCounts } from './plan.js';
@@ -305,15 +306,19 @@ export async function importRio(
 
 /** The report as text lines, for people (the CLI prints these). */
 export function formatReport(report: ImportReport): string[] {
-  const c = (e: object) => Object.entries(e).map(([k, v]) => `${k} ${v}`).join(', ');
+  const kinds: [string, Record<string, number>][] = [
+    ['boards', { ...report.boards }],
+    ['schools', { ...report.schools }],
+    ['samenwerkingsverbanden', { ...report.samenwerkingsverbanden }],
+    ['vestigingen', { ...report.vestigingen }],
+  ];
+  const columns = [...new Set(kinds.flatMap(([, counts]) => Object.keys(counts)))];
+  const table = formatTable(['', ...columns], kinds.map(([kind, counts]) => [kind, ...columns.map((c) => counts[c] ?? 0)]));
   const lines = [
     `${report.dryRun ? 'Dry run (nothing written)' : 'Import'} ${report.importId}: ${report.mode} ${report.format.toUpperCase()} ${report.source} (${report.encoding})`,
     `  data of ${report.referenceDate}, taken ${report.syncedAt}; ${report.recordsRead} records read; import took ${(report.durationMs / 1000).toFixed(1)} s`,
     `  created ${report.created}, updated ${report.updated}, ended ${report.ended}, moved ${report.moved}, unchanged ${report.unchanged}, rejected ${report.rejected}`,
-    `  boards: ${c(report.boards)}`,
-    `  schools: ${c(report.schools)}`,
-    `  samenwerkingsverbanden: ${c(report.samenwerkingsverbanden)}`,
-    `  vestigingen: ${c(report.vestigingen)}`,
+    ...table.split('\n').map((line) => `  ${line}`),
     `  change feed: ${report.changes} ${report.dryRun ? 'entries would be added' : 'entries added'}`,
   ];
   if (report.notices.length) {
