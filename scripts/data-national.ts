@@ -8,7 +8,7 @@
  * through the importers, so it lives here rather than in one package. Progress bars on a
  * terminal, a line per 10% otherwise. Exit 0 when loaded, 1 when nothing could be done.
  */
-import { formatTable, messageOf, wholeNumberProblem, type CommandSpec } from '@osr/common/cli';
+import { formatTable, messageOf, wholeNumberOption, type CommandSpec } from '@osr/common/cli';
 import type { LoadedData } from './bench/data.js';
 
 export const dataNational: CommandSpec = {
@@ -26,18 +26,14 @@ export const dataNational: CommandSpec = {
     { flags: '--seed <n>', description: 'the generator seed (the same seed, the same set)', default: '20261101' },
   ],
   async run(_args, values, { out, env, withDatabase, progress }) {
-    const wholeNumber = (name: string, text: string, min: number, max: number): number => {
-      const problem = wholeNumberProblem(text, min, max);
-      if (problem) out.fail(`--${name} ${problem}`);
-      return Number(text);
-    };
-    const boards = wholeNumber('boards', String(values['boards']), 1, 5000);
-    const schools = wholeNumber('schools', String(values['schools']), 1, 50_000);
+    const wholeNumber = (name: string, value: unknown, min: number, max: number): number => wholeNumberOption(out, `--${name}`, value, min, max);
+    const boards = wholeNumber('boards', values['boards'], 1, 5000);
+    const schools = wholeNumber('schools', values['schools'], 1, 50_000);
     if (schools < boards) out.fail(`--schools ${schools} is fewer than --boards ${boards}: every board has at least one school`);
-    const mandates = wholeNumber('mandates', String(values['mandates']), 0, 500_000);
-    const moves = wholeNumber('moves', String(values['moves']), 0, 1000);
-    const migrate = values['migrate'] === 'all' ? 'all' : wholeNumber('migrate', String(values['migrate']), 0, 50_000);
-    const seed = wholeNumber('seed', String(values['seed']), 1, 2 ** 31 - 1);
+    const mandates = wholeNumber('mandates', values['mandates'], 0, 500_000);
+    const moves = wholeNumber('moves', values['moves'], 0, 1000);
+    const migrate = values['migrate'] === 'all' ? 'all' : wholeNumber('migrate', values['migrate'], 0, 50_000);
+    const seed = wholeNumber('seed', values['seed'], 1, 2 ** 31 - 1);
 
     // The generator and the importers load only when the set is loaded, not for --help.
     const { loadBenchData } = await import('./bench/data.js');

@@ -125,6 +125,19 @@ function context(spec: CommandSpec, out: CommandContext['out'], env: CommandEnvi
       const { withDatabaseServer } = await import('./cli-support.js');
       return withDatabaseServer(work, log);
     },
+    withSubgraphDatabase(name, work) {
+      return this.withDatabase(async (uri) => {
+        const { connectDatabase, databaseName, redactUri } = await import('@osr/common');
+        const database = await connectDatabase(uri, databaseName(env.prefix, name)).catch((err: unknown) =>
+          out.fail(`Cannot reach the database at ${redactUri(uri)}: ${err instanceof Error ? err.message : String(err)}`),
+        );
+        try {
+          return await work(database, uri);
+        } finally {
+          await database.close();
+        }
+      });
+    },
     async peer(name, uri) {
       const url = process.env['ORGANISATIONS_URL'];
       const secret = process.env['OSR_IDENTITY_SECRET'];

@@ -8,7 +8,7 @@
  * described in test/support/rio-api-server.ts. It serves until Ctrl-C (exit 0).
  */
 import { readFileSync } from 'node:fs';
-import { messageOf, wholeNumberProblem, type CommandSpec } from '@osr/common/cli';
+import { messageOf, wholeNumberOption, type CommandSpec } from '@osr/common/cli';
 
 export const rioApiServer: CommandSpec = {
   group: 'rio',
@@ -31,13 +31,10 @@ export const rioApiServer: CommandSpec = {
     { flags: '--malformed', description: 'fault: serve a few broken records' },
   ],
   async run(_args, values, { out }) {
-    const number = (name: string, min: number, max: number): number => {
-      const text = String(values[name]);
-      const problem = wholeNumberProblem(text, min, max);
-      if (problem) out.fail(`--${name} ${problem}`);
-      return Number(text);
-    };
-    const optional = (name: string, min: number, max: number) => (values[name] === undefined ? null : number(name, min, max));
+    // commander's keys are camelCase: --delay-ms is delayMs
+    const number = (key: string, min: number, max: number): number =>
+      wholeNumberOption(out, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, values[key], min, max);
+    const optional = (key: string, min: number, max: number) => (values[key] === undefined ? null : number(key, min, max));
     const port = number('port', 0, 65_535);
     const faults = {
       delayMs: number('delayMs', 0, 600_000),

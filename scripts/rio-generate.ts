@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { messageOf, wholeNumberProblem, type CommandSpec } from '@osr/common/cli';
+import { messageOf, wholeNumberOption, type CommandSpec } from '@osr/common/cli';
 
 export const rioGenerate: CommandSpec = {
   group: 'rio',
@@ -21,15 +21,9 @@ export const rioGenerate: CommandSpec = {
     { flags: '--seed <n>', description: 'the generator seed (the same seed, the same set)', default: '20261101' },
   ],
   async run(args, values, { out }) {
-    const number = (name: string, min: number, max: number): number => {
-      const text = String(values[name]);
-      const problem = wholeNumberProblem(text, min, max);
-      if (problem) out.fail(`--${name} ${problem}`);
-      return Number(text);
-    };
-    const boards = number('boards', 1, 5000);
-    const schools = number('schools', 1, 50_000);
-    const seed = number('seed', 1, 2 ** 31 - 1);
+    const boards = wholeNumberOption(out, '--boards', values['boards'], 1, 5000);
+    const schools = wholeNumberOption(out, '--schools', values['schools'], 1, 50_000);
+    const seed = wholeNumberOption(out, '--seed', values['seed'], 1, 2 ** 31 - 1);
     if (schools < boards) out.fail(`--schools ${schools} is fewer than --boards ${boards}: every board needs a school`);
     const outdir = resolve(args[0]!);
     const { generateNationalSet } = await import('@osr/subgraph-organisations/rio/generate');

@@ -17,6 +17,7 @@
  * to stderr either way.
  */
 import cliProgress from 'cli-progress';
+import type { Database, SubgraphName } from './db.js';
 import Table from 'cli-table3';
 
 export type ExitCode = 0 | 1 | 2;
@@ -97,6 +98,14 @@ export function wholeNumberProblem(text: string | undefined, min: number, max: n
   const n = Number(text);
   if (text === undefined || !/^\d+$/.test(text) || n < min || n > max) return `${JSON.stringify(text ?? '')} is invalid: a whole number from ${min} to ${max}`;
   return null;
+}
+
+/** A command's whole-number option (its text as commander gives it) within [min, max]; else the command fails naming the option (exit 1). */
+export function wholeNumberOption(out: CommandOutput, flag: string, value: unknown, min: number, max: number): number {
+  const text = typeof value === 'string' ? value : undefined;
+  const problem = wholeNumberProblem(text, min, max);
+  if (problem) out.fail(`${flag} ${problem}`);
+  return Number(text);
 }
 
 /** Nearest-rank percentile of sorted values (0 for none). */
@@ -255,6 +264,12 @@ export interface CommandContext {
    * a running `npm start`; else an embedded server of its own on the data folder, stopped afterwards.
    */
   withDatabase<T>(work: (uri: string) => Promise<T>): Promise<T>;
+  /**
+   * withDatabase, connected to one subgraph's database (DB_PREFIX + name): a server that cannot
+   * be reached fails the command (exit 1, "Cannot reach the database at ..." with the address
+   * redacted); the connection is closed when work ends, whatever happens.
+   */
+  withSubgraphDatabase<T>(name: SubgraphName, work: (database: Database, uri: string) => Promise<T>): Promise<T>;
   /**
    * A subgraph's API: the running system's (ORGANISATIONS_URL and OSR_IDENTITY_SECRET set),
    * else one served in-process on the same database for this run.

@@ -6,7 +6,6 @@
  * landed); 1 nothing done (usage or file error, database unreachable, every row rejected).
  */
 import { readFileSync } from 'node:fs';
-import { connectDatabase, databaseName } from '@osr/common';
 import { formatTable, messageOf, type CommandSpec } from '@osr/common/cli';
 import { importAgreements, type ImportReport } from '../import.js';
 import { AgreementsRepository } from '../repository.js';
@@ -38,7 +37,7 @@ export const agreementsImport: CommandSpec = {
   summary: 'import agreements signed before 15 August 2022 from a CSV file',
   arguments: [{ name: '<agreements.csv>', description: 'the file (format in docs/agreements-and-support.md)' }],
   options: [{ flags: '--dry-run', description: 'report what would be imported, write nothing' }],
-  async run(args, options, { out, env, withDatabase }) {
+  async run(args, options, { out, withSubgraphDatabase }) {
     const path = args[0] ?? '';
     let bytes!: Buffer;
     try {
@@ -47,15 +46,10 @@ export const agreementsImport: CommandSpec = {
       out.fail(`cannot read ${path}: ${(err as Error).message}`);
     }
     try {
-      const report = await withDatabase(async (uri) => {
-        const database = await connectDatabase(uri, databaseName(env.prefix, 'agreements'));
-        try {
-          const repository = new AgreementsRepository(database.db);
-          await repository.ensureIndexes();
-          return await importAgreements(bytes, { repository, file: path, dryRun: options['dryRun'] === true });
-        } finally {
-          await database.close();
-        }
+      const report = await withSubgraphDatabase('agreements', async (database) => {
+        const repository = new AgreementsRepository(database.db);
+        await repository.ensureIndexes();
+        return importAgreements(bytes, { repository, file: path, dryRun: options['dryRun'] === true });
       });
       const notTaken = report.rejected.length + report.skipped.length + report.differing.length;
       const exitCode = notTaken === 0 ? 0 : report.imported.length + report.unchanged.length > 0 ? 2 : 1;

@@ -12,11 +12,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { connectDatabase, databaseName, isoDateProblem, redactUri, todayInNetherlands } from '@osr/common';
+import { isoDateProblem, todayInNetherlands } from '@osr/common';
 import { exitCodeOf, messageOf, type CommandContext, type CommandSpec, type Progress } from '@osr/common/cli';
 import { SECTORS, type Sector } from '../documents.js';
-import { OrganisationsRepository } from '../repository.js';
 import { ImportBusyError, ImportFileError, formatReport, importRio, type ImportProgress } from '../rio/import.js';
+import { withOrganisations } from './repository.js';
 
 const USAGE =
   'usage: osr rio import <file.json|file.csv> [--delta] [--dry-run] [--synced-at 2026-11-01T06:00:00Z] [--reference-date 2026-11-01] [--json] [--allow-mass-end]\n' +
@@ -40,7 +40,8 @@ function progressPrinter(progress: CommandContext['progress']) {
   };
 }
 
-async function run(positionals: string[], options: Record<string, unknown>, { out, env, withDatabase, progress }: CommandContext): Promise<void> {
+async function run(positionals: string[], options: Record<string, unknown>, ctx: CommandContext): Promise<void> {
+  const { out, progress } = ctx;
   const fail: (message: string) => never = (message) => out.fail(message);
   const values = {
     delta: options['delta'] === true,
@@ -88,14 +89,9 @@ async function run(positionals: string[], options: Record<string, unknown>, { ou
   }
 
   let exitCode = 0;
-  // MONGODB_URI, else the embedded database of a running `npm start`, else one of its own.
-  await withDatabase(async (uri) => {
-    const database = await connectDatabase(uri, databaseName(env.prefix, 'organisations')).catch((err: Error) =>
-      fail(`Cannot reach the database at ${redactUri(uri)}: ${err.message}`),
-    );
+  // MONGODB_URI, else the embedded database of a running `osr start`, else one of its own.
+  await withOrganisations(ctx, async (repository) => {
     try {
-      const repository = new OrganisationsRepository(database.db);
-      await repository.ensureIndexes();
       const report = await importRio(
         repository,
         { name: positionals[0]!, bytes, ...(boardsFile ? { boards: { name: boardsFile.name, bytes: boardsFile.bytes } } : {}) },
@@ -123,8 +119,6 @@ async function run(positionals: string[], options: Record<string, unknown>, { ou
       if (err instanceof ImportFileError || err instanceof ImportBusyError) {
         fail(`Nothing imported: ${err.message}`);
       } else throw err;
-    } finally {
-      await database.close();
     }
   }).catch((err: unknown) => fail(`Nothing imported: ${messageOf(err)}`));
   process.exitCode = exitCode;

@@ -11,15 +11,15 @@
  * every outcome, errors included.
  */
 import { z } from 'zod';
-import { ConfigError, connectDatabase, createLogger, databaseName, isoDateProblem, parseConfig, redactUri } from '@osr/common';
-import { exitCodeOf, messageOf, type CommandSpec, type ExitCode } from '@osr/common/cli';
-import { OrganisationsRepository } from '../repository.js';
+import { ConfigError, createLogger, isoDateProblem, parseConfig } from '@osr/common';
+import { exitCodeOf, messageOf, type CommandContext, type CommandSpec, type ExitCode } from '@osr/common/cli';
 import { ImportBusyError, ImportFileError, formatReport } from '../rio/import.js';
 import { syncBoard } from '../rio/board-sync.js';
 import { RioApiError } from '../rio/api-client.js';
 import { RioSyncBusyError, runRioSync, type RioSyncProgress } from '../rio/sync.js';
 import { rioSyncConfig, rioSyncEnvSchema } from '../rio/sync-config.js';
 import { RioSyncRepository } from '../rio/sync-repository.js';
+import { withOrganisations } from './repository.js';
 
 const USAGE = 'usage: osr rio sync [--board 41234] [--reference-date 2026-11-01] [--json] [--allow-mass-end]   (needs RIO_API_URL, RIO_API_KEY)';
 
@@ -27,7 +27,8 @@ const environment = rioSyncEnvSchema.extend({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
 
-async function run(options: Record<string, unknown>, { out, env, withDatabase, progress }: Parameters<CommandSpec['run']>[2]): Promise<void> {
+async function run(options: Record<string, unknown>, ctx: CommandContext): Promise<void> {
+  const { out, progress } = ctx;
   const fail: (message: string) => never = (message) => out.fail(message);
   const values = {
     board: options['board'] as string | undefined,
@@ -68,13 +69,8 @@ async function run(options: Record<string, unknown>, { out, env, withDatabase, p
     else if (p.phase === 'importing') console.error('[rio:sync] importing');
   };
   let exitCode = 0;
-  await withDatabase(async (uri) => {
-    const database = await connectDatabase(uri, databaseName(env.prefix, 'organisations')).catch((err: Error) =>
-      fail(`Cannot reach the database at ${redactUri(uri)}: ${err.message}`),
-    );
+  await withOrganisations(ctx, async (repository, database) => {
     try {
-      const repository = new OrganisationsRepository(database.db);
-      await repository.ensureIndexes();
       if (board) {
         // One board by its relation links, imported as a delta (no lock of its own: the import's).
         try {
@@ -117,8 +113,6 @@ async function run(options: Record<string, unknown>, { out, env, withDatabase, p
     } catch (err) {
       if (err instanceof RioSyncBusyError) fail(`Nothing synced: ${err.message}`);
       throw err;
-    } finally {
-      await database.close();
     }
   }).catch((err: unknown) => fail(`Nothing synced: ${messageOf(err)}`));
   process.exitCode = exitCode;
