@@ -117,16 +117,18 @@ async function checkedEnvironment(): Promise<CommandEnvironment> {
 
 function context(spec: CommandSpec, out: CommandContext['out'], env: CommandEnvironment, progress: CommandContext['progress']): CommandContext {
   const log = (line: string) => console.error(`[${spec.alias}] ${line}`);
+  const withDatabase: CommandContext['withDatabase'] = async (work) => {
+    const { withDatabaseServer } = await import('./cli-support.js');
+    return withDatabaseServer(work, log);
+  };
+  // Plain functions, not methods: commands take them out of the context.
   return {
     out,
     env,
     progress,
-    async withDatabase(work) {
-      const { withDatabaseServer } = await import('./cli-support.js');
-      return withDatabaseServer(work, log);
-    },
+    withDatabase,
     withSubgraphDatabase(name, work) {
-      return this.withDatabase(async (uri) => {
+      return withDatabase(async (uri) => {
         const { connectDatabase, databaseName, redactUri } = await import('@osr/common');
         const database = await connectDatabase(uri, databaseName(env.prefix, name)).catch((err: unknown) =>
           out.fail(`Cannot reach the database at ${redactUri(uri)}: ${err instanceof Error ? err.message : String(err)}`),
