@@ -5,18 +5,10 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dbPrefixSchema } from '@osr/common';
 import { repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 
 export function dataDir(): string {
   return process.env['OSR_DATA_DIR'] || join(repoRoot, '.data');
-}
-
-/** DB_PREFIX checked by the one rule (@osr/common's dbPrefixSchema); the osr command line checks it before any command. */
-export function dbPrefix(): string {
-  const parsed = dbPrefixSchema.safeParse(process.env['DB_PREFIX'] || undefined);
-  if (!parsed.success) throw new Error(`DB_PREFIX: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return parsed.data;
 }
 
 /** The embedded database's folder (PostgreSQL cluster and password) under a data folder. */

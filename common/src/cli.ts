@@ -115,7 +115,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * Options of a script outside \`osr\` (the benchmarks) parsed with the same outcomes as a
+ * Options of a script outside `osr` (the benchmarks) parsed with the same outcomes as a
  * command's: --help prints the usage (exit 0); an unknown or malformed option, a number out
  * of range or an unknown name prints the message and the usage, and nothing is done (exit 1).
  */
