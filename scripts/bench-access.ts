@@ -3,10 +3,11 @@
  *
  * Whether a refusal tells "exists but not yours" from "missing" by its time. Starts the system
  * as `npm start` does (FerretDB in a temporary folder with the demo data, the four subgraphs
- * and the gateway as child processes), then for each operation that takes a mandate,
- * agreement, review item or school sends the two requests a caller without rights can make:
- * one naming another board's (or supplier's) existing record, one naming an id of the same
- * length that does not exist. Both must get the same answer (checked on every request). The
+ * and the gateway as child processes), then for each operation of test/corpus/refusal-pairs.ts
+ * (those that name a mandate, agreement or school) sends the two requests a caller without
+ * rights can make: one naming another board's (or supplier's) existing record, one naming a
+ * record of the same length that does not exist. Both must get the same answer (checked on
+ * every request; exit 1 when they differ). The
  * two are sent alternately, `repeat` times each after `warmup` rounds, and the table gives
  * each one's median wall time through the gateway side by side, their difference, and the
  * database commands of all subgraphs per request (OSR_COUNT_DB_COMMANDS; median).
@@ -23,6 +24,7 @@ import { letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.j
 import { parseOptions, percentile, runAndExit } from './bench/cli.js';
 import { post, ProcessGroup, startGateway, startSubgraphs, waitFor } from './bench/processes.js';
 import { seedDemo } from './seed-lib.js';
+import { answerWithoutIds, REFUSAL_PAIRS, type RefusalCaller, type RefusalPair } from '../test/corpus/refusal-pairs.js';
 
 const USAGE = 'usage: npm run bench:access -- [--repeat 25] [--warmup 3] [--only name,...]';
 const { values, wholeNumber } = parseOptions(() => parseArgs({
@@ -37,61 +39,11 @@ const repeat = wholeNumber('repeat', values.repeat, 1, 1_000);
 const warmup = wholeNumber('warmup', values.warmup, 0, 100);
 const say = (line: string) => console.log(`[bench:access] ${line}`);
 
-type Caller = 'otherBoard' | 'otherBoardSigner' | 'supplier';
-
-/** One operation: the request with `$id` (or a school) filled in, for the existing record and the missing one. */
-interface Pair {
-  name: string;
-  caller: Caller;
-  query: string;
-  existing: Record<string, unknown>;
-  missing: Record<string, unknown>;
-}
-
-// Ids of the demo data (board 41234's) and ids of the same length that do not exist.
-const MANDATE = 'm-00AV-OSO_OV-voorbeeld-las-2022-08-15';
-const NO_MANDATE = 'm-00AV-OSO_OV-voorbeeld-las-2022-08-16';
-const AGREEMENT = 'a-41234-oso';
-const NO_AGREEMENT = 'a-41239-oso';
-
-const PAIRS: Pair[] = [
-  { name: 'mandate(id)', caller: 'otherBoard', query: 'query ($id: ID!) { mandate(id: $id) { id } }', existing: { id: MANDATE }, missing: { id: NO_MANDATE } },
-  { name: 'mandate(id), supplier', caller: 'supplier', query: 'query ($id: ID!) { mandate(id: $id) { id } }', existing: { id: MANDATE }, missing: { id: NO_MANDATE } },
-  {
-    name: 'endMandate',
-    caller: 'otherBoard',
-    query: 'mutation ($id: ID!) { endMandate(input: { id: $id, endDate: "2099-12-31", expectedVersion: 1 }) { mandates { id } } }',
-    existing: { id: MANDATE },
-    missing: { id: NO_MANDATE },
-  },
-  { name: 'markMandatesReviewed', caller: 'otherBoard', query: 'mutation ($id: ID!) { markMandatesReviewed(ids: [$id]) { mandates { id } } }', existing: { id: MANDATE }, missing: { id: NO_MANDATE } },
-  { name: 'confirmMandates', caller: 'otherBoard', query: 'mutation ($id: ID!) { confirmMandates(board: "42001", ids: [$id]) { newlyConfirmed } }', existing: { id: MANDATE }, missing: { id: NO_MANDATE } },
-  {
-    name: 'grantMandate (school)',
-    caller: 'otherBoard',
-    query: 'mutation ($brin: ID!) { grantMandate(input: { service: OSO_OV, systemId: "voorbeeld-las", brin: $brin, bevoegdGezagNummer: "42001", startDate: "2099-01-01" }) { mandates { id } } }',
-    existing: { brin: '00AV' },
-    missing: { brin: '99ZZ' },
-  },
-  {
-    name: 'switchSystem (school)',
-    caller: 'otherBoard',
-    query: 'mutation ($brin: ID!) { switchSystem(input: { brin: $brin, service: OSO_OV, fromSystemId: "voorbeeld-las", toSystemId: "ldd-las", startDate: "2099-01-01" }) { mandates { id } } }',
-    existing: { brin: '00AV' },
-    missing: { brin: '99ZZ' },
-  },
-  { name: 'agreement(id)', caller: 'otherBoard', query: 'query ($id: ID!) { agreement(id: $id) { status } }', existing: { id: AGREEMENT }, missing: { id: NO_AGREEMENT } },
-  { name: 'terminateAgreement', caller: 'otherBoard', query: 'mutation ($id: ID!) { terminateAgreement(id: $id, endDate: "2099-12-31", reason: "ends") { id } }', existing: { id: AGREEMENT }, missing: { id: NO_AGREEMENT } },
-  { name: 'withdrawAgreement', caller: 'otherBoard', query: 'mutation ($id: ID!) { withdrawAgreement(id: $id) { id } }', existing: { id: AGREEMENT }, missing: { id: NO_AGREEMENT } },
-  { name: 'requestSwvExtension', caller: 'otherBoard', query: 'mutation ($id: ID!) { requestSwvExtension(agreementId: $id) { id } }', existing: { id: AGREEMENT }, missing: { id: NO_AGREEMENT } },
-  { name: 'signAgreement', caller: 'otherBoardSigner', query: `mutation ($id: ID!) { signAgreement(id: $id, contentHash: "${'0'.repeat(64)}") { id } }`, existing: { id: AGREEMENT }, missing: { id: NO_AGREEMENT } },
-];
-
 const selected = values.only ? values.only.split(',').map((s) => s.trim()) : null;
 if (selected) {
-  const unknown = selected.filter((s) => !PAIRS.some((p) => p.name === s));
+  const unknown = selected.filter((s) => !REFUSAL_PAIRS.some((p) => p.name === s));
   if (unknown.length) {
-    console.error(`--only: unknown ${unknown.join(', ')} (known: ${PAIRS.map((p) => p.name).join(', ')})\n${USAGE}`);
+    console.error(`--only: unknown ${unknown.join(', ')} (known: ${REFUSAL_PAIRS.map((p) => p.name).join(', ')})\n${USAGE}`);
     process.exit(2);
   }
 }
@@ -107,13 +59,6 @@ async function stopAll() {
   rmSync(workDir, { recursive: true, force: true });
 }
 
-/** The answer with the ids taken out: what a caller can compare. */
-function answerShape(text: string, ids: Record<string, unknown>): string {
-  let shape = text;
-  for (const value of Object.values(ids)) shape = shape.split(String(value)).join('<id>');
-  return shape;
-}
-
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 async function main(): Promise<number> {
@@ -124,7 +69,7 @@ async function main(): Promise<number> {
   const keys = await ensureDevKeys(join(workDir, 'keys'));
   const privateKey = readPrivateKey(keys);
   const sign = (claims: TokenClaims) => signDevToken(privateKey, claims, { expiresIn: '1h' });
-  const tokens: Record<Caller, string> = {
+  const tokens: Record<RefusalCaller, string> = {
     otherBoard: await sign({ sub: 'bench-42001', name: 'Bench board', role: 'BOARD', board: '42001', rights: ['OSR_TOEGANG'] }),
     otherBoardSigner: await sign({ sub: 'bench-42001-signer', name: 'Bench signer', role: 'BOARD', board: '42001', rights: ['OSR_TOEGANG', 'KENNISNET_ONDERTEKENEN'] }),
     supplier: await sign({ sub: 'bench-supplier', name: 'Bench supplier', role: 'SUPPLIER', supplier: SUPPLIER_B.oin }),
@@ -140,17 +85,17 @@ async function main(): Promise<number> {
     const counts = await Promise.all(subgraphs.counters.map(async (url) => ((await (await fetch(url)).json()) as { count: number }).count));
     return counts.reduce((a, b) => a + b, 0);
   };
-  const send = async (pair: Pair, variables: Record<string, unknown>) => {
+  const send = async (pair: RefusalPair, variables: Record<string, string>) => {
     const before = await commands();
     const started = performance.now();
     const res = await post(gateway.url, JSON.stringify({ query: pair.query, variables }), { authorization: `Bearer ${tokens[pair.caller]}` });
     const ms = performance.now() - started;
-    return { ms, commands: (await commands()) - before, shape: answerShape(res.text, variables), status: res.status };
+    return { ms, commands: (await commands()) - before, shape: answerWithoutIds(res.text, variables), status: res.status };
   };
 
   const rows: (string | number)[][] = [];
   let different = 0;
-  for (const pair of PAIRS.filter((p) => !selected || selected.includes(p.name))) {
+  for (const pair of REFUSAL_PAIRS.filter((p) => !selected || selected.includes(p.name))) {
     const times = { existing: [] as number[], missing: [] as number[] };
     const counts = { existing: [] as number[], missing: [] as number[] };
     let shapes: { existing: string; missing: string } | null = null;
@@ -174,7 +119,7 @@ async function main(): Promise<number> {
     const e = median(times.existing);
     const m = median(times.missing);
     const round1 = (x: number) => Math.round(x * 10) / 10;
-    rows.push([pair.name, pair.caller, round1(e), round1(m), round1(e - m), median(counts.existing), median(counts.missing)]);
+    rows.push([pair.name, pair.caller, round1(e), round1(m), round1(e - m) || 0, median(counts.existing), median(counts.missing)]);
     say(`${pair.name}: existing ${e.toFixed(1)} ms, missing ${m.toFixed(1)} ms`);
   }
   console.log(formatTable(['operation', 'caller', 'not yours: median ms', 'missing: median ms', 'difference ms', 'not yours: db commands', 'missing: db commands'], rows));

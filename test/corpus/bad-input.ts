@@ -221,6 +221,9 @@ const LEAK_CASES: BadInputCase[] = [
     { name: `${name} without a token is refused before the lookup`, query: query('a-41234-oso'), expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['board 41234', 'a-41234-oso']) },
     { name: `${name} by a supplier is refused before the lookup`, query: query('a-99999-none'), caller: 'supplier', expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['a-99999-none']) },
   ]),
+  // Review items: the caller's rights before the lookup; a missing id answers as another board's item would.
+  { name: 'resolveReviewItem of an id that does not exist by a board names nothing', query: 'mutation { resolveReviewItem(id: "r-41234-000000000000") { id } }', caller: 'otherBoard', expect: refusedHiding('does not exist or is not yours to resolve', ['No review item']) },
+  { name: 'resolveReviewItem without a token is refused before the lookup', query: 'mutation { resolveReviewItem(id: "r-41234-000000000000") { id } }', expect: refusedHiding('may resolve review items', ['No review item']) },
   // Issue 17.7: who reviewed a mandate (a person's name) follows the history's rule.
   { name: "supplier asks who reviewed its system's mandate", query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', caller: 'supplier', expect: bad('FORBIDDEN', 'who reviewed') },
 ];

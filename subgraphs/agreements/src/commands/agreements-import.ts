@@ -12,7 +12,7 @@ import { importAgreements, type ImportReport } from '../import.js';
 import { AgreementsRepository } from '../repository.js';
 
 export function formatReport(report: ImportReport): string {
-  const ref = (r: { line: number; id: string; board: string; type: string }) => `    line ${r.line}: ${r.id} (board ${r.board}, ${r.type})`;
+  const ref = (r: { line: number; id: string | null; board: string; type: string }) => `    line ${r.line}: ${r.id ?? 'a new agreement'} (board ${r.board}, ${r.type})`;
   return [
     `Import of agreements signed before 15 August 2022${report.dryRun ? ' (dry run: nothing written)' : ''} from ${report.file} (${report.encoding ?? 'unreadable'}, ${report.rows} rows)`,
     `  imported:  ${report.imported.length}`,
