@@ -316,6 +316,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     jsonShape: { ...DEFAULT_JSON_SHAPE, ...options.jsonShape },
     extraRoutes: routes,
     precheck,
+    // the body's size and shape are limits; a body that is no JSON, no UTF-8 or of another type is invalid
+    onRefused: (err) => metrics.refused.inc({ reason: err.code === 'QUERY_LIMIT_EXCEEDED' || err.status === 413 ? 'limits' : 'invalid' }),
     async authenticate(req) {
       const result = await verifier.authenticate(req);
       if (!result.ok) {
