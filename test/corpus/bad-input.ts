@@ -353,6 +353,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'input object with a dotted key', query: 'mutation ($i: GrantMandateInput!) { grantMandate(input: $i) { mandates { id } } }', variables: { i: { service: 'OSO_OV', systemId: 'voorbeeld-las', 'brin.x': '05LM', bevoegdGezagNummer: '41234', startDate: '2027-01-01' } }, caller: 'support', expect: BAD_VARIABLE('is not defined') },
   // Deep nesting, alias bombs, huge pages
   { name: 'deep nesting', query: deepQuery(8), expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'depth' } },
+  { name: '700 unused variables', query: `query (${Array.from({ length: 700 }, (_, i) => `$v${i}: Int`).join(' ')}) { services { code } }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'variable count 700 exceeds the limit of 50' } },
   { name: 'alias bomb', query: `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: services { code }`).join(' ')} }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'alias count' } },
   {
     name: 'fragment fan-out over pages',
