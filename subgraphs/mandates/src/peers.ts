@@ -114,6 +114,12 @@ export function schoolsOfBoardLoader(api: OrganisationsApi, schoolBoards: DataLo
   );
 }
 
+/** A request's loaders of schools' boards: by school, and by board (whose answers prime the first). */
+export function schoolLoaders(api: OrganisationsApi): { schoolBoards: DataLoader<string, SchoolBoards | null>; schoolsOfBoard: DataLoader<string, Map<string, SchoolBoards>> } {
+  const schoolBoards = schoolBoardsLoader(api);
+  return { schoolBoards, schoolsOfBoard: schoolsOfBoardLoader(api, schoolBoards) };
+}
+
 export function organisationsApi(client: PeerClient | null): OrganisationsApi {
   return {
     async schoolOn(brin, date) {

@@ -4,7 +4,7 @@ import type { Context } from './context.js';
 import { FeedFollower } from './feed-follower.js';
 import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
-import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader, schoolsOfBoardLoader } from './peers.js';
+import { agreementsApi, changeFeedApi, organisationsApi, schoolLoaders } from './peers.js';
 import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
@@ -89,22 +89,18 @@ export async function createMandatesServer(
     logger,
     identitySecret,
     extraRoutes: [cacheRoute, ...webhooks.routes],
-    context: async (identity) => {
-      const schoolBoards = schoolBoardsLoader(organisationsPeer);
-      return {
-        identity,
-        repository,
-        loaders: repository.createLoaders(),
-        schoolBoards,
-        schoolsOfBoard: schoolsOfBoardLoader(organisationsPeer, schoolBoards),
-        today: todayInNetherlands(),
-        service,
-        follower,
-        analytics,
-        mandateCheck,
-        webhooks: webhooks.subscriptions,
-      };
-    },
+    context: async (identity) => ({
+      identity,
+      repository,
+      loaders: repository.createLoaders(),
+      ...schoolLoaders(organisationsPeer),
+      today: todayInNetherlands(),
+      service,
+      follower,
+      analytics,
+      mandateCheck,
+      webhooks: webhooks.subscriptions,
+    }),
   });
 
   let timer: NodeJS.Timeout | null = null;
