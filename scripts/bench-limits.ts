@@ -56,6 +56,7 @@ const SHAPES: { name: string; body: string }[] = [
   { name: '9 operations of 300 __typename (under every limit)', body: JSON.stringify({ query: times(9, (o) => `query Q${o} { ${times(300, () => '__typename')} }`, '\n'), operationName: 'Q0' }) },
   { name: '400 unused fragments', body: JSON.stringify({ query: `{ services { code } } ${times(400, (i) => `fragment U${i} on Service { code }`)}` }) },
   { name: '700 variables', body: JSON.stringify({ query: `query (${times(700, (i) => `$v${i}: Int`)}) { services { code } }` }) },
+  { name: '50 unused variables (at the variable limit)', body: JSON.stringify({ query: `query (${times(50, (i) => `$v${i}: Int`)}) { services { code } }` }) },
   { name: 'a 1 MiB comment', body: JSON.stringify({ query: padded('{ services { code } }') }) },
   { name: 'a 1 MiB string argument', body: JSON.stringify({ query: `{ school(brin: "${'x'.repeat(MiB - 200)}") { name } }` }) },
   // The shape of the JSON body (variables, extensions): bounded before it is parsed.

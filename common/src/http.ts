@@ -40,6 +40,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * server answers 408 and closes the connection. Default 20 s.
    */
   requestTimeoutMs?: number;
+  /**
+   * Told of every GraphQL request refused before it reaches the GraphQL server for what its
+   * HTTP body is (size, encoding, JSON, the JSON's shape, content type, method): to count them.
+   */
+  onRefused?(error: HttpError): void;
 }
 
 /** An answer given instead of running a GraphQL request. */
@@ -270,9 +275,16 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       if (url.pathname === '/graphql' || url.pathname === '/') {
         if (req.method !== 'POST' && req.method !== 'GET') {
           res.setHeader('allow', 'GET, POST');
-          throw new HttpError(405, 'Use GET or POST for GraphQL requests');
+          const refused = new HttpError(405, 'Use GET or POST for GraphQL requests');
+          options.onRefused?.(refused);
+          throw refused;
         }
-        await handleGraphQL(req, res, url);
+        try {
+          await handleGraphQL(req, res, url);
+        } catch (err) {
+          if (err instanceof HttpError) options.onRefused?.(err);
+          throw err;
+        }
         return;
       }
       const route = routes.get(`${req.method} ${url.pathname}`);

@@ -40,6 +40,7 @@ export const gatewayEnvSchema = z.object({
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
   MAX_FIELDS: z.coerce.number().int().min(1).max(100_000).default(400),
+  MAX_VARIABLES: z.coerce.number().int().min(0).max(10_000).default(50),
   MAX_COST: z.coerce.number().int().min(1).default(50_000),
   DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Page a field with `first` is priced at when the request omits it (the API's default page). */

@@ -47,6 +47,7 @@ const gateway = await createGateway({
     defaultListSize: config.DEFAULT_LIST_SIZE,
     defaultPageSize: config.DEFAULT_PAGE_SIZE,
     maxVisits: config.MAX_SELECTIONS_VISITED,
+    maxVariables: config.MAX_VARIABLES,
   },
   jsonShape: { maxDepth: config.MAX_JSON_DEPTH, maxKeys: config.MAX_JSON_KEYS, maxValues: config.MAX_JSON_VALUES },
   maxTokens: config.MAX_TOKENS,

@@ -53,6 +53,13 @@ export interface QueryLimits {
   defaultPageSize: number;
   /** Most selections the limit check itself visits in one document (its own work bound). */
   maxVisits: number;
+  /**
+   * Most variables the operations of one document declare together (validation reads every
+   * operation). Validation works per variable (its type, whether and where it is used):
+   * hundreds of them cost tens of milliseconds before any answer, while the API's own
+   * operations declare a handful.
+   */
+  maxVariables: number;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = {
@@ -63,6 +70,7 @@ export const DEFAULT_LIMITS: QueryLimits = {
   defaultListSize: 20,
   defaultPageSize: DEFAULT_PAGE_SIZE,
   maxVisits: 5_000,
+  maxVariables: 50,
 };
 
 /**
@@ -90,7 +98,7 @@ export interface QueryMeasure {
   visits: number;
 }
 
-type LimitName = 'depth' | 'aliases' | 'fields' | 'cost' | 'visits';
+type LimitName = 'depth' | 'aliases' | 'fields' | 'cost' | 'visits' | 'variables';
 
 const LABELS: Record<LimitName, string> = {
   depth: 'depth',
@@ -98,6 +106,7 @@ const LABELS: Record<LimitName, string> = {
   fields: 'field count',
   cost: 'cost',
   visits: 'size (selections visited by the limit check)',
+  variables: 'variable count',
 };
 
 export function limitError(limit: LimitName, value: number, max: number): GraphQLError {
@@ -382,6 +391,9 @@ export function checkDocumentLimits(
   for (const d of document.definitions) {
     if (d.kind === Kind.FRAGMENT_DEFINITION && !fragments.has(d.name.value)) fragments.set(d.name.value, d);
   }
+  let declared = 0;
+  for (const d of document.definitions) if (d.kind === Kind.OPERATION_DEFINITION) declared += d.variableDefinitions?.length ?? 0;
+  if (declared > limits.maxVariables) throw limitError('variables', declared, limits.maxVariables);
   const walk = new Walk(schema, fragments, variables, limits);
   const operations = new Map<string, QueryMeasure>();
   for (const d of document.definitions) {

@@ -112,6 +112,9 @@ export function routingUrls(supergraphSdl: string): Record<string, string> {
  */
 export const DEFAULT_MAX_TOKENS = 3_000;
 
+/** Validation errors reported for one document before validation stops. */
+export const MAX_VALIDATION_ERRORS = 10;
+
 /** Apollo Server's own limit on selections with fragments expanded, behind ours. */
 const APOLLO_MAX_RECURSIVE_SELECTIONS = 100_000;
 
@@ -290,6 +293,10 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     // selections with fragments expanded (a second line behind checkDocumentLimits).
     parseOptions: { maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS },
     maxRecursiveSelections: APOLLO_MAX_RECURSIVE_SELECTIONS,
+    // Each validation error costs the gateway about as much as validating a small document
+    // (Apollo wraps, formats and logs every one): a document with a hundred mistakes gets the
+    // first MAX_VALIDATION_ERRORS and "Validation aborted", which is all a client can act on.
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     persistedQueries: { cache: apqCache },
     // The explorer is served from this gateway (/explorer), never from a CDN.
     plugins: [policy, ApolloServerPluginLandingPageDisabled()],
@@ -316,6 +323,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     jsonShape: { ...DEFAULT_JSON_SHAPE, ...options.jsonShape },
     extraRoutes: routes,
     precheck,
+    // the body's size and shape are limits; a body that is no JSON, no UTF-8 or of another type is invalid
+    onRefused: (err) => metrics.refused.inc({ reason: err.code === 'QUERY_LIMIT_EXCEEDED' || err.status === 413 ? 'limits' : 'invalid' }),
     async authenticate(req) {
       const result = await verifier.authenticate(req);
       if (!result.ok) {

@@ -106,6 +106,24 @@ describe('fragment fan-out (issue 17.2): memoised, stopped at the first limit, b
   });
 });
 
+describe('variables count', () => {
+  const declaring = (n: number) => `query (${Array.from({ length: n }, (_, i) => `$v${i}: ID!`).join(' ')}) { services { code } }`;
+
+  it('refuses an operation declaring more than 50 variables before validation reads them, used or not', () => {
+    expect(refusal(declaring(700))).toEqual({ message: 'Query variable count 700 exceeds the limit of 50', limit: 'variables', value: 700 });
+    expect(refusal(declaring(51)).limit).toBe('variables');
+    // used ones count the same: a list argument can use hundreds
+    const used = `query (${Array.from({ length: 60 }, (_, i) => `$v${i}: ID!`).join(' ')}) { markMandatesReviewed(ids: [${Array.from({ length: 60 }, (_, i) => `$v${i}`).join(', ')}]) { mandates { id } } }`;
+    expect(refusal(used)).toMatchObject({ limit: 'variables', value: 60 });
+  });
+
+  it('counts the variables of every operation in the document (validation reads them all)', () => {
+    const named = (name: string, n: number) => declaring(n).replace('query (', `query ${name} (`);
+    expect(checkDocumentLimits(schema, parse(`${named('A', 25)} ${named('B', 25)}`), {}, DEFAULT_LIMITS).size).toBe(2);
+    expect(refusal(`${named('A', 30)} ${named('B', 30)}`)).toMatchObject({ limit: 'variables', value: 60 });
+  });
+});
+
 describe('meta fields count (issue 17.3)', () => {
   it('counts __typename toward the alias and field limits', () => {
     expect(measure('{ services { __typename a: __typename } }')).toMatchObject({ fields: 3, aliases: 1, cost: 1 + 20 * 2 });

@@ -20,7 +20,7 @@ export interface RunningSubgraphs {
 }
 
 /** The four subgraphs on free ports, each knowing the others; resolves once all are ready. */
-export async function startSubgraphs(group: ProcessGroup, options: { uri: string; prefix: string; identitySecret: string }): Promise<RunningSubgraphs> {
+export async function startSubgraphs(group: ProcessGroup, options: { uri: string; prefix: string; identitySecret: string; env?: Record<string, string> }): Promise<RunningSubgraphs> {
   const ports = {} as Record<BenchSubgraph, number>;
   for (const name of SUBGRAPH_NAMES) ports[name] = await freePort();
   const url = (name: BenchSubgraph) => `http://127.0.0.1:${ports[name]}/graphql`;
@@ -34,6 +34,7 @@ export async function startSubgraphs(group: ProcessGroup, options: { uri: string
       OSR_IDENTITY_SECRET: options.identitySecret,
       OSR_COUNT_DB_COMMANDS: '1',
       MANDATES_FEED_POLL_SECONDS: '0',
+      ...options.env,
     }),
   );
   for (const name of SUBGRAPH_NAMES) await waitFor(name, () => answers(`http://127.0.0.1:${ports[name]}/ready`));

@@ -221,6 +221,9 @@ const LEAK_CASES: BadInputCase[] = [
     { name: `${name} without a token is refused before the lookup`, query: query('a-41234-oso'), expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['board 41234', 'a-41234-oso']) },
     { name: `${name} by a supplier is refused before the lookup`, query: query('a-99999-none'), caller: 'supplier', expect: refusedHiding(name === 'signAgreement' ? 'may sign agreements' : 'may change agreements', ['a-99999-none']) },
   ]),
+  // Review items: the caller's rights before the lookup; a missing id answers as another board's item would.
+  { name: 'resolveReviewItem of an id that does not exist by a board names nothing', query: 'mutation { resolveReviewItem(id: "r-41234-000000000000") { id } }', caller: 'otherBoard', expect: refusedHiding('does not exist or is not yours to resolve', ['No review item']) },
+  { name: 'resolveReviewItem without a token is refused before the lookup', query: 'mutation { resolveReviewItem(id: "r-41234-000000000000") { id } }', expect: refusedHiding('may resolve review items', ['No review item']) },
   // Issue 17.7: who reviewed a mandate (a person's name) follows the history's rule.
   { name: "supplier asks who reviewed its system's mandate", query: '{ mandate(id: "m-00AV-OSO_OV-voorbeeld-las-2022-08-15") { lastReviewedBy } }', caller: 'supplier', expect: bad('FORBIDDEN', 'who reviewed') },
 ];
@@ -350,6 +353,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'input object with a dotted key', query: 'mutation ($i: GrantMandateInput!) { grantMandate(input: $i) { mandates { id } } }', variables: { i: { service: 'OSO_OV', systemId: 'voorbeeld-las', 'brin.x': '05LM', bevoegdGezagNummer: '41234', startDate: '2027-01-01' } }, caller: 'support', expect: BAD_VARIABLE('is not defined') },
   // Deep nesting, alias bombs, huge pages
   { name: 'deep nesting', query: deepQuery(8), expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'depth' } },
+  { name: '700 unused variables', query: `query (${Array.from({ length: 700 }, (_, i) => `$v${i}: Int`).join(' ')}) { services { code } }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'variable count 700 exceeds the limit of 50' } },
   { name: 'alias bomb', query: `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: services { code }`).join(' ')} }`, expect: { status: 400, code: 'QUERY_LIMIT_EXCEEDED', message: 'alias count' } },
   {
     name: 'fragment fan-out over pages',

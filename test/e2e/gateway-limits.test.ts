@@ -29,6 +29,18 @@ describe('gateway limits against hostile shapes (issue 17.2, 17.3, 17.4)', () =>
   });
   afterAll(() => system?.stop());
 
+  it('refuses 700 declared variables before validation, and reports at most 10 validation errors of a document with 40 mistakes', async () => {
+    const declared = await graphql(system.gatewayUrl, `query (${Array.from({ length: 700 }, (_, i) => `$v${i}: Int`).join(' ')}) { services { code } }`);
+    expect(declared.status).toBe(400);
+    expect(limitOf(declared)).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'variables', value: 700, max: 50 });
+    const mistakes = await graphql(system.gatewayUrl, `query (${Array.from({ length: 40 }, (_, i) => `$v${i}: Int`).join(' ')}) { services { code } }`);
+    expect(mistakes.status).toBe(400);
+    expect(mistakes.errors!.map((e) => e.message)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `Variable "$v${i}" is never used.`),
+      'Too many validation errors, error limit reached. Validation aborted.',
+    ]);
+  });
+
   it('refuses the fragment doubling attack as soon as the field count passes the limit, not after counting 16 million', async () => {
     // 23 fragments, each spreading the next twice: 2^22 copies of one field, 1.3 kB, no token.
     const fragments = Array.from({ length: 23 }, (_, i) => `fragment F${i} on Service { ${i === 22 ? 'code' : `...F${i + 1} ...F${i + 1}`} }`);

@@ -97,6 +97,24 @@ describe('the gateway: limits, persisted queries, safelist, observability, parti
     expect(metrics).toMatch(/osr_gateway_subgraph_fetch_duration_seconds_count\{subgraph="mandates",outcome="ok"\} [1-9]/);
   });
 
+  it('counts requests refused for their body (its JSON shape, its size, no JSON at all) in osr_gateway_refused_total', async () => {
+    const metricsUrl = system.gatewayUrl.replace(/graphql$/, 'metrics');
+    const refused = async () => {
+      const text = await (await fetch(metricsUrl)).text();
+      const count = (reason: string) => Number(new RegExp(`osr_gateway_refused_total\\{reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { limits: count('limits'), invalid: count('invalid') };
+    };
+    const send = (body: string) => fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const before = await refused();
+    expect((await send(`{"query":"{ services { code } }","variables":{"a":${'['.repeat(1_000)}${']'.repeat(1_000)}}}`)).status).toBe(400);
+    expect((await send(`{"query":"{ services { code } }","variables":{${Array.from({ length: 2_000 }, (_, i) => `"k${i}":0`).join(',')}}}`)).status).toBe(400);
+    expect((await send(`{"query":"# ${'x'.repeat(1024 * 1024)}"}`)).status).toBe(413);
+    expect((await send('{"query": ')).status).toBe(400);
+    const after = await refused();
+    expect(after.limits - before.limits).toBe(3);
+    expect(after.invalid - before.invalid).toBe(1);
+  });
+
   it('with the mandates subgraph down, the headline query returns organisations with errors on the mandate paths, and recovers without a restart', async () => {
     await system.subgraphs.mandates.kill();
     try {

@@ -2,7 +2,7 @@
  * Agreement use cases: the rules (who may, which transition, which document, which dates).
  * Every change is a compare-and-set on `version` followed by a history entry.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import {
   bevoegdGezagNummerProblem,
@@ -70,6 +70,14 @@ const MAX_NOTE = 1_000;
 const HASH = /^[0-9a-f]{64}$/;
 
 export const SIGNING_RIGHT = 'KENNISNET_ONDERTEKENEN';
+
+/**
+ * A new agreement's id: random, never built from the board, type or parent (an id anyone can
+ * work out from public data invites guessing). Ids given before stay as they are.
+ */
+export function newAgreementId(): string {
+  return `a-${randomUUID()}`;
+}
 
 function forbidden(message: string) {
   return userError('FORBIDDEN', message);
@@ -309,7 +317,7 @@ export class AgreementsService implements WebhookSigner {
     const document = checkDocument(input.document ?? standardDocument(input.type, board, services));
     const now = this.clock();
     const doc: AgreementDocument = {
-      id: `a-${board}-${input.type.toLowerCase().replace(/_/g, '-')}-${randomBytes(4).toString('hex')}`,
+      id: newAgreementId(),
       boardNummer: board,
       type: input.type,
       status: 'REQUESTED',
@@ -500,7 +508,7 @@ export class AgreementsService implements WebhookSigner {
     const actor = actorOf(identity);
     const now = this.clock();
     const doc: AgreementDocument = {
-      id: `${parent.id}-swv-${randomBytes(3).toString('hex')}`.slice(0, 64),
+      id: newAgreementId(),
       boardNummer: parent.boardNummer,
       type: 'OSO',
       status: 'REQUESTED',

@@ -7,13 +7,15 @@
  *
  * SERVICES: service codes separated by spaces, `|` or `+` (an OSO agreement: OSO_OV, maybe
  * OSO_SWV; other types: empty). Imported agreements are SIGNED, marked imported, in force
- * from the signed date. Idempotent: an agreement already imported is left as it is (and
- * reported when the file now says something else). Bad rows are reported with line, field
- * and reason; the good rows land.
+ * from the signed date, under a random id (never one built from the board and type, which
+ * anyone could guess). Idempotent: the agreement imported before for a board and type, found
+ * by board, type and the imported mark whatever its id or status (earlier imports' ids stay as
+ * they are), is left as it is (and reported when the file now says something else). Bad rows
+ * are reported with line, field and reason; the good rows land.
  */
 import { GraphQLError } from 'graphql';
 import { bevoegdGezagNummerProblem, CsvSyntaxError, isoDateProblem, readCsvTable, type TextEncodingName } from '@osr/common';
-import { checkServices } from './agreements.js';
+import { checkServices, newAgreementId } from './agreements.js';
 import { AGREEMENT_TYPES, SERVICE_CODES, type AgreementDocument, type AgreementType, type ServiceCode } from './documents.js';
 import type { AgreementsRepository } from './repository.js';
 
@@ -23,7 +25,8 @@ export const SWITCH_DATE = '2022-08-15';
 
 export interface ImportRowRef {
   line: number;
-  id: string;
+  /** the agreement's id; null for one a dry run would create (its id is made when it is written) */
+  id: string | null;
   board: string;
   type: AgreementType;
 }
@@ -41,10 +44,6 @@ export interface ImportReport {
   /** the board already has a live agreement of that type, made in the OSR */
   skipped: (ImportRowRef & { reason: string })[];
   rejected: { line: number; field: string; value: string; reason: string }[];
-}
-
-export function importedId(board: string, type: AgreementType): string {
-  return `imp-${board}-${type.toLowerCase().replace(/_/g, '-')}`;
 }
 
 interface GoodRow {
@@ -126,29 +125,26 @@ export async function importAgreements(
   const repo = options.repository;
   const now = options.now ?? new Date();
   for (const row of good) {
-    const id = importedId(row.board, row.type);
-    const ref: ImportRowRef = { line: row.line, id, board: row.board, type: row.type };
+    const ref = { line: row.line, board: row.board, type: row.type };
     const same = (a: AgreementDocument) => a.validFrom === row.signedDate && a.signedBy === row.signerName && a.services.join(' ') === row.services.join(' ');
-    const existing = await repo.findAgreement(id);
+    const ofBoard = (await repo.findAgreementsOfBoards([row.board])).filter((a) => !a.extensionOf && a.type === row.type);
+    // imported before (by an earlier run, the first migration, or under an earlier id scheme), in any status since
+    const existing = ofBoard.find((a) => a.imported);
     if (existing) {
-      if (same(existing)) report.unchanged.push(ref);
-      else report.differing.push({ ...ref, reason: `imported before as ${existing.services.join(' ') || '(no services)'}, signed ${existing.validFrom} by ${existing.signedBy}; left as it is` });
+      if (same(existing)) report.unchanged.push({ ...ref, id: existing.id });
+      else report.differing.push({ ...ref, id: existing.id, reason: `imported before as ${existing.services.join(' ') || '(no services)'}, signed ${existing.validFrom} by ${existing.signedBy}; left as it is` });
       continue;
     }
-    const live = (await repo.findAgreementsOfBoards([row.board])).find((a) => !a.extensionOf && a.liveKey === `${row.board}:${row.type}`);
-    if (live && live.imported && same(live)) {
-      // imported before under another id (e.g. the first migration): the same agreement
-      report.unchanged.push({ ...ref, id: live.id });
-      continue;
-    }
+    const live = ofBoard.find((a) => a.liveKey === `${row.board}:${row.type}`);
     if (live) {
-      report.skipped.push({ ...ref, reason: `board ${row.board} already has ${row.type} agreement ${live.id} (${live.status}); not imported` });
+      report.skipped.push({ ...ref, id: live.id, reason: `board ${row.board} already has ${row.type} agreement ${live.id} (${live.status}); not imported` });
       continue;
     }
     if (report.dryRun) {
-      report.imported.push(ref);
+      report.imported.push({ ...ref, id: null });
       continue;
     }
+    const id = newAgreementId();
     const doc: AgreementDocument = {
       id,
       boardNummer: row.board,
@@ -173,7 +169,7 @@ export async function importAgreements(
     };
     if (!(await repo.insertAgreement(doc))) {
       // someone made one at the same moment: report it rather than guess
-      report.skipped.push({ ...ref, reason: 'a live agreement of this board and type appeared during the import; not imported' });
+      report.skipped.push({ ...ref, id: null, reason: 'a live agreement of this board and type appeared during the import; not imported' });
       continue;
     }
     await repo.claimVersion({
@@ -190,7 +186,7 @@ export async function importAgreements(
       before: null,
       after: doc,
     });
-    report.imported.push(ref);
+    report.imported.push({ ...ref, id });
   }
   return report;
 }

@@ -4,7 +4,7 @@
  * (the feed cursor is stored after every page) and idempotent (one item per change, board
  * and reason: a unique index), so following twice creates nothing twice.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { userError, type Logger, type PeerClient } from '@osr/common';
 import type {
   AgreementDocument,
@@ -236,7 +236,8 @@ export class ChangeFollower {
   private async createItem(change: OrganisationChangeDocument, changeId: string, spec: ItemSpec): Promise<ReviewItemDocument | null> {
     const agreements = (await this.repo.findAgreementsOfBoards([spec.board])).filter((a) => !FINAL_STATUSES.includes(a.status));
     const item: ReviewItemDocument = {
-      id: `r-${spec.board}-${randomBytes(6).toString('hex')}`,
+      // random: an id built from the board would tell whose item it is
+      id: `r-${randomUUID()}`,
       boardNummer: spec.board,
       reason: spec.reason,
       status: 'OPEN',

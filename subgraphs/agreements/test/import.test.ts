@@ -48,12 +48,17 @@ describe('importing agreements signed before 15 August 2022', () => {
     expect(report.rows).toBe(13);
     // the demo's a-42001-oso is this very agreement, imported before under another id
     expect(report.unchanged).toEqual([{ line: 11, id: 'a-42001-oso', board: '42001', type: 'OSO' }]);
-    expect(report.imported.map((r) => [r.line, r.id])).toEqual([
-      [2, 'imp-50100-oso'],
-      [3, 'imp-50101-oso'],
-      [4, 'imp-50102-osr-user'],
+    expect(report.imported.map((r) => [r.line, r.board, r.type])).toEqual([
+      [2, '50100', 'OSO'],
+      [3, '50101', 'OSO'],
+      [4, '50102', 'OSR_USER'],
     ]);
-    expect(report.skipped).toEqual([{ line: 10, id: 'imp-41234-oso', board: '41234', type: 'OSO', reason: 'board 41234 already has OSO agreement a-41234-oso (SIGNED); not imported' }]);
+    // random ids, nothing in them of the board or type
+    for (const r of report.imported) expect(r.id).toMatch(/^a-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(report.imported.map((r) => r.id)).size).toBe(3);
+    // the demo's a-41234-oso was imported before with other services
+    expect(report.differing).toEqual([{ line: 10, id: 'a-41234-oso', board: '41234', type: 'OSO', reason: 'imported before as OSO_OV OSO_SWV, signed 2019-03-01 by J. de Vries; left as it is' }]);
+    expect(report.skipped).toEqual([]);
     expect(report.rejected.map((r) => [r.line, r.field])).toEqual([
       [14, '(row)'],
       [5, 'BEVOEGD GEZAG NUMMER'],
@@ -67,24 +72,47 @@ describe('importing agreements signed before 15 August 2022', () => {
     expect(report.rejected.find((r) => r.line === 7)!.reason).toContain('only agreements signed before 2022-08-15');
     expect(report.rejected.find((r) => r.line === 9)!.reason).toContain('on line 2 of this file');
 
-    const a = (await repository.findAgreement('imp-50101-oso'))!;
+    const id = report.imported.find((r) => r.board === '50101')!.id!;
+    const a = (await repository.findAgreement(id))!;
     expect(a).toMatchObject({ boardNummer: '50101', type: 'OSO', status: 'SIGNED', imported: true, services: ['OSO_OV', 'OSO_SWV'], validFrom: '2021-01-10', signedBy: 'B. Smit' });
     expect(servicesOn(a, '2021-01-10')).toEqual(['OSO_OV', 'OSO_SWV']);
     expect(servicesOn(a, '2021-01-09')).toEqual([]);
-    const history = await repository.findHistory(['imp-50101-oso']);
+    const history = await repository.findHistory([id]);
     expect(history.map((h) => [h.action, h.to, h.note])).toEqual([['IMPORTED', 'SIGNED', 'old.csv line 3']]);
   });
 
   it('is idempotent: a second run imports nothing and says so; changed data is reported, not overwritten', async () => {
+    const idsOf = async (boards: string[]) => (await repository.findAgreementsOfBoards(boards)).filter((a) => a.imported).map((a) => a.id).sort();
+    const before = await idsOf(['50100', '50101', '50102']);
+    expect(before).toHaveLength(3);
     const again = await importAgreements(Buffer.from(CSV), { repository, file: 'old.csv' });
     expect(again.imported).toEqual([]);
-    expect(again.unchanged.map((r) => r.id)).toEqual(['imp-50100-oso', 'imp-50101-oso', 'imp-50102-osr-user', 'a-42001-oso']);
-    expect(await repository.agreements.countDocuments({ imported: true, boardNummer: { $in: ['50100', '50101', '50102'] } })).toBe(3);
+    expect(again.unchanged.map((r) => r.line)).toEqual([2, 3, 4, 11]);
+    expect([...again.unchanged.map((r) => r.id!)].sort()).toEqual([...before, 'a-42001-oso'].sort());
+    expect(await idsOf(['50100', '50101', '50102'])).toEqual(before);
 
     const changed = await importAgreements(Buffer.from('BEVOEGD GEZAG NUMMER,TYPE,SERVICES,SIGNED DATE,SIGNER NAME\n50100,OSO,OSO_OV,2019-05-01,Someone Else\n'), { repository, file: 'new.csv' });
     expect(changed.differing).toHaveLength(1);
     expect(changed.differing[0]!.reason).toContain('left as it is');
-    expect((await repository.findAgreement('imp-50100-oso'))!.signedBy).toBe('A. Bakker');
+    expect((await repository.findAgreement(changed.differing[0]!.id!))!.signedBy).toBe('A. Bakker');
+  });
+
+  it('finds an agreement imported before under an id built from its board and type, and one ended since: nothing imported twice', async () => {
+    // what imports before random ids wrote (imp-<board>-<type>), and an imported agreement terminated since
+    const old = { boardNummer: '50300', type: 'OSO' as const, status: 'SIGNED' as const, services: ['OSO_OV' as const], validFrom: '2019-04-01', validUntil: null, signedAt: new Date('2019-04-01T12:00:00.000Z'), signedBy: 'E. Mulder', imported: true, version: 1, createdAt: new Date(), updatedAt: new Date(), serviceStarts: [], extensionOf: null, documents: [], signing: null, signature: null };
+    expect(await repository.insertAgreement({ ...old, id: 'imp-50300-oso', liveKey: '50300:OSO' })).toBe(true);
+    expect(await repository.insertAgreement({ ...old, id: 'a-ended-50301', boardNummer: '50301', status: 'TERMINATED', liveKey: 'closed:a-ended-50301' })).toBe(true);
+    const csv = 'BEVOEGD GEZAG NUMMER;TYPE;SERVICES;SIGNED DATE;SIGNER NAME\n50300;OSO;OSO_OV;2019-04-01;E. Mulder\n50301;OSO;OSO_OV;2019-04-01;E. Mulder\n';
+    const report = await importAgreements(Buffer.from(csv), { repository, file: 'legacy.csv' });
+    expect(report.imported).toEqual([]);
+    expect(report.unchanged.map((r) => r.id)).toEqual(['imp-50300-oso', 'a-ended-50301']);
+    expect((await repository.findAgreementsOfBoards(['50300', '50301'])).map((a) => a.id).sort()).toEqual(['a-ended-50301', 'imp-50300-oso']);
+  });
+
+  it('a dry run names no id for what it would create', async () => {
+    const report = await importAgreements(Buffer.from('BEVOEGD GEZAG NUMMER;TYPE;SERVICES;SIGNED DATE;SIGNER NAME\n50400;OSO;OSO_OV;2019-04-01;F. Jansen\n'), { repository, file: 'dry.csv', dryRun: true });
+    expect(report.imported).toEqual([{ line: 2, id: null, board: '50400', type: 'OSO' }]);
+    expect(await repository.findAgreementsOfBoards(['50400'])).toEqual([]);
   });
 
   it('rejects a file that is not such a table, naming the missing columns', async () => {
@@ -103,7 +131,7 @@ describe('importing agreements signed before 15 August 2022', () => {
       });
     const first = await run();
     expect(first.stdout).toMatch(/│ imported +│ +1 │/);
-    expect(first.stdout).toContain('line 2: imp-50200-oso (board 50200, OSO)');
+    expect(first.stdout).toMatch(/line 2: a-[0-9a-f-]{36} \(board 50200, OSO\)/);
     const second = await run();
     expect(second.stdout).toMatch(/│ imported +│ +0 │/);
     expect(second.stdout).toMatch(/│ already imported, unchanged +│ +1 │/);

@@ -107,7 +107,12 @@ describe('review items after organisation changes (against a fake change feed)',
   it('lets the board resolve its items once; others get FORBIDDEN; only support follows the feed by hand', async () => {
     const [item] = await itemsOf('41234', staff('41234'));
     const RESOLVE = 'mutation ($id: ID!) { resolveReviewItem(id: $id, resolution: "checked with our supplier") { id status resolvedBy resolution version } }';
-    expect(codeOf(await sg.call(staff('42001'), RESOLVE, { id: item!.id }))).toBe('FORBIDDEN');
+    // another board's item and an id that does not exist: one answer, naming no board
+    const others = await sg.call(staff('42001'), RESOLVE, { id: item!.id });
+    const missing = await sg.call(staff('42001'), RESOLVE, { id: `${item!.id.slice(0, -1)}_` });
+    expect(codeOf(others)).toBe('FORBIDDEN');
+    expect(others.errors![0]!.message.replace(item!.id, '<id>')).toBe(missing.errors![0]!.message.replace(`${item!.id.slice(0, -1)}_`, '<id>'));
+    expect(others.errors![0]!.message).not.toContain('41234');
     expect(codeOf(await sg.call(analyst, RESOLVE, { id: item!.id }))).toBe('FORBIDDEN');
     const ok = await sg.call<{ resolveReviewItem: unknown }>(staff('41234'), RESOLVE, { id: item!.id });
     expect(ok.data!.resolveReviewItem).toEqual({ id: item!.id, status: 'RESOLVED', resolvedBy: 'Staff 41234', resolution: 'checked with our supplier', version: 2 });

@@ -97,6 +97,16 @@ export async function seesMandate(
   return (await mandateAccess(identity, mandate, lookups)) !== 'none';
 }
 
+/**
+ * Whether board staff see a mandate, from the schools their board holds today (looked up by
+ * the caller's board, beside the lookup by id, never by the mandate found): their board gave
+ * it, or it is of one of those schools. The same rule as seesMandate, with the same work for
+ * an id that does not exist and one of another board's school.
+ */
+export function staffSeesMandate(identity: Identity, mandate: MandateDocument, schoolsNow: ReadonlyMap<string, unknown>): boolean {
+  return mandate.boardNummer === identity.board || (mandate.brin !== null && schoolsNow.has(mandate.brin));
+}
+
 /** The answer for a mandate id that does not exist or that the caller may not see: the same for both. */
 export function mandateNotVisible(id: string): never {
   throw userError('FORBIDDEN', `Mandate ${id} does not exist or you may not see it`);

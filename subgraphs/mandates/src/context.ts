@@ -15,6 +15,8 @@ export interface Context {
   loaders: MandatesLoaders;
   /** The boards of schools, from the organisations subgraph (per request, batched): who holds a school now. */
   schoolBoards: DataLoader<string, SchoolBoards | null>;
+  /** The schools a board holds today (per request, one call per board): the caller's, for access by id. */
+  schoolsOfBoard: DataLoader<string, Map<string, SchoolBoards>>;
   service: MandateService;
   follower: FeedFollower;
   /** Aggregates for analysts, support and boards (analytics.ts). */

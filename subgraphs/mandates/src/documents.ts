@@ -166,6 +166,20 @@ export interface FeedCursorDocument {
   feed: string;
   cursor: string | null;
   updatedAt: Date;
+  /** Moves read from the feed that take effect on a later day: handled on that day. */
+  deferred?: DeferredChange[];
+}
+
+/** A change of the organisations feed kept until its effective date (as the feed gave it). */
+export interface DeferredChange {
+  id: string;
+  kind: string;
+  bevoegdGezagNummer: string | null;
+  brin: string | null;
+  fromBoard: string | null;
+  toBoard: string | null;
+  effectiveDate: string;
+  description: string;
 }
 
 /** A mandate as resolved: the stored document plus the date its status is computed for. */

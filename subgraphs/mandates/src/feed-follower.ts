@@ -3,10 +3,16 @@
  * closed, its mandates that still run on that date are flagged for review (with the reason)
  * and shown to both boards; they are not ended. Resumable (the cursor is stored after each
  * page) and idempotent (a reason is added once per change id).
+ *
+ * A move registered for a later day hands the school over on that day, not when RIO reports
+ * it: until then the board it leaves holds the school and its mandates need no review. Such a
+ * move is kept with the cursor (`deferred`, stored in the same write) and handled by the
+ * first run on or after its day, so the changes behind it in the feed are not held up. A
+ * closure is flagged when it is read: the board holding the school stays the same.
  */
 import type { Collection } from 'mongodb';
-import { retryUpsertRace, type Logger } from '@osr/common';
-import type { FeedCursorDocument, MandateDocument, MandateReviewKind } from './documents.js';
+import { retryUpsertRace, todayInNetherlands, type Logger } from '@osr/common';
+import type { DeferredChange, FeedCursorDocument, MandateDocument, MandateReviewKind } from './documents.js';
 import type { Actor, MandateStore } from './mandate-store.js';
 import type { ChangeFeedApi, OrganisationChangeNode } from './peers.js';
 
@@ -29,6 +35,8 @@ export class FeedFollower {
     private readonly mandates: Collection<MandateDocument>,
     private readonly store: MandateStore,
     private readonly logger?: Logger,
+    /** Today in the Netherlands (YYYY-MM-DD): moves dated later wait for their day. */
+    private readonly today: () => string = () => todayInNetherlands(),
   ) {}
 
   /** One run at a time per process; a second caller shares the running one. */
@@ -42,23 +50,39 @@ export class FeedFollower {
   private async run(): Promise<FollowReport> {
     const saved = await this.cursors.findOne({ feed: FEED });
     let cursor = saved?.cursor ?? null;
+    const today = this.today();
     const report: FollowReport = { changesRead: 0, mandatesFlagged: 0, cursor };
+    const save = (deferred: DeferredChange[]) =>
+      retryUpsertRace(() => this.cursors.updateOne({ feed: FEED }, { $set: { cursor, deferred, updatedAt: new Date() } }, { upsert: true }));
+
+    // Moves whose day has come (handling is idempotent: a crash before the save repeats it harmlessly).
+    let deferred = saved?.deferred ?? [];
+    const due = deferred.filter((c) => c.effectiveDate <= today);
+    if (due.length) {
+      for (const change of due) report.mandatesFlagged += await this.handle(change);
+      deferred = deferred.filter((c) => c.effectiveDate > today);
+      await save(deferred);
+    }
     for (;;) {
       const page = await this.feed.page(cursor, PAGE_SIZE);
       for (const change of page.nodes) {
         report.changesRead++;
+        if (change.kind === 'SCHOOL_MOVED' && change.effectiveDate > today) {
+          if (!deferred.some((c) => c.id === change.id)) deferred = [...deferred, deferredOf(change)];
+          continue;
+        }
         report.mandatesFlagged += await this.handle(change);
       }
       if (page.endCursor) {
         cursor = page.endCursor;
-        await retryUpsertRace(() => this.cursors.updateOne({ feed: FEED }, { $set: { cursor, updatedAt: new Date() } }, { upsert: true }));
+        await save(deferred);
       }
       report.cursor = cursor;
       if (!page.hasNextPage || page.nodes.length === 0) return report;
     }
   }
 
-  private async handle(change: OrganisationChangeNode): Promise<number> {
+  private async handle(change: DeferredChange): Promise<number> {
     let kind: MandateReviewKind;
     let boards: string[];
     if (change.kind === 'SCHOOL_MOVED' && change.brin) {
@@ -108,4 +132,9 @@ export class FeedFollower {
     if (flagged) this.logger?.info({ change: change.id, kind, brin: change.brin, flagged }, 'mandates flagged for review');
     return flagged;
   }
+}
+
+function deferredOf(change: OrganisationChangeNode): DeferredChange {
+  const { id, kind, bevoegdGezagNummer, brin, fromBoard, toBoard, effectiveDate, description } = change;
+  return { id, kind, bevoegdGezagNummer, brin, fromBoard, toBoard, effectiveDate, description };
 }

@@ -294,10 +294,10 @@ export class MandateCheck {
     const unique = [...new Set(ids)];
     for (const id of unique) if (id.length === 0 || id.length > MAX_ID_LENGTH) throw invalidInput('ids', id, `a mandate id is 1 to ${MAX_ID_LENGTH} characters`);
 
-    const found = await this.repository.findMandates(unique);
-    const brins = [...new Set(found.flatMap((m) => (m.brin === null ? [] : [m.brin])))];
-    const schools = brins.length ? await this.organisations.schoolBoards(brins) : new Map<string, SchoolBoards>();
-    const holderOf = (m: MandateDocument) => (m.brin === null ? m.boardNummer : (schools.get(m.brin)?.board ?? null));
+    // The board's schools now are asked beside the lookup by id, never by the mandates found:
+    // a missing id and another board's cost the same work.
+    const [found, schoolsNow] = await Promise.all([this.repository.findMandates(unique), this.organisations.schoolsOfBoard(board)]);
+    const holderOf = (m: MandateDocument) => (m.brin === null ? m.boardNummer : (schoolsNow.get(m.brin)?.board ?? null));
     const missing = unique.filter((id) => !found.some((m) => m.id === id));
     const notConfirmable = found.filter((m) => holderOf(m) !== board || !dueIn(year, m)).map((m) => m.id);
     if (identity.role === 'SUPPORT') {

@@ -135,11 +135,13 @@ export class MandateService {
    * does not know. Asked before any mandate of the school is read.
    */
   private async schoolForChange(identity: Identity, brin: string, holdOn: readonly string[], noOtherOn: readonly string[] = []): Promise<SchoolBoards> {
-    const school = (await this.organisations.schoolBoards([brin])).get(brin) ?? null;
     if (identity.role === 'SUPPORT') {
+      const school = (await this.organisations.schoolBoards([brin])).get(brin) ?? null;
       if (!school) throw userError('NOT_FOUND', `School ${brin} is not in RIO`, { field: 'brin', value: brin });
       return school;
     }
+    // asked by the caller's board, not by the school: the same work for every school not theirs
+    const school = identity.board === null ? null : ((await this.organisations.schoolsOfBoard(identity.board)).get(brin) ?? null);
     if (!school || school.board !== identity.board) notYourSchool(brin);
     for (const date of holdOn) if (boardOnDate(school, date) !== identity.board) notYourSchoolOn(brin, date);
     for (const date of noOtherOn) {
@@ -266,7 +268,12 @@ export class MandateService {
    */
   private async loadForChange(id: string, identity: Identity): Promise<{ mandate: MandateDocument; school: SchoolBoards | null }> {
     checkId('id', id);
-    const [mandate] = await this.repository.findMandates([id]);
+    // Board staff: the schools their board holds today are asked beside the lookup by id (not
+    // after it, by the mandate's school), so a missing id and another board's cost the same.
+    const [[mandate], schoolsNow] = await Promise.all([
+      this.repository.findMandates([id]),
+      identity.role !== 'SUPPORT' && identity.board !== null ? this.organisations.schoolsOfBoard(identity.board) : null,
+    ]);
     if (!mandate) {
       if (identity.role === 'SUPPORT') throw userError('NOT_FOUND', `Mandate ${id} does not exist`);
       notYoursToChange(id);
@@ -277,7 +284,7 @@ export class MandateService {
     }
     // support may change any school's mandate: its boards are not asked (nothing depends on them)
     if (identity.role === 'SUPPORT') return { mandate, school: null };
-    const school = (await this.organisations.schoolBoards([mandate.brin])).get(mandate.brin) ?? null;
+    const school = schoolsNow?.get(mandate.brin) ?? null;
     if (school?.board !== identity.board) notYoursToChange(id);
     return { mandate, school };
   }
@@ -387,16 +394,18 @@ export class MandateService {
     if (ids.length === 0 || ids.length > 200) throw invalidInput('ids', ids.length, 'give 1 to 200 mandate ids');
     const unique = [...new Set(ids)];
     for (const id of unique) checkId('ids', id);
-    const found = await this.repository.findMandates(unique);
+    // Board staff: the schools their board holds now are asked beside the lookup by id (see loadForChange).
+    const [found, schoolsNow] = await Promise.all([
+      this.repository.findMandates(unique),
+      identity.role !== 'SUPPORT' && identity.board !== null ? this.organisations.schoolsOfBoard(identity.board) : null,
+    ]);
     if (identity.role === 'SUPPORT') {
       const missing = unique.filter((id) => !found.some((m) => m.id === id));
       if (missing.length) throw userError('NOT_FOUND', `Mandates do not exist: ${missing.join(', ')}`);
     } else {
       // Board staff review the mandates of the schools their board holds now (and their board-level ones);
       // an id that does not exist and one that is not theirs are listed alike.
-      const brins = [...new Set(found.flatMap((m) => (m.brin === null ? [] : [m.brin])))];
-      const schools = brins.length ? await this.organisations.schoolBoards(brins) : new Map<string, SchoolBoards>();
-      const mayReview = (m: MandateDocument) => (m.brin === null ? canManageBoard(identity, m.boardNummer) : schools.get(m.brin)?.board === identity.board);
+      const mayReview = (m: MandateDocument) => (m.brin === null ? canManageBoard(identity, m.boardNummer) : schoolsNow?.get(m.brin)?.board === identity.board);
       const refused = unique.filter((id) => {
         const m = found.find((f) => f.id === id);
         return !m || !mayReview(m);

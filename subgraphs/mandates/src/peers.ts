@@ -50,6 +50,12 @@ export interface OrganisationsApi {
   schoolBoards(brins: readonly string[]): Promise<Map<string, SchoolBoards>>;
   /** Many schools at once: unknown BRINs are absent from the result. */
   schoolsOn(brins: readonly string[], date: string): Promise<Map<string, SchoolOnDate>>;
+  /**
+   * The schools a board holds today, with their boards (one call; empty for a board RIO does
+   * not know). Asked by the caller's board, never by the school or mandate a request names:
+   * so a refusal costs the same work whether what it names exists or not.
+   */
+  schoolsOfBoard(bevoegdGezagNummer: string): Promise<Map<string, SchoolBoards>>;
   boardExists(bevoegdGezagNummer: string): Promise<boolean>;
 }
 
@@ -67,6 +73,51 @@ export interface AgreementsApi {
 
 function notConfigured(name: string): never {
   throw userError('UNAVAILABLE', `The ${name} service is not configured for the mandates subgraph`, { service: name });
+}
+
+/** What SchoolBoards is read from: a School of the organisations subgraph. */
+const SCHOOL_BOARDS = 'brin startDate endDate board { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from until }';
+interface SchoolBoardsAnswer {
+  brin: string;
+  startDate: string | null;
+  endDate: string | null;
+  board: { bevoegdGezagNummer: string };
+  boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null; until: string | null }[];
+}
+
+function schoolBoardsOf(s: SchoolBoardsAnswer): SchoolBoards {
+  return {
+    brin: s.brin,
+    board: s.board.bevoegdGezagNummer,
+    startDate: s.startDate,
+    endDate: s.endDate,
+    periods: s.boardHistory.map((p) => ({ board: p.board.bevoegdGezagNummer, from: p.from, until: p.until })),
+  };
+}
+
+/**
+ * A per-request loader of the schools a board holds today (the caller's board: one call per
+ * request however often it is asked). What it finds primes `schoolBoards`, so the rules asked
+ * later of those schools need no call of their own.
+ */
+export function schoolsOfBoardLoader(api: OrganisationsApi, schoolBoards: DataLoader<string, SchoolBoards | null>): DataLoader<string, Map<string, SchoolBoards>> {
+  return new DataLoader(
+    (boards) =>
+      Promise.all(
+        boards.map(async (board) => {
+          const schools = await api.schoolsOfBoard(board);
+          for (const [brin, school] of schools) schoolBoards.prime(brin, school);
+          return schools;
+        }),
+      ),
+    { batch: false },
+  );
+}
+
+/** A request's loaders of schools' boards: by school, and by board (whose answers prime the first). */
+export function schoolLoaders(api: OrganisationsApi): { schoolBoards: DataLoader<string, SchoolBoards | null>; schoolsOfBoard: DataLoader<string, Map<string, SchoolBoards>> } {
+  const schoolBoards = schoolBoardsLoader(api);
+  return { schoolBoards, schoolsOfBoard: schoolsOfBoardLoader(api, schoolBoards) };
 }
 
 export function organisationsApi(client: PeerClient | null): OrganisationsApi {
@@ -112,33 +163,24 @@ export function organisationsApi(client: PeerClient | null): OrganisationsApi {
     },
     async schoolBoards(brins) {
       if (!client) notConfigured('organisations');
-      type Answer = {
-        brin: string;
-        startDate: string | null;
-        endDate: string | null;
-        board: { bevoegdGezagNummer: string };
-        boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null; until: string | null }[];
-      } | null;
       const found = new Map<string, SchoolBoards>();
       for (let i = 0; i < brins.length; i += 500) {
         const batch = brins.slice(i, i + 500);
-        const data = await client.request<{ _entities: Answer[] }>(
-          `query SchoolBoards($reps: [_Any!]!) { _entities(representations: $reps) { ... on School {
-            brin startDate endDate board { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from until } } } }`,
+        const data = await client.request<{ _entities: (SchoolBoardsAnswer | null)[] }>(
+          `query SchoolBoards($reps: [_Any!]!) { _entities(representations: $reps) { ... on School { ${SCHOOL_BOARDS} } } }`,
           { reps: batch.map((brin) => ({ __typename: 'School', brin })) },
         );
-        for (const s of data._entities) {
-          if (!s) continue;
-          found.set(s.brin, {
-            brin: s.brin,
-            board: s.board.bevoegdGezagNummer,
-            startDate: s.startDate,
-            endDate: s.endDate,
-            periods: s.boardHistory.map((p) => ({ board: p.board.bevoegdGezagNummer, from: p.from, until: p.until })),
-          });
-        }
+        for (const s of data._entities) if (s) found.set(s.brin, schoolBoardsOf(s));
       }
       return found;
+    },
+    async schoolsOfBoard(bevoegdGezagNummer) {
+      if (!client) notConfigured('organisations');
+      const data = await client.request<{ board: { schools: SchoolBoardsAnswer[] } | null }>(
+        `query SchoolsOfBoard($n: ID!) { board(bevoegdGezagNummer: $n) { schools { ${SCHOOL_BOARDS} } } }`,
+        { n: bevoegdGezagNummer },
+      );
+      return new Map((data.board?.schools ?? []).map((s) => [s.brin, schoolBoardsOf(s)]));
     },
     async boardExists(bevoegdGezagNummer) {
       if (!client) notConfigured('organisations');

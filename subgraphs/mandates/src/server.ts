@@ -4,7 +4,7 @@ import type { Context } from './context.js';
 import { FeedFollower } from './feed-follower.js';
 import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
-import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } from './peers.js';
+import { agreementsApi, changeFeedApi, organisationsApi, schoolLoaders } from './peers.js';
 import { MandatesRepository } from './repository.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
@@ -93,7 +93,7 @@ export async function createMandatesServer(
       identity,
       repository,
       loaders: repository.createLoaders(),
-      schoolBoards: schoolBoardsLoader(organisationsPeer),
+      ...schoolLoaders(organisationsPeer),
       today: todayInNetherlands(),
       service,
       follower,

@@ -76,3 +76,43 @@ describe('following the RIO change feed', () => {
     ]);
   });
 });
+
+describe('a move the feed reports for a later day', () => {
+  const demo = buildDemoData();
+  let database: Database;
+  let repository: MandatesRepository;
+  const feed = new FakeFeed();
+  let today = '2026-12-07';
+  const follower = () => new FeedFollower(feed, repository.cursors, repository.mandates, repository.store, undefined, () => today);
+  const reasonsOf = async (brin: string) => (await repository.findMandatesOfSchools([brin], null)).map((m) => m.reviewReasons.map((r) => r.changeId));
+
+  beforeAll(async () => {
+    ({ database, repository } = await seededMandates(demo));
+    const base = { bevoegdGezagNummer: null, brin: null, fromBoard: null, toBoard: null };
+    feed.changes = [
+      { ...base, id: 'm1', sequence: 1, kind: 'SCHOOL_MOVED', brin: '08ST', bevoegdGezagNummer: '43555', fromBoard: '41234', toBoard: '43555', effectiveDate: '2027-01-15', description: 'School 08ST moves from board 41234 to 43555 on 2027-01-15' },
+      { ...base, id: 'm2', sequence: 2, kind: 'SCHOOL_CLOSED', brin: '06NP', bevoegdGezagNummer: '41234', effectiveDate: '2026-11-30', description: 'School 06NP closed' },
+    ];
+  });
+  afterAll(() => database?.close());
+
+  it('flags nothing before the day of the move, while the changes behind it are handled at once', async () => {
+    expect(await follower().follow()).toEqual({ changesRead: 2, mandatesFlagged: 1, cursor: '2' });
+    expect(await reasonsOf('08ST')).toEqual([[]]);
+    expect(await reasonsOf('06NP')).toEqual([['m2']]);
+    // the day before the move, a restarted follower (the move kept with the cursor) still flags nothing
+    today = '2027-01-14';
+    expect(await follower().follow()).toEqual({ changesRead: 0, mandatesFlagged: 0, cursor: '2' });
+    expect(await reasonsOf('08ST')).toEqual([[]]);
+  });
+
+  it('flags the school\'s mandates for review by the first run on the day of the move, once', async () => {
+    today = '2027-01-15';
+    expect(await follower().follow()).toEqual({ changesRead: 0, mandatesFlagged: 1, cursor: '2' });
+    const [flagged] = await repository.findMandatesOfSchools(['08ST'], null);
+    expect(flagged!.reviewReasons).toEqual([expect.objectContaining({ changeId: 'm1', kind: 'SCHOOL_MOVED', effectiveDate: '2027-01-15', boards: ['41234', '43555'] })]);
+    expect(flagged!.reviewBoards).toEqual(['43555']);
+    expect(await follower().follow()).toEqual({ changesRead: 0, mandatesFlagged: 0, cursor: '2' });
+    expect((await repository.cursors.findOne({ feed: 'organisations' }))!.deferred).toEqual([]);
+  });
+});

@@ -62,6 +62,10 @@ export class FakeOrganisations implements OrganisationsApi {
     }
     return found;
   }
+  async schoolsOfBoard(nummer: string) {
+    const all = await this.schoolBoards(this.demo.organisations.schools.map((s) => s.brin));
+    return new Map([...all].filter(([, school]) => school.board === nummer));
+  }
   async boardExists(nummer: string) {
     return this.demo.organisations.boards.some((b) => b.bevoegdGezagNummer === nummer);
   }

@@ -128,15 +128,19 @@ describe('mandate rules (against the real database)', () => {
       asked.push([...brins]);
       throw new Error('organisations unavailable');
     };
+    organisations.schoolsOfBoard = async (board) => {
+      asked.push([`schools of ${board}`]);
+      throw new Error('organisations unavailable');
+    };
     const id = 'm-06NP-OSO_OV-voorbeeld-las-2022-08-15';
     const [current] = await repository.findMandates([id]);
     expect(current).toBeDefined();
     const [ended] = await service.end({ id, endDate: '2027-07-31', expectedVersion: current!.version }, support, 'contract ended');
     expect(ended).toMatchObject({ id, endDate: '2027-07-31', version: current!.version + 1 });
     expect(asked).toEqual([]);
-    // board staff are still checked against the school's board now: with it unknown, refused
+    // board staff are still checked against the schools their board holds now: with those unknown, refused
     await expect(service.end({ id, endDate: '2027-06-30', expectedVersion: ended!.version }, boardUser('41234'))).rejects.toThrow('organisations unavailable');
-    expect(asked).toEqual([['06NP']]);
+    expect(asked).toEqual([['schools of 41234']]);
   });
 
   it('when two editors end the same mandate at once, exactly one wins, the other gets CONFLICT, and history agrees', async () => {

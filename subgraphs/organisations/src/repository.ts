@@ -184,9 +184,10 @@ export class OrganisationsRepository {
 
   /**
    * One page of boards ordered by bevoegd gezag nummer (keyset: after the given number).
-   * sector/swv select boards with at least one school (current or ended) in that sector/SWV.
+   * sector/swv select boards that hold, on `today`, at least one school (current or ended)
+   * in that sector/SWV: a school handed over on a later date counts for the board it leaves.
    */
-  async pageBoards(filter: BoardFilter, limit: number, after: string | null): Promise<BoardDocument[]> {
+  async pageBoards(filter: BoardFilter, limit: number, after: string | null, today = todayInNetherlands()): Promise<BoardDocument[]> {
     const query: Filter<BoardDocument> = {};
     const key: { $gt?: string; $in?: string[] } = {};
     if (after !== null) key.$gt = after;
@@ -194,7 +195,13 @@ export class OrganisationsRepository {
       const schoolQuery: Filter<SchoolDocument> = {};
       if (filter.sector) schoolQuery.sector = filter.sector;
       if (filter.swv) schoolQuery.swvCodes = filter.swv;
-      key.$in = (await this.schools.distinct('boardNummer', schoolQuery)) as string[];
+      // A school that never changed board is held by its registered board; only schools with
+      // more than one board in their history (historyBoards) are read to find today's.
+      const [settled, moved] = await Promise.all([
+        this.schools.distinct('boardNummer', { ...schoolQuery, historyBoards: { $exists: false } }) as Promise<string[]>,
+        this.schools.find({ ...schoolQuery, historyBoards: { $exists: true } }, { projection: { _id: 0, boardNummer: 1, boardHistory: 1 } }).toArray(),
+      ]);
+      key.$in = [...new Set([...settled, ...moved.map((school) => holderOn(school, today))])];
     }
     if (Object.keys(key).length) query.bevoegdGezagNummer = key;
     if (filter.nameContains) query.name = { $regex: escapeRegex(filter.nameContains), $options: 'i' };

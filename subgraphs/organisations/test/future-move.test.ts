@@ -62,6 +62,18 @@ describe('a move registered for a later date', () => {
     expect(brins(await repo.pageSchools({ board: '43555' }, 5, null, MOVE_DATE))).toEqual(['17GH', '18JK', '25BE']);
   });
 
+  it('lists a board among the boards of a sector or SWV by the schools it holds on the day (boards(filter))', async () => {
+    const numbers = (boards: { bevoegdGezagNummer: string }[]) => boards.map((b) => b.bevoegdGezagNummer);
+    const po = { sector: 'PO' as const, swv: null, nameContains: null };
+    const swv = { sector: null, swv: 'PO2001', nameContains: null };
+    // 43555 holds only VO schools until the move: no PO board, none of PO2001's
+    expect(numbers(await repo.pageBoards(po, 10, null, IMPORTED_ON))).toEqual(['41234', '42001']);
+    expect(numbers(await repo.pageBoards(swv, 10, null, IMPORTED_ON))).toEqual(['41234']);
+    expect(numbers(await repo.pageBoards(po, 10, null, MOVE_DATE))).toEqual(['41234', '42001', '43555']);
+    expect(numbers(await repo.pageBoards(swv, 10, null, MOVE_DATE))).toEqual(['41234', '43555']);
+    expect(numbers(await repo.pageBoards({ sector: 'VO', swv: null, nameContains: null }, 10, null, IMPORTED_ON))).toEqual(['43555']);
+  });
+
   it('gives other subgraphs the board of the day in the school directory, whose version changes with the day', async () => {
     const before = await repo.schoolDirectory(IMPORTED_ON);
     const on = await repo.schoolDirectory(MOVE_DATE);

@@ -11,7 +11,7 @@ import { importAgreements, type ImportReport } from '../import.js';
 import { AgreementsRepository } from '../repository.js';
 
 export function formatReport(report: ImportReport): string {
-  const ref = (r: { line: number; id: string; board: string; type: string }) => `    line ${r.line}: ${r.id} (board ${r.board}, ${r.type})`;
+  const ref = (r: { line: number; id: string | null; board: string; type: string }) => `    line ${r.line}: ${r.id ?? 'a new agreement'} (board ${r.board}, ${r.type})`;
   const counts = formatTable(['rows', 'count'], [
     ['imported', report.imported.length],
     ['already imported, unchanged', report.unchanged.length],

@@ -1,7 +1,6 @@
-import { invalidInput, userError } from '@osr/common';
+import { canManageBoard, invalidInput, userError } from '@osr/common';
 import type { MutationResolvers } from '../generated/resolvers.js';
 import { DEFAULT_MAX_PAGES } from '../review.js';
-import { requireReadBoard } from './access.js';
 
 export const Mutation: MutationResolvers = {
   requestAgreement: (_parent, { input }, { agreements, identity }) => agreements.requestAgreement(identity, input),
@@ -17,14 +16,15 @@ export const Mutation: MutationResolvers = {
   expireAgreements: (_parent, { asOf }, { agreements, identity }) => agreements.expire(identity, asOf),
 
   resolveReviewItem: async (_parent, { id, resolution, expectedVersion }, { repository, identity }) => {
+    // The caller's rights first; then one answer, naming no board, for a missing id and another board's item.
+    const staff = identity.role === 'BOARD' && identity.board !== null && canManageBoard(identity, identity.board);
+    if (identity.role !== 'SUPPORT' && !staff) throw userError('FORBIDDEN', 'Only staff of a board with the right OSR_TOEGANG, or support, may resolve review items');
     if (id.length > 64) throw invalidInput('id', id, 'a review item id is at most 64 characters');
     const note = resolution?.trim() || null;
     if (note && note.length > 1000) throw invalidInput('resolution', `${note.slice(0, 40)}…`, 'at most 1000 characters');
     const [item] = await repository.findReviewItems([id]);
-    if (!item) throw userError('NOT_FOUND', `No review item with id ${JSON.stringify(id)}`, { id });
-    requireReadBoard(identity, item.boardNummer, 'its review items');
-    const mayResolve = identity.role === 'SUPPORT' || (identity.role === 'BOARD' && identity.board === item.boardNummer && identity.rights.includes('OSR_TOEGANG'));
-    if (!mayResolve) throw userError('FORBIDDEN', `Only staff of board ${item.boardNummer} with OSR_TOEGANG, or support, may resolve its review items`);
+    if (identity.role === 'SUPPORT' && !item) throw userError('NOT_FOUND', `No review item with id ${JSON.stringify(id)}`, { id });
+    if (!item || !canManageBoard(identity, item.boardNummer)) throw userError('FORBIDDEN', `Review item ${id} does not exist or is not yours to resolve`);
     if (item.status === 'RESOLVED') {
       throw userError('CONFLICT', `Review item ${id} was already resolved by ${item.resolvedBy ?? 'someone'} at ${item.resolvedAt?.toISOString() ?? '?'}`);
     }

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { userError } from '@osr/common';
-import { inOwnPeriod, mandateAccess, mandateNotVisible, readsAll, readsSomeMandates, seesMandate, type MandateAccess } from '../access.js';
+import { boardStaff, inOwnPeriod, mandateAccess, mandateNotVisible, readsAll, readsSomeMandates, seesMandate, staffSeesMandate, type MandateAccess } from '../access.js';
 import type { Context } from '../context.js';
 import type { MandateDocument } from '../documents.js';
 import type { MandateHistoryEntryResolvers, MandateResolvers, MandateSnapshotResolvers } from '../generated/resolvers.js';
@@ -28,6 +28,16 @@ export async function mandateById(id: string, context: Context): Promise<Mandate
   if (!readsSomeMandates(identity)) {
     const why = identity.role === 'BOARD' ? 'your account lacks the right OSR_TOEGANG' : 'only board staff with OSR_TOEGANG, suppliers, support and analysts see mandates';
     throw userError('FORBIDDEN', `You may not see mandates: ${why}`);
+  }
+  // Board staff and suppliers: what decides access is looked up by the caller, beside the
+  // lookup by id, so that a missing id and another's mandate cost the same work.
+  if (boardStaff(identity)) {
+    const [mandate, schoolsNow] = await Promise.all([loaders.mandate.load(id), context.schoolsOfBoard.load(identity.board)]);
+    return mandate && staffSeesMandate(identity, mandate, schoolsNow) ? mandate : mandateNotVisible(id);
+  }
+  if (identity.role === 'SUPPLIER') {
+    const [mandate, systems] = await Promise.all([loaders.mandate.load(id), loaders.systemsOfSupplier.load(identity.supplier ?? '')]);
+    return mandate && systems.some((s) => s.id === mandate.systemId) ? mandate : mandateNotVisible(id);
   }
   const mandate = await loaders.mandate.load(id);
   if (!mandate) return readsAll(identity) ? null : mandateNotVisible(id);
