@@ -17,12 +17,12 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatTable } from '@osr/common/cli';
+import { formatTable, parseOptions, percentile, runAndExit } from '@osr/common/cli';
 import { buildDemoData, SUPPLIER_B } from './demo-data.js';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.js';
-import { parseOptions, percentile, runAndExit } from './bench/cli.js';
-import { post, ProcessGroup, startGateway, startSubgraphs, waitFor } from './bench/processes.js';
+import { post, startGateway, startSubgraphs } from './bench/processes.js';
+import { ProcessGroup, waitFor } from './processes.js';
 import { seedDemo } from './seed-lib.js';
 import { answerWithoutIds, REFUSAL_PAIRS, type RefusalCaller, type RefusalPair } from '../test/corpus/refusal-pairs.js';
 
