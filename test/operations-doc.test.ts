@@ -63,7 +63,7 @@ describe('docs/operations.md', () => {
   });
 
   it('covers the growing collections, read and write concerns, backup and the one-off jobs', () => {
-    for (const topic of ['mandate_history', 'organisation_changes', 'agreement_history', 'w=majority', 'mongodump', 'mongorestore', 'pg_dump', 'plan_cache_mode', 'npm run rio:import', 'npm run oso:migrate', 'APQ', 'rate-limit']) {
+    for (const topic of ['mandate_history', 'organisation_changes', 'agreement_history', 'w=majority', 'mongodump', 'mongorestore', 'pg_dump', 'plan_cache_mode', 'osr rio import', 'osr oso migrate', 'APQ', 'rate-limit']) {
       expect(doc, topic).toContain(topic);
     }
   });

@@ -85,7 +85,7 @@ describe('npm run data:national', () => {
     expect(fewer.stderr).toMatch(/--schools 10 is fewer than --boards 20/);
     const word = await runCommand('data-national', ['--mandates', 'many'], freshPrefix());
     expect(word.code).toBe(1);
-    expect(word.stderr).toMatch(/--mandates "many": a whole number/);
+    expect(word.stderr).toMatch(/--mandates "many" is invalid: a whole number from 0 to 500000/);
   }, 60_000);
 });
 
