@@ -12,7 +12,7 @@
  * request (mutations never do): many clients asking the same thing at once cost the
  * subgraphs one answer.
  */
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { Pool, errors } from 'undici';
 
@@ -51,11 +51,15 @@ class FetchTimeout extends Error {}
 
 /**
  * One fetch under way: settles its promise once, from undici's answer or from its timer,
- * whichever comes first. The timer aborts the undici request through an EventEmitter
- * (undici takes one as a signal: lighter than an AbortController and its AbortSignal).
+ * whichever comes first. It is also the signal undici is given: undici takes any object
+ * with an EventEmitter's `on`, `once` and `removeListener` and listens for 'abort' (one
+ * listener, the request's own), so that no AbortController, AbortSignal or EventEmitter is
+ * made per fetch.
  */
 class PendingFetch {
-  readonly abort = new EventEmitter() as EventEmitter & { aborted?: boolean; reason?: unknown };
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | null = null;
   private readonly timer: NodeJS.Timeout;
   private done = false;
 
@@ -67,13 +71,34 @@ class PendingFetch {
     this.timer = setTimeout(() => this.expire(), timeoutMs);
   }
 
+  on(_event: 'abort', listener: () => void): this {
+    this.listener = listener;
+    return this;
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(): this {
+    this.listener = null;
+    return this;
+  }
+
+  /** What undici's request options take as a signal. */
+  get signal(): EventEmitter {
+    return this as unknown as EventEmitter;
+  }
+
   private expire(): void {
     if (this.done) return;
     const reason = new FetchTimeout('the fetch took longer than its timeout');
     this.fail(new SubgraphFetchError('timeout', reason));
-    this.abort.reason = reason;
-    this.abort.aborted = true;
-    this.abort.emit('abort');
+    this.reason = reason;
+    this.aborted = true;
+    const listener = this.listener;
+    this.listener = null;
+    listener?.();
   }
 
   answer(answer: SubgraphAnswer): void {
@@ -143,7 +168,7 @@ export class SubgraphClient {
     this.active++;
     const answer = new Promise<SubgraphAnswer>((resolve, reject) => {
       const pending = new PendingFetch(this.settings.timeoutMs, resolve, reject);
-      pool.request({ method: 'POST', path: this.path, headers, body, signal: pending.abort }).then(
+      pool.request({ method: 'POST', path: this.path, headers, body, signal: pending.signal }).then(
         (res) =>
           res.body.text().then((text) => {
             pending.answer({
