@@ -22,6 +22,16 @@ export function createLogger(name: string, level = 'info', options: LoggerOption
   };
   const bufferBytes = options.bufferBytes ?? 0;
   if (bufferBytes <= 0 || level === 'silent') return pino(settings);
-  // periodicFlush: a quiet server's lines still come out, at most flushMs late.
-  return pino(settings, pino.destination({ dest: 1, minLength: bufferBytes, sync: false, periodicFlush: options.flushMs ?? 250 }));
+  // Synchronous writes (as pino's default stdout): no write is still in flight when the
+  // process exits, so what is left in the buffer can be written out then. periodicFlush: a
+  // quiet server's lines still come out, at most flushMs late.
+  const destination = pino.destination({ dest: 1, minLength: bufferBytes, sync: true, periodicFlush: options.flushMs ?? 250 });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing to write to
+    }
+  });
+  return pino(settings, destination);
 }
