@@ -4,13 +4,14 @@
  * files src/ holds besides TypeScript (GraphQL schemas, the explorer's page) copied beside
  * the output, where the compiled code looks for them. The package's exports name dist/
  * under the `compiled` condition (`node --conditions=compiled`, as the images run), src/ otherwise.
+ * The cli package has no src/: its tsconfig.build.json compiles the osr command from scripts/.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-if (!existsSync('tsconfig.build.json') || !existsSync('src')) {
-  console.error('build-package: run from a package folder with src/ and tsconfig.build.json');
+if (!existsSync('tsconfig.build.json')) {
+  console.error('build-package: run from a package folder with a tsconfig.build.json');
   process.exit(2);
 }
 rmSync('dist', { recursive: true, force: true });
@@ -20,4 +21,4 @@ try {
 } catch {
   process.exit(1);
 }
-cpSync('src', 'dist', { recursive: true, filter: (path) => !path.endsWith('.ts') });
+if (existsSync('src')) cpSync('src', 'dist', { recursive: true, filter: (path) => !path.endsWith('.ts') });

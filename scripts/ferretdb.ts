@@ -16,7 +16,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The repository root: the nearest folder above this file with the lockfile (this file runs
+ * from scripts/ as TypeScript and from cli/dist/ compiled, as the jobs image runs it).
+ */
+export const repoRoot = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package-lock.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(here, '..');
+  }
+})();
 const toolDir = join(repoRoot, 'tools', 'ferretdb');
 const cacheDir = join(repoRoot, '.cache', 'ferretdb');
 

@@ -303,12 +303,11 @@ describe('the image recipe (deploy/docker/Dockerfile) and its bake file', () => 
     expect(copies.some((c) => /\bsrc\//.test(c)), 'no TypeScript sources in a service image').toBe(false);
   });
 
-  it('jobs stage: non-root, runs the root package scripts, no HEALTHCHECK', () => {
+  it('jobs stage: non-root, no HEALTHCHECK, nothing but the build output (what it runs: the jobs tests below)', () => {
     const jobs = stages.get('jobs')!;
     expect(jobs.filter((i) => i.keyword === 'USER').at(-1)?.args).toMatch(/^(?!root|0)/);
-    expect(execForm(jobs.find((i) => i.keyword === 'ENTRYPOINT')!.args).slice(0, 2)).toEqual(['npm', 'run']);
     expect(jobs.find((i) => i.keyword === 'HEALTHCHECK')?.args).toBe('NONE');
-    expect(jobs.filter((i) => i.keyword === 'COPY').map((i) => i.args)).toContain('scripts/ scripts/');
+    expect(jobs.filter((i) => i.keyword === 'COPY').some((i) => /\b(src|scripts)\//.test(i.args)), 'no TypeScript sources in the jobs image').toBe(false);
   });
 
   it('the images compose and Kubernetes run are the images the bake file builds', () => {
@@ -509,12 +508,11 @@ describe('deploy/compose.yaml', () => {
     expect(conf).not.toContain('non_idempotent');
   });
 
-  it('runs the one-off jobs through the root package scripts', () => {
-    for (const [name, script] of [['rio-import', 'rio:import'], ['oso-migrate', 'oso:migrate']] as const) {
+  it('runs the one-off jobs from the jobs image (what each one runs: the jobs tests below)', () => {
+    for (const name of ['rio-import', 'oso-migrate']) {
       const job = services[name]!;
       expect(job.profiles).toEqual(['jobs']);
-      expect(job.entrypoint?.slice(0, 4)).toEqual(['npm', 'run', '--silent', script]);
-      expect(rootPackage.scripts[script], `package.json has ${script}`).toBeDefined();
+      expect(repository(job.image!)).toBe('osr/jobs');
       expect(composeEnv(job)['MONGODB_URI']).toContain('replicaSet=rs0');
     }
   });
@@ -539,6 +537,7 @@ interface Container {
   name: string;
   image: string;
   command?: string[];
+  args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
@@ -744,14 +743,12 @@ describe('deploy/k8s', () => {
     expect(hpa[0]!.spec!.maxReplicas).toBeGreaterThan(hpa[0]!.spec!.minReplicas!);
   });
 
-  it('runs the RIO import, the RIO API sync and the OSO migration as one-off Jobs of the root package scripts', () => {
+  it('runs the RIO import, the RIO API sync and the OSO migration as one-off Jobs of the jobs image (what each runs: the jobs tests below)', () => {
     const jobs = all.filter((m) => m.manifest.kind === 'Job');
-    const scripts = jobs.map((j) => j.manifest.spec!.template!.spec.containers[0]!.command!);
-    expect(scripts.map((c) => c[3]).sort()).toEqual(['oso:migrate', 'rio:import', 'rio:sync']);
+    expect(jobs.map((j) => j.manifest.spec!.template!.spec.containers[0]!.args!.slice(0, 2).join(' ')).sort()).toEqual(['oso migrate', 'rio import', 'rio sync']);
     for (const { file, manifest } of jobs) {
       const c = manifest.spec!.template!.spec.containers[0]!;
-      expect(c.command!.slice(0, 3), file).toEqual(['npm', 'run', '--silent']);
-      expect(rootPackage.scripts[c.command![3]!], `${file}: package.json has ${c.command![3]}`).toBeDefined();
+      expect(c.command, `${file}: the image's entrypoint runs, with the Job's args`).toBeUndefined();
       expect(manifest.metadata.generateName, `${file}: can be created again`).toBeDefined();
       expect(c.image).toMatch(/^osr\/jobs:/);
       expect((c.env ?? []).find((e) => e.name === 'MONGODB_URI')?.valueFrom?.secretKeyRef?.key).toBe('MONGODB_URI');
@@ -778,5 +775,78 @@ describe('probe paths', () => {
     const base = subgraph.url.replace(/\/graphql$/, '');
     for (const path of ['/health', '/ready']) expect((await fetch(`${base}${path}`)).status, path).toBe(200);
     expect(read('gateway/src/server.ts')).toContain('createGraphQLHttpServer');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// The jobs: the compiled osr command, as the jobs image, compose and Kubernetes run it
+
+describe('the jobs run the compiled osr command', () => {
+  /** The jobs image's ENTRYPOINT, its paths taken from the repository root (the image's /app). */
+  const entrypoint = execForm(stages.get('jobs')!.find((i) => i.keyword === 'ENTRYPOINT')!.args);
+  const compose = parse(read('deploy/compose.yaml'), { merge: true }) as ComposeFile;
+  const k8sJobs = loadManifests('deploy/k8s').filter((m) => m.manifest.kind === 'Job');
+
+  beforeAll(() => {
+    execFileSync('npm', ['run', '--silent', 'build', '--', '--output-logs=errors-only'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  }, 600_000);
+
+  /** Runs the command line as the container would, with plain node from the repository root. */
+  function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    expect(argv[0]).toBe('node');
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, argv.slice(1), {
+        cwd: repoRoot,
+        env: { PATH: process.env['PATH'], NODE_ENV: 'production', MONGODB_URI: databaseUri(), DB_PREFIX: freshPrefix(), ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('the image runs the build output with plain node (no TypeScript, no tsx); with no arguments it prints the commands and exits 0', async () => {
+    expect(entrypoint.some((a) => /\.ts$|tsx/.test(a)), 'no TypeScript at run time').toBe(false);
+    const entry = entrypoint.at(-1)!;
+    expect(entry).toMatch(/\/dist\/.*\.js$/);
+    expect(existsSync(join(repoRoot, entry)), `${entry} built`).toBe(true);
+    const cmd = execForm(stages.get('jobs')!.find((i) => i.keyword === 'CMD')!.args);
+    const help = await run([...entrypoint, ...cmd]);
+    expect(help.code, help.stderr).toBe(0);
+    for (const group of ['rio', 'oso', 'suppliers', 'mandates', 'agreements']) expect(help.stdout).toMatch(new RegExp(`^  ${group}\\b`, 'm'));
+    const unknown = await run([...entrypoint, 'rio', 'explode']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command/);
+  });
+
+  it("every compose job and Kubernetes Job runs a command the compiled osr knows", async () => {
+    const lines: [string, string[]][] = [];
+    for (const [name, service] of Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('jobs'))) lines.push([`compose ${name}`, service.entrypoint!]);
+    for (const { file, manifest } of k8sJobs) lines.push([file, [...entrypoint, ...manifest.spec!.template!.spec.containers[0]!.args!]]);
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    for (const [where, argv] of lines) {
+      expect(argv.slice(0, entrypoint.length), `${where} runs the image's entrypoint`).toEqual(entrypoint);
+      const [group, name] = argv.slice(entrypoint.length);
+      const help = await run([...entrypoint, group!, name!, '--help']);
+      expect(help.code, `${where}: ${help.stderr}`).toBe(0);
+      expect(help.stdout, where).toContain(`Usage: osr ${group} ${name}`);
+    }
+  });
+
+  it('from an empty database, the compiled rio import takes a DUO pair: the rows it can, with a report and exit code 2 for the two bad ones; a second run changes nothing', async () => {
+    const prefix = freshPrefix();
+    const duo = (file: string) => join(repoRoot, 'test', 'fixtures', 'duo', file);
+    const args = ['rio', 'import', '--boards', duo('po-besturen.csv'), duo('po-vestigingen.csv'), '--sector', 'PO', '--synced-at', '2026-11-01T06:00:00Z', '--json'];
+    const first = await run([...entrypoint, ...args], { DB_PREFIX: prefix });
+    expect(first.code, first.stderr).toBe(2);
+    const report = (JSON.parse(first.stdout) as { report: Record<string, unknown> }).report;
+    expect(report).toMatchObject({ rejected: 2, boards: { created: 3 }, schools: { created: 4 }, vestigingen: { created: 5 } });
+    const again = await run([...entrypoint, ...args], { DB_PREFIX: prefix });
+    expect(again.code, again.stderr).toBe(2);
+    expect((JSON.parse(again.stdout) as { report: Record<string, unknown> }).report).toMatchObject({ boards: { created: 0 }, schools: { created: 0 }, vestigingen: { created: 0 } });
   });
 });

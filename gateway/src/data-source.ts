@@ -33,7 +33,7 @@ export interface SubgraphCallContext extends Record<string, unknown> {
 }
 
 export interface DataSourceSettings<TContext> {
-  /** Longest wait, as the pool applies it (for the message). */
+  /** Longest time of one fetch, as the client applies it (for the message). */
   timeoutMs: number;
   /** Called after each fetch: its duration and outcome (ok, http_<status>, timeout, unreachable). */
   observe: (subgraph: string, seconds: number, outcome: string) => void;

@@ -65,7 +65,7 @@ export interface GatewayOptions {
   maxTokens?: number;
   /** Serve /metrics from a server of its own (`metricsServer`) instead of the GraphQL port. */
   separateMetrics?: boolean;
-  /** Longest wait for one subgraph fetch. */
+  /** Longest time of one subgraph fetch in total (asking to last byte). */
   subgraphTimeoutMs?: number;
   /** Most open connections from this gateway to one subgraph. */
   subgraphConnections?: number;
@@ -147,6 +147,8 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     operations: [...(options.safelist?.operations ?? []).map((o) => o.name), ...(options.metricsOperations ?? [])],
   });
   const subgraphs: Record<string, string> = {};
+  const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
+  const clients = new SubgraphClients({ timeoutMs, connections: options.subgraphConnections ?? DEFAULT_SUBGRAPH_CONNECTIONS });
   const watch = options.watchSupergraph;
   const supergraph = await SupergraphSource.open({
     logger,
@@ -159,16 +161,16 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
       // The subgraphs of the supergraph in use, each at its override URL or its routing URL.
       for (const name of Object.keys(subgraphs)) delete subgraphs[name];
       for (const [name, url] of Object.entries(routingUrls(sdl))) subgraphs[name] = options.subgraphUrls?.[name] ?? url;
+      // A subgraph moved to another URL: its old connections close once their fetches are done.
+      clients.retain(Object.values(subgraphs));
     },
   });
   const limiter = new RateLimiter(options.rateLimit ?? { perMinute: 0, burst: 0 });
   const proxies = new TrustedProxies(options.trustedProxies ?? []);
   const safelist = options.safelist ?? { mode: 'off' as const, operations: [] };
   const safelisted = new Set(safelist.operations.map((o) => o.sha256));
-  const timeoutMs = options.subgraphTimeoutMs ?? 10_000;
   const verifier = await TokenVerifier.create(options.tokens);
 
-  const clients = new SubgraphClients({ timeoutMs, connections: options.subgraphConnections ?? DEFAULT_SUBGRAPH_CONNECTIONS });
   const observeFetch = metrics.subgraphFetchObserver();
   // The identity the subgraphs receive, signed once for all the fetches of one client request.
   const signed = new WeakMap<GatewayContext, RequestIdentity>();

@@ -1,19 +1,23 @@
 /**
  * HTTP from the gateway to its subgraphs: one undici connection pool per subgraph URL, kept
  * alive between requests, bodies as strings, no web streams, no Request/Response/Headers
- * objects and no AbortSignal per fetch. The timeout is the pool's: no answer headers within
- * it, or a pause in the body as long, ends the fetch (undici keeps one coarse timer wheel
- * for all of them instead of a timer object per fetch).
+ * objects and no AbortSignal per fetch. The timeout is a total: one timer per fetch, from
+ * the moment it is asked (waiting for a free connection included) to the last byte of the
+ * answer, so that a subgraph trickling its body cannot hold a client request longer.
+ *
+ * A reloaded supergraph may move a subgraph to another URL: the pool of the old URL is
+ * closed once the fetches still using it are done (a later fetch there opens a new one).
  *
  * Identical query fetches in flight at the same moment, for the same caller, share one HTTP
  * request (mutations never do): many clients asking the same thing at once cost the
  * subgraphs one answer.
  */
+import type { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { Pool, errors } from 'undici';
 
 export interface SubgraphFetchSettings {
-  /** Longest wait for the answer's headers, and for each part of its body. */
+  /** Longest time of one fetch, from asking to the answer's last byte. */
   timeoutMs: number;
   /** Most open connections to one subgraph (requests beyond wait for a free one). */
   connections: number;
@@ -42,24 +46,100 @@ export class SubgraphFetchError extends Error {
 
 const headerValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
+/** The timer of one fetch ended it. */
+class FetchTimeout extends Error {}
+
+/**
+ * One fetch under way: settles its promise once, from undici's answer or from its timer,
+ * whichever comes first. It is also the signal undici is given: undici takes any object
+ * with an EventEmitter's `on`, `once` and `removeListener` and listens for 'abort' (one
+ * listener, the request's own), so that no AbortController, AbortSignal or EventEmitter is
+ * made per fetch.
+ */
+class PendingFetch {
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private done = false;
+
+  constructor(
+    timeoutMs: number,
+    private readonly resolve: (answer: SubgraphAnswer) => void,
+    private readonly reject: (err: SubgraphFetchError) => void,
+  ) {
+    this.timer = setTimeout(() => this.expire(), timeoutMs);
+  }
+
+  on(_event: 'abort', listener: () => void): this {
+    this.listener = listener;
+    return this;
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(): this {
+    this.listener = null;
+    return this;
+  }
+
+  /** What undici's request options take as a signal. */
+  get signal(): EventEmitter {
+    return this as unknown as EventEmitter;
+  }
+
+  private expire(): void {
+    if (this.done) return;
+    const reason = new FetchTimeout('the fetch took longer than its timeout');
+    this.fail(new SubgraphFetchError('timeout', reason));
+    this.reason = reason;
+    this.aborted = true;
+    const listener = this.listener;
+    this.listener = null;
+    listener?.();
+  }
+
+  answer(answer: SubgraphAnswer): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.resolve(answer);
+  }
+
+  fail(err: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    const timedOut = err instanceof FetchTimeout || err instanceof errors.ConnectTimeoutError;
+    this.reject(err instanceof SubgraphFetchError ? err : new SubgraphFetchError(timedOut ? 'timeout' : 'unreachable', err));
+  }
+}
+
 /** One subgraph URL's pool of keep-alive connections. */
 export class SubgraphClient {
-  private readonly pool: Pool;
+  private pool: Pool | null = null;
+  private readonly origin: string;
   private readonly path: string;
   private readonly inFlight = new Map<string, Promise<SubgraphAnswer>>();
+  /** Fetches sent and not yet settled. */
+  private active = 0;
+  /** No longer in use by the serving supergraph: the pool closes whenever it is idle. */
+  private retired = false;
 
   constructor(
     readonly url: string,
-    settings: SubgraphFetchSettings,
+    private readonly settings: SubgraphFetchSettings,
   ) {
     const parsed = new URL(url);
+    this.origin = parsed.origin;
     this.path = `${parsed.pathname}${parsed.search}`;
-    this.pool = new Pool(parsed.origin, {
-      connections: settings.connections,
-      headersTimeout: settings.timeoutMs,
-      bodyTimeout: settings.timeoutMs,
-      connectTimeout: settings.timeoutMs,
-    });
+  }
+
+  /** Whether a pool (and so, perhaps, connections) is open. */
+  get open(): boolean {
+    return this.pool !== null;
   }
 
   /**
@@ -77,25 +157,52 @@ export class SubgraphClient {
     return shared;
   }
 
-  private async send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
-    try {
-      const res = await this.pool.request({ method: 'POST', path: this.path, headers, body });
-      const text = await res.body.text();
-      return {
-        status: res.statusCode,
-        statusText: STATUS_CODES[res.statusCode] ?? '',
-        contentType: headerValue(res.headers['content-type']),
-        cacheControl: headerValue(res.headers['cache-control']),
-        body: text,
-      };
-    } catch (err) {
-      const timedOut = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
-      throw new SubgraphFetchError(timedOut ? 'timeout' : 'unreachable', err);
-    }
+  private openPool(): Pool {
+    // The total timer of each fetch bounds the headers and the body; undici's own timeouts are off.
+    this.pool = new Pool(this.origin, { connections: this.settings.connections, headersTimeout: 0, bodyTimeout: 0, connectTimeout: this.settings.timeoutMs });
+    return this.pool;
+  }
+
+  private send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
+    const pool = this.pool ?? this.openPool();
+    this.active++;
+    const answer = new Promise<SubgraphAnswer>((resolve, reject) => {
+      const pending = new PendingFetch(this.settings.timeoutMs, resolve, reject);
+      pool.request({ method: 'POST', path: this.path, headers, body, signal: pending.signal }).then(
+        (res) =>
+          res.body.text().then((text) => {
+            pending.answer({
+              status: res.statusCode,
+              statusText: STATUS_CODES[res.statusCode] ?? '',
+              contentType: headerValue(res.headers['content-type']),
+              cacheControl: headerValue(res.headers['cache-control']),
+              body: text,
+            });
+          }),
+        (err: unknown) => pending.fail(err),
+      ).catch((err: unknown) => pending.fail(err));
+    });
+    return answer.finally(() => {
+      if (--this.active === 0 && this.retired) void this.closePool();
+    });
+  }
+
+  /** Out of use: close the pool now if idle, else when its last fetch is done. */
+  retire(): void {
+    this.retired = true;
+    if (this.active === 0) void this.closePool();
+  }
+
+  private async closePool(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    // close() lets requests already handed to the pool finish.
+    if (pool) await pool.close().catch(() => undefined);
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    this.retired = true;
+    return this.closePool();
   }
 }
 
@@ -112,6 +219,16 @@ export class SubgraphClients {
       this.clients.set(url, client);
     }
     return client;
+  }
+
+  /** Keeps the clients of these URLs (the supergraph in use) and retires every other one. */
+  retain(urls: Iterable<string>): void {
+    const keep = new Set(urls);
+    for (const [url, client] of this.clients) {
+      if (keep.has(url)) continue;
+      this.clients.delete(url);
+      client.retire();
+    }
   }
 
   async close(): Promise<void> {

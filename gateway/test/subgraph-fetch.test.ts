@@ -1,12 +1,15 @@
 /**
  * The gateway's HTTP client for subgraphs (src/subgraph-fetch.ts), against real HTTP servers
- * on port 0: connections kept alive and bounded per subgraph, the timeout on a silent or a
- * stalled answer, an unreachable subgraph, and identical queries in flight shared.
+ * on port 0: connections kept alive and bounded per subgraph, the timeout as a total (a
+ * silent, stalled or trickling answer, a wait for a free connection), an unreachable
+ * subgraph, identical queries in flight shared, and the pool of a URL no longer in use closed
+ * once its fetches are done.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SubgraphClient, SubgraphFetchError } from '../src/subgraph-fetch.js';
+import { SubgraphClient, SubgraphClients, SubgraphFetchError } from '../src/subgraph-fetch.js';
 
 interface TestServer {
   url: string;
@@ -115,6 +118,40 @@ describe('the subgraph client', () => {
     expect((err2 as SubgraphFetchError).reason).toBe('timeout');
   });
 
+  it('the timeout is a total: a body trickled byte by byte, each in time, still ends at the timeout', async () => {
+    const ended: Promise<unknown>[] = [];
+    const trickling = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":"');
+      // A byte every 20 ms, for ever: no pause ever reaches the timeout.
+      const t = setInterval(() => res.write('x'), 20);
+      ended.push(once(res, 'close').then(() => clearInterval(t)));
+    });
+    const c = client(trickling.url, { timeoutMs: 300, connections: 1 });
+    const err = await c.post('{}', {}, null).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SubgraphFetchError);
+    expect((err as SubgraphFetchError).reason).toBe('timeout');
+    // The fetch was aborted: its connection closes, which ends the trickle.
+    expect(ended).toHaveLength(1);
+    await Promise.all(ended);
+  });
+
+  it('the wait for a free connection counts in the timeout; the pool serves on afterwards', async () => {
+    let answerAtOnce = false;
+    const server = await serve((_req, res) => {
+      if (answerAtOnce) json(res, { data: { n: 3 } });
+    });
+    const c = client(server.url, { timeoutMs: 300, connections: 1 });
+    const first = c.post('{"n":1}', {}, null).catch((e: unknown) => e);
+    const queued = c.post('{"n":2}', {}, null).catch((e: unknown) => e);
+    expect(((await queued) as SubgraphFetchError).reason, 'never got a connection').toBe('timeout');
+    expect(((await first) as SubgraphFetchError).reason).toBe('timeout');
+    expect(server.requests, 'the queued fetch never reached the subgraph').toBe(1);
+    // Both are over: a new fetch gets a connection and its answer.
+    answerAtOnce = true;
+    expect((await c.post('{"n":3}', {}, null)).body).toBe('{"data":{"n":3}}');
+  });
+
   it('a subgraph nobody listens for is unreachable', async () => {
     const server = await serve(() => undefined);
     const url = server.url;
@@ -144,5 +181,50 @@ describe('the subgraph client', () => {
     json(held[5]!, { data: { again: true } });
     expect((await again).body).toBe('{"data":{"again":true}}');
     expect(server.requests).toBe(6);
+  });
+
+  it('retain() retires the clients of URLs no longer in use: their pool closes once their fetches are done, the others stay open', async () => {
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const old = await serve((_req, res, body) => void (body.includes('late') ? hold : Promise.resolve()).then(() => json(res, { data: { from: 'old' } })));
+    const kept = await serve((_req, res) => json(res, { data: { from: 'kept' } }));
+    // Keep-alive as long as a minute: without closing, the old connection would stay open.
+    old.server.keepAliveTimeout = 60_000;
+    kept.server.keepAliveTimeout = 60_000;
+    const all = new SubgraphClients({ timeoutMs: 5_000, connections: 2 });
+    try {
+      await all.for(old.url).post('{}', {}, null);
+      await all.for(kept.url).post('{}', {}, null);
+      expect(old.sockets.size).toBe(1);
+      const inFlight = all.for(old.url).post('{"late":1}', {}, null);
+      while (old.requests < 2) await new Promise((r) => setImmediate(r));
+
+      all.retain([kept.url]);
+      expect(old.sockets.size, 'a fetch in flight keeps its connection').toBe(1);
+      release();
+      expect((await inFlight).body).toBe('{"data":{"from":"old"}}');
+      // Closed by the client: the server sees its side end.
+      await Promise.all([...old.sockets].map((socket) => once(socket, 'close')));
+      expect(kept.sockets.size, 'the URL in use keeps its connection').toBe(1);
+      expect((await all.for(kept.url).post('{}', {}, null)).body).toBe('{"data":{"from":"kept"}}');
+      expect(kept.connections).toBe(1);
+    } finally {
+      await all.close();
+    }
+  });
+
+  it('a retired client asked again (an operation planned before a reload) opens a pool for that fetch and closes it after', async () => {
+    const server = await serve((_req, res) => json(res, { data: {} }));
+    server.server.keepAliveTimeout = 60_000;
+    const c = client(server.url);
+    await c.post('{}', {}, null);
+    const closed = Promise.all([...server.sockets].map((socket) => once(socket, 'close')));
+    c.retire();
+    await closed;
+    expect(c.open).toBe(false);
+    expect((await c.post('{}', {}, null)).status).toBe(200);
+    expect(server.connections).toBe(2);
+    expect(c.open).toBe(false);
+    await Promise.all([...server.sockets].map((socket) => once(socket, 'close')));
   });
 });

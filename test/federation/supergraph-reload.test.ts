@@ -7,7 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
@@ -248,6 +250,59 @@ describe('SUPERGRAPH_FILE and reloading it while the gateway runs', () => {
       expect(answer.data).toEqual({ books: [{ stock: 3 }, { stock: 0 }, { stock: 12 }] });
     } finally {
       await pinned.stop();
+    }
+  });
+
+  it('a reload that moves a subgraph to another URL closes the connections to the old one once its fetches are done', async () => {
+    let release!: () => void;
+    let held = false;
+    const hold = new Promise<void>((r) => (release = r));
+    let inside!: () => void;
+    const entered = new Promise<void>((r) => (inside = r));
+    const oldCatalog = await startLibrarySubgraph('catalog', {
+      Query: {
+        books: async () => {
+          if (held) {
+            inside();
+            await hold;
+          }
+          return MEDIA.filter((m) => m.kind === 'Book');
+        },
+      },
+    });
+    // Kept alive for a minute: only the gateway closing them ends these connections in time.
+    oldCatalog.httpServer.keepAliveTimeout = 60_000;
+    const open = new Set<Socket>();
+    oldCatalog.httpServer.on('connection', (socket: Socket) => {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+    });
+    const own = join(dir, 'moved.graphql');
+    writeFileSync(own, composeLibrary({ ...library.urls, catalog: oldCatalog.url }));
+    const moving = await createGateway({ logger, identitySecret, tokens: await tokenSettings(), supergraphFile: own });
+    try {
+      const movingUrl = await listen(moving.httpServer, 0);
+      expect((await query(movingUrl, '{ books { title } }')).errors).toBeUndefined();
+      expect(open.size, 'the gateway keeps a connection to the old catalog').toBeGreaterThan(0);
+      held = true;
+      const inFlight = query(movingUrl, '{ books { title stock } }');
+      await entered;
+
+      // catalog moves to catalogV2's URL (with its new version)
+      writeFileSync(own, v2);
+      expect(await moving.supergraph.reload()).toBe('loaded');
+      expect(moving.subgraphs['catalog']).toBe(catalogV2.url);
+      expect(open.size, 'the fetch in flight keeps its connection').toBeGreaterThan(0);
+      release();
+      const done = await inFlight;
+      expect(done.errors).toBeUndefined();
+      expect((done.data!['books'] as { stock: number }[]).map((b) => b.stock)).toEqual([3, 0, 12]);
+      // The gateway closes them: the old catalog sees every connection end.
+      await Promise.all([...open].map((socket) => once(socket, 'close')));
+      expect((await query(movingUrl, '{ books { language } }')).errors).toBeUndefined();
+    } finally {
+      await moving.stop();
+      await oldCatalog.stop();
     }
   });
 
