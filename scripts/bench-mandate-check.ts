@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName, findEach, todayInNetherlands } from '@osr/common';
 import type { MandateDocument } from '@osr/subgraph-mandates/documents';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { addGeneratedMandates, seededRandom } from './bench/analytics-data.js';
@@ -214,7 +214,7 @@ async function main(): Promise<number> {
   const largest = data.largestBoard.nummer;
   try {
     const schools = await organisationsDb.db.collection<RefSchool>('schools').find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 } }).toArray();
-    const repository = new MandatesRepository(mandatesDb.db);
+    const repository = directAccess(mandatesDb.db);
     await timed(data.steps, 'generated mandates', async () => {
       const added = await addGeneratedMandates(repository, schools, { total: mandateTotal, seed, today, log: say });
       return [added, `${added.added} mandates of other services (${added.switches} system switches), ${added.before} → ${added.after} mandates`];
@@ -335,7 +335,7 @@ async function main(): Promise<number> {
   const direct = await connectDatabase(database!.uri, databaseName(prefix, 'mandates'));
   try {
     await direct.db.collection('mandate_check_rows').deleteMany({});
-    await new MandatesRepository(direct.db).journal.unknownChange();
+    await directAccess(direct.db).journal.unknownChange();
   } finally {
     await direct.close();
   }

@@ -27,8 +27,8 @@ import { SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from './demo-data.js';
 import { letPostgresIn, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { seedDemo } from './seed-lib.js';
 import { percentile } from './bench/cli.js';
-import { MandateStore } from '../subgraphs/mandates/src/mandate-store.js';
-import { MandatesRepository } from '../subgraphs/mandates/src/repository.js';
+import { MandateStore } from '../subgraphs/mandates/src/repositories/mandate-store.js';
+import { directAccess, type DirectAccess } from '../subgraphs/mandates/src/repositories/direct.js';
 import { webhookSettings } from '../subgraphs/mandates/src/webhooks/config.js';
 import { WebhookOutbox } from '../subgraphs/mandates/src/webhooks/events.js';
 import { WebhookMetrics } from '../subgraphs/mandates/src/webhooks/metrics.js';
@@ -56,7 +56,7 @@ async function endDateChange(store: MandateStore, slotKey: string, i: number): P
   return performance.now() - started;
 }
 
-async function lagRun(repository: MandatesRepository, sameProcess: boolean, box: SecretBox, count: number): Promise<number[]> {
+async function lagRun(repository: DirectAccess, sameProcess: boolean, box: SecretBox, count: number): Promise<number[]> {
   const received = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const id = String(req.headers['x-osr-event-id']);
@@ -68,15 +68,15 @@ async function lagRun(repository: MandatesRepository, sameProcess: boolean, box:
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const settings = { ...webhookSettings({ WEBHOOK_ALLOW_PRIVATE: 'true' }), allowPrivate: true };
-  const subscriptions = new WebhookSubscriptions(repository.webhooks, box, settings, async () => true);
+  const subscriptions = new WebhookSubscriptions(repository.webhookRepository, box, settings, async () => true);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   const { webhook } = await subscriptions.register({ url, supplier: SUPPLIER_A.oin }, BENCH_SUPPORT);
   const worker = new WebhookWorker({
-    collections: repository.webhooks, store: repository.store, box, settings, metrics: new WebhookMetrics(),
+    collections: repository.webhookRepository, store: repository.store, box, settings, metrics: new WebhookMetrics(),
     supplierOfSystem: async (id) => (id === SYSTEM_A ? SUPPLIER_A.oin : null),
   });
   // the other replica's writes: a store whose outbox does not wake this worker
-  const writer = sameProcess ? repository.store : new MandateStore(repository.mandates, repository.history, undefined, repository.journal, repository.facts, new WebhookOutbox(repository.webhooks.outbox.events));
+  const writer = sameProcess ? repository.store : new MandateStore(repository.mandates, repository.history, undefined, repository.journal, repository.facts, new WebhookOutbox(repository.webhookRepository.outbox.events));
   worker.start();
   for (let i = 0; i < count; i++) {
     const slotKey = SLOTS[i % SLOTS.length]!;
@@ -89,12 +89,12 @@ async function lagRun(repository: MandatesRepository, sameProcess: boolean, box:
   await subscriptions.delete(webhook.id, BENCH_SUPPORT);
   await new Promise<void>((r) => server.close(() => r()));
   // lag per delivered event: from the change's recorded time to the first 2xx
-  const deliveries = await repository.webhooks.deliveries.find({ webhookId: webhook.id }).toArray();
+  const deliveries = await repository.webhookRepository.deliveries.find({ webhookId: webhook.id }).toArray();
   return deliveries.filter((d) => received.has(d.eventId)).map((d) => received.get(d.eventId)! - d.occurredAt.getTime()).sort((a, b) => a - b);
 }
 
 /** Ends the mandate on another date through the store (its slot read first). */
-async function endMandateChange(store: MandateStore, repository: MandatesRepository, mandateId: string, i: number): Promise<void> {
+async function endMandateChange(store: MandateStore, repository: DirectAccess, mandateId: string, i: number): Promise<void> {
   const mandate = (await repository.mandates.findOne({ id: mandateId }))!;
   const state = await store.readSlot(mandate.slotKey);
   const current = state.mandates.find((m) => m.id === mandateId)!;
@@ -106,7 +106,7 @@ async function endMandateChange(store: MandateStore, repository: MandatesReposit
  * B's lag while A's receiver answers after `slowMs` (null: never; 0: at once): changes of A's
  * and B's mandates alternate, one every 50 ms; returns B's lags.
  */
-async function slowNeighbourRun(repository: MandatesRepository, box: SecretBox, count: number, slowMs: number | null): Promise<number[]> {
+async function slowNeighbourRun(repository: DirectAccess, box: SecretBox, count: number, slowMs: number | null): Promise<number[]> {
   const received = new Map<string, number>();
   const quick = http.createServer((req, res) => {
     const id = String(req.headers['x-osr-event-id']);
@@ -123,13 +123,13 @@ async function slowNeighbourRun(repository: MandatesRepository, box: SecretBox, 
   });
   await Promise.all([quick, slow].map((server) => new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))));
   const settings = { ...webhookSettings({ WEBHOOK_ALLOW_PRIVATE: 'true' }), allowPrivate: true };
-  const subscriptions = new WebhookSubscriptions(repository.webhooks, box, settings, async () => true);
+  const subscriptions = new WebhookSubscriptions(repository.webhookRepository, box, settings, async () => true);
   const urlOf = (server: http.Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   const a = await subscriptions.register({ url: urlOf(slow), supplier: SUPPLIER_A.oin }, BENCH_SUPPORT);
   const b = await subscriptions.register({ url: urlOf(quick), supplier: SUPPLIER_B.oin }, BENCH_SUPPORT);
   const suppliers = new Map([[SYSTEM_A, SUPPLIER_A.oin], [SYSTEM_B, SUPPLIER_B.oin]]);
   const worker = new WebhookWorker({
-    collections: repository.webhooks, store: repository.store, box, settings, metrics: new WebhookMetrics(),
+    collections: repository.webhookRepository, store: repository.store, box, settings, metrics: new WebhookMetrics(),
     supplierOfSystem: async (id) => suppliers.get(id) ?? null,
   });
   const open = async (systemId: string) => (await repository.mandates.find({ systemId }).toArray()).filter((m) => m.brin !== null).map((m) => m.id);
@@ -141,7 +141,7 @@ async function slowNeighbourRun(repository: MandatesRepository, box: SecretBox, 
     await new Promise((r) => setTimeout(r, 50));
   }
   const deadline = Date.now() + 30_000;
-  const deliveriesOfB = () => repository.webhooks.deliveries.find({ webhookId: b.webhook.id }).toArray();
+  const deliveriesOfB = () => repository.webhookRepository.deliveries.find({ webhookId: b.webhook.id }).toArray();
   while ((await deliveriesOfB()).some((d) => !received.has(d.eventId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await worker.halt();
   await subscriptions.delete(a.webhook.id, BENCH_SUPPORT);
@@ -168,7 +168,7 @@ try {
   const prefix = `bw${randomBytes(3).toString('hex')}_`;
   await seedDemo(uri, prefix);
   database = await connectDatabase(uri, databaseName(prefix, 'mandates'));
-  const repository = new MandatesRepository(database.db);
+  const repository = directAccess(database.db);
   await repository.ensureIndexes();
   const without = new MandateStore(repository.mandates, repository.history, undefined, repository.journal, repository.facts);
   say(`write cost: ${writes} end-date changes with the events outbox and ${writes} without, alternating`);

@@ -100,3 +100,10 @@ export async function retryUpsertRace<T>(write: () => Promise<T>, attempts = 3):
     }
   }
 }
+
+/** A bulk insert's error in which every failed document was a duplicate key. */
+export function duplicateKeysOnly(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+  const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
+  return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000);
+}

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName } from '@osr/common';
 import { buildDemoData } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
-import { MandatesRepository } from '../../subgraphs/mandates/src/repository.js';
+import { directAccess } from '../../subgraphs/mandates/src/repositories/direct.js';
 import { runCommand } from '../support/commands.js';
 import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
 
@@ -50,7 +50,7 @@ describe('the mandate check rows stored across restarts (issue 20)', () => {
     expect(repaired.json).toMatchObject({ exitCode: 0, report: { checkRows: true } });
     const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     try {
-      const repository = new MandatesRepository(database.db);
+      const repository = directAccess(database.db);
       expect(await repository.checkRows.token()).toBe(await repository.journal.head());
     } finally {
       await database.close();
@@ -98,7 +98,7 @@ describe('the mandate check rows stored across restarts (issue 20)', () => {
     system = null;
     const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     try {
-      const repository = new MandatesRepository(database.db);
+      const repository = directAccess(database.db);
       await repository.db.collection('mandate_check_rows').deleteMany({});
       expect(await repository.checkRows.token()).toBeNull();
       await restart();

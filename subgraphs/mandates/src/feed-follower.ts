@@ -4,10 +4,10 @@
  * and shown to both boards; they are not ended. Resumable (the cursor is stored after each
  * page) and idempotent (a reason is added once per change id).
  */
-import type { Collection } from 'mongodb';
-import { retryUpsertRace, type Logger } from '@osr/common';
-import type { FeedCursorDocument, MandateDocument, MandateReviewKind } from './documents.js';
-import type { Actor, MandateStore } from './mandate-store.js';
+import type { Logger } from '@osr/common';
+import type { MandateReviewKind } from './documents.js';
+import type { Actor } from './repositories/mandate-store.js';
+import type { MandatesRepository } from './repositories/mandates.js';
 import type { ChangeFeedApi, OrganisationChangeNode } from './peers.js';
 
 const FEED = 'organisations';
@@ -25,9 +25,7 @@ export class FeedFollower {
 
   constructor(
     private readonly feed: ChangeFeedApi,
-    private readonly cursors: Collection<FeedCursorDocument>,
-    private readonly mandates: Collection<MandateDocument>,
-    private readonly store: MandateStore,
+    private readonly mandates: MandatesRepository,
     private readonly logger?: Logger,
   ) {}
 
@@ -40,8 +38,7 @@ export class FeedFollower {
   }
 
   private async run(): Promise<FollowReport> {
-    const saved = await this.cursors.findOne({ feed: FEED });
-    let cursor = saved?.cursor ?? null;
+    let cursor = await this.mandates.feedCursor(FEED);
     const report: FollowReport = { changesRead: 0, mandatesFlagged: 0, cursor };
     for (;;) {
       const page = await this.feed.page(cursor, PAGE_SIZE);
@@ -51,7 +48,7 @@ export class FeedFollower {
       }
       if (page.endCursor) {
         cursor = page.endCursor;
-        await retryUpsertRace(() => this.cursors.updateOne({ feed: FEED }, { $set: { cursor, updatedAt: new Date() } }, { upsert: true }));
+        await this.mandates.saveFeedCursor(FEED, cursor);
       }
       report.cursor = cursor;
       if (!page.hasNextPage || page.nodes.length === 0) return report;
@@ -71,14 +68,12 @@ export class FeedFollower {
       return 0;
     }
     // Mandates of the school that still run on the effective date.
-    const affected = await this.mandates
-      .find({ brin: change.brin, $or: [{ endDate: null }, { endDate: { $gte: change.effectiveDate } }] }, { projection: { _id: 0 } })
-      .toArray();
+    const affected = await this.mandates.runningAtSchool(change.brin, change.effectiveDate);
     let flagged = 0;
     for (const slotKey of new Set(affected.map((m) => m.slotKey))) {
       const ids = new Set(affected.filter((m) => m.slotKey === slotKey).map((m) => m.id));
       const at = new Date();
-      const changed = await this.store.change(
+      const changed = await this.mandates.store.change(
         slotKey,
         (state) =>
           state.mandates

@@ -16,9 +16,9 @@ import { assertSystemOpenOn } from './catalogue.js';
 import { assertServiceOpenOn } from './service-catalogue.js';
 import { boardStaff } from './access.js';
 import type { MandateChangeDocument, MandateDocument, ServiceCode, ServiceDocument, SystemDocument } from './documents.js';
-import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './mandate-store.js';
+import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './repositories/mandate-store.js';
 import { boardOnDate, type AgreementsApi, type OrganisationsApi, type SchoolBoards } from './peers.js';
-import type { MandatesRepository } from './repository.js';
+import type { Repositories } from './repositories/index.js';
 import { withDeliberateCheck } from './year-checks.js';
 
 /** Services whose mandates need an agreement in force that covers them (managed by the OSR). */
@@ -104,7 +104,7 @@ function notYourSchoolOn(brin: string, date: string): never {
 
 export class MandateService {
   constructor(
-    private readonly repository: MandatesRepository,
+    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates'>,
     private readonly store: MandateStore,
     private readonly organisations: OrganisationsApi,
     private readonly agreements: AgreementsApi,
@@ -113,14 +113,14 @@ export class MandateService {
   ) {}
 
   private async service(code: ServiceCode): Promise<ServiceDocument> {
-    const [service] = await this.repository.findServices([code]);
+    const [service] = await this.repositories.catalogue.findServices([code]);
     if (!service) throw userError('NOT_FOUND', `Service ${code} is not in the catalogue`);
     return service;
   }
 
   private async system(field: string, id: string, service: ServiceCode): Promise<SystemDocument> {
     checkId(field, id);
-    const [system] = await this.repository.findSystems([id]);
+    const [system] = await this.repositories.catalogue.findSystems([id]);
     if (!system) throw userError('NOT_FOUND', `System ${JSON.stringify(id)} is not registered`, { field });
     if (!system.services.includes(service)) {
       throw userError('BAD_USER_INPUT', `System ${system.name} (${id}) does not support service ${service}`, { field, value: id });
@@ -266,7 +266,7 @@ export class MandateService {
    */
   private async loadForChange(id: string, identity: Identity): Promise<{ mandate: MandateDocument; school: SchoolBoards | null }> {
     checkId('id', id);
-    const [mandate] = await this.repository.findMandates([id]);
+    const [mandate] = await this.repositories.mandates.findMandates([id]);
     if (!mandate) {
       if (identity.role === 'SUPPORT') throw userError('NOT_FOUND', `Mandate ${id} does not exist`);
       notYoursToChange(id);
@@ -387,7 +387,7 @@ export class MandateService {
     if (ids.length === 0 || ids.length > 200) throw invalidInput('ids', ids.length, 'give 1 to 200 mandate ids');
     const unique = [...new Set(ids)];
     for (const id of unique) checkId('ids', id);
-    const found = await this.repository.findMandates(unique);
+    const found = await this.repositories.mandates.findMandates(unique);
     if (identity.role === 'SUPPORT') {
       const missing = unique.filter((id) => !found.some((m) => m.id === id));
       if (missing.length) throw userError('NOT_FOUND', `Mandates do not exist: ${missing.join(', ')}`);

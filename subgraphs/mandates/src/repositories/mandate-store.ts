@@ -15,11 +15,11 @@
  * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
-import { declareIndexes, ensureIndexes, findEach, retryUpsertRace, userError, type Logger } from '@osr/common';
-import type { ChangeJournal, MandateDelta } from './change-journal.js';
-import { factsDocumentOf, factsOf, type MandateFactsDocument } from './facts.js';
-import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
-import { withSeriesKeys } from './series-keys.js';
+import { declareIndexes, duplicateKeysOnly, ensureIndexes, findEach, retryUpsertRace, userError, type Logger } from '@osr/common';
+import type { ChangeJournal, MandateDelta } from '../change-journal.js';
+import { factsDocumentOf, factsOf, type MandateFactsDocument } from '../facts.js';
+import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from '../documents.js';
+import { withSeriesKeys } from '../series-keys.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
 
@@ -372,13 +372,6 @@ export class MandateStore {
     const unique = new Map(found.map((e) => [`${e.slotKey}#${e.slotSeq}`, e]));
     return [...unique.values()].sort((a, b) => (a.slotKey < b.slotKey ? -1 : a.slotKey > b.slotKey ? 1 : a.slotSeq - b.slotSeq));
   }
-}
-
-/** A bulk insert's error in which every failed document was a duplicate key. */
-export function duplicateKeysOnly(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
-  const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
-  return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000);
 }
 
 function deltasOf(changes: readonly MandateChangeDocument[]): MandateDelta[] {
