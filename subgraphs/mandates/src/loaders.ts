@@ -3,7 +3,7 @@ import type { MandateDocument, ServiceCode } from './documents.js';
 import type { Repositories } from './repositories/index.js';
 
 /** Loaders for one request: never shared across requests. */
-export function createLoaders({ catalogue, mandates, aanleverpunten }: Repositories) {
+export function createLoaders({ catalogue, reads }: Pick<Repositories, 'catalogue' | 'reads'>) {
   // One loader per distinct `services` filter, so each filter is still one batched read.
   const perFilter = (read: (keys: readonly string[], services: ServiceCode[] | null) => Promise<MandateDocument[]>, keyOf: (d: MandateDocument) => string) => {
     const loaders = new Map<string, ReturnType<typeof groupLoader<MandateDocument>>>();
@@ -20,11 +20,11 @@ export function createLoaders({ catalogue, mandates, aanleverpunten }: Repositor
     supplier: uniqueLoader((oins) => catalogue.findSuppliers(oins), (d) => d.oin),
     system: uniqueLoader((ids) => catalogue.findSystems(ids), (d) => d.id),
     systemsOfSupplier: groupLoader((oins) => catalogue.findSystemsOfSuppliers(oins), (d) => d.supplierOin),
-    mandate: uniqueLoader((ids) => mandates.findMandates(ids), (d) => d.id),
-    history: groupLoader((ids) => mandates.store.historyOf(ids), (d) => d.mandateIds),
-    aanleverpuntenOfSchool: groupLoader((brins) => aanleverpunten.ofSchools(brins), (d) => d.brin),
-    mandatesOfSchool: perFilter((brins, services) => mandates.findMandatesOfSchools(brins, services), (d) => d.brin ?? ''),
-    mandatesOfBoard: perFilter((boards, services) => mandates.findMandatesOfBoards(boards, services), (d) => d.boardNummer),
+    mandate: uniqueLoader((ids) => reads.findMandates(ids), (d) => d.id),
+    history: groupLoader((ids) => reads.historyOf(ids), (d) => d.mandateIds),
+    aanleverpuntenOfSchool: groupLoader((brins) => reads.aanleverpuntenOfSchools(brins), (d) => d.brin),
+    mandatesOfSchool: perFilter((brins, services) => reads.findMandatesOfSchools(brins, services), (d) => d.brin ?? ''),
+    mandatesOfBoard: perFilter((boards, services) => reads.findMandatesOfBoards(boards, services), (d) => d.boardNummer),
   };
 }
 

@@ -172,7 +172,7 @@ export class MandateCheck {
   readonly cache: ResultCache<MandateDelta>;
 
   constructor(
-    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates'>,
+    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates' | 'reads'>,
     private readonly store: MandateStore,
     private readonly organisations: OrganisationsApi,
     private readonly directory: SchoolDirectory,
@@ -293,7 +293,7 @@ export class MandateCheck {
     const unique = [...new Set(ids)];
     for (const id of unique) if (id.length === 0 || id.length > MAX_ID_LENGTH) throw invalidInput('ids', id, `a mandate id is 1 to ${MAX_ID_LENGTH} characters`);
 
-    const found = await this.repositories.mandates.findMandates(unique);
+    const found = await this.repositories.reads.findMandates(unique);
     const brins = [...new Set(found.flatMap((m) => (m.brin === null ? [] : [m.brin])))];
     const schools = brins.length ? await this.organisations.schoolBoards(brins) : new Map<string, SchoolBoards>();
     const holderOf = (m: MandateDocument) => (m.brin === null ? m.boardNummer : (schools.get(m.brin)?.board ?? null));
@@ -336,7 +336,7 @@ export class MandateCheck {
       );
       newlyConfirmed += changed.length;
     }
-    const stored = await this.repositories.mandates.findMandates(unique);
+    const stored = await this.repositories.reads.findMandates(unique);
     return { schoolYear: year.name, mandates: unique.flatMap((id) => stored.filter((m) => m.id === id)), newlyConfirmed };
   }
 

@@ -104,7 +104,7 @@ function notYourSchoolOn(brin: string, date: string): never {
 
 export class MandateService {
   constructor(
-    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates'>,
+    private readonly repositories: Pick<Repositories, 'catalogue' | 'reads'>,
     private readonly store: MandateStore,
     private readonly organisations: OrganisationsApi,
     private readonly agreements: AgreementsApi,
@@ -266,7 +266,7 @@ export class MandateService {
    */
   private async loadForChange(id: string, identity: Identity): Promise<{ mandate: MandateDocument; school: SchoolBoards | null }> {
     checkId('id', id);
-    const [mandate] = await this.repositories.mandates.findMandates([id]);
+    const [mandate] = await this.repositories.reads.findMandates([id]);
     if (!mandate) {
       if (identity.role === 'SUPPORT') throw userError('NOT_FOUND', `Mandate ${id} does not exist`);
       notYoursToChange(id);
@@ -387,7 +387,7 @@ export class MandateService {
     if (ids.length === 0 || ids.length > 200) throw invalidInput('ids', ids.length, 'give 1 to 200 mandate ids');
     const unique = [...new Set(ids)];
     for (const id of unique) checkId('ids', id);
-    const found = await this.repositories.mandates.findMandates(unique);
+    const found = await this.repositories.reads.findMandates(unique);
     if (identity.role === 'SUPPORT') {
       const missing = unique.filter((id) => !found.some((m) => m.id === id));
       if (missing.length) throw userError('NOT_FOUND', `Mandates do not exist: ${missing.join(', ')}`);

@@ -6,6 +6,7 @@ import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } from './peers.js';
 import { startJobs } from './jobs.js';
+import { MemoryReads, readModelKind } from './read-model/index.js';
 import { createLoaders } from './loaders.js';
 import { openRepositories } from './open.js';
 import type { Repositories } from './repositories/index.js';
@@ -25,13 +26,13 @@ export interface MandatesOptions {
    */
   analyticsRefreshSeconds?: number;
   /**
-   * Keep each school's mandates and aanleverpunten in memory for up to this many schools,
-   * exact after every write (school-cache.ts); 0 = off. Default 20,000 (the national register
-   * has ~7,500 schools).
+   * Where reads are answered: `database` (every read a query the database answers by index:
+   * MongoDB) or `memory` (the embedded database's read model, src/read-model/). Default:
+   * MANDATES_READ_MODEL, else `memory` on FerretDB and `database` on MongoDB.
    */
+  readModel?: 'memory' | 'database';
+  /** With `memory`: keep the lists of at most this many schools (default 20,000). */
   schoolCacheSchools?: number;
-  /** Keep the supplier feed's change order in memory, exact after every write (feed-cache.ts); default on. */
-  feedCache?: boolean;
   /** Webhook settings over those of the environment (webhooks/config.ts). */
   webhooks?: Partial<WebhookSettings>;
 }
@@ -43,8 +44,10 @@ export async function createMandatesServer(
 ): Promise<SubgraphServer & { repositories: Repositories; follower: FeedFollower; webhooks: Webhooks }> {
   const repositories = await openRepositories(database.db, logger);
   const repository = repositories.mandates;
-  const schoolCache = repository.useSchoolCache(options.schoolCacheSchools ?? 20_000);
-  const feedCache = repository.useFeedCache(options.feedCache ?? true);
+  const readModel = await readModelKind(database.db, options.readModel ?? process.env['MANDATES_READ_MODEL']);
+  const memory = readModel === 'memory' ? new MemoryReads(repositories.reads, repositories, { maxSchools: options.schoolCacheSchools }) : null;
+  if (memory) repositories.reads = memory;
+  logger.info({ readModel }, 'mandates read model');
   const client = (name: 'organisations' | 'agreements') =>
     peers[name] ? createPeerClient({ name, url: peers[name], caller: 'mandates', identitySecret }) : null;
   const organisations = client('organisations');
@@ -77,7 +80,7 @@ export async function createMandatesServer(
         directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
       ]);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh: jobs.lastRefresh(), schools: schoolCache?.stats() ?? null, feed: feedCache?.stats() ?? null }));
+      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh: jobs.lastRefresh(), readModel, schools: memory?.schools.stats() ?? null, feed: memory?.feed.stats() ?? null }));
     },
   };
 

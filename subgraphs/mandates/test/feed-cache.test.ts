@@ -9,7 +9,10 @@ import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import type { MandateDocument, ServiceCode } from '../src/documents.js';
+import { MemoryReads } from '../src/read-model/index.js';
 import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
+
+const memoryOf = (repo: DirectAccess) => repo.repositories.reads as MemoryReads;
 
 const ACTOR = { sub: 'u-test', name: 'Test', role: 'SUPPORT' as const };
 
@@ -27,7 +30,8 @@ describe('the supplier feed kept in memory', () => {
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     cached = directAccess(database.db);
     await cached.ensureIndexes();
-    const cache = cached.repositories.mandates.useFeedCache(true)!;
+    cached.repositories.reads = new MemoryReads(cached.repositories.reads, cached.repositories);
+    const cache = memoryOf(cached).feed;
     const readers = (cache as unknown as { readers: { ofSystem: (s: string) => Promise<MandateDocument[]> } }).readers;
     const ofSystem = readers.ofSystem;
     readers.ofSystem = (s) => {
@@ -91,7 +95,7 @@ describe('the supplier feed kept in memory', () => {
     const moved = await same({ first: 5 });
     expect(moved.at(-1)).toBe(first.id);
     expect(loads).toBe(loadsBefore);
-    expect(cached.repositories.mandates.feedCache!.stats().folded).toBeGreaterThanOrEqual(2);
+    expect(memoryOf(cached).feed.stats().folded).toBeGreaterThanOrEqual(2);
   });
 
   it('after a change without details, reads the lists again and is still right', async () => {
@@ -105,9 +109,9 @@ describe('the supplier feed kept in memory', () => {
 
   it('while a write is in progress, answers from the database', async () => {
     const intent = await plain.journal.begin();
-    const busy = cached.repositories.mandates.feedCache!.stats().busy;
+    const busy = memoryOf(cached).feed.stats().busy;
     await same({ first: 50 });
-    expect(cached.repositories.mandates.feedCache!.stats().busy).toBeGreaterThan(busy);
+    expect(memoryOf(cached).feed.stats().busy).toBeGreaterThan(busy);
     await intent.end([]);
   });
 });

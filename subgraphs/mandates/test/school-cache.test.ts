@@ -9,7 +9,10 @@ import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import type { MandateDocument } from '../src/documents.js';
+import { MemoryReads } from '../src/read-model/index.js';
 import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
+
+const memoryOf = (repo: DirectAccess) => repo.repositories.reads as MemoryReads;
 
 const ACTOR = { sub: 'u-test', name: 'Test', role: 'SUPPORT' as const };
 
@@ -27,9 +30,9 @@ describe('the school cache', () => {
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     cached = directAccess(database.db);
     await cached.ensureIndexes();
-    cached.repositories.mandates.useSchoolCache(100);
+    cached.repositories.reads = new MemoryReads(cached.repositories.reads, cached.repositories, { maxSchools: 100 });
     // count the school reads the cache makes
-    const cache = cached.repositories.mandates.schoolCache!;
+    const cache = memoryOf(cached).schools;
     const readers = (cache as unknown as { readers: { mandates: (b: string) => Promise<unknown[]>; aanleverpunten: (b: string) => Promise<unknown[]> } }).readers;
     for (const kind of ['mandates', 'aanleverpunten'] as const) {
       const read = readers[kind];
@@ -75,17 +78,17 @@ describe('the school cache', () => {
     const after = await cached.findMandatesOfSchools(['31EW', '25BE'], null);
     expect(after.map((m) => m.id)).toContain(granted.id);
     expect(reads - before).toBe(1); // 31EW again; 25BE still from memory
-    expect(cached.repositories.mandates.schoolCache!.stats().dropped).toBeGreaterThan(0);
+    expect(memoryOf(cached).schools.stats().dropped).toBeGreaterThan(0);
   });
 
   it('while a write is in progress, reads the database and keeps nothing', async () => {
     await cached.findMandatesOfSchools(['25BE'], null);
     const intent = await other.journal.begin();
-    const busy = cached.repositories.mandates.schoolCache!.stats().busy;
+    const busy = memoryOf(cached).schools.stats().busy;
     const before = reads;
     await cached.findMandatesOfSchools(['25BE'], null);
     expect(reads - before).toBe(1);
-    expect(cached.repositories.mandates.schoolCache!.stats().busy).toBe(busy + 1);
+    expect(memoryOf(cached).schools.stats().busy).toBe(busy + 1);
     await intent.end([]);
   });
 

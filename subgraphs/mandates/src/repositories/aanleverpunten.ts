@@ -3,19 +3,16 @@
  * is an equality on the school's BRIN (its unique index with the point's number).
  */
 import type { Collection } from 'mongodb';
-import { ensureIndexes, findEach } from '@osr/common';
+import { ensureIndexes } from '@osr/common';
 import type { ChangeJournal } from '../change-journal.js';
 import type { AanleverpuntDocument } from '../documents.js';
-import type { SchoolCache } from '../school-cache.js';
 import { MANDATES_INDEXES, type MandatesCollections } from './collections.js';
+import { byKeys } from './mandates.js';
 
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
 
 export class AanleverpuntenRepository {
   private readonly aanleverpunten: Collection<AanleverpuntDocument>;
-  /** Set by the mandates repository when it keeps each school's lists in memory. */
-  schoolCache: SchoolCache | null = null;
-
   constructor(
     collections: MandatesCollections,
     /** told of every write: coverage counts inactive points, and the school lists hold them */
@@ -28,15 +25,10 @@ export class AanleverpuntenRepository {
     await ensureIndexes(this.aanleverpunten, MANDATES_INDEXES.aanleverpunten);
   }
 
-  /** One school's aanleverpunten by index, from the database. */
-  async readSchool(brin: string): Promise<AanleverpuntDocument[]> {
-    return (await this.aanleverpunten.find({ brin }, IN_ONE_BATCH).toArray()).sort((a, b) => a.index - b.index);
-  }
-
-  /** Each school's aanleverpunten by index. */
+  /** Each school's aanleverpunten by index, in the order of `brins` (one `$in` on the index). */
   async ofSchools(brins: readonly string[]): Promise<AanleverpuntDocument[]> {
-    if (this.schoolCache) return [...(await this.schoolCache.aanleverpuntenOf(brins)).values()].flat();
-    return findEach(brins, (brin) => this.readSchool(brin));
+    const found = await this.aanleverpunten.find({ brin: brins.length === 1 ? brins[0]! : { $in: [...new Set(brins)] } }, IN_ONE_BATCH).toArray();
+    return byKeys(brins, found.sort((a, b) => a.index - b.index), (a) => a.brin);
   }
 
   /** Stores these points (replacing those with the same school and number), then tells the journal. */

@@ -10,6 +10,8 @@ import type { Logger } from '@osr/common';
 import { collectionsOf } from './collections.js';
 import { Repositories } from './index.js';
 import { MandatesMaintenance } from './maintenance.js';
+import type { MandateReads } from './reads.js';
+import { ServiceCatalogue } from '../service-catalogue.js';
 
 export function directAccess(db: Db, logger?: Logger) {
   const repositories = new Repositories(db, logger);
@@ -24,16 +26,21 @@ export function directAccess(db: Db, logger?: Logger) {
     journal: m.journal,
     checkRows: m.checkRows,
     webhookRepository: repositories.webhooks,
-    ensureIndexes: () => repositories.ensureIndexes(),
-    findMandates: (ids: readonly string[]) => m.findMandates(ids),
-    findMandatesOfSchools: (...args: Parameters<typeof m.findMandatesOfSchools>) => m.findMandatesOfSchools(...args),
-    findMandatesOfBoards: (...args: Parameters<typeof m.findMandatesOfBoards>) => m.findMandatesOfBoards(...args),
-    findChangedMandates: (...args: Parameters<typeof m.findChangedMandates>) => m.findChangedMandates(...args),
+    /** indexes, and the reference services where missing (as every writer opens the store) */
+    ensureIndexes: async () => {
+      await repositories.ensureIndexes();
+      await new ServiceCatalogue(repositories.catalogue).putInPlace();
+    },
+    // through the reads in use (a test may put the read model in front)
+    findMandates: (ids: readonly string[]) => repositories.reads.findMandates(ids),
+    findMandatesOfSchools: (...args: Parameters<MandateReads['findMandatesOfSchools']>) => repositories.reads.findMandatesOfSchools(...args),
+    findMandatesOfBoards: (...args: Parameters<MandateReads['findMandatesOfBoards']>) => repositories.reads.findMandatesOfBoards(...args),
+    findChangedMandates: (...args: Parameters<MandateReads['findChangedMandates']>) => repositories.reads.findChangedMandates(...args),
     findServices: (codes?: readonly string[]) => repositories.catalogue.findServices(codes),
     findSystems: (ids: readonly string[]) => repositories.catalogue.findSystems(ids),
     findSuppliers: (oins: readonly string[]) => repositories.catalogue.findSuppliers(oins),
     findSystemsOfSuppliers: (oins: readonly string[]) => repositories.catalogue.findSystemsOfSuppliers(oins),
-    findAanleverpuntenOfSchools: (brins: readonly string[]) => repositories.aanleverpunten.ofSchools(brins),
+    findAanleverpuntenOfSchools: (brins: readonly string[]) => repositories.reads.aanleverpuntenOfSchools(brins),
     repairFacts: () => maintenance.repairFacts(),
     repairDerived: () => maintenance.repairDerived(),
     ensureSeriesKeys: () => maintenance.ensureSeriesKeys(),

@@ -12,6 +12,7 @@ import { CatalogueRepository } from './catalogue.js';
 import { collectionsOf } from './collections.js';
 import { MandatesRepository } from './mandates.js';
 import { WebhookRepository } from './webhooks.js';
+import { databaseReads, type MandateReads } from './reads.js';
 
 export { AanleverpuntenRepository } from './aanleverpunten.js';
 export { CatalogueRepository } from './catalogue.js';
@@ -19,12 +20,15 @@ export { collectionsOf, MANDATES_INDEXES, type MandatesCollections } from './col
 export { MandatesRepository } from './mandates.js';
 export { STORE_INDEXES } from './mandate-store.js';
 export { WebhookRepository } from './webhooks.js';
+export { databaseReads, type MandateReads } from './reads.js';
 
 export class Repositories {
   readonly catalogue: CatalogueRepository;
   readonly webhooks: WebhookRepository;
   readonly aanleverpunten: AanleverpuntenRepository;
   readonly mandates: MandatesRepository;
+  /** How the mandates are read: from the database unless a read model was put in front (useReads). */
+  reads: MandateReads;
 
   constructor(db: Db, logger?: Logger) {
     const collections = collectionsOf(db);
@@ -32,7 +36,8 @@ export class Repositories {
     this.webhooks = new WebhookRepository(collections);
     const journal = new ChangeJournal(collections.marks, collections.journalLinks, collections.journalIntents, 'mandates', { logger });
     this.aanleverpunten = new AanleverpuntenRepository(collections, journal);
-    this.mandates = new MandatesRepository(collections, journal, this.webhooks, this.aanleverpunten, logger);
+    this.mandates = new MandatesRepository(collections, journal, this.webhooks, logger);
+    this.reads = databaseReads(this.mandates, this.aanleverpunten);
   }
 
   async ensureIndexes(): Promise<void> {

@@ -1,12 +1,9 @@
 import type { Collection, Filter } from 'mongodb';
 import { decodeCursor, encodeCursor, ensureIndexes, findEach, retryUpsertRace, type Logger } from '@osr/common';
-import { FeedCache } from '../feed-cache.js';
-import { SchoolCache } from '../school-cache.js';
 import type { ChangeJournal } from '../change-journal.js';
 import { computeCheckRows, KeptCheckRows, type CheckRow } from '../check-rows.js';
 import type { MandateFactsDocument } from '../facts.js';
 import { MandateStore } from './mandate-store.js';
-import type { AanleverpuntenRepository } from './aanleverpunten.js';
 import { compare } from './catalogue.js';
 import { MANDATES_INDEXES, type MandatesCollections } from './collections.js';
 import type { WebhookRepository } from './webhooks.js';
@@ -44,7 +41,6 @@ export class MandatesRepository {
     collections: MandatesCollections,
     journal: ChangeJournal,
     webhooks: WebhookRepository,
-    private readonly aanleverpunten: AanleverpuntenRepository,
     logger?: Logger,
   ) {
     this.mandates = collections.mandates;
@@ -107,128 +103,89 @@ export class MandatesRepository {
     return computeCheckRows(this.facts);
   }
 
-  // Batches are equality finds in parallel (findEach), each answered by an index; orders are
-  // applied here, per key.
+  // Batches are one `$in` per collection on an indexed field, answered in the order of the
+  // keys (a single key is an equality); the orders within a key are applied here.
 
   findMandates(ids: readonly string[]): Promise<MandateDocument[]> {
-    return findEach(ids, (id) => this.mandates.find({ id }, IN_ONE_BATCH).toArray());
+    return this.findIn('id', ids).then((found) => byKeys(ids, found, (m) => m.id));
   }
 
-  /**
-   * Keeps each school's mandates and aanleverpunten in memory, exact after every write
-   * (school-cache.ts): the school reads below then cost a constant number of round trips.
-   * The subgraph server turns it on; scripts and tests that write around the store do not.
-   */
-  useSchoolCache(maxSchools: number): SchoolCache | null {
-    if (maxSchools <= 0) return (this.schoolCache = this.aanleverpunten.schoolCache = null);
-    this.schoolCache = new SchoolCache(
-      this.journal,
-      {
-        // kept in the order the readers below answer in: sorted once, when read
-        mandates: async (brin) => (await this.mandates.find({ brin }, IN_ONE_BATCH).toArray()).sort(byServiceStartId),
-        aanleverpunten: (brin) => this.aanleverpunten.readSchool(brin),
-        each: async <T>(brins: readonly string[], read: (brin: string) => Promise<T[]>) => {
-          const out = new Map<string, T[]>(brins.map((b) => [b, []]));
-          await findEach(brins, async (brin) => {
-            const docs = await read(brin);
-            out.set(brin, docs);
-            return docs;
-          });
-          return out;
-        },
-      },
-      maxSchools,
-    );
-    this.aanleverpunten.schoolCache = this.schoolCache;
-    return this.schoolCache;
+  /** A system's mandates, every one (the catalogue's checks, the feed order of the read model). */
+  mandatesOfSystem(systemId: string): Promise<MandateDocument[]> {
+    return this.mandates.find({ systemId }, IN_ONE_BATCH).toArray();
   }
-
-  schoolCache: SchoolCache | null = null;
-
-  /** Keeps the supplier feed's change order in memory, exact after every write (feed-cache.ts). */
-  useFeedCache(on: boolean): FeedCache | null {
-    this.feedCache = on
-      ? new FeedCache(this.journal, {
-          ofSystem: (systemId) => this.mandates.find({ systemId }, NO_ID).toArray(),
-          byIds: (ids) => this.findMandates(ids),
-        })
-      : null;
-    return this.feedCache;
-  }
-
-  feedCache: FeedCache | null = null;
 
   /** Mandates of these schools, optionally only for some services; per school by service, start, id. */
   async findMandatesOfSchools(brins: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
-    const wanted = services ? new Set(services) : null;
-    if (this.schoolCache) {
-      const found = await this.schoolCache.mandatesOf(brins);
-      return [...found.values()].flatMap((docs) => (wanted ? docs.filter((m) => wanted.has(m.serviceCode)) : docs));
-    }
-    // One service: an equality on both fields of the index; several: the school's, filtered here.
-    const only = services && wanted?.size === 1 ? services[0]! : null;
-    return findEach(brins, async (brin) => {
-      const found = await this.mandates.find(only ? { brin, serviceCode: only } : { brin }, IN_ONE_BATCH).toArray();
-      return found.filter((m) => !wanted || wanted.has(m.serviceCode)).sort(byServiceStartId);
-    });
+    const found = await this.findIn('brin', brins, services);
+    return byKeys(brins, found.sort(byServiceStartId), (m) => m.brin ?? '');
   }
 
   /**
-   * Mandates these boards gave (board-level, and for schools held then): per board one equality
-   * find on the indexed field. Access is not decided here: a school's mandates follow the school
-   * (Board.mandates adds those of its schools now); review boards grant nothing (issue 17.1).
+   * Mandates these boards gave (board-level, and for schools held then). Access is not decided
+   * here: a school's mandates follow the school (Board.mandates adds those of its schools now);
+   * review boards grant nothing.
    */
-  findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
-    const wanted = services ? new Set(services) : null;
-    return findEach(boards, async (board) =>
-      (await this.mandates.find({ boardNummer: board }, IN_ONE_BATCH).toArray())
-        .filter((m) => !wanted || wanted.has(m.serviceCode))
-        .sort((a, b) => compare(a.brin ?? '', b.brin ?? '') || byServiceStartId(a, b)),
-    );
+  async findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
+    const found = await this.findIn('boardNummer', boards, services);
+    return byKeys(boards, found.sort((a, b) => compare(a.brin ?? '', b.brin ?? '') || byServiceStartId(a, b)), (m) => m.boardNummer);
+  }
+
+  private findIn(field: 'id' | 'brin' | 'boardNummer', keys: readonly string[], services: readonly ServiceCode[] | null = null): Promise<MandateDocument[]> {
+    const wanted = services ? [...new Set(services)] : null;
+    const filter: Filter<MandateDocument> = { [field]: keys.length === 1 ? keys[0] : { $in: [...new Set(keys)] } };
+    if (wanted) filter.serviceCode = wanted.length === 1 ? wanted[0] : { $in: wanted };
+    return this.mandates.find(filter, IN_ONE_BATCH).toArray();
   }
 
   /**
    * A page of the mandates naming these systems that changed after a moment, in change
-   * order (updatedAt, id): a stable keyset feed for supplier synchronisation.
+   * order (updatedAt, id): a keyset on the system_changes index, for supplier synchronisation.
    */
-  async findChangedMandates(options: {
-    systemIds: readonly string[];
-    service: ServiceCode | null;
-    changedSince: Date | null;
-    after: string | null;
-    limit: number;
-  }): Promise<{ items: MandateDocument[]; cursorOf: (m: MandateDocument) => string }> {
+  async findChangedMandates(options: ChangedMandatesQuery): Promise<ChangedMandatesPage> {
     const position = decodeCursor(options.after, { t: 'time', id: 'string' });
-    const cursorOf = (m: MandateDocument) => encodeCursor({ t: m.updatedAt.getTime(), id: m.id });
-    if (this.feedCache) {
-      const items = await this.feedCache.page({
-        systemIds: options.systemIds,
-        service: options.service,
-        since: options.changedSince?.getTime() ?? null,
-        after: position ? { t: position.t as number, id: position.id as string } : null,
-        limit: options.limit,
-      });
-      if (items) return { items, cursorOf };
+    const and: Filter<MandateDocument>[] = [
+      { systemId: options.systemIds.length === 1 ? options.systemIds[0] : { $in: [...options.systemIds] } },
+    ];
+    if (options.service) and.push({ serviceCode: options.service });
+    if (options.changedSince) and.push({ updatedAt: { $gt: options.changedSince } });
+    if (position) {
+      const at = new Date(position.t as number);
+      and.push({ $or: [{ updatedAt: { $gt: at } }, { updatedAt: at, id: { $gt: position.id as string } }] });
     }
-    // Per system one equality find (with the service when given), answered by an index; the
-    // change order and the keyset are applied here (FerretDB would filter ranges in Go anyway).
-    const service = options.service;
-    const found = await findEach(options.systemIds, (systemId) =>
-      this.mandates.find(service ? { systemId, serviceCode: service } : { systemId }, NO_ID).toArray(),
-    );
-    const since = options.changedSince?.getTime() ?? null;
-    const afterT = position ? (position.t as number) : null;
-    const afterId = position ? (position.id as string) : '';
-    const items = found
-      .filter((m) => {
-        const t = m.updatedAt.getTime();
-        if (since !== null && t <= since) return false;
-        return afterT === null || t > afterT || (t === afterT && m.id > afterId);
-      })
-      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || compare(a.id, b.id))
-      .slice(0, options.limit);
-    return { items, cursorOf: (m) => encodeCursor({ t: m.updatedAt.getTime(), id: m.id }) };
+    const items = await this.mandates.find({ $and: and }, NO_ID).sort({ updatedAt: 1, id: 1 }).limit(options.limit).toArray();
+    return { items, cursorOf: feedCursorOf };
   }
+}
+
+export interface ChangedMandatesQuery {
+  systemIds: readonly string[];
+  service: ServiceCode | null;
+  changedSince: Date | null;
+  /** the cursor of the last mandate of the previous page */
+  after: string | null;
+  limit: number;
+}
+
+export interface ChangedMandatesPage {
+  items: MandateDocument[];
+  cursorOf: (m: MandateDocument) => string;
+}
+
+export function feedCursorOf(m: MandateDocument): string {
+  return encodeCursor({ t: m.updatedAt.getTime(), id: m.id });
+}
+
+/** The found documents in the order of the keys (each key's in their order), each once. */
+export function byKeys<T>(keys: readonly string[], found: readonly T[], keyOf: (d: T) => string): T[] {
+  const byKey = new Map<string, T[]>();
+  for (const d of found) {
+    const k = keyOf(d);
+    const list = byKey.get(k);
+    if (list) list.push(d);
+    else byKey.set(k, [d]);
+  }
+  return [...new Set(keys)].flatMap((k) => byKey.get(k) ?? []);
 }
 
 export function byServiceStartId(a: MandateDocument, b: MandateDocument): number {

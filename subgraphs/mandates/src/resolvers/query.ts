@@ -32,7 +32,7 @@ export const Query: QueryResolvers = {
     if (problem) throw invalidInput('supplier', oin, problem);
     const size = pageSize(args.first);
     const systems = await repositories.catalogue.findSystemsOfSuppliers([oin]);
-    const { items, cursorOf } = await repositories.mandates.findChangedMandates({
+    const { items, cursorOf } = await repositories.reads.findChangedMandates({
       systemIds: systems.map((s) => s.id),
       service: args.service ?? null,
       changedSince: args.changedSince ?? null,
