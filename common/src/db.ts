@@ -26,6 +26,8 @@ export const databaseCommands = {
   count: 0,
   /** Commands per command name (find, getMore, insert, ...). */
   byName: new Map<string, number>(),
+  /** Commands per database name. */
+  byDatabase: new Map<string, number>(),
 };
 
 /** Counts every database command of clients connected from now on. */
@@ -56,6 +58,7 @@ export async function connectDatabase(uri: string, name: string, connectOptions:
     client.on('commandStarted', (event) => {
       databaseCommands.count++;
       databaseCommands.byName.set(event.commandName, (databaseCommands.byName.get(event.commandName) ?? 0) + 1);
+      databaseCommands.byDatabase.set(event.databaseName, (databaseCommands.byDatabase.get(event.databaseName) ?? 0) + 1);
     });
   }
   await client.connect();

@@ -13,7 +13,7 @@ import type { MandateOrigin, ServiceCode } from './documents.js';
 import type { AanleverpuntenRepository } from './repositories/aanleverpunten.js';
 import type { CatalogueRepository } from './repositories/catalogue.js';
 import type { MandatesRepository } from './repositories/mandates.js';
-import { ResultCache, type ChangeSource, type Fold } from './analytics-cache.js';
+import { ComputedResults, ResultCache, type ChangeSource, type Fold, type KeptResults } from './analytics-cache.js';
 import type { MandateDelta } from './change-journal.js';
 import type { MandateFacts, MandateFactsDocument } from './facts.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
@@ -237,7 +237,7 @@ function withStatus(rows: readonly DatedRow[], asOf: string | null): StatusRow[]
 
 export class MandateAnalytics {
   /** Group rows of the aggregations, kept and brought forward by the mandate changes. */
-  readonly cache: ResultCache<MandateDelta>;
+  readonly cache: KeptResults<MandateDelta>;
 
   constructor(
     /** groups each mandate's facts (facts.ts) */
@@ -245,11 +245,11 @@ export class MandateAnalytics {
     private readonly aanleverpunten: Pick<AanleverpuntenRepository, 'schoolsWithInactive'>,
     private readonly catalogue: Pick<CatalogueRepository, 'supplierOfSystems'>,
     readonly directory: SchoolDirectory,
-    /** the mandates' change journal (MandatesRepository.journal) */
-    changes: ChangeSource<MandateDelta>,
+    /** the mandates' change journal (MandatesRepository.journal), or null: nothing is kept, every question is asked of the database */
+    changes: ChangeSource<MandateDelta> | null,
     options: { logger?: Logger; now?: () => number } = {},
   ) {
-    this.cache = new ResultCache(changes, { name: 'mandate aggregates', ...options });
+    this.cache = changes ? new ResultCache(changes, { name: 'mandate aggregates', ...options }) : new ComputedResults();
   }
 
   private get<T>(query: Query<T>): Promise<T> {

@@ -29,7 +29,7 @@ import {
   type Logger,
 } from '@osr/common';
 import { boardStaff } from './access.js';
-import { ResultCache } from './analytics-cache.js';
+import { ComputedResults, ResultCache, type KeptResults } from './analytics-cache.js';
 import type { MandateDelta } from './change-journal.js';
 import { foldCheckRows, type CheckRow } from './check-rows.js';
 import type { MandateDocument, YearCheckDocument } from './documents.js';
@@ -169,7 +169,7 @@ function placeOfSlot(slotKey: string): string {
 
 export class MandateCheck {
   /** The progress rows per school year, kept and brought forward by the mandates' change journal. */
-  readonly cache: ResultCache<MandateDelta>;
+  readonly cache: KeptResults<MandateDelta>;
 
   constructor(
     private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates' | 'reads'>,
@@ -179,7 +179,7 @@ export class MandateCheck {
     options: { logger?: Logger; now?: () => Date } = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.cache = new ResultCache(repositories.mandates.journal, { name: 'mandate check', logger: options.logger });
+    this.cache = repositories.mandates.keepsDerived ? new ResultCache(repositories.mandates.journal, { name: 'mandate check', logger: options.logger }) : new ComputedResults();
   }
 
   private readonly now: () => Date;

@@ -6,9 +6,9 @@ import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi, schoolBoardsLoader } from './peers.js';
 import { startJobs } from './jobs.js';
-import { MemoryReads, readModelKind } from './read-model/index.js';
+import { MemoryReads } from './read-model/index.js';
 import { createLoaders } from './loaders.js';
-import { openRepositories } from './open.js';
+import { openRepositories, readModelKind } from './open.js';
 import type { Repositories } from './repositories/index.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
@@ -42,9 +42,9 @@ export async function createMandatesServer(
   { database, logger, identitySecret, peers }: SubgraphDeps,
   options: MandatesOptions = {},
 ): Promise<SubgraphServer & { repositories: Repositories; follower: FeedFollower; webhooks: Webhooks }> {
-  const repositories = await openRepositories(database.db, logger);
-  const repository = repositories.mandates;
   const readModel = await readModelKind(database.db, options.readModel ?? process.env['MANDATES_READ_MODEL']);
+  const repositories = await openRepositories(database.db, logger, readModel);
+  const repository = repositories.mandates;
   const memory = readModel === 'memory' ? new MemoryReads(repositories.reads, repositories, { maxSchools: options.schoolCacheSchools }) : null;
   if (memory) repositories.reads = memory;
   logger.info({ readModel }, 'mandates read model');
@@ -60,7 +60,7 @@ export async function createMandatesServer(
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'mandates', identitySecret, timeoutMs: 30_000 })
     : null;
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
-  const analytics = new MandateAnalytics(repository, repositories.aanleverpunten, repositories.catalogue, directory, repository.journal, { logger });
+  const analytics = new MandateAnalytics(repository, repositories.aanleverpunten, repositories.catalogue, directory, readModel === 'memory' ? repository.journal : null, { logger });
   const mandateCheck = new MandateCheck(repositories, repository.store, organisationsPeer, directory, { logger });
   // The mandate check's rows before the first request (mandate-check.ts prepare); a failure
   // leaves them to the first question or the background refresh.

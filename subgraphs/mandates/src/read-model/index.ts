@@ -12,7 +12,6 @@
  *
  * On MongoDB none of this is needed: `MANDATES_READ_MODEL=database` (the default there).
  */
-import type { Db } from 'mongodb';
 import { decodeCursor, findEach } from '@osr/common';
 import type { MandateDocument } from '../documents.js';
 import type { Repositories } from '../repositories/index.js';
@@ -20,19 +19,6 @@ import { feedCursorOf, type ChangedMandatesPage, type ChangedMandatesQuery } fro
 import type { MandateReads } from '../repositories/reads.js';
 import { FeedCache } from './feed-cache.js';
 import { SchoolCache } from './school-cache.js';
-
-export type ReadModelKind = 'memory' | 'database';
-
-/**
- * The read model to use: MANDATES_READ_MODEL when set, else `memory` on FerretDB (told by its
- * buildInfo) and `database` on MongoDB.
- */
-export async function readModelKind(db: Db, setting: string | undefined): Promise<ReadModelKind> {
-  if (setting === 'memory' || setting === 'database') return setting;
-  if (setting) throw new Error(`MANDATES_READ_MODEL must be memory or database, not ${setting}`);
-  const info = await db.admin().command({ buildInfo: 1 });
-  return info['ferretdb'] !== undefined ? 'memory' : 'database';
-}
 
 export interface MemoryReadModelOptions {
   /** keep the lists of at most this many schools (default 20,000; the register has ~7,500) */

@@ -16,7 +16,7 @@ export class AanleverpuntenRepository {
   constructor(
     collections: MandatesCollections,
     /** told of every write: coverage counts inactive points, and the school lists hold them */
-    private readonly journal: ChangeJournal,
+    private readonly journal: ChangeJournal | null,
   ) {
     this.aanleverpunten = collections.aanleverpunten;
   }
@@ -42,7 +42,7 @@ export class AanleverpuntenRepository {
       }
     } finally {
       // also after a failure: part of the batch may have been written
-      await this.journal.unknownChange();
+      await this.journal?.unknownChange();
     }
   }
 

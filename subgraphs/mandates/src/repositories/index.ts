@@ -30,13 +30,15 @@ export class Repositories {
   /** How the mandates are read: from the database unless a read model was put in front (useReads). */
   reads: MandateReads;
 
-  constructor(db: Db, logger?: Logger) {
+  /** keepsDerived: see MandatesRepository (false with MANDATES_READ_MODEL=database) */
+  constructor(db: Db, logger?: Logger, options: { keepsDerived?: boolean } = {}) {
+    const keepsDerived = options.keepsDerived ?? true;
     const collections = collectionsOf(db);
     this.catalogue = new CatalogueRepository(collections);
     this.webhooks = new WebhookRepository(collections);
     const journal = new ChangeJournal(collections.marks, collections.journalLinks, collections.journalIntents, 'mandates', { logger });
-    this.aanleverpunten = new AanleverpuntenRepository(collections, journal);
-    this.mandates = new MandatesRepository(collections, journal, this.webhooks, logger);
+    this.aanleverpunten = new AanleverpuntenRepository(collections, keepsDerived ? journal : null);
+    this.mandates = new MandatesRepository(collections, journal, this.webhooks, logger, keepsDerived);
     this.reads = databaseReads(this.mandates, this.aanleverpunten);
   }
 

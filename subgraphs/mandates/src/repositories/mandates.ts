@@ -1,7 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
 import { decodeCursor, encodeCursor, ensureIndexes, findEach, retryUpsertRace, type Logger } from '@osr/common';
 import type { ChangeJournal } from '../change-journal.js';
-import { computeCheckRows, KeptCheckRows, type CheckRow } from '../check-rows.js';
+import { checkRowsOf, computeCheckRows, KeptCheckRows, type CheckGroup, type CheckRow } from '../check-rows.js';
 import type { MandateFactsDocument } from '../facts.js';
 import { MandateStore } from './mandate-store.js';
 import { compare } from './catalogue.js';
@@ -42,6 +42,12 @@ export class MandatesRepository {
     journal: ChangeJournal,
     webhooks: WebhookRepository,
     logger?: Logger,
+    /**
+     * Keep what the embedded database's read model needs (each mandate's facts, the change
+     * journal told of every write); false with `MANDATES_READ_MODEL=database`: a write then
+     * costs only the history, the outbox and the mandate.
+     */
+    readonly keepsDerived = true,
   ) {
     this.mandates = collections.mandates;
     this.cursors = collections.cursors;
@@ -49,7 +55,7 @@ export class MandatesRepository {
     this.journal = journal;
     this.checkRowsCollection = collections.checkRows;
     this.checkRows = new KeptCheckRows(collections.checkRows, logger);
-    this.store = new MandateStore(this.mandates, collections.history, logger, this.journal, this.facts, webhooks.outbox);
+    this.store = new MandateStore(this.mandates, collections.history, logger, keepsDerived ? journal : undefined, keepsDerived ? this.facts : undefined, webhooks.outbox);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -86,11 +92,13 @@ export class MandatesRepository {
   }
 
   /**
-   * The facts matching `match`, counted per value of `fields` (one `$group`); a row's `_id`
-   * holds the fields (null without fields).
+   * The mandates matching `match`, counted per value of `fields` (one `$group`); a row's `_id`
+   * holds the fields (null without fields). Grouped over each mandate's facts when they are
+   * kept (fewer fields to read on FerretDB), else over the mandates, which hold every field.
    */
   groupFacts<Id>(fields: readonly string[], match: Filter<MandateFactsDocument> | null): Promise<{ _id: Id | null; count: number }[]> {
-    return this.facts
+    const source = this.keepsDerived ? this.facts : (this.mandates as unknown as Collection<MandateFactsDocument>);
+    return source
       .aggregate<{ _id: Id | null; count: number }>([
         ...(match ? [{ $match: match }] : []),
         { $group: { _id: fields.length ? Object.fromEntries(fields.map((f) => [f, `$${f}`])) : null, count: { $sum: 1 } } },
@@ -98,9 +106,15 @@ export class MandatesRepository {
       .toArray();
   }
 
-  /** The yearly check's rows computed afresh from the facts (check-rows.ts). */
-  computeCheckRows(): Promise<CheckRow[]> {
-    return computeCheckRows(this.facts);
+  /** The yearly check's rows computed afresh: from the facts when kept, else one `$group` of the mandates (check-rows.ts). */
+  async computeCheckRows(): Promise<CheckRow[]> {
+    if (this.keepsDerived) return computeCheckRows(this.facts);
+    const groups = await this.mandates
+      .aggregate<{ _id: CheckGroup; count: number }>([
+        { $group: { _id: { serviceCode: '$serviceCode', systemId: '$systemId', brin: '$brin', boardNummer: '$boardNummer', startDate: '$startDate', endDate: '$endDate', yearChecks: '$yearChecks' }, count: { $sum: 1 } } },
+      ])
+      .toArray();
+    return checkRowsOf(groups.map((g) => ({ fields: g._id, count: g.count })));
   }
 
   // Batches are one `$in` per collection on an indexed field, answered in the order of the
