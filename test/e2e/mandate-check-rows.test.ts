@@ -10,7 +10,7 @@ import { buildDemoData } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
 import { directAccess } from '../../subgraphs/mandates/src/repositories/direct.js';
 import { runCommand } from '../support/commands.js';
-import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
+import { bearer, databaseUri, freshPrefix, graphql, startSystem, withEnv, type RunningSystem } from '../support/system.js';
 
 const PROGRESS = `{ mandateCheckProgress(groupBy: SECTOR) { boardsDue boardsFinished mandatesDue mandatesConfirmed
   groups { sector mandatesDue mandatesConfirmed } boards(first: 20) { edges { node { board { bevoegdGezagNummer } mandatesDue mandatesOpen } } } } }`;
@@ -40,7 +40,8 @@ describe('the mandate check rows stored across restarts (issue 20)', () => {
   const cacheState = async () => (await (await fetch(new URL('/analytics/cache', system!.subgraphs.mandates.url))).json()) as CacheState;
   const restart = async () => {
     await system?.stop();
-    system = await startSystem(prefix, { rateLimit: { perMinute: 0, burst: 0 } });
+    // the stored rows belong to the memory read model
+    system = await withEnv({ MANDATES_READ_MODEL: 'memory' }, () => startSystem(prefix, { rateLimit: { perMinute: 0, burst: 0 } }));
   };
 
   it('npm run mandates:repair stores the rows, exact for the journal\'s end', async () => {

@@ -11,25 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countDatabaseCommands, databaseCommands, databaseName, todayInNetherlands } from '@osr/common';
 import { buildDemoData, SUPPLIER_B, SYSTEM_B } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
-import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
+import { bearer, databaseUri, freshPrefix, graphql, startSystem, withEnv, type RunningSystem } from '../support/system.js';
 
 const HEADLINE = readFileSync(new URL('../queries/board-overview.graphql', import.meta.url), 'utf8');
 const GRANT = 'mutation ($input: GrantMandateInput!) { grantMandate(input: $input) { mandates { id version } } }';
 const END = 'mutation ($input: EndMandateInput!) { endMandate(input: $input) { mandates { id version } } }';
 
 /** Starts a whole system whose mandates subgraph uses this read model (and no webhook worker, whose polling would be counted). */
-async function systemWith(readModel: 'memory' | 'database', prefix: string): Promise<RunningSystem> {
-  const saved = { model: process.env['MANDATES_READ_MODEL'], worker: process.env['WEBHOOK_WORKER'] };
-  process.env['MANDATES_READ_MODEL'] = readModel;
-  process.env['WEBHOOK_WORKER'] = 'false';
-  try {
-    return await startSystem(prefix);
-  } finally {
-    for (const [name, value] of [['MANDATES_READ_MODEL', saved.model], ['WEBHOOK_WORKER', saved.worker]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
+function systemWith(readModel: 'memory' | 'database', prefix: string): Promise<RunningSystem> {
+  return withEnv({ MANDATES_READ_MODEL: readModel, WEBHOOK_WORKER: 'false' }, () => startSystem(prefix));
 }
 
 describe('the memory and database read models', () => {

@@ -89,7 +89,7 @@ export class FeedFollower {
                   { changeId: change.id, kind, description: change.description, boards, effectiveDate: change.effectiveDate, raisedAt: at },
                 ],
                 reviewBoards: [...new Set([...m.reviewBoards, ...boards.filter((b) => b !== m.boardNummer)])],
-                // open again in the yearly check for the board that holds the school now (issue 20.4)
+                // open again in the yearly check for the board that holds the school now
                 yearChecks: [],
                 version: m.version + 1,
                 updatedAt: at,

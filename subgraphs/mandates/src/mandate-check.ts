@@ -1,5 +1,5 @@
 /**
- * The yearly mandate check (issue 20, docs/mandate-check.md): each school year (1 August to
+ * The yearly mandate check (docs/mandate-check.md): each school year (1 August to
  * 31 July) every board confirms its mandates; support and analysts follow the campaign.
  *
  * - A mandate is *due* in a school year when it runs on any day of it, for the board that

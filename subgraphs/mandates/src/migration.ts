@@ -339,7 +339,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const service = SERVICE_OF[first.kind];
     const startDate = group.map(startOf).sort()[0]!;
     const board = boardOn.get(`${first.brin}@${startOf(first)}`)!;
-    // A random id (never derived from public data, issue 17.5); a run again finds the mandate by what it is.
+    // A random id (never derived from public data); a run again finds the mandate by what it is.
     const id = randomUUID();
     const note = assumed.get(`${first.brin}@${startOf(first)}`);
     if (note) {

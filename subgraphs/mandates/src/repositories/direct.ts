@@ -13,8 +13,9 @@ import { MandatesMaintenance } from './maintenance.js';
 import type { MandateReads } from './reads.js';
 import { ServiceCatalogue } from '../service-catalogue.js';
 
-export function directAccess(db: Db, logger?: Logger) {
-  const repositories = new Repositories(db, logger);
+export function directAccess(db: Db, logger?: Logger, readModel: 'memory' | 'database' = process.env['MANDATES_READ_MODEL'] === 'database' ? 'database' : 'memory') {
+  // writes as the subgraph of the test run does (with `memory`, the facts and the journal too)
+  const repositories = new Repositories(db, logger, { keepsDerived: readModel === 'memory' });
   const maintenance = new MandatesMaintenance(db, logger);
   const m = repositories.mandates;
   return {
