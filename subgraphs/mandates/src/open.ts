@@ -19,7 +19,7 @@ export async function readModelKind(db: Db, setting: string | undefined = proces
   if (setting === 'memory' || setting === 'database') return setting;
   if (setting) throw new Error(`MANDATES_READ_MODEL must be memory or database, not ${setting}`);
   const info = await db.admin().command({ buildInfo: 1 });
-  return info['ferretdb'] !== undefined ? 'memory' : 'database';
+  return info['ferretdbVersion'] !== undefined ? 'memory' : 'database';
 }
 
 /**
