@@ -158,16 +158,15 @@ export class MandatesRepository {
    */
   async findChangedMandates(options: ChangedMandatesQuery): Promise<ChangedMandatesPage> {
     const position = decodeCursor(options.after, { t: 'time', id: 'string' });
-    const and: Filter<MandateDocument>[] = [
-      { systemId: options.systemIds.length === 1 ? options.systemIds[0] : { $in: [...options.systemIds] } },
-    ];
-    if (options.service) and.push({ serviceCode: options.service });
-    if (options.changedSince) and.push({ updatedAt: { $gt: options.changedSince } });
+    // top-level fields (an equality on the system first): FerretDB pushes those down
+    const filter: Filter<MandateDocument> = { systemId: options.systemIds.length === 1 ? options.systemIds[0] : { $in: [...options.systemIds] } };
+    if (options.service) filter.serviceCode = options.service;
+    if (options.changedSince) filter.updatedAt = { $gt: options.changedSince };
     if (position) {
       const at = new Date(position.t as number);
-      and.push({ $or: [{ updatedAt: { $gt: at } }, { updatedAt: at, id: { $gt: position.id as string } }] });
+      filter.$or = [{ updatedAt: { $gt: at } }, { updatedAt: at, id: { $gt: position.id as string } }];
     }
-    const items = await this.mandates.find({ $and: and }, NO_ID).sort({ updatedAt: 1, id: 1 }).limit(options.limit).toArray();
+    const items = await this.mandates.find(filter, NO_ID).sort({ updatedAt: 1, id: 1 }).limit(options.limit).toArray();
     return { items, cursorOf: feedCursorOf };
   }
 }
