@@ -77,10 +77,10 @@ const config: CodegenConfig = {
       MandateCheckGroup: '../mandate-check.js#CheckGroupRow',
       MandateCheckBoard: '../mandate-check.js#CheckBoardRow',
       MandateCheckDay: '../mandate-check.js#CheckDayRow',
-      Webhook: '../webhooks/store.js#WebhookDocument',
+      Webhook: '../repositories/webhooks.js#WebhookDocument',
       WebhookSecret: '../webhooks/subscriptions.js#WebhookWithSecret',
-      WebhookDelivery: '../webhooks/store.js#WebhookDeliveryDocument',
-      WebhookAttempt: '../webhooks/store.js#DeliveryAttempt',
+      WebhookDelivery: '../repositories/webhooks.js#WebhookDeliveryDocument',
+      WebhookAttempt: '../repositories/webhooks.js#DeliveryAttempt',
     }),
     ...subgraph('agreements', {
       Agreement: '../documents.js#AgreementDocument',

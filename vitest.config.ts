@@ -5,6 +5,16 @@ import { defineConfig } from 'vitest/config';
 // do); Vite would pick the ES module build, and graphql refuses types from another instance.
 const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
 
+/** The mandates end-to-end tests that run in both read models (docs/data-access.md). */
+const MANDATES_DATABASE_E2E = [
+  'test/e2e/mandates.test.ts',
+  'test/e2e/mandate-check.test.ts',
+  'test/e2e/analytics.test.ts',
+  'test/e2e/school-moved.test.ts',
+  'test/e2e/supplier-catalogue.test.ts',
+  'test/e2e/webhooks.test.ts',
+];
+
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
   test: {
@@ -22,6 +32,12 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'e2e', include: ['test/**/*.test.ts'] },
+      },
+      {
+        // The mandates subgraph's end-to-end tests again with MANDATES_READ_MODEL=database (what
+        // production on MongoDB runs): on the demo set, small enough for FerretDB's scans.
+        extends: true,
+        test: { name: 'e2e-database', include: MANDATES_DATABASE_E2E, env: { MANDATES_READ_MODEL: 'database' } },
       },
     ],
   },

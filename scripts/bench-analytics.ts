@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName, todayInNetherlands } from '@osr/common';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { addGeneratedMandates } from './bench/analytics-data.js';
@@ -361,7 +361,7 @@ async function main(): Promise<number> {
       .find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 } })
       .toArray();
     await timed(data.steps, 'generated mandates', async () => {
-      const added = await addGeneratedMandates(new MandatesRepository(mandatesDb.db), schools, { total: mandateTotal, seed, today, log: say });
+      const added = await addGeneratedMandates(directAccess(mandatesDb.db), schools, { total: mandateTotal, seed, today, log: say });
       return [added, `${added.added} mandates of other services in ${added.slots} slots (${added.switches} system switches), ${added.before} → ${added.after} mandates`];
     }, say);
   } finally {

@@ -8,7 +8,7 @@
  * then repaired as `npm run mandates:repair` does). Then, on the running system:
  * - the board's view (`Board.mandateCheck`) of the largest board: first, then --repeats (p50);
  * - the national progress per sector: the first answer for a school year nobody asked before,
- *   right after the start (the rows from the copy the load's repair stored, check-rows.ts), the
+ *   right after the start (the rows from the copy the load's repair stored, subgraphs/mandates/src/check-rows.ts), the
  *   first for the current year once the start-up computation is done, and --repeats more (p95);
  * - the largest board confirms open mandates through the gateway, and the progress is asked
  *   once more (the first answer after the write);
@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName, findEach, todayInNetherlands } from '@osr/common';
 import type { MandateDocument } from '@osr/subgraph-mandates/documents';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { addGeneratedMandates, seededRandom } from './bench/analytics-data.js';
@@ -215,7 +215,7 @@ async function main(): Promise<number> {
   const largest = data.largestBoard.nummer;
   try {
     const schools = await organisationsDb.db.collection<RefSchool>('schools').find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 } }).toArray();
-    const repository = new MandatesRepository(mandatesDb.db);
+    const repository = directAccess(mandatesDb.db);
     await timed(data.steps, 'generated mandates', async () => {
       const added = await addGeneratedMandates(repository, schools, { total: mandateTotal, seed, today, log: say });
       return [added, `${added.added} mandates of other services (${added.switches} system switches), ${added.before} → ${added.after} mandates`];
@@ -294,7 +294,7 @@ async function main(): Promise<number> {
   };
 
   // A school year nobody asked, right after the start: the rows come from the copy the load's
-  // repair stored (check-rows.ts), while the start-up computation of the other aggregates runs.
+  // repair stored (subgraphs/mandates/src/check-rows.ts), while the start-up computation of the other aggregates runs.
   const coldPrevious = await ask(gateway.url, tokens.analyst, PROGRESS, { y: previous.name });
   checkProgress(`progress ${previous.name} (first after the start)`, coldPrevious, refPrevious.progress);
   say(`progress ${previous.name}, first after the start ${fmt(coldPrevious.ms)} ms${coldPrevious.error ? ` ERROR ${coldPrevious.error}` : ''}`);
@@ -336,7 +336,7 @@ async function main(): Promise<number> {
   const direct = await connectDatabase(database!.uri, databaseName(prefix, 'mandates'));
   try {
     await direct.db.collection('mandate_check_rows').deleteMany({});
-    await new MandatesRepository(direct.db).journal.unknownChange();
+    await directAccess(direct.db).journal.unknownChange();
   } finally {
     await direct.close();
   }

@@ -1,6 +1,6 @@
 /**
  * The demo data set: small, realistic and deterministic. Names and numbers are fictitious
- * except where domain.md gives them (example identifiers, support contacts).
+ * except where shared/docs/domain.md gives them (example identifiers, support contacts).
  *
  * - 3 boards; board 41234 has 14 schools (12 PO, 2 VO), 42001 has 3 PO, 43555 has 2 VO.
  * - Every school has aanleverpunt 1 (OSO OV); some also point 2 (OSO SWV); some are inactive
@@ -8,7 +8,7 @@
  * - Active points were migrated to OSO mandates on 15 August 2022, from two suppliers with
  *   one LAS each. School 31EW switched LAS on 1 August 2024 (the old mandate has ENDED).
  * - OSO agreements for 41234 (with the SWV extension) and 42001 (OSO OV only).
- * - The support contacts from domain.md, current and retired.
+ * - The support contacts from shared/docs/domain.md, current and retired.
  */
 import type { AgreementsSeed } from '@osr/subgraph-agreements/seed';
 import type { MandatesSeed, SeedMandate } from '@osr/subgraph-mandates/seed';

@@ -1,7 +1,7 @@
 import { connectDatabase, databaseName, type Database, type SubgraphName } from '@osr/common';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
 import { seedAgreements } from '@osr/subgraph-agreements/seed';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { seedMandates } from '@osr/subgraph-mandates/seed';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
@@ -113,9 +113,9 @@ export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemo
       { mode: 'delta' },
     );
     if (rio.rejected > 0) throw new Error(`The demo RIO file has ${rio.rejected} rejected record(s): ${JSON.stringify(rio.rejections)}`);
-    const mandates = new MandatesRepository(dbs.mandates.db);
+    const mandates = directAccess(dbs.mandates.db);
     await mandates.ensureIndexes();
-    await seedMandates(mandates, data.mandates);
+    await seedMandates(mandates.maintenance, data.mandates);
     const agreements = new AgreementsRepository(dbs.agreements.db);
     await agreements.ensureIndexes();
     await seedAgreements(agreements, data.agreements);

@@ -99,3 +99,73 @@ describe('README.md and docs/', () => {
     }
   });
 });
+
+/** Source files whose comments may cite paths: every workspace's src, the scripts, the tests' support. */
+function sourceFiles(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir)) {
+      if (entry === 'node_modules' || entry === 'generated' || entry === 'dist' || entry.startsWith('.')) continue;
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(ts|js)$/.test(entry) && !entry.endsWith('.d.ts')) found.push(path);
+    }
+  };
+  for (const dir of ['common/src', 'gateway/src', 'cli/src', 'scripts', 'subgraphs']) if (existsSync(join(repoRoot, dir))) walk(join(repoRoot, dir));
+  return found;
+}
+
+/**
+ * The paths a source file's comments cite: `docs/x.md`, `a/b.ts`, or a bare `x.ts` (a file of
+ * the same workspace, or of the repository's root or docs/). A name given as an example of an
+ * argument (`file.json`, `bundle.json`), or one every package has, is no citation.
+ */
+export function citedPaths(text: string): string[] {
+  const comments = [...text.matchAll(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g)].map((m) => m[0]).join('\n');
+  return [...new Set([...comments.matchAll(/(?<![\w@./-])((?:[\w.-]+\/)*[\w-]+(?:\.[\w-]+)*\.(?:ts|md|graphql|json|yml|yaml))(?![\w/])/g)].map((m) => m[1]!))].filter((p) => !EXAMPLE_NAMES.has(p));
+}
+
+const EXAMPLE_NAMES = new Set(['file.json', 'bundle.json', 'tsconfig.build.json']);
+
+describe('paths cited in code comments', () => {
+  it('finds the paths a comment cites', () => {
+    expect(citedPaths("// see docs/data-access.md and school-cache.ts\nconst x = 'a.ts'; /* (common/src/indexes.ts) */")).toEqual(['docs/data-access.md', 'school-cache.ts', 'common/src/indexes.ts']);
+  });
+
+  it('every path a comment cites exists (from the repository, the file, or its workspace)', () => {
+    const missing: string[] = [];
+    for (const file of sourceFiles()) {
+      const workspace = /^(.*?\/(?:subgraphs\/[^/]+|common|gateway|cli))\//.exec(file)?.[1] ?? repoRoot;
+      for (const path of citedPaths(readFileSync(file, 'utf8'))) {
+        // the team's shared documents live beside the repository, not in it
+        if (path.startsWith('shared/docs/')) continue;
+        const candidates = path.includes('/')
+          ? [join(repoRoot, path), resolve(dirname(file), path), join(workspace, path), join(workspace, 'src', path)]
+          : [resolve(dirname(file), path), join(repoRoot, path), join(repoRoot, 'docs', path), join(workspace, path), join(workspace, 'src', path), ...findByName(workspace, path)];
+        if (!candidates.some((c) => existsSync(c))) missing.push(`${relative(repoRoot, file)}: ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+const byName = new Map<string, string[]>();
+/** Files of this name anywhere in the workspace's src (a bare name cites a file of the same workspace). */
+function findByName(workspace: string, name: string): string[] {
+  const key = `${workspace}|${name}`;
+  if (!byName.has(key)) {
+    const hits: string[] = [];
+    const walk = (dir: string) => {
+      if (!existsSync(dir)) return;
+      for (const entry of readdirSync(dir)) {
+        if (entry === 'node_modules' || entry.startsWith('.')) continue;
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (entry === name) hits.push(path);
+      }
+    };
+    walk(workspace === repoRoot ? join(repoRoot, 'scripts') : join(workspace, 'src'));
+    byName.set(key, hits);
+  }
+  return byName.get(key)!;
+}

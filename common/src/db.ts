@@ -26,6 +26,8 @@ export const databaseCommands = {
   count: 0,
   /** Commands per command name (find, getMore, insert, ...). */
   byName: new Map<string, number>(),
+  /** Commands per database name. */
+  byDatabase: new Map<string, number>(),
 };
 
 /** Counts every database command of clients connected from now on. */
@@ -56,6 +58,7 @@ export async function connectDatabase(uri: string, name: string, connectOptions:
     client.on('commandStarted', (event) => {
       databaseCommands.count++;
       databaseCommands.byName.set(event.commandName, (databaseCommands.byName.get(event.commandName) ?? 0) + 1);
+      databaseCommands.byDatabase.set(event.databaseName, (databaseCommands.byDatabase.get(event.databaseName) ?? 0) + 1);
     });
   }
   await client.connect();
@@ -99,4 +102,11 @@ export async function retryUpsertRace<T>(write: () => Promise<T>, attempts = 3):
       if (attempt >= attempts || (err as { code?: number }).code !== 11000) throw err;
     }
   }
+}
+
+/** A bulk insert's error in which every failed document was a duplicate key. */
+export function duplicateKeysOnly(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+  const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
+  return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000);
 }

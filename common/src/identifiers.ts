@@ -55,7 +55,7 @@ export function swvCodeProblem(value: string): string | null {
     : 'a samenwerkingsverband code is PO or VO followed by 4 digits, e.g. PO2202';
 }
 
-/** The school's OIN: 00000007 + 000 + BRIN + 00000 (domain.md). */
+/** The school's OIN: 00000007 + 000 + BRIN + 00000 (shared/docs/domain.md). */
 export function schoolOin(brin: string): string {
   const problem = brinProblem(brin);
   if (problem) throw new Error(`Cannot derive an OIN from BRIN ${JSON.stringify(brin)}: ${problem}`);

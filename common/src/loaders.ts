@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 
 /**
  * A per-request loader for documents with a unique key: all keys asked for in one tick
- * become one database query (an `$in` batch). Missing keys resolve to null.
+ * become one call of `fetch` (a `$in` query, or equality finds in parallel: findEach).
+ * Missing keys resolve to null.
  */
 export function uniqueLoader<T>(
   fetch: (keys: readonly string[]) => Promise<T[]>,
@@ -17,7 +18,7 @@ export function uniqueLoader<T>(
 
 /**
  * A per-request loader for the documents belonging to a key (e.g. the schools of a board):
- * one query for all keys, grouped afterwards, order of the query kept within each group.
+ * one call of `fetch` for all keys, grouped afterwards, its order kept within each group.
  */
 export function groupLoader<T>(
   fetch: (keys: readonly string[]) => Promise<T[]>,

@@ -134,7 +134,7 @@ function deepFreeze(identity: Identity): Identity {
   return Object.freeze(identity);
 }
 
-/** Maps the claims this project relies on (architecture.md) to an identity. */
+/** Maps the claims this project relies on (shared/docs/architecture.md) to an identity. */
 export function claimsToIdentity(payload: JWTPayload): Authentication {
   const rawRights = payload['rights'];
   const rights = typeof rawRights === 'string' ? rawRights.split(/[ ,]+/).filter(Boolean) : (rawRights ?? []);

@@ -13,7 +13,7 @@
  * documents with their slotKey, plus one mandate_history entry each.
  */
 import type { MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
-import type { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import type { DirectAccess } from '@osr/subgraph-mandates/direct';
 import { prng } from '@osr/subgraph-organisations/rio/generate';
 
 /**
@@ -204,7 +204,7 @@ export function generateMandates(input: {
  * their history) until the collection holds `total` mandates. Returns what it wrote.
  */
 export async function addGeneratedMandates(
-  repository: MandatesRepository,
+  repository: DirectAccess,
   schools: readonly { brin: string; boardNummer: string; sector: string }[],
   options: { total: number; seed: number; today: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
 ): Promise<{ before: number; added: number; slots: number; switches: number; after: number }> {

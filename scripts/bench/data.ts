@@ -25,7 +25,7 @@ import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
 import type { AanleverpuntDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
 import { MIGRATION_DATE, migrateOsoExport } from '@osr/subgraph-mandates/migration';
 import { changeFeedApi, organisationsApi } from '@osr/subgraph-mandates/peers';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess, type DirectAccess } from '@osr/subgraph-mandates/direct';
 import { seedMandates, type MandatesSeed, type SeedMandate } from '@osr/subgraph-mandates/seed';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
@@ -245,11 +245,11 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       .toArray()).filter((s) => nationalBoards.has(s.boardNummer));
     const boards = [...nationalBoards].sort();
 
-    const mandates = new MandatesRepository(dbs.mandates.db);
+    const mandates = directAccess(dbs.mandates.db);
     await mandates.ensureIndexes();
     const demo = buildDemoData();
     await timed(steps, 'catalogue seed', async () => {
-      await seedMandates(mandates, { ...demo.mandates, mandates: [], aanleverpunten: [] });
+      await seedMandates(mandates.maintenance, { ...demo.mandates, mandates: [], aanleverpunten: [] });
       return [null, `${demo.mandates.services.length} services, ${demo.mandates.suppliers.length} suppliers, ${demo.mandates.systems.length} systems`];
     }, log);
 
@@ -297,7 +297,7 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
     await timed(steps, 'OSO migration', async () => {
       const bar = progress('OSO migration');
       const report = await migrateOsoExport(Buffer.from(exportText), {
-        repository: mandates,
+        repository: mandates.repositories,
         progress: (done, total) => bar(done, total),
         organisations: organisationsApi(peer),
       });
@@ -346,7 +346,7 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       // (from its start on a fresh database: every school the national import created).
       log('  the mandates and agreements subgraphs follow the organisation change feed (minutes on a fresh database: every change of the national import is read)');
       await timed(steps, 'mandates follow the feed', async () => {
-        const followed = await new FeedFollower(changeFeedApi(peer), mandates.cursors, mandates.mandates, mandates.store).follow();
+        const followed = await new FeedFollower(changeFeedApi(peer), mandates.repositories.mandates).follow();
         return [null, `${followed.changesRead} changes read, ${followed.mandatesFlagged} mandates flagged for review`];
       }, log);
       await timed(steps, 'agreements follow the feed', async () => {
@@ -412,7 +412,7 @@ const GENERATED_TODAY = '2026-11-01';
  * catalogue) with no mandate there that runs past today, so granting it from a later day
  * never overlaps; schools without one are left out.
  */
-async function writableSchools(mandates: MandatesRepository, board: string, brins: readonly string[], systems: readonly SystemDocument[]): Promise<LoadedData['writable']> {
+async function writableSchools(mandates: DirectAccess, board: string, brins: readonly string[], systems: readonly SystemDocument[]): Promise<LoadedData['writable']> {
   const today = todayInNetherlands();
   const ov = systems.filter((s) => s.services.includes('OSO_OV')).map((s) => s.id).sort();
   const out: LoadedData['writable'] = [];

@@ -23,6 +23,7 @@ import {
 } from '@osr/common';
 import type { AgreementDocument } from '@osr/subgraph-agreements/documents';
 import type { MandateDocument, ServiceCode, SystemDocument } from '@osr/subgraph-mandates/documents';
+import { createLoaders } from '@osr/subgraph-mandates/loaders';
 import type { BoardDocument, SchoolDocument } from '@osr/subgraph-organisations/documents';
 import { TokenVerifier } from '@osr/gateway/auth';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../dev-keys.js';
@@ -39,7 +40,7 @@ const verifier = await TokenVerifier.create({
 });
 
 function loaders(s: Stores) {
-  return { organisations: s.organisations.createLoaders(), mandates: s.mandates.createLoaders(), agreements: s.agreements.createLoaders(), support: s.support.createLoaders() };
+  return { organisations: s.organisations.createLoaders(), mandates: createLoaders(s.mandates.repositories), agreements: s.agreements.createLoaders(), support: s.support.createLoaders() };
 }
 interface Context {
   identity: Identity;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { canReadBoard, connectDatabase, databaseName, todayInNetherlands, type Database, type Identity } from '@osr/common';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess, type DirectAccess } from '@osr/subgraph-mandates/direct';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { SupportRepository } from '@osr/subgraph-support/repository';
 import { encodeCursor } from '@osr/common';
@@ -39,7 +39,7 @@ const OSO = ['OSO_OV', 'OSO_SWV'] as const;
 
 export interface Stores {
   organisations: OrganisationsRepository;
-  mandates: MandatesRepository;
+  mandates: DirectAccess;
   agreements: AgreementsRepository;
   support: SupportRepository;
   close(): Promise<void>;
@@ -54,7 +54,7 @@ export async function openStores(uri: string, prefix: string): Promise<Stores> {
   };
   return {
     organisations: new OrganisationsRepository(await open('organisations')),
-    mandates: new MandatesRepository(await open('mandates')),
+    mandates: directAccess(await open('mandates')),
     agreements: new AgreementsRepository(await open('agreements')),
     support: new SupportRepository(await open('support')),
     close: async () => {

@@ -10,7 +10,7 @@ import { OrganisationsRepository } from '@osr/subgraph-organisations/repository'
 import { importRio } from '@osr/subgraph-organisations/rio';
 import { buildDemoData, SYSTEM_A, SYSTEM_B } from '../../scripts/demo-data.js';
 import { DEMO_RIO_FILE, seedDemo } from '../../scripts/seed-lib.js';
-import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
+import { bearer, databaseUri, freshPrefix, graphql, startSystem, withEnv, type RunningSystem } from '../support/system.js';
 
 const COVERAGE = `query { mandateCoverage(service: OSO_OV, groupBy: BOARD) {
   schools covered uncovered uncoveredWithInactiveAanleverpunt
@@ -74,7 +74,8 @@ describe('cached aggregates follow every change (through the gateway)', () => {
   beforeAll(async () => {
     const prefix = freshPrefix();
     await seedDemo(databaseUri(), prefix, buildDemoData());
-    system = await startSystem(prefix);
+    // the kept results belong to the memory read model
+    system = await withEnv({ MANDATES_READ_MODEL: 'memory' }, () => startSystem(prefix));
     analyst = await bearer({ role: 'ANALYST' });
     board42001 = await bearer({ role: 'BOARD', board: '42001', rights: ['OSR_TOEGANG'] });
     board41234 = await bearer({ role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'] });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName } from '@osr/common';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { freePort, letPostgresIn, startFerretdb, type RunningDatabase } from '../../scripts/ferretdb.js';
 import { buildDemoData } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
@@ -96,7 +96,7 @@ describe('the database stops during load and comes back', () => {
     // Every acknowledged write is there; every mandate equals the last change its history records.
     const database = await connectDatabase(uri, databaseName(prefix, 'mandates'));
     try {
-      const repository = new MandatesRepository(database.db);
+      const repository = directAccess(database.db);
       for (const [id, ack] of acknowledged) {
         const [doc] = await repository.findMandates([id]);
         expect(doc, id).toMatchObject({ version: ack.version, endDate: ack.endDate });

@@ -10,7 +10,7 @@ import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
 import { importAgreements } from '@osr/subgraph-agreements/import';
 import { migrateOsoExport } from '@osr/subgraph-mandates/migration';
 import { organisationsApi } from '@osr/subgraph-mandates/peers';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
 import { buildDemoData } from '../../scripts/demo-data.js';
@@ -85,11 +85,11 @@ describe('the import commands\' bad-file corpus', () => {
   });
 
   it.each(badCsvFiles(OSO_HEADER, OSO_ROW).map((f) => [f.name, f] as const))('OSO migration refuses: %s', async (_n, file) => {
-    const repository = new MandatesRepository((await open('mandates')).db);
+    const repository = directAccess((await open('mandates')).db);
     const api = organisationsApi(createPeerClient({ name: 'organisations', url: organisations.url, caller: 'test', identitySecret }));
     let outcome: string;
     try {
-      const report = await migrateOsoExport(file.bytes, { repository, organisations: api });
+      const report = await migrateOsoExport(file.bytes, { repository: repository.repositories, organisations: api });
       outcome = report.mandates.created + report.aanleverpunten.created + report.aanleverpunten.updated === 0 && report.rejected.length > 0 ? 'all rejected' : 'wrote';
     } catch (err) {
       outcome = err instanceof GraphQLError ? `refused: ${err.message}` : `crashed: ${(err as Error).message}`;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName } from '@osr/common';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
 import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
@@ -46,7 +46,7 @@ function migrate(prefix: string, file: string, killAt?: number): Promise<{ code:
 async function picture(prefix: string) {
   const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
   try {
-    const repo = new MandatesRepository(database.db);
+    const repo = directAccess(database.db);
     // Mandate ids are random: two runs are compared by what each mandate is (its slot and system).
     const stored = await repo.mandates.find({}, { projection: { _id: 0, createdAt: 0, updatedAt: 0 } }).toArray();
     const keyOf = new Map(stored.map((m) => [m.id, `${m.slotKey}/${m.systemId}`]));

@@ -9,8 +9,9 @@
 import { inject, describe, expect, it, afterAll } from 'vitest';
 import { connectDatabase, databaseName, ferretdbPostgresOf, type Database } from '@osr/common';
 import { OrganisationsRepository, ORGANISATIONS_INDEXES } from '../../subgraphs/organisations/src/repository.js';
-import { MandatesRepository, MANDATES_INDEXES } from '../../subgraphs/mandates/src/repository.js';
-import { STORE_INDEXES } from '../../subgraphs/mandates/src/mandate-store.js';
+import { directAccess } from '../../subgraphs/mandates/src/repositories/direct.js';
+import { MANDATES_INDEXES } from '../../subgraphs/mandates/src/repositories/index.js';
+import { STORE_INDEXES } from '../../subgraphs/mandates/src/repositories/mandate-store.js';
 import { databaseUri, freshPrefix } from '../support/system.js';
 import '../support/provided.js';
 
@@ -38,7 +39,7 @@ describe.skipIf(!postgresUrl)('indexes on FerretDB over PostgreSQL', () => {
     const org = await open('organisations');
     await new OrganisationsRepository(org.database.db).ensureIndexes();
     const mandates = await open('mandates');
-    await new MandatesRepository(mandates.database.db).ensureIndexes();
+    await directAccess(mandates.database.db).ensureIndexes();
 
     const rows = await org.companion.listGinIndexes([databaseName(prefix, 'organisations'), databaseName(prefix, 'mandates')]);
     const have = new Set(rows.filter((r) => r.valid).map((r) => `${r.schema}.${r.collection}:${r.fields.join(',')}`));

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName } from '@osr/common';
 import { buildDemoData } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
-import { MandatesRepository } from '../../subgraphs/mandates/src/repository.js';
+import { directAccess } from '../../subgraphs/mandates/src/repositories/direct.js';
 import { runCommand } from '../support/commands.js';
-import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
+import { bearer, databaseUri, freshPrefix, graphql, startSystem, withEnv, type RunningSystem } from '../support/system.js';
 
 const PROGRESS = `{ mandateCheckProgress(groupBy: SECTOR) { boardsDue boardsFinished mandatesDue mandatesConfirmed
   groups { sector mandatesDue mandatesConfirmed } boards(first: 20) { edges { node { board { bevoegdGezagNummer } mandatesDue mandatesOpen } } } } }`;
@@ -40,7 +40,8 @@ describe('the mandate check rows stored across restarts (issue 20)', () => {
   const cacheState = async () => (await (await fetch(new URL('/analytics/cache', system!.subgraphs.mandates.url))).json()) as CacheState;
   const restart = async () => {
     await system?.stop();
-    system = await startSystem(prefix, { rateLimit: { perMinute: 0, burst: 0 } });
+    // the stored rows belong to the memory read model
+    system = await withEnv({ MANDATES_READ_MODEL: 'memory' }, () => startSystem(prefix, { rateLimit: { perMinute: 0, burst: 0 } }));
   };
 
   it('npm run mandates:repair stores the rows, exact for the journal\'s end', async () => {
@@ -50,7 +51,7 @@ describe('the mandate check rows stored across restarts (issue 20)', () => {
     expect(repaired.json).toMatchObject({ exitCode: 0, report: { checkRows: true } });
     const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     try {
-      const repository = new MandatesRepository(database.db);
+      const repository = directAccess(database.db);
       expect(await repository.checkRows.token()).toBe(await repository.journal.head());
     } finally {
       await database.close();
@@ -98,7 +99,7 @@ describe('the mandate check rows stored across restarts (issue 20)', () => {
     system = null;
     const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     try {
-      const repository = new MandatesRepository(database.db);
+      const repository = directAccess(database.db);
       await repository.db.collection('mandate_check_rows').deleteMany({});
       expect(await repository.checkRows.token()).toBeNull();
       await restart();

@@ -14,7 +14,7 @@ import { buildDemoData, SUPPLIER_A } from '../../scripts/demo-data.js';
 import { seedDemo } from '../../scripts/seed-lib.js';
 import { MandateCheck } from '../../subgraphs/mandates/src/mandate-check.js';
 import { organisationsApi } from '../../subgraphs/mandates/src/peers.js';
-import { MandatesRepository } from '../../subgraphs/mandates/src/repository.js';
+import { directAccess } from '../../subgraphs/mandates/src/repositories/direct.js';
 import { organisationsSchoolDirectory } from '../../subgraphs/mandates/src/school-directory.js';
 import { parseSchoolYear } from '../../subgraphs/mandates/src/school-year.js';
 import { MOVED_MANDATE, rioDeltaMoving13YZ } from '../support/school-move.js';
@@ -291,9 +291,9 @@ describe('the yearly mandate check (issue 20)', () => {
 
   it('a confirmation made on 31 July counts for the year ending then; one made on 1 August (Netherlands time) for the new year', async () => {
     const db = system.subgraphs.mandates.database.db;
-    const repository = new MandatesRepository(db);
+    const repository = directAccess(db);
     const client = createPeerClient({ name: 'organisations', url: system.subgraphs.organisations.url, caller: 'mandates', identitySecret });
-    const at = (iso: string) => new MandateCheck(repository, repository.store, organisationsApi(client), organisationsSchoolDirectory(null), { now: () => new Date(iso) });
+    const at = (iso: string) => new MandateCheck(repository.repositories, repository.store, organisationsApi(client), organisationsSchoolDirectory(null), { now: () => new Date(iso) });
     const staff: Identity = { sub: 's-41234', name: 'Staff of 41234', role: 'BOARD', board: '41234', rights: ['OSR_TOEGANG'], supplier: null };
     const id = mid('03GH', 'OSO_OV', 'ldd-las');
 
@@ -313,8 +313,8 @@ describe('the yearly mandate check (issue 20)', () => {
 
   it('the kept figures, brought forward by every write since they were computed, equal a fresh computation', async () => {
     const client = createPeerClient({ name: 'organisations', url: system.subgraphs.organisations.url, caller: 'mandates', identitySecret });
-    const repository = new MandatesRepository(system.subgraphs.mandates.database.db);
-    const fresh = new MandateCheck(repository, repository.store, organisationsApi(client), organisationsSchoolDirectory(client));
+    const repository = directAccess(system.subgraphs.mandates.database.db);
+    const fresh = new MandateCheck(repository.repositories, repository.store, organisationsApi(client), organisationsSchoolDirectory(client));
     const kept = (await progress(support, 'SUPPLIER', 100)).data!.mandateCheckProgress;
     const computed = await fresh.progress({ board: null }, parseSchoolYear(YEAR), 'SUPPLIER');
     expect({ due: kept.mandatesDue, confirmed: kept.mandatesConfirmed, finished: kept.boardsFinished }).toEqual({ due: computed.mandatesDue, confirmed: computed.mandatesConfirmed, finished: computed.boardsFinished });

@@ -9,7 +9,7 @@ import { connectDatabase, createPeerClient, databaseName, type Database } from '
 import { SupplierCatalogue } from '@osr/subgraph-mandates/catalogue';
 import { migrateOsoExport } from '@osr/subgraph-mandates/migration';
 import { organisationsApi } from '@osr/subgraph-mandates/peers';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess, type DirectAccess } from '@osr/subgraph-mandates/direct';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
 import { freshPrefix, identitySecret, startSubgraph, databaseUri, type RunningSubgraph } from '../support/system.js';
@@ -28,7 +28,7 @@ describe('the migration on a register where a school moved before it ran', () =>
   const prefix = freshPrefix();
   let organisations: RunningSubgraph;
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
 
   beforeAll(async () => {
     const orgDb = await connectDatabase(databaseUri(), databaseName(prefix, 'organisations'));
@@ -43,9 +43,9 @@ describe('the migration on a register where a school moved before it ran', () =>
     }
     organisations = await startSubgraph('organisations', prefix);
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    repository = new MandatesRepository(database.db);
+    repository = directAccess(database.db);
     await repository.ensureIndexes();
-    const catalogue = new SupplierCatalogue(repository);
+    const catalogue = new SupplierCatalogue(repository.repositories);
     const actor = { sub: 'test', name: 'test', role: 'SUPPORT' as const };
     await catalogue.registerSupplier({ oin: SUPPLIER, name: 'Noord Software B.V.' }, actor);
     await catalogue.addSystem({ supplier: SUPPLIER, name: 'Noord LAS', kind: 'LAS', services: ['OSO_OV', 'OSO_SWV'] }, actor);
@@ -57,7 +57,7 @@ describe('the migration on a register where a school moved before it ran', () =>
 
   it('names the board that holds the school today and flags the mandate of the board that no longer does', async () => {
     const api = organisationsApi(createPeerClient({ name: 'organisations', url: organisations.url, caller: 'test', identitySecret }));
-    const report = await migrateOsoExport(new TextEncoder().encode(EXPORT), { repository, organisations: api });
+    const report = await migrateOsoExport(new TextEncoder().encode(EXPORT), { repository: repository.repositories, organisations: api });
     expect(report.rejected).toEqual([]);
     expect(report.mandates).toEqual({ created: 2, alreadyMigrated: 0 });
     // The register knows 61AA from 1 September under 80100: the mandate's giver on 15 August 2022 is assumed.
@@ -72,7 +72,7 @@ describe('the migration on a register where a school moved before it ran', () =>
     ]);
 
     // A second run creates nothing and assumes nothing.
-    const again = await migrateOsoExport(new TextEncoder().encode(EXPORT), { repository, organisations: api });
+    const again = await migrateOsoExport(new TextEncoder().encode(EXPORT), { repository: repository.repositories, organisations: api });
     expect(again.mandates).toEqual({ created: 0, alreadyMigrated: 2 });
     expect(again.assumptions).toEqual([]);
     expect(again.flaggedForReview).toEqual([]);

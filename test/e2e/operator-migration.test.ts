@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName, type Database } from '@osr/common';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess, type DirectAccess } from '@osr/subgraph-mandates/direct';
 import { seedMandates } from '@osr/subgraph-mandates/seed';
 import { buildDemoData } from '../../scripts/demo-data.js';
 import { repoRoot } from '../../scripts/ferretdb.js';
@@ -35,15 +35,15 @@ function shell(command: string, prefix: string): Promise<{ code: number | null; 
 describe('OSO migration on a register loaded from DUO files, with an unknown supplier', () => {
   const prefix = freshPrefix();
   let database: Database;
-  let repo: MandatesRepository;
+  let repo: DirectAccess;
 
   beforeAll(async () => {
     // The catalogue as the demo has it (services, two suppliers with one LAS each), no mandates.
     const demo = buildDemoData();
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    repo = new MandatesRepository(database.db);
+    repo = directAccess(database.db);
     await repo.ensureIndexes();
-    await seedMandates(repo, { ...demo.mandates, mandates: [], aanleverpunten: [] });
+    await seedMandates(repo.maintenance, { ...demo.mandates, mandates: [], aanleverpunten: [] });
     const rio = await runCommand('rio-import', ['--boards', fixture('duo/po-besturen.csv'), fixture('duo/po-vestigingen.csv'), '--sector', 'PO', '--synced-at', '2026-11-01T06:00:00Z'], prefix);
     expect(rio.code, rio.stdout + rio.stderr).toBe(2);
   }, 60_000);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName } from '@osr/common';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess } from '@osr/subgraph-mandates/direct';
 import { seedDemo } from '../../scripts/seed-lib.js';
 import { SYSTEM_A } from '../../scripts/demo-data.js';
 import { bearer, databaseUri, freshPrefix, graphql, startSystem, type RunningSystem } from '../support/system.js';
@@ -59,7 +59,7 @@ describe('the service catalogue', () => {
     // What every start does again: the catalogue is put in place, the change stays.
     const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     try {
-      await new MandatesRepository(database.db).ensureIndexes();
+      await directAccess(database.db).ensureIndexes();
     } finally {
       await database.close();
     }

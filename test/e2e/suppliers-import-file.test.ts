@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName, type Database } from '@osr/common';
 import { SupplierCatalogue } from '@osr/subgraph-mandates/catalogue';
 import { importCatalogueLines, readCatalogueFile } from '@osr/subgraph-mandates/catalogue-import';
-import { MandatesRepository } from '@osr/subgraph-mandates/repository';
+import { directAccess, type DirectAccess } from '@osr/subgraph-mandates/direct';
 import { runCommand } from '../support/commands.js';
 import { databaseUri, freshPrefix } from '../support/system.js';
 
@@ -23,7 +23,7 @@ describe('suppliers:import with files that are not what they should be', () => {
   const dir = mkdtempSync(join(tmpdir(), 'osr-suppliers-'));
   const prefix = freshPrefix();
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   const file = (name: string, content: string | Uint8Array) => {
     const path = join(dir, name);
     writeFileSync(path, content);
@@ -33,7 +33,7 @@ describe('suppliers:import with files that are not what they should be', () => {
 
   beforeAll(async () => {
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    repository = new MandatesRepository(database.db);
+    repository = directAccess(database.db);
     await repository.ensureIndexes();
   });
   afterAll(async () => {
@@ -97,7 +97,7 @@ describe('suppliers:import with files that are not what they should be', () => {
         [HEADER, '00000003500000000001;Een B.V.;Een LAS;LAS;OSO_OV', '00000003500000000002;Twee B.V.;Twee LAS;LAS;OSO_OV', '00000003500000000003;Drie B.V.;Drie LAS;LAS;OSO_OV'].join('\n'),
       ),
     );
-    const catalogue = new SupplierCatalogue(repository);
+    const catalogue = new SupplierCatalogue(repository.repositories);
     let calls = 0;
     const failing = Object.create(catalogue) as SupplierCatalogue;
     failing.addSystem = async (...args) => {

@@ -149,6 +149,24 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/**
+ * Runs `start` with these environment variables set, and restores them after: a test about one
+ * of the mandates subgraph's read models starts its system with MANDATES_READ_MODEL set, whatever
+ * the test run's is.
+ */
+export async function withEnv<T>(vars: Record<string, string>, start: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, vars);
+  try {
+    return await start();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
 export async function startSystem(prefix: string, gatewayOptions: Partial<GatewayOptions> = {}, uri = databaseUri()): Promise<RunningSystem> {
   // In dependency order: each subgraph learns the URLs of the ones started before it.
   const running: RunningSubgraph[] = [];

@@ -1,5 +1,5 @@
 /**
- * Who may see which mandate data (architecture.md, identity and access; docs/mandates.md).
+ * Who may see which mandate data (shared/docs/architecture.md, identity and access; docs/mandates.md).
  * Denials are FORBIDDEN errors on the field's path, never empty lists that look like data.
  *
  * A school's mandates belong to the board that holds the school *now* (per RIO). The board

@@ -268,3 +268,33 @@ export class ResultCache<C = never> {
     this.stats.entries = this.entries.size;
   }
 }
+
+/** What the aggregates and the yearly check ask of a ResultCache. */
+export type KeptResults<C> = Pick<ResultCache<C>, 'get' | 'peek' | 'keepWarm' | 'refresh' | 'state' | 'stats'>;
+
+/**
+ * Results computed on every ask, nothing kept: with `MANDATES_READ_MODEL=database`, where
+ * every aggregate is one `$group` the database answers by index and no change journal is kept.
+ */
+export class ComputedResults<C = never> implements KeptResults<C> {
+  readonly stats: CacheStats = { hits: 0, misses: 0, joined: 0, folded: 0, restored: 0, refreshed: 0, entries: 0 };
+
+  async get<T>(_key: string, compute: () => Promise<T>): Promise<T> {
+    this.stats.misses++;
+    return compute();
+  }
+
+  peek<T>(): { token: string; value: T; exact: boolean } | null {
+    return null;
+  }
+
+  keepWarm(): void {}
+
+  async refresh(): Promise<number> {
+    return 0;
+  }
+
+  async state(): Promise<{ warm: boolean; entries: number; current: number; running: number; stats: CacheStats }> {
+    return { warm: true, entries: 0, current: 0, running: 0, stats: this.stats };
+  }
+}

@@ -1,16 +1,19 @@
 /**
- * Aggregates over the mandates (issue 10). Every count is made in the database with the
+ * Aggregates over the mandates. Every count is made in the database with the
  * portable aggregation subset ($match, $group with $sum): the subgraph receives one row per
  * group, never the mandates. Questions that need organisation data (sector, board of
  * a school, SWV) join those small results in memory with the school directory, which comes
  * from the organisations subgraph's API (school-directory.ts).
  */
-import type { Collection, Filter } from 'mongodb';
+import type { Filter } from 'mongodb';
 import type { Logger } from '@osr/common';
 import { userError, type Identity } from '@osr/common';
 import { readsAll } from './access.js';
-import type { AanleverpuntDocument, MandateOrigin, ServiceCode, SystemDocument } from './documents.js';
-import { ResultCache, type ChangeSource, type Fold } from './analytics-cache.js';
+import type { MandateOrigin, ServiceCode } from './documents.js';
+import type { AanleverpuntenRepository } from './repositories/aanleverpunten.js';
+import type { CatalogueRepository } from './repositories/catalogue.js';
+import type { MandatesRepository } from './repositories/mandates.js';
+import { ComputedResults, ResultCache, type ChangeSource, type Fold, type KeptResults } from './analytics-cache.js';
 import type { MandateDelta } from './change-journal.js';
 import type { MandateFacts, MandateFactsDocument } from './facts.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
@@ -166,7 +169,7 @@ const groupKey = (id: GroupId, fields: readonly (keyof GroupId)[]) => JSON.strin
  * so that a missing field and null are one group, as in the fold).
  */
 function countQuery(
-  facts: Collection<MandateFactsDocument>,
+  facts: Pick<MandatesRepository, 'groupFacts'>,
   key: string,
   fields: readonly (keyof GroupId & keyof MandateFacts)[],
   match: Filter<MandateFactsDocument> | null,
@@ -185,12 +188,7 @@ function countQuery(
   return {
     key,
     compute: async () => {
-      const rows = await facts
-        .aggregate<{ _id: GroupId | null; count: number }>([
-          ...(match ? [{ $match: match }] : []),
-          { $group: { _id: fields.length ? Object.fromEntries(fields.map((f) => [f, `$${f}`])) : null, count: { $sum: 1 } } },
-        ])
-        .toArray();
+      const rows = await facts.groupFacts<GroupId>(fields, match);
       return [...merge(rows.map((r) => ({ _id: r._id ?? {}, count: r.count }))).values()];
     },
     fold: (rows, changes) => {
@@ -239,19 +237,19 @@ function withStatus(rows: readonly DatedRow[], asOf: string | null): StatusRow[]
 
 export class MandateAnalytics {
   /** Group rows of the aggregations, kept and brought forward by the mandate changes. */
-  readonly cache: ResultCache<MandateDelta>;
+  readonly cache: KeptResults<MandateDelta>;
 
   constructor(
-    /** one document per mandate with the fields the aggregates use (facts.ts) */
-    private readonly facts: Collection<MandateFactsDocument>,
-    private readonly aanleverpunten: Collection<AanleverpuntDocument>,
-    private readonly systems: Collection<SystemDocument>,
+    /** groups each mandate's facts (facts.ts) */
+    private readonly facts: Pick<MandatesRepository, 'groupFacts'>,
+    private readonly aanleverpunten: Pick<AanleverpuntenRepository, 'schoolsWithInactive'>,
+    private readonly catalogue: Pick<CatalogueRepository, 'supplierOfSystems'>,
     readonly directory: SchoolDirectory,
-    /** the mandates' change journal (MandatesRepository.journal) */
-    changes: ChangeSource<MandateDelta>,
+    /** the mandates' change journal (MandatesRepository.journal), or null: nothing is kept, every question is asked of the database */
+    changes: ChangeSource<MandateDelta> | null,
     options: { logger?: Logger; now?: () => number } = {},
   ) {
-    this.cache = new ResultCache(changes, { name: 'mandate aggregates', ...options });
+    this.cache = changes ? new ResultCache(changes, { name: 'mandate aggregates', ...options }) : new ComputedResults();
   }
 
   private get<T>(query: Query<T>): Promise<T> {
@@ -396,10 +394,7 @@ export class MandateAnalytics {
   private inactiveQuery(kind: 'OV' | 'SWV'): Query<string[]> {
     return {
       key: JSON.stringify({ q: 'inactive aanleverpunten', kind }),
-      compute: async () => {
-        const rows = await this.aanleverpunten.aggregate<{ _id: string }>([{ $match: { kind, active: false } }, { $group: { _id: '$brin', count: { $sum: 1 } } }]).toArray();
-        return rows.map((r) => r._id);
-      },
+      compute: () => this.aanleverpunten.schoolsWithInactive(kind),
       fold: (brins) => brins,
     };
   }
@@ -567,9 +562,8 @@ export class MandateAnalytics {
     return { service, asOf, ...total, groups };
   }
 
-  private async supplierOfSystems(): Promise<Map<string, string>> {
-    const systems = await this.systems.find({}, { projection: { _id: 0, id: 1, supplierOin: 1 } }).toArray();
-    return new Map(systems.map((s) => [s.id, s.supplierOin]));
+  private supplierOfSystems(): Promise<Map<string, string>> {
+    return this.catalogue.supplierOfSystems();
   }
 
   private async sectorOfSchools(): Promise<Map<string, Sector>> {

@@ -15,7 +15,7 @@ import { GraphQLError } from 'graphql';
 import { decodeText, oinProblem, parseDelimited } from '@osr/common';
 import { nameProblem, SYSTEM_KINDS, type SupplierCatalogue } from './catalogue.js';
 import type { ServiceCode, SystemKind } from './documents.js';
-import type { Actor } from './mandate-store.js';
+import type { Actor } from './repositories/mandate-store.js';
 
 export const CATALOGUE_COLUMNS = { oin: 'OIN', supplier: 'LEVERANCIER', system: 'SYSTEEM', kind: 'SOORT', services: 'DIENSTEN' } as const;
 export type CatalogueColumn = keyof typeof CATALOGUE_COLUMNS;

@@ -10,7 +10,6 @@
  * aside), so two systems of one supplier cannot share a name even when added at once.
  */
 import { createHash } from 'node:crypto';
-import type { Collection } from 'mongodb';
 import {
   decodeCursor,
   encodeCursor,
@@ -29,33 +28,15 @@ import type {
   SystemDocument,
   SystemKind,
 } from './documents.js';
-import type { Actor } from './mandate-store.js';
-import type { MandatesRepository } from './repository.js';
 
-export type CatalogueAction =
-  | 'SUPPLIER_REGISTERED'
-  | 'SUPPLIER_RENAMED'
-  | 'SYSTEM_ADDED'
-  | 'SYSTEM_SERVICES_CHANGED'
-  | 'SYSTEM_RETIRED';
+import type { CatalogueAction, CatalogueChangeDocument } from './documents.js';
+export type { CatalogueAction, CatalogueChangeDocument };
+import type { Actor } from './repositories/mandate-store.js';
+import type { Repositories } from './repositories/index.js';
 
-export interface CatalogueChangeDocument {
-  action: CatalogueAction;
-  at: Date;
-  by: string;
-  bySub: string;
-  byRole: string;
-  supplierOin: string;
-  /** null for a change of the supplier itself */
-  systemId: string | null;
-  before: SupplierDocument | SystemDocument | null;
-  after: SupplierDocument | SystemDocument;
-  description: string;
-}
 
 export const SYSTEM_KINDS: readonly SystemKind[] = ['LAS', 'TEST_SYSTEM', 'SWV_SYSTEM'];
 const MAX_NAME = 100;
-const NO_ID = { projection: { _id: 0 } } as const;
 
 /** Only support manages the catalogue (the operator's command acts as support). */
 export function requireCatalogueManager(identity: Identity): void {
@@ -117,10 +98,6 @@ function checkOin(field: string, value: string): string {
   return value;
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000;
-}
-
 /** What retireSystem answers (Mandate resolves from a MandateView). */
 export interface SystemRetirementView {
   system: SystemDocument;
@@ -133,14 +110,10 @@ export interface RetireOutcome {
 }
 
 export class SupplierCatalogue {
-  readonly history: Collection<CatalogueChangeDocument>;
-
   constructor(
-    private readonly repository: MandatesRepository,
+    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates'>,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.history = repository.db.collection('catalogue_history');
-  }
+  ) {}
 
   private async record(
     actor: Actor,
@@ -152,18 +125,18 @@ export class SupplierCatalogue {
     after: SupplierDocument | SystemDocument,
     description: string,
   ): Promise<void> {
-    await this.history.insertOne({ action, at, by: actor.name, bySub: actor.sub, byRole: actor.role, supplierOin, systemId, before, after, description });
+    await this.repositories.catalogue.recordCatalogueChange({ action, at, by: actor.name, bySub: actor.sub, byRole: actor.role, supplierOin, systemId, before, after, description });
   }
 
   async supplier(oin: string): Promise<SupplierDocument> {
-    const supplier = await this.repository.suppliers.findOne({ oin }, NO_ID);
+    const supplier = await this.repositories.catalogue.supplier(oin);
     if (!supplier) throw userError('NOT_FOUND', `Supplier ${oin} is not registered`, { field: 'oin', value: oin });
     return supplier;
   }
 
   async system(id: string): Promise<SystemDocument> {
     if (id.length === 0 || id.length > 64) throw invalidInput('id', id, 'a system id is 1 to 64 characters');
-    const system = await this.repository.systems.findOne({ id }, NO_ID);
+    const system = await this.repositories.catalogue.system(id);
     if (!system) throw userError('NOT_FOUND', `System ${id} is not registered`, { field: 'id', value: id });
     return system;
   }
@@ -171,7 +144,7 @@ export class SupplierCatalogue {
   /** The system of this supplier with this name (case, spaces and punctuation aside), if any. */
   async systemNamed(oin: string, name: string): Promise<SystemDocument | null> {
     const key = nameKey(name);
-    const systems = await this.repository.systems.find({ supplierOin: oin }, NO_ID).toArray();
+    const systems = await this.repositories.catalogue.systemsOfSupplier(oin);
     return systems.find((s) => nameKey(s.name) === key) ?? null;
   }
 
@@ -180,10 +153,7 @@ export class SupplierCatalogue {
     const name = checkName('name', input.name);
     const at = this.now();
     const doc: SupplierDocument = { oin, name, version: 1, createdAt: at, updatedAt: at };
-    try {
-      await this.repository.suppliers.insertOne({ ...doc });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+    if (!(await this.repositories.catalogue.insertSupplier(doc))) {
       const existing = await this.supplier(oin);
       throw userError('CONFLICT', `Supplier ${oin} is registered already, as ${existing.name}`, { field: 'oin', value: oin });
     }
@@ -199,11 +169,8 @@ export class SupplierCatalogue {
     const at = this.now();
     const version = before.version ?? 0;
     const after: SupplierDocument = { ...before, name, version: version + 1, updatedAt: at };
-    const { matchedCount } = await this.repository.suppliers.updateOne(
-      { oin, ...(before.version === undefined ? { version: { $exists: false } } : { version }) },
-      { $set: { name, version: version + 1, updatedAt: at } },
-    );
-    if (matchedCount === 0) throw userError('CONFLICT', `Supplier ${oin} was changed by someone else meanwhile; try again`);
+    const updated = await this.repositories.catalogue.updateSupplier(oin, before.version, { name, version: version + 1, updatedAt: at });
+    if (!updated) throw userError('CONFLICT', `Supplier ${oin} was changed by someone else meanwhile; try again`);
     await this.record(actor, at, 'SUPPLIER_RENAMED', oin, null, before, after, `Supplier ${oin} renamed from ${before.name} to ${name}`);
     return after;
   }
@@ -211,7 +178,7 @@ export class SupplierCatalogue {
   private async checkServices(services: readonly ServiceCode[]): Promise<ServiceCode[]> {
     const unique = [...new Set(services)].sort();
     if (unique.length === 0) throw invalidInput('services', services, 'name at least one service the system can act in');
-    const known = new Set((await this.repository.findServices(unique)).map((s) => s.code));
+    const known = new Set((await this.repositories.catalogue.findServices(unique)).map((s) => s.code));
     const missing = unique.filter((s) => !known.has(s));
     if (missing.length) throw invalidInput('services', missing, `not in the service catalogue: ${missing.join(', ')}`);
     return unique;
@@ -227,10 +194,7 @@ export class SupplierCatalogue {
     if (same) throw userError('CONFLICT', `Supplier ${oin} has a system named ${same.name} already (${same.id})`, { field: 'name', value: name });
     const at = this.now();
     const doc: SystemDocument = { id: systemIdOf(oin, name), name, kind: input.kind, supplierOin: oin, services, lastDay: null, version: 1 };
-    try {
-      await this.repository.systems.insertOne({ ...doc });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+    if (!(await this.repositories.catalogue.insertSystem(doc))) {
       throw userError('CONFLICT', `Supplier ${oin} has a system named ${name} already (${doc.id})`, { field: 'name', value: name });
     }
     await this.record(actor, at, 'SYSTEM_ADDED', oin, doc.id, null, doc, `System ${name} (${input.kind}) added for ${services.join(', ')}`);
@@ -239,18 +203,13 @@ export class SupplierCatalogue {
 
   private async update(before: SystemDocument, set: Partial<SystemDocument>): Promise<SystemDocument> {
     const version = before.version ?? 0;
-    const { matchedCount } = await this.repository.systems.updateOne(
-      { id: before.id, ...(before.version === undefined ? { version: { $exists: false } } : { version }) },
-      { $set: { ...set, version: version + 1 } },
-    );
-    if (matchedCount === 0) throw userError('CONFLICT', `System ${before.id} was changed by someone else meanwhile; try again`);
+    const updated = await this.repositories.catalogue.updateSystem(before.id, before.version, { ...set, version: version + 1 });
+    if (!updated) throw userError('CONFLICT', `System ${before.id} was changed by someone else meanwhile; try again`);
     return { ...before, ...set, version: version + 1 };
   }
 
-  /** Mandates of a system that have not ended by `date` (equality on systemId, an indexed field). */
-  private async runningMandates(systemId: string, date: string): Promise<MandateDocument[]> {
-    const all = await this.repository.mandates.find({ systemId }, NO_ID).toArray();
-    return all.filter((m) => m.endDate === null || m.endDate > date);
+  private runningMandates(systemId: string, date: string): Promise<MandateDocument[]> {
+    return this.repositories.mandates.runningOnSystem(systemId, date);
   }
 
   async changeSystemServices(input: { id: string; services: readonly ServiceCode[] }, actor: Actor, today: string): Promise<SystemDocument> {
@@ -292,7 +251,7 @@ export class SupplierCatalogue {
     for (const slotKey of new Set(affected.map((m) => m.slotKey))) {
       const ids = new Set(affected.filter((m) => m.slotKey === slotKey).map((m) => m.id));
       const at = this.now();
-      const changed = await this.repository.store.change(
+      const changed = await this.repositories.mandates.store.change(
         slotKey,
         (state) =>
           state.mandates
@@ -330,13 +289,12 @@ export class SupplierCatalogue {
   async page(first: number | null | undefined, after: string | null | undefined) {
     const size = pageSize(first);
     const position = decodeCursor(after ?? null, { oin: 'string' });
-    const filter = position ? { oin: { $gt: position.oin as string } } : {};
-    const items = await this.repository.suppliers.find(filter, NO_ID).sort({ oin: 1 }).limit(size + 1).toArray();
+    const items = await this.repositories.catalogue.supplierPage(position ? (position.oin as string) : null, size + 1);
     return { items, size, cursorOf: (s: SupplierDocument) => encodeCursor({ oin: s.oin }) };
   }
 
   /** A supplier's changes and those of its systems, oldest first. */
   historyOf(oin: string): Promise<CatalogueChangeDocument[]> {
-    return this.history.find({ supplierOin: oin }, NO_ID).sort({ at: 1 }).toArray();
+    return this.repositories.catalogue.catalogueHistoryOf(oin);
   }
 }

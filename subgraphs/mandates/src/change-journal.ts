@@ -10,10 +10,12 @@
  * on atomic read-modify-write updates, which FerretDB does not give under concurrency. The
  * change-mark document (`change_marks`, `_id` "mandates") names the last token as a hint: a
  * reader starts there and follows links by _id until there is none (usually zero hops).
- * On FerretDB a lookup by `_id` is done in SQLite but reads the table (measured: 53–67 ms for a
- * string or ObjectId `_id` among 20,000 documents), so links are kept for two hours only:
- * long enough for every kept result (the refresh brings them forward every 30 s; a result not
- * asked for an hour is dropped), short enough that a lookup stays a few milliseconds.
+ * Links are kept for two hours only: long enough for every kept result (the refresh brings
+ * them forward every 30 s; a result not asked for an hour is dropped), and the collection
+ * stays small, so that a lookup by `_id` stays cheap on FerretDB as well.
+ *
+ * Kept by the writers only with `MANDATES_READ_MODEL=memory` (the embedded database's read
+ * model, src/read-model/); with `database` nothing reads it.
  *
  * A link's `changes` are null when the writer cannot say exactly what changed (a bulk load, a
  * repair, a write that found part of itself already done, the OSO migration's aanleverpunten):

@@ -24,8 +24,9 @@ import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import { findEach, retryUpsertRace, type Logger } from '@osr/common';
 import type { ChangeJournal, MandateDelta } from './change-journal.js';
-import type { ServiceCode } from './documents.js';
+import type { ServiceCode, YearCheckDocument } from './documents.js';
 import type { MandateFacts, MandateFactsDocument } from './facts.js';
+import { checksKey } from './year-checks.js';
 
 const ROW_FIELDS = ['serviceCode', 'systemId', 'brin', 'boardNummer', 'startDate', 'endDate', 'checks'] as const;
 type RowFields = Pick<MandateFacts, (typeof ROW_FIELDS)[number]>;
@@ -48,6 +49,22 @@ export async function computeCheckRows(facts: Collection<MandateFactsDocument>):
     const row = rows.get(k);
     if (row) row.count++;
     else rows.set(k, rowOf(f, 1));
+  }
+  return [...rows.values()];
+}
+
+/** The fields a check row is grouped by, as a mandate holds them (its year checks as stored). */
+export type CheckGroup = Omit<RowFields, 'checks'> & { yearChecks?: YearCheckDocument[] | null };
+
+/** Rows of groups of mandates: groups whose year checks give the same key are one row. */
+export function checkRowsOf(groups: readonly { fields: CheckGroup; count: number }[]): CheckRow[] {
+  const rows = new Map<string, CheckRow>();
+  for (const { fields, count } of groups) {
+    const f: RowFields = { ...fields, brin: fields.brin ?? null, endDate: fields.endDate ?? null, checks: checksKey(fields.yearChecks ?? undefined) };
+    const k = rowKey(f);
+    const row = rows.get(k);
+    if (row) row.count += count;
+    else rows.set(k, rowOf(f, count));
   }
   return [...rows.values()];
 }

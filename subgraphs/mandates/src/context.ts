@@ -5,13 +5,14 @@ import type { FeedFollower } from './feed-follower.js';
 import type { MandateCheck } from './mandate-check.js';
 import type { MandateService } from './mandate-service.js';
 import type { SchoolBoards } from './peers.js';
-import type { MandatesLoaders, MandatesRepository } from './repository.js';
+import type { MandatesLoaders } from './loaders.js';
+import type { Repositories } from './repositories/index.js';
 import type { WebhookSubscriptions } from './webhooks/subscriptions.js';
 
 export interface Context {
   /** Who is asking (verified by the gateway, signed). */
   identity: Identity;
-  repository: MandatesRepository;
+  repositories: Repositories;
   loaders: MandatesLoaders;
   /** The boards of schools, from the organisations subgraph (per request, batched): who holds a school now. */
   schoolBoards: DataLoader<string, SchoolBoards | null>;

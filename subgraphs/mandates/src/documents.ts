@@ -225,3 +225,40 @@ export interface HistoryEntryView {
   note: string | null;
   schoolYear: string | null;
 }
+
+/** A change of the supplier catalogue, as recorded in its history. */
+export type CatalogueAction =
+  | 'SUPPLIER_REGISTERED'
+  | 'SUPPLIER_RENAMED'
+  | 'SYSTEM_ADDED'
+  | 'SYSTEM_SERVICES_CHANGED'
+  | 'SYSTEM_RETIRED';
+
+export interface CatalogueChangeDocument {
+  action: CatalogueAction;
+  at: Date;
+  by: string;
+  bySub: string;
+  byRole: string;
+  supplierOin: string;
+  /** null for a change of the supplier itself */
+  systemId: string | null;
+  before: SupplierDocument | SystemDocument | null;
+  after: SupplierDocument | SystemDocument;
+  description: string;
+}
+
+/** A change of the service catalogue, as recorded in its history. */
+export type ServiceAction = 'SERVICE_REGISTERED' | 'SERVICE_CHANGED' | 'SERVICE_RETIRED';
+
+export interface ServiceChangeDocument {
+  action: ServiceAction;
+  at: Date;
+  by: string;
+  bySub: string;
+  byRole: string;
+  code: ServiceCode;
+  before: ServiceDocument | null;
+  after: ServiceDocument;
+  description: string;
+}

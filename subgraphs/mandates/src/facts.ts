@@ -2,13 +2,13 @@
  * The facts of a mandate: the fields the aggregates filter and group by (analytics.ts), and
  * what the change journal records of each write (change-journal.ts).
  *
- * They are also kept as a document of their own per mandate, in `mandate_facts` (`_id` = the
- * mandate id), and the aggregates read that collection instead of `mandates`: on FerretDB a
- * pass costs reading and decoding every document, and a facts document has 10 fields where a
- * mandate has 20 (measured over 60,000 documents: 3.2 s per pass instead of 4.7 s). The mandate
- * store writes a mandate's facts before the mandate itself, in the same recorded change, so a
- * change that stopped half way is completed by the store's roll forward like the mandate is;
- * the seed and the benchmark loaders write both; MandatesRepository.repairFacts() brings the
+ * With `MANDATES_READ_MODEL=memory` they are also kept as a document of their own per
+ * mandate, in `mandate_facts` (`_id` = the mandate id), and the aggregates read that collection
+ * instead of `mandates`: on FerretDB a pass costs reading and decoding every document, and a
+ * facts document has half the fields of a mandate. The mandate store writes a mandate's facts
+ * before the mandate itself, in the same recorded change, so a change that stopped half way is
+ * completed by the store's roll forward like the mandate is; the seed and the benchmark loaders
+ * write both; MandatesMaintenance.repairFacts() (repositories/maintenance.ts) brings the
  * collection in step after writes around those writers.
  */
 import type { MandateDocument, MandateOrigin, ServiceCode } from './documents.js';

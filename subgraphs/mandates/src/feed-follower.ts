@@ -10,10 +10,10 @@
  * first run on or after its day, so the changes behind it in the feed are not held up. A
  * closure is flagged when it is read: the board holding the school stays the same.
  */
-import type { Collection } from 'mongodb';
-import { retryUpsertRace, todayInNetherlands, type Logger } from '@osr/common';
-import type { DeferredChange, FeedCursorDocument, MandateDocument, MandateReviewKind } from './documents.js';
-import type { Actor, MandateStore } from './mandate-store.js';
+import { todayInNetherlands, type Logger } from '@osr/common';
+import type { DeferredChange, MandateReviewKind } from './documents.js';
+import type { Actor } from './repositories/mandate-store.js';
+import type { MandatesRepository } from './repositories/mandates.js';
 import type { ChangeFeedApi, OrganisationChangeNode } from './peers.js';
 
 const FEED = 'organisations';
@@ -31,9 +31,7 @@ export class FeedFollower {
 
   constructor(
     private readonly feed: ChangeFeedApi,
-    private readonly cursors: Collection<FeedCursorDocument>,
-    private readonly mandates: Collection<MandateDocument>,
-    private readonly store: MandateStore,
+    private readonly mandates: MandatesRepository,
     private readonly logger?: Logger,
     /** Today in the Netherlands (YYYY-MM-DD): moves dated later wait for their day. */
     private readonly today: () => string = () => todayInNetherlands(),
@@ -48,15 +46,14 @@ export class FeedFollower {
   }
 
   private async run(): Promise<FollowReport> {
-    const saved = await this.cursors.findOne({ feed: FEED });
-    let cursor = saved?.cursor ?? null;
+    const saved = await this.mandates.feedCursor(FEED);
+    let cursor = saved.cursor;
     const today = this.today();
     const report: FollowReport = { changesRead: 0, mandatesFlagged: 0, cursor };
-    const save = (deferred: DeferredChange[]) =>
-      retryUpsertRace(() => this.cursors.updateOne({ feed: FEED }, { $set: { cursor, deferred, updatedAt: new Date() } }, { upsert: true }));
+    const save = (deferred: DeferredChange[]) => this.mandates.saveFeedCursor(FEED, cursor, deferred);
 
     // Moves whose day has come (handling is idempotent: a crash before the save repeats it harmlessly).
-    let deferred = saved?.deferred ?? [];
+    let deferred = saved.deferred;
     const due = deferred.filter((c) => c.effectiveDate <= today);
     if (due.length) {
       for (const change of due) report.mandatesFlagged += await this.handle(change);
@@ -95,14 +92,12 @@ export class FeedFollower {
       return 0;
     }
     // Mandates of the school that still run on the effective date.
-    const affected = await this.mandates
-      .find({ brin: change.brin, $or: [{ endDate: null }, { endDate: { $gte: change.effectiveDate } }] }, { projection: { _id: 0 } })
-      .toArray();
+    const affected = await this.mandates.runningAtSchool(change.brin, change.effectiveDate);
     let flagged = 0;
     for (const slotKey of new Set(affected.map((m) => m.slotKey))) {
       const ids = new Set(affected.filter((m) => m.slotKey === slotKey).map((m) => m.id));
       const at = new Date();
-      const changed = await this.store.change(
+      const changed = await this.mandates.store.change(
         slotKey,
         (state) =>
           state.mandates
@@ -118,7 +113,7 @@ export class FeedFollower {
                   { changeId: change.id, kind, description: change.description, boards, effectiveDate: change.effectiveDate, raisedAt: at },
                 ],
                 reviewBoards: [...new Set([...m.reviewBoards, ...boards.filter((b) => b !== m.boardNummer)])],
-                // open again in the yearly check for the board that holds the school now (issue 20.4)
+                // open again in the yearly check for the board that holds the school now
                 yearChecks: [],
                 version: m.version + 1,
                 updatedAt: at,

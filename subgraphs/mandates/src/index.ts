@@ -8,11 +8,11 @@ const env = parseConfig(
     MANDATES_FEED_POLL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     /** Recompute cached aggregates whose data changed every N seconds (0 = only when asked). */
     MANDATES_ANALYTICS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
-    /** Keep the mandates and aanleverpunten of this many schools in memory, exact after every write (0 = off). */
-    MANDATES_SCHOOL_CACHE_SCHOOLS: z.coerce.number().int().min(0).max(1_000_000).default(20_000),
-    /** Keep the supplier feed's change order in memory, exact after every write (false = read per request). */
-    MANDATES_FEED_CACHE: z.enum(['true', 'false']).default('true'),
+    /** Where reads are answered: memory (the embedded database's read model) or database; default by the server (FerretDB: memory). */
+    MANDATES_READ_MODEL: z.enum(['memory', 'database']).optional(),
+    /** With memory: keep the mandates and aanleverpunten of at most this many schools. */
+    MANDATES_SCHOOL_CACHE_SCHOOLS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   }),
 );
 
-await runSubgraph('mandates', (deps) => createMandatesServer(deps, { feedPollSeconds: env.MANDATES_FEED_POLL_SECONDS, analyticsRefreshSeconds: env.MANDATES_ANALYTICS_REFRESH_SECONDS, schoolCacheSchools: env.MANDATES_SCHOOL_CACHE_SCHOOLS, feedCache: env.MANDATES_FEED_CACHE === 'true' }));
+await runSubgraph('mandates', (deps) => createMandatesServer(deps, { feedPollSeconds: env.MANDATES_FEED_POLL_SECONDS, analyticsRefreshSeconds: env.MANDATES_ANALYTICS_REFRESH_SECONDS, readModel: env.MANDATES_READ_MODEL, schoolCacheSchools: env.MANDATES_SCHOOL_CACHE_SCHOOLS }));

@@ -1,5 +1,5 @@
 /**
- * The yearly mandate check (issue 20, docs/mandate-check.md): each school year (1 August to
+ * The yearly mandate check (docs/mandate-check.md): each school year (1 August to
  * 31 July) every board confirms its mandates; support and analysts follow the campaign.
  *
  * - A mandate is *due* in a school year when it runs on any day of it, for the board that
@@ -22,7 +22,6 @@
 import {
   bevoegdGezagNummerProblem,
   canManageBoard,
-  findEach,
   invalidInput,
   todayInNetherlands,
   userError,
@@ -30,14 +29,14 @@ import {
   type Logger,
 } from '@osr/common';
 import { boardStaff } from './access.js';
-import { ResultCache } from './analytics-cache.js';
+import { ComputedResults, ResultCache, type KeptResults } from './analytics-cache.js';
 import type { MandateDelta } from './change-journal.js';
-import { computeCheckRows, foldCheckRows, type CheckRow } from './check-rows.js';
-import type { MandateDocument, SystemDocument, YearCheckDocument } from './documents.js';
+import { foldCheckRows, type CheckRow } from './check-rows.js';
+import type { MandateDocument, YearCheckDocument } from './documents.js';
 import { actorOf } from './mandate-service.js';
-import { slotKeyOf, type MandateStore } from './mandate-store.js';
+import { slotKeyOf, type MandateStore } from './repositories/mandate-store.js';
 import type { OrganisationsApi, SchoolBoards } from './peers.js';
-import type { MandatesRepository } from './repository.js';
+import type { Repositories } from './repositories/index.js';
 import type { SchoolDirectory, Sector } from './school-directory.js';
 import { daysOfYear, dueIn, schoolYearOfDay, schoolYearOrCurrent, type SchoolYear } from './school-year.js';
 import { countsFor, parseChecksKey, withYearCheck, yearCheckFor } from './year-checks.js';
@@ -170,17 +169,17 @@ function placeOfSlot(slotKey: string): string {
 
 export class MandateCheck {
   /** The progress rows per school year, kept and brought forward by the mandates' change journal. */
-  readonly cache: ResultCache<MandateDelta>;
+  readonly cache: KeptResults<MandateDelta>;
 
   constructor(
-    private readonly repository: MandatesRepository,
+    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates' | 'reads'>,
     private readonly store: MandateStore,
     private readonly organisations: OrganisationsApi,
     private readonly directory: SchoolDirectory,
     options: { logger?: Logger; now?: () => Date } = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.cache = new ResultCache(repository.journal, { name: 'mandate check', logger: options.logger });
+    this.cache = repositories.mandates.keepsDerived ? new ResultCache(repositories.mandates.journal, { name: 'mandate check', logger: options.logger }) : new ComputedResults();
   }
 
   private readonly now: () => Date;
@@ -261,7 +260,7 @@ export class MandateCheck {
 
   /** The mandates of these slots: one equality find on the indexed slot key each, 16 at a time. */
   private slotMandates(slotKeys: readonly string[]): Promise<MandateDocument[]> {
-    return findEach(slotKeys, (slotKey) => this.repository.mandates.find({ slotKey }, { projection: { _id: 0 } }).toArray());
+    return this.repositories.mandates.mandatesOfSlots(slotKeys);
   }
 
   /** One mandate's state in a school year, for the board that holds its school now. */
@@ -296,7 +295,7 @@ export class MandateCheck {
 
     // The board's schools now are asked beside the lookup by id, never by the mandates found:
     // a missing id and another board's cost the same work.
-    const [found, schoolsNow] = await Promise.all([this.repository.findMandates(unique), this.organisations.schoolsOfBoard(board)]);
+    const [found, schoolsNow] = await Promise.all([this.repositories.reads.findMandates(unique), this.organisations.schoolsOfBoard(board)]);
     const holderOf = (m: MandateDocument) => (m.brin === null ? m.boardNummer : (schoolsNow.get(m.brin)?.board ?? null));
     const missing = unique.filter((id) => !found.some((m) => m.id === id));
     const notConfirmable = found.filter((m) => holderOf(m) !== board || !dueIn(year, m)).map((m) => m.id);
@@ -337,15 +336,15 @@ export class MandateCheck {
       );
       newlyConfirmed += changed.length;
     }
-    const stored = await this.repository.findMandates(unique);
+    const stored = await this.repositories.reads.findMandates(unique);
     return { schoolYear: year.name, mandates: unique.flatMap((id) => stored.filter((m) => m.id === id)), newlyConfirmed };
   }
 
   // ---- the progress (support, analysts; a board its own figures)
 
   /** How the rows are had: computed from the facts, brought forward by changes, or taken from the stored copy. */
-  private readonly computeRows = () => computeCheckRows(this.repository.facts);
-  private readonly restoreRows = () => this.repository.checkRows.load();
+  private readonly computeRows = () => this.repositories.mandates.computeCheckRows();
+  private readonly restoreRows = () => this.repositories.mandates.checkRows.load();
 
   /** Registers the check rows to be computed (or taken from the stored copy) by the background refresh. */
   keepWarm(): void {
@@ -380,12 +379,12 @@ export class MandateCheck {
     const held = this.cache.peek<CheckRow[]>(ROWS_KEY);
     if (!held?.exact || held.token === this.keptAt?.token) return false;
     if (this.keptAt && now - this.keptAt.at < KEEP_ROWS_EVERY_MS) return false;
-    if ((await this.repository.checkRows.token()) === held.token) {
+    if ((await this.repositories.mandates.checkRows.token()) === held.token) {
       // stored already (by another process, or the copy these rows were taken from)
       this.keptAt = { token: held.token, at: now };
       return false;
     }
-    await this.repository.checkRows.save(held.token, held.value);
+    await this.repositories.mandates.checkRows.save(held.token, held.value);
     this.keptAt = { token: held.token, at: now };
     return true;
   }
@@ -487,9 +486,9 @@ export class MandateCheck {
     });
   }
 
-  private async supplierOfSystems(): Promise<Map<string, string>> {
-    const systems: Pick<SystemDocument, 'id' | 'supplierOin'>[] = await this.repository.systems.find({}, { projection: { _id: 0, id: 1, supplierOin: 1 } }).toArray();
-    return new Map(systems.map((s) => [s.id, s.supplierOin]));
+  private supplierOfSystems(): Promise<Map<string, string>> {
+    return this.repositories.catalogue.supplierOfSystems();
   }
+
 }
 

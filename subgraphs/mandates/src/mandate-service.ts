@@ -16,9 +16,9 @@ import { assertSystemOpenOn } from './catalogue.js';
 import { assertServiceOpenOn } from './service-catalogue.js';
 import { boardStaff } from './access.js';
 import type { MandateChangeDocument, MandateDocument, ServiceCode, ServiceDocument, SystemDocument } from './documents.js';
-import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './mandate-store.js';
+import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './repositories/mandate-store.js';
 import { boardOnDate, type AgreementsApi, type OrganisationsApi, type SchoolBoards } from './peers.js';
-import type { MandatesRepository } from './repository.js';
+import type { Repositories } from './repositories/index.js';
 import { withDeliberateCheck } from './year-checks.js';
 
 /** Services whose mandates need an agreement in force that covers them (managed by the OSR). */
@@ -104,7 +104,7 @@ function notYourSchoolOn(brin: string, date: string): never {
 
 export class MandateService {
   constructor(
-    private readonly repository: MandatesRepository,
+    private readonly repositories: Pick<Repositories, 'catalogue' | 'reads'>,
     private readonly store: MandateStore,
     private readonly organisations: OrganisationsApi,
     private readonly agreements: AgreementsApi,
@@ -113,14 +113,14 @@ export class MandateService {
   ) {}
 
   private async service(code: ServiceCode): Promise<ServiceDocument> {
-    const [service] = await this.repository.findServices([code]);
+    const [service] = await this.repositories.catalogue.findServices([code]);
     if (!service) throw userError('NOT_FOUND', `Service ${code} is not in the catalogue`);
     return service;
   }
 
   private async system(field: string, id: string, service: ServiceCode): Promise<SystemDocument> {
     checkId(field, id);
-    const [system] = await this.repository.findSystems([id]);
+    const [system] = await this.repositories.catalogue.findSystems([id]);
     if (!system) throw userError('NOT_FOUND', `System ${JSON.stringify(id)} is not registered`, { field });
     if (!system.services.includes(service)) {
       throw userError('BAD_USER_INPUT', `System ${system.name} (${id}) does not support service ${service}`, { field, value: id });
@@ -271,7 +271,7 @@ export class MandateService {
     // Board staff: the schools their board holds today are asked beside the lookup by id (not
     // after it, by the mandate's school), so a missing id and another board's cost the same.
     const [[mandate], schoolsNow] = await Promise.all([
-      this.repository.findMandates([id]),
+      this.repositories.reads.findMandates([id]),
       identity.role !== 'SUPPORT' && identity.board !== null ? this.organisations.schoolsOfBoard(identity.board) : null,
     ]);
     if (!mandate) {
@@ -396,7 +396,7 @@ export class MandateService {
     for (const id of unique) checkId('ids', id);
     // Board staff: the schools their board holds now are asked beside the lookup by id (see loadForChange).
     const [found, schoolsNow] = await Promise.all([
-      this.repository.findMandates(unique),
+      this.repositories.reads.findMandates(unique),
       identity.role !== 'SUPPORT' && identity.board !== null ? this.organisations.schoolsOfBoard(identity.board) : null,
     ]);
     if (identity.role === 'SUPPORT') {

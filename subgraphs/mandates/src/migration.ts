@@ -25,10 +25,10 @@ import {
   userError,
 } from '@osr/common';
 import type { AanleverpuntDocument, AanleverpuntKind, MandateDocument, ServiceCode, SystemDocument, SystemKind } from './documents.js';
-import { slotKeyOf, type Actor } from './mandate-store.js';
+import { slotKeyOf, type Actor } from './repositories/mandate-store.js';
 import { rangesOverlap } from './mandate-service.js';
 import type { OrganisationsApi } from './peers.js';
-import type { MandatesRepository } from './repository.js';
+import type { Repositories } from './repositories/index.js';
 
 export const MIGRATION_DATE = '2022-08-15';
 export const EXPORT_COLUMNS = ['BRIN', 'AANLEVERPUNT', 'SOORT', 'LEVERANCIER_OIN', 'LAS', 'STATUS', 'AANSLUITDATUM'] as const;
@@ -153,7 +153,7 @@ function parseRow(line: number, v: Record<string, string>, nameColumn: string | 
 }
 
 export interface MigrationOptions {
-  repository: MandatesRepository;
+  repository: Repositories;
   organisations: OrganisationsApi;
   dryRun?: boolean;
   /** called after each group of work, with done and total rows */
@@ -224,8 +224,8 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
 
   // 2. Suppliers and systems.
   const oins = [...new Set(rows.map((r) => r.supplierOin))];
-  const suppliers = new Map((await repository.findSuppliers(oins)).map((s) => [s.oin, s]));
-  const systems = await repository.findSystemsOfSuppliers(oins);
+  const suppliers = new Map((await repository.catalogue.findSuppliers(oins)).map((s) => [s.oin, s]));
+  const systems = await repository.catalogue.findSystemsOfSuppliers(oins);
   const known: Row[] = [];
   // What the catalogue lacks, gathered so that each supplier and system is named once.
   const missingSuppliers = new Map<string, { name: string | null; systems: Map<string, Set<ServiceCode>>; lines: number[] }>();
@@ -339,7 +339,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const service = SERVICE_OF[first.kind];
     const startDate = group.map(startOf).sort()[0]!;
     const board = boardOn.get(`${first.brin}@${startOf(first)}`)!;
-    // A random id (never derived from public data, issue 17.5); a run again finds the mandate by what it is.
+    // A random id (never derived from public data); a run again finds the mandate by what it is.
     const id = randomUUID();
     const note = assumed.get(`${first.brin}@${startOf(first)}`);
     if (note) {
@@ -392,7 +392,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
   const batchSize = options.batchSize ?? 500;
   for (let i = 0; i < candidates.length; i += batchSize) {
     const chunk = candidates.slice(i, i + batchSize);
-    const outcome = await repository.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun, notes, sameAs: sameMigratedMandate });
+    const outcome = await repository.mandates.store.createMany(chunk.map((c) => c.mandate), ACTOR, at, rangesOverlap, { dryRun, notes, sameAs: sameMigratedMandate });
     const created = new Set(outcome.created);
     report.mandates.created += created.size;
     for (const id of created) {
@@ -421,7 +421,7 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
 
   // 5. Every valid point is stored, linked to its mandate when it got one.
   const existing = new Map(
-    (await repository.findAanleverpuntenOfSchools([...new Set(valid.map((r) => r.brin))])).map((a) => [`${a.brin}/${a.index}`, a]),
+    (await repository.aanleverpunten.ofSchools([...new Set(valid.map((r) => r.brin))])).map((a) => [`${a.brin}/${a.index}`, a]),
   );
   const writes: AanleverpuntDocument[] = [];
   for (const row of valid) {
@@ -442,17 +442,8 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     writes.push(doc);
   }
   if (!dryRun && writes.length) {
-    try {
-      for (let i = 0; i < writes.length; i += 1000) {
-        await repository.aanleverpunten.bulkWrite(
-          writes.slice(i, i + 1000).map((d) => ({ replaceOne: { filter: { brin: d.brin, index: d.index }, replacement: d, upsert: true } })),
-          { ordered: false },
-        );
-      }
-    } finally {
-      // coverage counts inactive aanleverpunten: its cached figures must be recomputed
-      await repository.journal.unknownChange();
-    }
+    // coverage counts inactive aanleverpunten: the repository tells the kept figures
+    await repository.aanleverpunten.replaceMany(writes);
   }
   options.progress?.(total, total);
 

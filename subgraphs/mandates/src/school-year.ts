@@ -1,5 +1,5 @@
 /**
- * School years for the yearly mandate check (issue 20): a school year runs from 1 August to
+ * School years for the yearly mandate check: a school year runs from 1 August to
  * 31 July and is named by its two calendar years, `2026-2027`. Which year a moment belongs to
  * is decided on the Netherlands' calendar day of that moment (todayInNetherlands).
  */

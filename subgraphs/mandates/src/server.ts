@@ -5,7 +5,11 @@ import { FeedFollower } from './feed-follower.js';
 import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi, schoolLoaders } from './peers.js';
-import { MandatesRepository } from './repository.js';
+import { startJobs } from './jobs.js';
+import { MemoryReads } from './read-model/index.js';
+import { createLoaders } from './loaders.js';
+import { openRepositories, readModelKind } from './open.js';
+import type { Repositories } from './repositories/index.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
 import { createWebhooks, type Webhooks } from './webhooks/index.js';
@@ -22,13 +26,13 @@ export interface MandatesOptions {
    */
   analyticsRefreshSeconds?: number;
   /**
-   * Keep each school's mandates and aanleverpunten in memory for up to this many schools,
-   * exact after every write (school-cache.ts); 0 = off. Default 20,000 (the national register
-   * has ~7,500 schools).
+   * Where reads are answered: `database` (every read a query the database answers by index:
+   * MongoDB) or `memory` (the embedded database's read model, src/read-model/). Default:
+   * MANDATES_READ_MODEL, else `memory` on FerretDB and `database` on MongoDB.
    */
+  readModel?: 'memory' | 'database';
+  /** With `memory`: keep the lists of at most this many schools (default 20,000). */
   schoolCacheSchools?: number;
-  /** Keep the supplier feed's change order in memory, exact after every write (feed-cache.ts); default on. */
-  feedCache?: boolean;
   /** Webhook settings over those of the environment (webhooks/config.ts). */
   webhooks?: Partial<WebhookSettings>;
 }
@@ -37,32 +41,33 @@ export interface MandatesOptions {
 export async function createMandatesServer(
   { database, logger, identitySecret, peers }: SubgraphDeps,
   options: MandatesOptions = {},
-): Promise<SubgraphServer & { repository: MandatesRepository; follower: FeedFollower; webhooks: Webhooks }> {
-  const repository = new MandatesRepository(database.db, logger);
-  await repository.ensureIndexes();
-  const schoolCache = repository.useSchoolCache(options.schoolCacheSchools ?? 20_000);
-  const feedCache = repository.useFeedCache(options.feedCache ?? true);
+): Promise<SubgraphServer & { repositories: Repositories; follower: FeedFollower; webhooks: Webhooks }> {
+  const readModel = await readModelKind(database.db, options.readModel ?? process.env['MANDATES_READ_MODEL']);
+  const repositories = await openRepositories(database.db, logger, readModel);
+  const repository = repositories.mandates;
+  const memory = readModel === 'memory' ? new MemoryReads(repositories.reads, repositories, { maxSchools: options.schoolCacheSchools }) : null;
+  if (memory) repositories.reads = memory;
+  logger.info({ readModel }, 'mandates read model');
   const client = (name: 'organisations' | 'agreements') =>
     peers[name] ? createPeerClient({ name, url: peers[name], caller: 'mandates', identitySecret }) : null;
   const organisations = client('organisations');
   const organisationsPeer = organisationsApi(organisations);
-  const service = new MandateService(repository, repository.store, organisationsPeer, agreementsApi(client('agreements')), todayInNetherlands);
-  const follower = new FeedFollower(changeFeedApi(organisations), repository.cursors, repository.mandates, repository.store, logger);
+  const service = new MandateService(repositories, repository.store, organisationsPeer, agreementsApi(client('agreements')), todayInNetherlands);
+  const follower = new FeedFollower(changeFeedApi(organisations), repository, logger);
   // The school list for the aggregates is one large answer (the whole register): on a busy
   // embedded database it may take seconds, so this client waits longer than per-request peers.
   const directoryClient = peers.organisations
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'mandates', identitySecret, timeoutMs: 30_000 })
     : null;
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
-  const analytics = new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal, { logger });
-  const mandateCheck = new MandateCheck(repository, repository.store, organisationsPeer, directory, { logger });
+  const analytics = new MandateAnalytics(repository, repositories.aanleverpunten, repositories.catalogue, directory, readModel === 'memory' ? repository.journal : null, { logger });
+  const mandateCheck = new MandateCheck(repositories, repository.store, organisationsPeer, directory, { logger });
   // The mandate check's rows before the first request (mandate-check.ts prepare); a failure
   // leaves them to the first question or the background refresh.
   const preparing = Date.now();
   await mandateCheck.prepare().catch((err: unknown) => logger.warn({ err }, 'preparing the mandate check rows failed; the first question computes them'));
   logger.info({ ms: Date.now() - preparing, cache: mandateCheck.cache.stats }, 'mandate check rows ready');
 
-  let lastRefresh: { at: string; ms: number; queries: number; directory: number } | null = null;
   // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts
   // of kept queries only), for operations and the analytics benchmark.
   const cacheRoute: Route = {
@@ -75,11 +80,11 @@ export async function createMandatesServer(
         directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
       ]);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh, schools: schoolCache?.stats() ?? null, feed: feedCache?.stats() ?? null }));
+      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh: jobs.lastRefresh(), readModel, schools: memory?.schools.stats() ?? null, feed: memory?.feed.stats() ?? null }));
     },
   };
 
-  const webhooks = createWebhooks(repository, identitySecret, logger, options.webhooks);
+  const webhooks = createWebhooks(repositories, identitySecret, logger, options.webhooks);
 
   const server = await buildSubgraphServer<Context>({
     name: 'mandates',
@@ -91,8 +96,8 @@ export async function createMandatesServer(
     extraRoutes: [cacheRoute, ...webhooks.routes],
     context: async (identity) => ({
       identity,
-      repository,
-      loaders: repository.createLoaders(),
+      repositories,
+      loaders: createLoaders(repositories),
       ...schoolLoaders(organisationsPeer),
       today: todayInNetherlands(),
       service,
@@ -103,56 +108,16 @@ export async function createMandatesServer(
     }),
   });
 
-  let timer: NodeJS.Timeout | null = null;
-  if (options.feedPollSeconds && options.feedPollSeconds > 0) {
-    timer = setInterval(() => {
-      follower.follow().catch((err: unknown) => logger.warn({ err }, 'following the organisation change feed failed; will retry'));
-    }, options.feedPollSeconds * 1000);
-    timer.unref();
-  }
-  let refreshTimer: NodeJS.Timeout | null = null;
-  let firstRefresh: NodeJS.Timeout | null = null;
-  let refreshing: Promise<void> | null = null;
-  const refresh = () => {
-    if (refreshing) return; // still busy with the previous round (seconds per query on FerretDB)
-    const started = Date.now();
-    refreshing = (async () => {
-      analytics.keepWarm(todayInNetherlands());
-      mandateCheck.keepWarm();
-      const directoryDone = await directory.refresh();
-      // the check rows first: usually taken from their stored copy in well under a second
-      const queries = (await mandateCheck.cache.refresh()) + (await analytics.cache.refresh());
-      await mandateCheck.keepRows();
-      if (queries + directoryDone > 0) {
-        lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
-        logger.info(lastRefresh, 'recomputed cached aggregates');
-      }
-    })()
-      .catch((err: unknown) => logger.warn({ err }, 'recomputing cached aggregates failed; will retry'))
-      .finally(() => {
-        refreshing = null;
-      });
-  };
-  if (options.analyticsRefreshSeconds && options.analyticsRefreshSeconds > 0) {
-    directory.keepWarm();
-    // The first round soon after the start (the organisations subgraph may still be starting).
-    firstRefresh = setTimeout(refresh, 2_000);
-    firstRefresh.unref();
-    refreshTimer = setInterval(refresh, options.analyticsRefreshSeconds * 1000);
-    refreshTimer.unref();
-  }
+  const jobs = startJobs({ follower, analytics, mandateCheck, directory, logger }, options);
 
   return {
     ...server,
-    repository,
+    repositories,
     follower,
     webhooks,
     async stop() {
       await webhooks.stop();
-      if (timer) clearInterval(timer);
-      if (refreshTimer) clearInterval(refreshTimer);
-      if (firstRefresh) clearTimeout(firstRefresh);
-      await refreshing;
+      await jobs.stop();
       await server.stop();
     },
   };

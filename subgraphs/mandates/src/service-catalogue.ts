@@ -13,22 +13,12 @@
  */
 import { invalidInput, isoDateProblem, userError, type Identity } from '@osr/common';
 import type { MandateLevel, ServiceCode, ServiceDocument } from './documents.js';
-import type { Actor } from './mandate-store.js';
-import type { MandatesRepository } from './repository.js';
 
-export type ServiceAction = 'SERVICE_REGISTERED' | 'SERVICE_CHANGED' | 'SERVICE_RETIRED';
+import type { ServiceAction, ServiceChangeDocument } from './documents.js';
+export type { ServiceAction, ServiceChangeDocument };
+import type { Actor } from './repositories/mandate-store.js';
+import type { CatalogueRepository } from './repositories/catalogue.js';
 
-export interface ServiceChangeDocument {
-  action: ServiceAction;
-  at: Date;
-  by: string;
-  bySub: string;
-  byRole: string;
-  code: ServiceCode;
-  before: ServiceDocument | null;
-  after: ServiceDocument;
-  description: string;
-}
 
 /** Every code the schema knows, in its order. */
 export const SERVICE_CODES: readonly ServiceCode[] = [
@@ -60,7 +50,6 @@ const REFERENCE_ACTOR: Actor = { sub: 'service:reference-data', name: 'reference
 const MAX_NAME = 100;
 const MAX_DESCRIPTION = 500;
 const LEVELS: readonly MandateLevel[] = ['SCHOOL', 'BOARD'];
-const NO_ID = { projection: { _id: 0 } } as const;
 
 /** Only support manages the service catalogue. */
 export function requireServiceManager(identity: Identity): void {
@@ -95,12 +84,12 @@ function checkCode(value: string): ServiceCode {
 
 export class ServiceCatalogue {
   constructor(
-    private readonly repository: MandatesRepository,
+    private readonly catalogue: CatalogueRepository,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   private async record(actor: Actor, at: Date, action: ServiceAction, before: ServiceDocument | null, after: ServiceDocument, description: string): Promise<void> {
-    await this.repository.serviceHistory.insertOne({ action, at, by: actor.name, bySub: actor.sub, byRole: actor.role, code: after.code, before, after, description });
+    await this.catalogue.recordServiceChange({ action, at, by: actor.name, bySub: actor.sub, byRole: actor.role, code: after.code, before, after, description });
   }
 
   /**
@@ -110,13 +99,8 @@ export class ServiceCatalogue {
    */
   async putInPlace(): Promise<ServiceCode[]> {
     const at = this.now();
-    const result = await this.repository.services.bulkWrite(
-      REFERENCE_SERVICES.map((s) => ({
-        updateOne: { filter: { code: s.code }, update: { $setOnInsert: { ...s, lastDay: null, version: 1, createdAt: at, updatedAt: at } }, upsert: true },
-      })),
-      { ordered: false },
-    );
-    const added = Object.keys(result.upsertedIds).map((i) => REFERENCE_SERVICES[Number(i)]!);
+    const upserted = await this.catalogue.addMissingServices(REFERENCE_SERVICES.map((s) => ({ ...s, lastDay: null, version: 1, createdAt: at, updatedAt: at })));
+    const added = upserted.map((i) => REFERENCE_SERVICES[i]!);
     for (const s of added) {
       await this.record(REFERENCE_ACTOR, at, 'SERVICE_REGISTERED', null, { ...s, lastDay: null, version: 1 }, `Service ${s.name} (${s.code}) put in place as reference data`);
     }
@@ -124,7 +108,7 @@ export class ServiceCatalogue {
   }
 
   async service(code: string): Promise<ServiceDocument> {
-    const service = await this.repository.services.findOne({ code: checkCode(code) }, NO_ID);
+    const service = await this.catalogue.service(checkCode(code));
     if (!service) throw userError('NOT_FOUND', `Service ${code} is not in the catalogue`, { field: 'code', value: code });
     return service;
   }
@@ -136,10 +120,7 @@ export class ServiceCatalogue {
     if (!LEVELS.includes(input.mandateLevel)) throw invalidInput('mandateLevel', input.mandateLevel, `must be one of ${LEVELS.join(', ')}`);
     const at = this.now();
     const doc: ServiceDocument = { code, name, description, mandateLevel: input.mandateLevel, lastDay: null, version: 1, createdAt: at, updatedAt: at };
-    try {
-      await this.repository.services.insertOne({ ...doc });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+    if (!(await this.catalogue.insertService(doc))) {
       const existing = await this.service(code);
       throw userError('CONFLICT', `Service ${code} is in the catalogue already, as ${existing.name}`, { field: 'code', value: code });
     }
@@ -149,11 +130,8 @@ export class ServiceCatalogue {
 
   private async update(before: ServiceDocument, set: Partial<ServiceDocument>, at: Date): Promise<ServiceDocument> {
     const version = before.version ?? 0;
-    const { matchedCount } = await this.repository.services.updateOne(
-      { code: before.code, ...(before.version === undefined ? { version: { $exists: false } } : { version }) },
-      { $set: { ...set, version: version + 1, updatedAt: at } },
-    );
-    if (matchedCount === 0) throw userError('CONFLICT', `Service ${before.code} was changed by someone else meanwhile; try again`);
+    const updated = await this.catalogue.updateService(before.code, before.version, { ...set, version: version + 1, updatedAt: at });
+    if (!updated) throw userError('CONFLICT', `Service ${before.code} was changed by someone else meanwhile; try again`);
     return { ...before, ...set, version: version + 1, updatedAt: at };
   }
 
@@ -190,6 +168,6 @@ export class ServiceCatalogue {
 
   /** A service's changes, oldest first. */
   historyOf(code: ServiceCode): Promise<ServiceChangeDocument[]> {
-    return this.repository.serviceHistory.find({ code }, NO_ID).sort({ at: 1 }).toArray();
+    return this.catalogue.serviceHistoryOf(code);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The yearly mandate check's record on each mandate (issue 20, docs/mandate-check.md): which
+ * The yearly mandate check's record on each mandate (docs/mandate-check.md): which
  * school years it was checked in, how, when, by whom and for which board. A mandate counts as
  * confirmed for a year when it has that year's check made for the board that holds the school
  * now (or by support's grant, change or switch, which is made for whoever holds it). An

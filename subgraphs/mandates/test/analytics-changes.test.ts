@@ -3,7 +3,7 @@ import type { Database } from '@osr/common';
 import { buildDemoData, SYSTEM_A, SYSTEM_B } from '../../../scripts/demo-data.js';
 import { MandateAnalytics } from '../src/analytics.js';
 import { MandateService } from '../src/mandate-service.js';
-import { type MandatesRepository } from '../src/repository.js';
+import type { DirectAccess } from '../src/repositories/direct.js';
 import type { SchoolDirectory } from '../src/school-directory.js';
 import { FakeAgreements, FakeOrganisations, boardUser, seededMandates, support } from './fixtures.js';
 
@@ -17,7 +17,7 @@ const TODAY = '2026-11-28';
 describe('aggregates brought forward by the writes since (against the real database)', () => {
   const demo = buildDemoData();
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   let service: MandateService;
   const directory: SchoolDirectory = {
     async schools(activeOn) {
@@ -30,19 +30,17 @@ describe('aggregates brought forward by the writes since (against the real datab
     keepWarm: () => undefined,
     state: async () => ({ warm: true, entries: 1, current: 1, running: 0, stats: { hits: 0, misses: 0, joined: 0, folded: 0, restored: 0, refreshed: 0, entries: 1 } }),
   };
-  const analytics = () => new MandateAnalytics(repository.facts, repository.aanleverpunten, repository.systems, directory, repository.journal);
+  const analytics = () => new MandateAnalytics(repository.repositories.mandates, repository.repositories.aanleverpunten, repository.repositories.catalogue, directory, repository.journal);
   /** Aggregations that start 20 ms late: a write is likely to land between the token read and the query. */
   const lateAnalytics = () => {
-    const late = new Proxy(repository.facts, {
-      get(target, prop, receiver) {
-        if (prop !== 'aggregate') return Reflect.get(target, prop, receiver) as unknown;
-        return (...args: Parameters<typeof target.aggregate>) => {
-          const cursor = target.aggregate(...args);
-          return { toArray: async () => (await new Promise((r) => setTimeout(r, 20)), cursor.toArray()) };
-        };
+    const facts = repository.repositories.mandates;
+    const late = {
+      groupFacts: async <Id>(...args: Parameters<typeof facts.groupFacts>) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return facts.groupFacts<Id>(...args);
       },
-    });
-    return new MandateAnalytics(late, repository.aanleverpunten, repository.systems, directory, repository.journal);
+    };
+    return new MandateAnalytics(late, repository.repositories.aanleverpunten, repository.repositories.catalogue, directory, repository.journal);
   };
 
   /** Support writes dates in the past here: a correction, which needs a reason (a board could not). */
@@ -50,7 +48,7 @@ describe('aggregates brought forward by the writes since (against the real datab
 
   beforeAll(async () => {
     ({ database, repository } = await seededMandates(demo));
-    service = new MandateService(repository, repository.store, new FakeOrganisations(demo), new FakeAgreements(), () => TODAY);
+    service = new MandateService(repository.repositories, repository.store, new FakeOrganisations(demo), new FakeAgreements(), () => TODAY);
   });
   afterAll(() => database?.close());
 

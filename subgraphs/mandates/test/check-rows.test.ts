@@ -8,7 +8,7 @@ import type { Database } from '@osr/common';
 import { buildDemoData } from '../../../scripts/demo-data.js';
 import { computeCheckRows, rowKey, type CheckRow } from '../src/check-rows.js';
 import { MandateCheck } from '../src/mandate-check.js';
-import type { MandatesRepository } from '../src/repository.js';
+import type { DirectAccess } from '../src/repositories/direct.js';
 import { parseSchoolYear } from '../src/school-year.js';
 import type { SchoolDirectory } from '../src/school-directory.js';
 import { boardUser, FakeOrganisations, seededMandates } from './fixtures.js';
@@ -20,9 +20,9 @@ describe('the mandate check rows kept in the database', () => {
   const year = parseSchoolYear('2026-2027');
   const noDirectory = { schools: async () => [] } as unknown as SchoolDirectory;
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   /** A new process's mandate check: nothing in memory. */
-  const process = () => new MandateCheck(repository, repository.store, new FakeOrganisations(demo), noDirectory, { now: () => new Date('2026-09-15T08:00:00Z') });
+  const process = () => new MandateCheck(repository.repositories, repository.store, new FakeOrganisations(demo), noDirectory, { now: () => new Date('2026-09-15T08:00:00Z') });
   /** The figures read from the facts, as a process with no copy computes them. */
   const fromFacts = async () => {
     const check = process();

@@ -9,15 +9,18 @@ import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import type { MandateDocument, ServiceCode } from '../src/documents.js';
-import { MandatesRepository } from '../src/repository.js';
+import { MemoryReads } from '../src/read-model/index.js';
+import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
+
+const memoryOf = (repo: DirectAccess) => repo.repositories.reads as MemoryReads;
 
 const ACTOR = { sub: 'u-test', name: 'Test', role: 'SUPPORT' as const };
 
 describe('the supplier feed kept in memory', () => {
   let database: Database;
-  let cached: MandatesRepository;
+  let cached: DirectAccess;
   /** another replica, without the cache: the reference, and the writer */
-  let plain: MandatesRepository;
+  let plain: DirectAccess;
   let systemIds: string[];
   let loads = 0;
 
@@ -25,22 +28,23 @@ describe('the supplier feed kept in memory', () => {
     const prefix = freshPrefix();
     await seedDemo(databaseUri(), prefix, buildDemoData());
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    cached = new MandatesRepository(database.db);
+    cached = directAccess(database.db);
     await cached.ensureIndexes();
-    const cache = cached.useFeedCache(true)!;
+    cached.repositories.reads = new MemoryReads(cached.repositories.reads, cached.repositories);
+    const cache = memoryOf(cached).feed;
     const readers = (cache as unknown as { readers: { ofSystem: (s: string) => Promise<MandateDocument[]> } }).readers;
     const ofSystem = readers.ofSystem;
     readers.ofSystem = (s) => {
       loads++;
       return ofSystem(s);
     };
-    plain = new MandatesRepository(database.db);
+    plain = directAccess(database.db);
     systemIds = (await plain.systems.find({}).toArray()).map((s) => s.id).sort();
   });
   afterAll(() => database?.close());
 
   /** The whole feed page by page, as ids, from one repository. */
-  async function walk(repo: MandatesRepository, options: { service?: ServiceCode; changedSince?: Date; first: number }): Promise<string[]> {
+  async function walk(repo: DirectAccess, options: { service?: ServiceCode; changedSince?: Date; first: number }): Promise<string[]> {
     const ids: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 1000; guard++) {
@@ -91,7 +95,7 @@ describe('the supplier feed kept in memory', () => {
     const moved = await same({ first: 5 });
     expect(moved.at(-1)).toBe(first.id);
     expect(loads).toBe(loadsBefore);
-    expect(cached.feedCache!.stats().folded).toBeGreaterThanOrEqual(2);
+    expect(memoryOf(cached).feed.stats().folded).toBeGreaterThanOrEqual(2);
   });
 
   it('after a change without details, reads the lists again and is still right', async () => {
@@ -105,9 +109,9 @@ describe('the supplier feed kept in memory', () => {
 
   it('while a write is in progress, answers from the database', async () => {
     const intent = await plain.journal.begin();
-    const busy = cached.feedCache!.stats().busy;
+    const busy = memoryOf(cached).feed.stats().busy;
     await same({ first: 50 });
-    expect(cached.feedCache!.stats().busy).toBeGreaterThan(busy);
+    expect(memoryOf(cached).feed.stats().busy).toBeGreaterThan(busy);
     await intent.end([]);
   });
 });

@@ -3,19 +3,19 @@ import type { Database } from '@osr/common';
 import { buildDemoData } from '../../../scripts/demo-data.js';
 import { FeedFollower } from '../src/feed-follower.js';
 import { MandateService } from '../src/mandate-service.js';
-import { type MandatesRepository } from '../src/repository.js';
+import type { DirectAccess } from '../src/repositories/direct.js';
 import { FakeAgreements, FakeFeed, FakeOrganisations, boardUser, failure, seededMandates } from './fixtures.js';
 
 describe('following the RIO change feed', () => {
   const demo = buildDemoData();
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   const feed = new FakeFeed();
   let follower: FeedFollower;
 
   beforeAll(async () => {
     ({ database, repository } = await seededMandates(demo));
-    follower = new FeedFollower(feed, repository.cursors, repository.mandates, repository.store);
+    follower = new FeedFollower(feed, repository.repositories.mandates);
     const base = { bevoegdGezagNummer: null, brin: null, fromBoard: null, toBoard: null, effectiveDate: '2026-08-01' };
     feed.changes = [
       { ...base, id: 'c1', sequence: 1, kind: 'BOARD_RENAMED', bevoegdGezagNummer: '41234', description: 'Board 41234 renamed' },
@@ -54,7 +54,7 @@ describe('following the RIO change feed', () => {
   it('following again reads nothing new and flags nothing twice; a new change is picked up from the stored cursor', async () => {
     expect(await follower.follow()).toEqual({ changesRead: 0, mandatesFlagged: 0, cursor: '3' });
     // A restarted follower (new object) continues from the stored cursor too.
-    const restarted = new FeedFollower(feed, repository.cursors, repository.mandates, repository.store);
+    const restarted = new FeedFollower(feed, repository.repositories.mandates);
     feed.changes.push({ id: 'c4', sequence: 4, kind: 'SCHOOL_MOVED', brin: '07QR', bevoegdGezagNummer: '43555', fromBoard: '41234', toBoard: '43555', effectiveDate: '2026-09-01', description: 'School 07QR moved' });
     expect(await restarted.follow()).toEqual({ changesRead: 1, mandatesFlagged: 1, cursor: '4' });
     const history = await repository.store.historyOf(['m-25BE-OSO_OV-voorbeeld-las-2022-08-15']);
@@ -64,7 +64,7 @@ describe('following the RIO change feed', () => {
   it('when the new board reviews a moved school mandate, the flags clear and it records who reviewed', async () => {
     const organisations = new FakeOrganisations(demo);
     organisations.moves.push({ brin: '25BE', from: '2026-08-01', board: '42001' });
-    const service = new MandateService(repository, repository.store, organisations, new FakeAgreements(), () => '2026-11-28');
+    const service = new MandateService(repository.repositories, repository.store, organisations, new FakeAgreements(), () => '2026-11-28');
     const ids = (await repository.findMandatesOfSchools(['25BE'], null)).map((m) => m.id);
     // Neither a third board nor the board the school left may review them: the board that holds it now does.
     expect((await failure(service.markReviewed(ids, boardUser('43555')))).code).toBe('FORBIDDEN');

@@ -4,15 +4,15 @@ import { connectDatabase, databaseName, dayBefore, userError, type Database, typ
 import type { DemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
-import { MandatesRepository } from '../src/repository.js';
+import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
 import type { AgreementsApi, ChangeFeedApi, OrganisationChangeNode, OrganisationsApi, SchoolBoards } from '../src/peers.js';
 
 /** The demo data seeded under a fresh prefix, with the mandates repository over it (indexes ensured). */
-export async function seededMandates(demo: DemoData): Promise<{ database: Database; repository: MandatesRepository }> {
+export async function seededMandates(demo: DemoData): Promise<{ database: Database; repository: DirectAccess }> {
   const prefix = freshPrefix();
   await seedDemo(databaseUri(), prefix, demo);
   const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-  const repository = new MandatesRepository(database.db);
+  const repository = directAccess(database.db);
   await repository.ensureIndexes();
   return { database, repository };
 }

@@ -8,7 +8,7 @@ import type { Database } from '@osr/common';
 import { buildDemoData } from '../../../scripts/demo-data.js';
 import { FeedFollower } from '../src/feed-follower.js';
 import { MandateCheck } from '../src/mandate-check.js';
-import { type MandatesRepository } from '../src/repository.js';
+import type { DirectAccess } from '../src/repositories/direct.js';
 import { parseSchoolYear } from '../src/school-year.js';
 import type { SchoolDirectory } from '../src/school-directory.js';
 import { FakeFeed, FakeOrganisations, boardUser, seededMandates } from './fixtures.js';
@@ -16,7 +16,7 @@ import { FakeFeed, FakeOrganisations, boardUser, seededMandates } from './fixtur
 describe('the yearly check on the mandate store', () => {
   const demo = buildDemoData();
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   let check: MandateCheck;
   const year = parseSchoolYear('2026-2027');
   const id = 'm-31EW-OSO_OV-ldd-las-2024-08-01';
@@ -24,7 +24,7 @@ describe('the yearly check on the mandate store', () => {
 
   beforeAll(async () => {
     ({ database, repository } = await seededMandates(demo));
-    check = new MandateCheck(repository, repository.store, new FakeOrganisations(demo), noDirectory, { now: () => new Date('2026-09-15T08:00:00Z') });
+    check = new MandateCheck(repository.repositories, repository.store, new FakeOrganisations(demo), noDirectory, { now: () => new Date('2026-09-15T08:00:00Z') });
   });
   afterAll(() => database?.close());
 
@@ -42,7 +42,7 @@ describe('the yearly check on the mandate store', () => {
   it('the closing of the school, read from the feed, clears the checks: open again for the year', async () => {
     const feed = new FakeFeed();
     feed.changes = [{ id: 'c1', sequence: 1, kind: 'SCHOOL_CLOSED', brin: '31EW', bevoegdGezagNummer: '41234', fromBoard: null, toBoard: null, effectiveDate: '2026-10-01', description: 'School 31EW closed' }];
-    const follower = new FeedFollower(feed, repository.cursors, repository.mandates, repository.store);
+    const follower = new FeedFollower(feed, repository.repositories.mandates);
     expect((await follower.follow()).mandatesFlagged).toBe(1);
     const [mandate] = await repository.findMandates([id]);
     expect(mandate!.yearChecks).toEqual([]);

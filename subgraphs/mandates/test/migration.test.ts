@@ -4,7 +4,7 @@ import { buildDemoData, SUPPLIER_A, SUPPLIER_B } from '../../../scripts/demo-dat
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import { migrateOsoExport, parseColumnMap } from '../src/migration.js';
-import { MandatesRepository } from '../src/repository.js';
+import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
 import { FakeOrganisations, failure } from './fixtures.js';
 
 const A = SUPPLIER_A.oin;
@@ -29,7 +29,7 @@ export const EXPORT = [
 
 describe('the OSO → OSR migration', () => {
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   const demo = buildDemoData();
   const organisations = new FakeOrganisations(demo);
 
@@ -38,7 +38,7 @@ describe('the OSO → OSR migration', () => {
     const prefix = freshPrefix();
     await seedDemo(databaseUri(), prefix, { ...demo, mandates: { ...demo.mandates, mandates: [], aanleverpunten: [] } });
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    repository = new MandatesRepository(database.db);
+    repository = directAccess(database.db);
     await repository.ensureIndexes();
   });
   afterAll(() => database?.close());
@@ -75,7 +75,7 @@ describe('the OSO → OSR migration', () => {
   };
 
   it('a dry run reports what it would do and writes nothing', async () => {
-    const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: true });
+    const report = await migrateOsoExport(bytes, { repository: repository.repositories, organisations, dryRun: true });
     expect(report).toEqual({ ...expectedReport, dryRun: true, aanleverpunten: { created: 7, updated: 0, unchanged: 0 }, mandates: { created: 4, alreadyMigrated: 0 } });
     expect(await repository.mandates.countDocuments()).toBe(0);
     expect(await repository.aanleverpunten.countDocuments()).toBe(0);
@@ -84,7 +84,7 @@ describe('the OSO → OSR migration', () => {
 
   it('turns active aanleverpunten into exactly these mandates, stores inactive ones without, and reports every row', async () => {
     const progress: number[] = [];
-    const report = await migrateOsoExport(bytes, { repository, organisations, progress: (done) => progress.push(done) });
+    const report = await migrateOsoExport(bytes, { repository: repository.repositories, organisations, progress: (done) => progress.push(done) });
     expect(report).toEqual({ ...expectedReport, dryRun: false, aanleverpunten: { created: 7, updated: 0, unchanged: 0 }, mandates: { created: 4, alreadyMigrated: 0 } });
     expect(progress.at(-1)).toBe(7);
 
@@ -117,7 +117,7 @@ describe('the OSO → OSR migration', () => {
   it('a second run creates nothing and says so: it finds the mandates it migrated by school, service and system', async () => {
     const before = { mandates: await repository.mandates.countDocuments(), history: await repository.history.countDocuments() };
     const points = await repository.aanleverpunten.find({}, { projection: { _id: 0 } }).sort({ brin: 1, index: 1 }).toArray();
-    const report = await migrateOsoExport(bytes, { repository, organisations });
+    const report = await migrateOsoExport(bytes, { repository: repository.repositories, organisations });
     expect(report.mandates).toEqual({ created: 0, alreadyMigrated: 4 });
     expect(report.aanleverpunten).toEqual({ created: 0, updated: 0, unchanged: 7 });
     expect({ mandates: await repository.mandates.countDocuments(), history: await repository.history.countDocuments() }).toEqual(before);
@@ -126,9 +126,9 @@ describe('the OSO → OSR migration', () => {
   });
 
   it('refuses a file that is not an export at all, naming the problem', async () => {
-    const wrong = await failure(migrateOsoExport(new TextEncoder().encode('BRIN,AANLEVERPUNT\n00AV,1\n'), { repository, organisations }));
+    const wrong = await failure(migrateOsoExport(new TextEncoder().encode('BRIN,AANLEVERPUNT\n00AV,1\n'), { repository: repository.repositories, organisations }));
     expect(wrong).toEqual({ code: 'BAD_USER_INPUT', message: 'The export cannot be read: line 1: expected columns separated by ";"; found one column: "BRIN,AANLEVERPUNT"' });
-    const missing = await failure(migrateOsoExport(new TextEncoder().encode('BRIN;AANLEVERPUNT\n00AV;1\n'), { repository, organisations }));
+    const missing = await failure(migrateOsoExport(new TextEncoder().encode('BRIN;AANLEVERPUNT\n00AV;1\n'), { repository: repository.repositories, organisations }));
     expect(missing.message).toBe(
       'The export cannot be read: line 1: missing column(s): SOORT, LEVERANCIER_OIN, LAS, STATUS, AANSLUITDATUM; the file has BRIN, AANLEVERPUNT; ' +
         'expected BRIN, AANLEVERPUNT, SOORT, LEVERANCIER_OIN, LAS, STATUS, AANSLUITDATUM',
@@ -138,7 +138,7 @@ describe('the OSO → OSR migration', () => {
   it('matches column names as the RIO importer does, takes the known synonyms (SYSTEEM for LAS), and the operator names the rest', async () => {
     const row = `00AV;1;OV;${A};Voorbeeld LAS;actief;2019-04-01`;
     const read = (header: string, columns?: Record<string, string>) =>
-      migrateOsoExport(new TextEncoder().encode(`${header}\n${row}\n`), { repository, organisations, dryRun: true, ...(columns ? { columns: parseColumnMap(Object.entries(columns).map(([k, v]) => `${k}=${v}`).join(',')) } : {}) });
+      migrateOsoExport(new TextEncoder().encode(`${header}\n${row}\n`), { repository: repository.repositories, organisations, dryRun: true, ...(columns ? { columns: parseColumnMap(Object.entries(columns).map(([k, v]) => `${k}=${v}`).join(',')) } : {}) });
     for (const header of ['brin;Aanleverpunt;soort;Leverancier-OIN;SYSTEEM;status;aansluitdatum', 'BRIN;AANLEVERPUNT;SOORT;LEVERANCIER OIN;Systeemnaam;STATUS;Datum aansluiting']) {
       const report = await read(header);
       // (00AV's OV mandate was migrated by an earlier test: found, not created again)
@@ -160,7 +160,7 @@ describe('the OSO → OSR migration', () => {
       `04JK;1;OV;${A};Voorbeeld Toets;actief;`,
       `06NP;1;OV;${A};Voorbeeld LAS Nieuw;inactief;`,
     ];
-    const report = await migrateOsoExport(new TextEncoder().encode(rows.join('\n')), { repository, organisations, dryRun: true });
+    const report = await migrateOsoExport(new TextEncoder().encode(rows.join('\n')), { repository: repository.repositories, organisations, dryRun: true });
     expect(report.unknownSuppliers).toEqual([]);
     expect(report.unknownSystems).toEqual([
       {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
 import { buildDemoData, SYSTEM_A, SYSTEM_B } from '../../../scripts/demo-data.js';
 import { MandateService } from '../src/mandate-service.js';
-import { type MandatesRepository } from '../src/repository.js';
+import type { DirectAccess } from '../src/repositories/direct.js';
 import { FakeAgreements, FakeOrganisations, analyst, boardUser, failure, seededMandates, support } from './fixtures.js';
 
 const TODAY = '2026-11-28';
@@ -10,7 +10,7 @@ const TODAY = '2026-11-28';
 describe('mandate rules (against the real database)', () => {
   const demo = buildDemoData();
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   let organisations: FakeOrganisations;
   let agreements: FakeAgreements;
   let service: MandateService;
@@ -22,7 +22,7 @@ describe('mandate rules (against the real database)', () => {
   beforeEach(() => {
     organisations = new FakeOrganisations(demo);
     agreements = new FakeAgreements();
-    service = new MandateService(repository, repository.store, organisations, agreements, () => TODAY);
+    service = new MandateService(repository.repositories, repository.store, organisations, agreements, () => TODAY);
   });
 
   const grant = (over: Partial<Parameters<MandateService['grant']>[0]> = {}) => ({

@@ -9,27 +9,30 @@ import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import type { MandateDocument } from '../src/documents.js';
-import { MandatesRepository } from '../src/repository.js';
+import { MemoryReads } from '../src/read-model/index.js';
+import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
+
+const memoryOf = (repo: DirectAccess) => repo.repositories.reads as MemoryReads;
 
 const ACTOR = { sub: 'u-test', name: 'Test', role: 'SUPPORT' as const };
 
 describe('the school cache', () => {
   let database: Database;
   /** the replica whose cache is tested */
-  let cached: MandatesRepository;
+  let cached: DirectAccess;
   /** another replica (its own process in production), writing */
-  let other: MandatesRepository;
+  let other: DirectAccess;
   let reads = 0;
 
   beforeAll(async () => {
     const prefix = freshPrefix();
     await seedDemo(databaseUri(), prefix, buildDemoData());
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    cached = new MandatesRepository(database.db);
+    cached = directAccess(database.db);
     await cached.ensureIndexes();
-    cached.useSchoolCache(100);
+    cached.repositories.reads = new MemoryReads(cached.repositories.reads, cached.repositories, { maxSchools: 100 });
     // count the school reads the cache makes
-    const cache = cached.schoolCache!;
+    const cache = memoryOf(cached).schools;
     const readers = (cache as unknown as { readers: { mandates: (b: string) => Promise<unknown[]>; aanleverpunten: (b: string) => Promise<unknown[]> } }).readers;
     for (const kind of ['mandates', 'aanleverpunten'] as const) {
       const read = readers[kind];
@@ -38,12 +41,12 @@ describe('the school cache', () => {
         return read(brin);
       };
     }
-    other = new MandatesRepository(database.db);
+    other = directAccess(database.db);
   });
   afterAll(() => database?.close());
 
   /** A new OSR mandate for the school, written by `repo`'s store as a grant is. */
-  async function grantTo(repo: MandatesRepository, brin: string, startDate: string): Promise<MandateDocument> {
+  async function grantTo(repo: DirectAccess, brin: string, startDate: string): Promise<MandateDocument> {
     const [template] = await repo.mandates.find({ brin, serviceCode: 'OSO_OV' }).toArray();
     const at = new Date();
     const mandate: MandateDocument = { ...template!, id: `m-cache-${brin}-${startDate}`, startDate, endDate: startDate, origin: 'OSR', version: 1, createdAt: at, updatedAt: at, reviewReasons: [], reviewBoards: [] };
@@ -75,17 +78,17 @@ describe('the school cache', () => {
     const after = await cached.findMandatesOfSchools(['31EW', '25BE'], null);
     expect(after.map((m) => m.id)).toContain(granted.id);
     expect(reads - before).toBe(1); // 31EW again; 25BE still from memory
-    expect(cached.schoolCache!.stats().dropped).toBeGreaterThan(0);
+    expect(memoryOf(cached).schools.stats().dropped).toBeGreaterThan(0);
   });
 
   it('while a write is in progress, reads the database and keeps nothing', async () => {
     await cached.findMandatesOfSchools(['25BE'], null);
     const intent = await other.journal.begin();
-    const busy = cached.schoolCache!.stats().busy;
+    const busy = memoryOf(cached).schools.stats().busy;
     const before = reads;
     await cached.findMandatesOfSchools(['25BE'], null);
     expect(reads - before).toBe(1);
-    expect(cached.schoolCache!.stats().busy).toBe(busy + 1);
+    expect(memoryOf(cached).schools.stats().busy).toBe(busy + 1);
     await intent.end([]);
   });
 

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
 import { buildDemoData } from '../../../scripts/demo-data.js';
-import { MandateStore } from '../src/mandate-store.js';
-import type { MandatesRepository } from '../src/repository.js';
+import { MandateStore } from '../src/repositories/mandate-store.js';
+import type { DirectAccess } from '../src/repositories/direct.js';
 import { eventIdOf } from '../src/webhooks/events.js';
 import { webhookSettings } from '../src/webhooks/config.js';
 import { WebhookMetrics } from '../src/webhooks/metrics.js';
@@ -19,7 +19,7 @@ const ACTOR = { sub: 'u', name: 'Tester', role: 'SUPPORT' };
 
 describe('webhook events go with the recorded change', () => {
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
 
   beforeAll(async () => {
     ({ database, repository } = await seededMandates(buildDemoData()));
@@ -41,14 +41,14 @@ describe('webhook events go with the recorded change', () => {
       slotKey, slotSeq: state.seq + 1, at: new Date(), by: 'Tester', bySub: 'u', byRole: 'SUPPORT', mandateIds: [current.id], changes,
     });
     const id = eventIdOf(slotKey, state.seq + 1, 0);
-    expect(await repository.webhooks.outbox.events.findOne({ _id: id })).toBeNull();
+    expect(await repository.webhookRepository.outbox.events.findOne({ _id: id })).toBeNull();
     const after = await repository.store.readSlot(slotKey);
     expect(after.mandates.find((m) => m.id === current.id)!.endDate).toBe('2031-12-31');
-    const event = await repository.webhooks.outbox.events.findOne({ _id: id });
+    const event = await repository.webhookRepository.outbox.events.findOne({ _id: id });
     expect(event).toMatchObject({ type: 'MANDATE_ENDED', mandateId: current.id, pending: true });
     // reading again (another roll forward attempt) writes nothing twice
     await repository.store.readSlot(slotKey);
-    expect(await repository.webhooks.outbox.events.countDocuments({ _id: id })).toBe(1);
+    expect(await repository.webhookRepository.outbox.events.countDocuments({ _id: id })).toBe(1);
   });
 
   it('when the events cannot be written, the mandate is not changed; the roll forward writes both', async () => {
@@ -59,40 +59,40 @@ describe('webhook events go with the recorded change', () => {
     await expect(store.commit(state, changes, ACTOR, new Date())).rejects.toThrow('database went away');
     expect((await repository.mandates.findOne({ id: current.id }))!.endDate).toBeNull();
     const id = eventIdOf(slotKey, state.seq + 1, 0);
-    expect(await repository.webhooks.outbox.events.findOne({ _id: id })).toBeNull();
+    expect(await repository.webhookRepository.outbox.events.findOne({ _id: id })).toBeNull();
     await repository.store.readSlot(slotKey);
     expect((await repository.mandates.findOne({ id: current.id }))!.endDate).toBe('2031-12-31');
-    expect(await repository.webhooks.outbox.events.findOne({ _id: id })).toMatchObject({ type: 'MANDATE_ENDED' });
+    expect(await repository.webhookRepository.outbox.events.findOne({ _id: id })).toMatchObject({ type: 'MANDATE_ENDED' });
   });
 
   it('a change through the store writes its events before it returns', async () => {
     const slotKey = 'school:06NP|OSO_OV';
     const { state, changes } = await endChange(slotKey);
     await repository.store.commit(state, changes, ACTOR, new Date());
-    expect(await repository.webhooks.outbox.events.findOne({ _id: eventIdOf(slotKey, state.seq + 1, 0) })).toMatchObject({ type: 'MANDATE_ENDED' });
+    expect(await repository.webhookRepository.outbox.events.findOne({ _id: eventIdOf(slotKey, state.seq + 1, 0) })).toMatchObject({ type: 'MANDATE_ENDED' });
   });
 
   it('removes deliveries that left the queue and fanned-out events after the keep period, never queued ones or pending events', async () => {
     const old = new Date(Date.now() - 40 * 86_400_000);
     const base = { webhookId: 'wh_x', supplierOin: 'o', eventId: 'evt_x', eventType: 'MANDATE_GRANTED' as const, mandateId: 'm', occurredAt: old, queue: 'wh_x|m', order: 1, listKey: 'x', sortKey: 'x', attemptCount: 1, attempts: [], giveUpAt: null, nextAttemptAt: old, deliveredAt: old, createdAt: old, body: '{}' };
-    await repository.webhooks.deliveries.insertMany([
+    await repository.webhookRepository.deliveries.insertMany([
       { ...base, _id: 'old-delivered', status: 'DELIVERED' },
       { ...base, _id: 'old-queued', status: 'QUEUED', due: 'wh_x' },
       { ...base, _id: 'new-delivered', status: 'DELIVERED', createdAt: new Date() },
     ]);
-    const event = (await repository.webhooks.outbox.events.find({}).limit(1).toArray())[0]!;
+    const event = (await repository.webhookRepository.outbox.events.find({}).limit(1).toArray())[0]!;
     const done = { ...event };
     delete done.pending;
-    await repository.webhooks.outbox.events.insertMany([
+    await repository.webhookRepository.outbox.events.insertMany([
       { ...done, _id: 'evt_old_done', occurredAt: old },
       { ...done, _id: 'evt_old_pending', occurredAt: old, pending: true },
     ]);
     const worker = new WebhookWorker({
-      collections: repository.webhooks, store: repository.store, box: new SecretBox(null, 'x'.repeat(40)),
+      collections: repository.webhookRepository, store: repository.store, box: new SecretBox(null, 'x'.repeat(40)),
       settings: webhookSettings({}), metrics: new WebhookMetrics(), supplierOfSystem: async () => null,
     });
     expect(await worker.prune()).toEqual({ deliveries: 1, events: 1 });
-    expect((await repository.webhooks.deliveries.find({ webhookId: 'wh_x' }).toArray()).map((d) => d._id).sort()).toEqual(['new-delivered', 'old-queued']);
-    expect(await repository.webhooks.outbox.events.findOne({ _id: 'evt_old_pending' })).not.toBeNull();
+    expect((await repository.webhookRepository.deliveries.find({ webhookId: 'wh_x' }).toArray()).map((d) => d._id).sort()).toEqual(['new-delivered', 'old-queued']);
+    expect(await repository.webhookRepository.outbox.events.findOne({ _id: 'evt_old_pending' })).not.toBeNull();
   });
 });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
 import { buildDemoData, SUPPLIER_A, SUPPLIER_B, SYSTEM_A, SYSTEM_B } from '../../../scripts/demo-data.js';
-import type { MandatesRepository } from '../src/repository.js';
+import type { DirectAccess } from '../src/repositories/direct.js';
 import { webhookSettings } from '../src/webhooks/config.js';
 import { WebhookMetrics } from '../src/webhooks/metrics.js';
 import { SecretBox } from '../src/webhooks/secrets.js';
@@ -66,7 +66,7 @@ async function receiver() {
 
 describe('the webhook worker', () => {
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   let worker: WebhookWorker;
   let subscriptions: WebhookSubscriptions;
   let a: Awaited<ReturnType<typeof receiver>>;
@@ -79,11 +79,11 @@ describe('the webhook worker', () => {
     // a hanging attempt lasts the whole test; a failed one is retried after 30 to 60 minutes
     const settings = { ...webhookSettings({ WEBHOOK_ALLOW_PRIVATE: 'true' }), allowPrivate: true, pollMs: 100, timeoutMs: 120_000, retryBaseMs: 3_600_000, retryMaxDelayMs: 3_600_000 };
     const box = new SecretBox(null, 'x'.repeat(40));
-    subscriptions = new WebhookSubscriptions(repository.webhooks, box, settings, async () => true);
+    subscriptions = new WebhookSubscriptions(repository.webhookRepository, box, settings, async () => true);
     await subscriptions.register({ url: a.url, supplier: SUPPLIER_A.oin }, support);
     webhookB = (await subscriptions.register({ url: b.url, supplier: SUPPLIER_B.oin }, support)).webhook.id;
     const suppliers = new Map([[SYSTEM_A, SUPPLIER_A.oin], [SYSTEM_B, SUPPLIER_B.oin]]);
-    worker = new WebhookWorker({ collections: repository.webhooks, store: repository.store, box, settings, metrics: new WebhookMetrics(), supplierOfSystem: async (id) => suppliers.get(id) ?? null });
+    worker = new WebhookWorker({ collections: repository.webhookRepository, store: repository.store, box, settings, metrics: new WebhookMetrics(), supplierOfSystem: async (id) => suppliers.get(id) ?? null });
     subscriptions.onDue = (id) => worker.wake(id);
     worker.start();
   });
@@ -112,8 +112,8 @@ describe('the webhook worker', () => {
    */
   async function recorded(eventId: string) {
     for (;;) {
-      const queued = (await repository.webhooks.deliveries.find({ due: webhookB }).toArray()).find((d) => d.eventId === eventId);
-      const endpoint = await repository.webhooks.webhooks.findOne({ id: webhookB });
+      const queued = (await repository.webhookRepository.deliveries.find({ due: webhookB }).toArray()).find((d) => d.eventId === eventId);
+      const endpoint = await repository.webhookRepository.webhooks.findOne({ id: webhookB });
       if (queued && queued.attemptCount === 1 && endpoint?.failingSince) return queued;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -174,7 +174,7 @@ describe('the webhook worker', () => {
     b.state.mode = 'ok';
     // the stored secret was encrypted under another key (WEBHOOK_SECRET_KEY changed)
     const unreadable = new SecretBox('a key that is no longer configured, 32+ chars', 'x'.repeat(40)).seal(SecretBox.generate());
-    await repository.webhooks.webhooks.updateOne({ id: webhookB }, { $set: { secrets: [unreadable] } });
+    await repository.webhookRepository.webhooks.updateOne({ id: webhookB }, { $set: { secrets: [unreadable] } });
     const { webhook, secret } = await subscriptions.rotate(webhookB, support);
     expect(webhook.secrets).toHaveLength(1);
     expect(webhook.previousSecretValidUntil).toBeNull();

@@ -10,7 +10,8 @@
  */
 import { connectDatabase, databaseName } from '@osr/common';
 import { messageOf, type CommandSpec } from '@osr/common/cli';
-import { MandatesRepository } from '../repository.js';
+import { openRepositories } from '../open.js';
+import { MandatesMaintenance } from '../repositories/maintenance.js';
 
 export const mandatesRepair: CommandSpec = {
   group: 'mandates',
@@ -22,10 +23,10 @@ export const mandatesRepair: CommandSpec = {
       await withDatabase(async (uri) => {
         const database = await connectDatabase(uri, databaseName(env.prefix, 'mandates'));
         try {
-          const repository = new MandatesRepository(database.db);
-          await repository.ensureIndexes();
+          await openRepositories(database.db);
+          const maintenance = new MandatesMaintenance(database.db);
           const started = Date.now();
-          const result = await repository.repairDerived();
+          const result = await maintenance.repairDerived();
           const seconds = ((Date.now() - started) / 1000).toFixed(1);
           out.finish(
             0,

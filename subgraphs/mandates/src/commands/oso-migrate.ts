@@ -13,7 +13,7 @@ import { connectDatabase, createPeerClient, databaseName } from '@osr/common';
 import type { CommandSpec, ExitCode } from '@osr/common/cli';
 import { migrateOsoExport, parseColumnMap, type MigrationReport } from '../migration.js';
 import { organisationsApi } from '../peers.js';
-import { MandatesRepository } from '../repository.js';
+import { openRepositories } from '../open.js';
 
 /** 0: every row taken; 2: some rows rejected or not migrated, the rest written; 1: every row rejected. */
 function exitCodeOf(report: MigrationReport): ExitCode {
@@ -104,8 +104,7 @@ export const osoMigrate: CommandSpec = {
           const peer = await ctx.peer('organisations', uri);
           stopOrganisations = peer.close;
           const { url, identitySecret: secret } = peer;
-          const repository = new MandatesRepository(mandatesDb.db);
-          await repository.ensureIndexes();
+          const repository = await openRepositories(mandatesDb.db);
           const organisations = organisationsApi(createPeerClient({ name: 'organisations', url, caller: 'oso-migration', identitySecret: secret, timeoutMs: 30_000 }));
           const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: options['dryRun'] === true, batchSize, columns, progress: ctx.progress('migrating') });
           out.finish(exitCodeOf(report), summaryOf(report), report, linesOf(report, path), { dryRun: report.dryRun });

@@ -28,7 +28,7 @@ import { connectDatabase, databaseName, todayInNetherlands } from '@osr/common';
 import { exitCodeOf, type CommandOutput, type CommandSpec } from '@osr/common/cli';
 import { SupplierCatalogue } from '../catalogue.js';
 import { CatalogueFileError, importCatalogueLines, MAX_FILE_BYTES, readCatalogueFile, type CatalogueLine } from '../catalogue-import.js';
-import { MandatesRepository } from '../repository.js';
+import { openRepositories } from '../open.js';
 
 const USAGE =
   'usage: osr suppliers import <catalogue.csv> [--json]\n' +
@@ -82,9 +82,8 @@ ${USAGE}`,
       result = await withDatabase(async (uri) => {
         const database = await connectDatabase(uri, databaseName(env.prefix, 'mandates'));
         try {
-          const repository = new MandatesRepository(database.db);
-          await repository.ensureIndexes();
-          const known = new Set((await repository.findServices()).map((s) => s.code));
+          const repository = await openRepositories(database.db);
+          const known = new Set((await repository.catalogue.findServices()).map((s) => s.code));
           const actor = { sub: 'command:suppliers-import', name: `suppliers:import (${userInfo().username})`, role: 'SUPPORT' as const };
           return await importCatalogueLines(new SupplierCatalogue(repository), source.lines, { known, actor, today: todayInNetherlands() });
         } finally {

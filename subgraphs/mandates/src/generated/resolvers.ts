@@ -5,7 +5,7 @@ import type { MandateCountRow, MandateMonthRow, CoverageView, CoverageGroupView 
 import type { CatalogueChangeDocument, SystemRetirementView } from '../catalogue.js';
 import type { ServiceChangeDocument } from '../service-catalogue.js';
 import type { MandateCheckView, MandateYearCheckView, ConfirmationView, CheckProgressView, CheckGroupRow, CheckBoardRow, CheckDayRow } from '../mandate-check.js';
-import type { WebhookDocument, WebhookDeliveryDocument, DeliveryAttempt } from '../webhooks/store.js';
+import type { WebhookDocument, WebhookDeliveryDocument, DeliveryAttempt } from '../repositories/webhooks.js';
 import type { WebhookWithSecret } from '../webhooks/subscriptions.js';
 import type { Context } from '../context.js';
 export type Maybe<T> = T | null;

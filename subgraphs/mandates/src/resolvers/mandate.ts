@@ -64,7 +64,7 @@ export const Mandate: MandateResolvers = {
   board: (mandate) => ({ bevoegdGezagNummer: mandate.boardNummer }),
   status: (mandate) => mandateStatus(mandate, mandate.asOf),
   needsReview: (mandate) => mandate.reviewReasons.length > 0,
-  // Who reviewed is a person's name: the same rule as the history (issue 17.7).
+  // Who reviewed is a person's name: the same rule as the history.
   lastReviewedBy: async (mandate, _args, context) => {
     const access = await accessTo(mandate, context);
     if (access !== 'all' && access !== 'given') throw userError('FORBIDDEN', `You may not see who reviewed mandate ${mandate.id}`);

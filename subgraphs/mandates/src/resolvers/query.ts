@@ -3,7 +3,7 @@ import { mandateById } from './mandate.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 
 export const Query: QueryResolvers = {
-  services: (_parent, _args, { repository }) => repository.findServices(),
+  services: (_parent, _args, { repositories }) => repositories.catalogue.findServices(),
   service: (_parent, { code }, { loaders }) => loaders.service.load(code),
   supplier: (_parent, { oin }, { loaders }) => {
     const problem = oinProblem(oin);
@@ -15,7 +15,7 @@ export const Query: QueryResolvers = {
     const mandate = await mandateById(id, context);
     return mandate ? { ...mandate, asOf: asOf ?? context.today } : null;
   },
-  supplierMandates: async (_parent, args, { identity, repository, today }) => {
+  supplierMandates: async (_parent, args, { identity, repositories, today }) => {
     let oin: string;
     if (identity.role === 'SUPPLIER') {
       if (args.supplier && args.supplier !== identity.supplier) {
@@ -31,8 +31,8 @@ export const Query: QueryResolvers = {
     const problem = oinProblem(oin);
     if (problem) throw invalidInput('supplier', oin, problem);
     const size = pageSize(args.first);
-    const systems = await repository.findSystemsOfSuppliers([oin]);
-    const { items, cursorOf } = await repository.findChangedMandates({
+    const systems = await repositories.catalogue.findSystemsOfSuppliers([oin]);
+    const { items, cursorOf } = await repositories.reads.findChangedMandates({
       systemIds: systems.map((s) => s.id),
       service: args.service ?? null,
       changedSince: args.changedSince ?? null,

@@ -9,7 +9,7 @@ import { actorOf } from '../mandate-service.js';
 import type { MutationResolvers, ServiceResolvers } from '../generated/resolvers.js';
 
 function catalogueOf(context: Context): ServiceCatalogue {
-  return new ServiceCatalogue(context.repository);
+  return new ServiceCatalogue(context.repositories.catalogue);
 }
 
 export const ServiceCatalogueMutation: Pick<MutationResolvers, 'registerService' | 'changeService' | 'retireService'> = {

@@ -9,7 +9,7 @@ import { actorOf } from '../mandate-service.js';
 import type { CatalogueChangeResolvers, MutationResolvers, QueryResolvers, SupplierResolvers } from '../generated/resolvers.js';
 
 function catalogueOf(context: Context): SupplierCatalogue {
-  return new SupplierCatalogue(context.repository);
+  return new SupplierCatalogue(context.repositories);
 }
 
 export const CatalogueQuery: Pick<QueryResolvers, 'suppliers'> = {

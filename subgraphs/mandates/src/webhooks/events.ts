@@ -11,8 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';
-import { declareIndexes, ensureIndexes } from '@osr/common';
-import { duplicateKeysOnly } from '../mandate-store.js';
+import { declareIndexes, duplicateKeysOnly, ensureIndexes } from '@osr/common';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, MandateReviewKind, ServiceCode } from '../documents.js';
 
 export const WEBHOOK_EVENT_TYPES = [

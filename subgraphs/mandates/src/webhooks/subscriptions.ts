@@ -10,7 +10,7 @@ import type { ServiceCode } from '../documents.js';
 import { NOT_PUBLIC, resolveTarget, urlProblem, type AddressPolicy } from './addresses.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.js';
 import { SecretBox } from './secrets.js';
-import type { DeliveryStatus, WebhookCollections, WebhookDeliveryDocument, WebhookDocument } from './store.js';
+import type { DeliveryStatus, WebhookRepository, WebhookDeliveryDocument, WebhookDocument } from '../repositories/webhooks.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
 /** endpoints per supplier (not deleted) */
@@ -52,7 +52,7 @@ export class WebhookSubscriptions {
   onDue: (webhookId: string) => void = () => undefined;
 
   constructor(
-    private readonly collections: WebhookCollections,
+    private readonly collections: WebhookRepository,
     private readonly box: SecretBox,
     private readonly policy: AddressPolicy & { rotationOverlapMs: number; leaseMs: number },
     private readonly supplierExists: (oin: string) => Promise<boolean>,

@@ -22,13 +22,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@osr/common';
-import type { MandateStore } from '../mandate-store.js';
+import type { MandateStore } from '../repositories/mandate-store.js';
 import { resolveTarget } from './addresses.js';
 import type { WebhookSettings } from './config.js';
 import { post, type AttemptOutcome } from './delivery.js';
 import type { WebhookEventDocument } from './events.js';
 import type { SecretBox } from './secrets.js';
-import type { DeliveryAttempt, WebhookCollections, WebhookDeliveryDocument, WebhookDocument } from './store.js';
+import type { DeliveryAttempt, WebhookRepository, WebhookDeliveryDocument, WebhookDocument } from '../repositories/webhooks.js';
 import type { WebhookMetrics } from './metrics.js';
 
 const FAN_OUT_BATCH = 200;
@@ -47,7 +47,7 @@ const RECHECK_MS = 5_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 export interface WorkerDeps {
-  collections: WebhookCollections;
+  collections: WebhookRepository;
   store: MandateStore;
   box: SecretBox;
   settings: WebhookSettings;
@@ -519,7 +519,7 @@ export class WebhookWorker {
 }
 
 /** Inserts the documents whose _id is new; returns how many were. */
-async function insertNew(collection: WebhookCollections['deliveries'], docs: WebhookDeliveryDocument[]): Promise<number> {
+async function insertNew(collection: WebhookRepository['deliveries'], docs: WebhookDeliveryDocument[]): Promise<number> {
   try {
     const result = await collection.insertMany(docs, { ordered: false });
     return result.insertedCount;

@@ -1,7 +1,7 @@
 /**
  * Each school's mandates and aanleverpunten kept in memory, exact after every write, so that a
- * board's headline costs the same number of database round trips for 85 schools as for 5
- * (issue 16): without it every school is one equality find per collection.
+ * board's headline costs the same number of database round trips for 85 schools as for 5:
+ * without it every school is one equality find per collection.
  *
  * Exactness follows the change journal (change-journal.ts), as the aggregates' cache does:
  * - A request first asks the journal whether it is quiet (no write in progress) and for its
@@ -21,8 +21,8 @@
  * every other's writes. Kept documents are frozen (a resolver that changed one would change
  * what later requests see). The least recently asked schools go first beyond `maxSchools`.
  */
-import type { AanleverpuntDocument, MandateDocument } from './documents.js';
-import type { ChangeJournal } from './change-journal.js';
+import type { AanleverpuntDocument, MandateDocument } from '../documents.js';
+import type { ChangeJournal } from '../change-journal.js';
 
 export interface SchoolCacheReaders {
   /** every mandate of one school (one equality find) */

@@ -15,13 +15,14 @@
  * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
-import { declareIndexes, ensureIndexes, findEach, retryUpsertRace, userError, type Logger } from '@osr/common';
-import type { ChangeJournal, MandateDelta } from './change-journal.js';
-import { factsDocumentOf, factsOf, type MandateFactsDocument } from './facts.js';
-import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from './documents.js';
-import { withSeriesKeys } from './series-keys.js';
+import { declareIndexes, duplicateKeysOnly, ensureIndexes, findEach, retryUpsertRace, userError, type Logger } from '@osr/common';
+import type { ChangeJournal, MandateDelta } from '../change-journal.js';
+import { factsDocumentOf, factsOf, type MandateFactsDocument } from '../facts.js';
+import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from '../documents.js';
+import { withSeriesKeys } from '../series-keys.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
+const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
 
 export interface Actor {
   sub: string;
@@ -366,19 +367,13 @@ export class MandateStore {
     }
   }
 
-  /** The recorded changes of these mandates, once each, by slot and sequence (equality finds per mandate). */
+  /** The recorded changes of these mandates, once each, by slot and sequence (one `$in` on the mandate index). */
   async historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
-    const found = await findEach(mandateIds, (id) => this.history.find({ mandateIds: id }, NO_ID).toArray());
+    const ids = [...new Set(mandateIds)];
+    const found = await this.history.find({ mandateIds: ids.length === 1 ? ids[0]! : { $in: ids } }, IN_ONE_BATCH).toArray();
     const unique = new Map(found.map((e) => [`${e.slotKey}#${e.slotSeq}`, e]));
     return [...unique.values()].sort((a, b) => (a.slotKey < b.slotKey ? -1 : a.slotKey > b.slotKey ? 1 : a.slotSeq - b.slotSeq));
   }
-}
-
-/** A bulk insert's error in which every failed document was a duplicate key. */
-export function duplicateKeysOnly(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
-  const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
-  return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000);
 }
 
 function deltasOf(changes: readonly MandateChangeDocument[]): MandateDelta[] {

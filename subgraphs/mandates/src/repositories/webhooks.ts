@@ -3,11 +3,11 @@
  * events.ts), one delivery per event and endpoint (`webhook_deliveries`) and the claims of
  * delivery attempts (`webhook_claims`). Every query is an equality on one indexed field.
  */
-import type { Collection, Db } from 'mongodb';
+import type { Collection } from 'mongodb';
 import { declareIndexes, ensureIndexes } from '@osr/common';
 import type { ServiceCode } from '../documents.js';
-import { WebhookOutbox, type WebhookEventType } from './events.js';
-import type { EncryptedSecret } from './secrets.js';
+import { WebhookOutbox, type WebhookEventDocument, type WebhookEventType } from '../webhooks/events.js';
+import type { EncryptedSecret } from '../webhooks/secrets.js';
 
 export type WebhookStatus = 'ACTIVE' | 'PAUSED' | 'DELETED';
 export type DeliveryStatus = 'QUEUED' | 'DELIVERED' | 'FAILED';
@@ -118,17 +118,26 @@ export const WEBHOOK_INDEXES = declareIndexes({
   webhook_claims: { indexes: [], byId: true },
 });
 
-export class WebhookCollections {
+/**
+ * The webhooks' own collections; the webhook subscriptions and the delivery worker
+ * (src/webhooks/) are the only code that queries them.
+ */
+export class WebhookRepository {
   readonly webhooks: Collection<WebhookDocument>;
   readonly deliveries: Collection<WebhookDeliveryDocument>;
   readonly claims: Collection<ClaimDocument>;
   readonly outbox: WebhookOutbox;
 
-  constructor(db: Db) {
-    this.webhooks = db.collection('webhooks');
-    this.deliveries = db.collection('webhook_deliveries');
-    this.claims = db.collection('webhook_claims');
-    this.outbox = new WebhookOutbox(db.collection('webhook_events'));
+  constructor(collections: {
+    webhooks: Collection<WebhookDocument>;
+    deliveries: Collection<WebhookDeliveryDocument>;
+    claims: Collection<ClaimDocument>;
+    webhookEvents: Collection<WebhookEventDocument>;
+  }) {
+    this.webhooks = collections.webhooks;
+    this.deliveries = collections.deliveries;
+    this.claims = collections.claims;
+    this.outbox = new WebhookOutbox(collections.webhookEvents);
   }
 
   async ensureIndexes(): Promise<void> {

@@ -1,0 +1,36 @@
+import type { Db } from 'mongodb';
+import type { Logger } from '@osr/common';
+import { Repositories } from './repositories/index.js';
+import { ServiceCatalogue } from './service-catalogue.js';
+
+/**
+ * Where reads are answered: `database` (every read a query MongoDB answers by index) or
+ * `memory` (the embedded database's read model, src/read-model/, which needs each mandate's
+ * facts and the change journal kept by every writer).
+ */
+export type ReadModelKind = 'memory' | 'database';
+
+/**
+ * The read model to use: MANDATES_READ_MODEL when set, else `memory` on FerretDB (told by its
+ * buildInfo) and `database` on MongoDB. Every process that writes the store uses the same, so
+ * that the writers keep what the readers need.
+ */
+export async function readModelKind(db: Db, setting: string | undefined = process.env['MANDATES_READ_MODEL']): Promise<ReadModelKind> {
+  if (setting === 'memory' || setting === 'database') return setting;
+  if (setting) throw new Error(`MANDATES_READ_MODEL must be memory or database, not ${setting}`);
+  const info = await db.admin().command({ buildInfo: 1 });
+  return info['ferretdbVersion'] !== undefined ? 'memory' : 'database';
+}
+
+/**
+ * Opens the mandates database for reading and writing: the repositories, their indexes, and
+ * the reference services where missing. Everything that writes the store opens it here, so
+ * an empty store takes a supplier catalogue and a migration at once.
+ */
+export async function openRepositories(db: Db, logger?: Logger, readModel?: ReadModelKind): Promise<Repositories> {
+  const kind = readModel ?? (await readModelKind(db));
+  const repositories = new Repositories(db, logger, { keepsDerived: kind === 'memory' });
+  await repositories.ensureIndexes();
+  await new ServiceCatalogue(repositories.catalogue).putInPlace();
+  return repositories;
+}

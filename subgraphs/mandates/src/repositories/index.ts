@@ -1,0 +1,51 @@
+/**
+ * The mandates database's repositories, one per aggregate, each owning its collections:
+ * mandates with their history (and what is derived from them), the catalogue, the
+ * aanleverpunten and the webhooks'. Opened together because the mandate store writes the
+ * webhook outbox and the aanleverpunten's writes are told to the mandates' change journal.
+ */
+import type { Db } from 'mongodb';
+import type { Logger } from '@osr/common';
+import { ChangeJournal } from '../change-journal.js';
+import { AanleverpuntenRepository } from './aanleverpunten.js';
+import { CatalogueRepository } from './catalogue.js';
+import { collectionsOf } from './collections.js';
+import { MandatesRepository } from './mandates.js';
+import { WebhookRepository } from './webhooks.js';
+import { databaseReads, type MandateReads } from './reads.js';
+
+export { AanleverpuntenRepository } from './aanleverpunten.js';
+export { CatalogueRepository } from './catalogue.js';
+export { collectionsOf, MANDATES_INDEXES, type MandatesCollections } from './collections.js';
+export { MandatesRepository } from './mandates.js';
+export { STORE_INDEXES } from './mandate-store.js';
+export { WebhookRepository } from './webhooks.js';
+export { databaseReads, type MandateReads } from './reads.js';
+
+export class Repositories {
+  readonly catalogue: CatalogueRepository;
+  readonly webhooks: WebhookRepository;
+  readonly aanleverpunten: AanleverpuntenRepository;
+  readonly mandates: MandatesRepository;
+  /** How the mandates are read: from the database unless a read model was put in front (useReads). */
+  reads: MandateReads;
+
+  /** keepsDerived: see MandatesRepository (false with MANDATES_READ_MODEL=database) */
+  constructor(db: Db, logger?: Logger, options: { keepsDerived?: boolean } = {}) {
+    const keepsDerived = options.keepsDerived ?? true;
+    const collections = collectionsOf(db);
+    this.catalogue = new CatalogueRepository(collections);
+    this.webhooks = new WebhookRepository(collections);
+    const journal = new ChangeJournal(collections.marks, collections.journalLinks, collections.journalIntents, 'mandates', { logger });
+    this.aanleverpunten = new AanleverpuntenRepository(collections, keepsDerived ? journal : null);
+    this.mandates = new MandatesRepository(collections, journal, this.webhooks, logger, keepsDerived);
+    this.reads = databaseReads(this.mandates, this.aanleverpunten);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.catalogue.ensureIndexes();
+    await this.mandates.ensureIndexes();
+    await this.webhooks.ensureIndexes();
+    await this.aanleverpunten.ensureIndexes();
+  }
+}

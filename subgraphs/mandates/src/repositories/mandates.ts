@@ -1,0 +1,209 @@
+import type { Collection, Filter } from 'mongodb';
+import { decodeCursor, encodeCursor, ensureIndexes, findEach, retryUpsertRace, type Logger } from '@osr/common';
+import type { ChangeJournal } from '../change-journal.js';
+import { checkRowsOf, computeCheckRows, KeptCheckRows, type CheckGroup, type CheckRow } from '../check-rows.js';
+import type { MandateFactsDocument } from '../facts.js';
+import { MandateStore } from './mandate-store.js';
+import { compare } from './catalogue.js';
+import { MANDATES_INDEXES, type MandatesCollections } from './collections.js';
+import type { WebhookRepository } from './webhooks.js';
+import type { DeferredChange, FeedCursorDocument, MandateDocument, ServiceCode } from '../documents.js';
+
+const NO_ID = { projection: { _id: 0 } } as const;
+/**
+ * A batch's answer in one round trip: without it the driver's first batch holds 101
+ * documents and a large board's mandates cost an extra getMore.
+ */
+const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
+
+/**
+ * Mandates and their history (written only through the mandate store), the organisation
+ * feed's cursor, and what is derived from the mandates: each mandate's facts, the change
+ * journal and the yearly check's rows as last computed. Its collections are private.
+ */
+export class MandatesRepository {
+  private readonly mandates: Collection<MandateDocument>;
+  private readonly cursors: Collection<FeedCursorDocument>;
+  /** Each mandate's facts, what the aggregates read (facts.ts). */
+  private readonly facts: Collection<MandateFactsDocument>;
+  /** The only way mandates are written (see mandate-store.ts). */
+  readonly store: MandateStore;
+  /**
+   * Told of every write of mandates or aanleverpunten (the store, the OSO migration, the
+   * maintenance module): the kept aggregates follow it (change-journal.ts).
+   */
+  readonly journal: ChangeJournal;
+  /** The mandate check's rows as last computed, with their journal token (check-rows.ts). */
+  readonly checkRows: KeptCheckRows;
+  private readonly checkRowsCollection: MandatesCollections['checkRows'];
+
+  constructor(
+    collections: MandatesCollections,
+    journal: ChangeJournal,
+    webhooks: WebhookRepository,
+    logger?: Logger,
+    /**
+     * Keep what the embedded database's read model needs (each mandate's facts, the change
+     * journal told of every write); false with `MANDATES_READ_MODEL=database`: a write then
+     * costs only the history, the outbox and the mandate.
+     */
+    readonly keepsDerived = true,
+  ) {
+    this.mandates = collections.mandates;
+    this.cursors = collections.cursors;
+    this.facts = collections.facts;
+    this.journal = journal;
+    this.checkRowsCollection = collections.checkRows;
+    this.checkRows = new KeptCheckRows(collections.checkRows, logger);
+    this.store = new MandateStore(this.mandates, collections.history, logger, keepsDerived ? journal : undefined, keepsDerived ? this.facts : undefined, webhooks.outbox);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await ensureIndexes(this.mandates, MANDATES_INDEXES.mandates);
+    await ensureIndexes(this.cursors, MANDATES_INDEXES.feed_cursors);
+    await this.store.ensureIndexes();
+    await this.journal.ensureIndexes();
+    await ensureIndexes(this.checkRowsCollection, MANDATES_INDEXES.mandate_check_rows);
+  }
+
+  /** The organisation change feed's saved position (null before the first page). */
+  /** Where a change feed was left, with the moves read from it that wait for their day. */
+  async feedCursor(feed: string): Promise<{ cursor: string | null; deferred: DeferredChange[] }> {
+    const saved = await this.cursors.findOne({ feed });
+    return { cursor: saved?.cursor ?? null, deferred: saved?.deferred ?? [] };
+  }
+
+  /** The cursor and the waiting moves in one write, so a crash keeps both or neither. */
+  async saveFeedCursor(feed: string, cursor: string | null, deferred: DeferredChange[]): Promise<void> {
+    await retryUpsertRace(() => this.cursors.updateOne({ feed }, { $set: { cursor, deferred, updatedAt: new Date() } }, { upsert: true }));
+  }
+
+  /** A school's mandates that have not ended before `date`. */
+  runningAtSchool(brin: string, date: string): Promise<MandateDocument[]> {
+    return this.mandates.find({ brin, $or: [{ endDate: null }, { endDate: { $gte: date } }] }, NO_ID).toArray();
+  }
+
+  /** A system's mandates that have not ended by `date` (equality on systemId, an indexed field). */
+  async runningOnSystem(systemId: string, date: string): Promise<MandateDocument[]> {
+    const all = await this.mandates.find({ systemId }, NO_ID).toArray();
+    return all.filter((m) => m.endDate === null || m.endDate > date);
+  }
+
+  /** The mandates of these slots (one equality per slot on the store's index). */
+  mandatesOfSlots(slotKeys: readonly string[]): Promise<MandateDocument[]> {
+    return findEach(slotKeys, (slotKey) => this.mandates.find({ slotKey }, NO_ID).toArray());
+  }
+
+  /**
+   * The mandates matching `match`, counted per value of `fields` (one `$group`); a row's `_id`
+   * holds the fields (null without fields). Grouped over each mandate's facts when they are
+   * kept (fewer fields to read on FerretDB), else over the mandates, which hold every field.
+   */
+  groupFacts<Id>(fields: readonly string[], match: Filter<MandateFactsDocument> | null): Promise<{ _id: Id | null; count: number }[]> {
+    const source = this.keepsDerived ? this.facts : (this.mandates as unknown as Collection<MandateFactsDocument>);
+    return source
+      .aggregate<{ _id: Id | null; count: number }>([
+        ...(match ? [{ $match: match }] : []),
+        { $group: { _id: fields.length ? Object.fromEntries(fields.map((f) => [f, `$${f}`])) : null, count: { $sum: 1 } } },
+      ])
+      .toArray();
+  }
+
+  /** The yearly check's rows computed afresh: from the facts when kept, else one `$group` of the mandates (check-rows.ts). */
+  async computeCheckRows(): Promise<CheckRow[]> {
+    if (this.keepsDerived) return computeCheckRows(this.facts);
+    const groups = await this.mandates
+      .aggregate<{ _id: CheckGroup; count: number }>([
+        { $group: { _id: { serviceCode: '$serviceCode', systemId: '$systemId', brin: '$brin', boardNummer: '$boardNummer', startDate: '$startDate', endDate: '$endDate', yearChecks: '$yearChecks' }, count: { $sum: 1 } } },
+      ])
+      .toArray();
+    return checkRowsOf(groups.map((g) => ({ fields: g._id, count: g.count })));
+  }
+
+  // Batches are one `$in` per collection on an indexed field, answered in the order of the
+  // keys (a single key is an equality); the orders within a key are applied here.
+
+  findMandates(ids: readonly string[]): Promise<MandateDocument[]> {
+    return this.findIn('id', ids).then((found) => byKeys(ids, found, (m) => m.id));
+  }
+
+  /** A system's mandates, every one (the catalogue's checks, the feed order of the read model). */
+  mandatesOfSystem(systemId: string): Promise<MandateDocument[]> {
+    return this.mandates.find({ systemId }, IN_ONE_BATCH).toArray();
+  }
+
+  /** Mandates of these schools, optionally only for some services; per school by service, start, id. */
+  async findMandatesOfSchools(brins: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
+    const found = await this.findIn('brin', brins, services);
+    return byKeys(brins, found.sort(byServiceStartId), (m) => m.brin ?? '');
+  }
+
+  /**
+   * Mandates these boards gave (board-level, and for schools held then). Access is not decided
+   * here: a school's mandates follow the school (Board.mandates adds those of its schools now);
+   * review boards grant nothing.
+   */
+  async findMandatesOfBoards(boards: readonly string[], services: readonly ServiceCode[] | null): Promise<MandateDocument[]> {
+    const found = await this.findIn('boardNummer', boards, services);
+    return byKeys(boards, found.sort((a, b) => compare(a.brin ?? '', b.brin ?? '') || byServiceStartId(a, b)), (m) => m.boardNummer);
+  }
+
+  private findIn(field: 'id' | 'brin' | 'boardNummer', keys: readonly string[], services: readonly ServiceCode[] | null = null): Promise<MandateDocument[]> {
+    const wanted = services ? [...new Set(services)] : null;
+    const filter: Filter<MandateDocument> = { [field]: keys.length === 1 ? keys[0] : { $in: [...new Set(keys)] } };
+    if (wanted) filter.serviceCode = wanted.length === 1 ? wanted[0] : { $in: wanted };
+    return this.mandates.find(filter, IN_ONE_BATCH).toArray();
+  }
+
+  /**
+   * A page of the mandates naming these systems that changed after a moment, in change
+   * order (updatedAt, id): a keyset on the system_changes index, for supplier synchronisation.
+   */
+  async findChangedMandates(options: ChangedMandatesQuery): Promise<ChangedMandatesPage> {
+    const position = decodeCursor(options.after, { t: 'time', id: 'string' });
+    // top-level fields (an equality on the system first): FerretDB pushes those down
+    const filter: Filter<MandateDocument> = { systemId: options.systemIds.length === 1 ? options.systemIds[0] : { $in: [...options.systemIds] } };
+    if (options.service) filter.serviceCode = options.service;
+    if (options.changedSince) filter.updatedAt = { $gt: options.changedSince };
+    if (position) {
+      const at = new Date(position.t as number);
+      filter.$or = [{ updatedAt: { $gt: at } }, { updatedAt: at, id: { $gt: position.id as string } }];
+    }
+    const items = await this.mandates.find(filter, NO_ID).sort({ updatedAt: 1, id: 1 }).limit(options.limit).toArray();
+    return { items, cursorOf: feedCursorOf };
+  }
+}
+
+export interface ChangedMandatesQuery {
+  systemIds: readonly string[];
+  service: ServiceCode | null;
+  changedSince: Date | null;
+  /** the cursor of the last mandate of the previous page */
+  after: string | null;
+  limit: number;
+}
+
+export interface ChangedMandatesPage {
+  items: MandateDocument[];
+  cursorOf: (m: MandateDocument) => string;
+}
+
+export function feedCursorOf(m: MandateDocument): string {
+  return encodeCursor({ t: m.updatedAt.getTime(), id: m.id });
+}
+
+/** The found documents in the order of the keys (each key's in their order), each once. */
+export function byKeys<T>(keys: readonly string[], found: readonly T[], keyOf: (d: T) => string): T[] {
+  const byKey = new Map<string, T[]>();
+  for (const d of found) {
+    const k = keyOf(d);
+    const list = byKey.get(k);
+    if (list) list.push(d);
+    else byKey.set(k, [d]);
+  }
+  return [...new Set(keys)].flatMap((k) => byKey.get(k) ?? []);
+}
+
+export function byServiceStartId(a: MandateDocument, b: MandateDocument): number {
+  return compare(a.serviceCode, b.serviceCode) || compare(a.startDate, b.startDate) || compare(a.id, b.id);
+}
