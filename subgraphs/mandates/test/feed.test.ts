@@ -80,10 +80,10 @@ describe('following the RIO change feed', () => {
 describe('a move the feed reports for a later day', () => {
   const demo = buildDemoData();
   let database: Database;
-  let repository: MandatesRepository;
+  let repository: DirectAccess;
   const feed = new FakeFeed();
   let today = '2026-12-07';
-  const follower = () => new FeedFollower(feed, repository.cursors, repository.mandates, repository.store, undefined, () => today);
+  const follower = () => new FeedFollower(feed, repository.repositories.mandates, undefined, () => today);
   const reasonsOf = async (brin: string) => (await repository.findMandatesOfSchools([brin], null)).map((m) => m.reviewReasons.map((r) => r.changeId));
 
   beforeAll(async () => {
@@ -113,6 +113,6 @@ describe('a move the feed reports for a later day', () => {
     expect(flagged!.reviewReasons).toEqual([expect.objectContaining({ changeId: 'm1', kind: 'SCHOOL_MOVED', effectiveDate: '2027-01-15', boards: ['41234', '43555'] })]);
     expect(flagged!.reviewBoards).toEqual(['43555']);
     expect(await follower().follow()).toEqual({ changesRead: 0, mandatesFlagged: 0, cursor: '2' });
-    expect((await repository.cursors.findOne({ feed: 'organisations' }))!.deferred).toEqual([]);
+    expect((await repository.repositories.mandates.feedCursor('organisations')).deferred).toEqual([]);
   });
 });
