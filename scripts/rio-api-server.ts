@@ -5,7 +5,7 @@
  *
  * A local RIO API (HAL JSON, 127.0.0.1 only) serving the generated national set, or a RIO JSON
  * bundle, for the demo and by-hand checks of `osr rio sync`; the fault switches are
- * described in test/support/rio-api-server.ts. It serves until Ctrl-C (exit 0).
+ * described in scripts/local-rio-api.ts. It serves until Ctrl-C (exit 0).
  */
 import { readFileSync } from 'node:fs';
 import { messageOf, wholeNumberOption, type CommandSpec } from '@osr/common/cli';
@@ -61,7 +61,7 @@ export const rioApiServer: CommandSpec = {
       bundle = generateNationalSet({ boards, schools }).bundle;
     }
     const apiKey = (values['key'] as string | undefined) ?? process.env['RIO_API_KEY'] ?? 'dev-rio-key';
-    const { startRioApiServer } = await import('../test/support/rio-api-server.js');
+    const { startRioApiServer } = await import('./local-rio-api.js');
     const server = await startRioApiServer({ bundle, apiKey, port, faults }).catch((err: unknown) => out.fail(`cannot listen on port ${port}: ${messageOf(err)}`));
     console.log(`RIO API (local) at ${server.url}`);
     console.log(`  sync from it: RIO_API_URL=${server.url} RIO_API_KEY=<the key> npx osr rio sync`);

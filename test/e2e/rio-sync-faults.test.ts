@@ -12,7 +12,7 @@ import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
 import { RioSyncBusyError, runRioSync, type RioSyncConfig } from '@osr/subgraph-organisations/rio/sync';
 import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
 import { feedRows, freshRepository } from '../../subgraphs/organisations/test/support.js';
-import { startRioApiServer, type RioApiServer } from '../support/rio-api-server.js';
+import { startRioApiServer, type RioApiServer } from '../../scripts/local-rio-api.js';
 import { graphql, identityHeaders, identitySecret, logger } from '../support/system.js';
 
 const API_KEY = 'faults-key-0123456789';

@@ -12,7 +12,7 @@ import { RioSyncService, runRioSync, type RioSyncConfig } from '@osr/subgraph-or
 import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
 import { repoRoot } from '../../scripts/ferretdb.js';
 import { feedRows, freshRepository } from '../../subgraphs/organisations/test/support.js';
-import { startRioApiServer, type RioApiServer } from '../support/rio-api-server.js';
+import { startRioApiServer, type RioApiServer } from '../../scripts/local-rio-api.js';
 import { databaseUri, logger } from '../support/system.js';
 import { commandLine } from '../support/commands.js';
 

@@ -11,7 +11,7 @@ import { generateNationalSet } from '@osr/subgraph-organisations/rio/generate';
 import { runRioSync, type RioSyncConfig } from '@osr/subgraph-organisations/rio/sync';
 import { RioSyncRepository } from '@osr/subgraph-organisations/rio/sync-repository';
 import { feedRows, freshRepository, jsonBytes } from '../../subgraphs/organisations/test/support.js';
-import { startRioApiServer, type RioApiServer } from '../support/rio-api-server.js';
+import { startRioApiServer, type RioApiServer } from '../../scripts/local-rio-api.js';
 
 const API_KEY = 'test-key-0123456789';
 type Bundle = Record<string, unknown> & {
