@@ -44,7 +44,7 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 /** Writes in a row on one copy before the other's turn (the write cost). */
 const BLOCK = 10;
 const logger = createLogger('bench-webhooks', 'warn');
-/** Timings small enough for a run of minutes; the rest as the environment says (webhooks/config.ts). */
+/** Timings small enough for a run of minutes; the rest as the environment says (subgraphs/mandates/src/webhooks/config.ts). */
 const WEBHOOKS = { allowPrivate: true } as const;
 
 /** One mandates API over a database: the subgraph as its server factory builds it, listening on a free port. */

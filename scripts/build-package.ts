@@ -7,7 +7,8 @@
  * The cli package has no src/: its tsconfig.build.json compiles the osr command from scripts/.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 if (!existsSync('tsconfig.build.json')) {
@@ -22,3 +23,9 @@ try {
   process.exit(1);
 }
 if (existsSync('src')) cpSync('src', 'dist', { recursive: true, filter: (path) => !path.endsWith('.ts') });
+else {
+  // A package compiled from another folder (the cli, from scripts/): the data files at the top
+  // of that folder (the command manifest osr reads at start) go beside the output too.
+  const rootDir = (JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { compilerOptions?: { rootDir?: string } }).compilerOptions?.rootDir;
+  if (rootDir) for (const name of readdirSync(rootDir)) if (name.endsWith('.json')) cpSync(join(rootDir, name), join('dist', name));
+}
