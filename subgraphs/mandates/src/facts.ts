@@ -5,9 +5,10 @@
  * With `MANDATES_READ_MODEL=memory` they are also kept as a document of their own per
  * mandate, in `mandate_facts` (`_id` = the mandate id), and the aggregates read that collection
  * instead of `mandates`: on FerretDB a pass costs reading and decoding every document, and a
- * facts document has half the fields of a mandate. The mandate store writes a mandate's facts
- * before the mandate itself, in the same recorded change, so a change that stopped half way is
- * completed by the store's roll forward like the mandate is; the seed and the benchmark loaders
+ * facts document has half the fields of a mandate. The read model's write hook
+ * (read-model/writes.ts) writes a mandate's facts before the store writes the mandate, in the
+ * same recorded change, so a change that stopped half way is completed by the store's roll
+ * forward like the mandate is; the seed and the benchmark loaders
  * write both; MandatesMaintenance.repairFacts() (repositories/maintenance.ts) brings the
  * collection in step after writes around those writers.
  */

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { Logger } from '@osr/common';
+import { KeptWrites } from './read-model/writes.js';
 import { Repositories } from './repositories/index.js';
 import { ServiceCatalogue } from './service-catalogue.js';
 
@@ -23,13 +24,24 @@ export async function readModelKind(db: Db, setting: string | undefined = proces
 }
 
 /**
+ * The repositories as every writer of the store uses them with this read model: with `memory`
+ * the read model hears of every write (read-model/writes.ts) and the aggregates read the facts
+ * it keeps; with `database` a write costs only what the domain needs.
+ */
+export function repositoriesFor(db: Db, logger: Logger | undefined, kind: ReadModelKind): Repositories {
+  const repositories = new Repositories(db, logger, { keepsDerived: kind === 'memory' });
+  if (kind === 'memory') repositories.useWriteHook(new KeptWrites(repositories.mandates.journal, repositories.mandates));
+  return repositories;
+}
+
+/**
  * Opens the mandates database for reading and writing: the repositories, their indexes, and
  * the reference services where missing. Everything that writes the store opens it here, so
  * an empty store takes a supplier catalogue and a migration at once.
  */
 export async function openRepositories(db: Db, logger?: Logger, readModel?: ReadModelKind): Promise<Repositories> {
   const kind = readModel ?? (await readModelKind(db));
-  const repositories = new Repositories(db, logger, { keepsDerived: kind === 'memory' });
+  const repositories = repositoriesFor(db, logger, kind);
   await repositories.ensureIndexes();
   await new ServiceCatalogue(repositories.catalogue).putInPlace();
   return repositories;

@@ -2,8 +2,8 @@
  * The mandates subgraph's module boundaries, read from its source: only the repositories
  * name collections; the raw collections, the maintenance module and the direct access for
  * tests stay out of the serving code; the embedded database's accelerator (src/read-model/)
- * is imported by no module outside it but the composition root; and no modules import each
- * other in a circle.
+ * is imported by no module outside it but the composition root, and the mandate store tells
+ * it of writes only through the write hook; and no modules import each other in a circle.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
@@ -98,8 +98,22 @@ describe('the mandates subgraph boundaries', () => {
   });
 
   it('no module outside the accelerator imports from it, but the composition root', () => {
-    const outside = files.filter((f) => !inFolder(f, 'read-model') && f !== 'server.ts' && imports.get(f)!.some((i) => inFolder(i.target, 'read-model')));
+    // server.ts puts the reads in front; open.ts gives every writer of the store its write hook
+    const root = new Set(['server.ts', 'open.ts']);
+    const outside = files.filter((f) => !inFolder(f, 'read-model') && !root.has(f) && imports.get(f)!.some((i) => inFolder(i.target, 'read-model')));
     expect(outside).toEqual([]);
+  });
+
+  it('the mandate store tells what is derived from its writes only through the write hook', () => {
+    const store = imports.get(join('repositories', 'mandate-store.ts'))!.map((i) => i.target);
+    expect(store).toContain(join('repositories', 'write-hook.ts'));
+    expect(store.filter((t) => ['change-journal.ts', 'facts.ts', 'check-rows.ts', 'analytics-cache.ts'].includes(t) || inFolder(t, 'read-model'))).toEqual([]);
+    // the write hook's interface stands on the documents alone
+    expect(imports.get(join('repositories', 'write-hook.ts'))!.map((i) => i.target)).toEqual(['documents.ts']);
+    // and nothing but the read model implements it
+    const implementing = files.filter((f) => /implements\s+MandateWriteHook\b/.test(text.get(f)!));
+    expect(implementing.length).toBeGreaterThan(0);
+    expect(implementing.filter((f) => !inFolder(f, 'read-model'))).toEqual([]);
   });
 
   it('the repositories import nothing from the domain, the resolvers or the server', () => {

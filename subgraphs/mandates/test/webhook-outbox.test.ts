@@ -55,7 +55,8 @@ describe('webhook events go with the recorded change', () => {
     const slotKey = 'school:02DF|OSO_OV';
     const { state, current, changes } = await endChange(slotKey);
     const failing = { record: async () => { throw new Error('database went away'); } };
-    const store = new MandateStore(repository.mandates, repository.history, undefined, undefined, repository.facts, failing);
+    const store = new MandateStore(repository.mandates, repository.history, undefined, failing);
+    store.hook = repository.store.hook;
     await expect(store.commit(state, changes, ACTOR, new Date())).rejects.toThrow('database went away');
     expect((await repository.mandates.findOne({ id: current.id }))!.endDate).toBeNull();
     const id = eventIdOf(slotKey, state.seq + 1, 0);

@@ -4,20 +4,19 @@
  */
 import type { Collection } from 'mongodb';
 import { ensureIndexes } from '@osr/common';
-import type { ChangeJournal } from '../change-journal.js';
 import type { AanleverpuntDocument } from '../documents.js';
 import { MANDATES_INDEXES, type MandatesCollections } from './collections.js';
 import { byKeys } from './mandates.js';
+import { NO_WRITE_HOOK, type MandateWriteHook } from './write-hook.js';
 
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
 
 export class AanleverpuntenRepository {
   private readonly aanleverpunten: Collection<AanleverpuntDocument>;
-  constructor(
-    collections: MandatesCollections,
-    /** told of every write: coverage counts inactive points, and the school lists hold them */
-    private readonly journal: ChangeJournal | null,
-  ) {
+  /** Told of every write (write-hook.ts): coverage counts inactive points, and the kept school lists hold them. */
+  hook: MandateWriteHook = NO_WRITE_HOOK;
+
+  constructor(collections: MandatesCollections) {
     this.aanleverpunten = collections.aanleverpunten;
   }
 
@@ -31,7 +30,7 @@ export class AanleverpuntenRepository {
     return byKeys(brins, found.sort((a, b) => a.index - b.index), (a) => a.brin);
   }
 
-  /** Stores these points (replacing those with the same school and number), then tells the journal. */
+  /** Stores these points (replacing those with the same school and number), then tells the hook. */
   async replaceMany(docs: readonly AanleverpuntDocument[]): Promise<void> {
     try {
       for (let i = 0; i < docs.length; i += 1000) {
@@ -42,7 +41,7 @@ export class AanleverpuntenRepository {
       }
     } finally {
       // also after a failure: part of the batch may have been written
-      await this.journal?.unknownChange();
+      await this.hook.changedUnknown();
     }
   }
 

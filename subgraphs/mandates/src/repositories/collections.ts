@@ -79,5 +79,7 @@ export const MANDATES_INDEXES = declareIndexes({
   aanleverpunten: { indexes: [{ name: 'brin_index', keys: { brin: 1, index: 1 }, unique: true, gin: ['brin'] }] },
   /** The yearly mandate check's rows as last computed (check-rows.ts), read by `_id` only. */
   mandate_check_rows: { indexes: [], byId: true },
+  /** Each mandate's facts (facts.ts), kept with `MANDATES_READ_MODEL=memory`, written by `_id`. */
+  mandate_facts: { indexes: [], byId: true },
 });
 

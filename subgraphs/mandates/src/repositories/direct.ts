@@ -8,14 +8,14 @@
 import type { Db } from 'mongodb';
 import type { Logger } from '@osr/common';
 import { collectionsOf } from './collections.js';
-import { Repositories } from './index.js';
 import { MandatesMaintenance } from './maintenance.js';
 import type { MandateReads } from './reads.js';
+import { repositoriesFor } from '../open.js';
 import { ServiceCatalogue } from '../service-catalogue.js';
 
 export function directAccess(db: Db, logger?: Logger, readModel: 'memory' | 'database' = process.env['MANDATES_READ_MODEL'] === 'database' ? 'database' : 'memory') {
   // writes as the subgraph of the test run does (with `memory`, the facts and the journal too)
-  const repositories = new Repositories(db, logger, { keepsDerived: readModel === 'memory' });
+  const repositories = repositoriesFor(db, logger, readModel);
   const maintenance = new MandatesMaintenance(db, logger);
   const m = repositories.mandates;
   return {

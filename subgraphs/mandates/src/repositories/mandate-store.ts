@@ -15,11 +15,10 @@
  * that read an older state cannot record (its sequence number is taken).
  */
 import { MongoServerError, type Collection } from 'mongodb';
-import { declareIndexes, duplicateKeysOnly, ensureIndexes, findEach, retryUpsertRace, userError, type Logger } from '@osr/common';
-import type { ChangeJournal, MandateDelta } from '../change-journal.js';
-import { factsDocumentOf, factsOf, type MandateFactsDocument } from '../facts.js';
+import { declareIndexes, duplicateKeysOnly, ensureIndexes, findEach, userError, type Logger } from '@osr/common';
 import type { MandateChangeDocument, MandateDocument, MandateHistoryDocument, ServiceCode } from '../documents.js';
 import { withSeriesKeys } from '../series-keys.js';
+import { NO_WRITE_HOOK, type MandateWriteHook } from './write-hook.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
@@ -66,18 +65,16 @@ export const STORE_INDEXES = declareIndexes({
       { name: 'mandate', keys: { mandateIds: 1, slotSeq: 1 }, gin: ['mandateIds'] },
     ],
   },
-  mandate_facts: { indexes: [], byId: true },
 });
 
 export class MandateStore {
+  /** Told of every write of mandates (write-hook.ts): the read model in use, if any, puts itself here. */
+  hook: MandateWriteHook = NO_WRITE_HOOK;
+
   constructor(
     readonly mandates: Collection<MandateDocument>,
     readonly history: Collection<MandateHistoryDocument>,
     private readonly logger?: Logger,
-    /** told of every write of mandates, with its changes when they are known exactly (the aggregates' cache) */
-    private readonly journal?: ChangeJournal,
-    /** each mandate's facts, written before the mandate (facts.ts; what the aggregates read) */
-    private readonly facts?: Collection<MandateFactsDocument>,
     /** the webhook events of each entry, written before the entry is applied (webhooks/events.ts) */
     private readonly outbox?: { record(entries: readonly MandateHistoryDocument[]): Promise<void> },
   ) {}
@@ -85,7 +82,6 @@ export class MandateStore {
   async ensureIndexes(): Promise<void> {
     await ensureIndexes(this.mandates, STORE_INDEXES.mandates);
     await ensureIndexes(this.history, STORE_INDEXES.mandate_history);
-    if (this.facts) await ensureIndexes(this.facts, STORE_INDEXES.mandate_facts);
   }
 
   /** The slot's state as of its last recorded entry (applied first when it was not yet). */
@@ -130,19 +126,21 @@ export class MandateStore {
 
   /**
    * Applies a recorded entry; safe to run again (each write is conditional on the version).
-   * The journal hears of it before and after; its changes are passed on only when `fresh`
-   * (just recorded) and every write took effect here (not already done by a roll forward).
+   * The hook hears of it before and after; its changes are passed on only when `fresh` (just
+   * recorded) and every write took effect here (not already done by a roll forward).
    */
   private async apply(entry: MandateHistoryDocument, fresh: boolean): Promise<void> {
     // The events first: a crash before the mandates are written leaves both to the roll forward.
     await this.outbox?.record([entry]);
-    const intent = await this.journal?.begin();
+    const write = await this.hook.begin();
     let exact = false;
     try {
+      // what is derived first: when the mandate writes do not follow, the roll forward writes both
+      await write.writing(entry.changes.map((c) => c.after), false);
       exact = (await this.applyChanges(entry)) && fresh;
     } finally {
       // Also after a failure: part of the entry may have been written.
-      await intent?.end(exact ? deltasOf(entry.changes) : null);
+      await write.committed(exact ? entry.changes : null);
     }
   }
 
@@ -151,9 +149,6 @@ export class MandateStore {
     let allWritten = true;
     for (const change of entry.changes) {
       const { after, before } = change;
-      // First the facts: when the mandate write does not follow, the roll forward writes both.
-      const facts = this.facts;
-      if (facts) await retryUpsertRace(() => facts.replaceOne({ _id: after.id }, factsDocumentOf(after), { upsert: true }));
       if (before === null) {
         try {
           await this.mandates.insertOne(withSeriesKeys(after));
@@ -296,7 +291,7 @@ export class MandateStore {
       result.created.push(...entries.map((e) => e.mandateIds[0]!), ...slow.map((m) => m.id));
       return result;
     }
-    const intent = entries.length ? await this.journal?.begin() : undefined;
+    const write = entries.length ? await this.hook.begin() : null;
     const written: MandateChangeDocument[] = [];
     let exact = true;
     try {
@@ -317,7 +312,7 @@ export class MandateStore {
         for (const j of failed) slow.push(planned.get(`${batch[j]!.slotKey}#${batch[j]!.slotSeq}`)!);
         if (recorded.length) {
           await this.outbox?.record(recorded);
-          await this.insertFacts(recorded.map((e) => e.changes[0]!.after));
+          await write?.writing(recorded.map((e) => e.changes[0]!.after), true);
           try {
             await this.mandates.insertMany(recorded.map((e) => ({ ...e.changes[0]!.after })), { ordered: false });
           } catch (err) {
@@ -334,7 +329,7 @@ export class MandateStore {
       throw err;
     } finally {
       // Also after a failure: part of the batch may have been written.
-      await intent?.end(exact ? deltasOf(written) : null);
+      await write?.committed(exact ? written : null);
     }
 
     // The rest one by one, re-reading each slot.
@@ -357,16 +352,6 @@ export class MandateStore {
     return result;
   }
 
-  /** Inserts facts of new mandates; one already there (an earlier attempt) holds the same facts. */
-  private async insertFacts(docs: readonly MandateDocument[]): Promise<void> {
-    if (!this.facts || !docs.length) return;
-    try {
-      await this.facts.insertMany(docs.map(factsDocumentOf), { ordered: false });
-    } catch (err) {
-      if (!duplicateKeysOnly(err)) throw err;
-    }
-  }
-
   /** The recorded changes of these mandates, once each, by slot and sequence (one `$in` on the mandate index). */
   async historyOf(mandateIds: readonly string[]): Promise<MandateHistoryDocument[]> {
     const ids = [...new Set(mandateIds)];
@@ -374,8 +359,4 @@ export class MandateStore {
     const unique = new Map(found.map((e) => [`${e.slotKey}#${e.slotSeq}`, e]));
     return [...unique.values()].sort((a, b) => (a.slotKey < b.slotKey ? -1 : a.slotKey > b.slotKey ? 1 : a.slotSeq - b.slotSeq));
   }
-}
-
-function deltasOf(changes: readonly MandateChangeDocument[]): MandateDelta[] {
-  return changes.map((c) => ({ before: c.before ? factsOf(c.before) : null, after: factsOf(c.after), mandateId: c.mandateId }));
 }

@@ -1,5 +1,5 @@
 import type { Collection, Filter } from 'mongodb';
-import { decodeCursor, encodeCursor, ensureIndexes, findEach, retryUpsertRace, type Logger } from '@osr/common';
+import { decodeCursor, duplicateKeysOnly, encodeCursor, ensureIndexes, findEach, retryUpsertRace, type Logger } from '@osr/common';
 import type { ChangeJournal } from '../change-journal.js';
 import { checkRowsOf, computeCheckRows, KeptCheckRows, type CheckGroup, type CheckRow } from '../check-rows.js';
 import type { MandateFactsDocument } from '../facts.js';
@@ -29,8 +29,9 @@ export class MandatesRepository {
   /** The only way mandates are written (see mandate-store.ts). */
   readonly store: MandateStore;
   /**
-   * Told of every write of mandates or aanleverpunten (the store, the OSO migration, the
-   * maintenance module): the kept aggregates follow it (change-journal.ts).
+   * The read model's record of the writes of mandates or aanleverpunten (change-journal.ts),
+   * kept with `memory` by its write hook (read-model/writes.ts) and by the maintenance module:
+   * the kept lists and aggregates follow it.
    */
   readonly journal: ChangeJournal;
   /** The mandate check's rows as last computed, with their journal token (check-rows.ts). */
@@ -43,9 +44,9 @@ export class MandatesRepository {
     webhooks: WebhookRepository,
     logger?: Logger,
     /**
-     * Keep what the embedded database's read model needs (each mandate's facts, the change
-     * journal told of every write); false with `MANDATES_READ_MODEL=database`: a write then
-     * costs only the history, the outbox and the mandate.
+     * The embedded database's read model keeps each mandate's facts (written by its write
+     * hook, open.ts): the aggregates and the check's rows read them. False with
+     * `MANDATES_READ_MODEL=database`: they read the mandates.
      */
     readonly keepsDerived = true,
   ) {
@@ -55,13 +56,14 @@ export class MandatesRepository {
     this.journal = journal;
     this.checkRowsCollection = collections.checkRows;
     this.checkRows = new KeptCheckRows(collections.checkRows, logger);
-    this.store = new MandateStore(this.mandates, collections.history, logger, keepsDerived ? journal : undefined, keepsDerived ? this.facts : undefined, webhooks.outbox);
+    this.store = new MandateStore(this.mandates, collections.history, logger, webhooks.outbox);
   }
 
   async ensureIndexes(): Promise<void> {
     await ensureIndexes(this.mandates, MANDATES_INDEXES.mandates);
     await ensureIndexes(this.cursors, MANDATES_INDEXES.feed_cursors);
     await this.store.ensureIndexes();
+    if (this.keepsDerived) await ensureIndexes(this.facts, MANDATES_INDEXES.mandate_facts);
     await this.journal.ensureIndexes();
     await ensureIndexes(this.checkRowsCollection, MANDATES_INDEXES.mandate_check_rows);
   }
@@ -107,6 +109,24 @@ export class MandatesRepository {
         { $group: { _id: fields.length ? Object.fromEntries(fields.map((f) => [f, `$${f}`])) : null, count: { $sum: 1 } } },
       ])
       .toArray();
+  }
+
+  /**
+   * Writes these mandates' facts (the read model, before it lets the mandates be written):
+   * `created` inserts in one batch (one found there already, from an earlier attempt, holds
+   * the same facts), else each is replaced.
+   */
+  async putFacts(docs: readonly MandateFactsDocument[], created: boolean): Promise<void> {
+    if (!docs.length) return;
+    if (created) {
+      try {
+        await this.facts.insertMany([...docs], { ordered: false });
+      } catch (err) {
+        if (!duplicateKeysOnly(err)) throw err;
+      }
+      return;
+    }
+    for (const doc of docs) await retryUpsertRace(() => this.facts.replaceOne({ _id: doc._id }, doc, { upsert: true }));
   }
 
   /** The yearly check's rows computed afresh: from the facts when kept, else one `$group` of the mandates (check-rows.ts). */
