@@ -318,7 +318,7 @@ export type MandateCheck = {
   finishedBy?: Maybe<Scalars['String']['output']>;
   /** How many are still to check. */
   open: Scalars['Int']['output'];
-  /** The open mandates, by school, service and start date; first: at most 100 (default 20). */
+  /** The open mandates, by school, service and start date; first: at most 100 (default 50). */
   openMandates: MandateConnection;
   /** The school year, e.g. 2026-2027. */
   schoolYear: Scalars['String']['output'];
@@ -444,7 +444,7 @@ export type MandateCheckKind =
  */
 export type MandateCheckProgress = {
   __typename?: 'MandateCheckProgress';
-  /** The boards with a due mandate, most open mandates first (then by number); first: at most 100 (default 20). */
+  /** The boards with a due mandate, most open mandates first (then by number); first: at most 100 (default 50). */
   boards: MandateCheckBoardConnection;
   /** Boards with at least one due mandate. */
   boardsDue: Scalars['Int']['output'];
