@@ -16,7 +16,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName, todayInNetherlands } from '@osr/common';
-import { directAccess } from '@osr/subgraph-mandates/direct';
+import { MandatesBulkLoad } from '@osr/subgraph-mandates/bulk';
+import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { addGeneratedMandates } from './bench/analytics-data.js';
@@ -356,13 +357,12 @@ async function main(): Promise<number> {
   const mandatesDb = await connectDatabase(database.uri, databaseName(prefix, 'mandates'));
   const organisationsDb = await connectDatabase(database.uri, databaseName(prefix, 'organisations'));
   try {
-    const schools = await organisationsDb.db
-      .collection<{ brin: string; boardNummer: string; sector: string }>('schools')
-      .find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 } })
-      .toArray();
+    const { schools } = await new OrganisationsRepository(organisationsDb.db).schoolDirectory();
+    const load = await MandatesBulkLoad.open(mandatesDb.db);
     await timed(data.steps, 'generated mandates', async () => {
-      const added = await addGeneratedMandates(directAccess(mandatesDb.db), schools, { total: mandateTotal, seed, today, log: say });
-      return [added, `${added.added} mandates of other services in ${added.slots} slots (${added.switches} system switches), ${added.before} → ${added.after} mandates`];
+      const added = await addGeneratedMandates(load, schools, { total: mandateTotal, seed, today, log: say });
+      const done = await load.finish();
+      return [added, `${added.added} mandates of other services in ${added.slots} slots (${added.switches} system switches), ${added.before} → ${added.after} mandates; derived data repaired (check rows ${done.checkRows ? 'stored' : 'not stored'})`];
     }, say);
   } finally {
     await mandatesDb.close();

@@ -4,27 +4,28 @@
  * Latency of the yearly mandate check (issue 20, item 5) through the gateway on the national
  * data set, loaded as bench-analytics.ts loads it (loadBenchData + addGeneratedMandates) into a
  * fresh embedded database. Part of the campaign has happened already: a share of the boards
- * confirmed their due mandates on days since 1 August (written by the loader, around the store,
- * then repaired as `npm run mandates:repair` does). Then, on the running system:
+ * confirmed their due mandates on days since 1 August (written as loaded data through the mandates
+ * package's bulk load, whose `finish` makes the derived data, as `osr mandates repair` does). Then, on the running system:
  * - the board's view (`Board.mandateCheck`) of the largest board: first, then --repeats (p50);
  * - the national progress per sector: the first answer for a school year nobody asked before,
  *   right after the start (the rows from the copy the load's repair stored, subgraphs/mandates/src/check-rows.ts), the
  *   first for the current year once the start-up computation is done, and --repeats more (p95);
  * - the largest board confirms open mandates through the gateway, and the progress is asked
  *   once more (the first answer after the write);
- * - the stored copy removed and a change without details recorded (as a bulk load does): the
- *   first progress answer then reads every mandate's facts.
- * Every progress answer and board view is checked against figures this script computes from
- * the databases itself (not with the subgraph's code). Writes bench-results/mandate-check-<time>.json.
+ * - the kept results forgotten (the bulk load's forgetKeptResults: a change without details, as a
+ *   load around the store records): the first progress answer then reads every mandate's facts.
+ * Every progress answer and board view is checked against figures this script computes itself
+ * from the stored documents (read through the package's reader, not with its check code). Writes bench-results/mandate-check-<time>.json.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectDatabase, databaseName, findEach, todayInNetherlands } from '@osr/common';
+import { connectDatabase, databaseName, todayInNetherlands } from '@osr/common';
+import { MandatesBulkLoad, MandatesReader } from '@osr/subgraph-mandates/bulk';
 import type { MandateDocument } from '@osr/subgraph-mandates/documents';
-import { directAccess } from '@osr/subgraph-mandates/direct';
+import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
 import { addGeneratedMandates, seededRandom } from './bench/analytics-data.js';
@@ -103,13 +104,14 @@ interface RefSchool {
   sector: string;
 }
 
+/** Every school (its board today) and every mandate its boards gave, as stored. */
 async function readReference(uri: string, prefix: string): Promise<{ mandates: RefMandate[]; schools: RefSchool[] }> {
   const m = await connectDatabase(uri, databaseName(prefix, 'mandates'));
   const o = await connectDatabase(uri, databaseName(prefix, 'organisations'));
   try {
-    const mandates = await m.db.collection<RefMandate>('mandates')
-      .find({}, { projection: { _id: 0, id: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, slotKey: 1, yearChecks: 1 }, batchSize: 100_000 }).toArray();
-    const schools = await o.db.collection<RefSchool>('schools').find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 }, batchSize: 100_000 }).toArray();
+    const { schools } = await new OrganisationsRepository(o.db).schoolDirectory();
+    const boards = [...new Set(schools.map((s) => s.boardNummer))];
+    const mandates = await MandatesReader.of(m.db).mandatesOfBoards(boards);
     return { mandates, schools };
   } finally {
     await m.close();
@@ -214,10 +216,10 @@ async function main(): Promise<number> {
   const organisationsDb = await connectDatabase(database.uri, databaseName(prefix, 'organisations'));
   const largest = data.largestBoard.nummer;
   try {
-    const schools = await organisationsDb.db.collection<RefSchool>('schools').find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 } }).toArray();
-    const repository = directAccess(mandatesDb.db);
+    const { schools } = await new OrganisationsRepository(organisationsDb.db).schoolDirectory();
+    const load = await MandatesBulkLoad.open(mandatesDb.db);
     await timed(data.steps, 'generated mandates', async () => {
-      const added = await addGeneratedMandates(repository, schools, { total: mandateTotal, seed, today, log: say });
+      const added = await addGeneratedMandates(load, schools, { total: mandateTotal, seed, today, log: say });
       return [added, `${added.added} mandates of other services (${added.switches} system switches), ${added.before} → ${added.after} mandates`];
     }, say);
     // The campaign so far: some boards confirmed everything, some half, on days since 1 August
@@ -225,7 +227,7 @@ async function main(): Promise<number> {
     await timed(data.steps, 'confirmations so far', async () => {
       const random = seededRandom(seed + 20);
       const holder = new Map(schools.map((s) => [s.brin, s.boardNummer]));
-      const due = (await repository.mandates.find({}, { projection: { _id: 0, id: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1 }, batchSize: 100_000 }).toArray())
+      const due = (await load.mandatesOfBoards([...new Set(schools.map((s) => s.boardNummer))]))
         .filter((m) => m.startDate <= year.end && (m.endDate === null || m.endDate >= year.start));
       say(`  ${due.length} mandates due in ${year.name}`);
       const byBoard = new Map<string, typeof due>();
@@ -234,26 +236,26 @@ async function main(): Promise<number> {
         byBoard.set(b, [...(byBoard.get(b) ?? []), m]);
       }
       const days = Math.max(1, Math.round((Date.parse(today) - Date.parse(year.start)) / 86_400_000));
-      const writes: { id: string; yearChecks: NonNullable<MandateDocument['yearChecks']> }[] = [];
+      const writes: MandateDocument[] = [];
       for (const [board, list] of [...byBoard].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         if (board === largest) continue;
         const r = random() * 100;
         const share = r < confirmedShare ? 1 : r < confirmedShare * 1.5 ? 0.5 : 0;
         for (const m of list.slice(0, Math.round(list.length * share))) {
           const at = new Date(Date.parse(`${year.start}T09:00:00Z`) + Math.floor(random() * days) * 86_400_000);
-          writes.push({ id: m.id, yearChecks: [{ schoolYear: year.name, kind: 'CONFIRMED', at, by: 'Bench board staff', byRole: 'BOARD', board }] });
+          writes.push({ ...m, yearChecks: [{ schoolYear: year.name, kind: 'CONFIRMED', at, by: 'Bench board staff', byRole: 'BOARD', board }] });
         }
       }
-      // One update by the indexed id each, 16 at a time (a bulkWrite of 1,000 updates by _id left
-      // FerretDB 1.24 over PostgreSQL waiting with every connection idle, twice).
-      let written = 0;
-      await findEach(writes, async (w) => {
-        await repository.mandates.updateOne({ id: w.id }, { $set: { yearChecks: w.yearChecks } });
-        if (++written % 1000 === 0) say(`  ${written}/${writes.length} confirmations written`);
-        return [];
+      // As loaded data (no history entry each: the campaign so far is the data set's, not the run's).
+      let logged = 0;
+      await load.replaceMandates(writes, (written) => {
+        if (written - logged >= 1000) {
+          logged = written;
+          say(`  ${written}/${writes.length} confirmations written`);
+        }
       });
-      // written around the store: bring the facts in step (as npm run mandates:repair does)
-      const repaired = await repository.repairDerived();
+      // the derived data made again from the mandates (as osr mandates repair does)
+      const repaired = await load.finish();
       return [writes.length, `${writes.length} of ${due.length} due mandates confirmed before the run (${byBoard.size} boards); facts repaired: ${repaired.replaced}`];
     }, say);
   } finally {
@@ -330,13 +332,12 @@ async function main(): Promise<number> {
   const afterBoard = await ask(gateway.url, tokens.board, BOARD_VIEW, { b: largest });
   checkBoard('board view after the confirmation', afterBoard);
 
-  // Without stored rows (the first start of this version on a database, or a load around the
-  // store without its repair): the copy removed and a change without details recorded, as a
-  // bulk load does; the next progress answer reads every mandate's facts.
+  // Without kept results (the first start of this version on a database, or a load around the
+  // store without its repair): a change without details recorded, as a load around the store
+  // does; the stored rows are no longer exact, and the next progress answer reads every mandate's facts.
   const direct = await connectDatabase(database!.uri, databaseName(prefix, 'mandates'));
   try {
-    await direct.db.collection('mandate_check_rows').deleteMany({});
-    await directAccess(direct.db).journal.unknownChange();
+    await (await MandatesBulkLoad.open(direct.db)).forgetKeptResults();
   } finally {
     await direct.close();
   }

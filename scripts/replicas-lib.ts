@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, exportSPKI, generateKeyPair, type KeyLike } from 'jose';
 import { connectDatabase, databaseName, type SubgraphName } from '@osr/common';
+import { MandatesReader } from '@osr/subgraph-mandates/bulk';
 import { freePort, repoRoot } from './ferretdb.js';
 import { createLoadBalancer, type LoadBalancer } from './lb.js';
 import { SUPPLIER_A, SYSTEM_A, SYSTEM_B } from './demo-data.js';
@@ -491,18 +492,21 @@ export interface WriteCheck {
   unacknowledged: { write: Write; applied: boolean }[];
 }
 
-/** Reads the mandates database directly: every acknowledged write must be there. */
+/**
+ * Reads the mandates as stored (the package's reader: its repositories' queries, no read model
+ * in front, no replica's cache): every acknowledged write must be there.
+ */
 export async function checkWrites(uri: string, prefix: string, writes: Write[]): Promise<WriteCheck> {
   const database = await connectDatabase(uri, databaseName(prefix, 'mandates'));
   try {
-    const mandates = database.db.collection<{ id: string; brin: string | null; startDate: string; endDate: string | null; version: number }>('mandates');
+    const reader = MandatesReader.of(database.db);
     const lost: Write[] = [];
     const unacknowledged: WriteCheck['unacknowledged'] = [];
     let found = 0;
     for (const write of writes) {
       const stored = write.id
-        ? await mandates.findOne({ id: write.id })
-        : await mandates.findOne({ brin: write.brin, startDate: write.startDate });
+        ? ((await reader.mandates([write.id]))[0] ?? null)
+        : ((await reader.mandatesOfSchools([write.brin])).find((m) => m.startDate === write.startDate) ?? null);
       if (!write.acknowledged) {
         const applied = write.kind === 'grantMandate' ? stored !== null : stored?.endDate === write.startDate;
         unacknowledged.push({ write, applied });

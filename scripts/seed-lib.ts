@@ -1,8 +1,7 @@
 import { connectDatabase, databaseName, type Database, type SubgraphName } from '@osr/common';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
 import { seedAgreements } from '@osr/subgraph-agreements/seed';
-import { directAccess } from '@osr/subgraph-mandates/direct';
-import { seedMandates } from '@osr/subgraph-mandates/seed';
+import { MandatesBulkLoad } from '@osr/subgraph-mandates/bulk';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
 import { SupportRepository } from '@osr/subgraph-support/repository';
@@ -20,11 +19,11 @@ const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 's
 
 /**
  * The collections that hold each subgraph's data (not bookkeeping such as marks, locks, counters,
- * nor reference data such as the service catalogue, which every start puts in place).
+ * nor reference data such as the service catalogue, which every start puts in place). The
+ * mandates package says for itself what it holds (MandatesBulkLoad.holdsData).
  */
-const DATA_COLLECTIONS: Record<SubgraphName, string[]> = {
+const DATA_COLLECTIONS: Record<Exclude<SubgraphName, 'mandates'>, string[]> = {
   organisations: ['boards', 'schools', 'samenwerkingsverbanden', 'organisation_changes', 'rio_imports'],
-  mandates: ['suppliers', 'systems', 'mandates', 'aanleverpunten', 'mandate_history'],
   agreements: ['agreements', 'agreement_history', 'review_items'],
   support: ['contacts', 'contact_history'],
 };
@@ -42,6 +41,12 @@ async function withDatabases<T>(uri: string, prefix: string, work: (dbs: Record<
   } finally {
     await Promise.all(Object.values(dbs).map((d) => d.close()));
   }
+}
+
+async function filter<T>(items: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept: T[] = [];
+  for (const item of items) if (await keep(item)) kept.push(item);
+  return kept;
 }
 
 /** True when the demo data was loaded into these databases before. */
@@ -66,11 +71,10 @@ export function foreignData(uri: string, prefix: string): Promise<string[]> {
       const meta = dbs[name].db.collection<{ _id: string }>('meta');
       const marked = (await meta.findOne({ _id: SEED_MARK })) ?? (await meta.findOne({ _id: SEEDING_MARK }));
       if (marked) continue;
-      for (const collection of DATA_COLLECTIONS[name]) {
-        if (await dbs[name].db.collection(collection).findOne({}, { projection: { _id: 1 } })) {
-          found.push(`${databaseName(prefix, name)}.${collection}`);
-        }
-      }
+      const held = name === 'mandates'
+        ? await MandatesBulkLoad.holdsData(dbs.mandates.db)
+        : await filter(DATA_COLLECTIONS[name], async (c) => (await dbs[name].db.collection(c).findOne({}, { projection: { _id: 1 } })) !== null);
+      found.push(...held.map((what) => `${databaseName(prefix, name)}.${what}`));
     }
     return found;
   });
@@ -113,9 +117,8 @@ export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemo
       { mode: 'delta' },
     );
     if (rio.rejected > 0) throw new Error(`The demo RIO file has ${rio.rejected} rejected record(s): ${JSON.stringify(rio.rejections)}`);
-    const mandates = directAccess(dbs.mandates.db);
-    await mandates.ensureIndexes();
-    await seedMandates(mandates.maintenance, data.mandates);
+    const mandates = await MandatesBulkLoad.open(dbs.mandates.db);
+    await mandates.seed(data.mandates);
     const agreements = new AgreementsRepository(dbs.agreements.db);
     await agreements.ensureIndexes();
     await seedAgreements(agreements, data.agreements);

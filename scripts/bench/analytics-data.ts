@@ -9,11 +9,11 @@
  * ended on day D, the next starting D + 1 with another system; or a gap), the last ACTIVE
  * (start in the past, no end, a few with an end date ahead), PLANNED (start in the future) or
  * ENDED (end in the past); starts spread from the migration (15 August 2022) to today, so the
- * month series grows. Written as the bulk path of data.ts writes: insertMany of mandate
- * documents with their slotKey, plus one mandate_history entry each.
+ * month series grows. Written as the bulk part of data.ts is: through the mandates package's
+ * bulk load (each mandate with its history entry: CREATED, or SWITCHED_TO after a switch).
  */
-import type { MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
-import type { DirectAccess } from '@osr/subgraph-mandates/direct';
+import type { BulkMandate, MandatesBulkLoad } from '@osr/subgraph-mandates/bulk';
+import type { ServiceCode, SupplierDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
 import { prng } from '@osr/subgraph-organisations/rio/generate';
 
 /**
@@ -57,8 +57,8 @@ interface Slot {
 }
 
 export interface GeneratedMandates {
-  mandates: MandateDocument[];
-  history: MandateHistoryDocument[];
+  /** per slot in the order of its history */
+  mandates: BulkMandate[];
   slots: number;
   switches: number;
 }
@@ -86,7 +86,7 @@ export function generateMandates(input: {
     for (const service of SERVICES_BY_SECTOR[school.sector] ?? []) add(school.brin, school.boardNummer, service);
   }
   for (const board of [...input.boards].sort()) for (const service of BOARD_SERVICES) add(null, board, service);
-  if (input.count <= 0 || !slots.length) return { mandates: [], history: [], slots: slots.length, switches: 0 };
+  if (input.count <= 0 || !slots.length) return { mandates: [], slots: slots.length, switches: 0 };
 
   // Fill: a deterministic order of the slots, one more mandate per visit while capacity lasts.
   const order = slots.map((_, i) => i);
@@ -110,8 +110,7 @@ export function generateMandates(input: {
 
   const first = dayNumber(MIGRATION_DAY);
   const today = dayNumber(input.today);
-  const mandates: MandateDocument[] = [];
-  const history: MandateHistoryDocument[] = [];
+  const mandates: BulkMandate[] = [];
   let switches = 0;
   for (const slot of slots) {
     if (!slot.length) continue;
@@ -161,7 +160,7 @@ export function generateMandates(input: {
       }
       // recorded some days before the start, never after yesterday
       const createdAt = new Date(Math.min(today - 1, Math.max(first, start - int(0, 30))) * DAY_MS + 9 * 3600_000);
-      const mandate: MandateDocument = {
+      mandates.push({
         id: `bench-${slot.brin ?? `board-${slot.board}`}-${slot.service}-${i + 1}`,
         serviceCode: slot.service,
         systemId: system,
@@ -176,60 +175,38 @@ export function generateMandates(input: {
         updatedAt: createdAt,
         lastReviewedAt: null,
         lastReviewedBy: null,
-        reviewReasons: [],
-        reviewBoards: [],
-        slotKey: slot.brin ? `school:${slot.brin}|${slot.service}` : `board:${slot.board}|${slot.service}`,
-      };
-      mandates.push(mandate);
-      history.push({
-        slotKey: mandate.slotKey,
-        slotSeq: i + 1,
-        at: createdAt,
-        by: 'analytics benchmark',
-        bySub: 'bench',
-        byRole: 'SERVICE',
-        mandateIds: [mandate.id],
-        changes: [{ mandateId: mandate.id, action: switched ? 'SWITCHED_TO' : 'CREATED', before: null, after: mandate }],
+        recordedAs: switched ? 'SWITCHED_TO' : 'CREATED',
       });
       if (nextSwitched) switches++;
       system = nextSystem;
       switched = nextSwitched;
     }
   }
-  return { mandates, history, slots: slots.filter((s) => s.length > 0).length, switches };
+  return { mandates, slots: slots.filter((s) => s.length > 0).length, switches };
 }
 
 /**
  * Adds the generated suppliers and systems to the catalogue and the generated mandates (with
- * their history) until the collection holds `total` mandates. Returns what it wrote.
+ * their history) until the schools' boards hold `total` mandates, through the mandates
+ * package's bulk load; the caller runs its `finish` when done loading. Returns what it wrote.
  */
 export async function addGeneratedMandates(
-  repository: DirectAccess,
+  load: MandatesBulkLoad,
   schools: readonly { brin: string; boardNummer: string; sector: string }[],
   options: { total: number; seed: number; today: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
 ): Promise<{ before: number; added: number; slots: number; switches: number; after: number }> {
-  const known = new Set((await repository.systems.find({}, { projection: { _id: 0, id: 1 } }).toArray()).map((s) => s.id));
-  const newSystems = BENCH_SYSTEMS.filter((s) => !known.has(s.id));
-  if (newSystems.length) {
-    const knownSuppliers = new Set((await repository.suppliers.find({}, { projection: { _id: 0, oin: 1 } }).toArray()).map((s) => s.oin));
-    const suppliers = BENCH_SUPPLIERS.filter((s) => !knownSuppliers.has(s.oin));
-    if (suppliers.length) await repository.suppliers.insertMany(suppliers.map((s) => ({ ...s })));
-    await repository.systems.insertMany(newSystems.map((s) => ({ ...s, services: [...s.services] })));
-  }
-  const systems = await repository.systems.find({}, { projection: { _id: 0 } }).toArray();
-  const before = await repository.mandates.countDocuments();
-  const boards = [...new Set(schools.map((s) => s.boardNummer))];
+  await load.addToCatalogue({ suppliers: BENCH_SUPPLIERS, systems: BENCH_SYSTEMS });
+  const systems = await load.systems();
+  const boards = [...new Set(schools.map((s) => s.boardNummer))].sort();
+  const before = (await load.mandatesOfBoards(boards)).length;
   const generated = generateMandates({ schools, boards, systems, count: options.total - before, seed: options.seed, today: options.today });
-  const work = generated.mandates.length + generated.history.length;
-  await repository.insertLoaded(generated.mandates, (written) => {
-    options.progress?.(written, work);
-    if (written % 10_000 === 0) options.log?.(`  ${written}/${generated.mandates.length} mandates written`);
+  let logged = 0;
+  const written = await load.loadMandates({ mandates: generated.mandates }, { by: 'analytics benchmark', bySub: 'bench' }, (done, work) => {
+    options.progress?.(done, work);
+    if (done - logged >= 10_000) {
+      logged = done;
+      options.log?.(`  ${done}/${work} mandates and history entries written`);
+    }
   });
-  for (let i = 0; i < generated.history.length; i += 1000) {
-    await repository.history.insertMany(generated.history.slice(i, i + 1000).map((h) => ({ ...h })));
-    options.progress?.(generated.mandates.length + Math.min(i + 1000, generated.history.length), work);
-    if ((i / 1000) % 10 === 9) options.log?.(`  ${i + 1000}/${generated.history.length} history entries written`);
-  }
-  const after = await repository.mandates.countDocuments();
-  return { before, added: generated.mandates.length, slots: generated.slots, switches: generated.switches, after };
+  return { before, added: written.mandates, slots: generated.slots, switches: generated.switches, after: before + written.mandates };
 }

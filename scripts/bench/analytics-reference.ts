@@ -1,10 +1,12 @@
 /**
  * The analytics benchmark's reference answers: every figure computed again in plain
- * TypeScript from the documents read straight from the databases with the driver, following
- * the semantics in docs/analytics.md. Deliberately independent of the
+ * TypeScript from the documents as stored, following the semantics in docs/analytics.md: the
+ * mandates' through the mandates package's reader (its repositories' queries, never its read
+ * model), the other subgraphs' read with the driver. Deliberately independent of the
  * subgraphs' analytics code (nothing imported from it): the point is a second opinion.
  */
 import { connectDatabase, databaseName, type Database } from '@osr/common';
+import { MandatesReader } from '@osr/subgraph-mandates/bulk';
 
 export type Status = 'PLANNED' | 'ACTIVE' | 'ENDED';
 export type Dimension = 'SERVICE' | 'STATUS' | 'SYSTEM' | 'SUPPLIER' | 'ORIGIN' | 'BOARD' | 'SECTOR';
@@ -68,8 +70,6 @@ export interface Snapshot {
   reviewItems: RefReviewItem[];
 }
 
-const NO_ID = { projection: { _id: 0 } } as const;
-
 async function withDb<T>(uri: string, prefix: string, name: 'organisations' | 'mandates' | 'agreements', work: (db: Database) => Promise<T>): Promise<T> {
   const db = await connectDatabase(uri, databaseName(prefix, name));
   try {
@@ -79,28 +79,28 @@ async function withDb<T>(uri: string, prefix: string, name: 'organisations' | 'm
   }
 }
 
-/** The mandates only (what the change phase changes). */
-export function readMandates(uri: string, prefix: string): Promise<RefMandate[]> {
-  return withDb(uri, prefix, 'mandates', (db) =>
-    db.db
-      .collection<RefMandate>('mandates')
-      .find({}, { projection: { _id: 0, id: 1, serviceCode: 1, systemId: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, origin: 1 } })
-      .toArray(),
+const refMandate = (m: RefMandate): RefMandate => ({
+  id: m.id, serviceCode: m.serviceCode, systemId: m.systemId, brin: m.brin, boardNummer: m.boardNummer, startDate: m.startDate, endDate: m.endDate, origin: m.origin,
+});
+
+/** The mandates only (what the change phase changes): every mandate the boards of the register gave. */
+export async function readMandates(uri: string, prefix: string): Promise<RefMandate[]> {
+  const boards = await withDb(uri, prefix, 'organisations', async (db) =>
+    (await db.db.collection<{ bevoegdGezagNummer: string }>('boards').find({}, { projection: { _id: 0, bevoegdGezagNummer: 1 } }).toArray()).map((b) => b.bevoegdGezagNummer),
   );
+  return withDb(uri, prefix, 'mandates', async (db) => (await MandatesReader.of(db.db).mandatesOfBoards(boards)).map(refMandate));
 }
 
 /** One mandate by id (null when there is none). */
 export function readMandate(uri: string, prefix: string, id: string): Promise<RefMandate | null> {
-  return withDb(uri, prefix, 'mandates', (db) => db.db.collection<RefMandate>('mandates').findOne({ id }, { projection: { _id: 0, id: 1, serviceCode: 1, systemId: 1, brin: 1, boardNummer: 1, startDate: 1, endDate: 1, origin: 1 } }));
+  return withDb(uri, prefix, 'mandates', async (db) => {
+    const [found] = await MandatesReader.of(db.db).mandates([id]);
+    return found ? refMandate(found) : null;
+  });
 }
 
 export async function readSnapshot(uri: string, prefix: string): Promise<Snapshot> {
   const mandates = await readMandates(uri, prefix);
-  const { systems, suppliers, points } = await withDb(uri, prefix, 'mandates', async (db) => ({
-    systems: await db.db.collection<{ id: string; name: string; supplierOin: string }>('systems').find({}, NO_ID).toArray(),
-    suppliers: await db.db.collection<{ oin: string; name: string }>('suppliers').find({}, NO_ID).toArray(),
-    points: await db.db.collection<{ brin: string; kind: 'OV' | 'SWV'; active: boolean }>('aanleverpunten').find({}, { projection: { _id: 0, brin: 1, kind: 1, active: 1 } }).toArray(),
-  }));
   const { schools, boards, swvs } = await withDb(uri, prefix, 'organisations', async (db) => ({
     schools: await db.db
       .collection<RefSchool>('schools')
@@ -109,6 +109,10 @@ export async function readSnapshot(uri: string, prefix: string): Promise<Snapsho
     boards: await db.db.collection<{ bevoegdGezagNummer: string; name: string }>('boards').find({}, { projection: { _id: 0, bevoegdGezagNummer: 1, name: 1 } }).toArray(),
     swvs: await db.db.collection<{ code: string; name: string }>('samenwerkingsverbanden').find({}, { projection: { _id: 0, code: 1, name: 1 } }).toArray(),
   }));
+  const { systems, suppliers, points } = await withDb(uri, prefix, 'mandates', async (db) => {
+    const reader = MandatesReader.of(db.db);
+    return { systems: await reader.systems(), suppliers: await reader.suppliers(), points: await reader.aanleverpuntenOfSchools(schools.map((s) => s.brin)) };
+  });
   const { agreements, reviewItems } = await withDb(uri, prefix, 'agreements', async (db) => ({
     agreements: await db.db.collection<RefAgreement>('agreements').find({}, { projection: { _id: 0, documents: 0, signature: 0 } }).toArray(),
     reviewItems: await db.db.collection<RefReviewItem>('review_items').find({}, { projection: { _id: 0, boardNummer: 1, reason: 1, createdAt: 1, resolvedAt: 1 } }).toArray(),

@@ -22,11 +22,12 @@ import {
 } from '@osr/common';
 import { importAgreements } from '@osr/subgraph-agreements/import';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
+import { MandatesBulkLoad } from '@osr/subgraph-mandates/bulk';
 import type { AanleverpuntDocument, SystemDocument } from '@osr/subgraph-mandates/documents';
 import { MIGRATION_DATE, migrateOsoExport } from '@osr/subgraph-mandates/migration';
+import { openRepositories } from '@osr/subgraph-mandates/open';
 import { changeFeedApi, organisationsApi } from '@osr/subgraph-mandates/peers';
-import { directAccess, type DirectAccess } from '@osr/subgraph-mandates/direct';
-import { seedMandates, type MandatesSeed, type SeedMandate } from '@osr/subgraph-mandates/seed';
+import type { SeedMandate } from '@osr/subgraph-mandates/seed';
 import { createOrganisationsServer } from '@osr/subgraph-organisations';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { importRio } from '@osr/subgraph-organisations/rio';
@@ -72,6 +73,7 @@ export interface LoadedData {
   sample: { nummer: string; schools: number }[];
   /** schools (with their board) for the write benchmark: grant then end a mandate of `service` by `systemId`, which has none there that runs after today */
   writable: { brin: string; board: string; service: string; systemId: string }[];
+  /** aanleverpunten, mandates and flagged mandates: of the set's schools and boards (the store may hold the demo data besides) */
   counts: { boards: number; schools: number; aanleverpunten: number; mandates: number; agreements: number; reviewItems: number; flaggedMandates: number };
 }
 
@@ -120,7 +122,7 @@ export function agreementsCsv(boards: readonly string[]): string {
  * mandate per school + kind + system for the active points (from 15 August 2022 or the later
  * connection date), every point stored and linked to its mandate.
  */
-function bulkMandates(schools: readonly { brin: string; boardNummer: string }[], systems: readonly SystemDocument[]): Pick<MandatesSeed, 'mandates' | 'aanleverpunten'> {
+function bulkMandates(schools: readonly { brin: string; boardNummer: string }[], systems: readonly SystemDocument[]): { mandates: SeedMandate[]; aanleverpunten: AanleverpuntDocument[] } {
   const boardOf = new Map(schools.map((s) => [s.brin, s.boardNummer]));
   const at = new Date('2022-08-15T06:00:00Z');
   const mandates = new Map<string, SeedMandate>();
@@ -237,19 +239,14 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       return [report, `${report.rejected} rejected`];
     }, log);
 
-    // The set's schools as the import wrote them (the database may hold others: the demo data).
-    const schools = (await dbs.organisations.db
-      .collection<{ brin: string; boardNummer: string; sector: string }>('schools')
-      .find({}, { projection: { _id: 0, brin: 1, boardNummer: 1, sector: 1 } })
-      .sort({ brin: 1 })
-      .toArray()).filter((s) => nationalBoards.has(s.boardNummer));
+    // The set's schools as the import wrote them, by BRIN (the database may hold others: the demo data).
+    const schools = (await organisations.schoolDirectory()).schools.filter((s) => nationalBoards.has(s.boardNummer));
     const boards = [...nationalBoards].sort();
 
-    const mandates = directAccess(dbs.mandates.db);
-    await mandates.ensureIndexes();
+    const mandates = await MandatesBulkLoad.open(dbs.mandates.db);
     const demo = buildDemoData();
     await timed(steps, 'catalogue seed', async () => {
-      await seedMandates(mandates.maintenance, { ...demo.mandates, mandates: [], aanleverpunten: [] });
+      await mandates.seed({ ...demo.mandates, mandates: [], aanleverpunten: [] });
       return [null, `${demo.mandates.services.length} services, ${demo.mandates.suppliers.length} suppliers, ${demo.mandates.systems.length} systems`];
     }, log);
 
@@ -267,37 +264,24 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
     const migrate = options.migrate ?? 10;
     const migrated = new Set(migrate === 'all' ? schools.map((s) => s.brin) : [...typical[1], ...schools.slice(0, migrate).map((s) => s.brin)]);
     // A school with aanleverpunten was loaded before (an earlier run): the bulk part skips it.
-    const loaded = new Set((await mandates.aanleverpunten.find({}, { projection: { _id: 0, brin: 1 } }).toArray()).map((p) => p.brin));
+    const loaded = new Set((await mandates.aanleverpuntenOfSchools(schools.map((s) => s.brin))).map((p) => p.brin));
     const bulk = schools.filter((s) => !migrated.has(s.brin) && !loaded.has(s.brin));
     if (bulk.length) {
       await timed(steps, 'OSO export, bulk part', async () => {
         const seed = bulkMandates(bulk, demo.mandates.systems);
-        // Plain inserts of what the migration (and seedMandates) would write.
-        // (seedMandates upserts one document at a time: minutes for the national set.)
-        const docs = seed.mandates.map((m) => ({ reviewReasons: [], reviewBoards: [], ...m, slotKey: `school:${m.brin}|${m.serviceCode}` }));
+        // In batches, as the migration would write them (it writes one slot at a time: minutes for the national set).
         const bar = progress('OSO export, bulk part');
-        const total = docs.length * 2 + seed.aanleverpunten.length;
-        await mandates.insertLoaded(docs, (written) => bar(written, total));
-        const history = docs.map((d) => ({
-          slotKey: d.slotKey, slotSeq: 1, at: d.createdAt, by: 'data load', bySub: 'seed', byRole: 'SERVICE' as const,
-          mandateIds: [d.id], changes: [{ mandateId: d.id, action: 'CREATED' as const, before: null, after: d }], applied: true,
-        }));
-        for (let i = 0; i < history.length; i += 1000) {
-          await mandates.history.insertMany(history.slice(i, i + 1000));
-          bar(docs.length + Math.min(i + 1000, history.length), total);
-        }
-        for (let i = 0; i < seed.aanleverpunten.length; i += 1000) {
-          await mandates.aanleverpunten.insertMany(seed.aanleverpunten.slice(i, i + 1000));
-          bar(docs.length * 2 + Math.min(i + 1000, seed.aanleverpunten.length), total);
-        }
+        await mandates.loadMandates(seed, { by: 'data load', bySub: 'seed' }, (written, total) => bar(written, total));
         return [null, `${bulk.length} schools: ${seed.mandates.length} mandates, ${seed.aanleverpunten.length} aanleverpunten`];
       }, log);
     }
     const exportText = osoExport([...migrated].sort());
+    // The migration and the feed follower write through the repositories, as the system does.
+    const repositories = await openRepositories(dbs.mandates.db);
     await timed(steps, 'OSO migration', async () => {
       const bar = progress('OSO migration');
       const report = await migrateOsoExport(Buffer.from(exportText), {
-        repository: mandates.repositories,
+        repository: repositories,
         progress: (done, total) => bar(done, total),
         organisations: organisationsApi(peer),
       });
@@ -346,7 +330,7 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       // (from its start on a fresh database: every school the national import created).
       log('  the mandates and agreements subgraphs follow the organisation change feed (minutes on a fresh database: every change of the national import is read)');
       await timed(steps, 'mandates follow the feed', async () => {
-        const followed = await new FeedFollower(changeFeedApi(peer), mandates.repositories.mandates).follow();
+        const followed = await new FeedFollower(changeFeedApi(peer), repositories.mandates).follow();
         return [null, `${followed.changesRead} changes read, ${followed.mandatesFlagged} mandates flagged for review`];
       }, log);
       await timed(steps, 'agreements follow the feed', async () => {
@@ -354,30 +338,27 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
         return [null, `${review.processed} changes read, ${review.itemsCreated} review items created`];
       }, log);
     }
-    // As a repair does (repairDerived): the mandate check's rows computed once and stored, so the
-    // system's first start answers from them instead of reading every mandate's facts.
-    await timed(steps, 'mandate check rows', async () => {
-      const stored = await mandates.checkRows.rebuild(mandates.facts, mandates.journal);
-      return [null, stored ? 'stored' : 'not stored: a write ran meanwhile (the system computes them at its start)'];
+    // The derived data made once for the whole load (as `osr mandates repair` does), and the
+    // mandate check's rows stored, so the system's first start answers from them instead of
+    // reading every mandate's facts.
+    await timed(steps, 'derived data', async () => {
+      const done = await mandates.finish();
+      return [null, `facts ${done.inserted} inserted, ${done.replaced} replaced; check rows ${done.checkRows ? 'stored' : 'not stored: a write ran meanwhile (the system computes them at its start)'}`];
     }, log);
     await stopOrganisations();
     stopOrganisations = async () => {};
 
     // The boards as they are now (after the moves).
-    const now = (await dbs.organisations.db
-      .collection<{ brin: string; boardNummer: string; endDate?: string | null }>('schools')
-      .find({}, { projection: { _id: 0, brin: 1, boardNummer: 1 } })
-      .toArray()).filter((s) => nationalBoards.has(s.boardNummer));
+    const now = (await organisations.schoolDirectory()).schools.filter((s) => nationalBoards.has(s.boardNummer));
     const sizes = new Map<string, string[]>();
     for (const s of now) sizes.set(s.boardNummer, [...(sizes.get(s.boardNummer) ?? []), s.brin]);
     const ordered = [...sizes].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).map(([nummer, brins]) => ({ nummer, schools: brins.length, brins }));
     const largest = ordered[0]!;
     const typicalNow = ordered.find((b) => b.nummer === typical[0]) ?? ordered.find((b) => b.schools === 5) ?? ordered[Math.floor(ordered.length / 2)]!;
 
-    const points = await dbs.mandates.db
-      .collection<{ brin: string; kind: string }>('aanleverpunten')
-      .find({ brin: { $in: typicalNow.brins } }, { projection: { _id: 0, brin: 1, kind: 1 } })
-      .toArray();
+    const points = await mandates.aanleverpuntenOfSchools(typicalNow.brins);
+    // What the set holds now (the store may hold the demo data besides): every mandate its boards gave, every point of its schools.
+    const setMandates = await mandates.mandatesOfBoards(boards);
     const both = typicalNow.brins.find((brin) => points.some((p) => p.brin === brin && p.kind === 'SWV')) ?? typicalNow.brins[0]!;
     return {
       steps,
@@ -390,12 +371,11 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       counts: {
         boards: boards.length,
         schools: now.length,
-        aanleverpunten: await dbs.mandates.db.collection('aanleverpunten').countDocuments(),
-        mandates: await dbs.mandates.db.collection('mandates').countDocuments(),
+        aanleverpunten: (await mandates.aanleverpuntenOfSchools(now.map((s) => s.brin))).length,
+        mandates: setMandates.length,
         agreements: await dbs.agreements.db.collection('agreements').countDocuments(),
         reviewItems: await dbs.agreements.db.collection('review_items').countDocuments(),
-        // (a one-off count: every mandate's review reasons read, not a query for a request path)
-        flaggedMandates: (await mandates.mandates.find({}, { projection: { _id: 0, reviewReasons: 1 } }).toArray()).filter((m) => m.reviewReasons?.length).length,
+        flaggedMandates: setMandates.filter((m) => m.reviewReasons?.length).length,
       },
     };
   } finally {
@@ -412,12 +392,13 @@ const GENERATED_TODAY = '2026-11-01';
  * catalogue) with no mandate there that runs past today, so granting it from a later day
  * never overlaps; schools without one are left out.
  */
-async function writableSchools(mandates: DirectAccess, board: string, brins: readonly string[], systems: readonly SystemDocument[]): Promise<LoadedData['writable']> {
+async function writableSchools(mandates: MandatesBulkLoad, board: string, brins: readonly string[], systems: readonly SystemDocument[]): Promise<LoadedData['writable']> {
   const today = todayInNetherlands();
   const ov = systems.filter((s) => s.services.includes('OSO_OV')).map((s) => s.id).sort();
   const out: LoadedData['writable'] = [];
+  const ofSchools = await mandates.mandatesOfSchools(brins, ['OSO_OV']);
   for (const brin of [...brins].sort()) {
-    const running = await mandates.mandates.find({ slotKey: `school:${brin}|OSO_OV` }, { projection: { _id: 0, systemId: 1, endDate: 1 } }).toArray();
+    const running = ofSchools.filter((m) => m.brin === brin);
     const free = ov.find((id) => !running.some((m) => m.systemId === id && (m.endDate === null || m.endDate >= today)));
     if (free) out.push({ brin, board, service: 'OSO_OV', systemId: free });
   }

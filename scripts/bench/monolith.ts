@@ -40,7 +40,7 @@ const verifier = await TokenVerifier.create({
 });
 
 function loaders(s: Stores) {
-  return { organisations: s.organisations.createLoaders(), mandates: createLoaders(s.mandates.repositories), agreements: s.agreements.createLoaders(), support: s.support.createLoaders() };
+  return { organisations: s.organisations.createLoaders(), mandates: createLoaders(s.mandates), agreements: s.agreements.createLoaders(), support: s.support.createLoaders() };
 }
 interface Context {
   identity: Identity;
@@ -60,8 +60,8 @@ const resolvers = {
     supplierMandates: async (_: unknown, args: { service?: ServiceCode; first?: number; after?: string }, c: Context) => {
       if (c.identity.role !== 'SUPPLIER' || !c.identity.supplier) throw forbidden('supplierMandates');
       const size = pageSize(args.first);
-      const systems = await stores.mandates.findSystemsOfSuppliers([c.identity.supplier]);
-      const { items, cursorOf } = await stores.mandates.findChangedMandates({
+      const systems = await stores.mandates.catalogue.findSystemsOfSuppliers([c.identity.supplier]);
+      const { items, cursorOf } = await stores.mandates.reads.findChangedMandates({
         systemIds: systems.map((x) => x.id),
         service: args.service ?? null,
         changedSince: null,

@@ -1,13 +1,16 @@
 /**
  * The benchmark's queries, and the floor: the same answers read straight from the databases
  * with the repositories' driver calls (no GraphQL, no loaders), shaped as the JSON the graph
- * returns. The benchmark's expected answers come from here, and every target (gateway,
+ * returns. The mandates' come from the package's repositories as its documented `open` entry
+ * makes them with the `database` read model: the queries the subgraph itself sends (one per
+ * batch), with no collection name or filter restated here, and no read model in front. The benchmark's expected answers come from here, and every target (gateway,
  * monolith, Hive Gateway, the floor server) is checked against them.
  */
 import { readFileSync } from 'node:fs';
 import { canReadBoard, connectDatabase, databaseName, todayInNetherlands, type Database, type Identity } from '@osr/common';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
-import { directAccess, type DirectAccess } from '@osr/subgraph-mandates/direct';
+import { repositoriesFor } from '@osr/subgraph-mandates/open';
+import type { Repositories } from '@osr/subgraph-mandates/repository';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { SupportRepository } from '@osr/subgraph-support/repository';
 import { encodeCursor } from '@osr/common';
@@ -39,7 +42,7 @@ const OSO = ['OSO_OV', 'OSO_SWV'] as const;
 
 export interface Stores {
   organisations: OrganisationsRepository;
-  mandates: DirectAccess;
+  mandates: Repositories;
   agreements: AgreementsRepository;
   support: SupportRepository;
   close(): Promise<void>;
@@ -54,7 +57,7 @@ export async function openStores(uri: string, prefix: string): Promise<Stores> {
   };
   return {
     organisations: new OrganisationsRepository(await open('organisations')),
-    mandates: directAccess(await open('mandates')),
+    mandates: repositoriesFor(await open('mandates'), undefined, 'database'),
     agreements: new AgreementsRepository(await open('agreements')),
     support: new SupportRepository(await open('support')),
     close: async () => {
@@ -84,14 +87,14 @@ async function headline(s: Stores, identity: Identity, nummer: string, today: st
   if (!canReadBoard(identity, nummer)) throw new Forbidden(`board ${nummer}`);
   const brins = schools.map((x) => x.brin);
   const [points, mandates] = await Promise.all([
-    s.mandates.findAanleverpuntenOfSchools(brins),
-    s.mandates.findMandatesOfSchools(brins, [...OSO]),
+    s.mandates.reads.aanleverpuntenOfSchools(brins),
+    s.mandates.reads.findMandatesOfSchools(brins, [...OSO]),
   ]);
   const [services, systems] = await Promise.all([
-    s.mandates.findServices([...new Set(mandates.map((m) => m.serviceCode))]),
-    s.mandates.findSystems([...new Set(mandates.map((m) => m.systemId))]),
+    s.mandates.catalogue.findServices([...new Set(mandates.map((m) => m.serviceCode))]),
+    s.mandates.catalogue.findSystems([...new Set(mandates.map((m) => m.systemId))]),
   ]);
-  const suppliers = await s.mandates.findSuppliers([...new Set(systems.map((x) => x.supplierOin))]);
+  const suppliers = await s.mandates.catalogue.findSuppliers([...new Set(systems.map((x) => x.supplierOin))]);
   const serviceOf = new Map(services.map((x) => [x.code, x]));
   const systemOf = new Map(systems.map((x) => [x.id, x]));
   const supplierOf = new Map(suppliers.map((x) => [x.oin, x]));
@@ -126,8 +129,8 @@ async function headline(s: Stores, identity: Identity, nummer: string, today: st
 
 async function feed(s: Stores, identity: Identity, first: number, today: string) {
   if (identity.role !== 'SUPPLIER' || !identity.supplier) throw new Forbidden('supplierMandates');
-  const systems = await s.mandates.findSystemsOfSuppliers([identity.supplier]);
-  const { items } = await s.mandates.findChangedMandates({ systemIds: systems.map((x) => x.id), service: null, changedSince: null, after: null, limit: first + 1 });
+  const systems = await s.mandates.catalogue.findSystemsOfSuppliers([identity.supplier]);
+  const { items } = await s.mandates.reads.findChangedMandates({ systemIds: systems.map((x) => x.id), service: null, changedSince: null, after: null, limit: first + 1 });
   const systemOf = new Map(systems.map((x) => [x.id, x]));
   const page = items.slice(0, first);
   return {
@@ -157,10 +160,10 @@ async function school(s: Stores, identity: Identity, brin: string, today: string
   if (!canReadBoard(identity, found.boardNummer)) throw new Forbidden(`school ${brin}`);
   const [[board], points, mandates] = await Promise.all([
     s.organisations.findBoards([found.boardNummer]),
-    s.mandates.findAanleverpuntenOfSchools([brin]),
-    s.mandates.findMandatesOfSchools([brin], [...OSO]),
+    s.mandates.reads.aanleverpuntenOfSchools([brin]),
+    s.mandates.reads.findMandatesOfSchools([brin], [...OSO]),
   ]);
-  const systems = await s.mandates.findSystems([...new Set(mandates.map((m) => m.systemId))]);
+  const systems = await s.mandates.catalogue.findSystems([...new Set(mandates.map((m) => m.systemId))]);
   const systemOf = new Map(systems.map((x) => [x.id, x]));
   return {
     school: {
