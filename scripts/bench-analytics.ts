@@ -94,7 +94,7 @@ type QueryName = (typeof QUERY_NAMES)[number];
 const USAGE = `usage: npm run bench:analytics -- [--boards 1100 --schools 7500] [--migrate 10|all] [--mandates 60000] [--seed 1]
        [--repeats 10] [--only ${QUERY_NAMES.slice(0, 2).join(',')},...] [--keep] [--out bench-results/analytics-<time>.json]
 
-  --mandates N   generated mandates of the non-OSO services are added until the collection holds N
+  --mandates N   generated mandates of the non-OSO services are added until the set's boards hold N
   --repeats N    sequential requests per query after the first (cold) one
   --only a,b     only these queries: ${QUERY_NAMES.join(', ')}
   --keep         leave the system running afterwards (prints the gateway URL and an analyst token; Ctrl-C stops it)
