@@ -4,8 +4,9 @@
  * Latency of the yearly mandate check (issue 20, item 5) through the gateway on the national
  * data set, loaded as bench-analytics.ts loads it (loadBenchData + addGeneratedMandates) into a
  * fresh embedded database. Part of the campaign has happened already: a share of the boards
- * confirmed their due mandates on days since 1 August (written as loaded data through the mandates
- * package's bulk load, whose `finish` makes the derived data, as `osr mandates repair` does). Then, on the running system:
+ * confirmed their due mandates on days since 1 August (recorded through the mandates package's
+ * bulk load as the API records a confirmation; its `finish` then stores the check rows, as
+ * `osr mandates repair` does). Then, on the running system:
  * - the board's view (`Board.mandateCheck`) of the largest board: first, then --repeats (p50);
  * - the national progress per sector: the first answer for a school year nobody asked before,
  *   right after the start (the rows from the copy the load's repair stored, subgraphs/mandates/src/check-rows.ts), the
@@ -24,7 +25,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectDatabase, databaseName, todayInNetherlands } from '@osr/common';
 import { MandatesBulkLoad, MandatesReader } from '@osr/subgraph-mandates/bulk';
-import type { MandateDocument } from '@osr/subgraph-mandates/documents';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { ensureDevKeys, readPrivateKey, signDevToken, type TokenClaims } from './dev-keys.js';
 import { letPostgresIn, repoRoot, startFerretdb, type RunningDatabase } from './ferretdb.js';
@@ -236,27 +236,27 @@ async function main(): Promise<number> {
         byBoard.set(b, [...(byBoard.get(b) ?? []), m]);
       }
       const days = Math.max(1, Math.round((Date.parse(today) - Date.parse(year.start)) / 86_400_000));
-      const writes: MandateDocument[] = [];
+      const writes: { id: string; schoolYear: string; board: string; at: Date; by: string }[] = [];
       for (const [board, list] of [...byBoard].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         if (board === largest) continue;
         const r = random() * 100;
         const share = r < confirmedShare ? 1 : r < confirmedShare * 1.5 ? 0.5 : 0;
         for (const m of list.slice(0, Math.round(list.length * share))) {
           const at = new Date(Date.parse(`${year.start}T09:00:00Z`) + Math.floor(random() * days) * 86_400_000);
-          writes.push({ ...m, yearChecks: [{ schoolYear: year.name, kind: 'CONFIRMED', at, by: 'Bench board staff', byRole: 'BOARD', board }] });
+          writes.push({ id: m.id, schoolYear: year.name, board, at, by: 'Bench board staff' });
         }
       }
-      // As loaded data (no history entry each: the campaign so far is the data set's, not the run's).
+      // Each as the API records it (a CONFIRMED history entry), on its day.
       let logged = 0;
-      await load.replaceMandates(writes, (written) => {
+      await load.confirmLoaded(writes, (written) => {
         if (written - logged >= 1000) {
           logged = written;
           say(`  ${written}/${writes.length} confirmations written`);
         }
       });
-      // the derived data made again from the mandates (as osr mandates repair does)
+      // the check rows stored for the system's first start (as osr mandates repair does)
       const repaired = await load.finish();
-      return [writes.length, `${writes.length} of ${due.length} due mandates confirmed before the run (${byBoard.size} boards); facts repaired: ${repaired.replaced}`];
+      return [writes.length, `${writes.length} of ${due.length} due mandates confirmed before the run (${byBoard.size} boards); check rows ${repaired.checkRows ? 'stored' : 'not stored'}, facts the repair had to mend: ${repaired.inserted + repaired.replaced + repaired.removed}`];
     }, say);
   } finally {
     await mandatesDb.close();

@@ -10,13 +10,14 @@
  * being prepared (or between runs), then `finish`. Documented in docs/national-data.md.
  */
 import type { Db } from 'mongodb';
-import { brinProblem, type Logger } from '@osr/common';
-import type { AanleverpuntDocument, MandateAction, MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument } from './documents.js';
+import { brinProblem, findEach, type Logger } from '@osr/common';
+import type { AanleverpuntDocument, MandateAction, MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument, YearCheckDocument } from './documents.js';
 import { openRepositories, repositoriesFor, type ReadModelKind } from './open.js';
 import type { Repositories } from './repositories/index.js';
 import { MandatesMaintenance, type LoadedSet } from './repositories/maintenance.js';
 import { slotKeyOf } from './repositories/mandate-store.js';
 import { seedMandates, type MandatesSeed, type SeedMandate } from './seed.js';
+import { withYearCheck, yearCheckFor } from './year-checks.js';
 
 /**
  * A mandate as a data set states it (the store's bookkeeping, such as its slot, is filled in),
@@ -190,21 +191,52 @@ export class MandatesBulkLoad extends MandatesReader {
   }
 
   /**
-   * Replaces stored mandates by id with these documents as they are (a correction of loaded
-   * data, such as the year checks a data set records; no history entry is written). Refused
-   * when one is not stored. Call `finish` when done.
+   * Records confirmations of the yearly check that a data set holds (boards that confirmed on
+   * days before the load), as the API records one: through the mandate store's write path,
+   * one `CONFIRMED` history entry each, the mandate reviewed (its review flags cleared) and its
+   * year check stored, the derived data kept by the write path. A mandate confirmed for that
+   * year by the board already is left as it is. Refused when a mandate is not stored. Slots are
+   * written 16 at a time: one change per confirmation, in the order of their days within a slot.
    */
-  async replaceMandates(mandates: readonly MandateDocument[], progress?: (written: number, total: number) => void): Promise<number> {
-    const ids = mandates.map((m) => m.id);
-    const stored = new Set((await this.mandates(ids)).map((m) => m.id));
-    const missing = ids.filter((id) => !stored.has(id));
-    if (missing.length) throw new BulkLoadRejected(missing.map((id) => `mandate ${id}: not stored`));
-    // small batches: FerretDB 1.24 over PostgreSQL was seen to stall on a bulkWrite of 1,000 replacements
-    for (let i = 0; i < mandates.length; i += 100) {
-      await this.maintenance.writeSet({ ...NOTHING, mandates: mandates.slice(i, i + 100).map((m) => ({ ...m })) });
-      progress?.(Math.min(i + 100, mandates.length), mandates.length);
+  async confirmLoaded(
+    confirmations: readonly { id: string; schoolYear: string; board: string; at: Date; by: string }[],
+    progress?: (written: number, total: number) => void,
+  ): Promise<{ confirmed: number }> {
+    const stored = new Map((await this.mandates(confirmations.map((c) => c.id))).map((m) => [m.id, m]));
+    const missing = confirmations.filter((c) => !stored.has(c.id));
+    if (missing.length) throw new BulkLoadRejected(missing.map((c) => `mandate ${c.id}: not stored`));
+    const perSlot = new Map<string, (typeof confirmations)[number][]>();
+    for (const c of confirmations) {
+      const slotKey = stored.get(c.id)!.slotKey;
+      perSlot.set(slotKey, [...(perSlot.get(slotKey) ?? []), c]);
     }
-    return mandates.length;
+    let written = 0;
+    let confirmed = 0;
+    await findEach([...perSlot.keys()], async (slotKey) => {
+      for (const c of [...perSlot.get(slotKey)!].sort((a, b) => a.at.getTime() - b.at.getTime())) {
+        const check: YearCheckDocument = { schoolYear: c.schoolYear, kind: 'CONFIRMED', at: c.at, by: c.by, byRole: 'BOARD', board: c.board };
+        const changed = await this.repositories.mandates.store.change(
+          slotKey,
+          (state) =>
+            state.mandates
+              .filter((m) => m.id === c.id && !yearCheckFor(m, c.schoolYear, c.board))
+              .map((m) => ({
+                mandateId: m.id,
+                action: 'CONFIRMED' as const,
+                schoolYear: c.schoolYear,
+                before: m,
+                // a confirmation is a review, as in the API (mandate-check.ts)
+                after: withYearCheck({ ...m, lastReviewedAt: c.at, lastReviewedBy: c.by, reviewReasons: [], reviewBoards: [], version: m.version + 1, updatedAt: c.at }, check),
+              })),
+          { sub: 'bulk-load', name: c.by, role: 'BOARD' },
+          { now: () => c.at },
+        );
+        confirmed += changed.length;
+        progress?.(++written, confirmations.length);
+      }
+      return [];
+    });
+    return { confirmed };
   }
 
   /**

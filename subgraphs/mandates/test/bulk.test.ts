@@ -2,7 +2,7 @@
  * The package's bulk load and reader (src/bulk.ts, `@osr/subgraph-mandates/bulk`), from an
  * empty database: what the loaders in scripts/ write is stored with its history, the derived
  * data is the package's (a repair afterwards finds nothing to do), a bad load is refused whole
- * with every problem named, and forgetting the kept results leaves the stored check rows behind
+ * with every problem named, confirmations are recorded as the API records them, and forgetting the kept results leaves the stored check rows behind
  * the journal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,13 +121,17 @@ describe('the bulk load of the mandates package', () => {
     expect(await reader.aanleverpuntenOfSchools(['42CC'])).toEqual([]);
   });
 
-  it('replaces stored mandates as they are, and refuses one that is not stored', async () => {
-    const [m4] = await load.mandates(['m-4']);
-    const confirmed = { ...m4!, yearChecks: [{ schoolYear: '2024-2025', kind: 'CONFIRMED' as const, at, by: 'Board staff', byRole: 'BOARD', board: '70002' }] };
-    await expect(load.replaceMandates([confirmed, { ...confirmed, id: 'm-none' }])).rejects.toThrow('mandate m-none: not stored');
+  it('records the confirmations a data set holds as the API does, and refuses one of a mandate that is not stored', async () => {
+    const confirmation = { id: 'm-4', schoolYear: '2024-2025', board: '70002', at, by: 'Board staff' };
+    await expect(load.confirmLoaded([confirmation, { ...confirmation, id: 'm-none' }])).rejects.toThrow('mandate m-none: not stored');
     expect((await load.mandates(['m-4']))[0]!.yearChecks).toBeUndefined();
-    expect(await load.replaceMandates([confirmed])).toBe(1);
-    expect((await load.mandates(['m-4']))[0]!.yearChecks).toEqual(confirmed.yearChecks);
+    expect(await load.confirmLoaded([confirmation])).toEqual({ confirmed: 1 });
+    // once per year and board: again, nothing more
+    expect(await load.confirmLoaded([confirmation])).toEqual({ confirmed: 0 });
+    const [m4] = await load.mandates(['m-4']);
+    expect(m4).toMatchObject({ version: 2, lastReviewedBy: 'Board staff', yearChecks: [{ schoolYear: '2024-2025', kind: 'CONFIRMED', at, by: 'Board staff', byRole: 'BOARD', board: '70002' }] });
+    const history = await directAccess(database.db).repositories.reads.historyOf(['m-4']);
+    expect(history.map((h) => [h.slotSeq, h.changes[0]!.action, h.changes[0]!.schoolYear, h.at])).toEqual([[1, 'CREATED', undefined, at], [2, 'CONFIRMED', '2024-2025', at]]);
   });
 
   it('finishes with the derived data made (a repair then finds nothing) and the check rows stored; forgetting the kept results leaves them behind the journal', async () => {
