@@ -218,45 +218,54 @@ async function main(): Promise<number> {
   try {
     const { schools } = await new OrganisationsRepository(organisationsDb.db).schoolDirectory();
     const load = await MandatesBulkLoad.open(mandatesDb.db);
-    await timed(data.steps, 'generated mandates', async () => {
-      const added = await addGeneratedMandates(load, schools, { total: mandateTotal, seed, today, log: say });
-      return [added, `${added.added} mandates of other services (${added.switches} system switches), ${added.before} → ${added.after} mandates`];
-    }, say);
-    // The campaign so far: some boards confirmed everything, some half, on days since 1 August
-    // (the largest board nothing: it confirms through the gateway below).
-    await timed(data.steps, 'confirmations so far', async () => {
-      const random = seededRandom(seed + 20);
-      const holder = new Map(schools.map((s) => [s.brin, s.boardNummer]));
-      const due = (await load.mandatesOfBoards([...new Set(schools.map((s) => s.boardNummer))]))
-        .filter((m) => m.startDate <= year.end && (m.endDate === null || m.endDate >= year.start));
-      say(`  ${due.length} mandates due in ${year.name}`);
-      const byBoard = new Map<string, typeof due>();
-      for (const m of due) {
-        const b = (m.brin ? holder.get(m.brin) : undefined) ?? m.boardNummer;
-        byBoard.set(b, [...(byBoard.get(b) ?? []), m]);
-      }
-      const days = Math.max(1, Math.round((Date.parse(today) - Date.parse(year.start)) / 86_400_000));
-      const writes: { id: string; schoolYear: string; board: string; at: Date; by: string }[] = [];
-      for (const [board, list] of [...byBoard].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-        if (board === largest) continue;
-        const r = random() * 100;
-        const share = r < confirmedShare ? 1 : r < confirmedShare * 1.5 ? 0.5 : 0;
-        for (const m of list.slice(0, Math.round(list.length * share))) {
-          const at = new Date(Date.parse(`${year.start}T09:00:00Z`) + Math.floor(random() * days) * 86_400_000);
-          writes.push({ id: m.id, schoolYear: year.name, board, at, by: 'Bench board staff' });
-        }
-      }
-      // Each as the API records it (a CONFIRMED history entry), on its day.
+    // The campaign so far: a share of the boards confirmed all their due mandates, half as many
+    // half of them, on days since 1 August (the largest board nothing: it confirms through the
+    // gateway below). The mandates loaded so far (the OSO ones) are confirmed as the API records
+    // a confirmation; the generated ones are loaded with their confirmations (a data set's facts).
+    const random = seededRandom(seed + 20);
+    const holder = new Map(schools.map((s) => [s.brin, s.boardNummer]));
+    const holderOf = (m: { brin: string | null; boardNummer: string }) => (m.brin ? holder.get(m.brin) : undefined) ?? m.boardNummer;
+    const shareOf = new Map([...new Set(schools.map((s) => s.boardNummer))].sort().map((board) => {
+      const r = random() * 100;
+      return [board, board === largest ? 0 : r < confirmedShare ? 1 : r < confirmedShare * 1.5 ? 0.5 : 0];
+    }));
+    const days = Math.max(1, Math.round((Date.parse(today) - Date.parse(year.start)) / 86_400_000));
+    /** Of these mandates, those the campaign confirmed: per board the first share of its due ones, each on a day. */
+    const confirmedOf = <M extends { id: string; brin: string | null; boardNummer: string; startDate: string; endDate: string | null }>(list: readonly M[]) => {
+      const byBoard = new Map<string, M[]>();
+      for (const m of list) if (m.startDate <= year.end && (m.endDate === null || m.endDate >= year.start)) byBoard.set(holderOf(m), [...(byBoard.get(holderOf(m)) ?? []), m]);
+      return [...byBoard].sort((a, b) => (a[0] < b[0] ? -1 : 1)).flatMap(([board, due]) =>
+        due.slice(0, Math.round(due.length * (shareOf.get(board) ?? 0))).map((m) => ({
+          mandate: m,
+          check: { id: m.id, schoolYear: year.name, board, at: new Date(Date.parse(`${year.start}T09:00:00Z`) + Math.floor(random() * days) * 86_400_000), by: 'Bench board staff' },
+        })),
+      );
+    };
+    await timed(data.steps, 'confirmations of the loaded mandates', async () => {
+      const confirmed = confirmedOf(await load.mandatesOfBoards([...shareOf.keys()]));
       let logged = 0;
-      await load.confirmLoaded(writes, (written) => {
-        if (written - logged >= 1000) {
-          logged = written;
-          say(`  ${written}/${writes.length} confirmations written`);
+      const written = await load.confirmLoaded(confirmed.map((c) => c.check), (done) => {
+        if (done - logged >= 1000) {
+          logged = done;
+          say(`  ${done}/${confirmed.length} confirmations written`);
         }
+      });
+      return [written, `${written.confirmed} confirmed through the mandate store's write path`];
+    }, say);
+    await timed(data.steps, 'generated mandates', async () => {
+      let confirmed = 0;
+      const added = await addGeneratedMandates(load, schools, {
+        total: mandateTotal, seed, today, log: say,
+        prepare: (mandates) => {
+          for (const { mandate, check } of confirmedOf(mandates)) {
+            mandate.yearChecks = [{ schoolYear: check.schoolYear, kind: 'CONFIRMED', at: check.at, by: check.by, byRole: 'BOARD', board: check.board }];
+            confirmed++;
+          }
+        },
       });
       // the check rows stored for the system's first start (as osr mandates repair does)
       const repaired = await load.finish();
-      return [writes.length, `${writes.length} of ${due.length} due mandates confirmed before the run (${byBoard.size} boards); check rows ${repaired.checkRows ? 'stored' : 'not stored'}, facts the repair had to mend: ${repaired.inserted + repaired.replaced + repaired.removed}`];
+      return [added, `${added.added} mandates of other services (${added.switches} system switches), ${confirmed} of them confirmed, ${added.before} → ${added.after} mandates; check rows ${repaired.checkRows ? 'stored' : 'not stored'}`];
     }, say);
   } finally {
     await mandatesDb.close();

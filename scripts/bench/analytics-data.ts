@@ -193,13 +193,22 @@ export function generateMandates(input: {
 export async function addGeneratedMandates(
   load: MandatesBulkLoad,
   schools: readonly { brin: string; boardNummer: string; sector: string }[],
-  options: { total: number; seed: number; today: string; log?: (line: string) => void; progress?: (done: number, total: number) => void },
+  options: {
+    total: number;
+    seed: number;
+    today: string;
+    log?: (line: string) => void;
+    progress?: (done: number, total: number) => void;
+    /** changes the generated mandates before they are loaded (a data set's year checks, say) */
+    prepare?: (mandates: BulkMandate[]) => void;
+  },
 ): Promise<{ before: number; added: number; slots: number; switches: number; after: number }> {
   await load.addToCatalogue({ suppliers: BENCH_SUPPLIERS, systems: BENCH_SYSTEMS });
   const systems = await load.systems();
   const boards = [...new Set(schools.map((s) => s.boardNummer))].sort();
   const before = (await load.mandatesOfBoards(boards)).length;
   const generated = generateMandates({ schools, boards, systems, count: options.total - before, seed: options.seed, today: options.today });
+  options.prepare?.(generated.mandates);
   let logged = 0;
   const written = await load.loadMandates({ mandates: generated.mandates }, { by: 'analytics benchmark', bySub: 'bench' }, (done, work) => {
     options.progress?.(done, work);
