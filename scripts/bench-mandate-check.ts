@@ -4,9 +4,10 @@
  * Latency of the yearly mandate check (issue 20, item 5) through the gateway on the national
  * data set, loaded as bench-analytics.ts loads it (loadBenchData + addGeneratedMandates) into a
  * fresh embedded database. Part of the campaign has happened already: a share of the boards
- * confirmed their due mandates on days since 1 August (recorded through the mandates package's
- * bulk load as the API records a confirmation; its `finish` then stores the check rows, as
- * `osr mandates repair` does). Then, on the running system:
+ * confirmed their due mandates on days since 1 August (through the mandates package's bulk load:
+ * the OSO mandates confirmed as the API records a confirmation, the generated ones loaded with
+ * their confirmations; its `finish` then stores the check rows, as `osr mandates repair` does).
+ * Then, on the running system:
  * - the board's view (`Board.mandateCheck`) of the largest board: first, then --repeats (p50);
  * - the national progress per sector: the first answer for a school year nobody asked before,
  *   right after the start (the rows from the copy the load's repair stored, subgraphs/mandates/src/check-rows.ts), the
