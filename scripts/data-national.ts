@@ -68,7 +68,7 @@ export const dataNational: CommandSpec = {
         `The largest board is ${data.largestBoard.nummer} (${data.largestBoard.schools} schools); a typical one ${data.typicalBoard.nummer} (${data.typicalBoard.schools}). Its headline, with npm start running:`,
         `  TOKEN=$(npx osr token --role BOARD --board ${data.largestBoard.nummer} --rights OSR_TOEGANG)`,
         `  (then the curl command of the README with "nummer": "${data.largestBoard.nummer}")`,
-        '(counts are of the whole database, the demo data included)',
+        "(boards, schools, aanleverpunten and mandates are the set's; agreements and review items those of the whole database, the demo data included)",
       ],
     );
   },
