@@ -9,7 +9,7 @@ import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import type { MandateDocument, ServiceCode } from '../src/documents.js';
-import { MemoryReads } from '../src/read-model/index.js';
+import type { MemoryReads } from '../src/read-model/index.js';
 import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
 
 const memoryOf = (repo: DirectAccess) => repo.repositories.reads as MemoryReads;
@@ -30,7 +30,7 @@ describe('the supplier feed kept in memory', () => {
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     cached = directAccess(database.db);
     await cached.ensureIndexes();
-    cached.repositories.reads = new MemoryReads(cached.repositories.reads, cached.repositories);
+    cached.repositories.reads = cached.readModel.reads(cached.repositories.reads, cached.repositories.mandates);
     const cache = memoryOf(cached).feed;
     const readers = (cache as unknown as { readers: { ofSystem: (s: string) => Promise<MandateDocument[]> } }).readers;
     const ofSystem = readers.ofSystem;

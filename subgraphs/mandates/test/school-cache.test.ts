@@ -9,7 +9,7 @@ import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
 import type { MandateDocument } from '../src/documents.js';
-import { MemoryReads } from '../src/read-model/index.js';
+import type { MemoryReads } from '../src/read-model/index.js';
 import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
 
 const memoryOf = (repo: DirectAccess) => repo.repositories.reads as MemoryReads;
@@ -30,7 +30,7 @@ describe('the school cache', () => {
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
     cached = directAccess(database.db);
     await cached.ensureIndexes();
-    cached.repositories.reads = new MemoryReads(cached.repositories.reads, cached.repositories, { maxSchools: 100 });
+    cached.repositories.reads = cached.readModel.reads(cached.repositories.reads, cached.repositories.mandates, { maxSchools: 100 });
     // count the school reads the cache makes
     const cache = memoryOf(cached).schools;
     const readers = (cache as unknown as { readers: { mandates: (b: string) => Promise<unknown[]>; aanleverpunten: (b: string) => Promise<unknown[]> } }).readers;
