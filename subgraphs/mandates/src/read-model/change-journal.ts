@@ -93,7 +93,8 @@ export class ChangeJournal {
   private readonly maxLinks: number;
   private readonly now: () => number;
   private readonly keepMs: number;
-  private lastPrune = 0;
+  /** when this process last pruned (its start: the first prune waits as long as any later one) */
+  private lastPrune: number;
 
   constructor(
     private readonly marks: Collection<ChangeMarkDocument>,
@@ -107,6 +108,7 @@ export class ChangeJournal {
     this.maxLinks = options.maxLinks ?? 500;
     this.now = options.now ?? Date.now;
     this.keepMs = options.keepMs ?? 2 * 3600 * 1000;
+    this.lastPrune = this.now();
   }
 
   /** Announces a write; the data write comes after this, then `end`. */
