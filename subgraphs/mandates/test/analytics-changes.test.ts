@@ -60,7 +60,7 @@ describe('aggregates brought forward by the writes since (against the real datab
   const CORRECTION = 'test data in the past';
 
   beforeAll(async () => {
-    ({ database, repository } = await seededMandates(demo));
+    ({ database, repository } = await seededMandates(demo, 'memory'));
     service = new MandateService(repository.repositories, repository.store, new FakeOrganisations(demo), new FakeAgreements(), () => TODAY);
   });
   afterAll(() => database?.close());

@@ -38,7 +38,7 @@ describe('the mandate check rows kept in the database', () => {
   };
 
   beforeAll(async () => {
-    ({ database, repository } = await seededMandates(demo));
+    ({ database, repository } = await seededMandates(demo, 'memory'));
   });
   afterAll(() => database?.close());
 

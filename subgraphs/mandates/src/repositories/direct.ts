@@ -25,6 +25,8 @@ export function directAccess(db: Db, logger?: Logger, readModel: 'memory' | 'dat
     ...collectionsOf(db),
     ...model.c,
     db,
+    /** the read model the writes keep */
+    kind: readModel,
     repositories,
     maintenance,
     store: m.store,
