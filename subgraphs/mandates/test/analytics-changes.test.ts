@@ -111,7 +111,7 @@ describe('aggregates brought forward by the writes since (against the real datab
     expect(replica.cache.stats.misses).toBe(replicaRuns);
     // the store kept every mandate's facts in step
     expect(await repository.repairFacts()).toEqual({ inserted: 0, replaced: 0, removed: 0 });
-  });
+  }, 120_000);
 
   it('stay exact when questions are computed while writes are in progress', async () => {
     const schools = ['00AV', '01BC', '02DF', '03GH', '04JK', '06NP', '07QR', '08ST'];
@@ -136,7 +136,7 @@ describe('aggregates brought forward by the writes since (against the real datab
       expect(await questions(kept)).toEqual(await questions(analytics()));
       expect(await repository.repairFacts()).toEqual({ inserted: 0, replaced: 0, removed: 0 });
     }
-  });
+  }, 120_000);
 
   it('brings the facts in step after writes around the store: added, changed and removed mandates', async () => {
     const [one, two] = await repository.mandates.find({ serviceCode: 'OSO_OV' }, { projection: { _id: 0 } }).limit(2).toArray();

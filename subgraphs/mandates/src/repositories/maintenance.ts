@@ -40,11 +40,6 @@ export class MandatesMaintenance {
     this.hook = found;
   }
 
-  /** The one-time back-fill for a store written before the series keys existed. */
-  async ensureBackfills(): Promise<{ seriesKeys: number }> {
-    return { seriesKeys: await this.ensureSeriesKeys() };
-  }
-
   /**
    * Brings what the read model derives from each mandate in step with the mandates, once (a
    * mark in `change_marks` says it was done); with `MANDATES_READ_MODEL=database` nothing.
