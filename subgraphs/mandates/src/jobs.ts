@@ -1,6 +1,7 @@
 /**
  * The mandates subgraph's background work: following the organisations change feed, and
- * bringing the kept aggregates, the yearly check's rows and the school directory up to date.
+ * bringing the school directory and, with the memory read model, its kept aggregates and the
+ * yearly check's rows up to date.
  * Each runs one round at a time; stop() waits for a round in progress.
  */
 import { todayInNetherlands, type Logger } from '@osr/common';
