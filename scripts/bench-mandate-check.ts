@@ -10,7 +10,7 @@
  * Then, on the running system:
  * - the board's view (`Board.mandateCheck`) of the largest board: first, then --repeats (p50);
  * - the national progress per sector: the first answer for a school year nobody asked before,
- *   right after the start (the rows from the copy the load's repair stored, subgraphs/mandates/src/check-rows.ts), the
+ *   right after the start (the rows from the copy the load's repair stored, subgraphs/mandates/src/read-model/check-rows.ts), the
  *   first for the current year once the start-up computation is done, and --repeats more (p95);
  * - the largest board confirms open mandates through the gateway, and the progress is asked
  *   once more (the first answer after the write);
@@ -306,7 +306,7 @@ async function main(): Promise<number> {
   };
 
   // A school year nobody asked, right after the start: the rows come from the copy the load's
-  // repair stored (subgraphs/mandates/src/check-rows.ts), while the start-up computation of the other aggregates runs.
+  // repair stored (subgraphs/mandates/src/read-model/check-rows.ts), while the start-up computation of the other aggregates runs.
   const coldPrevious = await ask(gateway.url, tokens.analyst, PROGRESS, { y: previous.name });
   checkProgress(`progress ${previous.name} (first after the start)`, coldPrevious, refPrevious.progress);
   say(`progress ${previous.name}, first after the start ${fmt(coldPrevious.ms)} ms${coldPrevious.error ? ` ERROR ${coldPrevious.error}` : ''}`);

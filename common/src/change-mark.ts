@@ -2,13 +2,13 @@
  * A change mark: one small document per kind of data whose token every writer replaces with a
  * fresh random value *after* its data write. A reader that remembers the token it read
  * *before* computing something knows the result is still current as long as the token is
- * unchanged (subgraphs/mandates/src/analytics-cache.ts). Random tokens (not counters) so that two writers that
+ * unchanged (subgraphs/mandates/src/read-model/result-cache.ts). Random tokens (not counters) so that two writers that
  * replace the mark at the same moment cannot leave it at a value a reader has already seen:
  * FerretDB does not make read-modify-write updates such as `$inc` atomic under concurrency.
  *
  * Used for the organisations register (every RIO import or sync write bumps it; the mandates
  * subgraph's school directory checks it). The mandates have a change journal instead, which
- * also says what changed (subgraphs/mandates/src/change-journal.ts); it keeps its last token in
+ * also says what changed (subgraphs/mandates/src/read-model/change-journal.ts); it keeps its last token in
  * the same kind of document. Code that writes the register any other way (a hand repair, a
  * bulk load) must bump the mark too, or the cached list stays as it was until the next change.
  */

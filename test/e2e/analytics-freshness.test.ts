@@ -1,6 +1,7 @@
 /**
- * The aggregates keep their database results across requests (subgraphs/mandates/src/
- * analytics-cache.ts and school-directory.ts). These tests state that a cached figure never
+ * The aggregates keep their database results across requests (with the memory read model,
+ * subgraphs/mandates/src/read-model/aggregates.ts, and the school directory,
+ * subgraphs/mandates/src/school-directory.ts). These tests state that a cached figure never
  * outlives the data: after a mandate is granted or switched through the API, and after a RIO
  * import moves a school, the very next question through the gateway gets the new figures.
  */

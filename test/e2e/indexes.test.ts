@@ -12,6 +12,7 @@ import { OrganisationsRepository, ORGANISATIONS_INDEXES } from '../../subgraphs/
 import { directAccess } from '../../subgraphs/mandates/src/repositories/direct.js';
 import { MANDATES_INDEXES } from '../../subgraphs/mandates/src/repositories/index.js';
 import { STORE_INDEXES } from '../../subgraphs/mandates/src/repositories/mandate-store.js';
+import { READ_MODEL_INDEXES } from '../../subgraphs/mandates/src/read-model/collections.js';
 import { databaseUri, freshPrefix } from '../support/system.js';
 import '../support/provided.js';
 
@@ -56,6 +57,7 @@ describe.skipIf(!postgresUrl)('indexes on FerretDB over PostgreSQL', () => {
     add('organisations', ORGANISATIONS_INDEXES);
     add('mandates', MANDATES_INDEXES);
     add('mandates', STORE_INDEXES);
+    add('mandates', READ_MODEL_INDEXES);
     expect(expected.length).toBeGreaterThan(10);
     for (const index of expected) expect(have, `GIN index ${index}`).toContain(index);
   });

@@ -1,21 +1,17 @@
 /**
- * Aggregates over the mandates. Every count is made in the database with the
- * portable aggregation subset ($match, $group with $sum): the subgraph receives one row per
- * group, never the mandates. Questions that need organisation data (sector, board of
- * a school, SWV) join those small results in memory with the school directory, which comes
- * from the organisations subgraph's API (school-directory.ts).
+ * Aggregates over the mandates (docs/analytics.md): who may see which figures, which counts
+ * answer a question, and the statuses, series and coverage that follow from them. The counts
+ * are the repositories' aggregate reads (repositories/aggregates.ts: one `$group` each, or a
+ * read model's kept results): the subgraph receives one row per group, never the mandates.
+ * Questions that need organisation data (sector, board of a school, SWV) join those small
+ * results in memory with the school directory, which comes from the organisations
+ * subgraph's API (school-directory.ts).
  */
-import type { Filter } from 'mongodb';
-import type { Logger } from '@osr/common';
 import { userError, type Identity } from '@osr/common';
 import { readsAll } from './access.js';
 import type { MandateOrigin, ServiceCode } from './documents.js';
-import type { AanleverpuntenRepository } from './repositories/aanleverpunten.js';
+import type { CountField, CountQuery, CountRow, MandateAggregates, MandateMatch } from './repositories/aggregates.js';
 import type { CatalogueRepository } from './repositories/catalogue.js';
-import type { MandatesRepository } from './repositories/mandates.js';
-import { ComputedResults, ResultCache, type ChangeSource, type Fold, type KeptResults } from './analytics-cache.js';
-import type { MandateDelta } from './change-journal.js';
-import type { MandateFacts, MandateFactsDocument } from './facts.js';
 import type { SchoolDirectory, DirectorySchool, Sector } from './school-directory.js';
 import { lastDayOfMonth } from './series-keys.js';
 import { mandateStatus, type MandateStatus } from './status.js';
@@ -121,28 +117,9 @@ const GROUP_FIELD: Partial<Record<MandateDimension, string>> = {
   SECTOR: '$brin',
 };
 
-/** The fields of a group (those the query groups by; null where the mandate has none). */
-interface GroupId {
-  serviceCode?: ServiceCode | null;
-  systemId?: string | null;
-  origin?: MandateOrigin | null;
-  boardNummer?: string | null;
-  brin?: string | null;
-  startDate?: string | null;
-  endDate?: string | null;
-  seriesStart?: string | null;
-  seriesEnd?: string | null;
-}
-
-/** One group of a counting query. */
-interface CountRow {
-  _id: GroupId;
-  count: number;
-}
-
-/** A group of a query that groups by the dates (every mandate has a start date). */
+/** A group of a count that groups by the dates (every mandate has a start date). */
 interface DatedRow extends CountRow {
-  _id: GroupId & { startDate: string; endDate: string | null };
+  _id: CountRow['_id'] & { startDate: string; endDate: string | null };
 }
 
 /** A group with its status on a date (status null when the question has no STATUS). */
@@ -150,85 +127,15 @@ interface StatusRow extends CountRow {
   status: MandateStatus | null;
 }
 
-/** The mandate fields a grouping query can group by (besides the dates it always groups by). */
+/** The mandate fields a question can group by (besides the dates). */
 type GroupField = 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin';
 
-/** A cached database query: its key, how to run it, and how to add changes to its result. */
-interface Query<T> {
-  key: string;
-  compute: () => Promise<T>;
-  fold?: Fold<T, MandateDelta>;
-}
-
-const groupKey = (id: GroupId, fields: readonly (keyof GroupId)[]) => JSON.stringify(fields.map((f) => id[f] ?? null));
-
-/**
- * Mandates matching `match` counted per value of `fields`: one $group in the database; the
- * result is brought forward by the changes since in memory (`matches` must say what `match`
- * says, for the facts of one mandate). Rows have every field (null where the mandate has none,
- * so that a missing field and null are one group, as in the fold).
- */
-function countQuery(
-  facts: Pick<MandatesRepository, 'groupFacts'>,
-  key: string,
-  fields: readonly (keyof GroupId & keyof MandateFacts)[],
-  match: Filter<MandateFactsDocument> | null,
-  matches: (facts: MandateFacts) => boolean,
-): Query<CountRow[]> {
-  const idOf = (facts: GroupId): GroupId => Object.fromEntries(fields.map((f) => [f, facts[f] ?? null]));
-  const merge = (rows: Iterable<CountRow>) => {
-    const byKey = new Map<string, CountRow>();
-    for (const row of rows) {
-      const id = idOf(row._id);
-      const k = groupKey(id, fields);
-      byKey.set(k, { _id: id, count: (byKey.get(k)?.count ?? 0) + row.count });
-    }
-    return byKey;
-  };
-  return {
-    key,
-    compute: async () => {
-      const rows = await facts.groupFacts<GroupId>(fields, match);
-      return [...merge(rows.map((r) => ({ _id: r._id ?? {}, count: r.count }))).values()];
-    },
-    fold: (rows, changes) => {
-      const byKey = new Map(rows.map((r) => [groupKey(r._id, fields), r]));
-      const add = (facts: MandateFacts | null, n: number) => {
-        if (!facts || !matches(facts)) return;
-        const id = idOf(facts);
-        const k = groupKey(id, fields);
-        const row = byKey.get(k);
-        byKey.set(k, { _id: row?._id ?? id, count: (row?.count ?? 0) + n });
-      };
-      for (const change of changes) {
-        add(change.before, -1);
-        add(change.after, 1);
-      }
-      return [...byKey.values()].filter((r) => r.count !== 0);
-    },
-  };
-}
-
-/** The scope of a query as a filter and as the same test on one mandate's facts. */
-function scopeOf(board: string | null, services: readonly ServiceCode[] | null) {
-  const and: Filter<MandateFactsDocument>[] = [];
-  if (board) and.push({ boardNummer: board });
-  if (services) and.push({ serviceCode: { $in: [...services] } });
-  return {
-    and,
-    matches: (f: MandateFacts) => (board === null || f.boardNummer === board) && (services === null || services.includes(f.serviceCode)),
-  };
-}
+const groupKey = (id: CountRow['_id'], fields: readonly CountField[]) => JSON.stringify(fields.map((f) => id[f] ?? null));
 
 /** Today's national figures kept warm: per service, system and origin (few groups). */
 const NATIONAL_FIELDS: readonly GroupField[] = ['origin', 'serviceCode', 'systemId'];
 /** The services whose questions (coverage above all) are answered from per-school rows. */
 const PER_SCHOOL_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
-
-/** Fields and services in one order, so that the same question gives the same cache key. */
-function normalised(services: readonly ServiceCode[] | null, fields: readonly GroupField[]) {
-  return { sortedFields: [...new Set(fields)].sort(), sortedServices: services ? [...new Set(services)].sort() : null };
-}
 
 /** Rows grouped with their dates, each with its status on asOf (null: status not asked). */
 function withStatus(rows: readonly DatedRow[], asOf: string | null): StatusRow[] {
@@ -236,116 +143,77 @@ function withStatus(rows: readonly DatedRow[], asOf: string | null): StatusRow[]
 }
 
 export class MandateAnalytics {
-  /** Group rows of the aggregations, kept and brought forward by the mandate changes. */
-  readonly cache: KeptResults<MandateDelta>;
-
   constructor(
-    /** groups each mandate's facts (facts.ts) */
-    private readonly facts: Pick<MandatesRepository, 'groupFacts'>,
-    private readonly aanleverpunten: Pick<AanleverpuntenRepository, 'schoolsWithInactive'>,
+    /** the counts of mandates (repositories/aggregates.ts): the database's, or a read model's */
+    private readonly aggregates: MandateAggregates,
     private readonly catalogue: Pick<CatalogueRepository, 'supplierOfSystems'>,
     readonly directory: SchoolDirectory,
-    /** the mandates' change journal (MandatesRepository.journal), or null: nothing is kept, every question is asked of the database */
-    changes: ChangeSource<MandateDelta> | null,
-    options: { logger?: Logger; now?: () => number } = {},
-  ) {
-    this.cache = changes ? new ResultCache(changes, { name: 'mandate aggregates', ...options }) : new ComputedResults();
-  }
+  ) {}
 
-  private get<T>(query: Query<T>): Promise<T> {
-    return this.cache.get(query.key, query.compute, query.fold);
+  private count(query: CountQuery): Promise<CountRow[]> {
+    return this.aggregates.countMandates(query.fields, query.match);
   }
 
   /**
-   * Registers the queries most questions need, so that the background refresh computes them
-   * before the first question: today's national figures per service, system, origin and
-   * status; the month keys of every service (every national month series); the per-school rows
-   * of each OSO service (coverage and every OSO question); the inactive aanleverpunten.
-   * Called before each refresh round, so "today" moves on at midnight.
+   * The counts most questions need, for a read model to keep up to date before they are
+   * asked: today's national figures per service, system, origin and status; the month keys
+   * of every service (every national month series); the per-school rows of each OSO service
+   * (coverage and every OSO question). "Today" moves on at midnight.
    */
-  keepWarm(today: string): void {
-    const warm = <T>(query: Query<T>) => this.cache.keepWarm(query.key, query.compute, query.fold);
-    for (const query of this.statusPasses(null, null, NATIONAL_FIELDS, today)) warm(query);
-    for (const query of this.monthQueries(null)) warm(query);
-    for (const service of PER_SCHOOL_SERVICES) warm(this.schoolQuery(service));
-    for (const kind of ['OV', 'SWV'] as const) warm(this.inactiveQuery(kind));
+  commonCounts(today: string): CountQuery[] {
+    return [...this.statusPasses(null, null, NATIONAL_FIELDS, today), ...this.monthQueries(null), ...PER_SCHOOL_SERVICES.map((service) => this.schoolQuery(service))];
   }
 
   /*
-   * Which database query answers which question is chosen for FerretDB's $group: it compares
-   * every document with every group found so far (a linear search), so a grouping costs
-   * documents × groups, on top of reading the whole collection for any filter but _id. So:
+   * Which count answers which question is chosen so that each is cheap for a database that
+   * reads every document for an aggregation and whose `$group` compares every document with
+   * every group found so far (FerretDB): few groups per count. So:
    * - questions about OSO services only use the per-school rows of each OSO service (one row
-   *   per school and mandate period: the groups are about the schools, ~8,500 documents ×
-   *   ~6,300 groups); coverage needs them anyway, and every dimension, a board's scope and the
-   *   status on any date follow from them in memory;
+   *   per school and mandate period); coverage needs them anyway, and every dimension, a
+   *   board's scope and the status on any date follow from them in memory;
    * - other national counts group by exactly the requested dimensions (few groups), without
    *   dates (exact dates would make nearly every mandate a group of its own): all mandates,
-   *   and PLANNED and ENDED on asOf with a $match each; ACTIVE is the rest (statusCounts);
-   * - a board's own figures group its few mandates with their dates: one pass for every date;
-   * - other month series group by the month keys stored in every mandate (series-keys.ts):
-   *   two passes with one string key each (services × months groups).
-   * On MongoDB every one of these is a hash aggregation of milliseconds.
-   * Each pass is cached on its own and brought forward by the changes of later writes
-   * (countQuery's fold), so a write does not cost a pass again.
+   *   and PLANNED and ENDED on asOf; ACTIVE is the rest (statusCounts);
+   * - a board's own figures group its few mandates with their dates: one count for every date;
+   * - other month series count by the month keys stored in every mandate (series-keys.ts):
+   *   two counts with one string key each (services × months groups).
+   * On MongoDB every one of these is a hash aggregation answered at once.
    */
 
-  /** The per-school rows of one OSO service: brin, board, system, origin and dates (cached). */
-  private schoolQuery(service: ServiceCode): Query<CountRow[]> {
-    return countQuery(
-      this.facts,
-      JSON.stringify({ q: 'per school', service }),
-      ['serviceCode', 'startDate', 'endDate', 'brin', 'boardNummer', 'systemId', 'origin'],
-      { serviceCode: service },
-      (f) => f.serviceCode === service,
-    );
+  /** The per-school rows of one OSO service: brin, board, system, origin and dates. */
+  private schoolQuery(service: ServiceCode): CountQuery {
+    return { fields: ['serviceCode', 'startDate', 'endDate', 'brin', 'boardNummer', 'systemId', 'origin'], match: { services: [service] } };
   }
 
   private async schoolRows(board: string | null, services: readonly ServiceCode[]): Promise<DatedRow[]> {
-    const perService = await Promise.all([...new Set(services)].map((service) => this.get(this.schoolQuery(service))));
+    const perService = await Promise.all([...new Set(services)].map((service) => this.count(this.schoolQuery(service))));
     const rows = perService.flat() as DatedRow[];
     return board ? rows.filter((r) => r._id.boardNummer === board) : rows;
   }
 
   /**
-   * The passes that count mandates by the fields within the scope and services: all of them
-   * (every date), and when asOf is given those PLANNED on it and those ENDED before it.
+   * The counts of mandates by the fields within the scope and services: all of them (every
+   * date), and when asOf is given those PLANNED on it and those ENDED before it.
    */
-  private statusPasses(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Query<CountRow[]>[] {
-    const { sortedFields, sortedServices } = normalised(services, fields);
-    const scope = scopeOf(board, sortedServices);
-    const pass = (status: 'ALL' | 'PLANNED' | 'ENDED', filter: Filter<MandateFactsDocument> | null, matches: (f: MandateFacts) => boolean) => {
-      const and = [...scope.and, ...(filter ? [filter] : [])];
-      return countQuery(
-        this.facts,
-        JSON.stringify({ q: 'status pass', status, board, services: sortedServices, fields: sortedFields, asOf: status === 'ALL' ? null : asOf }),
-        sortedFields,
-        and.length ? { $and: and } : null,
-        (f) => scope.matches(f) && matches(f),
-      );
-    };
-    const all = pass('ALL', null, () => true);
+  private statusPasses(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): CountQuery[] {
+    const match: MandateMatch = { board, services };
+    const all = { fields, match };
     if (asOf === null) return [all];
-    return [
-      all,
-      pass('PLANNED', { startDate: { $gt: asOf } }, (f) => f.startDate > asOf),
-      pass('ENDED', { $and: [{ endDate: { $ne: null } }, { endDate: { $lt: asOf } }] }, (f) => f.endDate !== null && f.endDate < asOf),
-    ];
+    return [all, { fields, match: { ...match, startsAfter: asOf } }, { fields, match: { ...match, endedBefore: asOf } }];
   }
 
   /**
    * Mandates grouped by the fields within the scope and services: all of them when asOf is
-   * null (status not asked), else per status on asOf: PLANNED and ENDED are a pass each,
+   * null (status not asked), else per status on asOf: PLANNED and ENDED are a count each,
    * ACTIVE is all − PLANNED − ENDED ("all" does not depend on the date, so another date
-   * costs two passes; they run side by side, each reads the whole collection on FerretDB).
+   * costs two counts).
    */
   private async statusCounts(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Promise<StatusRow[]> {
-    const { sortedFields } = normalised(services, fields);
-    const [all = [], planned = [], ended = []] = await Promise.all(this.statusPasses(board, services, fields, asOf).map((q) => this.get(q)));
+    const [all = [], planned = [], ended = []] = await Promise.all(this.statusPasses(board, services, fields, asOf).map((q) => this.count(q)));
     if (asOf === null) return all.map((r) => ({ ...r, status: null }));
-    const active = new Map(all.map((r) => [groupKey(r._id, sortedFields), { _id: r._id, status: 'ACTIVE' as MandateStatus, count: r.count }]));
+    const active = new Map(all.map((r) => [groupKey(r._id, fields), { _id: r._id, status: 'ACTIVE' as MandateStatus, count: r.count }]));
     for (const r of [...planned, ...ended]) {
-      const row = active.get(groupKey(r._id, sortedFields));
+      const row = active.get(groupKey(r._id, fields));
       if (row) row.count -= r.count;
     }
     return [
@@ -357,54 +225,28 @@ export class MandateAnalytics {
 
   /**
    * Counts of other services within the scope by the fields, per status on asOf when asked.
-   * National questions by service, system, origin (or fewer) share the passes by all three,
+   * National questions by service, system, origin (or fewer) share the counts by all three,
    * kept warm for today: the rows are added up by what is asked, and services filtered, here.
    */
   private async statusRows(board: string | null, services: readonly ServiceCode[] | null, fields: readonly GroupField[], asOf: string | null): Promise<StatusRow[]> {
     if (board !== null) {
       // A board's own mandates are few (at most some hundreds): grouping them with their dates
-      // stays cheap, so one pass answers every date and the status follows in memory.
-      return withStatus((await this.get(this.boardPeriodsQuery(board, services, fields))) as DatedRow[], asOf);
+      // stays cheap, so one count answers every date and the status follows in memory.
+      return withStatus((await this.count({ fields: ['startDate', 'endDate', ...fields], match: { board, services } })) as DatedRow[], asOf);
     }
     if (fields.every((f) => NATIONAL_FIELDS.includes(f))) {
       const rows = await this.statusCounts(null, null, NATIONAL_FIELDS, asOf);
-      return services ? rows.filter((r) => r._id.serviceCode != null && services.includes(r._id.serviceCode)) : rows;
+      return services ? rows.filter((r) => r._id.serviceCode != null && services.includes(r._id.serviceCode as ServiceCode)) : rows;
     }
     return this.statusCounts(null, services, fields, asOf);
   }
 
-  /** One board's mandates grouped by the fields and their dates (one pass, every date). */
-  private boardPeriodsQuery(board: string, services: readonly ServiceCode[] | null, fields: readonly GroupField[]): Query<CountRow[]> {
-    const { sortedFields, sortedServices } = normalised(services, fields);
-    const scope = scopeOf(board, sortedServices);
-    return countQuery(
-      this.facts,
-      JSON.stringify({ q: 'board periods', board, services: sortedServices, fields: sortedFields }),
-      ['startDate', 'endDate', ...sortedFields],
-      { $and: scope.and },
-      scope.matches,
-    );
-  }
-
-  /**
-   * The BRINs with an inactive aanleverpunt of the kind (cached). Mandate changes do not
-   * change it; the aanleverpunten are written only by the OSO migration and the seed, which
-   * record their writes as unknown changes, so it is computed again after them.
-   */
-  private inactiveQuery(kind: 'OV' | 'SWV'): Query<string[]> {
-    return {
-      key: JSON.stringify({ q: 'inactive aanleverpunten', kind }),
-      compute: () => this.aanleverpunten.schoolsWithInactive(kind),
-      fold: (brins) => brins,
-    };
-  }
-
-  /** Mandates per month key (series-keys.ts) within the scope, all services: a pass per key (cached). */
-  private monthQueries(board: string | null): [Query<CountRow[]>, Query<CountRow[]>] {
-    const scope = scopeOf(board, null);
-    const pass = (field: 'seriesStart' | 'seriesEnd') =>
-      countQuery(this.facts, JSON.stringify({ q: 'months', field, board }), [field], scope.and.length ? { $and: scope.and } : null, scope.matches);
-    return [pass('seriesStart'), pass('seriesEnd')];
+  /** Mandates per month key (series-keys.ts) within the scope, all services: a count per key. */
+  private monthQueries(board: string | null): [CountQuery, CountQuery] {
+    return [
+      { fields: ['seriesStart'], match: { board } },
+      { fields: ['seriesEnd'], match: { board } },
+    ];
   }
 
   /**
@@ -426,11 +268,11 @@ export class MandateAnalytics {
     for (const group of groups) {
       const id = group._id;
       const row: MandateCountRow = {
-        service: dims.includes('SERVICE') ? (id.serviceCode ?? null) : null,
+        service: dims.includes('SERVICE') ? ((id.serviceCode ?? null) as ServiceCode | null) : null,
         status: dims.includes('STATUS') ? group.status : null,
         system: dims.includes('SYSTEM') ? (id.systemId ?? null) : null,
         supplier: dims.includes('SUPPLIER') ? (supplierOf.get(id.systemId ?? '') ?? null) : null,
-        origin: dims.includes('ORIGIN') ? (id.origin ?? null) : null,
+        origin: dims.includes('ORIGIN') ? ((id.origin ?? null) as MandateOrigin | null) : null,
         board: dims.includes('BOARD') ? (id.boardNummer ?? null) : null,
         sector: dims.includes('SECTOR') ? (sectorOf.get(id.brin ?? '') ?? null) : null,
         count: group.count,
@@ -480,8 +322,8 @@ export class MandateAnalytics {
     // one after the other: each reads the whole collection on FerretDB
     const byKey = (rows: readonly CountRow[], field: 'seriesStart' | 'seriesEnd') =>
       new Map(rows.filter((r) => r._id[field] != null).map((r) => [r._id[field] as string, r.count]));
-    const starts = byKey(await this.get(startQuery), 'seriesStart');
-    const ends = byKey(await this.get(endQuery), 'seriesEnd');
+    const starts = byKey(await this.count(startQuery), 'seriesStart');
+    const ends = byKey(await this.count(endQuery), 'seriesEnd');
     const partialDay = last.date === lastDayOfMonth(last.date) ? null : last.date;
     const onPartialDay = partialDay
       ? await this.statusRows(scope.board, null, ['serviceCode'], partialDay)
@@ -527,7 +369,7 @@ export class MandateAnalytics {
       this.directory.schools(asOf),
       // the per-school rows of the service (for a non-OSO service a query of its own, cached too)
       this.schoolRows(null, [service]),
-      kind ? this.get(this.inactiveQuery(kind)) : Promise.resolve([] as string[]),
+      kind ? this.aggregates.schoolsWithInactive(kind) : Promise.resolve([] as string[]),
     ]);
     const covered = new Set<string>();
     for (const p of periods) {

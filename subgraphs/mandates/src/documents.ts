@@ -83,8 +83,7 @@ export interface MandateDocument {
    * For the month series (series-keys.ts), derived from the service and dates and set by every
    * writer: "<service>|<YYYY-MM>" of the first month end the mandate is active on or after...
    * precisely: the month of its start date. Absent only in documents written before these
-   * fields existed (filled in once at the first start, MandatesRepository.ensureSeriesKeys, and by
-   * `npm run mandates:repair`).
+   * fields existed or written around the store (filled in by `osr mandates repair`).
    */
   seriesStart?: string;
   /** "<service>|<YYYY-MM>": the first month at whose end the mandate no longer counts; null while open-ended. */

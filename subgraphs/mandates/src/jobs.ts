@@ -1,13 +1,19 @@
 /**
  * The mandates subgraph's background work: following the organisations change feed, and
- * bringing the kept aggregates, the yearly check's rows and the school directory up to date.
+ * bringing the school directory and, with the memory read model, its kept aggregates and the
+ * yearly check's rows up to date.
  * Each runs one round at a time; stop() waits for a round in progress.
  */
 import { todayInNetherlands, type Logger } from '@osr/common';
-import type { MandateAnalytics } from './analytics.js';
 import type { FeedFollower } from './feed-follower.js';
-import type { MandateCheck } from './mandate-check.js';
+import type { CountQuery } from './repositories/aggregates.js';
 import type { SchoolDirectory } from './school-directory.js';
+
+/** Aggregates kept in memory (a read model's), brought up to date in the background. */
+export interface KeptAggregatesRefresh {
+  /** keeps the common counts and every result used lately up to date; how many it brought up to date */
+  refresh(common: readonly CountQuery[]): Promise<number>;
+}
 
 export interface JobSettings {
   /** Follow the organisations change feed every this many seconds; 0 = only on demand. */
@@ -24,10 +30,18 @@ export interface RefreshRound {
 }
 
 export function startJobs(
-  parts: { follower: FeedFollower; analytics: MandateAnalytics; mandateCheck: MandateCheck; directory: SchoolDirectory; logger: Logger },
+  parts: {
+    follower: FeedFollower;
+    directory: SchoolDirectory;
+    logger: Logger;
+    /** null: nothing kept (`MANDATES_READ_MODEL=database`) */
+    kept: KeptAggregatesRefresh | null;
+    /** the counts most questions need on a day (analytics.ts commonCounts) */
+    common: (today: string) => CountQuery[];
+  },
   settings: JobSettings,
 ): { lastRefresh(): RefreshRound | null; stop(): Promise<void> } {
-  const { follower, analytics, mandateCheck, directory, logger } = parts;
+  const { follower, directory, logger, kept, common } = parts;
   const timers: NodeJS.Timeout[] = [];
   const every = (seconds: number, run: () => void) => {
     const timer = setInterval(run, seconds * 1000);
@@ -47,12 +61,8 @@ export function startJobs(
     if (refreshing) return; // still busy with the previous round
     const started = Date.now();
     refreshing = (async () => {
-      analytics.keepWarm(todayInNetherlands());
-      mandateCheck.keepWarm();
       const directoryDone = await directory.refresh();
-      // the check rows first: usually taken from their stored copy
-      const queries = (await mandateCheck.cache.refresh()) + (await analytics.cache.refresh());
-      await mandateCheck.keepRows();
+      const queries = kept ? await kept.refresh(common(todayInNetherlands())) : 0;
       if (queries + directoryDone > 0) {
         lastRefresh = { at: new Date().toISOString(), ms: Date.now() - started, queries, directory: directoryDone };
         logger.info(lastRefresh, 'recomputed cached aggregates');

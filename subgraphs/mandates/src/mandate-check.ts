@@ -10,14 +10,11 @@
  *   that moves or closes clears its mandates' checks (feed-follower.ts), and a check made for
  *   another board never counts, so they are open again for the board that holds the school.
  *
- * The figures, national and per board, come from the check rows (check-rows.ts: the facts of
- * every mandate counted per distinct system, school, board, dates and checks; one set for all
- * school years), kept in a result cache under the mandates' change journal and brought forward
- * by the changes of every later write, like the other aggregates (analytics.md): never a stale
- * figure, and no query again after a confirmation. A process without them in memory takes the
- * copy stored in the database and brings it forward the same way, or reads `mandate_facts`
- * when that cannot be done exactly. The board's open mandates are read by slot (indexed
- * equality), only those of the page asked for.
+ * The figures, national and per board, come from the check rows (the repositories' aggregate
+ * read, repositories/aggregates.ts: the mandates counted per distinct service, system, school,
+ * board, dates and checks; one set for all school years): one `$group` in the database, or
+ * the read model's rows kept exact and brought forward by every write. The board's open
+ * mandates are read by slot (indexed equality), only those of the page asked for.
  */
 import {
   bevoegdGezagNummerProblem,
@@ -26,17 +23,13 @@ import {
   todayInNetherlands,
   userError,
   type Identity,
-  type Logger,
 } from '@osr/common';
 import { boardStaff } from './access.js';
-import { ComputedResults, ResultCache, type KeptResults } from './analytics-cache.js';
-import type { MandateDelta } from './change-journal.js';
-import { foldCheckRows, type CheckRow } from './check-rows.js';
 import type { MandateDocument, YearCheckDocument } from './documents.js';
 import { actorOf } from './mandate-service.js';
 import { slotKeyOf, type MandateStore } from './repositories/mandate-store.js';
 import type { OrganisationsApi, SchoolBoards } from './peers.js';
-import type { Repositories } from './repositories/index.js';
+import type { CheckRow, Repositories } from './repositories/index.js';
 import type { SchoolDirectory, Sector } from './school-directory.js';
 import { daysOfYear, dueIn, schoolYearOfDay, schoolYearOrCurrent, type SchoolYear } from './school-year.js';
 import { countsFor, parseChecksKey, withYearCheck, yearCheckFor } from './year-checks.js';
@@ -114,11 +107,6 @@ export interface CheckDayRow {
   boardsFinished: number;
 }
 
-/** The cache key of the check rows (one set for every school year). */
-const ROWS_KEY = 'mandate check rows';
-/** How often at most a process stores its rows when they changed (check-rows.ts). */
-const KEEP_ROWS_EVERY_MS = 5 * 60 * 1000;
-
 /** The rows per place: a school's BRIN, or `board:<nummer>` for a board's own mandates. */
 const placesOf = new WeakMap<readonly CheckRow[], Map<string, CheckRow[]>>();
 function rowsByPlace(rows: readonly CheckRow[]): Map<string, CheckRow[]> {
@@ -168,18 +156,14 @@ function placeOfSlot(slotKey: string): string {
 }
 
 export class MandateCheck {
-  /** The progress rows per school year, kept and brought forward by the mandates' change journal. */
-  readonly cache: KeptResults<MandateDelta>;
-
   constructor(
-    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates' | 'reads'>,
+    private readonly repositories: Pick<Repositories, 'catalogue' | 'mandates' | 'reads' | 'aggregates'>,
     private readonly store: MandateStore,
     private readonly organisations: OrganisationsApi,
     private readonly directory: SchoolDirectory,
-    options: { logger?: Logger; now?: () => Date } = {},
+    options: { now?: () => Date } = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.cache = repositories.mandates.keepsDerived ? new ResultCache(repositories.mandates.journal, { name: 'mandate check', logger: options.logger }) : new ComputedResults();
   }
 
   private readonly now: () => Date;
@@ -196,10 +180,9 @@ export class MandateCheck {
    * from RIO through the gateway) and its board-level ones, due in the year; confirmed or open.
    * Access is checked by the caller (boardAccess) before this reads anything.
    *
-   * The figures come from the year's kept rows (exact: brought forward by every write), without
-   * reading a mandate. The open mandates of a page are read by slot (school + service, one
-   * indexed equality find each), only the slots the page covers: the cost follows the page size,
-   * not the board's size (one find per school cost ~0.5 s for a board of 85 schools).
+   * The figures come from the check rows, without reading a mandate. The open mandates of a
+   * page are read by slot (school + service, one indexed equality find each), only the slots
+   * the page covers: the cost follows the page size, not the board's size.
    */
   async boardView(board: string, brins: readonly string[], year: SchoolYear, asOf: string): Promise<MandateCheckView> {
     const held = new Set(brins);
@@ -342,51 +325,9 @@ export class MandateCheck {
 
   // ---- the progress (support, analysts; a board its own figures)
 
-  /** How the rows are had: computed from the facts, brought forward by changes, or taken from the stored copy. */
-  private readonly computeRows = () => this.repositories.mandates.computeCheckRows();
-  private readonly restoreRows = () => this.repositories.mandates.checkRows.load();
-
-  /** Registers the check rows to be computed (or taken from the stored copy) by the background refresh. */
-  keepWarm(): void {
-    this.cache.keepWarm(ROWS_KEY, this.computeRows, foldCheckRows, this.restoreRows);
-  }
-
-  /** The rows of every school year, kept and brought forward by every write. */
+  /** The rows of every school year. */
   private rows(): Promise<CheckRow[]> {
-    return this.cache.get(ROWS_KEY, this.computeRows, foldCheckRows, this.restoreRows);
-  }
-
-  /**
-   * Brings the rows into memory before the first request (the server awaits this at its start):
-   * from the stored copy brought forward (a fraction of a second for the national set), or
-   * computed from the facts and stored at once (seconds on FerretDB, once: the first start of
-   * this version, or after a load around the store without its repair). So the first progress
-   * question after a start never waits for the read of every mandate's facts.
-   */
-  async prepare(): Promise<void> {
-    await this.rows();
-    await this.keepRows();
-  }
-
-  private keptAt: { token: string; at: number } | null = null;
-
-  /**
-   * Stores the rows held in memory in the database (check-rows.ts) when they are exact, differ
-   * from the stored copy and this process did not store any in the last five minutes; the
-   * background refresh calls it after each round. Returns whether it stored them.
-   */
-  async keepRows(now = Date.now()): Promise<boolean> {
-    const held = this.cache.peek<CheckRow[]>(ROWS_KEY);
-    if (!held?.exact || held.token === this.keptAt?.token) return false;
-    if (this.keptAt && now - this.keptAt.at < KEEP_ROWS_EVERY_MS) return false;
-    if ((await this.repositories.mandates.checkRows.token()) === held.token) {
-      // stored already (by another process, or the copy these rows were taken from)
-      this.keptAt = { token: held.token, at: now };
-      return false;
-    }
-    await this.repositories.mandates.checkRows.save(held.token, held.value);
-    this.keptAt = { token: held.token, at: now };
-    return true;
+    return this.repositories.aggregates.checkRows();
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Logger } from '@osr/common';
-import { KeptWrites } from './read-model/writes.js';
-import { Repositories } from './repositories/index.js';
+import { MemoryReadModel } from './read-model/index.js';
+import { NO_WRITE_HOOK, Repositories } from './repositories/index.js';
 import { ServiceCatalogue } from './service-catalogue.js';
 
 /**
@@ -23,26 +23,43 @@ export async function readModelKind(db: Db, setting: string | undefined = proces
   return info['ferretdbVersion'] !== undefined ? 'memory' : 'database';
 }
 
+const readModels = new WeakMap<Repositories, MemoryReadModel>();
+
 /**
  * The repositories as every writer of the store uses them with this read model: with `memory`
- * the read model hears of every write (read-model/writes.ts) and the aggregates read the facts
- * it keeps; with `database` a write costs only what the domain needs.
+ * the read model hears of every write (read-model/writes.ts); with `database` a write costs
+ * only what the domain needs.
  */
 export function repositoriesFor(db: Db, logger: Logger | undefined, kind: ReadModelKind): Repositories {
-  const repositories = new Repositories(db, logger, { keepsDerived: kind === 'memory' });
-  if (kind === 'memory') repositories.useWriteHook(new KeptWrites(repositories.mandates.journal, repositories.mandates));
+  const repositories = new Repositories(db, logger);
+  if (kind === 'memory') {
+    const model = new MemoryReadModel(db, repositories.mandates, logger);
+    repositories.useWriteHook(model.writes);
+    readModels.set(repositories, model);
+  } else repositories.useWriteHook(NO_WRITE_HOOK);
   return repositories;
 }
 
+/** A memory read model over `db`, for tests and tools that look at what it keeps. */
+export function memoryReadModel(db: Db, repositories: Repositories, logger?: Logger): MemoryReadModel {
+  return readModelOf(repositories) ?? new MemoryReadModel(db, repositories.mandates, logger);
+}
+
+/** The memory read model the repositories were opened with (null with `database`). */
+export function readModelOf(repositories: Repositories): MemoryReadModel | null {
+  return readModels.get(repositories) ?? null;
+}
+
 /**
- * Opens the mandates database for reading and writing: the repositories, their indexes, and
- * the reference services where missing. Everything that writes the store opens it here, so
- * an empty store takes a supplier catalogue and a migration at once.
+ * Opens the mandates database for reading and writing: the repositories, their indexes (and
+ * the read model's), and the reference services where missing. Everything that writes the
+ * store opens it here, so an empty store takes a supplier catalogue and a migration at once.
  */
 export async function openRepositories(db: Db, logger?: Logger, readModel?: ReadModelKind): Promise<Repositories> {
   const kind = readModel ?? (await readModelKind(db));
   const repositories = repositoriesFor(db, logger, kind);
   await repositories.ensureIndexes();
+  await readModelOf(repositories)?.ensureIndexes();
   await new ServiceCatalogue(repositories.catalogue).putInPlace();
   return repositories;
 }

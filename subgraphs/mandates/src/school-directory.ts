@@ -11,7 +11,6 @@
  * as the register, and the list is read again only after RIO changed.
  */
 import { userError, type Logger, type PeerClient } from '@osr/common';
-import { ResultCache } from './analytics-cache.js';
 
 export type Sector = 'PO' | 'SO' | 'VO' | 'MBO';
 
@@ -33,9 +32,21 @@ export interface SchoolDirectory {
   refresh(): Promise<number>;
   /** Lets the next refresh read the list before anyone asked for it. */
   keepWarm(): void;
-  /** Whether the kept list is the register's current one (see ResultCache.state). */
-  state(): ReturnType<ResultCache['state']>;
+  /** Whether the kept list is the register's current one (one version call). */
+  state(): Promise<DirectoryState>;
 }
+
+export interface DirectoryState {
+  /** the kept list is of the register's current version, and none is being read */
+  warm: boolean;
+  version: string | null;
+  schools: number;
+  /** times the list was read */
+  loads: number;
+}
+
+/** A list not asked for in this long is neither read again in the background nor kept. */
+const KEEP_WARM_MS = 60 * 60 * 1000;
 
 interface DirectoryAnswer {
   schoolDirectory: {
@@ -55,34 +66,63 @@ export function existsOn(school: Pick<DirectorySchool, 'startDate' | 'endDate'>,
 }
 
 export function organisationsSchoolDirectory(client: PeerClient | null, options: { logger?: Logger; now?: () => number } = {}): SchoolDirectory {
+  const now = options.now ?? Date.now;
   const unavailable = () => userError('UNAVAILABLE', 'The organisations service is not configured for the mandates subgraph', { service: 'organisations' });
-  const cache = new ResultCache(
-    async () => {
-      if (!client) throw unavailable();
-      return (await client.request<{ schoolDirectoryVersion: string }>(VERSION)).schoolDirectoryVersion;
-    },
-    { maxEntries: 1, name: 'school directory', ...options },
-  );
-  const load = async (): Promise<DirectorySchool[]> => {
+  const currentVersion = async (): Promise<string> => {
     if (!client) throw unavailable();
-    const { schoolDirectory } = await client.request<DirectoryAnswer>(LIST);
-    return schoolDirectory.schools.map((s) => ({
-      brin: s.brin,
-      sector: s.sector,
-      board: s.boardNummer,
-      swvs: s.swvCodes,
-      startDate: s.startDate,
-      endDate: s.endDate,
-    }));
+    return (await client.request<{ schoolDirectoryVersion: string }>(VERSION)).schoolDirectoryVersion;
+  };
+  let kept: { version: string; schools: DirectorySchool[] } | null = null;
+  let loading: { version: string; promise: Promise<DirectorySchool[]> } | null = null;
+  let lastUsed = Number.NEGATIVE_INFINITY;
+  let loads = 0;
+
+  /** The list of this version: kept, being read (one read however many wait), or read now. */
+  const listOf = (version: string): Promise<DirectorySchool[]> => {
+    if (kept?.version === version) return Promise.resolve(kept.schools);
+    if (loading?.version === version) return loading.promise;
+    const promise = (async () => {
+      if (!client) throw unavailable();
+      const { schoolDirectory } = await client.request<DirectoryAnswer>(LIST);
+      loads++;
+      const schools = schoolDirectory.schools.map((s) => ({ brin: s.brin, sector: s.sector, board: s.boardNummer, swvs: s.swvCodes, startDate: s.startDate, endDate: s.endDate }));
+      // kept under the version the answer states: a change meanwhile is read again next time
+      kept = { version: schoolDirectory.version, schools };
+      return schools;
+    })().finally(() => {
+      if (loading?.promise === promise) loading = null;
+    });
+    loading = { version, promise };
+    return promise;
   };
 
   return {
     async schools(activeOn) {
-      const all = await cache.get('schools', load);
+      lastUsed = now();
+      const all = await listOf(await currentVersion());
       return activeOn === null ? all : all.filter((s) => existsOn(s, activeOn));
     },
-    refresh: () => cache.refresh(),
-    keepWarm: () => cache.keepWarm('schools', load),
-    state: () => cache.state(),
+    async refresh() {
+      if (now() - lastUsed > KEEP_WARM_MS) {
+        kept = null;
+        return 0;
+      }
+      const version = await currentVersion();
+      if (kept?.version === version) return 0;
+      try {
+        await listOf(version);
+        return 1;
+      } catch (err) {
+        options.logger?.warn({ err }, 'reading the school directory failed; the next question or refresh tries again');
+        return 0;
+      }
+    },
+    keepWarm: () => {
+      lastUsed = now();
+    },
+    async state() {
+      const version = await currentVersion();
+      return { warm: kept?.version === version && loading === null, version, schools: kept?.schools.length ?? 0, loads };
+    },
   };
 }

@@ -6,9 +6,8 @@ import { MandateCheck } from './mandate-check.js';
 import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi, schoolLoaders } from './peers.js';
 import { startJobs } from './jobs.js';
-import { MemoryReads } from './read-model/index.js';
 import { createLoaders } from './loaders.js';
-import { openRepositories, readModelKind } from './open.js';
+import { openRepositories, readModelKind, readModelOf } from './open.js';
 import type { Repositories } from './repositories/index.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
@@ -45,8 +44,12 @@ export async function createMandatesServer(
   const readModel = await readModelKind(database.db, options.readModel ?? process.env['MANDATES_READ_MODEL']);
   const repositories = await openRepositories(database.db, logger, readModel);
   const repository = repositories.mandates;
-  const memory = readModel === 'memory' ? new MemoryReads(repositories.reads, repositories, { maxSchools: options.schoolCacheSchools }) : null;
+  // with `memory` the read model answers in front of the database (src/read-model/)
+  const model = readModelOf(repositories);
+  const memory = model ? model.reads(repositories.reads, repository, { maxSchools: options.schoolCacheSchools }) : null;
+  const kept = model ? model.aggregates(repositories.aggregates) : null;
   if (memory) repositories.reads = memory;
+  if (kept) repositories.aggregates = kept;
   logger.info({ readModel }, 'mandates read model');
   const client = (name: 'organisations' | 'agreements') =>
     peers[name] ? createPeerClient({ name, url: peers[name], caller: 'mandates', identitySecret }) : null;
@@ -60,13 +63,15 @@ export async function createMandatesServer(
     ? createPeerClient({ name: 'organisations', url: peers.organisations, caller: 'mandates', identitySecret, timeoutMs: 30_000 })
     : null;
   const directory = organisationsSchoolDirectory(directoryClient, { logger });
-  const analytics = new MandateAnalytics(repository, repositories.aanleverpunten, repositories.catalogue, directory, readModel === 'memory' ? repository.journal : null, { logger });
-  const mandateCheck = new MandateCheck(repositories, repository.store, organisationsPeer, directory, { logger });
-  // The mandate check's rows before the first request (mandate-check.ts prepare); a failure
-  // leaves them to the first question or the background refresh.
-  const preparing = Date.now();
-  await mandateCheck.prepare().catch((err: unknown) => logger.warn({ err }, 'preparing the mandate check rows failed; the first question computes them'));
-  logger.info({ ms: Date.now() - preparing, cache: mandateCheck.cache.stats }, 'mandate check rows ready');
+  const analytics = new MandateAnalytics(repositories.aggregates, repositories.catalogue, directory);
+  const mandateCheck = new MandateCheck(repositories, repository.store, organisationsPeer, directory);
+  if (kept) {
+    // The mandate check's rows before the first request (read-model/aggregates.ts prepare); a
+    // failure leaves them to the first question or the background refresh.
+    const preparing = Date.now();
+    await kept.prepare().catch((err: unknown) => logger.warn({ err }, 'preparing the mandate check rows failed; the first question computes them'));
+    logger.info({ ms: Date.now() - preparing, cache: kept.checks.stats }, 'mandate check rows ready');
+  }
 
   // GET /analytics/cache: whether the aggregates are answered from memory now (no data: counts
   // of kept queries only), for operations and the analytics benchmark.
@@ -74,13 +79,15 @@ export async function createMandatesServer(
     method: 'GET',
     path: '/analytics/cache',
     async handle(_req, res) {
-      const [aggregates, checkState, directoryState] = await Promise.all([
-        analytics.cache.state(),
-        mandateCheck.cache.state(),
+      // with `database` nothing is kept: every answer is the database's, current by definition
+      const nothingKept = { warm: true, entries: 0, current: 0, running: 0, stats: null };
+      const [keptState, directoryState] = await Promise.all([
+        kept ? kept.state() : { warm: true, aggregates: nothingKept, mandateCheck: nothingKept },
         directory.state().catch((err: unknown) => ({ warm: false, error: err instanceof Error ? err.message : String(err) })),
       ]);
+      const { aggregates, mandateCheck: checkState } = keptState;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ warm: aggregates.warm && checkState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh: jobs.lastRefresh(), readModel, schools: memory?.schools.stats() ?? null, feed: memory?.feed.stats() ?? null }));
+      res.end(JSON.stringify({ warm: keptState.warm && directoryState.warm, aggregates, mandateCheck: checkState, directory: directoryState, refreshSeconds: options.analyticsRefreshSeconds ?? 0, lastRefresh: jobs.lastRefresh(), readModel, schools: memory?.schools.stats() ?? null, feed: memory?.feed.stats() ?? null }));
     },
   };
 
@@ -108,7 +115,7 @@ export async function createMandatesServer(
     }),
   });
 
-  const jobs = startJobs({ follower, analytics, mandateCheck, directory, logger }, options);
+  const jobs = startJobs({ follower, directory, logger, kept, common: (today) => analytics.commonCounts(today) }, options);
 
   return {
     ...server,

@@ -57,9 +57,10 @@ export function withDeliberateCheck<T extends Pick<MandateDocument, 'yearChecks'
 }
 
 /**
- * The checks as one string for the mandate's facts (facts.ts), so that the aggregates can
- * group by it and the change journal carries it: `2026-2027|2026-09-01|41234` per year (board
- * empty for support's), joined by `;`; null when there is none.
+ * The checks as one string, so that the yearly check's rows can group by it
+ * (repositories/aggregates.ts) and the read model's facts and change journal carry it:
+ * `2026-2027|2026-09-01|41234` per year (board empty for support's), joined by `;`; null when
+ * there is none.
  */
 export function checksKey(checks: readonly YearCheckDocument[] | undefined): string | null {
   if (!checks || checks.length === 0) return null;

@@ -1,7 +1,7 @@
 import type { PeerClient } from '@osr/common';
 import { describe, expect, it } from 'vitest';
 import { seriesDays } from '../src/analytics.js';
-import { ResultCache, type ChangeSource } from '../src/analytics-cache.js';
+import { ResultCache, type ChangeSource } from '../src/read-model/result-cache.js';
 import { seriesKeys } from '../src/series-keys.js';
 import { organisationsSchoolDirectory } from '../src/school-directory.js';
 

@@ -84,14 +84,15 @@ describe('the mandates subgraph boundaries', () => {
     ]);
   });
 
-  it('only the repositories name a collection', () => {
+  it('only the repositories and the read model name a collection, each in one place', () => {
     const naming = files.filter((f) => /\.collection\s*(<[^>]*>)?\s*\(/.test(text.get(f)!));
-    expect(naming).toEqual([join('repositories', 'collections.ts')]);
+    expect(naming.sort()).toEqual([join('read-model', 'collections.ts'), join('repositories', 'collections.ts')]);
   });
 
   it('the raw collections, the maintenance module and the direct access stay out of the serving code', () => {
     const outside = (target: string, allowed: (f: string) => boolean) => importers(join('repositories', target)).filter((f) => !allowed(f));
-    expect(outside('collections.ts', (f) => inFolder(f, 'repositories'))).toEqual([]);
+    expect(outside('collections.ts', (f) => inFolder(f, 'repositories') || inFolder(f, 'read-model'))).toEqual([]);
+    expect(importers(join('read-model', 'collections.ts')).filter((f) => !inFolder(f, 'read-model'))).toEqual([]);
     // the data-set loaders (seed.ts, bulk.ts) write through maintenance; commands repair with it
     expect(outside('maintenance.ts', (f) => inFolder(f, 'commands') || f === 'seed.ts' || f === 'bulk.ts' || f === join('repositories', 'direct.ts'))).toEqual([]);
     expect(outside('direct.ts', () => false)).toEqual([]);
@@ -107,7 +108,7 @@ describe('the mandates subgraph boundaries', () => {
   it('the mandate store tells what is derived from its writes only through the write hook', () => {
     const store = imports.get(join('repositories', 'mandate-store.ts'))!.map((i) => i.target);
     expect(store).toContain(join('repositories', 'write-hook.ts'));
-    expect(store.filter((t) => ['change-journal.ts', 'facts.ts', 'check-rows.ts', 'analytics-cache.ts'].includes(t) || inFolder(t, 'read-model'))).toEqual([]);
+    expect(store.filter((t) => inFolder(t, 'read-model'))).toEqual([]);
     // the write hook's interface stands on the documents alone
     expect(imports.get(join('repositories', 'write-hook.ts'))!.map((i) => i.target)).toEqual(['documents.ts']);
     // and nothing but the read model implements it
@@ -116,15 +117,21 @@ describe('the mandates subgraph boundaries', () => {
     expect(implementing.filter((f) => !inFolder(f, 'read-model'))).toEqual([]);
   });
 
-  it('the repositories import nothing from the domain, the resolvers or the server', () => {
-    // documents, and what a repository stores for another module (the journal, the kept rows,
-    // the webhook outbox and its events), are what they may import from outside their folder
-    const allowed = new Set(['documents.ts', 'facts.ts', 'series-keys.ts', 'year-checks.ts', 'school-year.ts', 'change-journal.ts', 'check-rows.ts', 'school-cache.ts', 'feed-cache.ts', join('webhooks', 'events.ts'), join('webhooks', 'secrets.ts')]);
+  it('the repositories import nothing from the domain, the resolvers, the server or the read model', () => {
+    // documents, and what a repository stores for another module (the series keys, the year
+    // checks' key, the webhook outbox and its events), are what they may import from outside their folder
+    const allowed = new Set(['documents.ts', 'series-keys.ts', 'year-checks.ts', 'school-year.ts', join('webhooks', 'events.ts'), join('webhooks', 'secrets.ts')]);
     // (direct.ts, the tests' and loaders' access, opens the store as the commands do)
     const upward = files
       .filter((f) => inFolder(f, 'repositories') && f !== join('repositories', 'direct.ts'))
       .flatMap((f) => imports.get(f)!.filter((i) => !inFolder(i.target, 'repositories') && !allowed.has(i.target)).map((i) => `${f} -> ${i.target}`));
     expect(upward).toEqual([]);
+  });
+
+  it('the embedded database\'s accelerator (journal, facts, kept results and rows) lives in the read model only', () => {
+    const machinery = /\b(ChangeJournal|ResultCache|KeptCheckRows|MandateFacts|MandateDelta|foldCheckRows|computeCheckRows)\b/;
+    const outside = files.filter((f) => !inFolder(f, 'read-model') && machinery.test(text.get(f)!.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
+    expect(outside).toEqual([]);
   });
 
   it('no modules import each other in a circle, type imports included', () => {

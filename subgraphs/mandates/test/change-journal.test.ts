@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, databaseName, type Database } from '@osr/common';
+import { connectDatabase, databaseName, ensureIndexes, type Database } from '@osr/common';
 import { databaseUri, freshPrefix } from '../../../test/support/system.js';
-import { ChangeJournal, type MandateDelta } from '../src/change-journal.js';
-import type { MandateFacts } from '../src/facts.js';
+import { ChangeJournal, type MandateDelta } from '../src/read-model/change-journal.js';
+import { READ_MODEL_INDEXES } from '../src/read-model/collections.js';
+import type { MandateFacts } from '../src/read-model/facts.js';
 
 /** A delta whose system names it, so that order and completeness can be checked. */
 function delta(n: number): MandateDelta {
@@ -23,7 +24,7 @@ describe('the mandates change journal (against the real database)', () => {
 
   beforeAll(async () => {
     database = await connectDatabase(databaseUri(), databaseName(freshPrefix(), 'mandates'));
-    await journal('x').ensureIndexes();
+    for (const name of ['change_marks', 'mandate_journal', 'mandate_journal_intents'] as const) await ensureIndexes(database.db.collection(name), READ_MODEL_INDEXES[name]);
   });
   afterAll(() => database?.close());
 

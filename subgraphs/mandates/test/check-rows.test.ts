@@ -1,12 +1,13 @@
 /**
- * The mandate check's rows and their stored copy (check-rows.ts, issue 20 item 5): a process
+ * The mandate check's rows and their stored copy (read-model/check-rows.ts): a process
  * that starts answers from the copy brought forward by the changes since, never from a copy
  * that could be stale, and reads the facts whenever the copy cannot be brought forward exactly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@osr/common';
 import { buildDemoData } from '../../../scripts/demo-data.js';
-import { computeCheckRows, rowKey, type CheckRow } from '../src/check-rows.js';
+import { computeCheckRows } from '../src/read-model/check-rows.js';
+import { rowKey, type CheckRow } from '../src/repositories/aggregates.js';
 import { MandateCheck } from '../src/mandate-check.js';
 import type { DirectAccess } from '../src/repositories/direct.js';
 import { parseSchoolYear } from '../src/school-year.js';
@@ -21,8 +22,12 @@ describe('the mandate check rows kept in the database', () => {
   const noDirectory = { schools: async () => [] } as unknown as SchoolDirectory;
   let database: Database;
   let repository: DirectAccess;
-  /** A new process's mandate check: nothing in memory. */
-  const process = () => new MandateCheck(repository.repositories, repository.store, new FakeOrganisations(demo), noDirectory, { now: () => new Date('2026-09-15T08:00:00Z') });
+  /** A new process's mandate check over the read model's aggregates: nothing in memory. */
+  const process = () => {
+    const kept = repository.readModel.aggregates(repository.repositories.aggregates);
+    const check = new MandateCheck({ ...repository.repositories, aggregates: kept }, repository.store, new FakeOrganisations(demo), noDirectory, { now: () => new Date('2026-09-15T08:00:00Z') });
+    return Object.assign(check, { cache: kept.checks, keepRows: (now?: number) => kept.keepRows(now) });
+  };
   /** The figures read from the facts, as a process with no copy computes them. */
   const fromFacts = async () => {
     const check = process();
@@ -33,7 +38,7 @@ describe('the mandate check rows kept in the database', () => {
   };
 
   beforeAll(async () => {
-    ({ database, repository } = await seededMandates(demo));
+    ({ database, repository } = await seededMandates(demo, 'memory'));
   });
   afterAll(() => database?.close());
 

@@ -3,16 +3,20 @@ import { GraphQLError } from 'graphql';
 import { connectDatabase, databaseName, dayBefore, userError, type Database, type Identity } from '@osr/common';
 import type { DemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
-import { databaseUri, freshPrefix } from '../../../test/support/system.js';
+import { databaseUri, freshPrefix, withEnv } from '../../../test/support/system.js';
 import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
 import type { AgreementsApi, ChangeFeedApi, OrganisationChangeNode, OrganisationsApi, SchoolBoards } from '../src/peers.js';
 
-/** The demo data seeded under a fresh prefix, with the mandates repository over it (indexes ensured). */
-export async function seededMandates(demo: DemoData): Promise<{ database: Database; repository: DirectAccess }> {
+/**
+ * The demo data seeded under a fresh prefix, with the mandates repository over it (indexes
+ * ensured); with `readModel`, written and read with that read model whatever the test run's
+ * (a test of what the read model keeps gives `memory`).
+ */
+export async function seededMandates(demo: DemoData, readModel?: 'memory' | 'database'): Promise<{ database: Database; repository: DirectAccess }> {
   const prefix = freshPrefix();
-  await seedDemo(databaseUri(), prefix, demo);
+  await (readModel ? withEnv({ MANDATES_READ_MODEL: readModel }, () => seedDemo(databaseUri(), prefix, demo)) : seedDemo(databaseUri(), prefix, demo));
   const database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-  const repository = directAccess(database.db);
+  const repository = directAccess(database.db, undefined, readModel);
   await repository.ensureIndexes();
   return { database, repository };
 }

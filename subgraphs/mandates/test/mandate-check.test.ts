@@ -34,7 +34,10 @@ describe('the yearly check on the mandate store', () => {
     expect(mandate!.yearChecks).toEqual([{ schoolYear: '2026-2027', kind: 'CONFIRMED', at: new Date('2026-09-15T08:00:00Z'), by: 'Staff 41234', byRole: 'BOARD', board: '41234' }]);
     const history = await repository.store.historyOf([id]);
     expect(history.at(-1)!.changes).toEqual([expect.objectContaining({ action: 'CONFIRMED', schoolYear: '2026-2027' })]);
-    expect((await repository.facts.findOne({ _id: id }))!.checks).toBe('2026-2027|2026-09-15|41234');
+    // the memory read model's facts carry it (with database none are kept)
+    const facts = await repository.facts.findOne({ _id: id });
+    if (repository.kind === 'memory') expect(facts!.checks).toBe('2026-2027|2026-09-15|41234');
+    else expect(facts).toBeNull();
     expect(await repository.repairFacts()).toEqual({ inserted: 0, replaced: 0, removed: 0 });
     expect((await check.mandateYearCheck(mandate!, year, async () => null)).check).not.toBeNull();
   });
@@ -47,7 +50,7 @@ describe('the yearly check on the mandate store', () => {
     const [mandate] = await repository.findMandates([id]);
     expect(mandate!.yearChecks).toEqual([]);
     expect((await check.mandateYearCheck(mandate!, year, async () => null))).toMatchObject({ due: true, check: null });
-    expect((await repository.facts.findOne({ _id: id }))!.checks).toBeNull();
+    if (repository.kind === 'memory') expect((await repository.facts.findOne({ _id: id }))!.checks).toBeNull();
     // and it can be confirmed again
     expect((await check.confirm('41234', null, [id], boardUser('41234'))).newlyConfirmed).toBe(1);
   });

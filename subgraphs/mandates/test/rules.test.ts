@@ -237,7 +237,9 @@ describe('mandate rules (against the real database)', () => {
     expect(await repository.ensureSeriesKeys()).toBe(1);
     // ends on a month's last day: no longer counted from the next month's end on
     expect(await repository.mandates.findOne({ id: 'm-old-format' }, { projection: { _id: 0, seriesStart: 1, seriesEnd: 1 } })).toEqual({ seriesStart: 'OSO_OV|2023-02', seriesEnd: 'OSO_OV|2025-01' });
-    expect(await repository.journal.head()).not.toBe(mark);
+    // the memory read model hears of it as a change not known exactly; with database nothing keeps a journal
+    if (repository.kind === 'memory') expect(await repository.journal.head()).not.toBe(mark);
+    else expect(await repository.journal.head()).toBe(mark);
     expect(await repository.ensureSeriesKeys()).toBe(0);
     await repository.mandates.deleteOne({ id: 'm-old-format' });
   });
@@ -252,8 +254,8 @@ describe('mandate rules (against the real database)', () => {
     // a later start does not read the collection again (the mark is there) ...
     expect(await repository.ensureSeriesKeys()).toBe(0);
     expect(await repository.mandates.findOne({ id: 'm-written-around' }, { projection: { _id: 0, seriesStart: 1 } })).toEqual({});
-    // ... npm run mandates:repair does, and brings the facts along
-    expect(await repository.repairDerived()).toMatchObject({ seriesKeys: 1, inserted: 1 });
+    // ... npm run mandates:repair does, and brings the memory read model's facts along
+    expect(await repository.repairDerived()).toMatchObject({ seriesKeys: 1, inserted: repository.kind === 'memory' ? 1 : 0 });
     expect(await repository.mandates.findOne({ id: 'm-written-around' }, { projection: { _id: 0, seriesStart: 1, seriesEnd: 1 } })).toEqual({ seriesStart: 'OSO_OV|2024-03', seriesEnd: null });
     await repository.mandates.deleteOne({ id: 'm-written-around' });
     await repository.repairDerived();

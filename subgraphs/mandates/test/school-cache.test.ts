@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, databaseName, type Database } from '@osr/common';
 import { buildDemoData } from '../../../scripts/demo-data.js';
 import { seedDemo } from '../../../scripts/seed-lib.js';
-import { databaseUri, freshPrefix } from '../../../test/support/system.js';
+import { databaseUri, freshPrefix, withEnv } from '../../../test/support/system.js';
 import type { MandateDocument } from '../src/documents.js';
-import { MemoryReads } from '../src/read-model/index.js';
+import type { MemoryReads } from '../src/read-model/index.js';
 import { directAccess, type DirectAccess } from '../src/repositories/direct.js';
 
 const memoryOf = (repo: DirectAccess) => repo.repositories.reads as MemoryReads;
@@ -26,11 +26,12 @@ describe('the school cache', () => {
 
   beforeAll(async () => {
     const prefix = freshPrefix();
-    await seedDemo(databaseUri(), prefix, buildDemoData());
+    // what the read model keeps: written with it whatever the test run's read model
+    await withEnv({ MANDATES_READ_MODEL: 'memory' }, () => seedDemo(databaseUri(), prefix, buildDemoData()));
     database = await connectDatabase(databaseUri(), databaseName(prefix, 'mandates'));
-    cached = directAccess(database.db);
+    cached = directAccess(database.db, undefined, 'memory');
     await cached.ensureIndexes();
-    cached.repositories.reads = new MemoryReads(cached.repositories.reads, cached.repositories, { maxSchools: 100 });
+    cached.repositories.reads = cached.readModel.reads(cached.repositories.reads, cached.repositories.mandates, { maxSchools: 100 });
     // count the school reads the cache makes
     const cache = memoryOf(cached).schools;
     const readers = (cache as unknown as { readers: { mandates: (b: string) => Promise<unknown[]>; aanleverpunten: (b: string) => Promise<unknown[]> } }).readers;
@@ -41,7 +42,7 @@ describe('the school cache', () => {
         return read(brin);
       };
     }
-    other = directAccess(database.db);
+    other = directAccess(database.db, undefined, 'memory');
   });
   afterAll(() => database?.close());
 

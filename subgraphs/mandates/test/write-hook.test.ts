@@ -58,6 +58,11 @@ describe('the write hook', () => {
       changedUnknown: async () => {
         calls.push('unknown');
       },
+      writingAround: async () => {
+        calls.push('around');
+      },
+      repairDerived: async () => ({ inserted: 0, replaced: 0, removed: 0 }),
+      storeComputed: async () => true,
     };
     const access = directAccess(database.db, undefined, 'database');
     access.repositories.useWriteHook(recorder);

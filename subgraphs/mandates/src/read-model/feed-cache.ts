@@ -12,7 +12,7 @@
  * read makes the lists concerned be read again. A system's list is read whole the first time
  * it is asked (and kept only when the journal stayed quiet at the same token meanwhile).
  */
-import type { ChangeJournal } from '../change-journal.js';
+import type { ChangeJournal } from './change-journal.js';
 import type { MandateDocument, ServiceCode } from '../documents.js';
 
 export interface FeedCacheReaders {

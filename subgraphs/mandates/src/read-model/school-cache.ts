@@ -22,7 +22,7 @@
  * what later requests see). The least recently asked schools go first beyond `maxSchools`.
  */
 import type { AanleverpuntDocument, MandateDocument } from '../documents.js';
-import type { ChangeJournal } from '../change-journal.js';
+import type { ChangeJournal } from './change-journal.js';
 
 export interface SchoolCacheReaders {
   /** every mandate of one school (one equality find) */

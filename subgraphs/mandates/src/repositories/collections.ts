@@ -1,5 +1,6 @@
 /**
- * The mandates database's collections by name: the one place that names them. The
+ * The mandates database's collections by name: the one place that names them (but for the
+ * read model's own, read-model/collections.ts). The
  * repositories in this folder take the handles they own from here and keep them private;
  * the maintenance module (repairs, back-fills, bulk loads, used by the commands) and tests
  * that write around the repositories to simulate faults take them from here as well.
@@ -7,8 +8,6 @@
 import type { Db } from 'mongodb';
 import { declareIndexes } from '@osr/common';
 import type { ChangeMarkDocument } from '@osr/common';
-import type { JournalIntentDocument, JournalLinkDocument } from '../change-journal.js';
-import type { CheckRowsDocument } from '../check-rows.js';
 import type {
   AanleverpuntDocument,
   CatalogueChangeDocument,
@@ -20,7 +19,6 @@ import type {
   SupplierDocument,
   SystemDocument,
 } from '../documents.js';
-import type { MandateFactsDocument } from '../facts.js';
 import type { WebhookEventDocument } from '../webhooks/events.js';
 import type { ClaimDocument, WebhookDeliveryDocument, WebhookDocument } from './webhooks.js';
 
@@ -35,11 +33,7 @@ export function collectionsOf(db: Db) {
     history: db.collection<MandateHistoryDocument>('mandate_history'),
     cursors: db.collection<FeedCursorDocument>('feed_cursors'),
     aanleverpunten: db.collection<AanleverpuntDocument>('aanleverpunten'),
-    facts: db.collection<MandateFactsDocument>('mandate_facts'),
     marks: db.collection<ChangeMarkDocument>('change_marks'),
-    journalLinks: db.collection<JournalLinkDocument>('mandate_journal'),
-    journalIntents: db.collection<JournalIntentDocument>('mandate_journal_intents'),
-    checkRows: db.collection<CheckRowsDocument>('mandate_check_rows'),
     webhooks: db.collection<WebhookDocument>('webhooks'),
     deliveries: db.collection<WebhookDeliveryDocument>('webhook_deliveries'),
     claims: db.collection<ClaimDocument>('webhook_claims'),
@@ -51,8 +45,8 @@ export type MandatesCollections = ReturnType<typeof collectionsOf>;
 
 /**
  * The mandates database's indexes, declared once (common/src/indexes.ts); the write path's
- * are in mandate-store.ts (STORE_INDEXES), the journal's in change-journal.ts, the webhooks'
- * in webhooks.ts.
+ * are in mandate-store.ts (STORE_INDEXES), the read model's in read-model/collections.ts, the
+ * webhooks' in webhooks.ts.
  */
 export const MANDATES_INDEXES = declareIndexes({
   services: { indexes: [{ name: 'code', keys: { code: 1 }, unique: true }] },
@@ -77,9 +71,5 @@ export const MANDATES_INDEXES = declareIndexes({
   /** The service catalogue's change history (service-catalogue.ts), read per service. */
   service_history: { indexes: [{ name: 'code_at', keys: { code: 1, at: 1 }, gin: ['code'] }] },
   aanleverpunten: { indexes: [{ name: 'brin_index', keys: { brin: 1, index: 1 }, unique: true, gin: ['brin'] }] },
-  /** The yearly mandate check's rows as last computed (check-rows.ts), read by `_id` only. */
-  mandate_check_rows: { indexes: [], byId: true },
-  /** Each mandate's facts (facts.ts), kept with `MANDATES_READ_MODEL=memory`, written by `_id`. */
-  mandate_facts: { indexes: [], byId: true },
 });
 

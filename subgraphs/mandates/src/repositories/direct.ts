@@ -1,8 +1,9 @@
 /**
  * Direct access to the mandates database for tests (which write around the repositories to
  * simulate faults and read what was stored) and for the benchmark loaders (which insert
- * national-sized data sets in bulk): the repositories, the raw collections by name, and the
- * maintenance module, in one object. Not for the subgraph's own code: the boundary test
+ * national-sized data sets in bulk): the repositories, the raw collections by name (the read
+ * model's too), the read model's journal and stored check rows, and the maintenance module,
+ * in one object. Not for the subgraph's own code: the boundary test
  * (test/boundaries.test.ts) checks that no module of src/ imports it.
  */
 import type { Db } from 'mongodb';
@@ -10,26 +11,34 @@ import type { Logger } from '@osr/common';
 import { collectionsOf } from './collections.js';
 import { MandatesMaintenance } from './maintenance.js';
 import type { MandateReads } from './reads.js';
-import { repositoriesFor } from '../open.js';
+import { memoryReadModel, readModelOf, repositoriesFor } from '../open.js';
 import { ServiceCatalogue } from '../service-catalogue.js';
 
 export function directAccess(db: Db, logger?: Logger, readModel: 'memory' | 'database' = process.env['MANDATES_READ_MODEL'] === 'database' ? 'database' : 'memory') {
   // writes as the subgraph of the test run does (with `memory`, the facts and the journal too)
   const repositories = repositoriesFor(db, logger, readModel);
-  const maintenance = new MandatesMaintenance(db, logger);
+  const maintenance = new MandatesMaintenance(db, logger, repositories.hook);
+  // with `database` a read model that no writer keeps: tests see that nothing is written to it
+  const model = memoryReadModel(db, repositories, logger);
   const m = repositories.mandates;
   return {
     ...collectionsOf(db),
+    ...model.c,
     db,
+    /** the read model the writes keep */
+    kind: readModel,
     repositories,
     maintenance,
     store: m.store,
-    journal: m.journal,
-    checkRows: m.checkRows,
+    /** the memory read model (with `database`, one that no writer keeps) */
+    readModel: model,
+    journal: model.journal,
+    checkRows: model.checkRows,
     webhookRepository: repositories.webhooks,
-    /** indexes, and the reference services where missing (as every writer opens the store) */
+    /** indexes (the read model's with `memory`), and the reference services where missing (as every writer opens the store) */
     ensureIndexes: async () => {
       await repositories.ensureIndexes();
+      await readModelOf(repositories)?.ensureIndexes();
       await new ServiceCatalogue(repositories.catalogue).putInPlace();
     },
     // through the reads in use (a test may put the read model in front)

@@ -1,12 +1,10 @@
 import type { Collection, Filter } from 'mongodb';
-import { decodeCursor, duplicateKeysOnly, encodeCursor, ensureIndexes, findEach, retryUpsertRace, type Logger } from '@osr/common';
-import type { ChangeJournal } from '../change-journal.js';
-import { checkRowsOf, computeCheckRows, KeptCheckRows, type CheckGroup, type CheckRow } from '../check-rows.js';
-import type { MandateFactsDocument } from '../facts.js';
+import { decodeCursor, encodeCursor, ensureIndexes, findEach, retryUpsertRace, type Logger } from '@osr/common';
 import { MandateStore } from './mandate-store.js';
 import { compare } from './catalogue.js';
 import { MANDATES_INDEXES, type MandatesCollections } from './collections.js';
 import type { WebhookRepository } from './webhooks.js';
+import { databaseAggregates, type MandateAggregates } from './aggregates.js';
 import type { DeferredChange, FeedCursorDocument, MandateDocument, ServiceCode } from '../documents.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
@@ -17,45 +15,18 @@ const NO_ID = { projection: { _id: 0 } } as const;
 const IN_ONE_BATCH = { projection: { _id: 0 }, batchSize: 100_000 } as const;
 
 /**
- * Mandates and their history (written only through the mandate store), the organisation
- * feed's cursor, and what is derived from the mandates: each mandate's facts, the change
- * journal and the yearly check's rows as last computed. Its collections are private.
+ * Mandates and their history (written only through the mandate store) and the organisation
+ * feed's cursor. Its collections are private.
  */
 export class MandatesRepository {
   private readonly mandates: Collection<MandateDocument>;
   private readonly cursors: Collection<FeedCursorDocument>;
-  /** Each mandate's facts, what the aggregates read (facts.ts). */
-  private readonly facts: Collection<MandateFactsDocument>;
   /** The only way mandates are written (see mandate-store.ts). */
   readonly store: MandateStore;
-  /**
-   * The read model's record of the writes of mandates or aanleverpunten (change-journal.ts),
-   * kept with `memory` by its write hook (read-model/writes.ts) and by the maintenance module:
-   * the kept lists and aggregates follow it.
-   */
-  readonly journal: ChangeJournal;
-  /** The mandate check's rows as last computed, with their journal token (check-rows.ts). */
-  readonly checkRows: KeptCheckRows;
-  private readonly checkRowsCollection: MandatesCollections['checkRows'];
 
-  constructor(
-    collections: MandatesCollections,
-    journal: ChangeJournal,
-    webhooks: WebhookRepository,
-    logger?: Logger,
-    /**
-     * The embedded database's read model keeps each mandate's facts (written by its write
-     * hook, open.ts): the aggregates and the check's rows read them. False with
-     * `MANDATES_READ_MODEL=database`: they read the mandates.
-     */
-    readonly keepsDerived = true,
-  ) {
+  constructor(collections: MandatesCollections, webhooks: WebhookRepository, logger?: Logger) {
     this.mandates = collections.mandates;
     this.cursors = collections.cursors;
-    this.facts = collections.facts;
-    this.journal = journal;
-    this.checkRowsCollection = collections.checkRows;
-    this.checkRows = new KeptCheckRows(collections.checkRows, logger);
     this.store = new MandateStore(this.mandates, collections.history, logger, webhooks.outbox);
   }
 
@@ -63,12 +34,8 @@ export class MandatesRepository {
     await ensureIndexes(this.mandates, MANDATES_INDEXES.mandates);
     await ensureIndexes(this.cursors, MANDATES_INDEXES.feed_cursors);
     await this.store.ensureIndexes();
-    if (this.keepsDerived) await ensureIndexes(this.facts, MANDATES_INDEXES.mandate_facts);
-    await this.journal.ensureIndexes();
-    await ensureIndexes(this.checkRowsCollection, MANDATES_INDEXES.mandate_check_rows);
   }
 
-  /** The organisation change feed's saved position (null before the first page). */
   /** Where a change feed was left, with the moves read from it that wait for their day. */
   async feedCursor(feed: string): Promise<{ cursor: string | null; deferred: DeferredChange[] }> {
     const saved = await this.cursors.findOne({ feed });
@@ -96,48 +63,15 @@ export class MandatesRepository {
     return findEach(slotKeys, (slotKey) => this.mandates.find({ slotKey }, NO_ID).toArray());
   }
 
-  /**
-   * The mandates matching `match`, counted per value of `fields` (one `$group`); a row's `_id`
-   * holds the fields (null without fields). Grouped over each mandate's facts when they are
-   * kept (fewer fields to read on FerretDB), else over the mandates, which hold every field.
-   */
-  groupFacts<Id>(fields: readonly string[], match: Filter<MandateFactsDocument> | null): Promise<{ _id: Id | null; count: number }[]> {
-    const source = this.keepsDerived ? this.facts : (this.mandates as unknown as Collection<MandateFactsDocument>);
-    return source
-      .aggregate<{ _id: Id | null; count: number }>([
-        ...(match ? [{ $match: match }] : []),
-        { $group: { _id: fields.length ? Object.fromEntries(fields.map((f) => [f, `$${f}`])) : null, count: { $sum: 1 } } },
-      ])
-      .toArray();
+  /** The fields of every mandate that what is derived from it needs (a maintenance read of the whole collection). */
+  everyMandateFacts(): Promise<Pick<MandateDocument, 'id' | 'serviceCode' | 'systemId' | 'origin' | 'boardNummer' | 'brin' | 'startDate' | 'endDate' | 'yearChecks'>[]> {
+    const projection = { _id: 0, id: 1, serviceCode: 1, systemId: 1, origin: 1, boardNummer: 1, brin: 1, startDate: 1, endDate: 1, yearChecks: 1 } as const;
+    return this.mandates.find({}, { projection, batchSize: 100_000 }).toArray();
   }
 
-  /**
-   * Writes these mandates' facts (the read model, before it lets the mandates be written):
-   * `created` inserts in one batch (one found there already, from an earlier attempt, holds
-   * the same facts), else each is replaced.
-   */
-  async putFacts(docs: readonly MandateFactsDocument[], created: boolean): Promise<void> {
-    if (!docs.length) return;
-    if (created) {
-      try {
-        await this.facts.insertMany([...docs], { ordered: false });
-      } catch (err) {
-        if (!duplicateKeysOnly(err)) throw err;
-      }
-      return;
-    }
-    for (const doc of docs) await retryUpsertRace(() => this.facts.replaceOne({ _id: doc._id }, doc, { upsert: true }));
-  }
-
-  /** The yearly check's rows computed afresh: from the facts when kept, else one `$group` of the mandates (check-rows.ts). */
-  async computeCheckRows(): Promise<CheckRow[]> {
-    if (this.keepsDerived) return computeCheckRows(this.facts);
-    const groups = await this.mandates
-      .aggregate<{ _id: CheckGroup; count: number }>([
-        { $group: { _id: { serviceCode: '$serviceCode', systemId: '$systemId', brin: '$brin', boardNummer: '$boardNummer', startDate: '$startDate', endDate: '$endDate', yearChecks: '$yearChecks' }, count: { $sum: 1 } } },
-      ])
-      .toArray();
-    return checkRowsOf(groups.map((g) => ({ fields: g._id, count: g.count })));
+  /** The aggregates answered by the database (aggregates.ts): one `$group` of the mandates each. */
+  aggregates(aanleverpunten: Pick<MandateAggregates, 'schoolsWithInactive'>): MandateAggregates {
+    return databaseAggregates(this.mandates, aanleverpunten);
   }
 
   // Batches are one `$in` per collection on an indexed field, answered in the order of the

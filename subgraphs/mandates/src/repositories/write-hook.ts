@@ -1,9 +1,9 @@
 /**
- * What a write of mandates (or aanleverpunten) tells whatever keeps data derived from them:
- * the embedded database's read model implements it (src/read-model/), and it is put in front
- * of the repositories by the composition root (open.ts). Without a read model
- * (`MANDATES_READ_MODEL=database`) it is NO_WRITE_HOOK: a write costs only the history, the
- * outbox and the mandates.
+ * What a write of mandates (or aanleverpunten) tells whatever keeps data derived from them,
+ * and what the maintenance module asks of it: the embedded database's read model implements
+ * it (src/read-model/writes.ts), and it is put in front of the repositories by the composition
+ * root (open.ts). Without a read model (`MANDATES_READ_MODEL=database`) it is NO_WRITE_HOOK: a
+ * write costs only the history, the outbox and the mandates.
  *
  * A write of mandates calls `begin` once, `writing` before each batch of mandates is written
  * and `committed` once after (also when the write failed): what is derived from a mandate is
@@ -29,8 +29,17 @@ export interface MandateWrite {
 export interface MandateWriteHook {
   /** Before a write of mandates. */
   begin(): Promise<MandateWrite>;
-  /** After a write whose changes are not known exactly (the aanleverpunten, a bulk load, a repair). */
+  /** After a write whose changes are not known exactly (the aanleverpunten, a bulk load, a repair): nothing kept from before is served. */
   changedUnknown(): Promise<void>;
+  /** Before mandates are written around the store (a bulk load, a data set): what is derived from each is written first. */
+  writingAround(docs: readonly MandateDocument[]): Promise<void>;
+  /** After writes around the store: brings what is derived from each mandate in step with the mandates. */
+  repairDerived(): Promise<{ inserted: number; replaced: number; removed: number }>;
+  /**
+   * Stores what a process that starts would otherwise compute from every mandate; false when
+   * a write ran meanwhile and nothing was stored. True when there is nothing to store.
+   */
+  storeComputed(): Promise<boolean>;
 }
 
 const NOTHING: MandateWrite = { writing: async () => {}, committed: async () => {} };
@@ -39,4 +48,7 @@ const NOTHING: MandateWrite = { writing: async () => {}, committed: async () => 
 export const NO_WRITE_HOOK: MandateWriteHook = {
   begin: async () => NOTHING,
   changedUnknown: async () => {},
+  writingAround: async () => {},
+  repairDerived: async () => ({ inserted: 0, replaced: 0, removed: 0 }),
+  storeComputed: async () => true,
 };

@@ -1,6 +1,6 @@
 /**
- * Results of the aggregates' database queries, kept across requests while the data they
- * were computed from is unchanged, and brought forward by the changes since.
+ * Results of the read model's aggregate queries (aggregates.ts), kept across requests while
+ * the data they were computed from is unchanged, and brought forward by the changes since.
  *
  * Every entry remembers the token of the data's change journal (change-journal.ts) it was
  * computed under. A request reads the current token (a lookup or two by _id) and gets the
@@ -14,7 +14,7 @@
  * On FerretDB every aggregation reads the whole collection (seconds for the national set),
  * so `refresh` also brings forward (or recomputes), in the background, the entries used
  * recently: an analyst's next question is answered from memory instead of waiting for the
- * scan. On MongoDB the same queries take milliseconds; the cache costs nothing there.
+ * scan. With `MANDATES_READ_MODEL=database` nothing is kept: the database answers each query.
  */
 import type { Logger } from '@osr/common';
 
@@ -266,35 +266,5 @@ export class ResultCache<C = never> {
       this.entries.delete(oldest);
     }
     this.stats.entries = this.entries.size;
-  }
-}
-
-/** What the aggregates and the yearly check ask of a ResultCache. */
-export type KeptResults<C> = Pick<ResultCache<C>, 'get' | 'peek' | 'keepWarm' | 'refresh' | 'state' | 'stats'>;
-
-/**
- * Results computed on every ask, nothing kept: with `MANDATES_READ_MODEL=database`, where
- * every aggregate is one `$group` the database answers by index and no change journal is kept.
- */
-export class ComputedResults<C = never> implements KeptResults<C> {
-  readonly stats: CacheStats = { hits: 0, misses: 0, joined: 0, folded: 0, restored: 0, refreshed: 0, entries: 0 };
-
-  async get<T>(_key: string, compute: () => Promise<T>): Promise<T> {
-    this.stats.misses++;
-    return compute();
-  }
-
-  peek<T>(): { token: string; value: T; exact: boolean } | null {
-    return null;
-  }
-
-  keepWarm(): void {}
-
-  async refresh(): Promise<number> {
-    return 0;
-  }
-
-  async state(): Promise<{ warm: boolean; entries: number; current: number; running: number; stats: CacheStats }> {
-    return { warm: true, entries: 0, current: 0, running: 0, stats: this.stats };
   }
 }

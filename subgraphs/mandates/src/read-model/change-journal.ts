@@ -1,7 +1,7 @@
 /**
  * The mandates' change journal: which writes happened, in order, with what they changed in
  * the fields the aggregates count by, so that a kept aggregate can be brought up to date from
- * the changes since it was computed instead of being computed again (analytics-cache.ts).
+ * the changes since it was computed instead of being computed again (result-cache.ts).
  *
  * Every write gets a random token. The journal is a chain of links, each stored under the
  * token it follows: `{ _id: previous token, next: token, changes }`. `_id` is unique on every
@@ -14,8 +14,8 @@
  * them forward every 30 s; a result not asked for an hour is dropped), and the collection
  * stays small, so that a lookup by `_id` stays cheap on FerretDB as well.
  *
- * Kept by the writers only with `MANDATES_READ_MODEL=memory` (the embedded database's read
- * model, src/read-model/); with `database` nothing reads it.
+ * Kept by the writers only with `MANDATES_READ_MODEL=memory` (through the read model's write
+ * hook, writes.ts); with `database` nothing writes or reads it.
  *
  * A link's `changes` are null when the writer cannot say exactly what changed (a bulk load, a
  * repair, a write that found part of itself already done, the OSO migration's aanleverpunten):
@@ -33,7 +33,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Collection } from 'mongodb';
-import { declareIndexes, ensureIndexes, retryUpsertRace, type ChangeMarkDocument, type Logger } from '@osr/common';
+import { retryUpsertRace, type ChangeMarkDocument, type Logger } from '@osr/common';
 import type { MandateFacts } from './facts.js';
 
 /** One mandate's change: its facts before (null: created) and after. */
@@ -87,20 +87,14 @@ export interface ChangeJournalOptions {
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
-/** The journal's indexes, declared once (common/src/indexes.ts): links and marks are read by `_id`. */
-export const JOURNAL_INDEXES = declareIndexes({
-  change_marks: { indexes: [], byId: true },
-  mandate_journal: { indexes: [{ name: 'at', keys: { at: 1 }, gin: ['journal'] }], byId: true },
-  mandate_journal_intents: { indexes: [], byId: true },
-});
-
 export class ChangeJournal {
   private readonly abandonedAfterMs: number;
   private readonly maxChangesPerLink: number;
   private readonly maxLinks: number;
   private readonly now: () => number;
   private readonly keepMs: number;
-  private lastPrune = 0;
+  /** when this process last pruned (its start: the first prune waits as long as any later one) */
+  private lastPrune: number;
 
   constructor(
     private readonly marks: Collection<ChangeMarkDocument>,
@@ -114,12 +108,7 @@ export class ChangeJournal {
     this.maxLinks = options.maxLinks ?? 500;
     this.now = options.now ?? Date.now;
     this.keepMs = options.keepMs ?? 2 * 3600 * 1000;
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await ensureIndexes(this.marks, JOURNAL_INDEXES.change_marks);
-    await ensureIndexes(this.links, JOURNAL_INDEXES.mandate_journal);
-    await ensureIndexes(this.intents, JOURNAL_INDEXES.mandate_journal_intents);
+    this.lastPrune = this.now();
   }
 
   /** Announces a write; the data write comes after this, then `end`. */
@@ -203,7 +192,9 @@ export class ChangeJournal {
   private async append(changes: MandateDelta[] | null): Promise<string> {
     const token = randomUUID();
     const recorded = changes && changes.length <= this.maxChangesPerLink ? changes : null;
-    let after = await this.head();
+    // The hint, not the end: when it is behind, the insert finds the link there and walks on.
+    const hint = await this.marks.findOne({ _id: this.name }, { projection: { token: 1 } });
+    let after = hint?.token ?? `start:${this.name}`;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.links.insertOne({ _id: after, journal: this.name, next: token, changes: recorded, at: new Date(this.now()) });

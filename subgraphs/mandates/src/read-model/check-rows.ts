@@ -1,44 +1,33 @@
 /**
- * The rows the yearly mandate check counts (mandate-check.ts, docs/mandate-check.md), and a
- * copy of them kept in the database so that a process that starts does not read
- * `mandate_facts` whole before its first answer.
+ * The yearly check's rows (repositories/aggregates.ts CheckRow) as the read model keeps them:
+ * computed from every mandate's facts, brought forward by the changes of later writes, and a
+ * copy kept in the database so that a process that starts does not read `mandate_facts`
+ * whole before its first answer.
  *
- * A row is one distinct (service, system, school, board, dates, checks) of the mandates'
- * facts with the number of mandates that share it, for every school year at once: a year's
- * figures take the rows due in it. Counting is done here because FerretDB's `$group`
- * compares each document with every group (nearly one per mandate here).
+ * Counting is done here, not by `$group`, because FerretDB's `$group` compares each document
+ * with every group found so far (nearly one group per mandate here).
  *
- * Reading `mandate_facts` costs FerretDB a decode per document: 5–16 s for the national set
- * (~75,000 facts), over the 5 s the first progress answer may take. So the rows are also kept
- * in `mandate_check_rows`, as a few documents of text (5,000 rows each, one JSON array per
- * line) under a head document that names the change journal's token they are exact for. A
- * process without rows in memory reads that copy (a handful of documents by `_id`) and brings
- * it forward by the journal's changes since, exactly as the kept rows in memory are brought
- * forward (analytics-cache.ts `restore`); when the changes are not all known (links older
- * than the journal keeps, or a change without details such as a bulk load) it reads the
- * facts instead. The copy is written by a process whose rows are exact, at most every few
- * minutes when they changed (MandateCheck.keepRows), and by MandatesRepository.repairDerived
- * after a repair, so that the first start after a load does not pay for the full read either.
+ * Reading `mandate_facts` costs FerretDB a decode per document, for the national set more
+ * than the first progress answer may take. So the rows are also kept in `mandate_check_rows`,
+ * as a few documents of text (5,000 rows each, one JSON array per line) under a head document
+ * that names the change journal's token they are exact for. A process without rows in memory
+ * reads that copy (a handful of documents by `_id`) and brings it forward by the journal's
+ * changes since, exactly as the kept rows in memory are brought forward (result-cache.ts
+ * `restore`); when the changes are not all known (links older than the journal keeps, or a
+ * change without details such as a bulk load) it reads the facts instead. The copy is written
+ * by a process whose rows are exact, at most every few minutes when they changed
+ * (aggregates.ts keepRows), and by the repair after writes around the store (writes.ts), so
+ * that the first start after a load does not pay for the full read either.
  */
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import { findEach, retryUpsertRace, type Logger } from '@osr/common';
+import type { ServiceCode } from '../documents.js';
+import { rowKey, rowOf, type CheckRow } from '../repositories/aggregates.js';
 import type { ChangeJournal, MandateDelta } from './change-journal.js';
-import type { ServiceCode, YearCheckDocument } from './documents.js';
 import type { MandateFacts, MandateFactsDocument } from './facts.js';
-import { checksKey } from './year-checks.js';
 
 const ROW_FIELDS = ['serviceCode', 'systemId', 'brin', 'boardNummer', 'startDate', 'endDate', 'checks'] as const;
-type RowFields = Pick<MandateFacts, (typeof ROW_FIELDS)[number]>;
-
-/** One group of the facts the check counts: the fields it needs (none left out), and how many mandates share them. */
-export type CheckRow = Required<RowFields> & { count: number };
-
-export const rowKey = (f: RowFields) => JSON.stringify(ROW_FIELDS.map((k) => f[k] ?? null));
-
-function rowOf(f: RowFields, count: number): CheckRow {
-  return { serviceCode: f.serviceCode, systemId: f.systemId, brin: f.brin ?? null, boardNummer: f.boardNummer, startDate: f.startDate, endDate: f.endDate ?? null, checks: f.checks ?? null, count };
-}
 
 /** Every mandate's facts, counted per row: one read of `mandate_facts`. */
 export async function computeCheckRows(facts: Collection<MandateFactsDocument>): Promise<CheckRow[]> {
@@ -49,22 +38,6 @@ export async function computeCheckRows(facts: Collection<MandateFactsDocument>):
     const row = rows.get(k);
     if (row) row.count++;
     else rows.set(k, rowOf(f, 1));
-  }
-  return [...rows.values()];
-}
-
-/** The fields a check row is grouped by, as a mandate holds them (its year checks as stored). */
-export type CheckGroup = Omit<RowFields, 'checks'> & { yearChecks?: YearCheckDocument[] | null };
-
-/** Rows of groups of mandates: groups whose year checks give the same key are one row. */
-export function checkRowsOf(groups: readonly { fields: CheckGroup; count: number }[]): CheckRow[] {
-  const rows = new Map<string, CheckRow>();
-  for (const { fields, count } of groups) {
-    const f: RowFields = { ...fields, brin: fields.brin ?? null, endDate: fields.endDate ?? null, checks: checksKey(fields.yearChecks ?? undefined) };
-    const k = rowKey(f);
-    const row = rows.get(k);
-    if (row) row.count += count;
-    else rows.set(k, rowOf(f, count));
   }
   return [...rows.values()];
 }

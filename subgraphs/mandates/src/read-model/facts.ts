@@ -1,20 +1,20 @@
 /**
- * The facts of a mandate: the fields the aggregates filter and group by (analytics.ts), and
- * what the change journal records of each write (change-journal.ts).
+ * The facts of a mandate: the fields the kept aggregates filter and group by
+ * (read-model/aggregates.ts), and what the change journal records of each write
+ * (change-journal.ts).
  *
- * With `MANDATES_READ_MODEL=memory` they are also kept as a document of their own per
- * mandate, in `mandate_facts` (`_id` = the mandate id), and the aggregates read that collection
- * instead of `mandates`: on FerretDB a pass costs reading and decoding every document, and a
- * facts document has half the fields of a mandate. The read model's write hook
- * (read-model/writes.ts) writes a mandate's facts before the store writes the mandate, in the
- * same recorded change, so a change that stopped half way is completed by the store's roll
- * forward like the mandate is; the seed and the benchmark loaders
- * write both; MandatesMaintenance.repairFacts() (repositories/maintenance.ts) brings the
- * collection in step after writes around those writers.
+ * They are also kept as a document of their own per mandate, in `mandate_facts` (`_id` = the
+ * mandate id), and the kept aggregates are computed from that collection instead of
+ * `mandates`: on FerretDB a pass costs reading and decoding every document, and a facts
+ * document has half the fields of a mandate. The write hook (writes.ts) writes a mandate's
+ * facts before the store writes the mandate, so a change that stopped half way is completed
+ * by the store's roll forward like the mandate is; a bulk load writes both through the same
+ * hook; its repair (writes.ts repair) brings the collection in step after writes around the
+ * store.
  */
-import type { MandateDocument, MandateOrigin, ServiceCode } from './documents.js';
-import { seriesKeys } from './series-keys.js';
-import { checksKey } from './year-checks.js';
+import type { MandateDocument, MandateOrigin, ServiceCode } from '../documents.js';
+import { seriesKeys } from '../series-keys.js';
+import { checksKey } from '../year-checks.js';
 
 export interface MandateFacts {
   serviceCode: ServiceCode;
