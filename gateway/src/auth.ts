@@ -2,7 +2,7 @@
  * Bearer tokens: verified with jose (issuer, audience, expiry, algorithm pinned), keys from a
  * JWKS URL (production) or a local public key (development). No token: public data only.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, errors, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
@@ -79,8 +79,8 @@ export class TokenVerifier {
     if (!match) return { ok: false, reason: 'The Authorization header must be "Bearer <token>"' };
     if (!this.key) return { ok: false, reason: 'This gateway accepts no tokens: no verification key is configured' };
     const token = match[1]!;
-    const hash = this.verified ? createHash('sha256').update(token).digest('base64url') : '';
-    const known = this.verified?.get(hash);
+    const key = this.verified ? hash('sha256', token, 'base64url') : '';
+    const known = this.verified?.get(key);
     // The entry leaves the cache at exp; the check here does not rely on the cache's clock.
     if (known && known.expiresAt > Date.now()) {
       this.stats.remembered++;
@@ -91,7 +91,7 @@ export class TokenVerifier {
     if (result.ok && this.verified) {
       const ttl = result.expiresAt - Date.now();
       // Shared by every request with this token: frozen, so that none can change it for the others.
-      if (ttl > 0) this.verified.set(hash, { identity: deepFreeze(result.identity), expiresAt: result.expiresAt }, { ttl });
+      if (ttl > 0) this.verified.set(key, { identity: deepFreeze(result.identity), expiresAt: result.expiresAt }, { ttl });
     }
     return result.ok ? { ok: true, identity: result.identity } : result;
   }

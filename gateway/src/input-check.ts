@@ -62,6 +62,13 @@ function checkValue(type: GraphQLInputType, value: unknown, where: string): void
   }
 }
 
+/**
+ * Documents whose literal values were found valid, with the schema they were checked on:
+ * Apollo Server keeps one parsed document per query text, so a query asked again is not
+ * walked again (the walk depends on nothing else; variables are checked on every request).
+ */
+const literalsValid = new WeakMap<DocumentNode, GraphQLSchema>();
+
 export function checkOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -82,6 +89,7 @@ export function checkOperation(
     if (type) checkValue(type as GraphQLInputType, variables[definition.variable.name.value], `$${definition.variable.name.value}`);
   }
 
+  if (literalsValid.get(document) === schema) return;
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
@@ -98,4 +106,5 @@ export function checkOperation(
       },
     }),
   );
+  literalsValid.set(document, schema);
 }

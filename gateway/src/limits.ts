@@ -151,6 +151,8 @@ class Walk {
   private readonly memo = new Map<SelectionSetNode, Map<string, SetMeasure>>();
   /** Fragments being measured right now: a spread of one of them is a cycle (a validation error). */
   private readonly open = new Set<string>();
+  /** Variables whose value the measure read (the `first` arguments given by a variable). */
+  readonly read = new Set<string>();
 
   /** Whether the walk measured this selection set (e.g. a fragment reached from an operation). */
   reached(set: SelectionSetNode): boolean {
@@ -184,6 +186,7 @@ class Walk {
     if (arg?.value.kind === Kind.INT) value = Number(arg.value.value);
     else if (arg?.value.kind === Kind.VARIABLE) {
       const name = arg.value.name.value;
+      this.read.add(name);
       value = Object.hasOwn(this.variables, name) ? this.variables[name] : this.defaults.get(name);
     }
     if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1) return value;
@@ -386,6 +389,8 @@ export function checkDocumentLimits(
   document: DocumentNode,
   variables: Record<string, unknown>,
   limits: QueryLimits,
+  /** Given: the names of the variables whose values the measure depends on are added to it. */
+  read?: Set<string>,
 ): Map<string, QueryMeasure> {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) {
@@ -410,7 +415,51 @@ export function checkDocumentLimits(
       });
     }
   }
+  if (read) for (const name of walk.read) read.add(name);
   return operations;
+}
+
+/**
+ * The values of the named variables as one string, or null when one of them is no number
+ * (nor null): such a value is priced as omitted, and not worth remembering.
+ */
+function variablesKey(names: readonly string[], variables: Record<string, unknown>): string | null {
+  let key = '';
+  for (const name of names) {
+    if (!Object.hasOwn(variables, name)) {
+      key += '-,';
+      continue;
+    }
+    const value = variables[name];
+    if (typeof value === 'number') key += `${value},`;
+    else if (value === null) key += 'null,';
+    else return null;
+  }
+  return key;
+}
+
+/**
+ * checkDocumentLimits for one gateway's limits, remembering the documents that passed: the
+ * measure depends on the schema, the document and the values of the variables given to
+ * `first` arguments only, so a document asked again (Apollo Server and the precheck keep
+ * one parsed document per query text) with the same such values is not walked again. A
+ * document that failed is walked again every time.
+ */
+export class LimitCheck {
+  private readonly passed = new WeakMap<DocumentNode, { schema: GraphQLSchema; names: string[]; key: string }>();
+
+  constructor(private readonly limits: QueryLimits) {}
+
+  /** Throws as checkDocumentLimits does. */
+  check(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): void {
+    const known = this.passed.get(document);
+    if (known && known.schema === schema && variablesKey(known.names, variables) === known.key) return;
+    const read = new Set<string>();
+    checkDocumentLimits(schema, document, variables, this.limits, read);
+    const names = [...read].sort();
+    const key = variablesKey(names, variables);
+    if (key !== null) this.passed.set(document, { schema, names, key });
+  }
 }
 
 /** The parts of a GraphQL HTTP request the limits need, from a POST body or GET parameters. */

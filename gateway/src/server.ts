@@ -24,7 +24,7 @@ import { TokenVerifier, type TokenSettings } from './auth.js';
 import { ResilientDataSource } from './data-source.js';
 import { explorerRoutes } from './explorer.js';
 import { checkOperation } from './input-check.js';
-import { DEFAULT_JSON_SHAPE, DEFAULT_LIMITS, DocumentCache, checkDocumentLimits, graphQLParams, loggedName, type QueryLimits } from './limits.js';
+import { DEFAULT_JSON_SHAPE, DEFAULT_LIMITS, DocumentCache, LimitCheck, graphQLParams, loggedName, type QueryLimits } from './limits.js';
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter, TrustedProxies, type RateLimitSettings } from './rate-limit.js';
 import { RequestIdentity } from './request-identity.js';
@@ -223,6 +223,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     apiSchema = loaded;
   });
   const documents = new DocumentCache(options.maxTokens ?? DEFAULT_MAX_TOKENS);
+  const limitCheck = new LimitCheck(limits);
 
   /**
    * The limits, checked on the request before Apollo Server parses and validates it:
@@ -239,7 +240,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
     const document = documents.parse(query);
     if (!document) return null; // Apollo reports the syntax error
     try {
-      checkDocumentLimits(apiSchema, document, params.variables, limits);
+      limitCheck.check(apiSchema, document, params.variables);
       return null;
     } catch (err) {
       if (!(err instanceof GraphQLError)) throw err;
@@ -265,7 +266,7 @@ export async function createGateway(options: GatewayOptions): Promise<GatewaySer
           }
           // Checked before Apollo saw the request (precheck); again here for any other way in.
           try {
-            checkDocumentLimits(schema, document, request.variables ?? {}, limits);
+            limitCheck.check(schema, document, request.variables ?? {});
           } catch (err) {
             metrics.refused.inc({ reason: 'limits' });
             throw err;

@@ -1,6 +1,6 @@
 /**
  * HTTP from the gateway to its subgraphs: one undici connection pool per subgraph URL, kept
- * alive between requests, bodies as strings, no web streams, no Request/Response/Headers
+ * alive between requests, bodies as strings, no streams, no Request/Response/Headers
  * objects and no AbortSignal per fetch. The timeout is a total: one timer per fetch, from
  * the moment it is asked (waiting for a free connection included) to the last byte of the
  * answer, so that a subgraph trickling its body cannot hold a client request longer.
@@ -12,7 +12,6 @@
  * request (mutations never do): many clients asking the same thing at once cost the
  * subgraphs one answer.
  */
-import type { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { Pool, errors } from 'undici';
 
@@ -44,24 +43,28 @@ export class SubgraphFetchError extends Error {
   }
 }
 
-const headerValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
 /** The timer of one fetch ended it. */
 class FetchTimeout extends Error {}
 
+const CONTENT_TYPE = 'content-type';
+const CACHE_CONTROL = 'cache-control';
+
 /**
- * One fetch under way: settles its promise once, from undici's answer or from its timer,
- * whichever comes first. It is also the signal undici is given: undici takes any object
- * with an EventEmitter's `on`, `once` and `removeListener` and listens for 'abort' (one
- * listener, the request's own), so that no AbortController, AbortSignal or EventEmitter is
- * made per fetch.
+ * One fetch under way, as undici's dispatch handler: it collects the answer's body chunks
+ * itself (no Readable stream, no parsed headers object: the two headers the data source
+ * reads are picked from the raw list) and settles its promise once, from the answer or
+ * from its timer, whichever comes first. A fetch whose timer ran out before it got a
+ * connection is aborted when undici hands it one.
  */
 class PendingFetch {
-  aborted = false;
-  reason: unknown = undefined;
-  private listener: (() => void) | null = null;
   private readonly timer: NodeJS.Timeout;
   private done = false;
+  private abort: ((reason: Error) => void) | null = null;
+  private timedOut: FetchTimeout | null = null;
+  private status = 0;
+  private contentType: string | undefined = undefined;
+  private cacheControl: string | undefined = undefined;
+  private chunks: Buffer[] = [];
 
   constructor(
     timeoutMs: number,
@@ -71,46 +74,58 @@ class PendingFetch {
     this.timer = setTimeout(() => this.expire(), timeoutMs);
   }
 
-  on(_event: 'abort', listener: () => void): this {
-    this.listener = listener;
-    return this;
-  }
-
-  once(event: 'abort', listener: () => void): this {
-    return this.on(event, listener);
-  }
-
-  removeListener(): this {
-    this.listener = null;
-    return this;
-  }
-
-  /** What undici's request options take as a signal. */
-  get signal(): EventEmitter {
-    return this as unknown as EventEmitter;
-  }
-
   private expire(): void {
     if (this.done) return;
     const reason = new FetchTimeout('the fetch took longer than its timeout');
     this.fail(new SubgraphFetchError('timeout', reason));
-    this.reason = reason;
-    this.aborted = true;
-    const listener = this.listener;
-    this.listener = null;
-    listener?.();
+    this.timedOut = reason;
+    // Not yet connected: undici aborts it in onConnect.
+    this.abort?.(reason);
   }
 
-  answer(answer: SubgraphAnswer): void {
+  onConnect(abort: (reason: Error) => void): void {
+    if (this.timedOut) abort(this.timedOut);
+    else this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    // 1xx informational answers come before the answer itself.
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!;
+      // Only names of the two lengths are decoded and compared.
+      if (name.length !== CONTENT_TYPE.length && name.length !== CACHE_CONTROL.length) continue;
+      const lower = name.toString('latin1').toLowerCase();
+      if (lower === CONTENT_TYPE) this.contentType ??= rawHeaders[i + 1]!.toString('latin1');
+      else if (lower === CACHE_CONTROL) this.cacheControl ??= rawHeaders[i + 1]!.toString('latin1');
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    this.resolve(answer);
+    const chunks = this.chunks;
+    this.chunks = [];
+    const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.resolve({ status: this.status, statusText: STATUS_CODES[this.status] ?? '', contentType: this.contentType, cacheControl: this.cacheControl, body });
+  }
+
+  onError(err: unknown): void {
+    this.fail(err);
   }
 
   fail(err: unknown): void {
     if (this.done) return;
     this.done = true;
+    this.chunks = [];
     clearTimeout(this.timer);
     const timedOut = err instanceof FetchTimeout || err instanceof errors.ConnectTimeoutError;
     this.reject(err instanceof SubgraphFetchError ? err : new SubgraphFetchError(timedOut ? 'timeout' : 'unreachable', err));
@@ -168,19 +183,8 @@ export class SubgraphClient {
     this.active++;
     const answer = new Promise<SubgraphAnswer>((resolve, reject) => {
       const pending = new PendingFetch(this.settings.timeoutMs, resolve, reject);
-      pool.request({ method: 'POST', path: this.path, headers, body, signal: pending.signal }).then(
-        (res) =>
-          res.body.text().then((text) => {
-            pending.answer({
-              status: res.statusCode,
-              statusText: STATUS_CODES[res.statusCode] ?? '',
-              contentType: headerValue(res.headers['content-type']),
-              cacheControl: headerValue(res.headers['cache-control']),
-              body: text,
-            });
-          }),
-        (err: unknown) => pending.fail(err),
-      ).catch((err: unknown) => pending.fail(err));
+      // dispatch() reports a refused request to the handler's onError rather than throwing.
+      pool.dispatch({ method: 'POST', path: this.path, headers, body }, pending);
     });
     return answer.finally(() => {
       if (--this.active === 0 && this.retired) void this.closePool();

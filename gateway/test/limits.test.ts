@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Supergraph } from '@apollo/federation-internals';
 import { Kind, buildSchema, getIntrospectionQuery, parse, print, visit, type FieldNode, type GraphQLSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, INTROSPECTION_COST, checkDocumentLimits, type QueryLimits, type QueryMeasure } from '../src/limits.js';
+import { DEFAULT_LIMITS, INTROSPECTION_COST, LimitCheck, checkDocumentLimits, type QueryLimits, type QueryMeasure } from '../src/limits.js';
 import { RateLimiter } from '../src/rate-limit.js';
 
 const schema = Supergraph.build(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8')).apiSchema().toGraphQLJSSchema();
@@ -277,5 +277,38 @@ describe('rate limiter', () => {
     expect(limiter.take('b', t)).toEqual({ ok: true });
     limiter.take('c', t);
     expect(limiter.size).toBe(2);
+  });
+});
+
+describe('a gateway\'s limit check remembers the documents that passed', () => {
+  const q = 'query ($n: Int, $m: Int = 30000) { supplierMandates(first: $n) { edges { node { id } } } more: supplierMandates(first: $m) { edges { node { id } } } }';
+  const check = () => new LimitCheck(DEFAULT_LIMITS);
+
+  it('a document that passed with some `first` values is measured again with others', () => {
+    const limits = check();
+    const doc = parse(q);
+    expect(() => limits.check(schema, doc, { n: 10, m: 10 })).not.toThrow();
+    expect(() => limits.check(schema, doc, { n: 10, m: 10 })).not.toThrow();
+    expect(() => limits.check(schema, doc, { n: 100_000, m: 10 })).toThrow('Query cost 300001 exceeds the limit of 50000');
+    // $m omitted: its default (30,000) is priced, not the 10 of the pass before.
+    expect(() => limits.check(schema, doc, { n: 10 })).toThrow(/exceeds the limit of 50000/);
+    expect(() => limits.check(schema, doc, { n: 10, m: null })).not.toThrow();
+    // A value that is no number is priced as omitted: not remembered, measured every time.
+    expect(() => limits.check(schema, doc, { n: 10, m: '99999' })).not.toThrow();
+    expect(() => limits.check(schema, doc, { n: 10, m: 99_999 })).toThrow(/exceeds the limit of 50000/);
+  });
+
+  it('a document refused once is refused every time; one that passed on a schema is measured again on another', () => {
+    const limits = check();
+    const deep = parse('{ a { a { a { a } } } }');
+    const lax = buildSchema('type A { a: A } type Query { a: A }');
+    expect(() => limits.check(lax, deep, {})).not.toThrow();
+    const strict = new LimitCheck({ ...DEFAULT_LIMITS, maxDepth: 3 });
+    for (let i = 0; i < 2; i++) expect(() => strict.check(lax, deep, {})).toThrow('Query depth 4 exceeds the limit of 3');
+    const wide = buildSchema('type A { a: [A] } type Query { a: [A] }');
+    expect(() => limits.check(wide, parse('{ a { a { a { a { a } } } } }'), {})).toThrow(/exceeds the limit/);
+    const doc = parse('{ a { a { a { a { a } } } } }');
+    expect(() => limits.check(lax, doc, {})).not.toThrow();
+    expect(() => limits.check(wide, doc, {})).toThrow(/exceeds the limit/);
   });
 });
