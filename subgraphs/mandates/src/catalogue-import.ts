@@ -12,7 +12,7 @@
  * were written and which were not, never the database's own message.
  */
 import { GraphQLError } from 'graphql';
-import { decodeText, oinProblem, parseDelimited } from '@osr/common';
+import { csvColumnKey, decodeText, oinProblem, parseDelimited } from '@osr/common';
 import { nameProblem, SYSTEM_KINDS, type SupplierCatalogue } from './catalogue.js';
 import type { ServiceCode, SystemKind } from './documents.js';
 import type { Actor } from './repositories/mandate-store.js';
@@ -46,8 +46,6 @@ export interface LineReport {
   actions: string[];
   reason?: string;
 }
-
-const columnKey = (name: string) => name.replace(/^\uFEFF/, '').toUpperCase().replace(/[\s_-]+/g, '');
 
 /** A short, printable form of a value for a message: never the whole of a long field. */
 function shown(value: string): string {
@@ -85,8 +83,8 @@ export function readCatalogueFile(bytes: Uint8Array): { lines: CatalogueLine[]; 
   }
   const header = records.shift();
   if (!header) throw new CatalogueFileError(`the file is empty (a header row ${Object.values(CATALOGUE_COLUMNS).join(';')} is required)`);
-  const index = new Map(header.fields.map((f, i) => [columnKey(f), i]));
-  const missing = (Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).filter((c) => !index.has(columnKey(CATALOGUE_COLUMNS[c])));
+  const index = new Map(header.fields.map((f, i) => [csvColumnKey(f), i]));
+  const missing = (Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).filter((c) => !index.has(csvColumnKey(CATALOGUE_COLUMNS[c])));
   if (missing.length) {
     const found = header.fields.map((f) => f.trim()).filter(Boolean).slice(0, 20).map(shown);
     throw new CatalogueFileError(
@@ -98,7 +96,7 @@ export function readCatalogueFile(bytes: Uint8Array): { lines: CatalogueLine[]; 
     .filter((r) => r.fields.some((f) => f.trim() !== ''))
     .map((r) => ({
       record: `line ${r.line}`,
-      values: Object.fromEntries((Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).map((c) => [c, (r.fields[index.get(columnKey(CATALOGUE_COLUMNS[c]))!] ?? '').trim()])) as Record<CatalogueColumn, string>,
+      values: Object.fromEntries((Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).map((c) => [c, (r.fields[index.get(csvColumnKey(CATALOGUE_COLUMNS[c]))!] ?? '').trim()])) as Record<CatalogueColumn, string>,
     }));
   return { lines, encoding };
 }
@@ -134,10 +132,7 @@ async function checkLine(catalogue: SupplierCatalogue, line: CatalogueLine, know
   if (unknown.length) {
     return `DIENSTEN: not in the service catalogue: ${unknown.map((u) => (u.length > 40 ? `${u.slice(0, 40)}…` : u)).join(', ')} (known: ${known.size ? [...known].sort().join(', ') : 'none: the service catalogue is empty'})`;
   }
-  const supplier = await catalogue.supplier(v.oin).catch((err: unknown) => {
-    if (err instanceof GraphQLError && err.extensions['code'] === 'NOT_FOUND') return null;
-    throw err;
-  });
+  const supplier = await catalogue.findSupplier(v.oin);
   if (!supplier && supplierName === null && !named.has(v.oin)) return `LEVERANCIER: the supplier ${v.oin} is not registered: give its name`;
   if (supplier) {
     const system = await catalogue.systemNamed(v.oin, v.system);
@@ -148,10 +143,7 @@ async function checkLine(catalogue: SupplierCatalogue, line: CatalogueLine, know
 
 async function applyLine(catalogue: SupplierCatalogue, checked: CheckedLine, actor: Actor, today: string, report: LineReport): Promise<void> {
   const v = checked.line.values;
-  const supplier = await catalogue.supplier(v.oin).catch((err: unknown) => {
-    if (err instanceof GraphQLError && err.extensions['code'] === 'NOT_FOUND') return null;
-    throw err;
-  });
+  const supplier = await catalogue.findSupplier(v.oin);
   if (!supplier) {
     if (checked.supplierName === null) throw new GraphQLError(`LEVERANCIER: the supplier ${v.oin} is not registered: give its name`);
     const registered = await catalogue.registerSupplier({ oin: v.oin, name: checked.supplierName }, actor);

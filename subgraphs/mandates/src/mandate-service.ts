@@ -20,35 +20,13 @@ import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './rep
 import { boardOnDate, type AgreementsApi, type OrganisationsApi, type SchoolBoards } from './peers.js';
 import type { Repositories } from './repositories/index.js';
 import { withDeliberateCheck } from './year-checks.js';
+import type { EndMandateInput, GrantMandateInput, SwitchSystemInput } from './generated/resolvers.js';
 
 /** Services whose mandates need an agreement in force that covers them (managed by the OSR). */
 export const AGREEMENT_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
 
 const MAX_ID_LENGTH = 64;
 const MAX_REASON_LENGTH = 500;
-
-export interface GrantInput {
-  service: ServiceCode;
-  systemId: string;
-  brin?: string | null;
-  bevoegdGezagNummer: string;
-  startDate: string;
-  endDate?: string | null;
-}
-
-export interface EndInput {
-  id: string;
-  endDate: string;
-  expectedVersion: number;
-}
-
-export interface SwitchInput {
-  brin: string;
-  service: ServiceCode;
-  fromSystemId: string;
-  toSystemId: string;
-  startDate: string;
-}
 
 export function actorOf(identity: Identity): Actor {
   return { sub: identity.sub, name: identity.name, role: identity.role };
@@ -190,7 +168,7 @@ export class MandateService {
     };
   }
 
-  async grant(input: GrantInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
+  async grant(input: GrantMandateInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const board = input.bevoegdGezagNummer;
     const bp = bevoegdGezagNummerProblem(board);
@@ -289,7 +267,7 @@ export class MandateService {
     return { mandate, school };
   }
 
-  async end(input: EndInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
+  async end(input: EndMandateInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const reason = checkReason(reasonGiven);
     const { mandate, school } = await this.loadForChange(input.id, identity);
@@ -333,7 +311,7 @@ export class MandateService {
     );
   }
 
-  async switchSystem(input: SwitchInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
+  async switchSystem(input: SwitchSystemInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const bp = brinProblem(input.brin);
     if (bp) throw invalidInput('brin', input.brin, bp);

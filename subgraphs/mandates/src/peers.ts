@@ -4,7 +4,7 @@
  */
 import DataLoader from 'dataloader';
 import { userError, type PeerClient } from '@osr/common';
-import type { ServiceCode } from './documents.js';
+import type { DeferredChange, ServiceCode } from './documents.js';
 
 export interface SchoolOnDate {
   brin: string;
@@ -206,16 +206,9 @@ export function agreementsApi(client: PeerClient | null): AgreementsApi {
   };
 }
 
-export interface OrganisationChangeNode {
-  id: string;
+/** A change of the organisations feed: what a deferred change keeps, and its place in the feed. */
+export interface OrganisationChangeNode extends DeferredChange {
   sequence: number;
-  kind: string;
-  bevoegdGezagNummer: string | null;
-  brin: string | null;
-  fromBoard: string | null;
-  toBoard: string | null;
-  effectiveDate: string;
-  description: string;
 }
 
 export interface ChangeFeedApi {

@@ -21,7 +21,7 @@
  *    goes). An endpoint without a 2xx for an hour is PAUSED with the reason.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@osr/common';
+import { duplicateKeysOnly, type Logger } from '@osr/common';
 import type { MandateStore } from '../repositories/mandate-store.js';
 import { resolveTarget } from './addresses.js';
 import type { WebhookSettings } from './config.js';
@@ -524,9 +524,8 @@ async function insertNew(collection: WebhookRepository['deliveries'], docs: Webh
     const result = await collection.insertMany(docs, { ordered: false });
     return result.insertedCount;
   } catch (err) {
-    const e = err as { code?: number; writeErrors?: unknown; result?: { insertedCount?: number }; insertedCount?: number };
-    const writeErrors = e.writeErrors ? (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) : [];
-    if (!writeErrors.length || !writeErrors.every((w: { code?: number; err?: { code?: number } }) => (w.code ?? w.err?.code) === 11000)) throw err;
-    return docs.length - writeErrors.length;
+    if (!duplicateKeysOnly(err)) throw err;
+    const { writeErrors } = err as { writeErrors: unknown };
+    return docs.length - (Array.isArray(writeErrors) ? writeErrors.length : 1);
   }
 }
