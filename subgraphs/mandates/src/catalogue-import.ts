@@ -1,15 +1,9 @@
 /**
- * The supplier catalogue file (`npm run suppliers:import`): reading it, checking every line
- * before anything is written, then applying the good lines through the catalogue's own rules
- * (catalogue.ts), one report per line.
- *
- *   OIN;LEVERANCIER;SYSTEEM;SOORT;DIENSTEN
- *   00000003301234560000;Voorbeeld Leverancier B.V.;Esis;LAS;OSO_OV,OSO_SWV
- *
- * The whole file is read and checked first: a file that is not a catalogue (not text in UTF-8
- * or Windows-1252, a line beyond the length bound, missing columns) writes nothing, and so do
- * its bad lines. A database failure while writing stops the run; the report says which lines
- * were written and which were not, never the database's own message.
+ * The supplier catalogue file (`osr suppliers import`, format in docs/suppliers.md): read and
+ * checked whole before anything is written (a file that is not a catalogue writes nothing,
+ * nor do its bad lines), then the good lines applied through the catalogue's own rules
+ * (catalogue.ts), one report per line. A database failure stops the run; the report says
+ * which lines were written, never the database's own message.
  */
 import { GraphQLError } from 'graphql';
 import { csvColumnKey, decodeText, oinProblem, parseDelimited } from '@osr/common';

@@ -134,13 +134,9 @@ export interface MandateChangeDocument {
  * re-read. An entry recorded but not applied (crash in between) is applied by the next
  * reader of the slot, who sees that the mandates' versions lag behind it.
  */
-export interface MandateHistoryDocument {
+export interface MandateHistoryDocument extends RecordedBy {
   slotKey: string;
   slotSeq: number;
-  at: Date;
-  by: string;
-  bySub: string;
-  byRole: string;
   mandateIds: string[];
   changes: MandateChangeDocument[];
   /** support changed the past (dates before what a board may set); absent in older entries */
@@ -212,13 +208,17 @@ export interface HistoryEntryView {
   schoolYear: string | null;
 }
 
-/** A change of the supplier catalogue, as recorded in its history. */
-export interface CatalogueChangeDocument {
-  action: CatalogueAction;
+/** Who recorded a change (a person's name, the token's subject, the role), and when. */
+export interface RecordedBy {
   at: Date;
   by: string;
   bySub: string;
   byRole: string;
+}
+
+/** A change of the supplier catalogue, as recorded in its history. */
+export interface CatalogueChangeDocument extends RecordedBy {
+  action: CatalogueAction;
   supplierOin: string;
   /** null for a change of the supplier itself */
   systemId: string | null;
@@ -228,12 +228,8 @@ export interface CatalogueChangeDocument {
 }
 
 /** A change of the service catalogue, as recorded in its history. */
-export interface ServiceChangeDocument {
+export interface ServiceChangeDocument extends RecordedBy {
   action: ServiceAction;
-  at: Date;
-  by: string;
-  bySub: string;
-  byRole: string;
   code: ServiceCode;
   before: ServiceDocument | null;
   after: ServiceDocument;

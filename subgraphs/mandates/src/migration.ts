@@ -1,18 +1,10 @@
 /**
- * The OSO → OSR migration: a Mijn OSO export of aanleverpunten becomes aanleverpunten and
- * OSO mandates. Active points become mandates (one per school + kind + system), starting
- * 15 August 2022 or the later connection date; inactive ones are stored without a mandate
- * and their schools are listed as having to issue a mandate themselves. Bad rows are
- * reported and not written; good rows land. Running it again creates nothing twice.
- *
- * Export format (';'-separated, header row, UTF-8 or Windows-1252):
- *   BRIN;AANLEVERPUNT;SOORT;LEVERANCIER_OIN;LAS;STATUS;AANSLUITDATUM
- *   25BE;1;OV;00000003272448340204;Voorbeeld LAS;actief;2019-04-01
- * SOORT is OV or SWV; STATUS actief or inactief; AANSLUITDATUM YYYY-MM-DD or DD-MM-YYYY
- * (empty allowed); LAS is the system's name as registered for that supplier.
- * Column names are matched without regard to case, spaces, hyphens and underscores; the known
- * other names (EXPORT_SYNONYMS: SYSTEEM for LAS, ...) are taken too, and the operator names
- * any other with `--columns LAS=PAKKET,...` (parseColumnMap).
+ * The OSO → OSR migration (format and outcomes: docs/mandates.md, "OSO → OSR migration"): a
+ * Mijn OSO export of aanleverpunten becomes aanleverpunten and OSO mandates. Active points
+ * become mandates (one per school + kind + system), starting on MIGRATION_DATE or the later
+ * connection date; inactive ones are stored without a mandate and their schools listed as
+ * having to issue one themselves. Bad rows are reported and not written; good rows land.
+ * Running it again creates nothing twice.
  */
 import { randomUUID } from 'node:crypto';
 import {

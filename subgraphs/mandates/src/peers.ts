@@ -10,14 +10,14 @@ export interface SchoolOnDate {
   brin: string;
   /** the board the school belonged to on the date asked; null if it did not exist then */
   boardOn: string | null;
-  /** Only from schoolsOn: the school's end date (null while open). */
+  /** the school's end date (null while open) */
   endDate?: string | null;
   /**
-   * Only from schoolsOn: the first period the register knows of the school's board (a
-   * register loaded from DUO files knows each school only from the import's reference date).
+   * The first period the register knows of the school's board (a register loaded from DUO
+   * files knows each school only from the import's reference date).
    */
   firstRegistration?: { board: string; from: string | null } | null;
-  /** Only from schoolsOn: the board that holds the school today (null once it has closed). */
+  /** the board that holds the school today (null once it has closed) */
   holder?: string | null;
 }
 
@@ -45,7 +45,6 @@ export function heldOn(school: SchoolBoards, board: string, date: string): boole
 }
 
 export interface OrganisationsApi {
-  schoolOn(brin: string, date: string): Promise<SchoolOnDate | null>;
   /** The boards of these schools (one call); unknown BRINs are absent from the result. */
   schoolBoards(brins: readonly string[]): Promise<Map<string, SchoolBoards>>;
   /** Many schools at once: unknown BRINs are absent from the result. */
@@ -57,14 +56,6 @@ export interface OrganisationsApi {
    */
   schoolsOfBoard(bevoegdGezagNummer: string): Promise<Map<string, SchoolBoards>>;
   boardExists(bevoegdGezagNummer: string): Promise<boolean>;
-}
-
-/** A per-request loader of schools' boards: the BRINs asked for in one tick are one call. */
-export function schoolBoardsLoader(api: OrganisationsApi): DataLoader<string, SchoolBoards | null> {
-  return new DataLoader(async (brins) => {
-    const found = await api.schoolBoards(brins);
-    return brins.map((b) => found.get(b) ?? null);
-  });
 }
 
 export interface AgreementsApi {
@@ -96,12 +87,16 @@ function schoolBoardsOf(s: SchoolBoardsAnswer): SchoolBoards {
 }
 
 /**
- * A per-request loader of the schools a board holds today (the caller's board: one call per
- * request however often it is asked). What it finds primes `schoolBoards`, so the rules asked
- * later of those schools need no call of their own.
+ * A request's loaders of schools' boards. By school: the BRINs asked for in one tick are one
+ * call. By board (the caller's: one call per request however often it is asked): what it
+ * finds primes the first, so the rules asked later of those schools need no call of their own.
  */
-export function schoolsOfBoardLoader(api: OrganisationsApi, schoolBoards: DataLoader<string, SchoolBoards | null>): DataLoader<string, Map<string, SchoolBoards>> {
-  return new DataLoader(
+export function schoolLoaders(api: OrganisationsApi): { schoolBoards: DataLoader<string, SchoolBoards | null>; schoolsOfBoard: DataLoader<string, Map<string, SchoolBoards>> } {
+  const schoolBoards = new DataLoader<string, SchoolBoards | null>(async (brins) => {
+    const found = await api.schoolBoards(brins);
+    return brins.map((b) => found.get(b) ?? null);
+  });
+  const schoolsOfBoard = new DataLoader<string, Map<string, SchoolBoards>>(
     (boards) =>
       Promise.all(
         boards.map(async (board) => {
@@ -112,25 +107,11 @@ export function schoolsOfBoardLoader(api: OrganisationsApi, schoolBoards: DataLo
       ),
     { batch: false },
   );
-}
-
-/** A request's loaders of schools' boards: by school, and by board (whose answers prime the first). */
-export function schoolLoaders(api: OrganisationsApi): { schoolBoards: DataLoader<string, SchoolBoards | null>; schoolsOfBoard: DataLoader<string, Map<string, SchoolBoards>> } {
-  const schoolBoards = schoolBoardsLoader(api);
-  return { schoolBoards, schoolsOfBoard: schoolsOfBoardLoader(api, schoolBoards) };
+  return { schoolBoards, schoolsOfBoard };
 }
 
 export function organisationsApi(client: PeerClient | null): OrganisationsApi {
   return {
-    async schoolOn(brin, date) {
-      if (!client) notConfigured('organisations');
-      const data = await client.request<{ school: { brin: string; boardOn: { bevoegdGezagNummer: string } | null } | null }>(
-        'query SchoolOnDate($brin: ID!, $date: Date!) { school(brin: $brin) { brin boardOn(date: $date) { bevoegdGezagNummer } } }',
-        { brin, date },
-      );
-      if (!data.school) return null;
-      return { brin: data.school.brin, boardOn: data.school.boardOn?.bevoegdGezagNummer ?? null };
-    },
     async schoolsOn(brins, date) {
       if (!client) notConfigured('organisations');
       const found = new Map<string, SchoolOnDate>();
