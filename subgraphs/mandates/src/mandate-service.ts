@@ -37,6 +37,23 @@ export function rangesOverlap(a: { startDate: string; endDate: string | null }, 
   return a.startDate <= (b.endDate ?? '9999-12-31') && b.startDate <= (a.endDate ?? '9999-12-31');
 }
 
+/** A new mandate; its id is random (never derived from the school, service, system or dates). */
+export function newMandate(fields: Pick<MandateDocument, 'serviceCode' | 'systemId' | 'brin' | 'boardNummer' | 'startDate' | 'endDate' | 'origin'>, actor: Actor, at: Date): MandateDocument {
+  return {
+    id: randomUUID(),
+    ...fields,
+    version: 1,
+    createdAt: at,
+    createdBy: actor.name,
+    updatedAt: at,
+    lastReviewedAt: null,
+    lastReviewedBy: null,
+    reviewReasons: [],
+    reviewBoards: [],
+    slotKey: slotKeyOf(fields),
+  };
+}
+
 /** Only board staff with OSR_TOEGANG and support change mandates: anyone else is refused before anything is read. */
 function requireWriter(identity: Identity): void {
   if (identity.role === 'SUPPORT' || boardStaff(identity)) return;
@@ -151,23 +168,6 @@ export class MandateService {
     }
   }
 
-  /** A new mandate; its id is random (never derived from the school, service, system or dates). */
-  private newMandate(fields: Omit<MandateDocument, 'id' | 'version' | 'createdAt' | 'createdBy' | 'updatedAt' | 'lastReviewedAt' | 'lastReviewedBy' | 'reviewReasons' | 'reviewBoards' | 'slotKey'>, actor: Actor, at: Date): MandateDocument {
-    return {
-      id: randomUUID(),
-      ...fields,
-      version: 1,
-      createdAt: at,
-      createdBy: actor.name,
-      updatedAt: at,
-      lastReviewedAt: null,
-      lastReviewedBy: null,
-      reviewReasons: [],
-      reviewBoards: [],
-      slotKey: slotKeyOf(fields),
-    };
-  }
-
   async grant(input: GrantMandateInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const board = input.bevoegdGezagNummer;
@@ -214,7 +214,7 @@ export class MandateService {
     const at = this.now();
     // a grant is a check of the mandate for the school year it is made in (mandate-check.ts)
     const mandate = withDeliberateCheck(
-      this.newMandate({ serviceCode: service.code, systemId: system.id, brin, boardNummer: board, startDate: input.startDate, endDate, origin: 'OSR' }, actor, at),
+      newMandate({ serviceCode: service.code, systemId: system.id, brin, boardNummer: board, startDate: input.startDate, endDate, origin: 'OSR' }, actor, at),
       identity,
       'GRANTED',
       at,
@@ -340,7 +340,7 @@ export class MandateService {
     const actor = actorOf(identity);
     const at = this.now();
     const created = withDeliberateCheck(
-      this.newMandate({ serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' }, actor, at),
+      newMandate({ serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' }, actor, at),
       identity,
       'SWITCHED',
       at,

@@ -18,21 +18,20 @@ export const MAX_WEBHOOKS_PER_SUPPLIER = 10;
 const MAX_DELIVERY_PAGE = 200;
 
 /** Only a supplier (for itself) and support (for any supplier) deal with webhooks. */
+function requireWebhookCaller(identity: Identity): void {
+  if ((identity.role === 'SUPPLIER' && identity.supplier) || identity.role === 'SUPPORT') return;
+  throw userError('FORBIDDEN', 'Only a supplier (for its own systems) and support may manage webhooks');
+}
+
+/** The supplier whose webhooks the caller deals with: a supplier's own; support names it. */
 export function webhookSupplier(identity: Identity, supplier: string | null | undefined): string {
-  if (identity.role === 'SUPPLIER' && identity.supplier) {
-    if (supplier && supplier !== identity.supplier) throw userError('FORBIDDEN', `You may manage the webhooks of your own supplier (${identity.supplier}) only`);
-    return identity.supplier;
-  }
+  requireWebhookCaller(identity);
   if (identity.role === 'SUPPORT') {
     if (!supplier) throw invalidInput('supplier', supplier ?? null, 'support must name the supplier (its OIN)');
     return supplier;
   }
-  throw userError('FORBIDDEN', 'Only a supplier (for its own systems) and support may manage webhooks');
-}
-
-function requireWebhookCaller(identity: Identity): void {
-  if ((identity.role === 'SUPPLIER' && identity.supplier) || identity.role === 'SUPPORT') return;
-  throw userError('FORBIDDEN', 'Only a supplier (for its own systems) and support may manage webhooks');
+  if (supplier && supplier !== identity.supplier) throw userError('FORBIDDEN', `You may manage the webhooks of your own supplier (${identity.supplier}) only`);
+  return identity.supplier!;
 }
 
 export interface WebhookWithSecret {
