@@ -6,7 +6,8 @@
 import type { Collection } from 'mongodb';
 import { declareIndexes, ensureIndexes } from '@osr/common';
 import type { ServiceCode } from '../documents.js';
-import { WebhookOutbox, type WebhookEventDocument, type WebhookEventType } from '../webhooks/events.js';
+import { WebhookOutbox, type WebhookEventType } from '../webhooks/events.js';
+import type { MandatesCollections } from './collections.js';
 import type { EncryptedSecret } from '../webhooks/secrets.js';
 
 export type WebhookStatus = 'ACTIVE' | 'PAUSED' | 'DELETED';
@@ -128,12 +129,7 @@ export class WebhookRepository {
   readonly claims: Collection<ClaimDocument>;
   readonly outbox: WebhookOutbox;
 
-  constructor(collections: {
-    webhooks: Collection<WebhookDocument>;
-    deliveries: Collection<WebhookDeliveryDocument>;
-    claims: Collection<ClaimDocument>;
-    webhookEvents: Collection<WebhookEventDocument>;
-  }) {
+  constructor(collections: MandatesCollections) {
     this.webhooks = collections.webhooks;
     this.deliveries = collections.deliveries;
     this.claims = collections.claims;

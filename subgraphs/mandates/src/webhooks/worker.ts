@@ -151,12 +151,9 @@ export class WebhookWorker {
 
   /** Stops at once, abandoning attempts in flight without recording them (as if the process died). */
   async halt(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
+    const stopping = this.stop();
     for (const controller of this.inFlight) controller.abort();
-    await this.running?.catch(() => undefined);
-    await this.settled();
+    await stopping;
   }
 
   /**
