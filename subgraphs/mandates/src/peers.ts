@@ -110,50 +110,51 @@ export function schoolLoaders(api: OrganisationsApi): { schoolBoards: DataLoader
   return { schoolBoards, schoolsOfBoard };
 }
 
+/** Schools of the organisations subgraph by BRIN (`_entities`, 500 a call); unknown ones are left out. */
+async function schoolEntities<T>(client: PeerClient, brins: readonly string[], query: string, variables: Record<string, unknown> = {}): Promise<T[]> {
+  const found: T[] = [];
+  for (let i = 0; i < brins.length; i += 500) {
+    const reps = brins.slice(i, i + 500).map((brin) => ({ __typename: 'School', brin }));
+    const data = await client.request<{ _entities: (T | null)[] }>(query, { reps, ...variables });
+    for (const school of data._entities) if (school) found.push(school);
+  }
+  return found;
+}
+
 export function organisationsApi(client: PeerClient | null): OrganisationsApi {
   return {
     async schoolsOn(brins, date) {
       if (!client) notConfigured('organisations');
+      type Found = {
+        brin: string;
+        endDate: string | null;
+        boardOn: { bevoegdGezagNummer: string } | null;
+        boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null }[];
+      };
+      const schools = await schoolEntities<Found>(
+        client,
+        brins,
+        'query SchoolsOnDate($reps: [_Any!]!, $date: Date!) { _entities(representations: $reps) { ... on School { brin endDate boardOn(date: $date) { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from } } } }',
+        { date },
+      );
       const found = new Map<string, SchoolOnDate>();
-      for (let i = 0; i < brins.length; i += 500) {
-        const batch = brins.slice(i, i + 500);
-        type Found = {
-          brin: string;
-          endDate: string | null;
-          boardOn: { bevoegdGezagNummer: string } | null;
-          boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null }[];
-        };
-        const data = await client.request<{ _entities: (Found | null)[] }>(
-          'query SchoolsOnDate($reps: [_Any!]!, $date: Date!) { _entities(representations: $reps) { ... on School { brin endDate boardOn(date: $date) { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from } } } }',
-          { reps: batch.map((brin) => ({ __typename: 'School', brin })), date },
-        );
-        for (const school of data._entities) {
-          if (!school) continue;
-          const first = school.boardHistory[0];
-          const last = school.boardHistory.at(-1);
-          found.set(school.brin, {
-            brin: school.brin,
-            boardOn: school.boardOn?.bevoegdGezagNummer ?? null,
-            endDate: school.endDate,
-            firstRegistration: first ? { board: first.board.bevoegdGezagNummer, from: first.from } : null,
-            holder: school.endDate === null && last ? last.board.bevoegdGezagNummer : null,
-          });
-        }
+      for (const school of schools) {
+        const first = school.boardHistory[0];
+        const last = school.boardHistory.at(-1);
+        found.set(school.brin, {
+          brin: school.brin,
+          boardOn: school.boardOn?.bevoegdGezagNummer ?? null,
+          endDate: school.endDate,
+          firstRegistration: first ? { board: first.board.bevoegdGezagNummer, from: first.from } : null,
+          holder: school.endDate === null && last ? last.board.bevoegdGezagNummer : null,
+        });
       }
       return found;
     },
     async schoolBoards(brins) {
       if (!client) notConfigured('organisations');
-      const found = new Map<string, SchoolBoards>();
-      for (let i = 0; i < brins.length; i += 500) {
-        const batch = brins.slice(i, i + 500);
-        const data = await client.request<{ _entities: (SchoolBoardsAnswer | null)[] }>(
-          `query SchoolBoards($reps: [_Any!]!) { _entities(representations: $reps) { ... on School { ${SCHOOL_BOARDS} } } }`,
-          { reps: batch.map((brin) => ({ __typename: 'School', brin })) },
-        );
-        for (const s of data._entities) if (s) found.set(s.brin, schoolBoardsOf(s));
-      }
-      return found;
+      const schools = await schoolEntities<SchoolBoardsAnswer>(client, brins, `query SchoolBoards($reps: [_Any!]!) { _entities(representations: $reps) { ... on School { ${SCHOOL_BOARDS} } } }`);
+      return new Map(schools.map((s) => [s.brin, schoolBoardsOf(s)]));
     },
     async schoolsOfBoard(bevoegdGezagNummer) {
       if (!client) notConfigured('organisations');
