@@ -6,8 +6,7 @@
 import type { Collection } from 'mongodb';
 import { declareIndexes, ensureIndexes } from '@osr/common';
 import type { ServiceCode } from '../documents.js';
-import { WebhookOutbox, type WebhookEventType } from '../webhooks/events.js';
-import type { MandatesCollections } from './collections.js';
+import { WebhookOutbox, type WebhookEventDocument, type WebhookEventType } from '../webhooks/events.js';
 import type { EncryptedSecret } from '../webhooks/secrets.js';
 
 export type WebhookStatus = 'ACTIVE' | 'PAUSED' | 'DELETED';
@@ -129,7 +128,12 @@ export class WebhookRepository {
   readonly claims: Collection<ClaimDocument>;
   readonly outbox: WebhookOutbox;
 
-  constructor(collections: MandatesCollections) {
+  constructor(collections: {
+    webhooks: Collection<WebhookDocument>;
+    deliveries: Collection<WebhookDeliveryDocument>;
+    claims: Collection<ClaimDocument>;
+    webhookEvents: Collection<WebhookEventDocument>;
+  }) {
     this.webhooks = collections.webhooks;
     this.deliveries = collections.deliveries;
     this.claims = collections.claims;
