@@ -1,18 +1,12 @@
 /**
- * The supplier catalogue file (`npm run suppliers:import`): reading it, checking every line
- * before anything is written, then applying the good lines through the catalogue's own rules
- * (catalogue.ts), one report per line.
- *
- *   OIN;LEVERANCIER;SYSTEEM;SOORT;DIENSTEN
- *   00000003301234560000;Voorbeeld Leverancier B.V.;Esis;LAS;OSO_OV,OSO_SWV
- *
- * The whole file is read and checked first: a file that is not a catalogue (not text in UTF-8
- * or Windows-1252, a line beyond the length bound, missing columns) writes nothing, and so do
- * its bad lines. A database failure while writing stops the run; the report says which lines
- * were written and which were not, never the database's own message.
+ * The supplier catalogue file (`osr suppliers import`, format in docs/suppliers.md): read and
+ * checked whole before anything is written (a file that is not a catalogue writes nothing,
+ * nor do its bad lines), then the good lines applied through the catalogue's own rules
+ * (catalogue.ts), one report per line. A database failure stops the run; the report says
+ * which lines were written, never the database's own message.
  */
 import { GraphQLError } from 'graphql';
-import { decodeText, oinProblem, parseDelimited } from '@osr/common';
+import { csvColumnKey, decodeText, oinProblem, parseDelimited } from '@osr/common';
 import { nameProblem, SYSTEM_KINDS, type SupplierCatalogue } from './catalogue.js';
 import type { ServiceCode, SystemKind } from './documents.js';
 import type { Actor } from './repositories/mandate-store.js';
@@ -46,8 +40,6 @@ export interface LineReport {
   actions: string[];
   reason?: string;
 }
-
-const columnKey = (name: string) => name.replace(/^\uFEFF/, '').toUpperCase().replace(/[\s_-]+/g, '');
 
 /** A short, printable form of a value for a message: never the whole of a long field. */
 function shown(value: string): string {
@@ -85,8 +77,8 @@ export function readCatalogueFile(bytes: Uint8Array): { lines: CatalogueLine[]; 
   }
   const header = records.shift();
   if (!header) throw new CatalogueFileError(`the file is empty (a header row ${Object.values(CATALOGUE_COLUMNS).join(';')} is required)`);
-  const index = new Map(header.fields.map((f, i) => [columnKey(f), i]));
-  const missing = (Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).filter((c) => !index.has(columnKey(CATALOGUE_COLUMNS[c])));
+  const index = new Map(header.fields.map((f, i) => [csvColumnKey(f), i]));
+  const missing = (Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).filter((c) => !index.has(csvColumnKey(CATALOGUE_COLUMNS[c])));
   if (missing.length) {
     const found = header.fields.map((f) => f.trim()).filter(Boolean).slice(0, 20).map(shown);
     throw new CatalogueFileError(
@@ -98,7 +90,7 @@ export function readCatalogueFile(bytes: Uint8Array): { lines: CatalogueLine[]; 
     .filter((r) => r.fields.some((f) => f.trim() !== ''))
     .map((r) => ({
       record: `line ${r.line}`,
-      values: Object.fromEntries((Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).map((c) => [c, (r.fields[index.get(columnKey(CATALOGUE_COLUMNS[c]))!] ?? '').trim()])) as Record<CatalogueColumn, string>,
+      values: Object.fromEntries((Object.keys(CATALOGUE_COLUMNS) as CatalogueColumn[]).map((c) => [c, (r.fields[index.get(csvColumnKey(CATALOGUE_COLUMNS[c]))!] ?? '').trim()])) as Record<CatalogueColumn, string>,
     }));
   return { lines, encoding };
 }
@@ -134,10 +126,7 @@ async function checkLine(catalogue: SupplierCatalogue, line: CatalogueLine, know
   if (unknown.length) {
     return `DIENSTEN: not in the service catalogue: ${unknown.map((u) => (u.length > 40 ? `${u.slice(0, 40)}…` : u)).join(', ')} (known: ${known.size ? [...known].sort().join(', ') : 'none: the service catalogue is empty'})`;
   }
-  const supplier = await catalogue.supplier(v.oin).catch((err: unknown) => {
-    if (err instanceof GraphQLError && err.extensions['code'] === 'NOT_FOUND') return null;
-    throw err;
-  });
+  const supplier = await catalogue.findSupplier(v.oin);
   if (!supplier && supplierName === null && !named.has(v.oin)) return `LEVERANCIER: the supplier ${v.oin} is not registered: give its name`;
   if (supplier) {
     const system = await catalogue.systemNamed(v.oin, v.system);
@@ -148,10 +137,7 @@ async function checkLine(catalogue: SupplierCatalogue, line: CatalogueLine, know
 
 async function applyLine(catalogue: SupplierCatalogue, checked: CheckedLine, actor: Actor, today: string, report: LineReport): Promise<void> {
   const v = checked.line.values;
-  const supplier = await catalogue.supplier(v.oin).catch((err: unknown) => {
-    if (err instanceof GraphQLError && err.extensions['code'] === 'NOT_FOUND') return null;
-    throw err;
-  });
+  const supplier = await catalogue.findSupplier(v.oin);
   if (!supplier) {
     if (checked.supplierName === null) throw new GraphQLError(`LEVERANCIER: the supplier ${v.oin} is not registered: give its name`);
     const registered = await catalogue.registerSupplier({ oin: v.oin, name: checked.supplierName }, actor);

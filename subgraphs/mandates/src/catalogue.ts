@@ -21,6 +21,8 @@ import {
   type Identity,
 } from '@osr/common';
 import type {
+  CatalogueAction,
+  CatalogueChangeDocument,
   MandateDocument,
   MandateView,
   ServiceCode,
@@ -28,12 +30,10 @@ import type {
   SystemDocument,
   SystemKind,
 } from './documents.js';
-
-import type { CatalogueAction, CatalogueChangeDocument } from './documents.js';
-export type { CatalogueAction, CatalogueChangeDocument };
 import type { Actor } from './repositories/mandate-store.js';
 import type { Repositories } from './repositories/index.js';
 
+export type { CatalogueChangeDocument };
 
 export const SYSTEM_KINDS: readonly SystemKind[] = ['LAS', 'TEST_SYSTEM', 'SWV_SYSTEM'];
 const MAX_NAME = 100;
@@ -128,8 +128,12 @@ export class SupplierCatalogue {
     await this.repositories.catalogue.recordCatalogueChange({ action, at, by: actor.name, bySub: actor.sub, byRole: actor.role, supplierOin, systemId, before, after, description });
   }
 
+  findSupplier(oin: string): Promise<SupplierDocument | null> {
+    return this.repositories.catalogue.supplier(oin);
+  }
+
   async supplier(oin: string): Promise<SupplierDocument> {
-    const supplier = await this.repositories.catalogue.supplier(oin);
+    const supplier = await this.findSupplier(oin);
     if (!supplier) throw userError('NOT_FOUND', `Supplier ${oin} is not registered`, { field: 'oin', value: oin });
     return supplier;
   }

@@ -1,20 +1,22 @@
 /**
  * Stored document shapes of the mandates database. Documents carry their natural key under
  * its GraphQL name (unique index); `_id` is the store's own and never leaves the repository.
+ * Enumerated fields store the schema's enum values, so their types are the schema's.
  */
+import type {
+  AanleverpuntKind,
+  CatalogueAction,
+  MandateAction,
+  MandateCheckKind as YearCheckKind,
+  MandateLevel,
+  MandateOrigin,
+  MandateReviewKind,
+  ServiceAction,
+  ServiceCode,
+  SystemKind,
+} from './generated/resolvers.js';
 
-export type ServiceCode =
-  | 'OSO_OV'
-  | 'OSO_SWV'
-  | 'DOORSTROOMTOETS_PO'
-  | 'CENTRAAL_EXAMEN_VO'
-  | 'ROD_PO'
-  | 'ROD_VO'
-  | 'VERZUIM'
-  | 'RIO'
-  | 'VVA';
-
-export type MandateLevel = 'SCHOOL' | 'BOARD';
+export type { AanleverpuntKind, CatalogueAction, MandateAction, MandateLevel, MandateOrigin, MandateReviewKind, ServiceAction, ServiceCode, SystemKind, YearCheckKind };
 
 export interface ServiceDocument {
   code: ServiceCode;
@@ -39,8 +41,6 @@ export interface SupplierDocument {
   updatedAt?: Date;
 }
 
-export type SystemKind = 'LAS' | 'TEST_SYSTEM' | 'SWV_SYSTEM';
-
 export interface SystemDocument {
   id: string;
   name: string;
@@ -52,8 +52,6 @@ export interface SystemDocument {
   /** Set by the catalogue; absent in systems seeded before it existed. */
   version?: number;
 }
-
-export type MandateOrigin = 'OSO_MIGRATION' | 'OSR';
 
 export interface MandateDocument {
   id: string;
@@ -80,13 +78,11 @@ export interface MandateDocument {
   /** serialisation unit of all writes: school (or board) + service, see mandate-store.ts */
   slotKey: string;
   /**
-   * For the month series (series-keys.ts), derived from the service and dates and set by every
-   * writer: "<service>|<YYYY-MM>" of the first month end the mandate is active on or after...
-   * precisely: the month of its start date. Absent only in documents written before these
-   * fields existed or written around the store (filled in by `osr mandates repair`).
+   * The month series' keys (series-keys.ts), set by every writer: "<service>|<YYYY-MM>" of the
+   * start month, and of the first month at whose end the mandate no longer counts (null while
+   * open-ended). Absent in documents written around the store until `osr mandates repair`.
    */
   seriesStart?: string;
-  /** "<service>|<YYYY-MM>": the first month at whose end the mandate no longer counts; null while open-ended. */
   seriesEnd?: string | null;
   /**
    * The yearly mandate check (mandate-check.ts): at most one check per school year, the first
@@ -95,9 +91,6 @@ export interface MandateDocument {
    */
   yearChecks?: YearCheckDocument[];
 }
-
-/** How a mandate was checked in a school year. */
-export type YearCheckKind = 'CONFIRMED' | 'GRANTED' | 'CHANGED' | 'SWITCHED';
 
 /** One school year's check of a mandate (MandateDocument.yearChecks). */
 export interface YearCheckDocument {
@@ -111,8 +104,6 @@ export interface YearCheckDocument {
   board: string | null;
 }
 
-export type MandateReviewKind = 'SCHOOL_MOVED' | 'SCHOOL_CLOSED' | 'SYSTEM_RETIRED';
-
 export interface ReviewReasonDocument {
   changeId: string;
   kind: MandateReviewKind;
@@ -121,8 +112,6 @@ export interface ReviewReasonDocument {
   effectiveDate: string;
   raisedAt: Date;
 }
-
-export type MandateAction = 'CREATED' | 'ENDED' | 'SWITCHED_FROM' | 'SWITCHED_TO' | 'REVIEWED' | 'FLAGGED_FOR_REVIEW' | 'CONFIRMED';
 
 /** One mandate's part of a recorded change. */
 export interface MandateChangeDocument {
@@ -145,13 +134,9 @@ export interface MandateChangeDocument {
  * re-read. An entry recorded but not applied (crash in between) is applied by the next
  * reader of the slot, who sees that the mandates' versions lag behind it.
  */
-export interface MandateHistoryDocument {
+export interface MandateHistoryDocument extends RecordedBy {
   slotKey: string;
   slotSeq: number;
-  at: Date;
-  by: string;
-  bySub: string;
-  byRole: string;
   mandateIds: string[];
   changes: MandateChangeDocument[];
   /** support changed the past (dates before what a board may set); absent in older entries */
@@ -185,8 +170,6 @@ export interface DeferredChange {
 export interface MandateView extends MandateDocument {
   asOf: string;
 }
-
-export type AanleverpuntKind = 'OV' | 'SWV';
 
 export interface AanleverpuntDocument {
   brin: string;
@@ -225,20 +208,17 @@ export interface HistoryEntryView {
   schoolYear: string | null;
 }
 
-/** A change of the supplier catalogue, as recorded in its history. */
-export type CatalogueAction =
-  | 'SUPPLIER_REGISTERED'
-  | 'SUPPLIER_RENAMED'
-  | 'SYSTEM_ADDED'
-  | 'SYSTEM_SERVICES_CHANGED'
-  | 'SYSTEM_RETIRED';
-
-export interface CatalogueChangeDocument {
-  action: CatalogueAction;
+/** Who recorded a change (a person's name, the token's subject, the role), and when. */
+export interface RecordedBy {
   at: Date;
   by: string;
   bySub: string;
   byRole: string;
+}
+
+/** A change of the supplier catalogue, as recorded in its history. */
+export interface CatalogueChangeDocument extends RecordedBy {
+  action: CatalogueAction;
   supplierOin: string;
   /** null for a change of the supplier itself */
   systemId: string | null;
@@ -248,14 +228,8 @@ export interface CatalogueChangeDocument {
 }
 
 /** A change of the service catalogue, as recorded in its history. */
-export type ServiceAction = 'SERVICE_REGISTERED' | 'SERVICE_CHANGED' | 'SERVICE_RETIRED';
-
-export interface ServiceChangeDocument {
+export interface ServiceChangeDocument extends RecordedBy {
   action: ServiceAction;
-  at: Date;
-  by: string;
-  bySub: string;
-  byRole: string;
   code: ServiceCode;
   before: ServiceDocument | null;
   after: ServiceDocument;

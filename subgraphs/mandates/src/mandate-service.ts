@@ -20,35 +20,13 @@ import { slotKeyOf, type Actor, type ChangeNote, type MandateStore } from './rep
 import { boardOnDate, type AgreementsApi, type OrganisationsApi, type SchoolBoards } from './peers.js';
 import type { Repositories } from './repositories/index.js';
 import { withDeliberateCheck } from './year-checks.js';
+import type { EndMandateInput, GrantMandateInput, SwitchSystemInput } from './generated/resolvers.js';
 
 /** Services whose mandates need an agreement in force that covers them (managed by the OSR). */
 export const AGREEMENT_SERVICES: readonly ServiceCode[] = ['OSO_OV', 'OSO_SWV'];
 
 const MAX_ID_LENGTH = 64;
 const MAX_REASON_LENGTH = 500;
-
-export interface GrantInput {
-  service: ServiceCode;
-  systemId: string;
-  brin?: string | null;
-  bevoegdGezagNummer: string;
-  startDate: string;
-  endDate?: string | null;
-}
-
-export interface EndInput {
-  id: string;
-  endDate: string;
-  expectedVersion: number;
-}
-
-export interface SwitchInput {
-  brin: string;
-  service: ServiceCode;
-  fromSystemId: string;
-  toSystemId: string;
-  startDate: string;
-}
 
 export function actorOf(identity: Identity): Actor {
   return { sub: identity.sub, name: identity.name, role: identity.role };
@@ -57,6 +35,23 @@ export function actorOf(identity: Identity): Actor {
 /** Date ranges [start, end] (end null = open) overlap. */
 export function rangesOverlap(a: { startDate: string; endDate: string | null }, b: { startDate: string; endDate: string | null }): boolean {
   return a.startDate <= (b.endDate ?? '9999-12-31') && b.startDate <= (a.endDate ?? '9999-12-31');
+}
+
+/** A new mandate; its id is random (never derived from the school, service, system or dates). */
+export function newMandate(fields: Pick<MandateDocument, 'serviceCode' | 'systemId' | 'brin' | 'boardNummer' | 'startDate' | 'endDate' | 'origin'>, actor: Actor, at: Date): MandateDocument {
+  return {
+    id: randomUUID(),
+    ...fields,
+    version: 1,
+    createdAt: at,
+    createdBy: actor.name,
+    updatedAt: at,
+    lastReviewedAt: null,
+    lastReviewedBy: null,
+    reviewReasons: [],
+    reviewBoards: [],
+    slotKey: slotKeyOf(fields),
+  };
 }
 
 /** Only board staff with OSR_TOEGANG and support change mandates: anyone else is refused before anything is read. */
@@ -71,19 +66,14 @@ function checkId(field: string, value: string): void {
 }
 
 /** Control characters other than tab and line breaks: not text a person writes (and PostgreSQL cannot store NUL). */
-function hasControlCharacters(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return true;
-  }
-  return false;
-}
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 function checkReason(reason: string | null | undefined): string | null {
   if (reason === null || reason === undefined) return null;
   const trimmed = reason.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_REASON_LENGTH) throw invalidInput('reason', reason, `must be 1 to ${MAX_REASON_LENGTH} characters of text`);
-  if (hasControlCharacters(trimmed)) throw invalidInput('reason', reason, 'must be text without control characters');
+  if (CONTROL_CHARACTERS.test(trimmed)) throw invalidInput('reason', reason, 'must be text without control characters');
   return trimmed;
 }
 
@@ -173,24 +163,7 @@ export class MandateService {
     }
   }
 
-  /** A new mandate; its id is random (never derived from the school, service, system or dates). */
-  private newMandate(fields: Omit<MandateDocument, 'id' | 'version' | 'createdAt' | 'createdBy' | 'updatedAt' | 'lastReviewedAt' | 'lastReviewedBy' | 'reviewReasons' | 'reviewBoards' | 'slotKey'>, actor: Actor, at: Date): MandateDocument {
-    return {
-      id: randomUUID(),
-      ...fields,
-      version: 1,
-      createdAt: at,
-      createdBy: actor.name,
-      updatedAt: at,
-      lastReviewedAt: null,
-      lastReviewedBy: null,
-      reviewReasons: [],
-      reviewBoards: [],
-      slotKey: slotKeyOf(fields),
-    };
-  }
-
-  async grant(input: GrantInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
+  async grant(input: GrantMandateInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const board = input.bevoegdGezagNummer;
     const bp = bevoegdGezagNummerProblem(board);
@@ -236,7 +209,7 @@ export class MandateService {
     const at = this.now();
     // a grant is a check of the mandate for the school year it is made in (mandate-check.ts)
     const mandate = withDeliberateCheck(
-      this.newMandate({ serviceCode: service.code, systemId: system.id, brin, boardNummer: board, startDate: input.startDate, endDate, origin: 'OSR' }, actor, at),
+      newMandate({ serviceCode: service.code, systemId: system.id, brin, boardNummer: board, startDate: input.startDate, endDate, origin: 'OSR' }, actor, at),
       identity,
       'GRANTED',
       at,
@@ -289,7 +262,7 @@ export class MandateService {
     return { mandate, school };
   }
 
-  async end(input: EndInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
+  async end(input: EndMandateInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const reason = checkReason(reasonGiven);
     const { mandate, school } = await this.loadForChange(input.id, identity);
@@ -333,7 +306,7 @@ export class MandateService {
     );
   }
 
-  async switchSystem(input: SwitchInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
+  async switchSystem(input: SwitchSystemInput, identity: Identity, reasonGiven?: string | null): Promise<MandateDocument[]> {
     requireWriter(identity);
     const bp = brinProblem(input.brin);
     if (bp) throw invalidInput('brin', input.brin, bp);
@@ -362,7 +335,7 @@ export class MandateService {
     const actor = actorOf(identity);
     const at = this.now();
     const created = withDeliberateCheck(
-      this.newMandate({ serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' }, actor, at),
+      newMandate({ serviceCode: service.code, systemId: toSystem.id, brin: input.brin, boardNummer: boardOn, startDate: input.startDate, endDate: null, origin: 'OSR' }, actor, at),
       identity,
       'SWITCHED',
       at,

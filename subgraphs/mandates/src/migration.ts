@@ -1,20 +1,11 @@
 /**
- * The OSO → OSR migration: a Mijn OSO export of aanleverpunten becomes aanleverpunten and
- * OSO mandates. Active points become mandates (one per school + kind + system), starting
- * 15 August 2022 or the later connection date; inactive ones are stored without a mandate
- * and their schools are listed as having to issue a mandate themselves. Bad rows are
- * reported and not written; good rows land. Running it again creates nothing twice.
- *
- * Export format (';'-separated, header row, UTF-8 or Windows-1252):
- *   BRIN;AANLEVERPUNT;SOORT;LEVERANCIER_OIN;LAS;STATUS;AANSLUITDATUM
- *   25BE;1;OV;00000003272448340204;Voorbeeld LAS;actief;2019-04-01
- * SOORT is OV or SWV; STATUS actief or inactief; AANSLUITDATUM YYYY-MM-DD or DD-MM-YYYY
- * (empty allowed); LAS is the system's name as registered for that supplier.
- * Column names are matched without regard to case, spaces, hyphens and underscores; the known
- * other names (EXPORT_SYNONYMS: SYSTEEM for LAS, ...) are taken too, and the operator names
- * any other with `--columns LAS=PAKKET,...` (parseColumnMap).
+ * The OSO → OSR migration (format and outcomes: docs/mandates.md, "OSO → OSR migration"): a
+ * Mijn OSO export of aanleverpunten becomes aanleverpunten and OSO mandates. Active points
+ * become mandates (one per school + kind + system), starting on MIGRATION_DATE or the later
+ * connection date; inactive ones are stored without a mandate and their schools listed as
+ * having to issue one themselves. Bad rows are reported and not written; good rows land.
+ * Running it again creates nothing twice.
  */
-import { randomUUID } from 'node:crypto';
 import {
   brinProblem,
   csvColumnKey,
@@ -25,8 +16,8 @@ import {
   userError,
 } from '@osr/common';
 import type { AanleverpuntDocument, AanleverpuntKind, MandateDocument, ServiceCode, SystemDocument, SystemKind } from './documents.js';
-import { slotKeyOf, type Actor } from './repositories/mandate-store.js';
-import { rangesOverlap } from './mandate-service.js';
+import type { Actor } from './repositories/mandate-store.js';
+import { newMandate, rangesOverlap } from './mandate-service.js';
 import type { OrganisationsApi } from './peers.js';
 import type { Repositories } from './repositories/index.js';
 
@@ -340,51 +331,28 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
     const startDate = group.map(startOf).sort()[0]!;
     const board = boardOn.get(`${first.brin}@${startOf(first)}`)!;
     // A random id (never derived from public data); a run again finds the mandate by what it is.
-    const id = randomUUID();
+    const mandate = newMandate({ serviceCode: service, systemId: first.system!.id, brin: first.brin, boardNummer: board, startDate, endDate: null, origin: 'OSO_MIGRATION' }, ACTOR, at);
     const note = assumed.get(`${first.brin}@${startOf(first)}`);
     if (note) {
-      notes.set(id, note);
-      pendingAssumptions.set(id, { line: first.line, brin: first.brin, kind: first.kind, board, startDate, note });
+      notes.set(mandate.id, note);
+      pendingAssumptions.set(mandate.id, { line: first.line, brin: first.brin, kind: first.kind, board, startDate, note });
     }
     // The board that gave the mandate no longer holds the school: the board that holds it now
     // reviews it, as a move flags any other mandate (mandates that exist are flagged by the
     // change feed's follower).
     const holder = holderOf.get(first.brin);
-    const moved = holder && holder !== board;
-    candidates.push({
-      key,
-      first,
-      mandate: {
-        id,
-        serviceCode: service,
-        systemId: first.system!.id,
-        brin: first.brin,
-        boardNummer: board,
-        startDate,
-        endDate: null,
-        origin: 'OSO_MIGRATION',
-        version: 1,
-        createdAt: at,
-        createdBy: ACTOR.name,
-        updatedAt: at,
-        lastReviewedAt: null,
-        lastReviewedBy: null,
-        reviewReasons: moved
-          ? [
-              {
-                changeId: `oso-migration:${first.brin}:${board}:${holder}`,
-                kind: 'SCHOOL_MOVED',
-                description: `School ${first.brin} is held by board ${holder} now; this mandate was migrated as given by board ${board}, which held it on ${startDate}: board ${holder} reviews it`,
-                boards: [board, holder],
-                effectiveDate: startDate,
-                raisedAt: at,
-              },
-            ]
-          : [],
-        reviewBoards: moved ? [holder] : [],
-        slotKey: slotKeyOf({ brin: first.brin, boardNummer: board, serviceCode: service }),
-      },
-    });
+    if (holder && holder !== board) {
+      mandate.reviewReasons.push({
+        changeId: `oso-migration:${first.brin}:${board}:${holder}`,
+        kind: 'SCHOOL_MOVED',
+        description: `School ${first.brin} is held by board ${holder} now; this mandate was migrated as given by board ${board}, which held it on ${startDate}: board ${holder} reviews it`,
+        boards: [board, holder],
+        effectiveDate: startDate,
+        raisedAt: at,
+      });
+      mandate.reviewBoards.push(holder);
+    }
+    candidates.push({ key, first, mandate });
   }
   const total = valid.length;
   let done = 0;

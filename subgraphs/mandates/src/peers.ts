@@ -4,20 +4,20 @@
  */
 import DataLoader from 'dataloader';
 import { userError, type PeerClient } from '@osr/common';
-import type { ServiceCode } from './documents.js';
+import type { DeferredChange, ServiceCode } from './documents.js';
 
 export interface SchoolOnDate {
   brin: string;
   /** the board the school belonged to on the date asked; null if it did not exist then */
   boardOn: string | null;
-  /** Only from schoolsOn: the school's end date (null while open). */
+  /** the school's end date (null while open) */
   endDate?: string | null;
   /**
-   * Only from schoolsOn: the first period the register knows of the school's board (a
-   * register loaded from DUO files knows each school only from the import's reference date).
+   * The first period the register knows of the school's board (a register loaded from DUO
+   * files knows each school only from the import's reference date).
    */
   firstRegistration?: { board: string; from: string | null } | null;
-  /** Only from schoolsOn: the board that holds the school today (null once it has closed). */
+  /** the board that holds the school today (null once it has closed) */
   holder?: string | null;
 }
 
@@ -45,7 +45,6 @@ export function heldOn(school: SchoolBoards, board: string, date: string): boole
 }
 
 export interface OrganisationsApi {
-  schoolOn(brin: string, date: string): Promise<SchoolOnDate | null>;
   /** The boards of these schools (one call); unknown BRINs are absent from the result. */
   schoolBoards(brins: readonly string[]): Promise<Map<string, SchoolBoards>>;
   /** Many schools at once: unknown BRINs are absent from the result. */
@@ -57,14 +56,6 @@ export interface OrganisationsApi {
    */
   schoolsOfBoard(bevoegdGezagNummer: string): Promise<Map<string, SchoolBoards>>;
   boardExists(bevoegdGezagNummer: string): Promise<boolean>;
-}
-
-/** A per-request loader of schools' boards: the BRINs asked for in one tick are one call. */
-export function schoolBoardsLoader(api: OrganisationsApi): DataLoader<string, SchoolBoards | null> {
-  return new DataLoader(async (brins) => {
-    const found = await api.schoolBoards(brins);
-    return brins.map((b) => found.get(b) ?? null);
-  });
 }
 
 export interface AgreementsApi {
@@ -96,12 +87,16 @@ function schoolBoardsOf(s: SchoolBoardsAnswer): SchoolBoards {
 }
 
 /**
- * A per-request loader of the schools a board holds today (the caller's board: one call per
- * request however often it is asked). What it finds primes `schoolBoards`, so the rules asked
- * later of those schools need no call of their own.
+ * A request's loaders of schools' boards. By school: the BRINs asked for in one tick are one
+ * call. By board (the caller's: one call per request however often it is asked): what it
+ * finds primes the first, so the rules asked later of those schools need no call of their own.
  */
-export function schoolsOfBoardLoader(api: OrganisationsApi, schoolBoards: DataLoader<string, SchoolBoards | null>): DataLoader<string, Map<string, SchoolBoards>> {
-  return new DataLoader(
+export function schoolLoaders(api: OrganisationsApi): { schoolBoards: DataLoader<string, SchoolBoards | null>; schoolsOfBoard: DataLoader<string, Map<string, SchoolBoards>> } {
+  const schoolBoards = new DataLoader<string, SchoolBoards | null>(async (brins) => {
+    const found = await api.schoolBoards(brins);
+    return brins.map((b) => found.get(b) ?? null);
+  });
+  const schoolsOfBoard = new DataLoader<string, Map<string, SchoolBoards>>(
     (boards) =>
       Promise.all(
         boards.map(async (board) => {
@@ -112,67 +107,54 @@ export function schoolsOfBoardLoader(api: OrganisationsApi, schoolBoards: DataLo
       ),
     { batch: false },
   );
+  return { schoolBoards, schoolsOfBoard };
 }
 
-/** A request's loaders of schools' boards: by school, and by board (whose answers prime the first). */
-export function schoolLoaders(api: OrganisationsApi): { schoolBoards: DataLoader<string, SchoolBoards | null>; schoolsOfBoard: DataLoader<string, Map<string, SchoolBoards>> } {
-  const schoolBoards = schoolBoardsLoader(api);
-  return { schoolBoards, schoolsOfBoard: schoolsOfBoardLoader(api, schoolBoards) };
+/** Schools of the organisations subgraph by BRIN (`_entities`, 500 a call); unknown ones are left out. */
+async function schoolEntities<T>(client: PeerClient, brins: readonly string[], query: string, variables: Record<string, unknown> = {}): Promise<T[]> {
+  const found: T[] = [];
+  for (let i = 0; i < brins.length; i += 500) {
+    const reps = brins.slice(i, i + 500).map((brin) => ({ __typename: 'School', brin }));
+    const data = await client.request<{ _entities: (T | null)[] }>(query, { reps, ...variables });
+    for (const school of data._entities) if (school) found.push(school);
+  }
+  return found;
 }
 
 export function organisationsApi(client: PeerClient | null): OrganisationsApi {
   return {
-    async schoolOn(brin, date) {
-      if (!client) notConfigured('organisations');
-      const data = await client.request<{ school: { brin: string; boardOn: { bevoegdGezagNummer: string } | null } | null }>(
-        'query SchoolOnDate($brin: ID!, $date: Date!) { school(brin: $brin) { brin boardOn(date: $date) { bevoegdGezagNummer } } }',
-        { brin, date },
-      );
-      if (!data.school) return null;
-      return { brin: data.school.brin, boardOn: data.school.boardOn?.bevoegdGezagNummer ?? null };
-    },
     async schoolsOn(brins, date) {
       if (!client) notConfigured('organisations');
+      type Found = {
+        brin: string;
+        endDate: string | null;
+        boardOn: { bevoegdGezagNummer: string } | null;
+        boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null }[];
+      };
+      const schools = await schoolEntities<Found>(
+        client,
+        brins,
+        'query SchoolsOnDate($reps: [_Any!]!, $date: Date!) { _entities(representations: $reps) { ... on School { brin endDate boardOn(date: $date) { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from } } } }',
+        { date },
+      );
       const found = new Map<string, SchoolOnDate>();
-      for (let i = 0; i < brins.length; i += 500) {
-        const batch = brins.slice(i, i + 500);
-        type Found = {
-          brin: string;
-          endDate: string | null;
-          boardOn: { bevoegdGezagNummer: string } | null;
-          boardHistory: { board: { bevoegdGezagNummer: string }; from: string | null }[];
-        };
-        const data = await client.request<{ _entities: (Found | null)[] }>(
-          'query SchoolsOnDate($reps: [_Any!]!, $date: Date!) { _entities(representations: $reps) { ... on School { brin endDate boardOn(date: $date) { bevoegdGezagNummer } boardHistory { board { bevoegdGezagNummer } from } } } }',
-          { reps: batch.map((brin) => ({ __typename: 'School', brin })), date },
-        );
-        for (const school of data._entities) {
-          if (!school) continue;
-          const first = school.boardHistory[0];
-          const last = school.boardHistory.at(-1);
-          found.set(school.brin, {
-            brin: school.brin,
-            boardOn: school.boardOn?.bevoegdGezagNummer ?? null,
-            endDate: school.endDate,
-            firstRegistration: first ? { board: first.board.bevoegdGezagNummer, from: first.from } : null,
-            holder: school.endDate === null && last ? last.board.bevoegdGezagNummer : null,
-          });
-        }
+      for (const school of schools) {
+        const first = school.boardHistory[0];
+        const last = school.boardHistory.at(-1);
+        found.set(school.brin, {
+          brin: school.brin,
+          boardOn: school.boardOn?.bevoegdGezagNummer ?? null,
+          endDate: school.endDate,
+          firstRegistration: first ? { board: first.board.bevoegdGezagNummer, from: first.from } : null,
+          holder: school.endDate === null && last ? last.board.bevoegdGezagNummer : null,
+        });
       }
       return found;
     },
     async schoolBoards(brins) {
       if (!client) notConfigured('organisations');
-      const found = new Map<string, SchoolBoards>();
-      for (let i = 0; i < brins.length; i += 500) {
-        const batch = brins.slice(i, i + 500);
-        const data = await client.request<{ _entities: (SchoolBoardsAnswer | null)[] }>(
-          `query SchoolBoards($reps: [_Any!]!) { _entities(representations: $reps) { ... on School { ${SCHOOL_BOARDS} } } }`,
-          { reps: batch.map((brin) => ({ __typename: 'School', brin })) },
-        );
-        for (const s of data._entities) if (s) found.set(s.brin, schoolBoardsOf(s));
-      }
-      return found;
+      const schools = await schoolEntities<SchoolBoardsAnswer>(client, brins, `query SchoolBoards($reps: [_Any!]!) { _entities(representations: $reps) { ... on School { ${SCHOOL_BOARDS} } } }`);
+      return new Map(schools.map((s) => [s.brin, schoolBoardsOf(s)]));
     },
     async schoolsOfBoard(bevoegdGezagNummer) {
       if (!client) notConfigured('organisations');
@@ -206,16 +188,9 @@ export function agreementsApi(client: PeerClient | null): AgreementsApi {
   };
 }
 
-export interface OrganisationChangeNode {
-  id: string;
+/** A change of the organisations feed: what a deferred change keeps, and its place in the feed. */
+export interface OrganisationChangeNode extends DeferredChange {
   sequence: number;
-  kind: string;
-  bevoegdGezagNummer: string | null;
-  brin: string | null;
-  fromBoard: string | null;
-  toBoard: string | null;
-  effectiveDate: string;
-  description: string;
 }
 
 export interface ChangeFeedApi {

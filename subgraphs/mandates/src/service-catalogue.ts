@@ -12,28 +12,13 @@
  * brings a code the schema knows into a catalogue that lacks it.
  */
 import { invalidInput, isoDateProblem, userError, type Identity } from '@osr/common';
-import type { MandateLevel, ServiceCode, ServiceDocument } from './documents.js';
-
-import type { ServiceAction, ServiceChangeDocument } from './documents.js';
-export type { ServiceAction, ServiceChangeDocument };
+import type { MandateLevel, ServiceAction, ServiceChangeDocument, ServiceCode, ServiceDocument } from './documents.js';
 import type { Actor } from './repositories/mandate-store.js';
 import type { CatalogueRepository } from './repositories/catalogue.js';
 
+export type { ServiceChangeDocument };
 
-/** Every code the schema knows, in its order. */
-export const SERVICE_CODES: readonly ServiceCode[] = [
-  'OSO_OV',
-  'OSO_SWV',
-  'DOORSTROOMTOETS_PO',
-  'CENTRAAL_EXAMEN_VO',
-  'ROD_PO',
-  'ROD_VO',
-  'VERZUIM',
-  'RIO',
-  'VVA',
-];
-
-/** The reference catalogue every install starts with (the services of the education chain). */
+/** The reference catalogue every install starts with: a service for every code the schema knows. */
 export const REFERENCE_SERVICES: readonly ServiceDocument[] = [
   { code: 'OSO_OV', name: 'OSO Overstap', description: 'Transfer dossiers (overstapdossiers) when a pupil changes school.', mandateLevel: 'SCHOOL' },
   { code: 'OSO_SWV', name: 'OSO Samenwerkingsverbanden', description: 'Support requests from a school to its samenwerkingsverband, e.g. a toelaatbaarheidsverklaring.', mandateLevel: 'SCHOOL' },
@@ -46,6 +31,8 @@ export const REFERENCE_SERVICES: readonly ServiceDocument[] = [
   { code: 'VVA', name: 'VVA', description: 'The VVA chain exchange.', mandateLevel: 'SCHOOL' },
 ];
 
+/** Every code the schema knows, in its order. */
+const SERVICE_CODES: readonly ServiceCode[] = REFERENCE_SERVICES.map((s) => s.code);
 const REFERENCE_ACTOR: Actor = { sub: 'service:reference-data', name: 'reference data', role: 'SERVICE' };
 const MAX_NAME = 100;
 const MAX_DESCRIPTION = 500;

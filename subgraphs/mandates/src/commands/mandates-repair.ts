@@ -8,7 +8,6 @@
  * Run it while no mandate is being written (or run it again afterwards). Exit code 0 when
  * done, 1 when nothing was done.
  */
-import { connectDatabase, databaseName } from '@osr/common';
 import { messageOf, type CommandSpec } from '@osr/common/cli';
 import { openRepositories } from '../open.js';
 import { MandatesMaintenance } from '../repositories/maintenance.js';
@@ -18,24 +17,18 @@ export const mandatesRepair: CommandSpec = {
   name: 'repair',
   alias: 'mandates:repair',
   summary: 'bring mandate_facts and the series keys in step with the mandates, and store the mandate check rows',
-  async run(_args, _options, { out, env, withDatabase }) {
+  async run(_args, _options, { out, withSubgraphDatabase }) {
     try {
-      await withDatabase(async (uri) => {
-        const database = await connectDatabase(uri, databaseName(env.prefix, 'mandates'));
-        try {
-          await openRepositories(database.db);
-          const maintenance = new MandatesMaintenance(database.db);
-          const started = Date.now();
-          const result = await maintenance.repairDerived();
-          const seconds = ((Date.now() - started) / 1000).toFixed(1);
-          out.finish(
-            0,
-            `series keys ${result.seriesKeys} filled in; facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); ${result.checkRows ? 'mandate check rows stored' : 'mandate check rows not stored (a mandate was written meanwhile: run it again)'}; kept aggregates will be computed again`,
-            { ...result, seconds: Number(seconds) },
-          );
-        } finally {
-          await database.close();
-        }
+      await withSubgraphDatabase('mandates', async (database) => {
+        await openRepositories(database.db);
+        const started = Date.now();
+        const result = await new MandatesMaintenance(database.db).repairDerived();
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        out.finish(
+          0,
+          `series keys ${result.seriesKeys} filled in; facts ${result.inserted} added, ${result.replaced} replaced, ${result.removed} removed (${seconds} s); ${result.checkRows ? 'mandate check rows stored' : 'mandate check rows not stored (a mandate was written meanwhile: run it again)'}; kept aggregates will be computed again`,
+          { ...result, seconds: Number(seconds) },
+        );
       });
     } catch (err) {
       out.fail(messageOf(err));

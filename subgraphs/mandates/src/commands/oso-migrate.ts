@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
-import { connectDatabase, createPeerClient, databaseName } from '@osr/common';
-import type { CommandSpec, ExitCode } from '@osr/common/cli';
+import { createPeerClient } from '@osr/common';
+import { wholeNumberOption, type CommandSpec, type ExitCode } from '@osr/common/cli';
 import { migrateOsoExport, parseColumnMap, type MigrationReport } from '../migration.js';
 import { organisationsApi } from '../peers.js';
 import { openRepositories } from '../open.js';
@@ -80,10 +80,9 @@ export const osoMigrate: CommandSpec = {
     { flags: '--columns <map>', description: "the file's own column names where they differ from the expected ones, as EXPECTED=NAME,... (e.g. LAS=SYSTEEM)" },
   ],
   async run(args, options, ctx) {
-    const { out, env, withDatabase } = ctx;
+    const { out } = ctx;
     const path = args[0] ?? '';
-    const batchSize = Number(options['batchSize']);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) out.fail(`--batch-size ${JSON.stringify(options['batchSize'])} is invalid: a whole number from 1 to 5000`);
+    const batchSize = wholeNumberOption(out, '--batch-size', options['batchSize'], 1, 5000);
     let columns: ReturnType<typeof parseColumnMap> | undefined;
     try {
       columns = typeof options['columns'] === 'string' ? parseColumnMap(options['columns']) : undefined;
@@ -97,20 +96,15 @@ export const osoMigrate: CommandSpec = {
       out.fail(`cannot read ${path}: ${(err as Error).message}`);
     }
     try {
-      await withDatabase(async (uri) => {
-        const mandatesDb = await connectDatabase(uri, databaseName(env.prefix, 'mandates'));
-        let stopOrganisations = async () => {};
+      await ctx.withSubgraphDatabase('mandates', async (database, uri) => {
+        const peer = await ctx.peer('organisations', uri);
         try {
-          const peer = await ctx.peer('organisations', uri);
-          stopOrganisations = peer.close;
-          const { url, identitySecret: secret } = peer;
-          const repository = await openRepositories(mandatesDb.db);
-          const organisations = organisationsApi(createPeerClient({ name: 'organisations', url, caller: 'oso-migration', identitySecret: secret, timeoutMs: 30_000 }));
-          const report = await migrateOsoExport(bytes, { repository, organisations, dryRun: options['dryRun'] === true, batchSize, columns, progress: ctx.progress('migrating') });
+          const repository = await openRepositories(database.db);
+          const client = createPeerClient({ name: 'organisations', url: peer.url, caller: 'oso-migration', identitySecret: peer.identitySecret, timeoutMs: 30_000 });
+          const report = await migrateOsoExport(bytes, { repository, organisations: organisationsApi(client), dryRun: options['dryRun'] === true, batchSize, columns, progress: ctx.progress('migrating') });
           out.finish(exitCodeOf(report), summaryOf(report), report, linesOf(report, path), { dryRun: report.dryRun });
         } finally {
-          await stopOrganisations();
-          await mandatesDb.close();
+          await peer.close();
         }
       });
     } catch (err) {

@@ -1,25 +1,8 @@
 /**
- * osr suppliers import <catalogue.csv> [--json]   (npm run suppliers:import)
- * osr suppliers import --oin <OIN> --supplier <name> --system <name> --kind LAS --services OSO_OV,OSO_SWV [--json]
- *
- * Puts suppliers and their systems into the supplier catalogue (../catalogue.ts),
- * as Kennisnet support would through the registerSupplier / renameSupplier / addSystem /
- * changeSystemServices mutations, each change recorded in the catalogue's history. The file:
- * a header row, `;` or `,` separated, UTF-8 or Windows-1252, columns (any case; spaces,
- * hyphens and underscores ignored; other columns ignored):
- *
- *   OIN;LEVERANCIER;SYSTEEM;SOORT;DIENSTEN
- *   00000003301234560000;Voorbeeld Leverancier B.V.;Esis;LAS;OSO_OV,OSO_SWV
- *
- * SOORT: LAS, TEST_SYSTEM (or TOETS) or SWV_SYSTEM (or SWV). DIENSTEN: service codes separated
- * by `,`, `|` or spaces. Re-runnable: a known supplier with another name is renamed, a known
- * system (same name, case aside) with other services gets the file's services, what is
- * already so is left alone. Every line is checked before anything is written (the rules and
- * the reading live in subgraphs/mandates/src/catalogue-import.ts); a line that cannot be taken
- * is reported and the rest still lands; a file that is not a catalogue writes nothing.
- * The flag form is one such line (what oso:migrate prints for an unknown supplier or system).
- * Exit codes as every operator command (@osr/common/cli): 0 every line taken; 2 some lines
- * rejected; 1 nothing done.
+ * osr suppliers import <catalogue.csv> | --oin … --system … --services … (npm run suppliers:import):
+ * suppliers and their systems into the supplier catalogue, as support would through its
+ * mutations; the file's reading and checking is catalogue-import.ts, the format and the
+ * outcomes docs/suppliers.md. Exit codes as every operator command (@osr/common/cli).
  */
 import { statSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';

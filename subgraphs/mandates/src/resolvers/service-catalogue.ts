@@ -12,19 +12,15 @@ function catalogueOf(context: Context): ServiceCatalogue {
   return new ServiceCatalogue(context.repositories.catalogue);
 }
 
+function managed(context: Context): ServiceCatalogue {
+  requireServiceManager(context.identity);
+  return catalogueOf(context);
+}
+
 export const ServiceCatalogueMutation: Pick<MutationResolvers, 'registerService' | 'changeService' | 'retireService'> = {
-  registerService: async (_p, { input }, context) => {
-    requireServiceManager(context.identity);
-    return catalogueOf(context).registerService(input, actorOf(context.identity));
-  },
-  changeService: async (_p, { input }, context) => {
-    requireServiceManager(context.identity);
-    return catalogueOf(context).changeService(input, actorOf(context.identity));
-  },
-  retireService: async (_p, { input }, context) => {
-    requireServiceManager(context.identity);
-    return catalogueOf(context).retireService(input, actorOf(context.identity));
-  },
+  registerService: async (_p, { input }, context) => managed(context).registerService(input, actorOf(context.identity)),
+  changeService: async (_p, { input }, context) => managed(context).changeService(input, actorOf(context.identity)),
+  retireService: async (_p, { input }, context) => managed(context).retireService(input, actorOf(context.identity)),
 };
 
 export const ServiceHistory: Pick<ServiceResolvers, 'history' | 'lastDay'> = {

@@ -12,6 +12,12 @@ function catalogueOf(context: Context): SupplierCatalogue {
   return new SupplierCatalogue(context.repositories);
 }
 
+/** The catalogue for support: anyone else is refused before anything is looked up. */
+function managed(context: Context): SupplierCatalogue {
+  requireCatalogueManager(context.identity);
+  return catalogueOf(context);
+}
+
 export const CatalogueQuery: Pick<QueryResolvers, 'suppliers'> = {
   suppliers: async (_parent, { first, after }, context) => {
     const { items, size, cursorOf } = await catalogueOf(context).page(first, after);
@@ -20,25 +26,12 @@ export const CatalogueQuery: Pick<QueryResolvers, 'suppliers'> = {
 };
 
 export const CatalogueMutation: Pick<MutationResolvers, 'registerSupplier' | 'renameSupplier' | 'addSystem' | 'changeSystemServices' | 'retireSystem'> = {
-  registerSupplier: async (_p, { input }, context) => {
-    requireCatalogueManager(context.identity);
-    return catalogueOf(context).registerSupplier(input, actorOf(context.identity));
-  },
-  renameSupplier: async (_p, { input }, context) => {
-    requireCatalogueManager(context.identity);
-    return catalogueOf(context).renameSupplier(input, actorOf(context.identity));
-  },
-  addSystem: async (_p, { input }, context) => {
-    requireCatalogueManager(context.identity);
-    return catalogueOf(context).addSystem(input, actorOf(context.identity));
-  },
-  changeSystemServices: async (_p, { input }, context) => {
-    requireCatalogueManager(context.identity);
-    return catalogueOf(context).changeSystemServices(input, actorOf(context.identity), context.today);
-  },
+  registerSupplier: async (_p, { input }, context) => managed(context).registerSupplier(input, actorOf(context.identity)),
+  renameSupplier: async (_p, { input }, context) => managed(context).renameSupplier(input, actorOf(context.identity)),
+  addSystem: async (_p, { input }, context) => managed(context).addSystem(input, actorOf(context.identity)),
+  changeSystemServices: async (_p, { input }, context) => managed(context).changeSystemServices(input, actorOf(context.identity), context.today),
   retireSystem: async (_p, { input }, context) => {
-    requireCatalogueManager(context.identity);
-    const { system, flagged } = await catalogueOf(context).retireSystem(input, actorOf(context.identity));
+    const { system, flagged } = await managed(context).retireSystem(input, actorOf(context.identity));
     return { system, flaggedMandates: flagged.map((m) => ({ ...m, asOf: context.today })) };
   },
 };

@@ -35,23 +35,9 @@ export const webhookEnvSchema = z.object({
   WEBHOOK_ROTATION_OVERLAP_MS: ms(24 * 3_600_000),
 });
 
-export interface WebhookSettings {
-  production: boolean;
-  allowPrivate: boolean;
-  secretKey: string | null;
-  worker: boolean;
-  pollMs: number;
-  retryBaseMs: number;
-  retryMaxDelayMs: number;
-  retryForMs: number;
-  pauseAfterMs: number;
-  timeoutMs: number;
-  leaseMs: number;
-  rotationOverlapMs: number;
-  keepDays: number;
-}
+export type WebhookSettings = ReturnType<typeof webhookSettings>;
 
-export function webhookSettings(env: Record<string, string | undefined> = process.env): WebhookSettings {
+export function webhookSettings(env: Record<string, string | undefined> = process.env) {
   const c = parseConfig(webhookEnvSchema, env);
   return {
     production: c.NODE_ENV === 'production',

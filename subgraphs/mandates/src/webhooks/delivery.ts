@@ -62,15 +62,14 @@ export function post(request: SignedRequest, now: () => number = Date.now): Prom
       },
       (res) => {
         const status = res.statusCode ?? 0;
+        const ok = status >= 200 && status < 300;
         // the answer's body is not kept: read (and drop) a little of it, then close
         let read = 0;
         res.on('data', (chunk: Buffer) => {
           read += chunk.length;
           if (read > 64 * 1024) res.destroy();
         });
-        res.on('end', () => finish(status >= 200 && status < 300, status, status >= 200 && status < 300 ? null : `HTTP ${status}`));
-        res.on('error', () => finish(status >= 200 && status < 300, status, status >= 200 && status < 300 ? null : `HTTP ${status}`));
-        res.on('close', () => finish(status >= 200 && status < 300, status, status >= 200 && status < 300 ? null : `HTTP ${status}`));
+        for (const event of ['end', 'error', 'close']) res.on(event, () => finish(ok, status, ok ? null : `HTTP ${status}`));
       },
     );
     const timer = setTimeout(() => {

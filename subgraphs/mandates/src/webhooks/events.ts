@@ -1,13 +1,8 @@
 /**
- * Webhook events, derived from the mandates' recorded changes (mandate_history entries).
- *
- * An event is not a second record of a change: it is computed from the slot's history entry
- * (slotKey, slotSeq) and written to the outbox (`webhook_events`) under an `_id` derived from
- * that entry and the change's place in it, *before* the entry is applied to the mandates.
- * The store's roll forward applies an unapplied entry through the same path, so a crash
- * between recording and applying writes the events then; writing them twice writes nothing
- * (duplicate `_id`). So: no event without its recorded change (events are made from the
- * entry), no applied change without its events (they are written before the mandates).
+ * Webhook events, derived from the mandates' recorded changes (mandate_history entries) and
+ * written to the outbox under an id derived from the entry, before the entry is applied: no
+ * event without its recorded change, no applied change without its events (docs/webhooks.md,
+ * "No event without its change, no change without its event").
  */
 import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';

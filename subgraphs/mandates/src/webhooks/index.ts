@@ -29,9 +29,9 @@ export function createWebhooks(repositories: Repositories, identitySecret: strin
   const metricsRoute: Route = {
     method: 'GET',
     path: '/metrics',
-    handle(_req, res) {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(metrics.render());
+    async handle(_req, res) {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.render());
     },
   };
   return { subscriptions, worker, metrics, settings, routes: [metricsRoute], stop: () => worker.stop() };

@@ -6,40 +6,32 @@
  */
 import { randomBytes } from 'node:crypto';
 import { decodeCursor, encodeCursor, findEach, invalidInput, pageSize, toConnection, userError, type Identity } from '@osr/common';
-import type { ServiceCode } from '../documents.js';
 import { NOT_PUBLIC, resolveTarget, urlProblem, type AddressPolicy } from './addresses.js';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.js';
+import { WEBHOOK_EVENT_TYPES } from './events.js';
 import { SecretBox } from './secrets.js';
 import type { DeliveryStatus, WebhookRepository, WebhookDeliveryDocument, WebhookDocument } from '../repositories/webhooks.js';
+import type { RegisterWebhookInput } from '../generated/resolvers.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
 /** endpoints per supplier (not deleted) */
 export const MAX_WEBHOOKS_PER_SUPPLIER = 10;
 const MAX_DELIVERY_PAGE = 200;
 
-export interface RegisterWebhookInput {
-  url: string;
-  services?: ServiceCode[] | null;
-  events?: WebhookEventType[] | null;
-  supplier?: string | null;
+/** Only a supplier (for itself) and support (for any supplier) deal with webhooks. */
+function requireWebhookCaller(identity: Identity): void {
+  if ((identity.role === 'SUPPLIER' && identity.supplier) || identity.role === 'SUPPORT') return;
+  throw userError('FORBIDDEN', 'Only a supplier (for its own systems) and support may manage webhooks');
 }
 
-/** Only a supplier (for itself) and support (for any supplier) deal with webhooks. */
+/** The supplier whose webhooks the caller deals with: a supplier's own; support names it. */
 export function webhookSupplier(identity: Identity, supplier: string | null | undefined): string {
-  if (identity.role === 'SUPPLIER' && identity.supplier) {
-    if (supplier && supplier !== identity.supplier) throw userError('FORBIDDEN', `You may manage the webhooks of your own supplier (${identity.supplier}) only`);
-    return identity.supplier;
-  }
+  requireWebhookCaller(identity);
   if (identity.role === 'SUPPORT') {
     if (!supplier) throw invalidInput('supplier', supplier ?? null, 'support must name the supplier (its OIN)');
     return supplier;
   }
-  throw userError('FORBIDDEN', 'Only a supplier (for its own systems) and support may manage webhooks');
-}
-
-function requireWebhookCaller(identity: Identity): void {
-  if ((identity.role === 'SUPPLIER' && identity.supplier) || identity.role === 'SUPPORT') return;
-  throw userError('FORBIDDEN', 'Only a supplier (for its own systems) and support may manage webhooks');
+  if (supplier && supplier !== identity.supplier) throw userError('FORBIDDEN', `You may manage the webhooks of your own supplier (${identity.supplier}) only`);
+  return identity.supplier!;
 }
 
 export interface WebhookWithSecret {

@@ -1,27 +1,11 @@
 /**
  * The delivery worker (runs in every mandates process; replicas share the work through the
- * database).
- *
- * 1. Fan-out: each outbox event still `pending` gets one delivery per endpoint of the
- *    supplier of the event's system that wants it (service, event type, registered before the
- *    event). Delivery ids are `<event id>.<webhook id>`, so two replicas fanning out the same
- *    event make each delivery once. The slot is read (rolled forward) first, so an event goes
- *    out only after its change is applied.
- * 2. Delivery: per active endpoint, its queued deliveries (`due` = webhook id). Endpoints are
- *    sent to at the same time (at most ENDPOINT_CONCURRENCY), each by its own task that a
- *    round starts and does not wait for: a slow or hanging receiver holds up only its own
- *    deliveries (each attempt is cut off after WEBHOOK_TIMEOUT_MS), never another supplier's.
- *    Deliveries of one mandate form a queue (`<webhook>|<mandate>`) sent in order: only the
- *    lowest queued one of a queue is tried. An attempt is claimed by inserting `<delivery>#<attempt>#<n>`
- *    into `webhook_claims` (unique `_id`: one worker wins); a claim older than the lease is
- *    taken over with the next n. After the claim the delivery is read again: when another
- *    worker recorded that attempt meanwhile, nothing is sent.
- * 3. Outcome: 2xx → DELIVERED; otherwise the next attempt after an exponential backoff with
- *    jitter, until the retry window (24 h by default) ends → FAILED (the next one of the queue
- *    goes). An endpoint without a 2xx for an hour is PAUSED with the reason.
+ * database): fans pending outbox events out to one delivery per wanted endpoint, claims each
+ * attempt through a unique insert, sends each mandate's deliveries in order, retries with
+ * backoff and pauses an endpoint that keeps failing. The design: docs/webhooks.md, Delivery.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@osr/common';
+import { duplicateKeysOnly, type Logger } from '@osr/common';
 import type { MandateStore } from '../repositories/mandate-store.js';
 import { resolveTarget } from './addresses.js';
 import type { WebhookSettings } from './config.js';
@@ -167,12 +151,9 @@ export class WebhookWorker {
 
   /** Stops at once, abandoning attempts in flight without recording them (as if the process died). */
   async halt(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
+    const stopping = this.stop();
     for (const controller of this.inFlight) controller.abort();
-    await this.running?.catch(() => undefined);
-    await this.settled();
+    await stopping;
   }
 
   /**
@@ -524,9 +505,8 @@ async function insertNew(collection: WebhookRepository['deliveries'], docs: Webh
     const result = await collection.insertMany(docs, { ordered: false });
     return result.insertedCount;
   } catch (err) {
-    const e = err as { code?: number; writeErrors?: unknown; result?: { insertedCount?: number }; insertedCount?: number };
-    const writeErrors = e.writeErrors ? (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]) : [];
-    if (!writeErrors.length || !writeErrors.every((w: { code?: number; err?: { code?: number } }) => (w.code ?? w.err?.code) === 11000)) throw err;
-    return docs.length - writeErrors.length;
+    if (!duplicateKeysOnly(err)) throw err;
+    const { writeErrors } = err as { writeErrors: unknown };
+    return docs.length - (Array.isArray(writeErrors) ? writeErrors.length : 1);
   }
 }
