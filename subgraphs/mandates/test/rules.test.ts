@@ -254,8 +254,9 @@ describe('mandate rules (against the real database)', () => {
     // a later start does not read the collection again (the mark is there) ...
     expect(await repository.ensureSeriesKeys()).toBe(0);
     expect(await repository.mandates.findOne({ id: 'm-written-around' }, { projection: { _id: 0, seriesStart: 1 } })).toEqual({});
-    // ... npm run mandates:repair does, and brings the memory read model's facts along
-    expect(await repository.repairDerived()).toMatchObject({ seriesKeys: 1, inserted: repository.kind === 'memory' ? 1 : 0 });
+    // ... npm run mandates:repair does, and brings the memory read model's facts along; the
+    // database read model keeps no check rows, and says so (null) rather than "stored"
+    expect(await repository.repairDerived()).toMatchObject({ seriesKeys: 1, inserted: repository.kind === 'memory' ? 1 : 0, checkRows: repository.kind === 'memory' ? true : null });
     expect(await repository.mandates.findOne({ id: 'm-written-around' }, { projection: { _id: 0, seriesStart: 1, seriesEnd: 1 } })).toEqual({ seriesStart: 'OSO_OV|2024-03', seriesEnd: null });
     await repository.mandates.deleteOne({ id: 'm-written-around' });
     await repository.repairDerived();

@@ -65,9 +65,9 @@ export class MandatesMaintenance {
    * series keys their keys, brings what is derived from them in step and records a change
    * that is not known exactly, so every kept result is computed again; then stores what a
    * start would otherwise compute (`checkRows`: false when a write ran meanwhile and nothing
-   * was stored; true also when the read model in use stores nothing).
+   * was stored; null when the read model in use keeps nothing to store).
    */
-  async repairDerived(): Promise<{ seriesKeys: number; inserted: number; replaced: number; removed: number; checkRows: boolean }> {
+  async repairDerived(): Promise<{ seriesKeys: number; inserted: number; replaced: number; removed: number; checkRows: boolean | null }> {
     const seriesKeys = await this.fillSeriesKeys();
     const result = await this.hook.repairDerived();
     await this.hook.changedUnknown();
@@ -155,8 +155,8 @@ export class MandatesMaintenance {
     }
   }
 
-  /** Stores what a start would otherwise compute (false: a write ran meanwhile, nothing stored). */
-  rebuildCheckRows(): Promise<boolean> {
+  /** Stores what a start would otherwise compute (false: a write ran meanwhile, nothing stored; null: nothing kept to store). */
+  rebuildCheckRows(): Promise<boolean | null> {
     return this.hook.storeComputed();
   }
 }

@@ -37,9 +37,10 @@ export interface MandateWriteHook {
   repairDerived(): Promise<{ inserted: number; replaced: number; removed: number }>;
   /**
    * Stores what a process that starts would otherwise compute from every mandate; false when
-   * a write ran meanwhile and nothing was stored. True when there is nothing to store.
+   * a write ran meanwhile and nothing was stored; null when the read model in use keeps nothing
+   * to store.
    */
-  storeComputed(): Promise<boolean>;
+  storeComputed(): Promise<boolean | null>;
 }
 
 const NOTHING: MandateWrite = { writing: async () => {}, committed: async () => {} };
@@ -50,5 +51,5 @@ export const NO_WRITE_HOOK: MandateWriteHook = {
   changedUnknown: async () => {},
   writingAround: async () => {},
   repairDerived: async () => ({ inserted: 0, replaced: 0, removed: 0 }),
-  storeComputed: async () => true,
+  storeComputed: async () => null,
 };
