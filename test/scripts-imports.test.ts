@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import type { Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { collectionsOf } from '@osr/subgraph-mandates/repository';
+import { READ_MODEL_INDEXES } from '../subgraphs/mandates/src/read-model/collections.js';
 import { repoRoot } from '../scripts/ferretdb.js';
 
 function tsFiles(dir: string): string[] {
@@ -28,10 +29,11 @@ const SOURCE_PATH = /(^|\/)(subgraphs\/[^/]+|gateway|common)\/src\//;
 /** Entries a package exports for its own tests, not for the scripts. */
 const NOT_FOR_SCRIPTS = new Set(['@osr/subgraph-mandates/direct']);
 
-/** The mandates database's collections, by the one function that names them. */
-const MANDATES_COLLECTIONS = Object.values(collectionsOf({ collection: (name: string) => ({ collectionName: name }) } as unknown as Db)).map(
-  (c) => (c as unknown as { collectionName: string }).collectionName,
-);
+/** The mandates database's collections, by the two places that name them: the repositories' and the read model's. */
+const MANDATES_COLLECTIONS = [
+  ...Object.values(collectionsOf({ collection: (name: string) => ({ collectionName: name }) } as unknown as Db)).map((c) => (c as unknown as { collectionName: string }).collectionName),
+  ...Object.keys(READ_MODEL_INDEXES),
+];
 /** Names that are also the subgraph's (a database name) or a word the scripts use otherwise: caught as a `.collection(...)` argument only. */
 const AMBIGUOUS = new Set(['mandates', 'services', 'suppliers', 'systems', 'webhooks']);
 
