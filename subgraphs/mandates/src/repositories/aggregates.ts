@@ -42,16 +42,10 @@ const ROW_FIELDS = ['serviceCode', 'systemId', 'brin', 'boardNummer', 'startDate
  * One group of the mandates the yearly check counts: one distinct service, system, school,
  * board, dates and year checks (year-checks.ts checksKey), with how many mandates share it.
  */
-export interface CheckRow {
-  serviceCode: ServiceCode;
-  systemId: string;
-  brin: string | null;
-  boardNummer: string;
-  startDate: string;
-  endDate: string | null;
+export type CheckRow = Pick<MandateDocument, 'serviceCode' | 'systemId' | 'brin' | 'boardNummer' | 'startDate' | 'endDate'> & {
   checks: string | null;
   count: number;
-}
+};
 
 export type CheckRowFields = Omit<CheckRow, 'count' | 'brin' | 'endDate' | 'checks'> & { brin?: string | null; endDate?: string | null; checks?: string | null };
 
