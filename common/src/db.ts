@@ -1,4 +1,4 @@
-import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Document, type Filter, type MongoClientOptions, type OptionalUnlessRequiredId, type WithoutId } from 'mongodb';
 import { attachFerretdbPostgres } from './indexes.js';
 
 export type SubgraphName = 'organisations' | 'mandates' | 'agreements' | 'support';
@@ -100,6 +100,27 @@ export async function retryUpsertRace<T>(write: () => Promise<T>, attempts = 3):
       return await write();
     } catch (err) {
       if (attempt >= attempts || (err as { code?: number }).code !== 11000) throw err;
+    }
+  }
+}
+
+/**
+ * Writes documents that are new in the usual case, replacing any whose key a unique index
+ * already holds: one unordered insert of the batch, then a replacement (upsert) for each
+ * document refused as a duplicate. The same end state as a replacing upsert of every
+ * document, but FerretDB answers an insert of a batch in one statement where it runs each
+ * upsert as its own query and write. `filterOf` must name the unique index's fields.
+ */
+export async function insertOrReplace<T extends Document>(collection: Collection<T>, docs: readonly T[], filterOf: (doc: T) => Filter<T>): Promise<void> {
+  if (!docs.length) return;
+  try {
+    await collection.insertMany(docs.map((d) => ({ ...d })) as OptionalUnlessRequiredId<T>[], { ordered: false });
+  } catch (err) {
+    if (!duplicateKeysOnly(err)) throw err;
+    const writeErrors = (err as { writeErrors: { index: number } | { index: number }[] }).writeErrors;
+    for (const { index } of Array.isArray(writeErrors) ? writeErrors : [writeErrors]) {
+      const doc = docs[index]!;
+      await retryUpsertRace(() => collection.replaceOne(filterOf(doc), { ...doc } as WithoutId<T>, { upsert: true }));
     }
   }
 }

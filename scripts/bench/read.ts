@@ -2,14 +2,19 @@
  * The benchmark's queries, and the floor: the same answers read straight from the databases
  * with the repositories' driver calls (no GraphQL, no loaders), shaped as the JSON the graph
  * returns. The mandates' come from the package's repositories as its documented `open` entry
- * makes them with the `database` read model: the queries the subgraph itself sends (one per
- * batch), with no collection name or filter restated here, and no read model in front. The benchmark's expected answers come from here, and every target (gateway,
- * monolith, Hive Gateway, the floor server) is checked against them.
+ * makes them, with no collection name or filter restated here, in one of two ways:
+ * - `database`: the queries the subgraph sends with MANDATES_READ_MODEL=database (one per
+ *   batch) and no read model in front: the benchmark's expected answers, against which every
+ *   target (gateway, monolith, Hive Gateway, the floor server) is checked;
+ * - `uncached`: the read model the subgraph uses on this store (on FerretDB, `memory`: one
+ *   equality find per school, as its `$in` batches are scans there), keeping no school's
+ *   lists, so the monolith and the floor read every school of a request from the database.
  */
 import { readFileSync } from 'node:fs';
 import { canReadBoard, connectDatabase, databaseName, todayInNetherlands, type Database, type Identity } from '@osr/common';
 import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
-import { repositoriesFor } from '@osr/subgraph-mandates/open';
+import type { Db } from 'mongodb';
+import { answeringReads, readModelKind, repositoriesFor } from '@osr/subgraph-mandates/open';
 import type { Repositories } from '@osr/subgraph-mandates/repository';
 import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 import { SupportRepository } from '@osr/subgraph-support/repository';
@@ -48,7 +53,7 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export async function openStores(uri: string, prefix: string): Promise<Stores> {
+export async function openStores(uri: string, prefix: string, reads: 'database' | 'uncached'): Promise<Stores> {
   const dbs: Database[] = [];
   const open = async (name: 'organisations' | 'mandates' | 'agreements' | 'support') => {
     const db = await connectDatabase(uri, databaseName(prefix, name));
@@ -57,13 +62,20 @@ export async function openStores(uri: string, prefix: string): Promise<Stores> {
   };
   return {
     organisations: new OrganisationsRepository(await open('organisations')),
-    mandates: repositoriesFor(await open('mandates'), undefined, 'database'),
+    mandates: await mandatesReads(await open('mandates'), reads),
     agreements: new AgreementsRepository(await open('agreements')),
     support: new SupportRepository(await open('support')),
     close: async () => {
       await Promise.all(dbs.map((d) => d.close()));
     },
   };
+}
+
+async function mandatesReads(db: Db, reads: 'database' | 'uncached'): Promise<Repositories> {
+  if (reads === 'database') return repositoriesFor(db, undefined, 'database');
+  const repositories = repositoriesFor(db, undefined, await readModelKind(db));
+  answeringReads(repositories, { maxSchools: 0 });
+  return repositories;
 }
 
 function status(m: { startDate: string; endDate: string | null }, asOf: string): string {

@@ -14,7 +14,7 @@ import { brinProblem, findEach, type Logger } from '@osr/common';
 import type { AanleverpuntDocument, MandateAction, MandateDocument, MandateHistoryDocument, ServiceCode, SupplierDocument, SystemDocument, YearCheckDocument } from './documents.js';
 import { openRepositories, repositoriesFor, type ReadModelKind } from './open.js';
 import type { Repositories } from './repositories/index.js';
-import { MandatesMaintenance, type LoadedSet } from './repositories/maintenance.js';
+import { MandatesMaintenance } from './repositories/maintenance.js';
 import { slotKeyOf } from './repositories/mandate-store.js';
 import { seedMandates, type MandatesSeed, type SeedMandate } from './seed.js';
 import { withYearCheck, yearCheckFor } from './year-checks.js';
@@ -35,7 +35,6 @@ export interface BulkActor {
 /** What `finish` did: see MandatesMaintenance.repairDerived. */
 export type FinishReport = Awaited<ReturnType<MandatesMaintenance['repairDerived']>>;
 
-const NOTHING: LoadedSet = { services: [], suppliers: [], systems: [], mandates: [], history: [], aanleverpunten: [] };
 const BATCH = 1000;
 
 /** Thrown when a load is refused: nothing of it was written. */
@@ -179,10 +178,7 @@ export class MandatesBulkLoad extends MandatesReader {
     });
     const total = docs.length + history.length + points.length;
     await this.maintenance.insertLoaded(docs, (written) => progress?.(written, total));
-    for (let i = 0; i < history.length; i += BATCH) {
-      await this.maintenance.writeSet({ ...NOTHING, history: history.slice(i, i + BATCH) });
-      progress?.(docs.length + Math.min(i + BATCH, history.length), total);
-    }
+    await this.maintenance.insertLoadedHistory(history, (written) => progress?.(docs.length + written, total));
     for (let i = 0; i < points.length; i += BATCH) {
       await this.repositories.aanleverpunten.replaceMany(points.slice(i, i + BATCH));
       progress?.(docs.length + history.length + Math.min(i + BATCH, points.length), total);

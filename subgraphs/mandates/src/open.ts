@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { Logger } from '@osr/common';
-import { MemoryReadModel } from './read-model/index.js';
+import { MemoryReadModel, type MemoryReadModelOptions, type MemoryReads } from './read-model/index.js';
 import { NO_WRITE_HOOK, Repositories } from './repositories/index.js';
 import { ServiceCatalogue } from './service-catalogue.js';
 
@@ -38,6 +38,20 @@ export function repositoriesFor(db: Db, logger: Logger | undefined, kind: ReadMo
     readModels.set(repositories, model);
   } else repositories.useWriteHook(NO_WRITE_HOOK);
   return repositories;
+}
+
+/**
+ * The repositories of a process that answers reads: with `memory` the read model answers
+ * them in front of the database's (`maxSchools`: how many schools' lists it keeps; with 0 it
+ * keeps none and reads each school when asked); with `database` they stay as they are.
+ * Returns the read model's reads (null with `database`).
+ */
+export function answeringReads(repositories: Repositories, options: MemoryReadModelOptions = {}): MemoryReads | null {
+  const model = readModelOf(repositories);
+  if (!model) return null;
+  const reads = model.reads(repositories.reads, repositories.mandates, options);
+  repositories.reads = reads;
+  return reads;
 }
 
 /** A memory read model over `db`, for tests and tools that look at what it keeps. */

@@ -7,7 +7,7 @@ import { MandateService } from './mandate-service.js';
 import { agreementsApi, changeFeedApi, organisationsApi, schoolLoaders } from './peers.js';
 import { startJobs } from './jobs.js';
 import { createLoaders } from './loaders.js';
-import { openRepositories, readModelKind, readModelOf } from './open.js';
+import { answeringReads, openRepositories, readModelKind, readModelOf } from './open.js';
 import type { Repositories } from './repositories/index.js';
 import { resolvers } from './resolvers/index.js';
 import { organisationsSchoolDirectory } from './school-directory.js';
@@ -46,9 +46,8 @@ export async function createMandatesServer(
   const repository = repositories.mandates;
   // with `memory` the read model answers in front of the database (src/read-model/)
   const model = readModelOf(repositories);
-  const memory = model ? model.reads(repositories.reads, repository, { maxSchools: options.schoolCacheSchools }) : null;
   const kept = model ? model.aggregates(repositories.aggregates) : null;
-  if (memory) repositories.reads = memory;
+  const memory = answeringReads(repositories, { maxSchools: options.schoolCacheSchools });
   if (kept) repositories.aggregates = kept;
   logger.info({ readModel }, 'mandates read model');
   const client = (name: 'organisations' | 'agreements') =>

@@ -80,4 +80,18 @@ describe('the write hook', () => {
     expect(await db.facts.findOne({ _id: ended.id })).toEqual(factsBefore);
     expect(await db.journal.head()).toBe(mark);
   });
+  it('before mandates are written around the store, inserts the facts of new ones and replaces the facts it held of others', async () => {
+    const memory = directAccess(database.db, undefined, 'memory');
+    const held = (await memory.findMandatesOfSchools(['01BC'], ['OSO_OV']))[0]!;
+    const fresh = { ...held, id: 'write-hook-fresh-mandate', endDate: '2041-01-01' };
+    const changed = { ...held, endDate: '2040-06-30' };
+    await memory.repositories.hook.writingAround([fresh, changed]);
+    expect(await memory.facts.findOne({ _id: fresh.id })).toMatchObject({ endDate: '2041-01-01' });
+    expect(await memory.facts.findOne({ _id: held.id })).toMatchObject({ endDate: '2040-06-30' });
+    expect(await memory.facts.countDocuments({ _id: held.id })).toBe(1);
+    // back as the mandate is, for the other tests
+    await memory.repositories.hook.writingAround([held]);
+    await memory.facts.deleteOne({ _id: fresh.id });
+    expect(await memory.facts.findOne({ _id: held.id })).toMatchObject({ endDate: held.endDate });
+  });
 });

@@ -8,7 +8,7 @@
  * check rows a start would otherwise compute (check-rows.ts).
  */
 import type { Collection } from 'mongodb';
-import { duplicateKeysOnly, retryUpsertRace, type Logger } from '@osr/common';
+import { duplicateKeysOnly, insertOrReplace, retryUpsertRace, type Logger } from '@osr/common';
 import type { MandateChangeDocument, MandateDocument } from '../documents.js';
 import type { MandatesRepository } from '../repositories/mandates.js';
 import type { MandateWrite, MandateWriteHook } from '../repositories/write-hook.js';
@@ -41,10 +41,8 @@ export class KeptWrites implements MandateWriteHook {
 
   async writingAround(docs: readonly MandateDocument[]): Promise<void> {
     if (!docs.length) return;
-    await this.facts.bulkWrite(
-      docs.map(factsDocumentOf).map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
-      { ordered: false },
-    );
+    // mostly new mandates (a load): one insert, a replacement only where facts were kept before
+    await insertOrReplace(this.facts, docs.map(factsDocumentOf), (doc) => ({ _id: doc._id }));
   }
 
   /**

@@ -3,7 +3,7 @@
  * is an equality on the school's BRIN (its unique index with the point's number).
  */
 import type { Collection } from 'mongodb';
-import { ensureIndexes } from '@osr/common';
+import { ensureIndexes, insertOrReplace } from '@osr/common';
 import type { AanleverpuntDocument } from '../documents.js';
 import { MANDATES_INDEXES, type MandatesCollections } from './collections.js';
 import { byKeys } from './mandates.js';
@@ -34,10 +34,7 @@ export class AanleverpuntenRepository {
   async replaceMany(docs: readonly AanleverpuntDocument[]): Promise<void> {
     try {
       for (let i = 0; i < docs.length; i += 1000) {
-        await this.aanleverpunten.bulkWrite(
-          docs.slice(i, i + 1000).map((d) => ({ replaceOne: { filter: { brin: d.brin, index: d.index }, replacement: d, upsert: true } })),
-          { ordered: false },
-        );
+        await insertOrReplace(this.aanleverpunten, docs.slice(i, i + 1000), (d) => ({ brin: d.brin, index: d.index }));
       }
     } finally {
       // also after a failure: part of the batch may have been written

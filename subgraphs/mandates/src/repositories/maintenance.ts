@@ -8,7 +8,7 @@
  * after every bulk write, and asked for its repair.
  */
 import type { Db } from 'mongodb';
-import type { Logger } from '@osr/common';
+import { insertOrReplace, type Logger } from '@osr/common';
 import type { AanleverpuntDocument, MandateDocument, MandateHistoryDocument, ServiceDocument, SupplierDocument, SystemDocument } from '../documents.js';
 import { seriesKeys, withSeriesKeys } from '../series-keys.js';
 import { collectionsOf, type MandatesCollections } from './collections.js';
@@ -127,6 +127,18 @@ export class MandatesMaintenance {
       await this.hook.changedUnknown();
     }
     return missing.length;
+  }
+
+  /**
+   * Records the history of a bulk load: entries of slots the store did not hold (the loader
+   * checked), so inserted in batches; one already there for its slot and sequence (an earlier
+   * attempt of the same load) is replaced.
+   */
+  async insertLoadedHistory(history: readonly MandateHistoryDocument[], progress?: (written: number) => void): Promise<void> {
+    for (let i = 0; i < history.length; i += 1000) {
+      await insertOrReplace(this.c.history, history.slice(i, i + 1000), (e) => ({ slotKey: e.slotKey, slotSeq: e.slotSeq }));
+      progress?.(Math.min(i + 1000, history.length));
+    }
   }
 
   /**
