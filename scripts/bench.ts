@@ -184,7 +184,7 @@ async function main() {
   }
   const bodyFor = (kind: QueryKind, variables: Record<string, unknown>) => JSON.stringify({ query: OPERATION[kind].query, operationName: OPERATION[kind].name, variables });
   const items = {} as Record<Exclude<QueryName, 'write'>, Item[]>;
-  const stores = await openStores(database.uri, prefix, 'database');
+  const stores = await openStores(database.uri, prefix);
   try {
     const { TokenVerifier } = await import('@osr/gateway/auth');
     const verifier = await TokenVerifier.create({ issuer: 'osr-dev', audience: 'osr-graph', algorithms: ['ES256'], publicKeyPem: readFileSync(keys.publicKeyPath, 'utf8'), maxLifetimeSeconds: 7200 });

@@ -30,7 +30,7 @@ import { DEV_AUDIENCE, DEV_ISSUER } from '../dev-keys.js';
 import { openStores, type Stores } from './read.js';
 
 if (process.env['OSR_COUNT_DB_COMMANDS'] === '1') countDatabaseCommands();
-const stores = await openStores(process.env['MONGODB_URI']!, process.env['DB_PREFIX']!, 'uncached');
+const stores = await openStores(process.env['MONGODB_URI']!, process.env['DB_PREFIX']!);
 const verifier = await TokenVerifier.create({
   issuer: DEV_ISSUER,
   audience: DEV_AUDIENCE,

@@ -2,13 +2,11 @@
  * The benchmark's queries, and the floor: the same answers read straight from the databases
  * with the repositories' driver calls (no GraphQL, no loaders), shaped as the JSON the graph
  * returns. The mandates' come from the package's repositories as its documented `open` entry
- * makes them, with no collection name or filter restated here, in one of two ways:
- * - `database`: the queries the subgraph sends with MANDATES_READ_MODEL=database (one per
- *   batch) and no read model in front: the benchmark's expected answers, against which every
- *   target (gateway, monolith, Hive Gateway, the floor server) is checked;
- * - `uncached`: the read model the subgraph uses on this store (on FerretDB, `memory`: one
- *   equality find per school, as its `$in` batches are scans there), keeping no school's
- *   lists, so the monolith and the floor read every school of a request from the database.
+ * makes them, with no collection name or filter restated here: with the read model the
+ * subgraph uses on this store (on FerretDB, `memory`: one equality find per school, as `$in`
+ * batches are scans there) keeping no school's lists, so every answer is read from the
+ * database when asked. The benchmark's expected answers come from here, and every target
+ * (gateway, monolith, Hive Gateway, the floor server) is checked against them.
  */
 import { readFileSync } from 'node:fs';
 import { canReadBoard, connectDatabase, databaseName, todayInNetherlands, type Database, type Identity } from '@osr/common';
@@ -53,7 +51,7 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export async function openStores(uri: string, prefix: string, reads: 'database' | 'uncached'): Promise<Stores> {
+export async function openStores(uri: string, prefix: string): Promise<Stores> {
   const dbs: Database[] = [];
   const open = async (name: 'organisations' | 'mandates' | 'agreements' | 'support') => {
     const db = await connectDatabase(uri, databaseName(prefix, name));
@@ -62,7 +60,7 @@ export async function openStores(uri: string, prefix: string, reads: 'database' 
   };
   return {
     organisations: new OrganisationsRepository(await open('organisations')),
-    mandates: await mandatesReads(await open('mandates'), reads),
+    mandates: await uncachedReads(await open('mandates')),
     agreements: new AgreementsRepository(await open('agreements')),
     support: new SupportRepository(await open('support')),
     close: async () => {
@@ -71,8 +69,7 @@ export async function openStores(uri: string, prefix: string, reads: 'database' 
   };
 }
 
-async function mandatesReads(db: Db, reads: 'database' | 'uncached'): Promise<Repositories> {
-  if (reads === 'database') return repositoriesFor(db, undefined, 'database');
+async function uncachedReads(db: Db): Promise<Repositories> {
   const repositories = repositoriesFor(db, undefined, await readModelKind(db));
   answeringReads(repositories, { maxSchools: 0 });
   return repositories;
