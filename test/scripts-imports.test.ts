@@ -65,7 +65,7 @@ const COLLECTIONS = new Set(Object.values(PACKAGE_COLLECTIONS).flat());
  * Names that are also a subgraph's (a database name), a RIO field or a word the scripts use
  * otherwise (an option, a count): caught as a `.collection(...)` argument only.
  */
-const AMBIGUOUS = new Set(['mandates', 'services', 'suppliers', 'systems', 'webhooks', 'boards', 'schools', 'samenwerkingsverbanden', 'agreements', 'contacts']);
+const AMBIGUOUS = new Set(['mandates', 'services', 'suppliers', 'systems', 'webhooks', 'boards', 'schools', 'samenwerkingsverbanden', 'agreements']);
 
 /** Where a text names a subgraph's collection: as the argument of `.collection(...)`, or (unambiguous names) as any string literal. */
 function collectionsNamed(text: string): string[] {
@@ -126,7 +126,7 @@ describe('scripts/', () => {
       "await db.collection('agreements').countDocuments();",
       "const held = ['rio_imports'];",
     ].join('\n');
-    expect(collectionsNamed(text)).toEqual(['aanleverpunten', 'agreement_history', 'agreements', 'mandate_check_rows', 'mandates', 'review_items', 'rio_imports', 'schools']);
+    expect(collectionsNamed(text)).toEqual(['aanleverpunten', 'agreement_history', 'agreements', 'contacts', 'mandate_check_rows', 'mandates', 'review_items', 'rio_imports', 'schools']);
     expect(collectionsNamed("databaseName(prefix, 'mandates'); wholeNumber('mandates', values.mandates); wholeNumber('schools', values.schools); { name: 'agreements', port }")).toEqual([]);
   });
 
