@@ -65,7 +65,7 @@ export const dataNational: CommandSpec = {
       { seconds, ...data },
       [
         formatTable(['step', 'seconds', 'what'], data.steps.map((s) => [s.step, s.seconds.toFixed(1), s.detail])),
-        `The largest board is ${data.largestBoard.nummer} (${data.largestBoard.schools} schools); a typical one ${data.typicalBoard.nummer} (${data.typicalBoard.schools}). Its headline, with npm start running:`,
+        `The largest board is ${data.largestBoard.nummer} (${data.largestBoard.schools} schools); a typical one ${data.typicalBoard.nummer} (${data.typicalBoard.schools}). Its headline, with npx osr start running:`,
         `  TOKEN=$(npx osr token --role BOARD --board ${data.largestBoard.nummer} --rights OSR_TOEGANG)`,
         `  (then the curl command of the README with "nummer": "${data.largestBoard.nummer}")`,
         "(boards, schools, aanleverpunten and mandates are the set's; agreements and review items those of the whole database, the demo data included)",

@@ -1,7 +1,7 @@
 /**
  * The indexes the code creates, read back from a live database: each subgraph's server is
  * built (not listening) on fresh databases, which runs every ensureIndexes() it runs at
- * start, then listIndexes() per collection. Used by `npm run docs:indexes` (prints or
+ * start, then listIndexes() per collection. Used by `osr docs indexes` (prints or
  * rewrites the table in docs/operations.md) and by test/operations-doc.test.ts (the
  * document must list exactly these).
  */

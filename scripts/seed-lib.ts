@@ -7,25 +7,34 @@ import { importRio } from '@osr/subgraph-organisations/rio';
 import { SupportRepository } from '@osr/subgraph-support/repository';
 import { seedSupport } from '@osr/subgraph-support/seed';
 import { readFileSync } from 'node:fs';
+import type { Db } from 'mongodb';
 import { buildDemoData, type DemoData } from './demo-data.js';
 
 /** The demo organisations, as a RIO file: they enter the store through the RIO import. */
 export const DEMO_RIO_FILE = new URL('./demo/rio-demo.json', import.meta.url);
 
+/**
+ * The seed's marks, in a collection `meta` of every database. That collection is the seed's,
+ * not a package's: no package reads or writes it (no package's list of collections holds it:
+ * test/scripts-imports.test.ts), so the seed names it; the packages' data it asks of their
+ * repositories (holdsData), never of their collections.
+ */
+const MARKS = 'meta';
 const SEED_MARK = 'demo-seed';
 /** Written into every database before the demo data goes in: an interrupted seed may be resumed. */
 const SEEDING_MARK = 'demo-seed-started';
 const SUBGRAPHS: SubgraphName[] = ['organisations', 'mandates', 'agreements', 'support'];
 
 /**
- * The collections that hold each subgraph's data (not bookkeeping such as marks, locks, counters,
- * nor reference data such as the service catalogue, which every start puts in place). The
- * mandates package says for itself what it holds (MandatesBulkLoad.holdsData).
+ * What of each subgraph's data a store holds, as each package says for itself (not
+ * bookkeeping such as marks, locks, counters, nor reference data such as the service
+ * catalogue, which every start puts in place). Reads only.
  */
-const DATA_COLLECTIONS: Record<Exclude<SubgraphName, 'mandates'>, string[]> = {
-  organisations: ['boards', 'schools', 'samenwerkingsverbanden', 'organisation_changes', 'rio_imports'],
-  agreements: ['agreements', 'agreement_history', 'review_items'],
-  support: ['contacts', 'contact_history'],
+const HOLDS_DATA: Record<SubgraphName, (db: Db) => Promise<string[]>> = {
+  organisations: (db) => new OrganisationsRepository(db).holdsData(),
+  mandates: (db) => MandatesBulkLoad.holdsData(db),
+  agreements: (db) => new AgreementsRepository(db).holdsData(),
+  support: (db) => new SupportRepository(db).holdsData(),
 };
 
 export type DemoDecision =
@@ -43,17 +52,11 @@ async function withDatabases<T>(uri: string, prefix: string, work: (dbs: Record<
   }
 }
 
-async function filter<T>(items: readonly T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
-  const kept: T[] = [];
-  for (const item of items) if (await keep(item)) kept.push(item);
-  return kept;
-}
-
 /** True when the demo data was loaded into these databases before. */
 export function isSeeded(uri: string, prefix: string): Promise<boolean> {
   return withDatabases(uri, prefix, async (dbs) => {
     const marks = await Promise.all(
-      SUBGRAPHS.map((n) => dbs[n].db.collection<{ _id: string }>('meta').findOne({ _id: SEED_MARK })),
+      SUBGRAPHS.map((n) => dbs[n].db.collection<{ _id: string }>(MARKS).findOne({ _id: SEED_MARK })),
     );
     return marks.every((m) => m !== null);
   });
@@ -68,12 +71,10 @@ export function foreignData(uri: string, prefix: string): Promise<string[]> {
   return withDatabases(uri, prefix, async (dbs) => {
     const found: string[] = [];
     for (const name of SUBGRAPHS) {
-      const meta = dbs[name].db.collection<{ _id: string }>('meta');
+      const meta = dbs[name].db.collection<{ _id: string }>(MARKS);
       const marked = (await meta.findOne({ _id: SEED_MARK })) ?? (await meta.findOne({ _id: SEEDING_MARK }));
       if (marked) continue;
-      const held = name === 'mandates'
-        ? await MandatesBulkLoad.holdsData(dbs.mandates.db)
-        : await filter(DATA_COLLECTIONS[name], async (c) => (await dbs[name].db.collection(c).findOne({}, { projection: { _id: 1 } })) !== null);
+      const held = await HOLDS_DATA[name](dbs[name].db);
       found.push(...held.map((what) => `${databaseName(prefix, name)}.${what}`));
     }
     return found;
@@ -103,14 +104,14 @@ export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemo
   return withDatabases(uri, prefix, async (dbs) => {
     const started = new Date();
     for (const name of SUBGRAPHS) {
-      await dbs[name].db.collection<{ _id: string; at: Date }>('meta').replaceOne({ _id: SEEDING_MARK }, { at: started }, { upsert: true });
+      await dbs[name].db.collection<{ _id: string; at: Date }>(MARKS).replaceOne({ _id: SEEDING_MARK }, { at: started }, { upsert: true });
     }
     const organisations = new OrganisationsRepository(dbs.organisations.db);
     await organisations.ensureIndexes();
     // Organisations come from RIO only: the demo RIO file, which holds exactly
     // data.organisations (checked by subgraphs/organisations/test/demo-rio-file.test.ts).
     // As a delta: the seed adds and updates, it never ends an organisation (only an explicit
-    // rio:import or rio:sync full snapshot may).
+    // `osr rio import` or `osr rio sync` full snapshot may).
     const rio = await importRio(
       organisations,
       { name: 'scripts/demo/rio-demo.json', bytes: readFileSync(DEMO_RIO_FILE) },
@@ -128,7 +129,7 @@ export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemo
     const at = new Date();
     for (const name of SUBGRAPHS) {
       await dbs[name].db
-        .collection<{ _id: string; at: Date }>('meta')
+        .collection<{ _id: string; at: Date }>(MARKS)
         .replaceOne({ _id: SEED_MARK }, { at }, { upsert: true });
     }
   });
@@ -136,19 +137,8 @@ export function seedDemo(uri: string, prefix: string, data: DemoData = buildDemo
 
 /**
  * The board with the most open schools in the store (ties: the lowest number), for the token
- * hint `npm start` prints; null when the store has no schools. One aggregation at start.
+ * hint `osr start` prints; null when the store has no schools. One aggregation at start.
  */
 export function largestBoard(uri: string, prefix: string): Promise<string | null> {
-  return withDatabases(uri, prefix, async (dbs) => {
-    const [top] = await dbs.organisations.db
-      .collection('schools')
-      .aggregate<{ _id: string; schools: number }>([
-        { $match: { endDate: null } },
-        { $group: { _id: '$boardNummer', schools: { $sum: 1 } } },
-        { $sort: { schools: -1, _id: 1 } },
-        { $limit: 1 },
-      ])
-      .toArray();
-    return top?._id ?? null;
-  });
+  return withDatabases(uri, prefix, (dbs) => new OrganisationsRepository(dbs.organisations.db).largestBoard());
 }

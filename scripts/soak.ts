@@ -76,7 +76,7 @@ let support = await sign(supportClaims);
 // What to ask for: boards (with their mandates) and suppliers, read once from the system.
 const catalogue = await gql<{ services: { code: string }[] }>('{ services { code } }', {}, support);
 if (catalogue.status !== 200 || catalogue.errors) {
-  console.error(`soak: the gateway at ${url} does not answer (${catalogue.status}); start it with npm start`);
+  console.error(`soak: the gateway at ${url} does not answer (${catalogue.status}); start it with npx osr start`);
   process.exit(1);
 }
 const suppliersSeen = new Set<string>();

@@ -3,7 +3,7 @@
  * built on fresh databases (running every ensureIndexes() it runs at start), listIndexes()
  * reads them back (name, keys, unique), and the table in the document must match, every row
  * explaining why.
- * Regenerate the table with `npm run docs:indexes -- --write`.
+ * Regenerate the table with `npx osr docs indexes --write`.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ describe('docs/operations.md', () => {
     expect(live.length).toBeGreaterThan(10);
     // The GIN column is known only on FerretDB over PostgreSQL (the embedded test database).
     const documented = documentedIndexes(doc).map((r) => (live[0]?.gin === null ? { ...r, gin: null } : r));
-    expect(documented.map(identity), 'run npm run docs:indexes -- --write and explain the new rows').toEqual(live.map(identity));
+    expect(documented.map(identity), 'run npx osr docs indexes --write and explain the new rows').toEqual(live.map(identity));
     expect(documented.filter((r) => r.why.trim() === '').map(identity), 'rows without a why').toEqual([]);
   });
 

@@ -8,6 +8,24 @@ export function databaseName(prefix: string, subgraph: SubgraphName): string {
   return `${prefix}${subgraph}`;
 }
 
+/** What collectionsHolding asks of a collection, whatever its documents' type. */
+export interface HoldingCollection {
+  readonly collectionName: string;
+  findOne(filter: Record<string, never>, options: { projection: { _id: 1 } }): Promise<unknown>;
+}
+
+/**
+ * The names of those of these collections that hold a document, in the order given: one
+ * findOne each, never a count (FerretDB reads every row to count). How a repository says
+ * which of its data a store holds, for a loader that must not write into a store holding
+ * other data.
+ */
+export async function collectionsHolding(collections: readonly HoldingCollection[]): Promise<string[]> {
+  const held: string[] = [];
+  for (const collection of collections) if (await collection.findOne({}, { projection: { _id: 1 } })) held.push(collection.collectionName);
+  return held;
+}
+
 export interface Database {
   client: MongoClient;
   db: Db;

@@ -30,7 +30,7 @@ export const gatewayEnvSchema = z.object({
     .pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'])).min(1)),
   /** Production: the identity broker's JWKS URL. */
   JWT_JWKS_URL: url.optional(),
-  /** Development: a file with the PEM public key (npm start writes one under .data/dev-keys). */
+  /** Development: a file with the PEM public key (osr start writes one under .data/dev-keys). */
   JWT_PUBLIC_KEY_FILE: z.string().optional(),
   /** Verified tokens remembered until they expire (least recently used dropped first); 0: none. */
   JWT_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),

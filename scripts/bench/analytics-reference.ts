@@ -1,12 +1,15 @@
 /**
  * The analytics benchmark's reference answers: every figure computed again in plain
- * TypeScript from the documents as stored, following the semantics in docs/analytics.md: the
- * mandates' through the mandates package's reader (its repositories' queries, never its read
- * model), the other subgraphs' read with the driver. Deliberately independent of the
+ * TypeScript from the documents as stored, following the semantics in docs/analytics.md: read
+ * through each package's documented entry, never by collection: the mandates through the
+ * mandates package's reader (its repositories' queries, never its read model), the register
+ * and the agreements page by page through their repositories. Deliberately independent of the
  * subgraphs' analytics code (nothing imported from it): the point is a second opinion.
  */
 import { connectDatabase, databaseName, type Database } from '@osr/common';
+import { AgreementsRepository } from '@osr/subgraph-agreements/repository';
 import { MandatesReader } from '@osr/subgraph-mandates/bulk';
+import { OrganisationsRepository } from '@osr/subgraph-organisations/repository';
 
 export type Status = 'PLANNED' | 'ACTIVE' | 'ENDED';
 export type Dimension = 'SERVICE' | 'STATUS' | 'SYSTEM' | 'SUPPLIER' | 'ORIGIN' | 'BOARD' | 'SECTOR';
@@ -79,15 +82,29 @@ async function withDb<T>(uri: string, prefix: string, name: 'organisations' | 'm
   }
 }
 
+/** Keyset pages over a whole collection (a full read on FerretDB per page: few, large pages). */
+const PAGE = 10_000;
+
+/** Every item of a keyset-paged list, page by page until a page is short. */
+async function everything<T>(page: (after: string | null) => Promise<T[]>, keyOf: (item: T) => string): Promise<T[]> {
+  const all: T[] = [];
+  for (;;) {
+    const read = await page(all.length ? keyOf(all.at(-1)!) : null);
+    all.push(...read);
+    if (read.length < PAGE) return all;
+  }
+}
+
+/** Every board of the register, by number. */
+const boardsOf = (db: Database) => everything((after) => new OrganisationsRepository(db.db).pageBoards({}, PAGE, after), (b) => b.bevoegdGezagNummer);
+
 const refMandate = (m: RefMandate): RefMandate => ({
   id: m.id, serviceCode: m.serviceCode, systemId: m.systemId, brin: m.brin, boardNummer: m.boardNummer, startDate: m.startDate, endDate: m.endDate, origin: m.origin,
 });
 
 /** The mandates only (what the change phase changes): every mandate the boards of the register gave. */
 export async function readMandates(uri: string, prefix: string): Promise<RefMandate[]> {
-  const boards = await withDb(uri, prefix, 'organisations', async (db) =>
-    (await db.db.collection<{ bevoegdGezagNummer: string }>('boards').find({}, { projection: { _id: 0, bevoegdGezagNummer: 1 } }).toArray()).map((b) => b.bevoegdGezagNummer),
-  );
+  const boards = await withDb(uri, prefix, 'organisations', async (db) => (await boardsOf(db)).map((b) => b.bevoegdGezagNummer));
   return withDb(uri, prefix, 'mandates', async (db) => (await MandatesReader.of(db.db).mandatesOfBoards(boards)).map(refMandate));
 }
 
@@ -101,22 +118,33 @@ export function readMandate(uri: string, prefix: string, id: string): Promise<Re
 
 export async function readSnapshot(uri: string, prefix: string): Promise<Snapshot> {
   const mandates = await readMandates(uri, prefix);
-  const { schools, boards, swvs } = await withDb(uri, prefix, 'organisations', async (db) => ({
-    schools: await db.db
-      .collection<RefSchool>('schools')
-      .find({}, { projection: { _id: 0, brin: 1, name: 1, sector: 1, boardNummer: 1, swvCodes: 1, startDate: 1, endDate: 1 } })
-      .toArray(),
-    boards: await db.db.collection<{ bevoegdGezagNummer: string; name: string }>('boards').find({}, { projection: { _id: 0, bevoegdGezagNummer: 1, name: 1 } }).toArray(),
-    swvs: await db.db.collection<{ code: string; name: string }>('samenwerkingsverbanden').find({}, { projection: { _id: 0, code: 1, name: 1 } }).toArray(),
-  }));
+  const { schools, boards, swvs } = await withDb(uri, prefix, 'organisations', async (db) => {
+    const repository = new OrganisationsRepository(db.db);
+    const schools: RefSchool[] = (await everything((after) => repository.pageSchools({}, PAGE, after), (s) => s.brin)).map((s) => ({
+      brin: s.brin, name: s.name, sector: s.sector, boardNummer: s.boardNummer, swvCodes: s.swvCodes, startDate: s.startDate, endDate: s.endDate,
+    }));
+    // the SWVs the schools name (an SWV without a school changes no figure)
+    const swvs = await repository.findSwvs([...new Set(schools.flatMap((s) => s.swvCodes))].sort());
+    return { schools, boards: await boardsOf(db), swvs };
+  });
   const { systems, suppliers, points } = await withDb(uri, prefix, 'mandates', async (db) => {
     const reader = MandatesReader.of(db.db);
     return { systems: await reader.systems(), suppliers: await reader.suppliers(), points: await reader.aanleverpuntenOfSchools(schools.map((s) => s.brin)) };
   });
-  const { agreements, reviewItems } = await withDb(uri, prefix, 'agreements', async (db) => ({
-    agreements: await db.db.collection<RefAgreement>('agreements').find({}, { projection: { _id: 0, documents: 0, signature: 0 } }).toArray(),
-    reviewItems: await db.db.collection<RefReviewItem>('review_items').find({}, { projection: { _id: 0, boardNummer: 1, reason: 1, createdAt: 1, resolvedAt: 1 } }).toArray(),
-  }));
+  const { agreements, reviewItems } = await withDb(uri, prefix, 'agreements', async (db) => {
+    const repository = new AgreementsRepository(db.db);
+    return {
+      agreements: (await everything((afterId) => repository.queryAgreements({ afterId }, PAGE), (a) => a.id)).map(
+        (a): RefAgreement => ({
+          id: a.id, boardNummer: a.boardNummer, type: a.type, status: a.status, services: a.services, serviceStarts: a.serviceStarts ?? null,
+          validFrom: a.validFrom, validUntil: a.validUntil, extensionOf: a.extensionOf ?? null, signing: a.signing ?? null,
+        }),
+      ),
+      reviewItems: (await everything((afterId) => repository.reviewItemPage(afterId, PAGE), (r) => r.id)).map(
+        (r): RefReviewItem => ({ boardNummer: r.boardNummer, reason: r.reason, createdAt: r.createdAt, resolvedAt: r.resolvedAt }),
+      ),
+    };
+  });
   return {
     mandates,
     systems: new Map(systems.map((s) => [s.id, s])),

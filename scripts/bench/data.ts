@@ -234,7 +234,7 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
       // undo the later moves of the organisation-changes delta, so it is left as it is.
       const found = await organisations.findBoards([...nationalBoards]);
       if (found.length === nationalBoards.size) return [null, 'every board of the set is there already: not imported again'];
-      // As a delta (the same into fresh databases): only rio:import and rio:sync full snapshots end organisations.
+      // As a delta (the same into fresh databases): only `osr rio import` and `osr rio sync` full snapshots end organisations.
       const report = await importRio(organisations, { name: 'rio-national.json', bytes: Buffer.from(JSON.stringify(set.bundle)) }, { mode: 'delta' });
       return [report, `${report.rejected} rejected`];
     }, log);
@@ -357,6 +357,7 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
     const typicalNow = ordered.find((b) => b.nummer === typical[0]) ?? ordered.find((b) => b.schools === 5) ?? ordered[Math.floor(ordered.length / 2)]!;
 
     const points = await mandates.aanleverpuntenOfSchools(typicalNow.brins);
+    const stored = await agreements.counts();
     // What the set holds now (the store may hold the demo data besides): every mandate its boards gave, every point of its schools.
     const setMandates = await mandates.mandatesOfBoards(boards);
     const both = typicalNow.brins.find((brin) => points.some((p) => p.brin === brin && p.kind === 'SWV')) ?? typicalNow.brins[0]!;
@@ -373,8 +374,8 @@ export async function loadBenchData(options: DataOptions): Promise<LoadedData> {
         schools: now.length,
         aanleverpunten: (await mandates.aanleverpuntenOfSchools(now.map((s) => s.brin))).length,
         mandates: setMandates.length,
-        agreements: await dbs.agreements.db.collection('agreements').countDocuments(),
-        reviewItems: await dbs.agreements.db.collection('review_items').countDocuments(),
+        agreements: stored.agreements,
+        reviewItems: stored.reviewItems,
         flaggedMandates: setMandates.filter((m) => m.reviewReasons?.length).length,
       },
     };

@@ -169,7 +169,7 @@ describe('a real install from an empty store, through the commands and the API o
     expect(dry.code, dry.stdout + dry.stderr).toBe(1);
     expect(dry.stdout).toContain('dry run, nothing written');
     expect(dry.stdout).toContain('(exit 1: nothing would be done)');
-    const printed = dry.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('npm run suppliers:import'));
+    const printed = dry.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('npx osr suppliers import'));
     expect(printed).toHaveLength(2);
     for (const line of printed) {
       const ran = await shell(line);

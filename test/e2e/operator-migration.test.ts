@@ -17,7 +17,7 @@ import { databaseUri, freshPrefix, graphql, identityHeaders, startSubgraph } fro
 const ESIS_SUPPLIER = '00000003301234560000';
 const ASSUMED = 'board taken from the first registration, 2026-11-01';
 
-/** A command line as printed for people, run through the shell (npm run ... included). */
+/** A command line as printed for people, run through the shell (npx osr ... included). */
 function shell(command: string, prefix: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], {
@@ -64,7 +64,7 @@ describe('OSO migration on a register loaded from DUO files, with an unknown sup
         oin: ESIS_SUPPLIER,
         systems: ['Esis'],
         lines: [5, 6],
-        command: `npm run suppliers:import -- --oin ${ESIS_SUPPLIER} --supplier '<supplier name>' --system 'Esis' --kind LAS --services OSO_OV,OSO_SWV`,
+        command: `npx osr suppliers import --oin ${ESIS_SUPPLIER} --supplier '<supplier name>' --system 'Esis' --kind LAS --services OSO_OV,OSO_SWV`,
       },
     ]);
     expect(report['assumptions']).toEqual([
@@ -100,7 +100,7 @@ describe('OSO migration on a register loaded from DUO files, with an unknown sup
   }, 60_000);
 
   it('the printed command (name filled in) registers the supplier and its system; a catalogue file is re-runnable with a report per line', async () => {
-    const printed = `npm run -s suppliers:import -- --oin ${ESIS_SUPPLIER} --supplier '<supplier name>' --system 'Esis' --kind LAS --services OSO_OV,OSO_SWV`;
+    const printed = `npx osr suppliers import --oin ${ESIS_SUPPLIER} --supplier '<supplier name>' --system 'Esis' --kind LAS --services OSO_OV,OSO_SWV`;
     const refused = await shell(printed, prefix);
     expect(refused.code, refused.output).toBe(1);
     expect(refused.output).toContain(`the supplier ${ESIS_SUPPLIER} is not registered: give its name`);

@@ -1,5 +1,5 @@
 /**
- * `npm run suppliers:import` with files that are not what they should be, as an operator runs
+ * `osr suppliers import` with files that are not what they should be, as an operator runs
  * it: every line is checked before anything is written, a line beyond the bound or a file
  * that is not text writes nothing and is not echoed, names that a spreadsheet would run as a
  * formula or that hold control characters are refused, the database's own messages never

@@ -1,5 +1,5 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { declareIndexes, ensureIndexes, findEach, retryUpsertRace, groupLoader, uniqueLoader } from '@osr/common';
+import { collectionsHolding, declareIndexes, ensureIndexes, findEach, retryUpsertRace, groupLoader, uniqueLoader } from '@osr/common';
 import type {
   AgreementDocument,
   AgreementHistoryDocument,
@@ -210,6 +210,29 @@ export class AgreementsRepository {
     return (
       await this.agreements.find({ status: 'SIGNED', validUntil: { $ne: null, $lt: date } }, NO_ID).sort({ id: 1 }).toArray()
     ).map(normalise);
+  }
+
+  // ---- what the store holds (for loaders and benchmarks, not for a request path)
+
+  /**
+   * Which of the agreements' data collections hold a document (agreements, their history,
+   * review items; not the copy of the change feed nor the follower's place in it): for a
+   * loader that must not write into a store holding other data (the demo seed of the first
+   * start). Reads only, one findOne per collection, no counting.
+   */
+  holdsData(): Promise<string[]> {
+    return collectionsHolding([this.agreements, this.history, this.reviewItems]);
+  }
+
+  /** How many agreements and review items are stored (each count reads its whole collection: a loader's summary, never a request). */
+  async counts(): Promise<{ agreements: number; reviewItems: number }> {
+    return { agreements: await this.agreements.countDocuments({}), reviewItems: await this.reviewItems.countDocuments({}) };
+  }
+
+  /** One page of every review item, by id (keyset: after the given id); a full read of the collection, for tools that compare answers with the store. */
+  reviewItemPage(afterId: string | null, limit: number): Promise<ReviewItemDocument[]> {
+    const filter: Filter<ReviewItemDocument> = afterId === null ? {} : { id: { $gt: afterId } };
+    return this.reviewItems.find(filter, NO_ID).sort({ id: 1 }).limit(limit).toArray();
   }
 
   // ---- review items and the change feed

@@ -1,6 +1,6 @@
 /**
  * The supplier catalogue: suppliers (by OIN) and their systems, managed by Kennisnet support
- * (the GraphQL mutations) and by the operator's `npm run suppliers:import`. Every change is
+ * (the GraphQL mutations) and by the operator's `osr suppliers import`. Every change is
  * recorded in `catalogue_history` with who and when, before and after. A system is retired
  * from a last day: no new mandate may start on it after that day, and the mandates that run
  * past it are flagged for review (never ended here).

@@ -433,5 +433,5 @@ export async function migrateOsoExport(bytes: Uint8Array, options: MigrationOpti
 /** The command line that puts one system of a supplier into the catalogue (osr suppliers import, ./commands/suppliers-import.ts). */
 export function registerCommand(oin: string, supplierName: string, systemName: string, services: readonly ServiceCode[], kind: SystemKind = 'LAS'): string {
   const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-  return `npm run suppliers:import -- --oin ${oin} --supplier ${quote(supplierName)} --system ${quote(systemName)} --kind ${kind} --services ${[...services].sort().join(',')}`;
+  return `npx osr suppliers import --oin ${oin} --supplier ${quote(supplierName)} --system ${quote(systemName)} --kind ${kind} --services ${[...services].sort().join(',')}`;
 }

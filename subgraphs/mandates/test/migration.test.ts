@@ -49,7 +49,7 @@ describe('the OSO → OSR migration', () => {
     oin: '00000009999999999999',
     systems: ['Onbekend LAS'],
     lines: [9],
-    command: "npm run suppliers:import -- --oin 00000009999999999999 --supplier '<supplier name>' --system 'Onbekend LAS' --kind LAS --services OSO_OV",
+    command: "npx osr suppliers import --oin 00000009999999999999 --supplier '<supplier name>' --system 'Onbekend LAS' --kind LAS --services OSO_OV",
   };
   const expectedReport = {
     encoding: 'utf-8',
@@ -165,11 +165,11 @@ describe('the OSO → OSR migration', () => {
     expect(report.unknownSystems).toEqual([
       {
         oin: A, supplier: SUPPLIER_A.name, system: 'Voorbeeld LAS Nieuw', reason: `supplier ${A} has no system of that name`, lines: [2, 3, 5],
-        command: `npm run suppliers:import -- --oin ${A} --supplier 'Voorbeeld Schoolsoftware B.V.' --system 'Voorbeeld LAS Nieuw' --kind LAS --services OSO_OV,OSO_SWV`,
+        command: `npx osr suppliers import --oin ${A} --supplier 'Voorbeeld Schoolsoftware B.V.' --system 'Voorbeeld LAS Nieuw' --kind LAS --services OSO_OV,OSO_SWV`,
       },
       {
         oin: A, supplier: SUPPLIER_A.name, system: 'Voorbeeld Toets', reason: 'Voorbeeld Toets does not support OSO_OV', lines: [4],
-        command: `npm run suppliers:import -- --oin ${A} --supplier 'Voorbeeld Schoolsoftware B.V.' --system 'Voorbeeld Toets' --kind TEST_SYSTEM --services DOORSTROOMTOETS_PO,OSO_OV`,
+        command: `npx osr suppliers import --oin ${A} --supplier 'Voorbeeld Schoolsoftware B.V.' --system 'Voorbeeld Toets' --kind TEST_SYSTEM --services DOORSTROOMTOETS_PO,OSO_OV`,
       },
     ]);
     expect(report.rejected.map((r) => r.line)).toEqual([2, 3, 4, 5]);

@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { ChangeMark, declareIndexes, ensureIndexes, findEach, groupLoader, todayInNetherlands, uniqueLoader } from '@osr/common';
+import { ChangeMark, collectionsHolding, declareIndexes, ensureIndexes, findEach, groupLoader, todayInNetherlands, uniqueLoader } from '@osr/common';
 import type {
   BoardDocument,
   ImportRunDocument,
@@ -262,6 +262,33 @@ export class OrganisationsRepository {
    */
   async directoryVersion(today = todayInNetherlands()): Promise<string> {
     return `${await this.registerMark.read()}/${today}`;
+  }
+
+  /**
+   * Which of the register's data collections hold a document (boards, schools, SWVs, the
+   * change feed, the import runs; not bookkeeping such as counters, locks and marks): for a
+   * loader that must not write into a store holding other data (the demo seed of the first
+   * start). Reads only, one findOne per collection, no counting.
+   */
+  holdsData(): Promise<string[]> {
+    return collectionsHolding([this.boards, this.schools, this.swvs, this.changes, this.imports]);
+  }
+
+  /**
+   * The board with the most open schools (no end date), by the board a school is registered
+   * to, ties to the lowest number; null when the register has no schools. One `$group` over
+   * the schools (not for a request path: the start's token hint asks once).
+   */
+  async largestBoard(): Promise<string | null> {
+    const [top] = await this.schools
+      .aggregate<{ _id: string; schools: number }>([
+        { $match: { endDate: null } },
+        { $group: { _id: '$boardNummer', schools: { $sum: 1 } } },
+        { $sort: { schools: -1, _id: 1 } },
+        { $limit: 1 },
+      ])
+      .toArray();
+    return top?._id ?? null;
   }
 
   /** One page of the change feed in sequence order, optionally recorded at or after `since`. */

@@ -1,5 +1,5 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { declareIndexes, ensureIndexes, findEach, uniqueLoader } from '@osr/common';
+import { collectionsHolding, declareIndexes, ensureIndexes, findEach, uniqueLoader } from '@osr/common';
 import type { ContactHistoryDocument, SupportContactDocument } from './documents.js';
 
 const NO_ID = { projection: { _id: 0 } } as const;
@@ -32,6 +32,15 @@ export class SupportRepository {
   async ensureIndexes(): Promise<void> {
     await ensureIndexes(this.contacts, SUPPORT_INDEXES.contacts);
     await ensureIndexes(this.history, SUPPORT_INDEXES.contact_history);
+  }
+
+  /**
+   * Which of the support data collections hold a document (contacts, their history): for a
+   * loader that must not write into a store holding other data (the demo seed of the first
+   * start). Reads only, one findOne per collection, no counting.
+   */
+  holdsData(): Promise<string[]> {
+    return collectionsHolding([this.contacts, this.history]);
   }
 
   /** Contacts in use on a date: validFrom (if any) on or before it, validUntil (if any) on or after it. */

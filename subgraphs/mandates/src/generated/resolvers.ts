@@ -115,7 +115,7 @@ export type CatalogueChange = {
   action: CatalogueAction;
   /** When it was done. */
   at: Scalars['DateTime']['output'];
-  /** Name of who made the change (support staff, or the suppliers:import command). */
+  /** Name of who made the change (support staff, or the osr suppliers import command, as suppliers:import followed by the user in brackets). */
   by: Scalars['String']['output'];
   /** The role of who made the change (SUPPORT, or the import command). */
   byRole: Scalars['String']['output'];
@@ -744,7 +744,7 @@ export type Mutation = {
   redeliverWebhookEvent: Array<WebhookDelivery>;
   /** Put a service into the catalogue (support only). CONFLICT when the catalogue has it already. */
   registerService: Service;
-  /** Register a supplier by its OIN (support only; also npm run suppliers:import). CONFLICT when the OIN is registered already. */
+  /** Register a supplier by its OIN (support only; also the osr suppliers import command). CONFLICT when the OIN is registered already. */
   registerSupplier: Supplier;
   /** Register an endpoint (a supplier for itself, or support). The secret is in the answer once. */
   registerWebhook: WebhookSecret;

@@ -384,7 +384,7 @@ export type RioSyncStatus = {
 
 /** What started a RIO sync run. */
 export type RioSyncTrigger =
-  /** npm run rio:sync */
+  /** the osr rio sync command */
   | 'COMMAND'
   /** the organisations service's schedule (RIO_SYNC_INTERVAL_MINUTES) */
   | 'SCHEDULE'

@@ -1,6 +1,6 @@
 /**
  * The RIO sync's settings from the environment (zod, parsed once at start): the service's
- * schedule and the `npm run rio:sync` command read the same variables.
+ * schedule and the `osr rio sync` command read the same variables.
  */
 import { z } from 'zod';
 import type { RioSyncConfig } from './sync.js';
