@@ -96,4 +96,29 @@ describe('webhook events go with the recorded change', () => {
     expect((await repository.webhookRepository.deliveries.find({ webhookId: 'wh_x' }).toArray()).map((d) => d._id).sort()).toEqual(['new-delivered', 'old-queued']);
     expect(await repository.webhookRepository.outbox.events.findOne({ _id: 'evt_old_pending' })).not.toBeNull();
   });
+  it('a fan-out marks every event of its batch done together, asking for the supplier of each system once', async () => {
+    const open = await repository.mandates.find({ serviceCode: 'OSO_OV', endDate: null }).limit(4).toArray();
+    expect(open).toHaveLength(4);
+    for (const { slotKey } of open) {
+      const { state, changes } = await endChange(slotKey);
+      await repository.store.commit(state, changes, ACTOR, new Date());
+    }
+    const events = repository.webhookRepository.outbox.events;
+    const pending = await events.find({ pending: true }).toArray();
+    expect(pending.length).toBeGreaterThanOrEqual(4);
+    const asked = new Map<string, number>();
+    const worker = new WebhookWorker({
+      collections: repository.webhookRepository, store: repository.store, box: new SecretBox(null, 'x'.repeat(40)),
+      settings: webhookSettings({}), metrics: new WebhookMetrics(),
+      supplierOfSystem: async (id) => {
+        asked.set(id, (asked.get(id) ?? 0) + 1);
+        return null;
+      },
+    });
+    await worker.fanOut();
+    expect(await events.countDocuments({ pending: true })).toBe(0);
+    expect(await events.countDocuments({ _id: { $in: pending.map((e) => e._id) } })).toBe(pending.length);
+    expect([...asked.keys()].sort()).toEqual([...new Set(pending.map((e) => e.systemId))].sort());
+    expect([...asked.values()].every((n) => n === 1)).toBe(true);
+  });
 });

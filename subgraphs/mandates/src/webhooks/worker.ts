@@ -187,62 +187,75 @@ export class WebhookWorker {
     const events = await collections.outbox.events.find({ pending: true }).limit(FAN_OUT_BATCH).toArray();
     let made = 0;
     const subscribers = new Map<string, WebhookDocument[]>();
-    for (const event of events) {
-      if (this.stopped) break;
-      const supplierOin = await this.deps.supplierOfSystem(event.systemId);
-      if (supplierOin) {
-        if (!subscribers.has(supplierOin)) subscribers.set(supplierOin, await collections.webhooks.find({ supplierOin }, { projection: { _id: 0 } }).toArray());
-        const wanted = subscribers.get(supplierOin)!.filter(
-          (w) =>
-            w.status !== 'DELETED' &&
-            w.createdAt.getTime() <= event.occurredAt.getTime() &&
-            (w.services === null || w.services.includes(event.serviceCode)) &&
-            (w.events === null || w.events.includes(event.type)),
-        );
-        // the change the event comes from is applied before anyone hears of it: a writer
-        // still applying is waited for; one that stopped half way is completed (roll forward)
-        if (wanted.length && !(await this.applied(event))) {
-          if (this.now() - event.occurredAt.getTime() < ROLL_FORWARD_AFTER_MS) {
-            this.again = true;
-            continue;
+    // a batch after a migration or load holds many events of a few systems: one lookup each
+    const suppliers = new Map<string, Promise<string | null>>();
+    const supplierOf = (systemId: string) => {
+      if (!suppliers.has(systemId)) suppliers.set(systemId, this.deps.supplierOfSystem(systemId));
+      return suppliers.get(systemId)!;
+    };
+    // events fanned out are marked done together, once per batch (also when the batch stops
+    // half way); one marked again after a crash makes no second delivery (insertNew)
+    const done: string[] = [];
+    try {
+      for (const event of events) {
+        if (this.stopped) break;
+        const supplierOin = await supplierOf(event.systemId);
+        if (supplierOin) {
+          if (!subscribers.has(supplierOin)) subscribers.set(supplierOin, await collections.webhooks.find({ supplierOin }, { projection: { _id: 0 } }).toArray());
+          const wanted = subscribers.get(supplierOin)!.filter(
+            (w) =>
+              w.status !== 'DELETED' &&
+              w.createdAt.getTime() <= event.occurredAt.getTime() &&
+              (w.services === null || w.services.includes(event.serviceCode)) &&
+              (w.events === null || w.events.includes(event.type)),
+          );
+          // the change the event comes from is applied before anyone hears of it: a writer
+          // still applying is waited for; one that stopped half way is completed (roll forward)
+          if (wanted.length && !(await this.applied(event))) {
+            if (this.now() - event.occurredAt.getTime() < ROLL_FORWARD_AFTER_MS) {
+              this.again = true;
+              continue;
+            }
+            await this.deps.store.readSlot(event.slotKey);
+            if (!(await this.applied(event))) continue;
           }
-          await this.deps.store.readSlot(event.slotKey);
-          if (!(await this.applied(event))) continue;
+          const at = new Date(this.now());
+          const deliveries = wanted.map((w): WebhookDeliveryDocument => {
+            const _id = `${event._id}.${w.id}`;
+            return {
+              _id,
+              webhookId: w.id,
+              supplierOin,
+              eventId: event._id,
+              eventType: event.type,
+              mandateId: event.mandateId,
+              occurredAt: event.occurredAt,
+              queue: `${w.id}|${event.mandateId}`,
+              order: event.order,
+              status: 'QUEUED',
+              due: w.id,
+              listKey: `${w.id}|QUEUED`,
+              sortKey: `${event.occurredAt.toISOString()}|${String(event.order).padStart(12, '0')}|${_id}`,
+              attemptCount: 0,
+              attempts: [],
+              giveUpAt: null,
+              nextAttemptAt: at,
+              deliveredAt: null,
+              createdAt: at,
+              body: payloadOf(event, supplierOin),
+            };
+          });
+          if (deliveries.length) {
+            const inserted = await insertNew(collections.deliveries, deliveries);
+            made += inserted;
+            this.deps.metrics.queued.inc(inserted);
+            for (const w of wanted) this.notBefore.delete(w.id);
+          }
         }
-        const at = new Date(this.now());
-        const deliveries = wanted.map((w): WebhookDeliveryDocument => {
-          const _id = `${event._id}.${w.id}`;
-          return {
-            _id,
-            webhookId: w.id,
-            supplierOin,
-            eventId: event._id,
-            eventType: event.type,
-            mandateId: event.mandateId,
-            occurredAt: event.occurredAt,
-            queue: `${w.id}|${event.mandateId}`,
-            order: event.order,
-            status: 'QUEUED',
-            due: w.id,
-            listKey: `${w.id}|QUEUED`,
-            sortKey: `${event.occurredAt.toISOString()}|${String(event.order).padStart(12, '0')}|${_id}`,
-            attemptCount: 0,
-            attempts: [],
-            giveUpAt: null,
-            nextAttemptAt: at,
-            deliveredAt: null,
-            createdAt: at,
-            body: payloadOf(event, supplierOin),
-          };
-        });
-        if (deliveries.length) {
-          const inserted = await insertNew(collections.deliveries, deliveries);
-          made += inserted;
-          this.deps.metrics.queued.inc(inserted);
-          for (const w of wanted) this.notBefore.delete(w.id);
-        }
+        done.push(event._id);
       }
-      await collections.outbox.events.updateOne({ _id: event._id }, { $unset: { pending: '' } });
+    } finally {
+      if (done.length) await collections.outbox.events.updateMany({ pending: true, _id: { $in: done } }, { $unset: { pending: '' } });
     }
     return made;
   }
