@@ -256,7 +256,7 @@ async function main() {
 
   // The processes, as npm start runs them.
   const needsSubgraphs = targetNames.includes('gateway') || targetNames.includes('hive');
-  const subgraphs: RunningSubgraphs | null = needsSubgraphs ? await startSubgraphs(group, { uri: database.uri, prefix, identitySecret }) : null;
+  const subgraphs: RunningSubgraphs | null = needsSubgraphs ? await startSubgraphs(group, { uri: database.uri, prefix, identitySecret, settled: true }) : null;
   const targets: Target[] = [];
   for (const name of targetNames) {
     if (subgraphs && name === 'gateway') {

@@ -19,8 +19,12 @@ export interface RunningSubgraphs {
   counters: string[];
 }
 
-/** The four subgraphs on free ports, each knowing the others; resolves once all are ready. */
-export async function startSubgraphs(group: ProcessGroup, options: { uri: string; prefix: string; identitySecret: string; env?: Record<string, string> }): Promise<RunningSubgraphs> {
+/**
+ * The four subgraphs on free ports, each knowing the others; resolves once all are ready, and
+ * with `settled` once the mandates subgraph's first background round (the kept aggregates) is
+ * done too, as in a system that has been running for a minute.
+ */
+export async function startSubgraphs(group: ProcessGroup, options: { uri: string; prefix: string; identitySecret: string; env?: Record<string, string>; settled?: boolean }): Promise<RunningSubgraphs> {
   const ports = {} as Record<BenchSubgraph, number>;
   for (const name of SUBGRAPH_NAMES) ports[name] = await freePort();
   const url = (name: BenchSubgraph) => `http://127.0.0.1:${ports[name]}/graphql`;
@@ -38,6 +42,11 @@ export async function startSubgraphs(group: ProcessGroup, options: { uri: string
     }),
   );
   for (const name of SUBGRAPH_NAMES) await waitFor(name, () => answers(`http://127.0.0.1:${ports[name]}/ready`));
+  if (options.settled) await waitFor('the mandates subgraph\'s first background round', async () => {
+    const res = await fetch(`http://127.0.0.1:${ports.mandates}/analytics/cache`);
+    const state = (await res.json()) as { warm?: boolean; lastRefresh?: unknown };
+    return res.ok && state.warm === true && state.lastRefresh != null;
+  }, 600_000);
   return { ports, url, processes, counters: SUBGRAPH_NAMES.map((n) => `http://127.0.0.1:${ports[n]}/db-commands`) };
 }
 
