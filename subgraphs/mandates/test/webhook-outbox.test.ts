@@ -107,9 +107,10 @@ describe('webhook events go with the recorded change', () => {
     const pending = await events.find({ pending: true }).toArray();
     expect(pending.length).toBeGreaterThanOrEqual(4);
     const asked = new Map<string, number>();
+    const metrics = new WebhookMetrics();
     const worker = new WebhookWorker({
       collections: repository.webhookRepository, store: repository.store, box: new SecretBox(null, 'x'.repeat(40)),
-      settings: webhookSettings({}), metrics: new WebhookMetrics(),
+      settings: webhookSettings({}), metrics,
       supplierOfSystem: async (id) => {
         asked.set(id, (asked.get(id) ?? 0) + 1);
         return null;
@@ -120,5 +121,11 @@ describe('webhook events go with the recorded change', () => {
     expect(await events.countDocuments({ _id: { $in: pending.map((e) => e._id) } })).toBe(pending.length);
     expect([...asked.keys()].sort()).toEqual([...new Set(pending.map((e) => e.systemId))].sort());
     expect([...asked.values()].every((n) => n === 1)).toBe(true);
+    // the metrics say what the round found, and that the next one found nothing waiting
+    expect(await metrics.render()).toMatch(new RegExp(`^osr_webhook_events_waiting ${pending.length}$`, 'm'));
+    await worker.fanOut();
+    const after = await metrics.render();
+    expect(after).toMatch(/^osr_webhook_events_waiting 0$/m);
+    expect(after).toMatch(/^osr_webhook_fanout_rounds_total 2$/m);
   });
 });

@@ -19,6 +19,12 @@ export class WebhookMetrics {
     help: 'Queued deliveries of active endpoints seen in the last round (at most 500 per endpoint)',
     registers: [this.registry],
   });
+  readonly rounds = new Counter({ name: 'osr_webhook_fanout_rounds_total', help: 'Fan-out rounds run (each reads one batch of waiting events)', registers: [this.registry] });
+  readonly waiting = new Gauge({
+    name: 'osr_webhook_events_waiting',
+    help: 'Events the last fan-out round found waiting to be fanned out (at most one batch, 200)',
+    registers: [this.registry],
+  });
   readonly lag = new Histogram({
     name: 'osr_webhook_delivery_lag_seconds',
     help: 'From the mandate change to the 2xx answer',

@@ -185,6 +185,8 @@ export class WebhookWorker {
   async fanOut(): Promise<number> {
     const { collections } = this.deps;
     const events = await collections.outbox.events.find({ pending: true }).limit(FAN_OUT_BATCH).toArray();
+    this.deps.metrics.rounds.inc();
+    this.deps.metrics.waiting.set(events.length);
     let made = 0;
     const subscribers = new Map<string, WebhookDocument[]>();
     // a batch after a migration or load holds many events of a few systems: one lookup each
