@@ -134,9 +134,9 @@ export async function insertOrReplace<T extends Document>(collection: Collection
   try {
     await collection.insertMany(docs.map((d) => ({ ...d })) as OptionalUnlessRequiredId<T>[], { ordered: false });
   } catch (err) {
-    if (!duplicateKeysOnly(err)) throw err;
-    const writeErrors = (err as { writeErrors: { index: number } | { index: number }[] }).writeErrors;
-    for (const { index } of Array.isArray(writeErrors) ? writeErrors : [writeErrors]) {
+    const refused = duplicateKeyIndexes(err);
+    if (!refused) throw err;
+    for (const index of refused) {
       const doc = docs[index]!;
       await retryUpsertRace(() => collection.replaceOne(filterOf(doc), { ...doc } as WithoutId<T>, { upsert: true }));
     }
@@ -145,7 +145,13 @@ export async function insertOrReplace<T extends Document>(collection: Collection
 
 /** A bulk insert's error in which every failed document was a duplicate key. */
 export function duplicateKeysOnly(err: unknown): boolean {
-  const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+  return duplicateKeyIndexes(err) !== null;
+}
+
+/** The positions in the batch of the documents a bulk insert refused, when each was a duplicate key; else null. */
+function duplicateKeyIndexes(err: unknown): number[] | null {
+  type WriteError = { index: number; code?: number; err?: { code?: number } };
+  const writeErrors = (err as { writeErrors?: WriteError | WriteError[] }).writeErrors;
   const list = writeErrors ? (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) : null;
-  return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000);
+  return list !== null && list.every((w) => (w.code ?? w.err?.code) === 11000) ? list.map((w) => w.index) : null;
 }

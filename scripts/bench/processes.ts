@@ -42,17 +42,20 @@ export async function startSubgraphs(group: ProcessGroup, options: { uri: string
     }),
   );
   for (const name of SUBGRAPH_NAMES) await waitFor(name, () => answers(`http://127.0.0.1:${ports[name]}/ready`));
-  if (options.settled) await waitFor('the mandates subgraph\'s first background round', async () => {
-    const res = await fetch(`http://127.0.0.1:${ports.mandates}/analytics/cache`);
-    const state = (await res.json()) as { warm?: boolean; lastRefresh?: unknown };
-    return res.ok && state.warm === true && state.lastRefresh != null;
-  }, 600_000);
-  // and the webhook events of the data load fanned out (a round ran and found none waiting)
-  if (options.settled) await waitFor('the mandates subgraph\'s webhook events of the load', async () => {
-    const metrics = await (await fetch(`http://127.0.0.1:${ports.mandates}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
-    return value('osr_webhook_fanout_rounds_total') > 0 && value('osr_webhook_events_waiting') === 0;
-  }, 600_000);
+  if (options.settled) {
+    const mandates = `http://127.0.0.1:${ports.mandates}`;
+    await waitFor('the mandates subgraph\'s first background round', async () => {
+      const res = await fetch(`${mandates}/analytics/cache`);
+      const state = (await res.json()) as { warm?: boolean; lastRefresh?: unknown };
+      return res.ok && state.warm === true && state.lastRefresh != null;
+    }, 600_000);
+    // and the webhook events of the data load fanned out (a round ran and found none waiting)
+    await waitFor('the mandates subgraph\'s webhook events of the load', async () => {
+      const metrics = await (await fetch(`${mandates}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+      return value('osr_webhook_fanout_rounds_total') > 0 && value('osr_webhook_events_waiting') === 0;
+    }, 600_000);
+  }
   return { ports, url, processes, counters: SUBGRAPH_NAMES.map((n) => `http://127.0.0.1:${ports[n]}/db-commands`) };
 }
 
